@@ -1,0 +1,170 @@
+/* The Nucleus ABI: the single definition of syscall numbers, error codes, object
+ * types, rights, handle and message layouts, shared by kernel, SDK, generator and docs.
+ * The generator reads the `#define ANV_...` lines of this file; keep them one per line. */
+#ifndef ANVAYA_ABI_H
+#define ANVAYA_ABI_H
+
+#include <stdint.h>
+
+/* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. */
+#define ANV_ABI_VERSION_MAJOR 1
+#define ANV_ABI_VERSION_MINOR 0
+#define ANV_ABI_VERSION ((ANV_ABI_VERSION_MAJOR << 16) | ANV_ABI_VERSION_MINOR)
+
+/* ---- Syscall numbers (RFC 0010), passed in a7 ---------------------------------------- */
+#define ANV_SYS_ABI_VERSION 0
+#define ANV_SYS_CAP_IDENTIFY 1
+#define ANV_SYS_CAP_DELEGATE 2
+#define ANV_SYS_CAP_REVOKE 3
+#define ANV_SYS_CAP_DELETE 4
+#define ANV_SYS_IPC_SEND 5
+#define ANV_SYS_IPC_RECEIVE 6
+#define ANV_SYS_IPC_CALL 7
+#define ANV_SYS_IPC_REPLY 8
+#define ANV_SYS_IPC_REPLY_RECV 9
+#define ANV_SYS_IPC_CANCEL 10
+#define ANV_SYS_WAIT_ONE 11
+#define ANV_SYS_CANCEL_TOKEN 12
+#define ANV_SYS_NTFN_SIGNAL 13
+#define ANV_SYS_MEM_FRAME_ALLOC 14
+#define ANV_SYS_MEM_MAP 15
+#define ANV_SYS_MEM_UNMAP 16
+#define ANV_SYS_THREAD_YIELD 17
+#define ANV_SYS_THREAD_RESUME 18
+#define ANV_SYS_AUDIT_READ 19
+#define ANV_SYS_DEBUG_WRITE 20
+#define ANV_SYS_SYSTEM_SHUTDOWN 21
+#define ANV_SYS_IRQ_ACK 22
+#define ANV_SYS_COUNT 23
+
+/* ---- Error codes, returned in a0 (0 is success) ------------------------------------ */
+#define ANV_OK 0
+#define ANV_E_NOSYS 1           /* unknown syscall number */
+#define ANV_E_BAD_HANDLE 2      /* malformed handle: wrong format tag or slot out of range */
+#define ANV_E_STALE_HANDLE 3    /* generation does not match: the slot was emptied or reused */
+#define ANV_E_EMPTY_SLOT 4      /* handle names an empty slot */
+#define ANV_E_WRONG_TYPE 5      /* capability is not of the type the call needs */
+#define ANV_E_RIGHTS 6          /* capability lacks a right the call needs */
+#define ANV_E_INVALID_ARG 7     /* argument out of its documented range */
+#define ANV_E_SLOT_OCCUPIED 8   /* destination slot is not empty */
+#define ANV_E_QUOTA 9           /* pool or table exhausted */
+#define ANV_E_MSG_TOO_LONG 10   /* payload longer than ANV_IPC_MAX_WORDS */
+#define ANV_E_TOO_MANY_CAPS 11  /* more than ANV_IPC_MAX_CAPS transfers */
+#define ANV_E_REVOKED 12        /* the object waited on was revoked or deleted */
+#define ANV_E_CANCELLED 13      /* woken by ipc.cancel or cancel_token */
+#define ANV_E_TIMEOUT 14        /* wait_one timed out */
+#define ANV_E_NOTHING_PENDING 15 /* cancel found nothing to cancel */
+#define ANV_E_WX 16             /* write and execute requested together */
+#define ANV_E_OVERLAP 17        /* page already mapped */
+#define ANV_E_BAD_ADDRESS 18    /* address unaligned or outside the user half */
+#define ANV_E_QUEUE_FULL 19     /* endpoint queue at its bound */
+#define ANV_E_NO_SLOTS 20       /* receiver CSpace has no free slot for a transferred cap */
+#define ANV_E_BUSY 21           /* object is in a state that forbids the call */
+#define ANV_E_COUNT 22
+
+/* ---- Object types ------------------------------------------------------------------- */
+#define ANV_OBJ_NULL 0
+#define ANV_OBJ_CSPACE 1
+#define ANV_OBJ_THREAD 2
+#define ANV_OBJ_ENDPOINT 3
+#define ANV_OBJ_NOTIFICATION 4
+#define ANV_OBJ_REPLY 5
+#define ANV_OBJ_FRAME 6
+#define ANV_OBJ_VSPACE 7
+#define ANV_OBJ_POOL 8
+#define ANV_OBJ_IRQ 9
+#define ANV_OBJ_AUDIT 10
+#define ANV_OBJ_CONSOLE 11
+#define ANV_OBJ_MAPPING 12
+#define ANV_OBJ_SYSCTL 13
+#define ANV_OBJ_COUNT 14
+
+/* ---- Rights (meaning per object type in docs/abi/rfc-0010-syscalls.md) -------------- */
+#define ANV_RIGHT_READ 0x1u  /* receive, wait, identify contents, map readable */
+#define ANV_RIGHT_WRITE 0x2u /* send, call, signal, allocate, control, map writable */
+#define ANV_RIGHT_EXEC 0x4u  /* frames: map executable */
+#define ANV_RIGHT_GRANT 0x8u /* endpoints: transfer capabilities with a message */
+#define ANV_RIGHTS_ALL 0xFu
+
+/* ---- Handles (RFC 0007): tag | generation | slot --------------------------------------
+ * bits 63..60  format tag, ANV_HANDLE_TAG_SOFT (0x1) for this software representation
+ * bits 59..56  reserved, zero
+ * bits 55..24  generation of the slot when the handle was issued (32 bits)
+ * bits 23..0   slot index in the holder's CSpace                                          */
+#define ANV_HANDLE_TAG_SOFT 0x1u
+#define ANV_HANDLE_TAG_SHIFT 60
+#define ANV_HANDLE_GEN_SHIFT 24
+#define ANV_HANDLE_GEN_MASK 0xFFFFFFFFu
+#define ANV_HANDLE_SLOT_MASK 0xFFFFFFu
+#define ANV_HANDLE_NULL 0u
+
+static inline uint64_t anv_handle_make(uint32_t slot, uint32_t generation)
+{
+    return ((uint64_t)ANV_HANDLE_TAG_SOFT << ANV_HANDLE_TAG_SHIFT) |
+           ((uint64_t)generation << ANV_HANDLE_GEN_SHIFT) | (slot & ANV_HANDLE_SLOT_MASK);
+}
+static inline uint32_t anv_handle_tag(uint64_t h)
+{
+    return (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
+}
+static inline uint32_t anv_handle_reserved(uint64_t h)
+{
+    return (uint32_t)((h >> 56) & 0xFu);
+}
+static inline uint32_t anv_handle_generation(uint64_t h)
+{
+    return (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
+}
+static inline uint32_t anv_handle_slot(uint64_t h)
+{
+    return (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
+}
+
+/* ---- IPC messages --------------------------------------------------------------------
+ * msginfo word: bits 63..32 label, bits 11..8 capability count, bits 7..0 payload words.
+ * Payload words 0..3 travel in a2..a5; all words also live in the IPC buffer's mr[].    */
+#define ANV_IPC_REG_WORDS 4
+#define ANV_IPC_MAX_WORDS 64
+#define ANV_IPC_MAX_CAPS 4
+#define ANV_IPC_QUEUE_MAX 32 /* bound on threads queued on one endpoint */
+
+static inline uint64_t anv_msginfo(uint32_t label, uint32_t words, uint32_t caps)
+{
+    return ((uint64_t)label << 32) | ((uint64_t)(caps & 0xFu) << 8) | (words & 0xFFu);
+}
+static inline uint32_t anv_msginfo_label(uint64_t mi)
+{
+    return (uint32_t)(mi >> 32);
+}
+static inline uint32_t anv_msginfo_words(uint64_t mi)
+{
+    return (uint32_t)(mi & 0xFFu);
+}
+static inline uint32_t anv_msginfo_caps(uint64_t mi)
+{
+    return (uint32_t)((mi >> 8) & 0xFu);
+}
+
+/* The per-thread IPC buffer: one page mapped at a user address the manifest chooses. */
+struct anv_ipc_buffer {
+    uint64_t mr[ANV_IPC_MAX_WORDS];          /* payload words */
+    uint64_t caps_out[ANV_IPC_MAX_CAPS];     /* handles the sender transfers */
+    uint64_t caps_in[ANV_IPC_MAX_CAPS];      /* handles the receiver got, in its CSpace */
+    uint64_t caps_out_rights[ANV_IPC_MAX_CAPS]; /* rights mask applied to each transfer */
+    uint64_t badge;                          /* badge of the capability the message came in on */
+};
+
+/* ---- Memory --------------------------------------------------------------------------- */
+#define ANV_PAGE_SIZE 4096u
+#define ANV_USER_BASE 0x10000ull      /* lowest mappable user address */
+#define ANV_USER_TOP 0x4000000000ull  /* Sv39 lower half ends here (exclusive) */
+
+/* ---- wait_one results (a1 on success) ---------------------------------------------- */
+#define ANV_WAIT_NOTIFIED 1
+#define ANV_WAIT_TIMEOUT 2
+
+/* ---- Fault records delivered to a thread's fault endpoint (label) -------------------- */
+#define ANV_FAULT_LABEL 0xFA017u
+/* words: 0 scause, 1 sepc, 2 stval, 3 thread badge */
+
+#endif

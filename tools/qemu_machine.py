@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The platform's QEMU machine description turned into a command line.
+
+platforms/<name>/machine.json is the one definition of the machine; the run command,
+the build-time DTB dump, the debugger command and the QEMU test harness all call
+qemu_argv() so they boot exactly the same machine."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_PLATFORM = os.path.join(ROOT, "platforms", "qemu-virt-rv64", "machine.json")
+
+
+def load_platform(path=DEFAULT_PLATFORM):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def qemu_argv(platform, kernel=None, extra_machine_opts=(), drives=(), netdevs=(),
+              icount=False, gdb=False, console="stdio"):
+    """Build the QEMU argv. console is 'stdio' (plain serial on stdin/stdout, for the
+    harness) or 'mon' (serial multiplexed with the monitor, for interactive runs)."""
+    machine = platform["machine"]
+    for opt in extra_machine_opts:
+        machine += "," + opt
+    argv = [platform["qemu"], "-machine", machine, "-m", platform["memory"],
+            "-smp", str(platform["smp"]), "-bios", platform["bios"],
+            "-display", "none", "-no-reboot"]
+    if console == "mon":
+        argv += ["-serial", "mon:stdio"]
+    else:
+        argv += ["-serial", "stdio", "-monitor", "none"]
+    for g in platform.get("globals", []):
+        argv += ["-global", g]
+    for dev in platform.get("devices", []):
+        argv += dev
+    for d in drives:
+        argv += d
+    for n in netdevs:
+        argv += n
+    if icount:
+        argv += ["-icount", "shift=0"]
+    if gdb:
+        argv += ["-s", "-S"]
+    if kernel:
+        argv += ["-kernel", kernel]
+    return argv
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--platform", default=DEFAULT_PLATFORM, help="machine.json to use")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="boot an image with the console on this terminal")
+    r.add_argument("image")
+    r.add_argument("--icount", action="store_true", help="-icount shift=0 (exact counters)")
+    g = sub.add_parser("gdb", help="boot paused with the gdbstub on :1234")
+    g.add_argument("image")
+    d = sub.add_parser("dumpdtb", help="write the machine's own device tree blob")
+    d.add_argument("out")
+    a = sub.add_parser("argv", help="print the QEMU command line")
+    a.add_argument("image", nargs="?")
+    args = ap.parse_args()
+    platform = load_platform(args.platform)
+    if args.cmd == "run":
+        argv = qemu_argv(platform, kernel=args.image, icount=args.icount, console="mon")
+        return subprocess.call(argv)
+    if args.cmd == "gdb":
+        argv = qemu_argv(platform, kernel=args.image, gdb=True, console="mon")
+        print("QEMU waits for gdb on localhost:1234; see docs/debugging.md", file=sys.stderr)
+        return subprocess.call(argv)
+    if args.cmd == "dumpdtb":
+        argv = qemu_argv(platform, extra_machine_opts=["dumpdtb=" + os.path.abspath(args.out)])
+        return subprocess.call(argv, stdout=subprocess.DEVNULL)
+    if args.cmd == "argv":
+        print(" ".join(qemu_argv(platform, kernel=args.image)))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
