@@ -1,0 +1,55 @@
+/* The component SDK: typed wrappers over the Nucleus syscalls (anvaya/abi.h) and the
+ * IPC buffer. Payload words always live in anv_ipcbuf()->mr[]; the wrappers move the
+ * first ANV_IPC_REG_WORDS of them through registers. Every call returns an ANV_ error. */
+#ifndef ANVAYA_SDK_H
+#define ANVAYA_SDK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <anvaya/abi.h>
+
+typedef uint64_t anv_handle_t;
+
+/* The calling thread's IPC buffer (set up by the start-up routine). */
+struct anv_ipc_buffer *anv_ipcbuf(void);
+
+int anv_abi_version(uint64_t *version);
+int anv_cap_identify(anv_handle_t cap, uint64_t *type, uint64_t *rights, uint64_t *badge,
+                     uint64_t *object_id);
+/* Copy `src` into `dest_slot` of the CSpace named by `cspace` (ANV_HANDLE_NULL: the
+ * caller's own), keeping only `rights` of the source's rights; a non-zero badge is set
+ * on an unbadged endpoint or notification. Returns the new handle in *out. */
+int anv_cap_delegate(anv_handle_t src, anv_handle_t cspace, uint32_t dest_slot, uint32_t rights,
+                     uint64_t badge, anv_handle_t *out);
+int anv_cap_revoke(anv_handle_t cap);
+int anv_cap_delete(anv_handle_t cap);
+
+/* IPC. `info` is an anv_msginfo(label, words, caps) word. */
+int anv_ipc_send(anv_handle_t ep, uint64_t info);
+int anv_ipc_call(anv_handle_t ep, uint64_t info, uint64_t *reply_info);
+int anv_ipc_receive(anv_handle_t ep, uint64_t *info, uint64_t *badge);
+int anv_ipc_reply(uint64_t info);
+int anv_ipc_reply_recv(anv_handle_t ep, uint64_t reply_info, uint64_t *info, uint64_t *badge);
+int anv_ipc_cancel(anv_handle_t thread_or_null);
+
+/* Events. */
+int anv_ntfn_signal(anv_handle_t ntfn);
+/* Block on `ntfn` (or only the timeout when ntfn is ANV_HANDLE_NULL); timeout_ticks 0
+ * waits forever. *result is ANV_WAIT_NOTIFIED (with *bits) or ANV_WAIT_TIMEOUT. */
+int anv_wait_one(anv_handle_t ntfn, uint64_t timeout_ticks, uint64_t *result, uint64_t *bits);
+int anv_cancel_token(anv_handle_t thread);
+
+/* Memory. */
+int anv_mem_frame_alloc(anv_handle_t pool, uint32_t dest_slot, anv_handle_t *frame);
+int anv_mem_map(anv_handle_t frame, uintptr_t vaddr, uint32_t rights, anv_handle_t *mapping);
+int anv_mem_unmap(anv_handle_t mapping);
+
+/* Threads, audit, console, system. */
+int anv_thread_yield(void);
+int anv_thread_resume(anv_handle_t thread);
+int anv_audit_read(anv_handle_t audit, uint64_t index, uint64_t *record_words);
+int anv_debug_write(anv_handle_t console, const char *text, size_t len);
+int anv_system_shutdown(anv_handle_t sysctl, uint32_t failure);
+
+#endif
