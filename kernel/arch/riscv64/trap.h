@@ -1,0 +1,36 @@
+/* The saved register state of a trap: the full user context of a thread lives here. */
+#ifndef ANVAYA_ARCH_TRAP_H
+#define ANVAYA_ARCH_TRAP_H
+
+#include <stdint.h>
+
+/* Layout is fixed by trap_entry.S: regs[n] is xn, then the trap CSRs. */
+struct trap_frame {
+    uint64_t regs[32];
+    uint64_t sepc;
+    uint64_t sstatus;
+    uint64_t scause;
+    uint64_t stval;
+};
+
+#define REG_RA 1
+#define REG_SP 2
+#define REG_GP 3
+#define REG_TP 4
+#define REG_A0 10
+#define REG_A1 11
+#define REG_A2 12
+#define REG_A3 13
+#define REG_A4 14
+#define REG_A5 15
+#define REG_A6 16
+#define REG_A7 17
+
+extern char arch_trap_entry[];
+__attribute__((noreturn)) void arch_return_to_user(struct trap_frame *frame);
+
+void trap_init(void);
+__attribute__((noreturn)) void trap_from_user(struct trap_frame *frame);
+void trap_from_kernel(struct trap_frame *frame);
+
+#endif

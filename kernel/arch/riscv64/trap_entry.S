@@ -1,0 +1,139 @@
+/* Trap vector and return-to-user. sscratch holds the running thread's trap frame while
+ * U-mode runs and zero while the kernel runs, which tells the vector where it came from. */
+#define FRAME_SIZE 288
+#define F_SEPC 256
+#define F_SSTATUS 264
+#define F_SCAUSE 272
+#define F_STVAL 280
+
+.macro SAVE_GPRS base
+    sd x1, 8(\base)
+    sd x3, 24(\base)
+    sd x4, 32(\base)
+    sd x5, 40(\base)
+    sd x6, 48(\base)
+    sd x7, 56(\base)
+    sd x8, 64(\base)
+    sd x9, 72(\base)
+    sd x10, 80(\base)
+    sd x11, 88(\base)
+    sd x12, 96(\base)
+    sd x13, 104(\base)
+    sd x14, 112(\base)
+    sd x15, 120(\base)
+    sd x16, 128(\base)
+    sd x17, 136(\base)
+    sd x18, 144(\base)
+    sd x19, 152(\base)
+    sd x20, 160(\base)
+    sd x21, 168(\base)
+    sd x22, 176(\base)
+    sd x23, 184(\base)
+    sd x24, 192(\base)
+    sd x25, 200(\base)
+    sd x26, 208(\base)
+    sd x27, 216(\base)
+    sd x28, 224(\base)
+    sd x29, 232(\base)
+    sd x30, 240(\base)
+.endm
+
+.macro LOAD_GPRS base
+    ld x1, 8(\base)
+    ld x3, 24(\base)
+    ld x4, 32(\base)
+    ld x5, 40(\base)
+    ld x6, 48(\base)
+    ld x7, 56(\base)
+    ld x8, 64(\base)
+    ld x9, 72(\base)
+    ld x10, 80(\base)
+    ld x11, 88(\base)
+    ld x12, 96(\base)
+    ld x13, 104(\base)
+    ld x14, 112(\base)
+    ld x15, 120(\base)
+    ld x16, 128(\base)
+    ld x17, 136(\base)
+    ld x18, 144(\base)
+    ld x19, 152(\base)
+    ld x20, 160(\base)
+    ld x21, 168(\base)
+    ld x22, 176(\base)
+    ld x23, 184(\base)
+    ld x24, 192(\base)
+    ld x25, 200(\base)
+    ld x26, 208(\base)
+    ld x27, 216(\base)
+    ld x28, 224(\base)
+    ld x29, 232(\base)
+    ld x30, 240(\base)
+.endm
+
+    .section .text
+    .balign 4
+    .global arch_trap_entry
+arch_trap_entry:
+    csrrw   t6, sscratch, t6
+    beqz    t6, .Lfrom_kernel
+
+    /* From U-mode: t6 = frame of the running thread, sscratch = user t6. */
+    sd      sp, 16(t6)
+    SAVE_GPRS t6
+    csrr    t5, sscratch
+    sd      t5, 248(t6)
+    csrw    sscratch, zero
+    csrr    t0, sepc
+    sd      t0, F_SEPC(t6)
+    csrr    t0, sstatus
+    sd      t0, F_SSTATUS(t6)
+    csrr    t0, scause
+    sd      t0, F_SCAUSE(t6)
+    csrr    t0, stval
+    sd      t0, F_STVAL(t6)
+    /* One kernel stack: the kernel never blocks inside C, every path ends by returning
+     * to some thread through arch_return_to_user. */
+    lla     sp, boot_stack_top
+    mv      a0, t6
+    call    trap_from_user
+1:  j       1b
+
+.Lfrom_kernel:
+    csrrw   t6, sscratch, t6
+    addi    sp, sp, -FRAME_SIZE
+    SAVE_GPRS sp
+    sd      x31, 248(sp)
+    addi    t0, sp, FRAME_SIZE
+    sd      t0, 16(sp)
+    csrr    t0, sepc
+    sd      t0, F_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, F_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, F_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, F_STVAL(sp)
+    mv      a0, sp
+    call    trap_from_kernel
+    ld      t0, F_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, F_SSTATUS(sp)
+    csrw    sstatus, t0
+    LOAD_GPRS sp
+    ld      x31, 248(sp)
+    addi    sp, sp, FRAME_SIZE
+    sret
+
+    /* void arch_return_to_user(struct trap_frame *frame) */
+    .global arch_return_to_user
+arch_return_to_user:
+    ld      t0, F_SEPC(a0)
+    csrw    sepc, t0
+    ld      t0, F_SSTATUS(a0)
+    csrw    sstatus, t0
+    csrw    sscratch, a0
+    mv      t6, a0
+    ld      sp, 16(t6)
+    LOAD_GPRS t6
+    ld      t6, 248(t6)
+    sret

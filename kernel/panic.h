@@ -1,0 +1,21 @@
+/* Stopping the kernel on a broken invariant: the message, then a failing QEMU exit. */
+#ifndef ANVAYA_KERNEL_PANIC_H
+#define ANVAYA_KERNEL_PANIC_H
+
+#include <stdint.h>
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+__attribute__((noreturn)) void panic_trap(const char *reason, uint64_t scause, uint64_t sepc,
+                                          uint64_t stval);
+
+#ifdef ANV_DEBUG_CHECKS
+#define KASSERT(cond)                                                                      \
+    do {                                                                                   \
+        if (!(cond))                                                                       \
+            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);              \
+    } while (0)
+#else
+#define KASSERT(cond) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Reusable QEMU test harness: boot an image on the platform's machine, wait for console
+patterns, send input, enforce a time limit, collect the log, check the exit status.
+
+Scenario scripts import it:
+
+    from qemu_harness import Session
+    with Session(image, timeout=30) as s:
+        m = s.expect(r"usable\\s+(\\d+) KiB")
+        s.check(int(m.group(1)) > 0, "usable memory reported")
+        s.expect_exit(0)
+
+On any failure it raises ScenarioFailure with what was expected, and the command-line
+entry prints the tail of the console log before exiting non-zero."""
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu_machine  # noqa: E402
+
+TAIL_LINES = 40
+
+
+class ScenarioFailure(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, image, timeout=60, platform=None, drives=(), netdevs=(), append=None,
+                 extra_machine_opts=(), icount=False, log_path=None, dtb=None):
+        self.image = image
+        self.timeout = timeout
+        self.platform = qemu_machine.load_platform(platform or qemu_machine.DEFAULT_PLATFORM)
+        argv = qemu_machine.qemu_argv(self.platform, kernel=image, drives=drives,
+                                      netdevs=netdevs, extra_machine_opts=extra_machine_opts,
+                                      icount=icount)
+        if append is not None:
+            argv += ["-append", append]
+        if dtb is not None:
+            argv += ["-dtb", dtb]
+        self.argv = argv
+        self.log = ""
+        self._pos = 0  # where the next expect() starts searching
+        self.log_path = log_path
+        self.proc = None
+        self.deadline = None
+        self.exit_status = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close()
+        if exc_type is not None and issubclass(exc_type, ScenarioFailure):
+            return False
+        return False
+
+    def start(self):
+        self.deadline = time.monotonic() + self.timeout
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, bufsize=0)
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.log_path:
+            with open(self.log_path, "w", encoding="utf-8", errors="replace") as f:
+                f.write(self.log)
+
+    # -- I/O ---------------------------------------------------------------------------
+    def _read_some(self, until):
+        """Read whatever QEMU printed, waiting at most until `until`. False at EOF."""
+        remaining = max(0.0, until - time.monotonic())
+        ready, _, _ = select.select([self.proc.stdout], [], [], min(remaining, 0.5))
+        if not ready:
+            return True
+        data = os.read(self.proc.stdout.fileno(), 65536)
+        if not data:
+            return False
+        self.log += data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        return True
+
+    def expect(self, pattern, timeout=None, what=None):
+        """Wait for a regex in the console output after the previous match; return the
+        match. Fails on timeout or if QEMU exits first."""
+        rx = re.compile(pattern, re.MULTILINE)
+        until = self._until(timeout)
+        while True:
+            m = rx.search(self.log, self._pos)
+            if m:
+                self._pos = m.end()
+                return m
+            if time.monotonic() >= until:
+                self.fail(f"timed out waiting for {what or repr(pattern)}")
+            if not self._read_some(until):
+                m = rx.search(self.log, self._pos)
+                if m:
+                    self._pos = m.end()
+                    return m
+                self.proc.wait()
+                self.fail(f"QEMU exited (status {self.proc.returncode}) before "
+                          f"{what or repr(pattern)} appeared")
+
+    def expect_all(self, patterns):
+        return [self.expect(p) for p in patterns]
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def expect_exit(self, status, timeout=None):
+        """Wait for QEMU to exit by itself and check its exit status."""
+        until = self._until(timeout)
+        while self._read_some(until):  # until EOF: QEMU closed its output
+            if time.monotonic() >= until:
+                self.fail(f"timed out waiting for QEMU to exit with status {status}")
+        try:
+            self.proc.wait(timeout=max(0.5, until - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.fail(f"timed out waiting for QEMU to exit with status {status}")
+        self.exit_status = self.proc.returncode
+        if self.exit_status != status:
+            self.fail(f"QEMU exit status {self.exit_status}, expected {status}")
+        return self.exit_status
+
+    def check(self, condition, what):
+        if not condition:
+            self.fail(f"check failed: {what}")
+
+    def absent(self, pattern, what=None):
+        """The whole log so far must not contain the pattern."""
+        if re.search(pattern, self.log, re.MULTILINE):
+            self.fail(f"unexpected output: {what or repr(pattern)}")
+
+    # -- helpers -----------------------------------------------------------------------
+    def _until(self, timeout):
+        until = self.deadline
+        if timeout is not None:
+            until = min(until, time.monotonic() + timeout)
+        return until
+
+    def tail(self, n=TAIL_LINES):
+        return "\n".join(self.log.splitlines()[-n:])
+
+    def fail(self, message):
+        raise ScenarioFailure(message)
+
+
+def run_scenario(func, argv=None):
+    """Entry point for scenario scripts: parse --image/--timeout, run func(args), and on
+    failure print the expectation that failed and the tail of the console log."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--log", help="write the whole console log here")
+    ap.add_argument("--workdir", default=os.environ.get("MESON_BUILD_ROOT", "."))
+    ap.add_argument("extra", nargs="*")
+    args = ap.parse_args(argv)
+    sessions = []
+
+    def session(**kw):
+        kw.setdefault("timeout", args.timeout)
+        kw.setdefault("log_path", args.log)
+        s = Session(args.image, **kw)
+        sessions.append(s)
+        return s
+
+    args.session = session
+    try:
+        func(args)
+    except ScenarioFailure as e:
+        print(f"FAIL: {e}")
+        for s in sessions:
+            print(f"--- QEMU: {' '.join(s.argv)}")
+            print(f"--- last {TAIL_LINES} console lines ---")
+            print(s.tail())
+        return 1
+    finally:
+        for s in sessions:
+            s.close()
+    print("PASS")
+    return 0

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Set up a fresh Debian 12 machine for Anvaya and build: install the Debian packages the
+# project needs (only those missing), configure the Meson build directory once, compile.
+# Idempotent: a second run with nothing changed only asks ninja, which does nothing.
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=${ANVAYA_BUILD_DIR:-build}
+PACKAGES="meson ninja-build qemu-system-misc opensbi gcc-riscv64-unknown-elf \
+picolibc-riscv64-unknown-elf libfdt-dev python3-libfdt libcmocka-dev python3-jinja2 \
+device-tree-compiler gdb-multiarch graphviz"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    meson setup "$BUILD_DIR" --cross-file platforms/qemu-virt-rv64/cross.ini
+fi
+meson compile -C "$BUILD_DIR"
