@@ -1,0 +1,15 @@
+"""Anvaya component generator: IDL files in, a validated system model out, and one
+emitter per output kind (C stubs, CSpace manifests, graph, binary system image manifest)."""
+from .abi import load_abi
+from .diagnostics import Diagnostics, GenError
+from .model import build_system
+from .syntax import parse_files
+
+
+def load(system_path, abi_path=None, platform=None, system_name=None):
+    """parse -> validate: the whole front end. Raises GenError with every problem found."""
+    abi = load_abi(abi_path)
+    diags = Diagnostics()
+    files = parse_files([system_path], diags)
+    diags.raise_if_any()
+    return build_system(abi, files, platform, system_name, system_path)

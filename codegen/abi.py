@@ -1,0 +1,43 @@
+"""The ABI numbers the generator uses, read from kernel/include/anvaya/abi.h so there is
+exactly one definition. Only plain `#define ANV_NAME <integer>` lines are taken."""
+import os
+import re
+
+DEFAULT_ABI_H = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "kernel", "include", "anvaya", "abi.h")
+
+_DEFINE = re.compile(r"^\s*#\s*define\s+(ANV_[A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\b")
+
+
+class Abi:
+    def __init__(self, values, path):
+        self.values = values
+        self.path = path
+
+    def __getattr__(self, name):
+        try:
+            return self.values["ANV_" + name]
+        except KeyError:
+            raise AttributeError(f"{self.path} has no #define ANV_{name}") from None
+
+    def prefixed(self, prefix):
+        """{suffix: value} for every define starting with ANV_<prefix>_."""
+        p = "ANV_" + prefix + "_"
+        return {k[len(p):]: v for k, v in self.values.items() if k.startswith(p)}
+
+    def obj_name(self, value):
+        for k, v in self.prefixed("OBJ").items():
+            if v == value and k != "COUNT":
+                return k
+        raise KeyError(value)
+
+
+def load_abi(path=None):
+    path = path or DEFAULT_ABI_H
+    values = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = _DEFINE.match(line)
+            if m:
+                values[m.group(1)] = int(m.group(2), 0)
+    return Abi(values, path)

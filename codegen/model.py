@@ -1,0 +1,831 @@
+"""Name resolution, validation and layout: turns the parsed files into one checked
+System (instances, objects, CSpace slots, mappings, threads) that every emitter reads.
+All errors are collected and reported together; nothing is emitted from a bad model."""
+import os
+import re
+
+from .diagnostics import Diagnostics, did_you_mean
+from .platform import load_platform
+from . import syntax as S
+
+# ---- Types --------------------------------------------------------------------------------
+INTS = {"u8": (8, False), "u16": (16, False), "u32": (32, False), "u64": (64, False),
+        "i8": (8, True), "i16": (16, True), "i32": (32, True), "i64": (64, True)}
+
+
+class Type:
+    words = 1
+    array = None
+
+
+class IntType(Type):
+    def __init__(self, name):
+        self.name = name
+        self.bits, self.signed = INTS[name]
+        self.ctype = f"{'int' if self.signed else 'uint'}{self.bits}_t"
+
+    def range(self):
+        if self.signed:
+            return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+        return 0, (1 << self.bits) - 1
+
+
+class BoolType(Type):
+    name = "bool"
+    ctype = "bool"
+
+
+class EnumType(Type):
+    def __init__(self, decl):
+        self.name = decl.name
+        self.decl = decl
+        self.members = [(m, v) for m, v, _ in decl.members]
+        self.ctype = f"enum {snake(decl.name)}"
+
+
+class StructType(Type):
+    def __init__(self, decl):
+        self.name = decl.name
+        self.decl = decl
+        self.fields = []  # (name, Type)
+        self.ctype = f"struct {snake(decl.name)}"
+
+    @property
+    def words(self):
+        return sum(t.words for _, t in self.fields)
+
+
+class BytesType(Type):
+    """A bounded byte string: one length word, then the bytes packed 8 to a word."""
+
+    def __init__(self, bound):
+        self.bound = bound
+        self.name = f"bytes<{bound}>"
+        self.ctype = f"struct anv_bytes_{bound}"
+        self.words = 1 + (bound + 7) // 8
+
+
+class ArrayType(Type):
+    def __init__(self, elem, n):
+        self.elem, self.n = elem, n
+        self.name = f"{elem.name}[{n}]"
+        self.ctype = elem.ctype
+        self.array = n
+
+    @property
+    def packed(self):
+        return isinstance(self.elem, IntType) and self.elem.bits == 8
+
+    @property
+    def words(self):
+        return (self.n + 7) // 8 if self.packed else self.n * self.elem.words
+
+
+def snake(name):
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return s.lower()
+
+
+def rights_str(r):
+    return "".join(ch if r & bit else "-" for ch, bit in (("r", 1), ("w", 2), ("x", 4), ("g", 8)))
+
+
+# ---- The validated model ------------------------------------------------------------------
+class Interface:
+    def __init__(self, decl):
+        self.name, self.decl, self.pos = decl.name, decl, decl.pos
+        self.errors = [(e.name, e.value) for e in decl.errors]
+        self.procs = []
+
+
+class Proc:
+    def __init__(self, name, label, params):
+        self.name, self.label, self.params = name, label, params  # params: [(dir, name, Type)]
+
+    @property
+    def in_words(self):
+        return sum(t.words for d, _, t in self.params if d in ("in", "inout"))
+
+    @property
+    def out_words(self):
+        return sum(t.words for d, _, t in self.params if d in ("out", "inout"))
+
+
+class Obj:
+    def __init__(self, index, otype, name, pages=0, paddr=0, irq=0, ntfn=None, badge=0,
+                 flags=0, owner=None):
+        self.index, self.type, self.name = index, otype, name
+        self.pages, self.paddr, self.irq, self.ntfn, self.badge = pages, paddr, irq, ntfn, badge
+        self.flags, self.owner = flags, owner
+
+
+class Slot:
+    def __init__(self, index, name, obj, rights, badge=0, peer=""):
+        self.index, self.name, self.obj, self.rights, self.badge, self.peer = \
+            index, name, obj, rights, badge, peer
+
+
+class Mapping:
+    def __init__(self, name, vaddr, obj, pages, rights, flags=0):
+        self.name, self.vaddr, self.obj, self.pages, self.rights, self.flags = \
+            name, vaddr, obj, pages, rights, flags
+
+
+class Instance:
+    def __init__(self, decl, comp):
+        self.name, self.decl, self.comp = decl.name, decl, comp
+        self.prefix = snake(comp.name)
+        self.slots, self.mappings = [], []
+        self.config = []       # (name, Type, python value)
+        self.attrs = {}
+        self.clients = {}      # provides port -> [(badge, client instance, client port)]
+        self.uses_conn = {}    # uses port -> (server instance, server port, slot)
+        self.emit_slots = {}   # emits port -> [Slot]
+        self.event_bits = {}   # consumes port / device name -> bit
+        self.dataports = {}    # port -> (Mapping, Slot)
+        self.devices = {}      # port -> dict(device=..., mmio=Mapping, mmio_slot, irq_slot)
+
+
+class System:
+    pass
+
+
+# Layout of every process's address space (documented in docs/generator.md).
+IMAGE_BASE = 0x0040_0000
+IPCBUF_VADDR = 0x1000_0000
+STACK_BASE = 0x1000_2000      # one unmapped guard page below it
+HEAP_BASE = 0x2000_0000
+DATAPORT_BASE = 0x3000_0000
+DEVICE_BASE = 0x4000_0000
+REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: DATAPORT_BASE}
+
+# Well-known slots every CSpace starts with.
+SLOT_NULL, SLOT_CSPACE, SLOT_VSPACE, SLOT_THREAD, SLOT_IPCBUF, SLOT_FAULT = 0, 1, 2, 3, 4, 5
+FIRST_FREE_SLOT = 8
+
+ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
+                 "heap": 0, "cspace": 32}
+ATTR_UNITS = {"priority": {""}, "cspace": {""}, "budget": S.TIME_UNITS, "period": S.TIME_UNITS,
+              "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS}
+
+MAP_DEVICE = 1  # mapping flag: uncached device memory
+OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
+
+
+def parse_rights(text):
+    r = 0
+    for ch in text:
+        bit = {"r": 1, "w": 2, "x": 4, "g": 8}.get(ch)
+        if bit is None or r & bit:
+            return None
+        r |= bit
+    return r
+
+
+class Builder:
+    def __init__(self, abi, files, platform_override=None, system_name=None, root_path=None):
+        self.abi = abi
+        self.d = Diagnostics()
+        self.files = files
+        self.platform_override = platform_override
+        self.system_name = system_name
+        self.root_path = root_path
+
+    # -- helpers
+    def unknown(self, pos, what, name, candidates):
+        self.d.error(pos, f"unknown {what} '{name}'", did_you_mean(name, candidates))
+
+    def build(self):
+        self.collect()
+        self.resolve_types()
+        self.resolve_interfaces()
+        self.resolve_components()
+        sysdecl = self.pick_system()
+        self.d.raise_if_any()
+        system = self.build_system(sysdecl)
+        self.d.raise_if_any()
+        return system
+
+    # -- global namespace
+    def collect(self):
+        self.decls = {}
+        for _src, decls in self.files:
+            for dcl in decls:
+                prev = self.decls.get(dcl.name)
+                if prev is not None:
+                    self.d.error(dcl.pos, f"duplicate name '{dcl.name}'",
+                                 f"first defined at {prev.pos}")
+                    continue
+                self.decls[dcl.name] = dcl
+
+    def of_kind(self, cls):
+        return {n: d for n, d in self.decls.items() if isinstance(d, cls)}
+
+    def resolve_types(self):
+        self.types = {}
+        for n, dcl in self.of_kind(S.EnumDecl).items():
+            seen = {}
+            for m, v, pos in dcl.members:
+                if m in seen:
+                    self.d.error(pos, f"duplicate enumerator '{m}' in enum '{n}'")
+                if not 0 <= v <= 0x7FFFFFFF:
+                    self.d.error(pos, f"enumerator value {v} is outside 0..2147483647")
+                seen[m] = v
+            if not dcl.members:
+                self.d.error(dcl.pos, f"enum '{n}' has no enumerators")
+            self.types[n] = EnumType(dcl)
+        structs = self.of_kind(S.StructDecl)
+        for n, dcl in structs.items():
+            self.types[n] = StructType(dcl)
+        # Fields resolve in dependency order so a struct may use any struct declared
+        # anywhere; a struct that contains itself is refused.
+        state = {}
+
+        def fill(n):
+            if state.get(n) == "done":
+                return True
+            if state.get(n) == "busy":
+                return False
+            state[n] = "busy"
+            st, names = self.types[n], set()
+            for tref, fname, pos in structs[n].fields:
+                if fname in names:
+                    self.d.error(pos, f"duplicate field '{fname}' in struct '{n}'")
+                names.add(fname)
+                if tref.name in structs and state.get(tref.name) != "done":
+                    if not fill(tref.name):
+                        self.d.error(tref.pos, f"struct '{n}' contains itself through '{tref.name}'")
+                        continue
+                t = self.type_of(tref)
+                if t is not None:
+                    st.fields.append((fname, t))
+            state[n] = "done"
+            return True
+        for n in structs:
+            fill(n)
+
+    def type_of(self, tref):
+        if tref.name == "bytes":
+            if not 1 <= tref.bound <= 8 * (self.abi.IPC_MAX_WORDS - 1):
+                self.d.error(tref.pos, f"bytes<{tref.bound}> bound must be 1..{8 * (self.abi.IPC_MAX_WORDS - 1)}")
+                return None
+            t = BytesType(tref.bound)
+        elif tref.name in INTS:
+            t = IntType(tref.name)
+        elif tref.name == "bool":
+            t = BoolType()
+        elif tref.name in self.types:
+            t = self.types[tref.name]
+        else:
+            cands = list(INTS) + ["bool", "bytes"] + list(self.types)
+            self.unknown(tref.pos, "type", tref.name, cands)
+            return None
+        if tref.array is not None:
+            if isinstance(t, BytesType):
+                self.d.error(tref.array_pos, "arrays of bytes<N> are not supported",
+                             "use a struct holding the byte strings, or one larger bound")
+                return None
+            if not 1 <= tref.array <= 512:
+                self.d.error(tref.array_pos, f"array length {tref.array} must be 1..512")
+                return None
+            t = ArrayType(t, tref.array)
+        return t
+
+    def resolve_interfaces(self):
+        self.interfaces = {}
+        maxw = self.abi.IPC_MAX_WORDS
+        for n, dcl in self.of_kind(S.InterfaceDecl).items():
+            iface = Interface(dcl)
+            seen = {}
+            for e in dcl.errors:
+                if e.name in seen:
+                    self.d.error(e.pos, f"duplicate error '{e.name}' in interface '{n}'")
+                if not self.abi.E_COUNT <= e.value <= 0xFFFFFFFF:
+                    self.d.error(e.pos, f"error value {e.value} collides with the kernel's errors",
+                                 f"interface errors take values {self.abi.E_COUNT}..4294967295 "
+                                 f"(ANV_E_COUNT is {self.abi.E_COUNT})")
+                seen[e.name] = e
+            names = {}
+            for label, p in enumerate(dcl.procs):
+                if p.name in names:
+                    self.d.error(p.pos, f"duplicate procedure '{p.name}' in interface '{n}'",
+                                 f"first declared at {names[p.name].pos}")
+                    continue
+                names[p.name] = p
+                params, pnames = [], set()
+                for prm in p.params:
+                    if prm.name in pnames:
+                        self.d.error(prm.pos, f"duplicate parameter '{prm.name}' in '{n}.{p.name}'")
+                    pnames.add(prm.name)
+                    t = self.type_of(prm.type)
+                    if t is not None:
+                        params.append((prm.direction, prm.name, t))
+                proc = Proc(p.name, label, params)
+                for what, w in (("request", proc.in_words), ("reply", proc.out_words)):
+                    if w > maxw:
+                        self.d.error(p.pos, f"'{n}.{p.name}' {what} needs {w} words; an IPC "
+                                     f"message holds {maxw}",
+                                     "pass bulk data through a dataport")
+                iface.procs.append(proc)
+            self.interfaces[n] = iface
+
+    def resolve_components(self):
+        self.components = self.of_kind(S.ComponentDecl)
+        for n, c in self.components.items():
+            ports = {}
+            c.port_map = ports
+            for p in c.ports:
+                if p.name in ports:
+                    self.d.error(p.pos, f"duplicate port '{p.name}' in component '{n}'",
+                                 f"first declared at {ports[p.name].pos}")
+                    continue
+                ports[p.name] = p
+                if p.kind in ("provides", "uses") and p.iface not in self.interfaces:
+                    self.unknown(p.iface_pos, "interface", p.iface, self.interfaces)
+                if p.kind == "dataport":
+                    if p.size.unit not in S.SIZE_UNITS or p.size.value <= 0:
+                        self.d.error(p.size.pos, "a dataport size is a positive byte count (K, M allowed)")
+                    p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
+                    p.max_rights = parse_rights(p.rights)
+                    if p.max_rights is None or p.max_rights & 8:
+                        self.d.error(p.rights_pos, f"bad dataport rights '{p.rights}'",
+                                     "dataport rights are letters from r, w, x")
+                        p.max_rights = 3
+                    elif p.max_rights & 6 == 6:
+                        self.d.error(p.rights_pos, "a dataport cannot be both writable and executable")
+            if sum(1 for p in ports.values() if p.kind == "provides") > 255:
+                self.d.error(c.pos, "more than 255 provided interfaces")
+            cnames = set()
+            for cf in c.configs:
+                if cf.name in cnames or cf.name in ATTR_DEFAULTS:
+                    self.d.error(cf.pos, f"duplicate configuration name '{cf.name}'")
+                cnames.add(cf.name)
+                cf.t = self.type_of(cf.type)
+                if cf.t is not None and not isinstance(cf.t, (IntType, BoolType, EnumType, BytesType)):
+                    self.d.error(cf.type.pos, "configuration values are integers, bool, enums or bytes<N>")
+                    cf.t = None
+                if cf.t is not None and cf.default is not None:
+                    self.convert(cf.t, cf.default)
+            c.attr_vals = {}
+            for a in c.attrs:
+                if a.name not in ATTR_DEFAULTS:
+                    self.unknown(a.pos, "attribute", a.name, list(ATTR_DEFAULTS))
+                elif a.name in c.attr_vals:
+                    self.d.error(a.pos, f"attribute '{a.name}' is set twice")
+                else:
+                    v = self.attr_value(a)
+                    c.attr_vals[a.name] = (ATTR_DEFAULTS[a.name] if v is None else v, a.pos)
+            if c.mode == "passive" and not any(p.kind == "provides" for p in c.ports):
+                self.d.error(c.mode_pos, f"passive component '{n}' provides no interface",
+                             "a passive server only runs on its clients' calls; give it a 'provides' or make it 'thread'")
+
+    def attr_value(self, a):
+        v = a.value
+        if v.kind != "int":
+            self.d.error(v.pos, f"attribute '{a.name}' takes a number")
+            return None
+        if v.unit not in ATTR_UNITS[a.name]:
+            self.d.error(v.pos, f"unit '{v.unit}' does not fit attribute '{a.name}'",
+                         "sizes take K/M, times take us/ms/s, priority and cspace take none")
+            return None
+        val = v.value * S.UNITS[v.unit]
+        limits = {"priority": (0, 255), "cspace": (FIRST_FREE_SLOT, 1 << 24),
+                  "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
+                  "heap": (0, 1 << 28)}[a.name]
+        if not limits[0] <= val <= limits[1]:
+            self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
+            return None
+        return val
+
+    def convert(self, t, v):
+        """Check a configuration value against its type; returns the Python value."""
+        if isinstance(t, IntType):
+            lo, hi = t.range()
+            if v.kind != "int" or v.unit:
+                self.d.error(v.pos, f"type mismatch: expected {t.name}, found {v.kind} value")
+            elif not lo <= v.value <= hi:
+                self.d.error(v.pos, f"value {v.value} does not fit {t.name} ({lo}..{hi})")
+            else:
+                return v.value
+        elif isinstance(t, BoolType):
+            if v.kind != "bool":
+                self.d.error(v.pos, f"type mismatch: expected bool, found {v.kind} value",
+                             "write true or false")
+            else:
+                return v.value
+        elif isinstance(t, EnumType):
+            names = dict(t.members)
+            if v.kind != "ident":
+                self.d.error(v.pos, f"type mismatch: expected an enumerator of '{t.name}'")
+            elif v.value not in names:
+                self.unknown(v.pos, f"enumerator of '{t.name}'", v.value, names)
+            else:
+                return v.value
+        elif isinstance(t, BytesType):
+            if v.kind != "string":
+                self.d.error(v.pos, f"type mismatch: expected a string for {t.name}")
+            elif len(v.value.encode()) > t.bound:
+                self.d.error(v.pos, f"string of {len(v.value.encode())} bytes exceeds {t.name}")
+            else:
+                return v.value
+        return None
+
+    def pick_system(self):
+        systems = [d for src, decls in self.files for d in decls if isinstance(d, S.SystemDecl)]
+        if self.system_name:
+            for s in systems:
+                if s.name == self.system_name:
+                    return s
+            self.d.error(None, f"no system named '{self.system_name}'",
+                         did_you_mean(self.system_name, [s.name for s in systems]))
+            return None
+        own = [d for src, decls in self.files if os.path.normpath(src.path) == os.path.normpath(self.root_path or "")
+               for d in decls if isinstance(d, S.SystemDecl)] or systems
+        if len(own) != 1:
+            self.d.error(None, "expected exactly one 'system' in the input" if not own else
+                         f"several systems ({', '.join(s.name for s in own)}); choose one with --system")
+            return None
+        return own[0]
+
+    # -- the system
+    def build_system(self, sd):
+        abi = self.abi
+        sysm = System()
+        sysm.name, sysm.decl, sysm.abi = sd.name, sd, abi
+        sysm.interfaces = self.interfaces
+        sysm.types = self.types
+        insts = {}
+        for idecl in sd.instances:
+            if idecl.name in insts:
+                self.d.error(idecl.pos, f"duplicate instance '{idecl.name}'",
+                             f"first declared at {insts[idecl.name].decl.pos}")
+                continue
+            comp = self.components.get(idecl.component)
+            if comp is None:
+                self.unknown(idecl.component_pos, "component", idecl.component, self.components)
+                continue
+            insts[idecl.name] = self.make_instance(idecl, comp)
+        sysm.instances = list(insts.values())
+        self.insts = insts
+
+        conns = self.check_connections(sd)
+        if len(self.d):
+            return sysm
+        self.platform = None
+        self.layout(sysm, sd, conns)
+        return sysm
+
+    def make_instance(self, idecl, comp):
+        inst = Instance(idecl, comp)
+        attrs = {k: (v, None) for k, v in ATTR_DEFAULTS.items()}
+        attrs.update(comp.attr_vals)
+        cfg = {cf.name: cf for cf in comp.configs}
+        given = {}
+        for s in idecl.settings:
+            if s.name in given:
+                self.d.error(s.pos, f"'{s.name}' is set twice for instance '{inst.name}'")
+            given[s.name] = s
+            if s.name in ATTR_DEFAULTS:
+                v = self.attr_value(s)
+                if v is not None:
+                    attrs[s.name] = (v, s.pos)
+            elif s.name not in cfg:
+                self.unknown(s.pos, f"attribute or configuration of '{comp.name}'", s.name,
+                             list(ATTR_DEFAULTS) + list(cfg))
+        for name, cf in cfg.items():
+            if cf.t is None:
+                continue
+            v = given.get(name)
+            val = self.convert(cf.t, v.value) if v is not None else \
+                (self.convert(cf.t, cf.default) if cf.default is not None else None)
+            if v is None and cf.default is None:
+                self.d.error(idecl.pos, f"instance '{inst.name}' gives no value for configuration "
+                             f"'{name}' of '{comp.name}'", f"add `{name} = ...;` in its block")
+            inst.config.append((name, cf.t, val))
+        inst.attrs = {k: v for k, (v, _) in attrs.items()}
+        inst.attr_pos = {k: p for k, (_, p) in attrs.items()}
+        inst.passive = comp.mode == "passive"
+        if inst.attrs["budget"] > inst.attrs["period"]:
+            self.d.error(inst.attr_pos["budget"] or idecl.pos,
+                         f"budget {inst.attrs['budget']} us exceeds period {inst.attrs['period']} us")
+        inst.device_pins = {}
+        for dname, dpos, val, vpos in idecl.devices:
+            p = comp.port_map.get(dname)
+            if p is None or p.kind != "device":
+                self.unknown(dpos, f"device of '{comp.name}'", dname,
+                             [q.name for q in comp.ports if q.kind == "device"])
+            else:
+                inst.device_pins[dname] = (val, vpos)
+        return inst
+
+    def end_port(self, end):
+        inst = self.insts.get(end.instance)
+        if inst is None:
+            self.unknown(end.pos, "instance", end.instance, self.insts)
+            return None, None
+        p = inst.comp.port_map.get(end.port)
+        if p is None:
+            self.unknown(end.port_pos, f"port of '{inst.name}' ({inst.comp.name})", end.port,
+                         inst.comp.port_map)
+            return inst, None
+        return inst, p
+
+    def check_connections(self, sd):
+        want = {"rpc": ("uses", "provides"), "event": ("emits", "consumes"),
+                "dataport": ("dataport", "dataport")}
+        # The most each end may hold: rpc callers send (and may grant), servers receive;
+        # event emitters signal, consumers wait; dataports as the component declared.
+        maxr = {"uses": 2 | 8, "provides": 1 | 8, "emits": 2, "consumes": 1}
+        dflt = {"uses": 2, "provides": 1, "emits": 2, "consumes": 1}
+        conns = []
+        used = {}
+        for c in sd.connections:
+            si, sp = self.end_port(c.src)
+            di, dp = self.end_port(c.dst)
+            if sp is None or dp is None:
+                continue
+            ok = True
+            for end, p, kind in ((c.src, sp, want[c.kind][0]), (c.dst, dp, want[c.kind][1])):
+                if p.kind != kind:
+                    self.d.error(end.port_pos, f"type mismatch: {c.kind} connection needs a "
+                                 f"'{kind}' port here, but '{end.instance}.{end.port}' is '{p.kind}'",
+                                 "an rpc goes from a 'uses' to a 'provides', an event from "
+                                 "'emits' to 'consumes', a dataport joins two dataports")
+                    ok = False
+            if not ok:
+                continue
+            if c.kind == "rpc" and sp.iface != dp.iface:
+                self.d.error(c.dst.port_pos, f"type mismatch: '{c.src.instance}.{c.src.port}' uses "
+                             f"'{sp.iface}' but '{c.dst.instance}.{c.dst.port}' provides '{dp.iface}'")
+                continue
+            if c.kind == "dataport" and sp.size_bytes != dp.size_bytes:
+                self.d.error(c.dst.port_pos, f"type mismatch: dataport sizes differ "
+                             f"({sp.size_bytes} and {dp.size_bytes} bytes)")
+                continue
+            if c.kind == "dataport" and si is di and sp is dp:
+                self.d.error(c.dst.port_pos, "a dataport cannot be connected to itself")
+                continue
+            rights = []
+            for end, p in ((c.src, sp), (c.dst, dp)):
+                limit = p.max_rights if p.kind == "dataport" else maxr[p.kind]
+                if end.rights is None:
+                    rights.append(limit if p.kind == "dataport" else dflt[p.kind])
+                    continue
+                r = parse_rights(end.rights)
+                if r is None:
+                    self.d.error(end.rights_pos, f"bad rights '{end.rights}'",
+                                 "rights are letters from r, w, x, g, each at most once")
+                    ok = False
+                elif r & ~limit:
+                    self.d.error(end.rights_pos, f"connection grants '{rights_str(r & ~limit).replace('-', '')}' "
+                                 f"beyond what '{end.instance}.{end.port}' may hold ({rights_str(limit)})",
+                                 f"a '{p.kind}' end may hold at most '{rights_str(limit).replace('-', '')}'")
+                    ok = False
+                rights.append(r)
+            if not ok:
+                continue
+            for inst, p, end in ((si, sp, c.src), (di, dp, c.dst)):
+                if p.kind in ("uses", "dataport"):
+                    key = (inst.name, p.name)
+                    if key in used:
+                        self.d.error(end.port_pos, f"'{inst.name}.{p.name}' is already connected",
+                                     f"by the connection at {used[key]}")
+                        ok = False
+                    used.setdefault(key, c.pos)
+            if not ok:
+                continue
+            if c.kind == "rpc":
+                cp, spri = si.attrs["priority"], di.attrs["priority"]
+                if cp > spri:
+                    self.d.error(c.pos, f"priority inversion: '{si.name}' (priority {cp}) calls "
+                                 f"'{di.name}' (priority {spri})",
+                                 "a server must run at least at the priority of every caller; "
+                                 f"raise '{di.name}' to {cp} or more")
+            conns.append((c, si, sp, di, dp, rights))
+        for inst in self.insts.values():
+            for p in inst.comp.ports:
+                if p.kind == "uses" and (inst.name, p.name) not in used:
+                    self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' ({p.iface}) is not connected",
+                                 f"add `connect rpc {inst.name}.{p.name} -> <server>.<port>;`")
+        return conns
+
+    # -- objects, slots and mappings
+    def layout(self, sysm, sd, conns):
+        abi = self.abi
+        objs = []
+        page = abi.PAGE_SIZE
+        RW, R, W = 3, 1, 2
+
+        def obj(otype, name, **kw):
+            o = Obj(len(objs), getattr(abi, "OBJ_" + otype), name, **kw)
+            o.type_name = otype
+            objs.append(o)
+            return o
+
+        def pages(n):
+            return (n + page - 1) // page
+
+        for inst in sysm.instances:
+            n = inst.name
+            inst.cspace_obj = obj("CSPACE", f"{n}.cspace", pages=inst.attrs["cspace"], owner=inst)
+            inst.vspace_obj = obj("VSPACE", f"{n}.vspace", owner=inst)
+            inst.thread_obj = obj("THREAD", f"{n}.thread", owner=inst)
+            inst.ipcbuf_obj = obj("FRAME", f"{n}.ipcbuf", pages=1, owner=inst)
+            inst.stack_pages = pages(inst.attrs["stack"])
+            inst.stack_obj = obj("FRAME", f"{n}.stack", pages=inst.stack_pages, owner=inst)
+            inst.heap_pages = pages(inst.attrs["heap"])
+            inst.heap_obj = obj("FRAME", f"{n}.heap", pages=inst.heap_pages, owner=inst) \
+                if inst.heap_pages else None
+            provides = [p for p in inst.comp.ports if p.kind == "provides"]
+            inst.service_obj = obj("ENDPOINT", f"{n}.service", owner=inst) if provides else None
+            needs_ntfn = any(p.kind in ("consumes", "device") for p in inst.comp.ports)
+            inst.ntfn_obj = obj("NOTIFICATION", f"{n}.events", owner=inst) if needs_ntfn else None
+            bit = 0
+            for p in inst.comp.ports:
+                if p.kind in ("consumes", "device"):
+                    inst.event_bits[p.name] = bit
+                    bit += 1
+            if bit > 64:
+                self.d.error(inst.decl.pos, f"'{n}' consumes more than 64 events and interrupts")
+
+        # Dataport objects: one per connection, or private when left unconnected.
+        dp_obj = {}
+        for c, si, sp, di, dp, rights in conns:
+            if c.kind == "dataport":
+                o = obj("FRAME", f"dataport {si.name}.{sp.name}+{di.name}.{dp.name}",
+                        pages=pages(sp.size_bytes))
+                dp_obj[(si.name, sp.name)] = (o, rights[0], f"{di.name}.{dp.name}")
+                dp_obj[(di.name, dp.name)] = (o, rights[1], f"{si.name}.{sp.name}")
+
+        # Devices.
+        claims = []
+        for inst in sysm.instances:
+            for p in inst.comp.ports:
+                if p.kind != "device":
+                    continue
+                match, mpos = inst.device_pins.get(p.name, (p.match, p.match_pos))
+                dev = self.find_device(sd, match, mpos)
+                if dev is None:
+                    continue
+                if not dev.regs:
+                    self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
+                    continue
+                base, size = dev.regs[0]
+                first = base & ~(page - 1)
+                npages = pages(base + size - first)
+                for (oinst, oport, odev, ofirst, onpages, opos) in claims:
+                    if odev is dev:
+                        self.d.error(mpos, f"device '{dev.path}' is claimed by '{inst.name}.{p.name}' "
+                                     f"and by '{oinst.name}.{oport}'",
+                                     f"give one instance another node: `device {p.name} = \"/soc/...\";` "
+                                     "in its instance block")
+                    elif first < ofirst + onpages * page and ofirst < first + npages * page:
+                        self.d.error(mpos, f"memory of '{dev.path}' ({first:#x}, {npages} pages) overlaps "
+                                     f"'{odev.path}' claimed by '{oinst.name}.{oport}'",
+                                     "two devices in one page cannot go to different instances")
+                claims.append((inst, p.name, dev, first, npages, mpos))
+                mo = obj("FRAME", f"mmio {dev.path}", pages=npages, paddr=first,
+                         flags=OBJ_F_DEVICE, owner=inst)
+                io = None
+                if dev.irqs:
+                    io = obj("IRQ", f"irq {dev.irqs[0]} {dev.path}", irq=dev.irqs[0],
+                             ntfn=inst.ntfn_obj, badge=1 << inst.event_bits[p.name], owner=inst)
+                inst.devices[p.name] = {"device": dev, "mmio_obj": mo, "irq_obj": io,
+                                        "offset": base - first, "size": size}
+        for inst in sysm.instances:
+            for p in inst.comp.ports:
+                if p.kind == "dataport" and (inst.name, p.name) not in dp_obj:
+                    o = obj("FRAME", f"dataport {inst.name}.{p.name}", pages=pages(p.size_bytes), owner=inst)
+                    dp_obj[(inst.name, p.name)] = (o, p.max_rights, "")
+
+        # RPC badges: per server, port index in bits 31..24 and a client number in 23..0,
+        # numbered in sorted client order so the numbering does not depend on statement order.
+        for inst in sysm.instances:
+            provides = [p for p in inst.comp.ports if p.kind == "provides"]
+            for pi, p in enumerate(provides):
+                cl = sorted((c.src.instance, c.src.port, rights[0]) for c, si, sp, di, dp, rights in conns
+                            if c.kind == "rpc" and di is inst and dp is p)
+                inst.clients[p.name] = [((pi << 24) | (k + 1), ci, cport, r)
+                                        for k, (ci, cport, r) in enumerate(cl)]
+        badge_of = {}
+        for inst in sysm.instances:
+            for pname, cl in inst.clients.items():
+                for badge, ci, cport, r in cl:
+                    badge_of[(ci, cport)] = (inst, pname, badge, r)
+
+        for inst in sysm.instances:
+            self.slots_and_maps(inst, badge_of, conns, dp_obj, RW, R)
+            used = len(inst.slots) and inst.slots[-1].index + 1
+            if used > inst.attrs["cspace"]:
+                pos = inst.attr_pos["cspace"] or inst.decl.pos
+                self.d.error(pos, f"CSpace of '{inst.name}' has {inst.attrs['cspace']} slots but "
+                             f"needs {used} ({len(inst.slots)} capabilities, slots 0..{FIRST_FREE_SLOT - 1} reserved)",
+                             f"set `cspace = {used};` or more")
+        sysm.objects = objs
+
+    def find_device(self, sd, match, pos):
+        if self.platform is None:
+            path = self.platform_override
+            if path is None and sd.platform:
+                path = os.path.join(os.path.dirname(sd.pos.source.path), sd.platform[0])
+            if path is None:
+                self.d.error(pos, "this system claims devices but names no platform",
+                             'add `platform "path/to/platform.json";` to the system (or pass --platform)')
+                self.platform = []
+                return None
+            try:
+                self.platform = load_platform(path)
+            except (OSError, ValueError, KeyError) as e:
+                self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {e}")
+                self.platform = []
+                return None
+        if match.startswith("/"):
+            for dev in self.platform:
+                if dev.path == match:
+                    return dev
+            self.unknown(pos, "device node", match, [d.path for d in self.platform])
+            return None
+        found = sorted((d for d in self.platform if match in d.compatible),
+                       key=lambda d: (d.regs[0][0] if d.regs else 0, d.path))
+        if not found:
+            self.unknown(pos, "compatible string", match,
+                         sorted({c for d in self.platform for c in d.compatible}))
+            return None
+        # Several nodes match: the lowest address is taken; pin another with a node path.
+        return found[0]
+
+    def slots_and_maps(self, inst, badge_of, conns, dp_obj, RW, R):
+        abi = self.abi
+        page = abi.PAGE_SIZE
+        slots, maps = inst.slots, inst.mappings
+
+        def slot(index, name, o, rights, badge=0, peer=""):
+            s = Slot(index, name, o, rights, badge, peer)
+            slots.append(s)
+            return s
+
+        slot(SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
+        slot(SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
+        slot(SLOT_THREAD, "thread", inst.thread_obj, RW)
+        slot(SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
+        nxt = FIRST_FREE_SLOT
+
+        def take():
+            nonlocal nxt
+            nxt += 1
+            return nxt - 1
+
+        maps.append(Mapping("ipcbuf", IPCBUF_VADDR, inst.ipcbuf_obj, 1, RW))
+        maps.append(Mapping("stack", STACK_BASE, inst.stack_obj, inst.stack_pages, RW))
+        inst.stack_top = STACK_BASE + inst.stack_pages * page
+        if inst.stack_top > HEAP_BASE:
+            self.d.error(inst.attr_pos["stack"] or inst.decl.pos, "stack too large for the layout")
+        if inst.heap_obj:
+            maps.append(Mapping("heap", HEAP_BASE, inst.heap_obj, inst.heap_pages, RW))
+        if inst.service_obj:
+            peers = ", ".join(f"{ci}.{cp}" for cl in inst.clients.values() for _, ci, cp, _ in cl)
+            inst.service_slot = slot(take(), "service", inst.service_obj, R, 0, peers)
+        if inst.ntfn_obj:
+            inst.ntfn_slot = slot(take(), "events", inst.ntfn_obj, R)
+        for p in inst.comp.ports:
+            if p.kind == "uses":
+                srv, spname, badge, r = badge_of[(inst.name, p.name)]
+                s = slot(take(), p.name, srv.service_obj, r, badge, f"{srv.name}.{spname}")
+                inst.uses_conn[p.name] = (srv, spname, s)
+        for p in inst.comp.ports:
+            if p.kind == "emits":
+                targets = sorted((di.name, dp.name, rights[0]) for c, si, sp, di, dp, rights in conns
+                                 if c.kind == "event" and si is inst and sp is p)
+                inst.emit_slots[p.name] = []
+                for dname, dport, r in targets:
+                    di = self.insts[dname]
+                    s = slot(take(), f"{p.name}->{dname}.{dport}", di.ntfn_obj, r,
+                             1 << di.event_bits[dport], f"{dname}.{dport}")
+                    inst.emit_slots[p.name].append(s)
+        vaddr = DATAPORT_BASE
+        for p in inst.comp.ports:
+            if p.kind == "dataport":
+                o, r, peer = dp_obj[(inst.name, p.name)]
+                s = slot(take(), p.name, o, r, 0, peer)
+                m = Mapping(f"dataport {p.name}", vaddr, o, o.pages, r)
+                maps.append(m)
+                inst.dataports[p.name] = (m, s, p.size_bytes)
+                vaddr += (o.pages + 1) * page
+        if vaddr > DEVICE_BASE:
+            self.d.error(inst.decl.pos, f"dataports of '{inst.name}' exceed the 256 MiB dataport region")
+        vaddr = DEVICE_BASE
+        for p in inst.comp.ports:
+            if p.kind == "device" and p.name in inst.devices:
+                dv = inst.devices[p.name]
+                mo = dv["mmio_obj"]
+                dv["mmio_slot"] = slot(take(), f"{p.name}.mmio", mo, RW, 0, dv["device"].path)
+                dv["vaddr"] = vaddr + dv["offset"]
+                maps.append(Mapping(f"device {p.name}", vaddr, mo, mo.pages, RW, MAP_DEVICE))
+                vaddr += (mo.pages + 1) * page
+                if dv["irq_obj"]:
+                    dv["irq_slot"] = slot(take(), f"{p.name}.irq", dv["irq_obj"], 2, 0,
+                                          f"irq {dv['irq_obj'].irq}")
+
+
+def build_system(abi, files, platform=None, system_name=None, root_path=None):
+    return Builder(abi, files, platform, system_name, root_path).build()
