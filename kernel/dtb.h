@@ -35,6 +35,7 @@ enum dtb_status {
     DTB_E_BAD_REG,          /* reg length not a multiple of the cell tuple */
     DTB_E_TABLE_FULL,       /* more entries than a fixed table holds */
     DTB_E_NO_MEMORY_NODE,
+    DTB_E_PATH_TOO_LONG,    /* a node path or stdout-path does not fit DTB_PATH_MAX (with its NUL) */
     DTB_E_COUNT
 };
 
