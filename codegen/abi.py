@@ -1,12 +1,14 @@
-"""The ABI numbers the generator uses, read from kernel/include/anvaya/abi.h so there is
-exactly one definition. Only plain `#define ANV_NAME <integer>` lines are taken."""
+"""The ABI numbers the generator uses, read from kernel/include/anvaya/abi.h (and the
+manifest format constants from anvaya/manifest.h) so there is exactly one definition. Only plain `#define ANV_NAME <integer>` lines are taken."""
 import os
 import re
 
 DEFAULT_ABI_H = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              "kernel", "include", "anvaya", "abi.h")
 
-_DEFINE = re.compile(r"^\s*#\s*define\s+(ANV_[A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\b")
+DEFAULT_MANIFEST_H = os.path.join(os.path.dirname(DEFAULT_ABI_H), "manifest.h")
+
+_DEFINE = re.compile(r"^\s*#\s*define\s+((?:ANV|MANIFEST)_[A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\b")
 
 
 class Abi:
@@ -20,6 +22,12 @@ class Abi:
         except KeyError:
             raise AttributeError(f"{self.path} has no #define ANV_{name}") from None
 
+    def manifest(self, name):
+        try:
+            return self.values["MANIFEST_" + name]
+        except KeyError:
+            raise AttributeError(f"manifest.h has no #define MANIFEST_{name}") from None
+
     def prefixed(self, prefix):
         """{suffix: value} for every define starting with ANV_<prefix>_."""
         p = "ANV_" + prefix + "_"
@@ -32,12 +40,16 @@ class Abi:
         raise KeyError(value)
 
 
-def load_abi(path=None):
+def load_abi(path=None, manifest_path=None):
+    """Numbers from abi.h (ANV_*) and from the manifest format header (MANIFEST_*),
+    the latter reachable as abi.manifest('MAGIC')."""
     path = path or DEFAULT_ABI_H
+    manifest_path = manifest_path or os.path.join(os.path.dirname(path), "manifest.h")
     values = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            m = _DEFINE.match(line)
-            if m:
-                values[m.group(1)] = int(m.group(2), 0)
+    for p in (path, manifest_path):
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                m = _DEFINE.match(line)
+                if m:
+                    values[m.group(1)] = int(m.group(2), 0)
     return Abi(values, path)
