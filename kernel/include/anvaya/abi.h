@@ -120,6 +120,17 @@ static inline uint32_t anv_handle_slot(uint64_t h)
     return (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
 }
 
+/* ---- Well-known CSpace slots the loader fills (capabilities of generation 0) ---------- */
+#define ANV_SLOT_NULL 0
+#define ANV_SLOT_CSPACE 1   /* the process's own CSpace */
+#define ANV_SLOT_VSPACE 2   /* its address space */
+#define ANV_SLOT_THREAD 3   /* its first thread */
+#define ANV_SLOT_IPCBUF 4   /* that thread's IPC buffer frame */
+#define ANV_SLOT_FAULT 5    /* endpoint its faults are reported to (may be empty) */
+#define ANV_SLOT_CONSOLE 6  /* console for debug.write (may be empty) */
+#define ANV_SLOT_POOL 7     /* memory pool for mem.frame_alloc (may be empty) */
+#define ANV_SLOT_FIRST_FREE 8
+
 /* ---- IPC messages --------------------------------------------------------------------
  * msginfo word: bits 63..32 label, bits 11..8 capability count, bits 7..0 payload words.
  * Payload words 0..3 travel in a2..a5; all words also live in the IPC buffer's mr[].    */
@@ -167,4 +178,12 @@ struct anv_ipc_buffer {
 #define ANV_FAULT_LABEL 0xFA017u
 /* words: 0 scause, 1 sepc, 2 stval, 3 thread badge */
 
+/* ---- Audit records (audit.read returns seq, event, subject, object, arg, result) ----- */
+#define ANV_AUDIT_DELEGATE 1  /* object = source object, arg = new rights, result = error */
+#define ANV_AUDIT_REVOKE 2    /* arg = capabilities removed */
+#define ANV_AUDIT_DELETE 3
+#define ANV_AUDIT_DENIED 4    /* a refused syscall: arg = syscall number, result = error */
+#define ANV_AUDIT_FAULT 5     /* a U-mode fault: arg = scause */
+#define ANV_AUDIT_TRANSFER 6  /* capability moved over IPC: arg = rights */
+#define ANV_AUDIT_RING 128    /* records kept */
 #endif
