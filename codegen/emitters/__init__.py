@@ -21,5 +21,5 @@ def env():
     return _env
 
 
-def render(name, **kw):
-    return env().get_template(name).render(**kw)
+def render(template, **kw):
+    return env().get_template(template).render(**kw)

@@ -1,0 +1,142 @@
+"""Command line: check a system, generate its outputs, print one CSpace, draw the graph,
+compare two CSpace manifests. `python3 -m codegen <command> --help` for each."""
+import argparse
+import os
+import sys
+
+from . import GenError, load
+from . import generate as gen
+from .diff import diff_files
+from .emitters import cspace, image
+
+
+def _system_args(p):
+    p.add_argument("system", help="the .system file (imports are followed)")
+    p.add_argument("--abi", help="path to anvaya/abi.h (default: the repository's)")
+    p.add_argument("--platform", help="device list: a .dtb or a JSON platform file "
+                   "(default: the system's `platform` statement)")
+    p.add_argument("--system-name", help="which system, when the file defines several")
+
+
+def _load(a):
+    return load(a.system, a.abi, a.platform, a.system_name)
+
+
+def cmd_check(a):
+    s = _load(a)
+    caps = sum(len(i.slots) for i in s.instances)
+    print(f"{a.system}: system {s.name} is valid: {len(s.instances)} instances, "
+          f"{len(s.objects)} objects, {caps} capabilities")
+
+
+def cmd_generate(a):
+    s = _load(a)
+    kinds = set(a.only.split(",")) if a.only else None
+    out = gen.outputs(s, kinds)
+    if a.list:
+        for name in out:
+            print(name)
+        return
+    gen.write(out, a.output, svg=not a.no_svg)
+    if a.stamp:
+        with open(a.stamp, "w", encoding="utf-8") as f:
+            f.write("\n".join(out) + "\n")
+
+
+def cmd_cspace(a):
+    s = _load(a)
+    for inst in s.instances:
+        if inst.name == a.instance:
+            sys.stdout.write(cspace.instance_markdown(s, inst))
+            return
+    from .diagnostics import did_you_mean
+    hint = did_you_mean(a.instance, [i.name for i in s.instances])
+    raise SystemExit(f"error: no instance '{a.instance}' in system {s.name}" + (f"; {hint}" if hint else ""))
+
+
+def cmd_graph(a):
+    from .emitters import graph
+    s = _load(a)
+    (name, text), = graph.emit(s).items()
+    if a.output:
+        with open(a.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        if a.svg:
+            gen.render_svg(a.output)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_diff(a):
+    lines = diff_files(a.old, a.new)
+    for line in lines:
+        print(line)
+    if not lines:
+        print("no change in authority")
+    return 1 if lines and a.exit_code else 0
+
+
+def cmd_dump(a):
+    sys.stdout.write(image.dump(_load(a)))
+
+
+def cmd_platform(a):
+    from .platform import dump_json, load_platform
+    sys.stdout.write(dump_json(load_platform(a.dtb), a.description))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="anvaya-gen", description="The Anvaya component generator: IDL in; C stubs, CSpace manifests, a graph and the system image manifest out. See docs/idl.md and docs/generator.md.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="command")
+
+    p = sub.add_parser("check", help="validate a system and report every error")
+    _system_args(p)
+    p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser("generate", help="write C stubs, CSpace manifests, graph and the image manifest")
+    _system_args(p)
+    p.add_argument("-o", "--output", default=".", help="output directory (default: .)")
+    p.add_argument("--only", help="comma-separated emitters: c,cspace,graph,image")
+    p.add_argument("--list", action="store_true", help="print the output file names and stop")
+    p.add_argument("--no-svg", action="store_true", help="do not render the graph to SVG")
+    p.add_argument("--stamp", help="also write this file listing the outputs (for build systems)")
+    p.set_defaults(fn=cmd_generate)
+
+    p = sub.add_parser("cspace", help="print one instance's CSpace (Markdown)")
+    _system_args(p)
+    p.add_argument("instance", help="instance name")
+    p.set_defaults(fn=cmd_cspace)
+
+    p = sub.add_parser("graph", help="print (or write) the Graphviz DOT graph of the system")
+    _system_args(p)
+    p.add_argument("-o", "--output", help="write the DOT file here instead of stdout")
+    p.add_argument("--svg", action="store_true", help="also render <output>.svg with graphviz")
+    p.set_defaults(fn=cmd_graph)
+
+    p = sub.add_parser("diff", help="compare two CSpace manifests (JSON): authority added or removed")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything differs")
+    p.set_defaults(fn=cmd_diff)
+
+    p = sub.add_parser("dump", help="print every field of the binary image manifest as text")
+    _system_args(p)
+    p.set_defaults(fn=cmd_dump)
+
+    p = sub.add_parser("platform", help="turn a .dtb into the JSON device list systems can name")
+    p.add_argument("dtb")
+    p.add_argument("--description", default="devices extracted from a device tree blob")
+    p.set_defaults(fn=cmd_platform)
+
+    a = ap.parse_args(argv)
+    try:
+        return a.fn(a) or 0
+    except GenError as e:
+        print(e.render(), file=sys.stderr)
+        n = len(e.diagnostics)
+        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

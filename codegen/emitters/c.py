@@ -1,0 +1,205 @@
+"""Per-instance C code: a header (slots, handles, types, prototypes, layout) and a source
+(client stubs, the server dispatch and loop, event wrappers), plus a linker script.
+Python flattens every parameter into word-sized marshalling steps; the templates only
+render those steps, so the wire format lives in one place (flatten below)."""
+from ..model import (ArrayType, BoolType, BytesType, EnumType, IntType, StructType,
+                     IMAGE_BASE, IPCBUF_VADDR, STACK_BASE, HEAP_BASE, snake)
+from . import render
+
+
+class Op:
+    """One marshalling step: `kind` at payload word `word` for C lvalue `expr`."""
+
+    def __init__(self, kind, expr, word, **kw):
+        self.kind, self.expr, self.word = kind, expr, word
+        self.__dict__.update(kw)
+
+
+def flatten(t, expr, word, ops):
+    """Append the steps for type t stored at C lvalue expr; returns the next free word."""
+    if isinstance(t, IntType):
+        lo, hi = t.range()
+        ops.append(Op("int", expr, word, ctype=t.ctype, signed=t.signed, bits=t.bits, lo=lo, hi=hi))
+        return word + 1
+    if isinstance(t, BoolType):
+        ops.append(Op("bool", expr, word))
+        return word + 1
+    if isinstance(t, EnumType):
+        ops.append(Op("enum", expr, word, ctype=t.ctype, values=sorted({v for _, v in t.members})))
+        return word + 1
+    if isinstance(t, StructType):
+        for fname, ft in t.fields:
+            word = flatten(ft, f"{expr}.{fname}", word, ops)
+        return word
+    if isinstance(t, BytesType):
+        ops.append(Op("blen", f"{expr}.len", word, bound=t.bound))
+        ops.append(Op("bdata", f"{expr}.data", word + 1, bound=t.bound, len=f"{expr}.len"))
+        return word + t.words
+    if isinstance(t, ArrayType):
+        if t.packed:
+            ops.append(Op("bytes", expr, word, bound=t.n))
+            return word + t.words
+        for i in range(t.n):
+            word = flatten(t.elem, f"{expr}[{i}]", word, ops)
+        return word
+    raise TypeError(t)
+
+
+def declarator(t, name):
+    if isinstance(t, ArrayType):
+        return f"{t.ctype} {name}[{t.n}]"
+    return f"{t.ctype} {name}"
+
+
+def client_param(direction, name, t):
+    """(C parameter declaration, C lvalue the marshalling steps use)."""
+    if isinstance(t, ArrayType):
+        const = "const " if direction == "in" else ""
+        return f"{const}{t.ctype} {name}[{t.n}]", name
+    if direction == "in" and isinstance(t, (StructType, BytesType)):
+        return f"const {t.ctype} *{name}", f"(*{name})"
+    if direction == "in":
+        return f"{t.ctype} {name}", name
+    return f"{t.ctype} *{name}", f"(*{name})"
+
+
+def server_arg(direction, name, t):
+    """How the dispatch passes its local `name` to the component's function."""
+    if isinstance(t, ArrayType):
+        return name
+    if direction == "in" and not isinstance(t, (StructType, BytesType)):
+        return name
+    return "&" + name
+
+
+class ProcView:
+    def __init__(self, iface, proc):
+        self.name, self.label = proc.name, proc.label
+        self.in_words, self.out_words = proc.in_words, proc.out_words
+        self.label_macro = f"{snake(iface.name).upper()}_LABEL_{proc.name.upper()}"
+        self.client_params, self.locals, self.args = [], [], []
+        self.enc_in, self.dec_in, self.enc_out, self.dec_out = [], [], [], []
+        self.srv_enc_out, self.srv_dec_in = [], []
+        win = wout = 0
+        for d, n, t in proc.params:
+            decl, cexpr = client_param(d, n, t)
+            self.client_params.append(decl)
+            self.locals.append(declarator(t, n))
+            self.args.append(server_arg(d, n, t))
+            if d in ("in", "inout"):
+                win = flatten(t, cexpr, win, self.enc_in)
+                flatten(t, n, win - t.words, self.srv_dec_in)
+            if d in ("out", "inout"):
+                wout = flatten(t, cexpr, wout, self.dec_out)
+                flatten(t, n, wout - t.words, self.srv_enc_out)
+
+
+def type_closure(types):
+    """Every enum/struct the given types use, dependencies first, then bytes bounds."""
+    order, seen, bounds = [], set(), set()
+
+    def visit(t):
+        if isinstance(t, ArrayType):
+            return visit(t.elem)
+        if isinstance(t, BytesType):
+            bounds.add(t.bound)
+            return
+        if isinstance(t, (EnumType, StructType)) and t.name not in seen:
+            seen.add(t.name)
+            if isinstance(t, StructType):
+                for _, ft in t.fields:
+                    visit(ft)
+            order.append(t)
+    for t in types:
+        visit(t)
+    return order, sorted(bounds)
+
+
+def type_views(order):
+    out = []
+    for t in order:
+        if isinstance(t, EnumType):
+            up = snake(t.name).upper()
+            out.append({"kind": "enum", "guard": f"ANV_TYPE_{up}", "c": t.ctype,
+                        "members": [(f"{up}_{m.upper()}", v) for m, v in t.members]})
+        else:
+            out.append({"kind": "struct", "guard": f"ANV_TYPE_{snake(t.name).upper()}", "c": t.ctype,
+                        "fields": [declarator(ft, fn) for fn, ft in t.fields]})
+    return out
+
+
+def c_literal(t, value):
+    if isinstance(t, BoolType):
+        return "true" if value else "false"
+    if isinstance(t, EnumType):
+        return f"{snake(t.name).upper()}_{value.upper()}"
+    if isinstance(t, BytesType):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"INT64_C({value})" if t.signed else f"UINT64_C({value})"
+
+
+def handle(sysm, slot):
+    abi = sysm.abi
+    return (abi.HANDLE_TAG_SOFT << abi.HANDLE_TAG_SHIFT) | slot
+
+
+def instance_view(sysm, inst):
+    P = inst.prefix
+    U = P.upper()
+    ifaces = {}
+    uses, provides = [], []
+    for p in inst.comp.ports:
+        if p.kind in ("uses", "provides"):
+            iface = sysm.interfaces[p.iface]
+            ifaces[iface.name] = iface
+            view = {"port": p.name, "iface": iface.name,
+                    "procs": [ProcView(iface, pr) for pr in iface.procs]}
+            if p.kind == "uses":
+                view["slot"] = inst.uses_conn[p.name][2]
+                uses.append(view)
+            else:
+                view["index"] = len(provides)
+                view["clients"] = [(f"{U}_{p.name.upper()}_CLIENT_{ci.upper()}_{cp.upper()}", b)
+                                   for b, ci, cp, _ in inst.clients[p.name]]
+                provides.append(view)
+    all_types = [t for i in ifaces.values() for pr in i.procs for _, _, t in pr.params]
+    all_types += [t for _, t, _ in inst.config]
+    order, bounds = type_closure(all_types)
+    slots = [{"macro": f"{U}_SLOT_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",
+              "hmacro": f"{U}_HANDLE_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",
+              "index": s.index, "handle": handle(sysm, s.index), "s": s} for s in inst.slots]
+    by_name = {s["s"].name: s for s in slots}
+    events = [{"port": p.name, "bit": inst.event_bits[p.name]}
+              for p in inst.comp.ports if p.kind == "consumes"]
+    emits = [{"port": p.name, "handles": [by_name[s.name]["hmacro"] for s in inst.emit_slots[p.name]]}
+             for p in inst.comp.ports if p.kind == "emits"]
+    dataports = [{"port": n, "vaddr": m.vaddr, "size": size, "rights": s.rights}
+                 for n, (m, s, size) in inst.dataports.items()]
+    devices = [{"port": n, "vaddr": d["vaddr"], "size": d["size"], "paddr": d["device"].regs[0][0],
+                "path": d["device"].path, "bit": inst.event_bits[n],
+                "irq": d["irq_obj"].irq if d["irq_obj"] else None}
+               for n, d in inst.devices.items()]
+    iface_views = [{"name": i.name, "up": snake(i.name).upper(), "errors": i.errors,
+                    "procs": [ProcView(i, pr) for pr in i.procs]} for i in ifaces.values()]
+    return {
+        "sys": sysm.name, "inst": inst, "P": P, "U": U, "comp": inst.comp.name,
+        "slots": slots, "uses": uses, "provides": provides, "types": type_views(order),
+        "bounds": bounds, "ifaces": iface_views, "events": events, "emits": emits,
+        "dataports": dataports, "devices": devices,
+        "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
+        "has_events": inst.ntfn_obj is not None, "has_service": inst.service_obj is not None,
+        "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
+        "heap_base": HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
+        "image_base": IMAGE_BASE, "image_end": IPCBUF_VADDR, "max_words": sysm.abi.IPC_MAX_WORDS,
+        "isinstance": isinstance, "BytesType": BytesType,
+    }
+
+
+def emit(sysm):
+    out = {}
+    for inst in sysm.instances:
+        v = instance_view(sysm, inst)
+        out[f"{inst.name}_gen.h"] = render("component.h.j2", **v)
+        out[f"{inst.name}_gen.c"] = render("component.c.j2", header=f"{inst.name}_gen.h", **v)
+        out[f"{inst.name}.ld"] = render("component.ld.j2", **v)
+    return out
