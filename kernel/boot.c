@@ -58,7 +58,7 @@ static void boot_print_inventory(const struct dtb_inventory *inv, uint64_t dtb_p
 }
 
 /* Everything the kernel must not hand out: reservations, the DTB and the kernel itself. */
-static void boot_memory(const struct dtb_inventory *inv, uint64_t dtb_pa)
+static void boot_memory(const struct dtb_inventory *inv, uint64_t dtb_pa, uint64_t image_size)
 {
     struct pmem_range memory[DTB_MAX_MEMORY];
     struct pmem_range exclude[2 * DTB_MAX_RESERVED + 2];
@@ -78,11 +78,14 @@ static void boot_memory(const struct dtb_inventory *inv, uint64_t dtb_pa)
     exclude[nx].base = dtb_pa;
     exclude[nx++].size = inv->totalsize;
     exclude[nx].base = virt_to_phys(__kernel_start);
-    exclude[nx++].size = (uint64_t)(__kernel_end - __kernel_start);
+    exclude[nx++].size = (uint64_t)(__kernel_end - __kernel_start) + image_size;
     enum pmem_status st = pmem_build(&boot_pmem, memory, inv->memory_count, exclude, nx);
     if (st != PMEM_OK)
         panic("memory map: %s", st == PMEM_E_TABLE_FULL ? "too many ranges" : "range overflow");
-    boot_print_range("kernel", exclude[nx - 1].base, exclude[nx - 1].size);
+    boot_print_range("kernel", exclude[nx - 1].base, exclude[nx - 1].size - image_size);
+    if (image_size)
+        boot_print_range("image", exclude[nx - 1].base + exclude[nx - 1].size - image_size,
+                         image_size);
     for (uint32_t i = 0; i < boot_pmem.count; i++)
         boot_print_range("usable", boot_pmem.usable[i].base, boot_pmem.usable[i].size);
     kprintf("  usable     %lu KiB in %u ranges\n", pmem_total(&boot_pmem) / 1024, boot_pmem.count);
@@ -127,7 +130,8 @@ void kernel_main(uint64_t hartid, uint64_t dtb_pa)
         panic("dtb: /cpus has no timebase-frequency");
 
     boot_print_inventory(inv, dtb_pa);
-    boot_memory(inv, dtb_pa);
+    uint64_t image_size = boot_image_size();
+    boot_memory(inv, dtb_pa, image_size);
 
     int bad = trap_selftest();
     if (bad != 0)
@@ -137,5 +141,5 @@ void kernel_main(uint64_t hartid, uint64_t dtb_pa)
     timer_init(inv->timebase_frequency);
     boot_check_timer();
 
-    boot_start_system(inv);
+    boot_start_system(inv, image_size);
 }

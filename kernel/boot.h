@@ -7,7 +7,10 @@
 #include "dtb.h"
 
 void kernel_main(uint64_t hartid, uint64_t dtb_pa);
+/* Size of the boot image behind the kernel (0: none); panics on a malformed header. */
+uint64_t boot_image_size(void);
 /* Build the system from the image's manifest and run it; never returns. */
-__attribute__((noreturn)) void boot_start_system(const struct dtb_inventory *inv);
+__attribute__((noreturn)) void boot_start_system(const struct dtb_inventory *inv,
+                                                 uint64_t image_size);
 
 #endif

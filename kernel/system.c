@@ -1,12 +1,79 @@
-/* Starting the system: until the manifest loader exists the kernel shuts down cleanly
- * once boot checks pass. */
+/* Starting the system: find the boot image behind the kernel, validate its manifest,
+ * load it, and enter the first thread. Also the system.shutdown path. */
+#include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/platform.h"
+#include "arch/riscv64/plic.h"
+#include "arch/riscv64/trap.h"
 #include "boot.h"
 #include "console.h"
+#include "invariants.h"
+#include "loader.h"
+#include "manifest.h"
+#include "panic.h"
+#include "sched.h"
+#include "syscall.h"
+#include "vspace.h"
 
-void boot_start_system(const struct dtb_inventory *inv)
+#include <anvaya/bootimage.h>
+
+extern uint64_t boot_root_pt[512];
+
+uint64_t boot_image_size(void)
 {
-    (void)inv;
-    kprintf("kernel: boot complete, shutting down\n");
-    platform_shutdown();
+    const struct bootimage_header *h = (const struct bootimage_header *)__kernel_end;
+    if (h->magic != BOOTIMAGE_MAGIC)
+        return 0;
+    if (h->version != BOOTIMAGE_VERSION)
+        panic("boot image: version %u, this kernel reads %u", h->version, BOOTIMAGE_VERSION);
+    if (h->total_size < sizeof *h || h->total_size > BOOTIMAGE_MAX_SIZE)
+        panic("boot image: size 0x%lx out of range", h->total_size);
+    if (h->manifest_offset < sizeof *h || h->manifest_offset > h->total_size ||
+        h->manifest_size > h->total_size - h->manifest_offset)
+        panic("boot image: manifest outside the image");
+    return h->total_size;
+}
+
+void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
+{
+    if (image_size == 0) {
+        kprintf("system: no boot image behind the kernel, shutting down\n");
+        platform_shutdown();
+    }
+    const uint8_t *image = (const uint8_t *)__kernel_end;
+    const struct bootimage_header *h = (const struct bootimage_header *)image;
+    struct manifest_view view;
+    enum manifest_error merr =
+        manifest_open(&view, image + h->manifest_offset, (size_t)h->manifest_size);
+    if (merr != MANIFEST_OK)
+        panic("manifest: %s (table %u, entry %u)", manifest_strerror(merr), view.bad_table,
+              view.bad_index);
+
+    /* The identity gigapage was only for the jump to the high half. */
+    boot_root_pt[2] = 0;
+    vs_set_kernel_root(virt_to_phys(boot_root_pt));
+    sched_init();
+    struct loader_stats st = {0};
+    loader_load(&view, image, image_size, &st);
+    kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
+            st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
+    if (inv->plic.present)
+        plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
+#ifdef ANV_DEBUG_CHECKS
+    invariants_enabled = true;
+    invariants_check_all();
+#endif
+    trap_exit_to_user();
+}
+
+void syscall_shutdown_hook(uint64_t code)
+{
+#ifdef ANV_DEBUG_CHECKS
+    kprintf("system: invariant checker ran %u times, no violations\n", invariants_checks_run());
+#endif
+    if (code == 0) {
+        kprintf("system: shutdown\n");
+        platform_shutdown();
+    }
+    kprintf("system: shutdown with failure %lu\n", code);
+    platform_fail((uint32_t)code);
 }

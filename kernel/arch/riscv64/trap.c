@@ -1,10 +1,18 @@
 /* Trap dispatch: decode scause and hand the event to the kernel object that owns it. */
 #include "trap.h"
 
+#include <stddef.h>
+
 #include "../../console.h"
 #include "../../panic.h"
+#include "../../sched.h"
+#include "../../syscall.h"
+#include "../../vspace.h"
 #include "csr.h"
+#include "plic.h"
 #include "timer.h"
+
+static void trap_interrupt(uint64_t code);
 
 static volatile int trap_selftest_armed;
 static volatile uint64_t trap_selftest_hits;
@@ -46,11 +54,8 @@ void trap_from_kernel(struct trap_frame *frame)
 {
     uint64_t cause = frame->scause;
     if (cause & SCAUSE_INTERRUPT) {
-        if ((cause & ~SCAUSE_INTERRUPT) == IRQ_S_TIMER) {
-            timer_tick();
-            return;
-        }
-        panic_trap("unexpected interrupt in kernel", cause, frame->sepc, frame->stval);
+        trap_interrupt(cause & ~SCAUSE_INTERRUPT);
+        return;
     }
     if (cause == EXC_BREAKPOINT && trap_selftest_armed) {
         /* Skip the ebreak: 2 bytes when compressed, else 4. */
@@ -90,7 +95,42 @@ int trap_selftest(void)
     return bad;
 }
 
-__attribute__((weak)) void trap_from_user(struct trap_frame *frame)
+static void trap_interrupt(uint64_t code)
 {
-    panic_trap("user trap with no thread model", frame->scause, frame->sepc, frame->stval);
+    if (code == IRQ_S_TIMER)
+        sched_tick(timer_tick());
+    else if (code == IRQ_S_EXT)
+        plic_handle();
+}
+
+void trap_from_user(struct trap_frame *frame)
+{
+    struct thread *t = (struct thread *)((char *)frame - offsetof(struct thread, frame));
+    uint64_t cause = frame->scause;
+    if (cause & SCAUSE_INTERRUPT)
+        trap_interrupt(cause & ~SCAUSE_INTERRUPT);
+    else if (cause == EXC_ECALL_U) {
+        frame->sepc += 4;
+        syscall_dispatch(t);
+    } else
+        fault_raise(t, cause, frame->stval);
+    trap_exit_to_user();
+}
+
+void trap_exit_to_user(void)
+{
+    static const struct vspace *active;
+    struct thread *t = sched_choose();
+    /* Idle: wait with interrupts on; each one is handled on the kernel trap path. */
+    while (t == 0) {
+        csr_set(sstatus, SSTATUS_SIE);
+        arch_wfi();
+        csr_clear(sstatus, SSTATUS_SIE);
+        t = sched_choose();
+    }
+    if (t->vspace != active) {
+        active = t->vspace;
+        vs_arch_activate(t->vspace);
+    }
+    arch_return_to_user(&t->frame);
 }

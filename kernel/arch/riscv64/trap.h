@@ -32,5 +32,7 @@ __attribute__((noreturn)) void arch_return_to_user(struct trap_frame *frame);
 void trap_init(void);
 __attribute__((noreturn)) void trap_from_user(struct trap_frame *frame);
 void trap_from_kernel(struct trap_frame *frame);
+/* Pick the next thread (idling until there is one) and enter it. */
+__attribute__((noreturn)) void trap_exit_to_user(void);
 
 #endif

@@ -1,0 +1,14 @@
+/* The Sv39 hardware hooks: TLB maintenance and switching address spaces. */
+#include "../../vspace.h"
+#include "csr.h"
+
+void vs_arch_flush_page(uint64_t vaddr)
+{
+    __asm__ volatile("sfence.vma %0, zero" ::"r"(vaddr) : "memory");
+}
+
+void vs_arch_activate(const struct vspace *vs)
+{
+    csr_write(satp, vs_satp(vs));
+    arch_sfence_vma_all();
+}

@@ -1,0 +1,298 @@
+/* Endpoints: rendezvous of sender and receiver, message and capability transfer, the
+ * one-shot reply of ipc.call, fault messages. Every operation validates the whole message
+ * before it moves a single word, so a refused message leaves both sides untouched. */
+#include "endpoint.h"
+
+#include "cspace.h"
+#include "panic.h"
+#include "sched.h"
+#include "thread.h"
+
+void ep_init(struct endpoint *ep)
+{
+    kobj_init(&ep->hdr, ANV_OBJ_ENDPOINT);
+    ep->queue.head = 0;
+    ep->queue.length = 0;
+    ep->queue_is_senders = 0;
+}
+
+static uint64_t msg_info_of(const struct thread *t)
+{
+    if (t->is_fault_msg)
+        return anv_msginfo(ANV_FAULT_LABEL, 4, 0);
+    return t->frame.regs[REG_A1];
+}
+
+int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint64_t info)
+{
+    uint32_t words = anv_msginfo_words(info);
+    uint32_t ncaps = anv_msginfo_caps(info);
+    if (words > ANV_IPC_MAX_WORDS)
+        return ANV_E_MSG_TOO_LONG;
+    if ((info & 0xFFFFF000u) != 0) /* reserved bits 31..12 */
+        return ANV_E_INVALID_ARG;
+    if (ncaps > ANV_IPC_MAX_CAPS)
+        return ANV_E_TOO_MANY_CAPS;
+    if (words > ANV_IPC_REG_WORDS && sender->ipc_buffer == 0)
+        return ANV_E_MSG_TOO_LONG;
+    if (ncaps == 0)
+        return ANV_OK;
+    if (!(epcap->rights & ANV_RIGHT_GRANT))
+        return ANV_E_RIGHTS;
+    if (sender->ipc_buffer == 0)
+        return ANV_E_INVALID_ARG;
+    for (uint32_t i = 0; i < ncaps; i++) {
+        struct cap *src;
+        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        if (err != ANV_OK)
+            return err;
+        uint64_t mask = sender->ipc_buffer->caps_out_rights[i];
+        if (mask & ~(uint64_t)ANV_RIGHTS_ALL)
+            return ANV_E_INVALID_ARG;
+        err = cap_derive_check(src, src->rights & (uint32_t)mask, 0);
+        if (err != ANV_OK)
+            return err;
+    }
+    return ANV_OK;
+}
+
+/* Move one message from sender to receiver. Checks the receiver side (free slots)
+ * first; returns an error with nothing moved, or ANV_OK with the message delivered. */
+static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t badge,
+                        const struct cap *epcap_of_sender)
+{
+    uint64_t info = msg_info_of(sender);
+    uint32_t words = anv_msginfo_words(info);
+    uint32_t ncaps = anv_msginfo_caps(info);
+    struct cap *dst[ANV_IPC_MAX_CAPS];
+    struct cap *src[ANV_IPC_MAX_CAPS];
+
+    if (!sender->is_fault_msg) {
+        /* Handles may have gone stale while the sender was queued: check again. */
+        int err = ipc_check_message(sender, epcap_of_sender, info);
+        if (err != ANV_OK)
+            return err;
+        if (words > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
+            return ANV_E_MSG_TOO_LONG;
+        if (ncaps > 0) {
+            if (receiver->ipc_buffer == 0)
+                return ANV_E_NO_SLOTS;
+            err = cspace_find_free(receiver->cspace, ncaps, dst);
+            if (err != ANV_OK)
+                return err;
+            for (uint32_t i = 0; i < ncaps; i++)
+                (void)cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src[i]);
+        }
+    }
+
+    /* From here on nothing can fail. */
+    uint64_t *rregs = receiver->frame.regs;
+    if (sender->is_fault_msg) {
+        rregs[REG_A2] = sender->fault_words[0];
+        rregs[REG_A3] = sender->fault_words[1];
+        rregs[REG_A4] = sender->fault_words[2];
+        rregs[REG_A5] = sender->fault_words[3];
+    } else {
+        const uint64_t *sregs = sender->frame.regs;
+        rregs[REG_A2] = sregs[REG_A2];
+        rregs[REG_A3] = sregs[REG_A3];
+        rregs[REG_A4] = sregs[REG_A4];
+        rregs[REG_A5] = sregs[REG_A5];
+        for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
+            receiver->ipc_buffer->mr[i] = sender->ipc_buffer->mr[i];
+        for (uint32_t i = 0; i < ncaps; i++) {
+            uint32_t mask = (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+            cap_derive(dst[i], src[i], src[i]->rights & mask, 0);
+            receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
+        }
+    }
+    rregs[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
+    rregs[REG_A6] = badge;
+    if (receiver->ipc_buffer)
+        receiver->ipc_buffer->badge = badge;
+    rregs[REG_A0] = ANV_OK;
+    return ANV_OK;
+}
+
+/* After delivery: a call makes the receiver owe the sender a reply. */
+static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call)
+{
+    if (receiver->reply_to) {
+        /* The receiver dropped an earlier reply: that caller is told, not stranded. */
+        struct thread *old = receiver->reply_to;
+        receiver->reply_to = 0;
+        old->replier = 0;
+        thread_set_result(old, ANV_E_CANCELLED);
+        sched_make_ready(old);
+    }
+    if (is_call) {
+        receiver->reply_to = sender;
+        sender->replier = receiver;
+        sched_block(sender, TS_BLOCKED_REPLY);
+    } else {
+        thread_set_result(sender, ANV_OK);
+        sched_make_ready(sender);
+    }
+    sched_make_ready(receiver);
+}
+
+int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_call)
+{
+    struct endpoint *ep = (struct endpoint *)epcap->obj;
+    int err = ipc_check_message(sender, epcap, info);
+    if (err != ANV_OK)
+        return err;
+    sender->is_call = is_call;
+    sender->is_fault_msg = 0;
+    if (!ep->queue_is_senders && ep->queue.head) {
+        struct thread *receiver = ep->queue.head;
+        err = ipc_transfer(sender, receiver, epcap->badge, epcap);
+        if (err != ANV_OK)
+            return err;
+        tq_remove(&ep->queue, receiver);
+        receiver->blocked_on = 0;
+        receiver->blocked_cap = 0;
+        ipc_after_delivery(sender, receiver, is_call);
+        return ANV_OK;
+    }
+    if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
+        return ANV_E_QUEUE_FULL;
+    sched_block(sender, TS_BLOCKED_SEND);
+    ep->queue_is_senders = 1;
+    sender->blocked_on = &ep->hdr;
+    sender->blocked_cap = epcap;
+    sender->blocked_badge = epcap->badge;
+    sender->blocked_rights = epcap->rights;
+    tq_insert(&ep->queue, sender);
+    return ANV_OK;
+}
+
+int ep_send_fault(struct thread *t, struct cap *fault_ep)
+{
+    struct endpoint *ep = (struct endpoint *)fault_ep->obj;
+    t->is_call = 1;
+    t->is_fault_msg = 1;
+    if (!ep->queue_is_senders && ep->queue.head) {
+        struct thread *receiver = ep->queue.head;
+        (void)ipc_transfer(t, receiver, fault_ep->badge, fault_ep);
+        tq_remove(&ep->queue, receiver);
+        receiver->blocked_on = 0;
+        receiver->blocked_cap = 0;
+        ipc_after_delivery(t, receiver, true);
+        return ANV_OK;
+    }
+    if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
+        return ANV_E_QUEUE_FULL;
+    sched_block(t, TS_BLOCKED_SEND);
+    ep->queue_is_senders = 1;
+    t->blocked_on = &ep->hdr;
+    t->blocked_cap = fault_ep;
+    t->blocked_badge = fault_ep->badge;
+    t->blocked_rights = fault_ep->rights;
+    tq_insert(&ep->queue, t);
+    return ANV_OK;
+}
+
+int ep_receive(struct thread *receiver, struct cap *epcap)
+{
+    struct endpoint *ep = (struct endpoint *)epcap->obj;
+    /* Queued senders whose message became invalid while waiting get their error and
+     * leave; the loop is bounded by the queue bound. */
+    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head && guard <= ANV_IPC_QUEUE_MAX;
+         guard++) {
+        struct thread *sender = ep->queue.head;
+        int err = ipc_transfer(sender, receiver, sender->blocked_badge, sender->blocked_cap);
+        tq_remove(&ep->queue, sender);
+        sender->blocked_on = 0;
+        sender->blocked_cap = 0;
+        if (err != ANV_OK) {
+            thread_set_result(sender, (uint64_t)err);
+            sched_make_ready(sender);
+            continue;
+        }
+        ipc_after_delivery(sender, receiver, sender->is_call);
+        return ANV_OK;
+    }
+    if (ep->queue.head && !ep->queue_is_senders && ep->queue.length >= ANV_IPC_QUEUE_MAX)
+        return ANV_E_QUEUE_FULL;
+    sched_block(receiver, TS_BLOCKED_RECV);
+    ep->queue_is_senders = 0;
+    receiver->blocked_on = &ep->hdr;
+    receiver->blocked_cap = epcap;
+    tq_insert(&ep->queue, receiver);
+    return ANV_OK;
+}
+
+static void ipc_reply_to_fault(struct thread *client, uint32_t action)
+{
+    client->is_fault_msg = 0;
+    if (action == FAULT_REPLY_STOP) {
+        sched_remove(client);
+        client->state = TS_INACTIVE;
+        return;
+    }
+    if (action == FAULT_REPLY_SKIP)
+        client->frame.sepc += client->fault_insn_len;
+    sched_make_ready(client);
+}
+
+int ipc_reply(struct thread *server, uint64_t info)
+{
+    struct thread *client = server->reply_to;
+    if (client == 0)
+        return ANV_E_NOTHING_PENDING;
+    uint32_t words = anv_msginfo_words(info);
+    if (words > ANV_IPC_MAX_WORDS)
+        return ANV_E_MSG_TOO_LONG;
+    if (anv_msginfo_caps(info) != 0)
+        return ANV_E_TOO_MANY_CAPS; /* replies carry data only */
+    if ((info & 0xFFFFF000u) != 0)
+        return ANV_E_INVALID_ARG;
+    if (words > ANV_IPC_REG_WORDS && (server->ipc_buffer == 0 || client->ipc_buffer == 0))
+        return ANV_E_MSG_TOO_LONG;
+    server->reply_to = 0;
+    client->replier = 0;
+    if (client->is_fault_msg) {
+        ipc_reply_to_fault(client, anv_msginfo_label(info));
+        return ANV_OK;
+    }
+    uint64_t *c = client->frame.regs;
+    const uint64_t *s = server->frame.regs;
+    c[REG_A0] = ANV_OK;
+    c[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, 0);
+    c[REG_A2] = s[REG_A2];
+    c[REG_A3] = s[REG_A3];
+    c[REG_A4] = s[REG_A4];
+    c[REG_A5] = s[REG_A5];
+    c[REG_A6] = 0;
+    for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
+        client->ipc_buffer->mr[i] = server->ipc_buffer->mr[i];
+    sched_make_ready(client);
+    return ANV_OK;
+}
+
+void ep_dequeue(struct thread *t)
+{
+    struct endpoint *ep = (struct endpoint *)t->blocked_on;
+    if (ep && t->q_owner == &ep->queue)
+        tq_remove(&ep->queue, t);
+    t->is_fault_msg = 0;
+}
+
+void ep_destroy(struct endpoint *ep)
+{
+    for (uint32_t guard = 0; ep->queue.head && guard <= ANV_IPC_QUEUE_MAX; guard++)
+        thread_abort_wait(ep->queue.head, ANV_E_REVOKED);
+}
+
+void ep_cap_removed(struct cap *c)
+{
+    struct endpoint *ep = (struct endpoint *)c->obj;
+    struct thread *t = ep->queue.head;
+    for (uint32_t guard = 0; t && guard <= ANV_IPC_QUEUE_MAX; guard++) {
+        struct thread *next = t->q_next;
+        if (t->blocked_cap == c)
+            thread_abort_wait(t, ANV_E_REVOKED);
+        t = next;
+    }
+}

@@ -1,0 +1,20 @@
+/* The kernel invariant checker (debug builds): after every syscall it re-derives what
+ * must hold of slots, derivation links, queues and mappings, and panics on a mismatch. */
+#ifndef ANVAYA_KERNEL_INVARIANTS_H
+#define ANVAYA_KERNEL_INVARIANTS_H
+
+#include <stdbool.h>
+
+#include "object.h"
+
+#define INVARIANTS_MAX_CSPACES 64
+
+extern bool invariants_enabled;
+
+void invariants_register_cspace(struct cspace *cs);
+/* Returns the number of violations found (after reporting each); the kernel build
+ * panics on any. */
+unsigned invariants_check_all(void);
+unsigned invariants_checks_run(void);
+
+#endif

@@ -1,0 +1,286 @@
+/* The manifest loader. Every kernel object the system will ever have, every CSpace slot
+ * and every initial mapping comes from here; after it returns nothing is allocated
+ * except from pools. The manifest decoder already proved indices and ranges valid. */
+#include "loader.h"
+
+#include "arch/riscv64/memlayout.h"
+#include "console.h"
+#include "cspace.h"
+#include "elf.h"
+#include "endpoint.h"
+#include "invariants.h"
+#include "irq.h"
+#include "kmem.h"
+#include "notification.h"
+#include "panic.h"
+#include "pmem.h"
+#include "pool.h"
+#include "sched.h"
+#include "thread.h"
+#include "vspace.h"
+
+#define LOADER_MAX_OBJECTS 1024
+#define LOADER_PT_POOL_PAGES 256
+#define US_PER_TICK 10000u
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+
+static struct kobj *loader_objects[LOADER_MAX_OBJECTS];
+static uint8_t *boot_heap_cur;
+static uint64_t boot_heap_left;
+static uint64_t loader_pages;
+
+/* Kernel object memory, carved from boot pages; never freed. */
+static void *boot_alloc(uint64_t size)
+{
+    size = (size + 15) & ~(uint64_t)15;
+    if (size > boot_heap_left) {
+        uint32_t pages = (uint32_t)((size + ANV_PAGE_SIZE - 1) / ANV_PAGE_SIZE);
+        uint64_t pa = pmem_boot_alloc_pages(pages);
+        if (pa == 0)
+            panic("loader: out of memory for kernel objects");
+        loader_pages += pages;
+        boot_heap_cur = phys_to_virt(pa);
+        boot_heap_left = (uint64_t)pages * ANV_PAGE_SIZE;
+        for (uint64_t i = 0; i < boot_heap_left; i++)
+            boot_heap_cur[i] = 0;
+    }
+    void *p = boot_heap_cur;
+    boot_heap_cur += size;
+    boot_heap_left -= size;
+    return p;
+}
+
+static uint64_t boot_pages(uint32_t pages)
+{
+    uint64_t pa = pmem_boot_alloc_pages(pages);
+    if (pa == 0)
+        panic("loader: out of memory (%u pages)", pages);
+    loader_pages += pages;
+    for (uint32_t i = 0; i < pages; i++)
+        kmem_zero_page(pa + (uint64_t)i * ANV_PAGE_SIZE);
+    return pa;
+}
+
+static struct pool loader_pt_pool;
+
+static struct kobj *loader_make_object(const struct manifest_object *o)
+{
+    switch (o->type) {
+    case ANV_OBJ_CSPACE: {
+        struct cspace *cs = boot_alloc(sizeof *cs);
+        struct cap *slots = boot_alloc((uint64_t)o->size * sizeof(struct cap));
+        cspace_init(cs, slots, o->size);
+        cs->hdr.flags |= KOBJ_PINNED;
+        invariants_register_cspace(cs);
+        return &cs->hdr;
+    }
+    case ANV_OBJ_THREAD: {
+        struct thread *t = boot_alloc(sizeof *t);
+        thread_init(t, 0, 0, 0);
+        t->hdr.flags |= KOBJ_PINNED;
+        return &t->hdr;
+    }
+    case ANV_OBJ_ENDPOINT: {
+        struct endpoint *ep = boot_alloc(sizeof *ep);
+        ep_init(ep);
+        return &ep->hdr;
+    }
+    case ANV_OBJ_NOTIFICATION: {
+        struct notification *n = boot_alloc(sizeof *n);
+        ntfn_init(n);
+        return &n->hdr;
+    }
+    case ANV_OBJ_FRAME: {
+        struct frame *f = boot_alloc(sizeof *f);
+        kobj_init(&f->hdr, ANV_OBJ_FRAME);
+        f->hdr.flags |= KOBJ_PINNED;
+        f->pages = o->size ? o->size : 1;
+        f->is_device = (o->flags & MANIFEST_OBJ_F_DEVICE) != 0;
+        f->paddr = f->is_device ? o->paddr : boot_pages(f->pages);
+        return &f->hdr;
+    }
+    case ANV_OBJ_VSPACE: {
+        struct vspace *vs = boot_alloc(sizeof *vs);
+        if (vs_init(vs, &loader_pt_pool, 0) != ANV_OK)
+            panic("loader: no page-table memory for an address space");
+        return &vs->hdr;
+    }
+    case ANV_OBJ_POOL: {
+        struct pool *p = boot_alloc(sizeof *p);
+        uint32_t pages = o->size;
+        uint64_t *bitmap = boot_alloc((uint64_t)POOL_BITMAP_WORDS(pages) * 8);
+        struct frame *meta = boot_alloc((uint64_t)pages * sizeof(struct frame));
+        pool_init(p, boot_pages(pages), pages, pages, bitmap, meta);
+        return &p->hdr;
+    }
+    case ANV_OBJ_IRQ: {
+        struct irq_handler *h = boot_alloc(sizeof *h);
+        kobj_init(&h->hdr, ANV_OBJ_IRQ);
+        return &h->hdr;
+    }
+    case ANV_OBJ_AUDIT:
+    case ANV_OBJ_CONSOLE:
+    case ANV_OBJ_SYSCTL: {
+        struct kobj *k = boot_alloc(sizeof *k);
+        kobj_init(k, (uint8_t)o->type);
+        k->flags |= KOBJ_PINNED;
+        return k;
+    }
+    default:
+        panic("loader: object type %u cannot be created from a manifest", o->type);
+    }
+}
+
+static void loader_map_pages(struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t pages,
+                             uint32_t rights, const char *what)
+{
+    for (uint32_t i = 0; i < pages; i++) {
+        uint64_t va = vaddr + (uint64_t)i * ANV_PAGE_SIZE;
+        int err = vs_map_check(vs, va, rights);
+        if (err != ANV_OK)
+            panic("loader: cannot map %s at 0x%lx (error %d)", what, va, err);
+        vs_map(vs, va, paddr + (uint64_t)i * ANV_PAGE_SIZE, rights);
+    }
+}
+
+static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t *image,
+                                uint64_t image_size, struct vspace *vs, const char *name)
+{
+    if (img->size == 0 || img->offset > image_size || img->size > image_size - img->offset)
+        panic("loader: image of %s is missing from the boot image", name);
+    const uint8_t *elf = image + img->offset;
+    struct elf_info info;
+    enum elf_status st = elf_inspect(elf, (size_t)img->size, &info);
+    if (st != ELF_OK)
+        panic("loader: ELF of %s: %s", name, elf_strerror(st));
+    for (uint32_t s = 0; s < info.segment_count; s++) {
+        const struct elf_segment *seg = &info.segments[s];
+        uint32_t pages = (uint32_t)(seg->mem_size / ANV_PAGE_SIZE);
+        uint64_t pa = boot_pages(pages);
+        uint8_t *dst = phys_to_virt(pa);
+        memcpy(dst + (seg->seg_vaddr - seg->vaddr), elf + seg->file_off, (size_t)seg->file_size);
+        loader_map_pages(vs, seg->vaddr, pa, pages, seg->rights, name);
+    }
+    return info.entry;
+}
+
+static uint32_t ticks_of(uint32_t us)
+{
+    if (us == 0)
+        return 0;
+    uint32_t t = us / US_PER_TICK;
+    return t ? t : 1;
+}
+
+void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
+                 struct loader_stats *stats)
+{
+    uint32_t nobj = manifest_count(m, MANIFEST_T_OBJECT);
+    if (nobj > LOADER_MAX_OBJECTS)
+        panic("loader: %u objects, at most %u supported", nobj, LOADER_MAX_OBJECTS);
+    {
+        static uint64_t pt_bitmap[POOL_BITMAP_WORDS(LOADER_PT_POOL_PAGES)];
+        uint64_t pa = boot_pages(LOADER_PT_POOL_PAGES);
+        pool_init(&loader_pt_pool, pa, LOADER_PT_POOL_PAGES, LOADER_PT_POOL_PAGES, pt_bitmap, 0);
+    }
+
+    for (uint32_t i = 0; i < nobj; i++) {
+        struct manifest_object o;
+        manifest_object(m, i, &o);
+        loader_objects[i] = loader_make_object(&o);
+    }
+    /* IRQs once every notification exists. */
+    for (uint32_t i = 0; i < nobj; i++) {
+        struct manifest_object o;
+        manifest_object(m, i, &o);
+        if (o.type != ANV_OBJ_IRQ)
+            continue;
+        if (o.notification == MANIFEST_NONE ||
+            loader_objects[o.notification]->type != ANV_OBJ_NOTIFICATION)
+            panic("loader: irq %u has no notification", o.irq);
+        if (irq_bind((struct irq_handler *)loader_objects[i], o.irq,
+                     (struct notification *)loader_objects[o.notification], o.badge) != ANV_OK)
+            panic("loader: irq %u cannot be bound", o.irq);
+    }
+
+    uint32_t nproc = manifest_count(m, MANIFEST_T_PROCESS);
+    for (uint32_t p = 0; p < nproc; p++) {
+        struct manifest_process mp;
+        manifest_process(m, p, &mp);
+        const char *name = manifest_string(m, mp.name);
+        struct cspace *cs = (struct cspace *)loader_objects[mp.cspace_object];
+        struct vspace *vs = (struct vspace *)loader_objects[mp.vspace_object];
+        if (cs->hdr.type != ANV_OBJ_CSPACE || vs->hdr.type != ANV_OBJ_VSPACE)
+            panic("loader: process %s lacks a CSpace or address space", name);
+
+        for (uint32_t s = mp.first_slot; s < mp.first_slot + mp.slot_count; s++) {
+            struct manifest_slot ms;
+            manifest_slot(m, s, &ms);
+            struct cap *dst;
+            if (cspace_empty_slot(cs, ms.slot, &dst) != ANV_OK)
+                panic("loader: %s slot %u out of range or filled twice", name, ms.slot);
+            struct kobj *obj = loader_objects[ms.object];
+            cap_install(dst, obj, obj->type, ms.rights, ms.badge, 0);
+            stats->slots++;
+        }
+
+        uint64_t entry = 0;
+        if (mp.image != MANIFEST_NONE) {
+            struct manifest_image img;
+            manifest_image(m, mp.image, &img);
+            entry = loader_load_elf(&img, image, image_size, vs, name);
+        }
+
+        for (uint32_t k = mp.first_mapping; k < mp.first_mapping + mp.mapping_count; k++) {
+            struct manifest_mapping mm;
+            manifest_mapping(m, k, &mm);
+            struct frame *f = (struct frame *)loader_objects[mm.object];
+            if (f->hdr.type != ANV_OBJ_FRAME || mm.pages > f->pages)
+                panic("loader: %s mapping %u is not a frame range", name, k);
+            loader_map_pages(vs, mm.vaddr, f->paddr, mm.pages, mm.rights, name);
+            stats->mappings++;
+        }
+
+        /* Page tables for later mem.map calls come from the process's own pool. */
+        const struct cap *pool_cap = &cs->slots[ANV_SLOT_POOL];
+        vs->pt_pool = (ANV_SLOT_POOL < cs->size && pool_cap->obj && pool_cap->type == ANV_OBJ_POOL)
+                          ? (struct pool *)pool_cap->obj
+                          : 0;
+
+        for (uint32_t k = mp.first_thread; k < mp.first_thread + mp.thread_count; k++) {
+            struct manifest_thread mt;
+            manifest_thread(m, k, &mt);
+            struct thread *t = (struct thread *)loader_objects[mt.thread_object];
+            struct frame *buf = (struct frame *)loader_objects[mt.ipcbuf_object];
+            if (t->hdr.type != ANV_OBJ_THREAD || buf->hdr.type != ANV_OBJ_FRAME)
+                panic("loader: %s thread %u is malformed", name, k);
+            t->cspace = cs;
+            t->vspace = vs;
+            t->priority = (uint8_t)mt.priority;
+            t->ipc_buffer = phys_to_virt(buf->paddr);
+            t->ipc_buffer_vaddr = mt.ipcbuf_vaddr;
+            t->frame.sepc = mt.entry ? mt.entry : entry;
+            t->frame.regs[REG_SP] = mt.stack_top;
+            t->frame.regs[REG_TP] = mt.ipcbuf_vaddr;
+            t->frame.regs[REG_A0] = cs->size;
+            const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
+            t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
+            t->fault_badge = t->hdr.id;
+            t->name_id = p;
+            uint32_t budget = (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : ticks_of(mt.budget_us);
+            uint32_t period = budget ? ticks_of(mt.period_us) : 0;
+            if (budget > period)
+                budget = period;
+            if (sched_admit(t, budget, period) != ANV_OK)
+                panic("loader: too many threads");
+            if (t->frame.sepc == 0)
+                panic("loader: %s thread %u has no entry point", name, k);
+            sched_make_ready(t);
+            stats->threads++;
+        }
+        stats->processes++;
+    }
+    stats->objects = nobj;
+    stats->pages_used = loader_pages;
+}

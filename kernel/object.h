@@ -1,0 +1,177 @@
+/* Kernel objects and capabilities: the structures every object file shares. Each object
+ * type's operations live in its own file (cspace.c, thread.c, endpoint.c, ...). */
+#ifndef ANVAYA_KERNEL_OBJECT_H
+#define ANVAYA_KERNEL_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <anvaya/abi.h>
+
+#include "arch/riscv64/trap.h"
+
+struct thread;
+struct cspace;
+struct vspace;
+struct pool;
+
+/* Every kernel object starts with this header. `refs` counts capabilities that name the
+ * object; when it drops to zero the object is destroyed by its type's destroy hook. */
+struct kobj {
+    uint8_t type;   /* ANV_OBJ_* */
+    uint8_t flags;
+    uint16_t reserved;
+    uint32_t id;    /* stable identity reported by cap.identify */
+    uint32_t refs;
+};
+
+/* A capability: what a slot holds. Derivation links form the CDT: every derived cap
+ * points at its parent; children of one parent form a doubly linked sibling list. */
+struct cap {
+    struct kobj *obj;      /* NULL when the slot is empty */
+    uint8_t type;          /* ANV_OBJ_*: the object's type, or ANV_OBJ_MAPPING */
+    uint64_t badge;
+    uint32_t rights;
+    uint32_t generation;   /* of the slot; bumped every time the slot is emptied */
+    struct cap *parent;
+    struct cap *first_child;
+    struct cap *next_sibling;
+    struct cap *prev_sibling;
+    struct cspace *owner;
+    uint64_t map_vaddr;        /* MAPPING caps: the user address mapped */
+    struct vspace *map_vspace; /* MAPPING caps: the address space it lives in */
+};
+
+struct cspace {
+    struct kobj hdr;
+    uint32_t size;      /* slots, fixed at creation */
+    struct cap *slots;  /* size entries, slot 0 is never filled */
+};
+
+/* Thread states. */
+enum thread_state {
+    TS_INACTIVE = 0, /* not started, or stopped after an unhandled fault */
+    TS_READY,        /* runnable (including the running thread) */
+    TS_BLOCKED_SEND, /* queued on an endpoint to send (or call) */
+    TS_BLOCKED_RECV, /* queued on an endpoint to receive */
+    TS_BLOCKED_REPLY,/* waiting for the reply to a call or a fault message */
+    TS_BLOCKED_WAIT, /* in wait_one: on a notification and/or a timeout */
+    TS_THROTTLED,    /* budget spent; ready again at the next replenishment */
+};
+
+struct thread_queue {
+    struct thread *head;
+    uint32_t length;
+};
+
+struct thread {
+    struct kobj hdr;
+    struct trap_frame frame;   /* the whole user context */
+    enum thread_state state;
+    uint8_t priority;          /* 0..255, higher runs first */
+    uint8_t is_call;           /* blocked send is an ipc.call (wants a reply) */
+    uint8_t is_fault_msg;      /* blocked send carries a fault record */
+    uint8_t pad;
+    uint32_t budget_ticks;     /* 0: unlimited */
+    uint32_t period_ticks;
+    uint32_t budget_left;
+    uint64_t next_replenish;   /* tick at which budget_left is refilled */
+    uint32_t slice_left;       /* ticks before round robin moves on */
+    uint32_t name_id;          /* for audit and console lines */
+
+    struct cspace *cspace;
+    struct vspace *vspace;
+    struct anv_ipc_buffer *ipc_buffer; /* kernel view (direct map) of the buffer frame */
+    uint64_t ipc_buffer_vaddr;
+
+    uint32_t fault_ep_slot;    /* slot of the fault endpoint in our CSpace, 0: none */
+    uint64_t fault_badge;
+    uint64_t fault_words[4];   /* scause, sepc, stval, fault_badge of a pending fault */
+    uint32_t fault_insn_len;   /* 2 or 4: how far FAULT_REPLY_SKIP moves sepc */
+
+    /* Queue membership: at most one of ready queue, endpoint queue, notification queue. */
+    struct thread *q_next;
+    struct thread *q_prev;
+    struct thread_queue *q_owner;
+    struct kobj *blocked_on;   /* endpoint or notification the thread waits on */
+    struct cap *blocked_cap;   /* the capability it blocked through */
+    uint64_t blocked_badge;    /* badge of the cap a blocked sender used */
+    uint32_t blocked_rights;   /* rights of that cap (GRANT decides cap transfer) */
+
+    struct thread *reply_to;   /* server side: the caller owed a reply (one-shot) */
+    struct thread *replier;    /* client side: the server that owes us a reply */
+    uint64_t wait_deadline;    /* tick for a wait_one timeout, 0 none */
+    struct thread *sleep_next; /* timeout list */
+    bool on_sleep_list;
+};
+
+struct endpoint {
+    struct kobj hdr;
+    struct thread_queue queue;   /* senders or receivers, never both */
+    uint8_t queue_is_senders;
+};
+
+struct notification {
+    struct kobj hdr;
+    uint64_t bits;
+    struct thread_queue waiters;
+};
+
+struct frame {
+    struct kobj hdr;
+    uint64_t paddr;
+    struct pool *pool; /* returned here when the last cap goes; NULL for boot frames */
+    uint32_t pages;    /* contiguous run, 1 for mem.frame_alloc frames */
+    uint32_t is_device;
+};
+
+struct vspace {
+    struct kobj hdr;
+    uint64_t root_paddr;      /* Sv39 root page table */
+    struct pool *pt_pool;     /* page-table pages come from here */
+    uint16_t asid;
+    uint32_t pt_pages;        /* page-table pages in use, root included */
+};
+
+/* A pool: a fixed run of physical pages that mem.frame_alloc and page-table allocation
+ * draw from, with a quota no operation can exceed. */
+struct pool {
+    struct kobj hdr;
+    uint64_t base_paddr;
+    uint32_t total_pages;
+    uint32_t used_pages;
+    uint32_t quota_pages;     /* <= total_pages */
+    uint64_t *free_bitmap;    /* 1 bit per page, 1 = free */
+    struct frame *frame_meta; /* one frame object per page, used when handed out */
+};
+
+struct irq_handler {
+    struct kobj hdr;
+    uint32_t irq;
+    struct notification *ntfn;
+    uint64_t badge;
+    bool pending;
+};
+
+struct audit_log {
+    struct kobj hdr;
+};
+
+struct console_obj {
+    struct kobj hdr;
+};
+
+struct sysctl_obj {
+    struct kobj hdr;
+};
+
+#define KOBJ_PINNED 0x1 /* created by the loader; never destroyed */
+
+/* Object identities are handed out once, in creation order. */
+uint32_t kobj_next_id(void);
+void kobj_init(struct kobj *o, uint8_t type);
+
+/* The type-specific teardown called when the last capability to an object goes. */
+void kobj_destroy(struct kobj *o);
+
+#endif

@@ -1,0 +1,172 @@
+/* The scheduler: one priority-ordered ready queue (the running thread stays at its
+ * head), budget accounting on each tick, and the timeout list for wait_one. */
+#include "sched.h"
+
+#include "panic.h"
+#include "thread.h"
+
+static struct thread_queue sched_ready;
+static struct thread *sched_running;
+static struct thread *sched_all[SCHED_MAX_THREADS];
+static uint32_t sched_count;
+static struct thread *sched_sleepers;
+static uint64_t sched_time;
+
+void sched_init(void)
+{
+    struct thread_queue empty = {0, 0};
+    sched_ready = empty;
+    sched_running = 0;
+    sched_count = 0;
+    sched_sleepers = 0;
+    sched_time = 0;
+}
+
+int sched_admit(struct thread *t, uint32_t budget_ticks, uint32_t period_ticks)
+{
+    if (sched_count >= SCHED_MAX_THREADS)
+        return ANV_E_QUOTA;
+    if (budget_ticks != 0 && (period_ticks == 0 || budget_ticks > period_ticks))
+        return ANV_E_INVALID_ARG;
+    t->budget_ticks = budget_ticks;
+    t->period_ticks = period_ticks;
+    t->budget_left = budget_ticks;
+    t->next_replenish = sched_time + period_ticks;
+    t->slice_left = SCHED_SLICE_TICKS;
+    sched_all[sched_count++] = t;
+    return ANV_OK;
+}
+
+void sched_make_ready(struct thread *t)
+{
+    if (t->q_owner == &sched_ready)
+        return;
+    if (t->budget_ticks != 0 && t->budget_left == 0) {
+        t->state = TS_THROTTLED;
+        return;
+    }
+    t->state = TS_READY;
+    tq_insert(&sched_ready, t);
+}
+
+void sched_remove(struct thread *t)
+{
+    if (t->q_owner == &sched_ready)
+        tq_remove(&sched_ready, t);
+    if (sched_running == t)
+        sched_running = 0;
+    sched_sleep_remove(t);
+}
+
+void sched_block(struct thread *t, enum thread_state state)
+{
+    if (t->q_owner == &sched_ready)
+        tq_remove(&sched_ready, t);
+    if (sched_running == t)
+        sched_running = 0;
+    t->state = state;
+}
+
+void sched_yield(struct thread *t)
+{
+    /* Reinsertion puts it behind every ready thread of its own priority. */
+    if (t->q_owner == &sched_ready) {
+        tq_remove(&sched_ready, t);
+        tq_insert(&sched_ready, t);
+    }
+    t->slice_left = SCHED_SLICE_TICKS;
+}
+
+struct thread *sched_choose(void)
+{
+    sched_running = sched_ready.head;
+    return sched_running;
+}
+
+struct thread *sched_current(void)
+{
+    return sched_running;
+}
+
+uint64_t sched_now(void)
+{
+    return sched_time;
+}
+
+void sched_sleep_add(struct thread *t, uint64_t deadline)
+{
+    t->wait_deadline = deadline;
+    if (t->on_sleep_list)
+        return;
+    t->sleep_next = sched_sleepers;
+    sched_sleepers = t;
+    t->on_sleep_list = true;
+}
+
+void sched_sleep_remove(struct thread *t)
+{
+    if (!t->on_sleep_list)
+        return;
+    struct thread **pp = &sched_sleepers;
+    for (uint32_t guard = 0; *pp && guard < SCHED_MAX_THREADS; guard++) {
+        if (*pp == t) {
+            *pp = t->sleep_next;
+            break;
+        }
+        pp = &(*pp)->sleep_next;
+    }
+    t->sleep_next = 0;
+    t->on_sleep_list = false;
+    t->wait_deadline = 0;
+}
+
+static void sched_wake_sleepers(uint64_t now)
+{
+    struct thread *t = sched_sleepers;
+    for (uint32_t guard = 0; t && guard < SCHED_MAX_THREADS; guard++) {
+        struct thread *next = t->sleep_next;
+        if (t->wait_deadline != 0 && now >= t->wait_deadline && t->state == TS_BLOCKED_WAIT) {
+            /* wait_one reports which source fired: the timeout. */
+            t->frame.regs[REG_A1] = ANV_WAIT_TIMEOUT;
+            t->frame.regs[REG_A2] = 0;
+            thread_abort_wait(t, ANV_OK);
+        }
+        t = next;
+    }
+}
+
+void sched_tick(uint64_t now)
+{
+    sched_time = now;
+    struct thread *cur = sched_running;
+    if (cur && cur->state == TS_READY) {
+        if (cur->budget_ticks != 0 && cur->budget_left > 0 && --cur->budget_left == 0) {
+            tq_remove(&sched_ready, cur);
+            cur->state = TS_THROTTLED;
+            sched_running = 0;
+        } else if (--cur->slice_left == 0) {
+            sched_yield(cur);
+        }
+    }
+    for (uint32_t i = 0; i < sched_count; i++) {
+        struct thread *t = sched_all[i];
+        if (t->budget_ticks == 0 || now < t->next_replenish)
+            continue;
+        t->budget_left = t->budget_ticks;
+        t->next_replenish = now + t->period_ticks;
+        if (t->state == TS_THROTTLED)
+            sched_make_ready(t);
+    }
+    sched_wake_sleepers(now);
+}
+
+struct thread *const *sched_threads(uint32_t *count)
+{
+    *count = sched_count;
+    return sched_all;
+}
+
+const struct thread_queue *sched_ready_queue(void)
+{
+    return &sched_ready;
+}

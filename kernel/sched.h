@@ -1,0 +1,37 @@
+/* Fixed-priority preemptive scheduling, round robin among equals, with a CPU budget per
+ * period for each thread (see docs/scheduling.md for the policy and its guarantees). */
+#ifndef ANVAYA_KERNEL_SCHED_H
+#define ANVAYA_KERNEL_SCHED_H
+
+#include "object.h"
+
+#define SCHED_MAX_THREADS 64
+#define SCHED_SLICE_TICKS 2
+
+void sched_init(void);
+/* Register a thread with the scheduler (once, at creation). */
+int sched_admit(struct thread *t, uint32_t budget_ticks, uint32_t period_ticks);
+
+void sched_make_ready(struct thread *t);
+void sched_remove(struct thread *t);
+/* The running thread gives up the CPU in a blocked state. */
+void sched_block(struct thread *t, enum thread_state state);
+void sched_yield(struct thread *t);
+
+/* Highest-priority ready thread, which becomes current; NULL when all are idle. */
+struct thread *sched_choose(void);
+struct thread *sched_current(void);
+
+/* One timer tick at time `now`: charge the running thread's budget, refill budgets
+ * whose period ended, wake expired timeouts, rotate equal priorities. */
+void sched_tick(uint64_t now);
+uint64_t sched_now(void);
+
+void sched_sleep_add(struct thread *t, uint64_t deadline);
+void sched_sleep_remove(struct thread *t);
+
+/* For the invariant checker and tests. */
+struct thread *const *sched_threads(uint32_t *count);
+const struct thread_queue *sched_ready_queue(void);
+
+#endif

@@ -1,0 +1,19 @@
+/* The syscall entry: one function per RFC 0010 call behind a single dispatcher. */
+#ifndef ANVAYA_KERNEL_SYSCALL_H
+#define ANVAYA_KERNEL_SYSCALL_H
+
+#include <stdint.h>
+
+#include "object.h"
+
+/* Run the syscall in t's saved registers. Results land in t's frame now, or later in
+ * the frame of a thread that blocked. */
+void syscall_dispatch(struct thread *t);
+
+/* system.shutdown, provided by the system layer (0: clean, else a failure code). */
+void syscall_shutdown_hook(uint64_t code);
+
+/* A U-mode exception: becomes a fault message to the thread's fault endpoint. */
+void fault_raise(struct thread *t, uint64_t scause, uint64_t stval);
+
+#endif

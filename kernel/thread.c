@@ -1,0 +1,112 @@
+/* Thread objects: initial state, wait queues, aborting a wait. */
+#include "thread.h"
+
+#include "arch/riscv64/csr.h"
+#include "endpoint.h"
+#include "notification.h"
+#include "panic.h"
+#include "sched.h"
+
+void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t priority)
+{
+    struct thread zero = {0};
+    *t = zero;
+    kobj_init(&t->hdr, ANV_OBJ_THREAD);
+    t->cspace = cs;
+    t->vspace = vs;
+    t->priority = priority;
+    t->state = TS_INACTIVE;
+    /* User mode, interrupts on after sret, FPU off: a thread that touches FP traps. */
+    t->frame.sstatus = SSTATUS_SPIE;
+}
+
+void tq_insert(struct thread_queue *q, struct thread *t)
+{
+    KASSERT(t->q_owner == 0);
+    struct thread *prev = 0;
+    struct thread *cur = q->head;
+    while (cur && cur->priority >= t->priority) {
+        prev = cur;
+        cur = cur->q_next;
+    }
+    t->q_prev = prev;
+    t->q_next = cur;
+    if (cur)
+        cur->q_prev = t;
+    if (prev)
+        prev->q_next = t;
+    else
+        q->head = t;
+    t->q_owner = q;
+    q->length++;
+}
+
+void tq_remove(struct thread_queue *q, struct thread *t)
+{
+    KASSERT(t->q_owner == q);
+    if (t->q_prev)
+        t->q_prev->q_next = t->q_next;
+    else
+        q->head = t->q_next;
+    if (t->q_next)
+        t->q_next->q_prev = t->q_prev;
+    t->q_next = 0;
+    t->q_prev = 0;
+    t->q_owner = 0;
+    q->length--;
+}
+
+struct thread *tq_pop(struct thread_queue *q)
+{
+    struct thread *t = q->head;
+    if (t)
+        tq_remove(q, t);
+    return t;
+}
+
+void thread_set_result(struct thread *t, uint64_t err)
+{
+    t->frame.regs[REG_A0] = err;
+}
+
+void thread_abort_wait(struct thread *t, uint64_t err)
+{
+    switch (t->state) {
+    case TS_BLOCKED_SEND:
+    case TS_BLOCKED_RECV:
+        ep_dequeue(t);
+        break;
+    case TS_BLOCKED_WAIT:
+        ntfn_dequeue(t);
+        sched_sleep_remove(t);
+        break;
+    case TS_BLOCKED_REPLY:
+        /* The server still holds reply_to: cut it so a late reply finds no one. */
+        if (t->replier) {
+            t->replier->reply_to = 0;
+            t->replier = 0;
+        }
+        break;
+    default:
+        return;
+    }
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    thread_set_result(t, err);
+    sched_make_ready(t);
+}
+
+void thread_stop(struct thread *t)
+{
+    if (t->state != TS_READY && t->state != TS_THROTTLED && t->state != TS_INACTIVE)
+        thread_abort_wait(t, ANV_E_REVOKED);
+    if (t->reply_to) {
+        struct thread *client = t->reply_to;
+        t->reply_to = 0;
+        client->replier = 0;
+        thread_set_result(client, ANV_E_REVOKED);
+        sched_make_ready(client);
+    }
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+}

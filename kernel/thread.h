@@ -1,0 +1,24 @@
+/* Threads: priority-ordered wait queues and the state changes every blocking object uses. */
+#ifndef ANVAYA_KERNEL_THREAD_H
+#define ANVAYA_KERNEL_THREAD_H
+
+#include "object.h"
+
+void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t priority);
+
+/* Queues keep threads by priority, highest first, FIFO among equals. */
+void tq_insert(struct thread_queue *q, struct thread *t);
+void tq_remove(struct thread_queue *q, struct thread *t);
+struct thread *tq_pop(struct thread_queue *q);
+
+/* Set the syscall result registers of a thread that is not running. */
+void thread_set_result(struct thread *t, uint64_t err);
+
+/* Take a blocked thread out of whatever it waits on and make it ready with `err` as
+ * its syscall result. Used by cancel, revoke and destruction. */
+void thread_abort_wait(struct thread *t, uint64_t err);
+
+/* Stop a thread for good (its last capability went, or it faulted with no handler). */
+void thread_stop(struct thread *t);
+
+#endif
