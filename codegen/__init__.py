@@ -11,5 +11,6 @@ def load(system_path, abi_path=None, platform=None, system_name=None):
     abi = load_abi(abi_path)
     diags = Diagnostics()
     files = parse_files([system_path], diags)
-    diags.raise_if_any()
-    return build_system(abi, files, platform, system_name, system_path)
+    # Syntax errors do not stop validation: the parser keeps only complete declarations,
+    # so name and type errors elsewhere are reported in the same run.
+    return build_system(abi, files, platform, system_name, system_path, diags)

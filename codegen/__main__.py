@@ -18,12 +18,18 @@ def _system_args(p):
     p.add_argument("--system-name", help="which system, when the file defines several")
 
 
-def _load(a):
-    return load(a.system, a.abi, a.platform, a.system_name)
+def _load(a, need_system=True):
+    s = load(a.system, a.abi, a.platform, a.system_name)
+    if s is None and need_system:
+        raise SystemExit(f"error: {a.system} declares no system (only interfaces and components)")
+    return s
 
 
 def cmd_check(a):
-    s = _load(a)
+    s = _load(a, need_system=False)
+    if s is None:
+        print(f"{a.system}: declarations are valid (no system to build)")
+        return
     caps = sum(len(i.slots) for i in s.instances)
     print(f"{a.system}: system {s.name} is valid: {len(s.instances)} instances, "
           f"{len(s.objects)} objects, {caps} capabilities")

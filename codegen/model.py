@@ -183,9 +183,10 @@ def parse_rights(text):
 
 
 class Builder:
-    def __init__(self, abi, files, platform_override=None, system_name=None, root_path=None):
+    def __init__(self, abi, files, platform_override=None, system_name=None, root_path=None,
+                 diags=None):
         self.abi = abi
-        self.d = Diagnostics()
+        self.d = diags if diags is not None else Diagnostics()
         self.files = files
         self.platform_override = platform_override
         self.system_name = system_name
@@ -202,6 +203,8 @@ class Builder:
         self.resolve_components()
         sysdecl = self.pick_system()
         self.d.raise_if_any()
+        if sysdecl is None:
+            return None
         system = self.build_system(sysdecl)
         self.d.raise_if_any()
         return system
@@ -439,6 +442,8 @@ class Builder:
             self.d.error(None, f"no system named '{self.system_name}'",
                          did_you_mean(self.system_name, [s.name for s in systems]))
             return None
+        if not systems:
+            return None  # a file of interfaces and components only: checked, nothing to build
         own = [d for src, decls in self.files if os.path.normpath(src.path) == os.path.normpath(self.root_path or "")
                for d in decls if isinstance(d, S.SystemDecl)] or systems
         if len(own) != 1:
@@ -539,9 +544,12 @@ class Builder:
         dflt = {"uses": 2, "provides": 1, "emits": 2, "consumes": 1}
         conns = []
         used = {}
+        attempted = set()  # a uses port named by a refused connection is not also "unconnected"
         for c in sd.connections:
             si, sp = self.end_port(c.src)
             di, dp = self.end_port(c.dst)
+            if sp is not None:
+                attempted.add((si.name, sp.name))
             if sp is None or dp is None:
                 continue
             ok = True
@@ -604,7 +612,8 @@ class Builder:
             conns.append((c, si, sp, di, dp, rights))
         for inst in self.insts.values():
             for p in inst.comp.ports:
-                if p.kind == "uses" and (inst.name, p.name) not in used:
+                if p.kind == "uses" and (inst.name, p.name) not in used \
+                        and (inst.name, p.name) not in attempted:
                     self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' ({p.iface}) is not connected",
                                  f"add `connect rpc {inst.name}.{p.name} -> <server>.<port>;`")
         return conns
@@ -827,5 +836,6 @@ class Builder:
                                           f"irq {dv['irq_obj'].irq}")
 
 
-def build_system(abi, files, platform=None, system_name=None, root_path=None):
-    return Builder(abi, files, platform, system_name, root_path).build()
+def build_system(abi, files, platform=None, system_name=None, root_path=None, diags=None):
+    """The validated System, or None when the input declares no system at all."""
+    return Builder(abi, files, platform, system_name, root_path, diags).build()

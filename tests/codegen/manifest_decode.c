@@ -133,7 +133,15 @@ static void m_obj_type(unsigned char *b, const struct manifest_view *good) { put
 static void m_cspace(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_PROCESS, 0, manifest_process) + 8, 1); }
 static void m_proc_slots(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_PROCESS, 0, manifest_process) + 24, 0x7FFFFFFF); }
 static void m_prio(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_THREAD, 0, manifest_thread) + 12, 256); }
-static void m_budget(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_THREAD, 0, manifest_thread) + 16, 0xFFFFFFFF); }
+static void m_budget(unsigned char *b, const struct manifest_view *good)
+{
+    struct manifest_thread t;
+    for (uint32_t i = 0; manifest_thread(good, i, &t); i++)
+        if (!(t.flags & MANIFEST_THREAD_F_PASSIVE)) { /* passive threads carry no budget */
+            put32(b, AT(MANIFEST_T_THREAD, i, manifest_thread) + 16, 0xFFFFFFFF);
+            return;
+        }
+}
 static void m_stack(unsigned char *b, const struct manifest_view *good) { put64(b, AT(MANIFEST_T_THREAD, 0, manifest_thread) + 40, 0x10002008ull); }
 static void m_name(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_OBJECT, 0, manifest_object) + 8, good->count[MANIFEST_T_STRING]); }
 static void m_unterminated(unsigned char *b, const struct manifest_view *good) { b[good->offset[MANIFEST_T_STRING] + good->count[MANIFEST_T_STRING] - 1] = 'x'; }
@@ -207,7 +215,12 @@ int main(int argc, char **argv)
     expect("name offset", MANIFEST_E_STRING, blob_len, 1, m_name, &v);
     expect("unterminated strings", MANIFEST_E_STRING, blob_len, 1, m_unterminated, &v);
     expect("image index", MANIFEST_E_INDEX, blob_len, 1, m_image, &v);
-    expect("unaligned device frame", MANIFEST_E_ALIGN, blob_len, 1, m_dev_paddr, &v);
+    struct manifest_object o;
+    for (uint32_t i = 0; manifest_object(&v, i, &o); i++)
+        if (o.flags & MANIFEST_OBJ_F_DEVICE) {
+            expect("unaligned device frame", MANIFEST_E_ALIGN, blob_len, 1, m_dev_paddr, &v);
+            break;
+        }
     printf("%d/%d corruption checks passed\n", checks - failures, checks);
     return failures ? 1 : 0;
 }
