@@ -709,11 +709,17 @@ class Builder:
 
         # RPC badges: per server, port index in bits 31..24 and a client number in 23..0,
         # numbered in sorted client order so the numbering does not depend on statement order.
+        # Connections indexed by end, so layout stays linear in the size of the system.
+        by_dst, by_src = {}, {}
+        for c, si, sp, di, dp, rights in conns:
+            by_dst.setdefault((c.kind, di.name, dp.name), []).append((c, si, sp, rights))
+            by_src.setdefault((c.kind, si.name, sp.name), []).append((c, di, dp, rights))
+        self.by_src = by_src
         for inst in sysm.instances:
             provides = [p for p in inst.comp.ports if p.kind == "provides"]
             for pi, p in enumerate(provides):
-                cl = sorted((c.src.instance, c.src.port, rights[0]) for c, si, sp, di, dp, rights in conns
-                            if c.kind == "rpc" and di is inst and dp is p)
+                cl = sorted((c.src.instance, c.src.port, rights[0])
+                            for c, si, sp, rights in by_dst.get(("rpc", inst.name, p.name), []))
                 inst.clients[p.name] = [((pi << 24) | (k + 1), ci, cport, r)
                                         for k, (ci, cport, r) in enumerate(cl)]
         badge_of = {}
@@ -803,8 +809,8 @@ class Builder:
                 inst.uses_conn[p.name] = (srv, spname, s)
         for p in inst.comp.ports:
             if p.kind == "emits":
-                targets = sorted((di.name, dp.name, rights[0]) for c, si, sp, di, dp, rights in conns
-                                 if c.kind == "event" and si is inst and sp is p)
+                targets = sorted((di.name, dp.name, rights[0])
+                                 for c, di, dp, rights in self.by_src.get(("event", inst.name, p.name), []))
                 inst.emit_slots[p.name] = []
                 for dname, dport, r in targets:
                     di = self.insts[dname]

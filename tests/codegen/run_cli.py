@@ -1,0 +1,61 @@
+"""The command line end to end: --help for every subcommand, check, cspace, graph, and a
+diff that must name exactly the authority a system change adds and removes."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+GEN = os.path.join(ROOT, "tools", "anvaya-gen")
+SYSTEM = os.path.join(ROOT, "idl", "systems", "example.system")
+failed = 0
+
+
+def run(*args, code=0):
+    global failed
+    r = subprocess.run([sys.executable, GEN, *args], capture_output=True, text=True)
+    if r.returncode != code:
+        failed += 1
+        print(f"FAIL {' '.join(args)}: exit {r.returncode}\n{r.stderr}")
+    return r.stdout
+
+
+def expect(cond, what):
+    global failed
+    print(("ok   " if cond else "FAIL ") + what)
+    failed += not cond
+
+
+for sub in ("check", "generate", "cspace", "graph", "diff", "dump", "platform"):
+    expect("usage:" in run(sub, "--help"), f"{sub} --help")
+expect("is valid" in run("check", SYSTEM), "check example")
+out = run("cspace", SYSTEM, "storage")
+expect("| 14 | disk.irq |" in out and "`-w--`" in out, "cspace storage lists its IRQ and rights")
+expect(out.startswith("# CSpace of `storage`"), "cspace prints Markdown")
+expect("digraph" in run("graph", SYSTEM), "graph prints DOT")
+run("cspace", SYSTEM, "storag", code=1)
+
+with tempfile.TemporaryDirectory() as tmp:
+    # A changed system: the app loses its network and the storage may grant to the logger.
+    text = open(SYSTEM, encoding="utf-8").read()
+    text = text.replace('import "../', f'import "{ROOT}/idl/').replace(
+        'platform "../', f'platform "{ROOT}/idl/')
+    changed = text.replace("connect rpc app.net(wg) -> net.net;", "connect rpc app.net -> net.net;")
+    changed = changed.replace("connect rpc storage.log -> log.log;", "connect rpc storage.log(wg) -> log.log;")
+    new = os.path.join(tmp, "new.system")
+    with open(new, "w", encoding="utf-8") as f:
+        f.write(changed)
+    run("generate", SYSTEM, "-o", os.path.join(tmp, "old"), "--only", "cspace")
+    run("generate", new, "-o", os.path.join(tmp, "new"), "--only", "cspace")
+    a, b = os.path.join(tmp, "old", "example.cspace.json"), os.path.join(tmp, "new", "example.cspace.json")
+    lines = run("diff", a, b).splitlines()
+    expect(lines == ["~ app: net: rights -w-g -> -w--", "~ storage: log: rights -w-- -> -w-g"],
+           f"diff names exactly the changed rights: {lines}")
+    expect(run("diff", a, a).strip() == "no change in authority", "diff of identical manifests")
+    run("diff", "--exit-code", a, b, code=1)
+    json.load(open(b, encoding="utf-8"))
+
+print("cli: " + ("all passed" if not failed else f"{failed} failed"))
+sys.exit(1 if failed else 0)
