@@ -159,9 +159,6 @@ DATAPORT_BASE = 0x3000_0000
 DEVICE_BASE = 0x4000_0000
 REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: DATAPORT_BASE}
 
-# Well-known slots every CSpace starts with.
-SLOT_NULL, SLOT_CSPACE, SLOT_VSPACE, SLOT_THREAD, SLOT_IPCBUF, SLOT_FAULT = 0, 1, 2, 3, 4, 5
-FIRST_FREE_SLOT = 8
 
 ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
                  "heap": 0, "cspace": 32}
@@ -392,7 +389,7 @@ class Builder:
                          "sizes take K/M, times take us/ms/s, priority and cspace take none")
             return None
         val = v.value * S.UNITS[v.unit]
-        limits = {"priority": (0, 255), "cspace": (FIRST_FREE_SLOT, 1 << 24),
+        limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
                   "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
                   "heap": (0, 1 << 28)}[a.name]
         if not limits[0] <= val <= limits[1]:
@@ -734,7 +731,7 @@ class Builder:
             if used > inst.attrs["cspace"]:
                 pos = inst.attr_pos["cspace"] or inst.decl.pos
                 self.d.error(pos, f"CSpace of '{inst.name}' has {inst.attrs['cspace']} slots but "
-                             f"needs {used} ({len(inst.slots)} capabilities, slots 0..{FIRST_FREE_SLOT - 1} reserved)",
+                             f"needs {used} ({len(inst.slots)} capabilities, slots 0..{self.abi.SLOT_FIRST_FREE - 1} reserved)",
                              f"set `cspace = {used};` or more")
         sysm.objects = objs
 
@@ -779,11 +776,13 @@ class Builder:
             slots.append(s)
             return s
 
-        slot(SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
-        slot(SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
-        slot(SLOT_THREAD, "thread", inst.thread_obj, RW)
-        slot(SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
-        nxt = FIRST_FREE_SLOT
+        # Well-known slots come from abi.h (ANV_SLOT_*); fault, console and pool stay empty
+        # until the language can grant them.
+        slot(abi.SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
+        slot(abi.SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
+        slot(abi.SLOT_THREAD, "thread", inst.thread_obj, RW)
+        slot(abi.SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
+        nxt = abi.SLOT_FIRST_FREE
 
         def take():
             nonlocal nxt
