@@ -1,5 +1,7 @@
 /* kernel_main: from OpenSBI's hand-off to a running system. Reads the DTB inventory,
  * works out usable memory, checks the trap path and the timer, then starts the system. */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/riscv64/csr.h"
@@ -11,6 +13,7 @@
 #include "console.h"
 #include "dtb.h"
 #include "panic.h"
+#include "platform_defaults.h"
 #include "pmem.h"
 #include "version.h"
 
@@ -95,6 +98,21 @@ static void boot_memory(const struct dtb_inventory *inv, uint64_t dtb_pa, uint64
     pmem_boot_init(&boot_pmem);
 }
 
+/* Whether the space-separated boot argument list contains `word` exactly. */
+static bool boot_has_arg(const char *args, const char *word)
+{
+    for (size_t i = 0; args[i] != '\0' && i < DTB_PATH_MAX; i++) {
+        if (i > 0 && args[i - 1] != ' ')
+            continue;
+        size_t k = 0;
+        while (word[k] != '\0' && args[i + k] == word[k])
+            k++;
+        if (word[k] == '\0' && (args[i + k] == ' ' || args[i + k] == '\0'))
+            return true;
+    }
+    return false;
+}
+
 static void boot_check_timer(void)
 {
     uint64_t start = timer_ticks();
@@ -119,8 +137,10 @@ void kernel_main(uint64_t hartid, uint64_t dtb_pa)
         panic("dtb: no device tree from firmware (a1=0x%lx)", dtb_pa);
     struct dtb_error err;
     enum dtb_status st = dtb_parse(phys_to_virt(dtb_pa), DTB_MAX_SIZE, &boot_inventory, &err);
-    if (st != DTB_OK)
+    if (st != DTB_OK) {
+        platform_set_finisher((uintptr_t)phys_to_virt(PLATFORM_FINISHER_FALLBACK_PA));
         panic("dtb: %s at offset 0x%x", dtb_strerror(st), err.offset);
+    }
     const struct dtb_inventory *inv = &boot_inventory;
     if (inv->test.present)
         platform_set_finisher((uintptr_t)phys_to_virt(inv->test.base));
@@ -132,6 +152,12 @@ void kernel_main(uint64_t hartid, uint64_t dtb_pa)
     boot_print_inventory(inv, dtb_pa);
     uint64_t image_size = boot_image_size();
     boot_memory(inv, dtb_pa, image_size);
+
+    if (inv->bootargs[0])
+        kprintf("bootargs: %s\n", inv->bootargs);
+    /* A deliberate kernel fault, so tests can watch the panic path end QEMU. */
+    if (boot_has_arg(inv->bootargs, "anvaya.selftest=panic"))
+        (void)*(volatile uint64_t *)(uintptr_t)0xFFFFFFFFDEAD0000ull;
 
     int bad = trap_selftest();
     if (bad != 0)

@@ -447,6 +447,8 @@ static enum dtb_status property(struct parser *p, uint32_t off, uint32_t *next)
         copy_bytes(p->inv->stdout_path, v, n);
         p->inv->stdout_path[n] = '\0';
         p->stdout_set = n > 0;
+    } else if (f->kind == KIND_CHOSEN && region_is(name, nlen, "bootargs")) {
+        copy_value_string(p->inv->bootargs, sizeof(p->inv->bootargs), v, len);
     }
     uint64_t n = ((uint64_t)voff + len + 3) & ~(uint64_t)3;
     if (n > p->struct_end)

@@ -57,6 +57,7 @@ struct dtb_inventory {
     uint32_t totalsize;
     char model[DTB_COMPAT_MAX];
     char stdout_path[DTB_PATH_MAX];  /* /chosen/stdout-path, without any ":options" suffix */
+    char bootargs[DTB_PATH_MAX];     /* /chosen/bootargs (QEMU -append), cut to fit */
 
     struct dtb_range memory[DTB_MAX_MEMORY]; /* every reg entry of every device_type=memory node */
     uint32_t memory_count;
