@@ -71,6 +71,21 @@ void thread_set_result(struct thread *t, uint64_t err)
 
 void thread_abort_wait(struct thread *t, uint64_t err)
 {
+    if (t->is_fault_msg) {
+        /* A faulted thread has no syscall to fail: with its handler gone it stops. */
+        if (t->state == TS_BLOCKED_SEND)
+            ep_dequeue(t);
+        if (t->replier) {
+            t->replier->reply_to = 0;
+            t->replier = 0;
+        }
+        t->is_fault_msg = 0;
+        t->blocked_on = 0;
+        t->blocked_cap = 0;
+        sched_remove(t);
+        t->state = TS_INACTIVE;
+        return;
+    }
     switch (t->state) {
     case TS_BLOCKED_SEND:
     case TS_BLOCKED_RECV:

@@ -20,6 +20,9 @@ static volatile uint64_t trap_selftest_hits;
 void trap_init(void)
 {
     csr_write(stvec, (uint64_t)(uintptr_t)arch_trap_entry);
+    /* U-mode may read cycle, time and instret: benchmarks and timeouts need them, and
+     * they reveal nothing a thread could not measure by counting its own loop. */
+    csr_write(scounteren, 7);
 }
 
 static const char *trap_exception_name(uint64_t code)
