@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 #include "../../console.h"
+#include "../../fastpath.h"
+#include "../../invariants.h"
 #include "../../panic.h"
 #include "../../sched.h"
 #include "../../syscall.h"
@@ -114,7 +116,20 @@ void trap_from_user(struct trap_frame *frame)
         trap_interrupt(cause & ~SCAUSE_INTERRUPT);
     else if (cause == EXC_ECALL_U) {
         frame->sepc += 4;
-        syscall_dispatch(t);
+        uint64_t nr = frame->regs[REG_A7];
+        struct thread *next = 0;
+        if (nr == ANV_SYS_IPC_CALL)
+            next = fastpath_call(t);
+        else if (nr == ANV_SYS_IPC_REPLY_RECV)
+            next = fastpath_reply_recv(t);
+        if (next) {
+#ifdef ANV_DEBUG_CHECKS
+            if (invariants_enabled)
+                invariants_check_all();
+#endif
+        } else {
+            syscall_dispatch(t);
+        }
     } else
         fault_raise(t, cause, frame->stval);
     trap_exit_to_user();
