@@ -1,0 +1,321 @@
+/* Kernel test driver: runs every syscall and its denial paths against real objects and
+ * prints one line per scenario with the values it checked; the QEMU test reads them. */
+#include <anvaya/sdk.h>
+#include <stdio.h>
+
+#include "kmain_gen.h"
+#include "ktest.h"
+
+#define EP KMAIN_HANDLE_SRV
+#define FAULTS KMAIN_HANDLE_FAULTS
+#define SERVER_THREAD KMAIN_HANDLE_CONTROL_KSERVER
+#define SPIN_THREAD KMAIN_HANDLE_CONTROL_KSPIN
+#define POOL anv_handle_make(ANV_SLOT_POOL, 0)
+#define SCRATCH_SLOT 40u
+#define MAP_VADDR 0x31000000ull
+#define FAULT_ADDRESS 0xdead0000u
+
+static int failures;
+static int passed;
+
+#define EXPECT(cond, ...)                                                                  \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            printf("ktest: FAIL %s:%d: %s\n", __func__, __LINE__, #cond);                  \
+            failures++;                                                                    \
+            return;                                                                        \
+        }                                                                                  \
+    } while (0)
+
+static void ok(const char *name, const char *detail)
+{
+    passed++;
+    printf("ktest: %s ok %s\n", name, detail);
+}
+
+static uint64_t rdtime(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+static void t_abi(void)
+{
+    uint64_t v = 0;
+    EXPECT(anv_abi_version(&v) == ANV_OK && v == ANV_ABI_VERSION);
+    char line[64];
+    snprintf(line, sizeof line, "version=0x%lx", (unsigned long)v);
+    ok("abi", line);
+}
+
+static void t_attenuation(void)
+{
+    uint64_t type, rights, badge, id, id2;
+    anv_handle_t ro = 0, again = 0;
+    EXPECT(anv_cap_identify(EP, &type, &rights, &badge, &id) == ANV_OK);
+    EXPECT(type == ANV_OBJ_ENDPOINT && (rights & ANV_RIGHT_WRITE));
+    /* A receive-only copy: narrower rights, same object. */
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_READ, 0, &ro) == ANV_OK);
+    EXPECT(anv_cap_identify(ro, &type, &rights, &badge, &id2) == ANV_OK);
+    EXPECT(rights == ANV_RIGHT_READ && id2 == id);
+    /* No amplification: WRITE cannot come back from a READ-only parent. */
+    EXPECT(anv_cap_delegate(ro, ANV_HANDLE_NULL, SCRATCH_SLOT + 1, ANV_RIGHT_READ | ANV_RIGHT_WRITE,
+                            0, &again) == ANV_E_RIGHTS);
+    uint64_t reply = 0;
+    EXPECT(anv_ipc_call(ro, anv_msginfo(KT_ECHO_SUM, 0, 0), &reply) == ANV_E_RIGHTS);
+    EXPECT(anv_cap_delete(ro) == ANV_OK);
+    ok("attenuation", "read-only copy: rights=0x1, amplify=E_RIGHTS, call=E_RIGHTS");
+}
+
+static void t_stale_handle(void)
+{
+    anv_handle_t h1 = 0, h2 = 0;
+    uint64_t type, rights, badge, id;
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0, &h1) == ANV_OK);
+    EXPECT(anv_cap_delete(h1) == ANV_OK);
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0, &h2) == ANV_OK);
+    EXPECT(anv_handle_slot(h1) == anv_handle_slot(h2));
+    EXPECT(anv_handle_generation(h2) == anv_handle_generation(h1) + 1);
+    EXPECT(anv_cap_identify(h1, &type, &rights, &badge, &id) == ANV_E_STALE_HANDLE);
+    EXPECT(anv_cap_identify(h2, &type, &rights, &badge, &id) == ANV_OK);
+    EXPECT(anv_cap_identify(h2 ^ (1ull << 60), &type, &rights, &badge, &id) == ANV_E_BAD_HANDLE);
+    EXPECT(anv_cap_delete(h2) == ANV_OK);
+    char line[96];
+    snprintf(line, sizeof line, "slot=%u gen %u->%u old=E_STALE_HANDLE", anv_handle_slot(h1),
+             anv_handle_generation(h1), anv_handle_generation(h2));
+    ok("stale-handle", line);
+}
+
+static void t_call_badge(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t badged = 0;
+    uint64_t reply = 0;
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0x77, &badged) ==
+           ANV_OK);
+    for (int i = 0; i < 4; i++)
+        b->mr[i] = (uint64_t)(i + 1);
+    EXPECT(anv_ipc_call(badged, anv_msginfo(KT_ECHO_SUM, 4, 0), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == 10 && b->mr[0] == 0x77);
+    /* 64 bytes: eight words, half of them through the IPC buffer. */
+    for (int i = 0; i < 8; i++)
+        b->mr[i] = (uint64_t)(100 + i);
+    EXPECT(anv_ipc_call(badged, anv_msginfo(KT_ECHO_SUM, 8, 0), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == 828 && b->mr[0] == 0x77);
+    /* A badge, once set, cannot be changed by a holder. */
+    anv_handle_t rebadge = 0;
+    EXPECT(anv_cap_delegate(badged, ANV_HANDLE_NULL, SCRATCH_SLOT + 1, ANV_RIGHT_WRITE, 0x99,
+                            &rebadge) == ANV_E_RIGHTS);
+    EXPECT(anv_cap_delete(badged) == ANV_OK);
+    ok("call-badge", "sum(1..4)=10 badge=0x77, 8 words sum=828, rebadge=E_RIGHTS");
+}
+
+static void t_bad_length(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    uint64_t reply = 0;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_ECHO_SUM, ANV_IPC_MAX_WORDS + 1, 0), &reply) ==
+           ANV_E_MSG_TOO_LONG);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_ECHO_SUM, 0, ANV_IPC_MAX_CAPS + 1), &reply) ==
+           ANV_E_TOO_MANY_CAPS);
+    /* The server makes a malformed call while it owes us a reply: the reply survives. */
+    b->caps_out[0] = EP;
+    b->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_BAD_CALL_THEN_REPLY, 0, 1), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_E_MSG_TOO_LONG);
+    ok("bad-length", "65 words=E_MSG_TOO_LONG, 5 caps=E_TOO_MANY_CAPS, reply_preserved=1");
+}
+
+static void t_grant_needed(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t nogrant = 0;
+    uint64_t reply = 0;
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0, &nogrant) ==
+           ANV_OK);
+    b->caps_out[0] = EP;
+    b->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    EXPECT(anv_ipc_call(nogrant, anv_msginfo(KT_BAD_CALL_THEN_REPLY, 0, 1), &reply) ==
+           ANV_E_RIGHTS);
+    EXPECT(anv_cap_delete(nogrant) == ANV_OK);
+    ok("grant", "transfer without GRANT=E_RIGHTS");
+}
+
+static void t_memory(void)
+{
+    anv_handle_t frame = 0, map = 0, map2 = 0;
+    EXPECT(anv_mem_frame_alloc(POOL, SCRATCH_SLOT, &frame) == ANV_OK);
+    EXPECT(anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_EXEC,
+                       &map) == ANV_E_WX);
+    EXPECT(anv_mem_map(frame, MAP_VADDR + 8, ANV_RIGHT_READ, &map) == ANV_E_BAD_ADDRESS);
+    EXPECT(anv_mem_map(frame, ANV_USER_TOP, ANV_RIGHT_READ, &map) == ANV_E_BAD_ADDRESS);
+    EXPECT(anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ | ANV_RIGHT_WRITE, &map) == ANV_OK);
+    volatile uint64_t *p = (volatile uint64_t *)MAP_VADDR;
+    EXPECT(*p == 0); /* frames arrive zeroed */
+    *p = 0x5eed;
+    EXPECT(anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ, &map2) == ANV_E_OVERLAP);
+    /* A read-only copy of the frame cannot be mapped writable. */
+    anv_handle_t ro = 0;
+    EXPECT(anv_cap_delegate(frame, ANV_HANDLE_NULL, SCRATCH_SLOT + 1, ANV_RIGHT_READ, 0, &ro) ==
+           ANV_OK);
+    EXPECT(anv_mem_map(ro, MAP_VADDR + 0x1000, ANV_RIGHT_READ | ANV_RIGHT_WRITE, &map2) ==
+           ANV_E_RIGHTS);
+    EXPECT(anv_mem_unmap(map) == ANV_OK);
+    EXPECT(anv_mem_unmap(map) == ANV_E_STALE_HANDLE);
+    EXPECT(anv_cap_delete(ro) == ANV_OK);
+    EXPECT(anv_cap_delete(frame) == ANV_OK);
+    ok("memory", "W+X=E_WX unaligned=E_BAD_ADDRESS overlap=E_OVERLAP ro->rw=E_RIGHTS "
+                 "stale-unmap=E_STALE_HANDLE");
+}
+
+static void t_quota(void)
+{
+    anv_handle_t pool_child = 0, f = 0;
+    uint32_t got = 0;
+    /* Allocate through a child of the pool capability, so revoking it reclaims them. */
+    EXPECT(anv_cap_delegate(POOL, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0,
+                            &pool_child) == ANV_OK);
+    int err = ANV_OK;
+    for (uint32_t i = 0; i < 64 && err == ANV_OK; i++) {
+        err = anv_mem_frame_alloc(pool_child, SCRATCH_SLOT + 1 + i, &f);
+        if (err == ANV_OK)
+            got++;
+    }
+    EXPECT(err == ANV_E_QUOTA && got == KMAIN_POOL_PAGES);
+    EXPECT(anv_cap_delete(pool_child) == ANV_OK);
+    /* Deleting the child left the frames (their lineage moves up); revoke reclaims them. */
+    EXPECT(anv_mem_frame_alloc(POOL, SCRATCH_SLOT, &f) == ANV_E_QUOTA);
+    EXPECT(anv_cap_revoke(POOL) == ANV_OK);
+    EXPECT(anv_mem_frame_alloc(POOL, SCRATCH_SLOT, &f) == ANV_OK);
+    EXPECT(anv_cap_delete(f) == ANV_OK);
+    char line[64];
+    snprintf(line, sizeof line, "allocated=%u then E_QUOTA, revoke reclaimed", got);
+    ok("quota", line);
+}
+
+static void t_transfer_revoke(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t frame = 0, map = 0;
+    uint64_t reply = 0;
+    EXPECT(anv_mem_frame_alloc(POOL, SCRATCH_SLOT, &frame) == ANV_OK);
+    EXPECT(anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ | ANV_RIGHT_WRITE, &map) == ANV_OK);
+    *(volatile uint64_t *)MAP_VADDR = 0xC0FFEE;
+    b->caps_out[0] = frame;
+    b->caps_out_rights[0] = ANV_RIGHT_READ;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_TAKE_FRAME, 0, 1), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_OK);
+    EXPECT(b->mr[0] == 0xC0FFEE && b->mr[1] == ANV_OBJ_FRAME && b->mr[2] == ANV_RIGHT_READ);
+    /* Revoke reaches the server's CSpace and its page table, and our own mapping. */
+    uint64_t next_before = 0;
+    uint64_t rec[7];
+    (void)anv_audit_read(KMAIN_HANDLE_AUDIT, 0, rec);
+    next_before = rec[6];
+    EXPECT(anv_cap_revoke(frame) == ANV_OK);
+    EXPECT(anv_mem_unmap(map) == ANV_E_STALE_HANDLE);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_CHECK_FRAME, 0, 0), &reply) == ANV_OK);
+    EXPECT((b->mr[0] == ANV_E_STALE_HANDLE || b->mr[0] == ANV_E_EMPTY_SLOT) &&
+           b->mr[1] == ANV_E_STALE_HANDLE && b->mr[2] == ANV_OK);
+    EXPECT(anv_audit_read(KMAIN_HANDLE_AUDIT, next_before, rec) == ANV_OK);
+    EXPECT(rec[1] == ANV_AUDIT_REVOKE && rec[4] == 3); /* transferred copy, its map, our map */
+    EXPECT(anv_cap_delete(frame) == ANV_OK);
+    ok("transfer-revoke", "server read 0xC0FFEE through a READ copy; revoke removed 3 caps; "
+                          "server: identify=stale unmap=E_STALE_HANDLE address free");
+}
+
+static void t_waits(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    uint64_t reply = 0;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_WAIT_TIMEOUT, 0, 0), &reply) == ANV_OK);
+    EXPECT(b->mr[0] == ANV_OK && b->mr[1] == ANV_WAIT_TIMEOUT);
+    /* The server outranks us: by the time send returns it is blocked in wait_one. */
+    EXPECT(anv_ipc_send(EP, anv_msginfo(KT_WAIT_FOREVER, 0, 0)) == ANV_OK);
+    EXPECT(anv_cancel_token(SERVER_THREAD) == ANV_OK);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_LAST_WAIT, 0, 0), &reply) == ANV_OK);
+    EXPECT(b->mr[0] == ANV_E_CANCELLED);
+    /* Now the server is in receive: no wait to cancel, but a receive to cancel. */
+    EXPECT(anv_cancel_token(SERVER_THREAD) == ANV_E_NOTHING_PENDING);
+    EXPECT(anv_ipc_cancel(SERVER_THREAD) == ANV_OK);
+    EXPECT(anv_ipc_cancel(SPIN_THREAD) == ANV_E_NOTHING_PENDING);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_ECHO_SUM, 1, 0), &reply) == ANV_OK);
+    ok("wait-cancel", "timeout=ANV_WAIT_TIMEOUT cancel_token=E_CANCELLED idle-token="
+                      "E_NOTHING_PENDING ipc.cancel(receive)=OK idle-cancel=E_NOTHING_PENDING");
+}
+
+static void t_fault(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    uint64_t info = 0, badge = 0;
+    EXPECT(anv_ipc_receive(FAULTS, &info, &badge) == ANV_OK);
+    EXPECT(anv_msginfo_label(info) == ANV_FAULT_LABEL && anv_msginfo_words(info) == 4);
+    EXPECT(b->mr[0] == 13 && b->mr[2] == FAULT_ADDRESS); /* load page fault */
+    char line[96];
+    snprintf(line, sizeof line, "scause=%lu stval=0x%lx sepc=0x%lx", (unsigned long)b->mr[0],
+             (unsigned long)b->mr[2], (unsigned long)b->mr[1]);
+    EXPECT(anv_ipc_reply(anv_msginfo(2 /* stop the thread */, 0, 0)) == ANV_OK);
+    ok("fault", line);
+}
+
+static void t_budget(void)
+{
+    /* The spinner outranks us and never blocks; its budget (1 tick in 10) is all it
+     * may take. Count the time stolen from our own busy loop over one second. */
+    uint64_t start = rdtime(), last = start, stolen = 0;
+    const uint64_t second = 10000000; /* timebase ticks */
+    while (last - start < second) {
+        uint64_t now = rdtime();
+        if (now - last > 20000) /* a gap over 2 ms: someone else ran */
+            stolen += now - last;
+        last = now;
+    }
+    uint64_t ms = stolen / 10000;
+    EXPECT(ms >= 50 && ms <= 250);
+    char line[64];
+    snprintf(line, sizeof line, "spinner took %lu ms of 1000 (budget 100)", (unsigned long)ms);
+    ok("budget", line);
+}
+
+static void t_audit(void)
+{
+    uint64_t rec[7];
+    int err = anv_audit_read(KMAIN_HANDLE_AUDIT, 0, rec);
+    uint64_t next = rec[6];
+    EXPECT(err == ANV_OK || err == ANV_E_INVALID_ARG);
+    uint32_t denied = 0, delegations = 0, revokes = 0, faults = 0;
+    for (uint64_t s = next > ANV_AUDIT_RING ? next - ANV_AUDIT_RING : 0; s < next; s++) {
+        if (anv_audit_read(KMAIN_HANDLE_AUDIT, s, rec) != ANV_OK)
+            continue;
+        denied += rec[1] == ANV_AUDIT_DENIED;
+        delegations += rec[1] == ANV_AUDIT_DELEGATE;
+        revokes += rec[1] == ANV_AUDIT_REVOKE;
+        faults += rec[1] == ANV_AUDIT_FAULT;
+    }
+    EXPECT(denied >= 5 && delegations >= 8 && revokes >= 2 && faults == 1);
+    char line[96];
+    snprintf(line, sizeof line, "records=%lu denied=%u delegate=%u revoke=%u fault=%u",
+             (unsigned long)next, denied, delegations, revokes, faults);
+    ok("audit", line);
+}
+
+int main(void)
+{
+    printf("ktest: start\n");
+    t_abi();
+    t_attenuation();
+    t_stale_handle();
+    t_call_badge();
+    t_bad_length();
+    t_grant_needed();
+    t_memory();
+    t_quota();
+    t_transfer_revoke();
+    t_waits();
+    t_fault();
+    t_budget();
+    t_audit();
+    printf("ktest: %d passed, %d failed\n", passed, failures);
+    anv_system_shutdown(KMAIN_HANDLE_SYSCTL, failures ? 1 : 0);
+    return 0;
+}
