@@ -31,9 +31,12 @@ def diff(old, new):
     for n in sorted(set(oi) - set(ni)):
         lines.append(f"- instance {n} ({oi[n]['component']})")
     for n in sorted(set(oi) & set(ni)):
-        for k in ("mode", "priority", "budget_us", "period_us", "cspace_slots", "stack_bytes", "heap_bytes"):
-            if oi[n].get(k) != ni[n].get(k):
-                lines.append(f"~ {n}: {k} {oi[n].get(k)} -> {ni[n].get(k)}")
+        for k in ("mode", "priority", "budget_us", "period_us", "cspace_slots", "stack_bytes", "heap_bytes",
+                  "pool_pages"):
+            # pool_pages is newer than the format: a manifest without it has no pool.
+            dv = 0 if k == "pool_pages" else None
+            if oi[n].get(k, dv) != ni[n].get(k, dv):
+                lines.append(f"~ {n}: {k} {oi[n].get(k, dv)} -> {ni[n].get(k, dv)}")
     oc, nc = _caps(old), _caps(new)
     for key in sorted(set(nc) | set(oc)):
         inst, name = key

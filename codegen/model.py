@@ -161,9 +161,14 @@ REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: D
 
 
 ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
-                 "heap": 0, "cspace": 32}
+                 "heap": 0, "cspace": 32, "pool": 0}
 ATTR_UNITS = {"priority": {""}, "cspace": {""}, "budget": S.TIME_UNITS, "period": S.TIME_UNITS,
-              "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS}
+              "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS, "pool": S.SIZE_UNITS}
+
+# `kernel <name>, ...;`: the system-wide kernel objects a component may be given, with the
+# object type and the rights of its capability. The console has a well-known slot
+# (ANV_SLOT_CONSOLE); the others take the next free slots in this order.
+KERNEL_RESOURCES = {"console": ("CONSOLE", 2), "sysctl": ("SYSCTL", 2), "audit": ("AUDIT", 1)}
 
 MAP_DEVICE = 1  # mapping flag: uncached device memory
 OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
@@ -208,15 +213,20 @@ class Builder:
 
     # -- global namespace
     def collect(self):
-        self.decls = {}
+        # Systems have a namespace of their own: nothing in the language refers to a system
+        # (only --system does), so a system may share the name of its main component or
+        # interface (system Hello with component Hello). Types, interfaces and components
+        # name each other and share one namespace.
+        self.decls, systems = {}, {}
         for _src, decls in self.files:
             for dcl in decls:
-                prev = self.decls.get(dcl.name)
+                space = systems if isinstance(dcl, S.SystemDecl) else self.decls
+                prev = space.get(dcl.name)
                 if prev is not None:
                     self.d.error(dcl.pos, f"duplicate name '{dcl.name}'",
                                  f"first defined at {prev.pos}")
                     continue
-                self.decls[dcl.name] = dcl
+                space[dcl.name] = dcl
 
     def of_kind(self, cls):
         return {n: d for n, d in self.decls.items() if isinstance(d, cls)}
@@ -375,6 +385,14 @@ class Builder:
                 else:
                     v = self.attr_value(a)
                     c.attr_vals[a.name] = (ATTR_DEFAULTS[a.name] if v is None else v, a.pos)
+            c.kernel_set = set()
+            for kname, kpos in c.kernel:
+                if kname not in KERNEL_RESOURCES:
+                    self.unknown(kpos, "kernel resource", kname, list(KERNEL_RESOURCES))
+                elif kname in c.kernel_set:
+                    self.d.error(kpos, f"kernel resource '{kname}' is listed twice in component '{n}'")
+                c.kernel_set.add(kname)
+            c.kernel_set &= set(KERNEL_RESOURCES)
             if c.mode == "passive" and not any(p.kind == "provides" for p in c.ports):
                 self.d.error(c.mode_pos, f"passive component '{n}' provides no interface",
                              "a passive server only runs on its clients' calls; give it a 'provides' or make it 'thread'")
@@ -391,9 +409,15 @@ class Builder:
         val = v.value * S.UNITS[v.unit]
         limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
                   "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
-                  "heap": (0, 1 << 28)}[a.name]
+                  "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32)}[a.name]
         if not limits[0] <= val <= limits[1]:
             self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
+            return None
+        # The kernel's pool hands out whole frames, so its size is a page count (the
+        # manifest's object `size`); a partial page would silently be lost.
+        if a.name == "pool" and val % self.abi.PAGE_SIZE:
+            self.d.error(v.pos, f"pool {val} is not a multiple of the page size ({self.abi.PAGE_SIZE})",
+                         f"use a multiple of 4K, e.g. `pool = {-(-val // self.abi.PAGE_SIZE) * 4}K;`")
             return None
         return val
 
@@ -532,6 +556,63 @@ class Builder:
             return inst, None
         return inst, p
 
+    def end_instance(self, end):
+        inst = self.insts.get(end.instance)
+        if inst is None:
+            self.unknown(end.pos, "instance", end.instance, self.insts)
+        return inst
+
+    def check_kernel_connections(self, sd):
+        """`connect fault a -> h.port;` and `connect control a -> b;`: whole threads rather
+        than ports at the source, so they are checked apart from rpc/event/dataport."""
+        self.fault_conns, self.control_conns = [], []
+        handler_of, controls = {}, {}
+        for c in sd.connections:
+            if c.kind == "fault":
+                si = self.end_instance(c.src)
+                di, dp = self.end_port(c.dst)
+                if si is None or dp is None:
+                    continue
+                ok = True
+                if dp.kind != "faults":
+                    self.d.error(c.dst.port_pos, f"type mismatch: fault connection needs a 'faults' "
+                                 f"port here, but '{c.dst.instance}.{c.dst.port}' is '{dp.kind}'",
+                                 f"declare `faults {c.dst.port};` in component '{di.comp.name}'")
+                    ok = False
+                if c.dst.rights is not None:
+                    self.d.error(c.dst.rights_pos, "a fault connection takes no rights",
+                                 "the faulting thread always gets 'w', the handler 'r'")
+                    ok = False
+                if si is di:
+                    self.d.error(c.src.pos, f"'{si.name}' cannot handle its own faults",
+                                 "a faulted thread is stopped; another instance must receive its fault")
+                    ok = False
+                prev = handler_of.get(si.name)
+                if prev is not None:
+                    self.d.error(c.src.pos, f"'{si.name}' already has a fault handler",
+                                 f"by the connection at {prev.pos}; a thread reports its faults "
+                                 "to one endpoint (slot ANV_SLOT_FAULT)")
+                    ok = False
+                if ok:
+                    handler_of[si.name] = c
+                    self.fault_conns.append((c, si, di, dp))
+            elif c.kind == "control":
+                ai, bi = self.end_instance(c.src), self.end_instance(c.dst)
+                if ai is None or bi is None:
+                    continue
+                if ai is bi:
+                    self.d.error(c.dst.pos, f"'{ai.name}' cannot be given control of itself",
+                                 f"it already holds its own thread in slot ANV_SLOT_THREAD "
+                                 f"({ai.prefix.upper()}_HANDLE_THREAD)")
+                    continue
+                key = (ai.name, bi.name)
+                if key in controls:
+                    self.d.error(c.pos, f"'{ai.name}' is already given control of '{bi.name}'",
+                                 f"by the connection at {controls[key].pos}")
+                    continue
+                controls[key] = c
+                self.control_conns.append((c, ai, bi))
+
     def check_connections(self, sd):
         want = {"rpc": ("uses", "provides"), "event": ("emits", "consumes"),
                 "dataport": ("dataport", "dataport")}
@@ -542,7 +623,10 @@ class Builder:
         conns = []
         used = {}
         attempted = set()  # a uses port named by a refused connection is not also "unconnected"
+        self.check_kernel_connections(sd)
         for c in sd.connections:
+            if c.kind in ("fault", "control"):
+                continue
             si, sp = self.end_port(c.src)
             di, dp = self.end_port(c.dst)
             if sp is not None:
@@ -631,6 +715,16 @@ class Builder:
         def pages(n):
             return (n + page - 1) // page
 
+        # The console, sysctl and audit objects are single kernel objects shared by every
+        # holder: one each in the manifest, and only when some instance is given it.
+        wanted = {k for inst in sysm.instances for k in inst.comp.kernel_set}
+        sysm.kernel_objs = {k: obj(KERNEL_RESOURCES[k][0], k)
+                            for k in KERNEL_RESOURCES if k in wanted}
+        self.sysm_kernel_objs = sysm.kernel_objs
+        controls = {}
+        for c, ai, bi in self.control_conns:
+            controls.setdefault(ai.name, []).append(bi.name)
+
         for inst in sysm.instances:
             n = inst.name
             inst.cspace_obj = obj("CSPACE", f"{n}.cspace", pages=inst.attrs["cspace"], owner=inst)
@@ -646,6 +740,14 @@ class Builder:
             inst.service_obj = obj("ENDPOINT", f"{n}.service", owner=inst) if provides else None
             needs_ntfn = any(p.kind in ("consumes", "device") for p in inst.comp.ports)
             inst.ntfn_obj = obj("NOTIFICATION", f"{n}.events", owner=inst) if needs_ntfn else None
+            inst.pool_pages = inst.attrs["pool"] // page
+            inst.pool_obj = obj("POOL", f"{n}.pool", pages=inst.pool_pages, owner=inst) \
+                if inst.pool_pages else None
+            inst.fault_objs = {p.name: obj("ENDPOINT", f"{n}.{p.name} (faults)", owner=inst)
+                               for p in inst.comp.ports if p.kind == "faults"}
+            inst.fault_from = {p: [] for p in inst.fault_objs}  # port -> [(badge, faulter)]
+            inst.fault_conn = None   # (handler instance, port, badge) of its own faults
+            inst.controls = sorted(controls.get(n, []))  # sorted: statement order is irrelevant
             bit = 0
             for p in inst.comp.ports:
                 if p.kind in ("consumes", "device"):
@@ -719,6 +821,12 @@ class Builder:
                             for c, si, sp, rights in by_dst.get(("rpc", inst.name, p.name), []))
                 inst.clients[p.name] = [((pi << 24) | (k + 1), ci, cport, r)
                                         for k, (ci, cport, r) in enumerate(cl)]
+        # Fault badges: per handler endpoint, faulting instances numbered from 1 in sorted
+        # name order, so the handler tells them apart and statement order does not matter.
+        for c, si, di, dp in sorted(self.fault_conns, key=lambda x: (x[2].name, x[3].name, x[1].name)):
+            badge = len(di.fault_from[dp.name]) + 1
+            di.fault_from[dp.name].append((badge, si.name))
+            si.fault_conn = (di, dp.name, badge)
         badge_of = {}
         for inst in sysm.instances:
             for pname, cl in inst.clients.items():
@@ -727,6 +835,14 @@ class Builder:
 
         for inst in sysm.instances:
             self.slots_and_maps(inst, badge_of, conns, dp_obj, RW, R)
+            seen = {}
+            for s in inst.slots:
+                key = s.name.upper().replace("->", "_TO_").replace(".", "_")
+                if key in seen:
+                    self.d.error(inst.decl.pos, f"capabilities '{seen[key]}' and '{s.name}' of "
+                                 f"'{inst.name}' would both be named {inst.prefix.upper()}_SLOT_{key}",
+                                 "rename the port in the component")
+                seen[key] = s.name
             used = len(inst.slots) and inst.slots[-1].index + 1
             if used > inst.attrs["cspace"]:
                 pos = inst.attr_pos["cspace"] or inst.decl.pos
@@ -776,12 +892,21 @@ class Builder:
             slots.append(s)
             return s
 
-        # Well-known slots come from abi.h (ANV_SLOT_*); fault, console and pool stay empty
-        # until the language can grant them.
+        # Well-known slots come from abi.h (ANV_SLOT_*); fault, console and pool are filled
+        # only when the system grants them (`connect fault`, `kernel console`, `pool =`).
+        W = 2
         slot(abi.SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
         slot(abi.SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
         slot(abi.SLOT_THREAD, "thread", inst.thread_obj, RW)
         slot(abi.SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
+        if inst.fault_conn:
+            hi, hport, badge = inst.fault_conn
+            slot(abi.SLOT_FAULT, "fault", hi.fault_objs[hport], W, badge, f"{hi.name}.{hport}")
+        kobjs = self.sysm_kernel_objs
+        if "console" in inst.comp.kernel_set:
+            slot(abi.SLOT_CONSOLE, "console", kobjs["console"], W)
+        if inst.pool_obj:
+            slot(abi.SLOT_POOL, "pool", inst.pool_obj, W, 0, f"{inst.pool_pages} pages")
         nxt = abi.SLOT_FIRST_FREE
 
         def take():
@@ -806,6 +931,10 @@ class Builder:
                 srv, spname, badge, r = badge_of[(inst.name, p.name)]
                 s = slot(take(), p.name, srv.service_obj, r, badge, f"{srv.name}.{spname}")
                 inst.uses_conn[p.name] = (srv, spname, s)
+        for p in inst.comp.ports:
+            if p.kind == "faults":
+                peers = ", ".join(f for _, f in inst.fault_from[p.name])
+                slot(take(), p.name, inst.fault_objs[p.name], R, 0, peers)
         for p in inst.comp.ports:
             if p.kind == "emits":
                 targets = sorted((di.name, dp.name, rights[0])
@@ -839,6 +968,11 @@ class Builder:
                 if dv["irq_obj"]:
                     dv["irq_slot"] = slot(take(), f"{p.name}.irq", dv["irq_obj"], 2, 0,
                                           f"irq {dv['irq_obj'].irq}")
+        for k in ("sysctl", "audit"):
+            if k in inst.comp.kernel_set:
+                slot(take(), k, kobjs[k], KERNEL_RESOURCES[k][1])
+        for b in inst.controls:
+            slot(take(), f"control_{b}", self.insts[b].thread_obj, W, 0, b)
 
 
 def build_system(abi, files, platform=None, system_name=None, root_path=None, diags=None):

@@ -101,11 +101,11 @@ class InterfaceDecl(Node): pass  # name, errors, procs
 class Port(Node): pass           # kind, name, iface/size/rights/device
 class Attr(Node): pass           # name, value (Value)
 class ConfigDecl(Node): pass     # type, name, default
-class ComponentDecl(Node): pass  # name, ports, attrs, configs, mode, mode_pos
+class ComponentDecl(Node): pass  # name, ports, attrs, configs, mode, mode_pos, kernel [(name, pos)]
 class Value(Node): pass          # kind ('int','string','bool','ident'), value, unit
 class Instance(Node): pass       # name, component, settings [Attr], devices {port: (path,pos)}
 class End(Node): pass            # instance, port, rights (str|None), rights_pos
-class Connection(Node): pass     # kind, src, dst
+class Connection(Node): pass     # kind, src, dst (fault: src End has port None; control: both)
 class SystemDecl(Node): pass     # name, platform, instances, connections
 class Import(Node): pass         # path
 
@@ -331,7 +331,7 @@ class Parser:
         self.next()
         name = self.ident("a component name")
         c = ComponentDecl(name.pos, name=name.text, ports=[], attrs=[], configs=[],
-                          mode=None, mode_pos=None)
+                          mode=None, mode_pos=None, kernel=[])
 
         def item():
             t = self.tok
@@ -381,6 +381,22 @@ class Parser:
                     default = self.value()
                 self.expect(";")
                 c.configs.append(ConfigDecl(n.pos, type=ty, name=n.text, default=default))
+            elif t.kind == "ident" and t.text in ("kernel", "faults") \
+                    and self.toks[self.i + 1].kind == "ident":
+                # Contextual words, not reserved: `faults faults;` and attributes or ports
+                # named "kernel"/"faults" stay legal, so existing IDL keeps parsing.
+                self.next()
+                if t.text == "faults":
+                    n = self.ident("a fault port name")
+                    self.expect(";")
+                    c.ports.append(Port(n.pos, kind="faults", name=n.text))
+                    return
+                while True:
+                    n = self.ident("a kernel resource (console, sysctl, audit)")
+                    c.kernel.append((n.text, n.pos))
+                    if not self.accept(","):
+                        break
+                self.expect(";")
             else:
                 n = self.ident("a port, attribute or 'config'")
                 self.expect("=", "after an attribute name")
@@ -401,6 +417,11 @@ class Parser:
             self.expect(")")
         return End(inst.pos, instance=inst.text, port=port.text, port_pos=port.pos,
                    rights=rights, rights_pos=rights_pos)
+
+    def bare_end(self):
+        inst = self.ident("an instance name")
+        return End(inst.pos, instance=inst.text, port=None, port_pos=None, rights=None,
+                   rights_pos=None)
 
     def system_decl(self):
         self.next()
@@ -443,13 +464,15 @@ class Parser:
                 s.instances.append(inst)
             elif self.accept("connect"):
                 k = self.tok
-                if k.text not in ("rpc", "event", "dataport"):
-                    self.fail("expected a connection kind 'rpc', 'event' or 'dataport'"
-                              + self._found())
+                if k.text not in ("rpc", "event", "dataport", "fault", "control"):
+                    self.fail("expected a connection kind 'rpc', 'event', 'dataport', 'fault' "
+                              "or 'control'" + self._found())
                 self.next()
-                src = self.end()
+                # fault: the faulting instance (a whole thread, no port) -> handler.port;
+                # control: instance -> instance (the controlled thread).
+                src = self.bare_end() if k.text in ("fault", "control") else self.end()
                 self.expect("->", "between the two ends")
-                dst = self.end()
+                dst = self.bare_end() if k.text == "control" else self.end()
                 self.expect(";")
                 s.connections.append(Connection(t.pos, kind=k.text, kind_pos=k.pos, src=src, dst=dst))
             else:

@@ -169,6 +169,8 @@ def instance_view(sysm, inst):
               "hmacro": f"{U}_HANDLE_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",
               "index": s.index, "handle": handle(sysm, s.index), "s": s} for s in inst.slots]
     by_name = {s["s"].name: s for s in slots}
+    faults = [{"port": p, "senders": [(f"{U}_{p.upper()}_FAULT_{f.upper()}", b) for b, f in fl]}
+              for p, fl in inst.fault_from.items()]
     events = [{"port": p.name, "bit": inst.event_bits[p.name]}
               for p in inst.comp.ports if p.kind == "consumes"]
     emits = [{"port": p.name, "handles": [by_name[s.name]["hmacro"] for s in inst.emit_slots[p.name]]}
@@ -185,7 +187,8 @@ def instance_view(sysm, inst):
         "sys": sysm.name, "inst": inst, "P": P, "U": U, "comp": inst.comp.name,
         "slots": slots, "uses": uses, "provides": provides, "types": type_views(order),
         "bounds": bounds, "ifaces": iface_views, "events": events, "emits": emits,
-        "dataports": dataports, "devices": devices,
+        "dataports": dataports, "devices": devices, "faults": faults,
+        "pool_pages": inst.pool_pages,
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
         "has_events": inst.ntfn_obj is not None, "has_service": inst.service_obj is not None,
         "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,

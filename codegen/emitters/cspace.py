@@ -20,6 +20,7 @@ def instance_record(sysm, inst):
         "stack_bytes": inst.stack_pages * sysm.abi.PAGE_SIZE,
         "heap_bytes": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "cspace_slots": inst.attrs["cspace"],
+        "pool_pages": inst.pool_pages,
         "slots": [{"slot": s.index, "name": s.name, "object": s.obj.name,
                    "type": s.obj.type_name, "rights": rights_str(s.rights),
                    "badge": f"0x{s.badge:x}", "peer": s.peer} for s in inst.slots],

@@ -1,5 +1,6 @@
 """A Graphviz DOT drawing of instances and their connections (rpc solid, events dashed,
-dataports bold, devices as boxes), rendered to SVG by the driver when `dot` exists."""
+dataports bold, fault and control dotted, devices as boxes), rendered to SVG by the
+driver when `dot` exists."""
 from ..model import rights_str
 from . import render
 
@@ -9,8 +10,11 @@ def emit(sysm, conns=None):
               "mode": "passive" if i.passive else "thread"} for i in sysm.instances]
     edges, devices = [], []
     for c in sysm.decl.connections:
+        # fault and control ends are whole instances (no port on the source side).
+        label = {"fault": f"-> {c.dst.port}", "control": "thread"}.get(
+            c.kind, f"{c.src.port} -> {c.dst.port}")
         edges.append({"src": c.src.instance, "dst": c.dst.instance, "kind": c.kind,
-                      "label": f"{c.src.port} -> {c.dst.port}"})
+                      "label": label})
     for i in sysm.instances:
         for n, d in i.devices.items():
             devices.append({"id": f"dev_{i.name}_{n}", "inst": i.name, "path": d["device"].path,

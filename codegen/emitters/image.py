@@ -39,8 +39,9 @@ def records(sysm):
     strings = Strings()
     objects = []
     for o in sysm.objects:
+        # size: pages of a frame or pool (the loader sizes the pool from it), slots of a CSpace.
         objects.append((o.type, o.flags, strings.add(o.name),
-                        o.pages if o.type in (abi.OBJ_FRAME, abi.OBJ_CSPACE) else 0,
+                        o.pages if o.type in (abi.OBJ_FRAME, abi.OBJ_CSPACE, abi.OBJ_POOL) else 0,
                         o.paddr, o.irq, o.ntfn.index if o.ntfn is not None else none,
                         o.badge))
     procs, slots, maps, threads, images = [], [], [], [], []

@@ -1,10 +1,10 @@
-"""Golden test: generating the example system must reproduce tests/codegen/golden/ byte
+"""Golden test: generating each golden system must reproduce its golden directory byte
 for byte (SVG excepted: graphviz versions differ), and two runs must be identical.
-`run_golden.py --update` rewrites the golden files after an intended change."""
+`run_golden.py --update` rewrites the golden files after an intended change.
+The example system covers the rpc/event/dataport/device language; ktest covers what the
+kernel grants (console, sysctl, audit, pool, fault endpoints, thread control)."""
 import os
-import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -13,44 +13,58 @@ sys.path.insert(0, ROOT)
 from codegen import load  # noqa: E402
 from codegen.generate import outputs  # noqa: E402
 
-SYSTEM = os.path.join("idl", "systems", "example.system")
 GOLDEN = os.path.join(HERE, "golden")
+# (system, golden directory): ktest's files live in a subdirectory so the example's
+# directory keeps its place and its history.
+SYSTEMS = [(os.path.join("idl", "systems", "example.system"), GOLDEN),
+           (os.path.join("idl", "systems", "ktest.system"), os.path.join(GOLDEN, "ktest"))]
 
 
-def produce():
+def produce(system):
     os.chdir(ROOT)
-    return outputs(load(SYSTEM))
+    return outputs(load(system))
 
 
 def as_bytes(v):
     return v if isinstance(v, bytes) else v.encode("utf-8")
 
 
-def main():
-    first, second = produce(), produce()
+def files_in(directory):
+    return sorted(n for n in os.listdir(directory) if os.path.isfile(os.path.join(directory, n)))
+
+
+def check(system, golden, update):
+    first, second = produce(system), produce(system)
     if {k: as_bytes(v) for k, v in first.items()} != {k: as_bytes(v) for k, v in second.items()}:
-        print("FAIL: two runs over the same input differ")
+        print(f"FAIL: {system}: two runs over the same input differ")
         return 1
-    if "--update" in sys.argv:
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        os.makedirs(GOLDEN)
+    if update:
+        os.makedirs(golden, exist_ok=True)
+        for name in files_in(golden):
+            os.remove(os.path.join(golden, name))
         for name, data in first.items():
-            with open(os.path.join(GOLDEN, name), "wb") as f:
+            with open(os.path.join(golden, name), "wb") as f:
                 f.write(as_bytes(data))
-        print(f"updated {len(first)} golden files")
+        print(f"{system}: updated {len(first)} golden files")
         return 0
-    want = sorted(os.listdir(GOLDEN))
+    want = files_in(golden)
     failed = 0
     if want != sorted(first):
-        print(f"FAIL: output set differs: missing {sorted(set(want) - set(first))}, "
+        print(f"FAIL: {system}: output set differs: missing {sorted(set(want) - set(first))}, "
               f"extra {sorted(set(first) - set(want))}")
         failed += 1
     for name in sorted(set(want) & set(first)):
-        with open(os.path.join(GOLDEN, name), "rb") as f:
+        with open(os.path.join(golden, name), "rb") as f:
             if f.read() != as_bytes(first[name]):
-                print(f"FAIL: {name} differs from golden (run with --update if intended)")
+                print(f"FAIL: {system}: {name} differs from golden (run with --update if intended)")
                 failed += 1
-    print(f"{len(want) - failed}/{len(want)} golden files match; output deterministic")
+    print(f"{system}: {len(want) - failed}/{len(want)} golden files match; output deterministic")
+    return failed
+
+
+def main():
+    update = "--update" in sys.argv
+    failed = sum(check(s, g, update) for s, g in SYSTEMS)
     return 1 if failed else 0
 
 
