@@ -239,10 +239,18 @@ static enum manifest_error check_objects(struct manifest_view *v)
                 !object_is(v, o.notification, ANV_OBJ_NOTIFICATION, &n))
                 return fail(v, o.notification < v->count[T] ? MANIFEST_E_TYPE : MANIFEST_E_INDEX, T, i);
             break;
+        case ANV_OBJ_POOL:
+            /* Pages of memory; the loader carves them at boot and the quota is all of them. */
+            if (o.size == 0 || o.size > MANIFEST_MAX_POOL_PAGES || o.flags || o.paddr)
+                return fail(v, MANIFEST_E_RANGE, T, i);
+            break;
         case ANV_OBJ_THREAD:
         case ANV_OBJ_ENDPOINT:
         case ANV_OBJ_NOTIFICATION:
         case ANV_OBJ_VSPACE:
+        case ANV_OBJ_CONSOLE:
+        case ANV_OBJ_SYSCTL:
+        case ANV_OBJ_AUDIT:
             if (o.flags || o.size || o.paddr)
                 return fail(v, MANIFEST_E_RANGE, T, i);
             break;

@@ -308,8 +308,8 @@ int main(void)
     t_call_badge();
     t_bad_length();
     t_grant_needed();
+    t_quota(); /* first: before any mem.map takes page tables from the same pool */
     t_memory();
-    t_quota();
     t_transfer_revoke();
     t_waits();
     t_fault();

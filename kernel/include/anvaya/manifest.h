@@ -38,6 +38,7 @@
 #define MANIFEST_MAX_IMAGES 1024u
 #define MANIFEST_MAX_STRINGS (1u << 20)
 #define MANIFEST_MAX_CSPACE_SLOTS (1u << 24)
+#define MANIFEST_MAX_POOL_PAGES (1u << 20)
 
 struct manifest_table_desc {
     uint32_t offset;     /* from the start of the blob, 8-byte aligned */
@@ -80,7 +81,7 @@ struct manifest_object {
     uint32_t type;  /* ANV_OBJ_* */
     uint32_t flags; /* MANIFEST_OBJ_F_* */
     uint32_t name;  /* string offset */
-    uint32_t size;  /* frames: pages; CSpace: slots; otherwise 0 */
+    uint32_t size;  /* frames and pools: pages; CSpace: slots; otherwise 0 */
     uint64_t paddr; /* device frames: page-aligned physical address; otherwise 0 */
     uint32_t irq;   /* IRQ objects: the interrupt number */
     uint32_t notification; /* IRQ objects: object index signalled, or MANIFEST_NONE */
