@@ -14,6 +14,10 @@ typedef uint64_t anv_handle_t;
 /* The calling thread's IPC buffer (set up by the start-up routine). */
 struct anv_ipc_buffer *anv_ipcbuf(void);
 
+/* Output pointers may be NULL when the caller does not want that result; they are
+ * written only when the call returns ANV_OK (anv_audit_read's next sequence number is
+ * the one exception, see there). */
+
 int anv_abi_version(uint64_t *version);
 int anv_cap_identify(anv_handle_t cap, uint64_t *type, uint64_t *rights, uint64_t *badge,
                      uint64_t *object_id);
@@ -48,8 +52,34 @@ int anv_mem_unmap(anv_handle_t mapping);
 /* Threads, audit, console, system. */
 int anv_thread_yield(void);
 int anv_thread_resume(anv_handle_t thread);
+/* record_words must hold ANV_AUDIT_RECORD_WORDS: [0] seq, [1] event, [2] subject thread,
+ * [3] object, [4] arg, [5] result, [6] the next sequence number the ring will assign.
+ * [6] is also filled when the call fails with ANV_E_INVALID_ARG (no record with that
+ * number: not yet written, or overwritten); for other errors everything is 0. */
+#define ANV_AUDIT_RECORD_WORDS 7
 int anv_audit_read(anv_handle_t audit, uint64_t index, uint64_t *record_words);
+/* Any length: the wrapper splits the text into debug.write calls of at most
+ * ANV_DEBUG_WRITE_MAX bytes and stops at the first error. */
+#define ANV_DEBUG_WRITE_MAX 256
 int anv_debug_write(anv_handle_t console, const char *text, size_t len);
 int anv_system_shutdown(anv_handle_t sysctl, uint32_t failure);
+int anv_irq_ack(anv_handle_t irq);
+
+/* ---- Process runtime (crt0.S, rt.c) -------------------------------------------------
+ * stdout and stderr go to the console capability in ANV_SLOT_CONSOLE, buffered per thread
+ * up to a newline. The C library's per-thread state (errno, that buffer) lives in the
+ * calling thread's IPC buffer page past struct anv_ipc_buffer, so threads need no other
+ * memory; the kernel never touches that part of the page. */
+
+/* Number of slots in the process's CSpace, as the kernel passed it to the first thread. */
+uint64_t anv_cspace_size(void);
+/* Write out the calling thread's buffered console text now. */
+void anv_console_flush(void);
+/* Prepare the calling thread's C library state. crt0 does this for the first thread; a
+ * thread started at any other entry point calls it before using the C library. */
+void anv_tls_init(void);
+/* End the calling thread: flush its console text, print "exit <status>" when status is
+ * non-zero, then sleep for good. Returning from main() comes here. */
+_Noreturn void anv_exit(int status);
 
 #endif
