@@ -1,23 +1,13 @@
 /* hello: the default bootable program (idl/components/hello.idl) and the SDK's smoke test:
- * prints through stdio, asks the kernel about its capabilities, then shuts the system down. */
+ * prints through stdio, asks the kernel about its capabilities, then shuts the system down
+ * with the sysctl capability the system description gives it (hello_gen.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <anvaya/sdk.h>
 
-/* The sysctl capability's slot is the generator's choice; finding it by type keeps this
- * program independent of any one system's layout. */
-static anv_handle_t find_sysctl(void)
-{
-    for (uint32_t slot = ANV_SLOT_FIRST_FREE; slot < anv_cspace_size(); slot++) {
-        anv_handle_t h = anv_handle_make(slot, 0);
-        uint64_t type = 0;
-        if (anv_cap_identify(h, &type, NULL, NULL, NULL) == ANV_OK && type == ANV_OBJ_SYSCTL)
-            return h;
-    }
-    return ANV_HANDLE_NULL;
-}
+#include "hello_gen.h"
 
 int main(void)
 {
@@ -39,14 +29,9 @@ int main(void)
         printf("hello: no heap, IPC buffer at %p\n", (void *)anv_ipcbuf());
     }
 
-    anv_handle_t sysctl = find_sysctl();
-    if (sysctl == ANV_HANDLE_NULL) {
-        printf("hello: no sysctl capability, sleeping\n");
-        return 0;
-    }
     printf("hello: shutting down\n");
     anv_console_flush();
-    err = anv_system_shutdown(sysctl, 0);
+    err = anv_system_shutdown(HELLO_HANDLE_SYSCTL, 0);
     printf("hello: shutdown returned %d\n", err);
     return 1;
 }

@@ -18,6 +18,15 @@ int main(void)
             printf("kwatch: stress finished after %lu syscalls; unblocked it %lu times by "
                    "ipc.cancel and %lu by cancel_token\n",
                    (unsigned long)REPORT->calls, (unsigned long)cancels, (unsigned long)tokens);
+            uint64_t ok = REPORT->by_error[ANV_OK], sum = 0;
+            printf("kwatch: results by error code:");
+            for (unsigned e = 0; e < 32; e++) {
+                sum += REPORT->by_error[e];
+                if (REPORT->by_error[e])
+                    printf(" %u:%lu", e, (unsigned long)REPORT->by_error[e]);
+            }
+            printf("\nkwatch: %lu succeeded, %lu refused, %lu counted\n", (unsigned long)ok,
+                   (unsigned long)(sum - ok), (unsigned long)sum);
             anv_system_shutdown(KWATCH_HANDLE_SYSCTL, 0);
         }
         if (anv_ipc_cancel(KWATCH_HANDLE_CONTROL_KSTRESS) == ANV_OK)
