@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """First light: the Nucleus boots under OpenSBI, prints the DTB inventory that libfdt
-also reads from QEMU's own DTB, honours OpenSBI's reservation, passes the trap and
-timer checks and shuts the machine down with exit status 0."""
+also reads from QEMU's own DTB, honours OpenSBI's reservation and keeps the kernel and
+boot image out of usable memory, passes the trap and timer checks, loads the default
+system and ends with exit status 0."""
 import os
 import sys
 
@@ -35,6 +36,10 @@ def scenario(args):
     k = s.expect(r"kernel\s+\[0x(\w+), 0x(\w+)\)")
     kstart, kend = int(k.group(1), 16), int(k.group(2), 16)
     s.check(kstart == 0x80200000, "kernel loaded at 0x80200000")
+    # The boot image (manifest and component ELFs) follows the kernel's BSS.
+    i = s.expect(r"image\s+\[0x(\w+), 0x(\w+)\)")
+    istart, iend = int(i.group(1), 16), int(i.group(2), 16)
+    s.check(istart == kend, "boot image right after the kernel")
     usable = []
     while True:
         m = s.expect(r"(usable\s+\[0x(\w+), 0x(\w+)\)|usable\s+(\d+) KiB in (\d+) ranges)")
@@ -46,13 +51,15 @@ def scenario(args):
     for b, e in usable:
         s.check(b % 4096 == 0 and e % 4096 == 0, "usable ranges page aligned")
         s.check(e <= 0x80000000 or b >= 0x80080000, "OpenSBI memory never usable")
-        s.check(e <= kstart or b >= kend, "kernel image never usable")
+        s.check(e <= kstart or b >= iend, "kernel and boot image never usable")
     s.check(sum(e - b for b, e in usable) // 1024 == total_kib, "usable total adds up")
-    # Everything but OpenSBI, the kernel and the DTB: the DTB is at most 64 KiB here.
-    expected_max = (mem_size - 512 * 1024 - (kend - kstart)) // 1024
+    # Everything but OpenSBI, the kernel, the boot image and the DTB (at most 64 KiB here).
+    iend_page = (iend + 4095) & ~4095
+    expected_max = (mem_size - 512 * 1024 - (iend_page - kstart)) // 1024
     s.check(expected_max - 64 <= total_kib <= expected_max, "usable memory %d KiB" % total_kib)
     s.expect(r"trap: register round trip ok")
     s.expect(r"timer: 3 ticks at 100 Hz \(%d timebase cycles each\)" % (oracle["timebase"] // 100))
+    s.expect(r"loader: 1 processes")
     s.expect_exit(0)
 
 

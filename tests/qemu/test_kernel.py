@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The Nucleus from user space: components/ktest/ runs every syscall and its denial paths
+across four processes and prints each scenario's checked values. Every scenario must
+report ok with the exact values below, the invariant checker must have found nothing,
+and the system must shut down cleanly."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from qemu_harness import run_scenario  # noqa: E402
+
+EXPECTED = [
+    r"abi ok version=0x10000",
+    r"attenuation ok grant-only copy: rights=0x8, \+WRITE=E_RIGHTS, \+READ=E_RIGHTS, "
+    r"bad bits=E_INVALID_ARG, call=E_RIGHTS",
+    r"stale-handle ok slot=40 gen (\d+)->(\d+) old=E_STALE_HANDLE",
+    r"call-badge ok badge=0x1 seen by server, sum\(1\.\.4\)=10, 8 words sum=828, "
+    r"rebadge=E_RIGHTS, mint=0x77",
+    r"bad-length ok 65 words=E_MSG_TOO_LONG, 5 caps=E_TOO_MANY_CAPS, reply_preserved=1",
+    r"grant ok transfer without GRANT=E_RIGHTS",
+    r"quota ok allocated=16 then E_QUOTA, revoke reclaimed",
+    r"memory ok W\+X=E_WX unaligned=E_BAD_ADDRESS overlap=E_OVERLAP ro->rw=E_RIGHTS "
+    r"stale-unmap=E_STALE_HANDLE",
+    r"transfer-revoke ok server read 0xC0FFEE through a READ copy; revoke removed 3 caps; "
+    r"server: identify=stale unmap=E_STALE_HANDLE address free",
+    r"wait-cancel ok timeout=ANV_WAIT_TIMEOUT cancel_token=E_CANCELLED "
+    r"idle-token=E_NOTHING_PENDING ipc\.cancel\(receive\)=OK idle-cancel=E_NOTHING_PENDING",
+    r"fault ok scause=13 stval=0xdead0000 sepc=0x4[0-9a-f]+",
+    r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
+    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=7 revoke=2 fault=1",
+]
+
+
+def scenario(args):
+    s = args.session()
+    s.start()
+    s.expect(r"loader: 4 processes, \d+ objects, \d+ slots, \d+ mappings, 4 threads")
+    s.expect(r"ktest: start")
+    for pattern in EXPECTED:
+        m = s.expect(r"ktest: " + pattern, what="ktest: " + pattern.split(" ok")[0] + " ok")
+        if pattern.startswith("stale-handle"):
+            s.check(int(m.group(2)) == int(m.group(1)) + 1, "generation bumped by one")
+        if pattern.startswith("budget"):
+            ms = int(m.group(1))
+            s.check(80 <= ms <= 130, "spinner held to its 10%% budget (took %d ms)" % ms)
+    s.expect(r"ktest: 13 passed, 0 failed")
+    s.absent(r"ktest: FAIL")
+    s.expect(r"system: invariant checker ran (\d+) times, no violations")
+    s.expect(r"system: shutdown\n")
+    s.absent(r"PANIC")
+    s.expect_exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(run_scenario(scenario))
