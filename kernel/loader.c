@@ -186,13 +186,13 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
     }
 
     for (uint32_t i = 0; i < nobj; i++) {
-        struct manifest_object o;
+        struct manifest_object o = {0};
         manifest_object(m, i, &o);
         loader_objects[i] = loader_make_object(&o);
     }
     /* IRQs once every notification exists. */
     for (uint32_t i = 0; i < nobj; i++) {
-        struct manifest_object o;
+        struct manifest_object o = {0};
         manifest_object(m, i, &o);
         if (o.type != ANV_OBJ_IRQ)
             continue;
@@ -206,7 +206,7 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
 
     uint32_t nproc = manifest_count(m, MANIFEST_T_PROCESS);
     for (uint32_t p = 0; p < nproc; p++) {
-        struct manifest_process mp;
+        struct manifest_process mp = {0};
         manifest_process(m, p, &mp);
         const char *name = manifest_string(m, mp.name);
         struct cspace *cs = (struct cspace *)loader_objects[mp.cspace_object];
@@ -215,7 +215,7 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             panic("loader: process %s lacks a CSpace or address space", name);
 
         for (uint32_t s = mp.first_slot; s < mp.first_slot + mp.slot_count; s++) {
-            struct manifest_slot ms;
+            struct manifest_slot ms = {0};
             manifest_slot(m, s, &ms);
             struct cap *dst;
             if (cspace_empty_slot(cs, ms.slot, &dst) != ANV_OK)
@@ -227,13 +227,13 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
 
         uint64_t entry = 0;
         if (mp.image != MANIFEST_NONE) {
-            struct manifest_image img;
+            struct manifest_image img = {0};
             manifest_image(m, mp.image, &img);
             entry = loader_load_elf(&img, image, image_size, vs, name);
         }
 
         for (uint32_t k = mp.first_mapping; k < mp.first_mapping + mp.mapping_count; k++) {
-            struct manifest_mapping mm;
+            struct manifest_mapping mm = {0};
             manifest_mapping(m, k, &mm);
             struct frame *f = (struct frame *)loader_objects[mm.object];
             if (f->hdr.type != ANV_OBJ_FRAME || mm.pages > f->pages)
@@ -249,7 +249,7 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
                           : 0;
 
         for (uint32_t k = mp.first_thread; k < mp.first_thread + mp.thread_count; k++) {
-            struct manifest_thread mt;
+            struct manifest_thread mt = {0};
             manifest_thread(m, k, &mt);
             struct thread *t = (struct thread *)loader_objects[mt.thread_object];
             struct frame *buf = (struct frame *)loader_objects[mt.ipcbuf_object];

@@ -266,8 +266,8 @@ static enum manifest_error check_objects(struct manifest_view *v)
 static enum manifest_error check_slots(struct manifest_view *v, uint32_t p,
                                        const struct manifest_process *pr)
 {
-    struct manifest_slot s;
-    struct manifest_object o;
+    struct manifest_slot s = {0};
+    struct manifest_object o = {0};
     uint32_t prev = 0;
     for (uint32_t k = 0; k < pr->slot_count; k++) {
         uint32_t i = pr->first_slot + k;
@@ -293,8 +293,8 @@ static enum manifest_error check_slots(struct manifest_view *v, uint32_t p,
 static enum manifest_error check_mappings(struct manifest_view *v, uint32_t p,
                                           const struct manifest_process *pr)
 {
-    struct manifest_mapping m;
-    struct manifest_object o;
+    struct manifest_mapping m = {0};
+    struct manifest_object o = {0};
     for (uint32_t k = 0; k < pr->mapping_count; k++) {
         uint32_t i = pr->first_mapping + k;
         const uint32_t T = MANIFEST_T_MAPPING;
@@ -326,8 +326,8 @@ static enum manifest_error check_mappings(struct manifest_view *v, uint32_t p,
 static enum manifest_error check_threads(struct manifest_view *v, uint32_t p,
                                          const struct manifest_process *pr)
 {
-    struct manifest_thread t;
-    struct manifest_object o;
+    struct manifest_thread t = {0};
+    struct manifest_object o = {0};
     for (uint32_t k = 0; k < pr->thread_count; k++) {
         uint32_t i = pr->first_thread + k;
         const uint32_t T = MANIFEST_T_THREAD;
@@ -361,8 +361,8 @@ static bool range_ok(uint32_t first, uint32_t count, uint32_t total)
 
 static enum manifest_error check_processes(struct manifest_view *v)
 {
-    struct manifest_process pr;
-    struct manifest_object o;
+    struct manifest_process pr = {0};
+    struct manifest_object o = {0};
     uint32_t next_slot = 0, next_map = 0, next_thread = 0;
     for (uint32_t i = 0; i < v->count[MANIFEST_T_PROCESS]; i++) {
         const uint32_t T = MANIFEST_T_PROCESS;
@@ -412,7 +412,7 @@ static enum manifest_error check_processes(struct manifest_view *v)
 
 static enum manifest_error check_images(struct manifest_view *v)
 {
-    struct manifest_image im;
+    struct manifest_image im = {0};
     for (uint32_t i = 0; i < v->count[MANIFEST_T_IMAGE]; i++) {
         manifest_image(v, i, &im);
         if (im.name >= v->count[MANIFEST_T_STRING])

@@ -24,10 +24,10 @@ def text_size(elf):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build-bench")
-    ap.add_argument("--image", help="default: <build>/tests/qemu/bench.img")
+    ap.add_argument("--image", help="default: <build>/components/bench.img")
     ap.add_argument("--elf", help="default: <build>/kernel/anvaya-kernel.elf")
     args = ap.parse_args()
-    image = args.image or os.path.join(args.build, "tests", "qemu", "bench.img")
+    image = args.image or os.path.join(args.build, "components", "bench.img")
     elf = args.elf or os.path.join(args.build, "kernel", "anvaya-kernel.elf")
     rows = []
     try:

@@ -23,6 +23,7 @@ if [ -n "$missing" ]; then
 fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    meson setup "$BUILD_DIR" --cross-file platforms/qemu-virt-rv64/cross.ini
+    # shellcheck disable=SC2086 # options are words on purpose
+    meson setup "$BUILD_DIR" --cross-file platforms/qemu-virt-rv64/cross.ini ${ANVAYA_MESON_OPTIONS:-}
 fi
 meson compile -C "$BUILD_DIR"
