@@ -1,22 +1,19 @@
 /* The IPC fastpath: ipc.call to a waiting server and ipc.reply_recv back to a waiting
- * client, for register-only messages without capabilities, when the thread woken may run
- * at once. It does exactly what the general path would do (same results, same queue
- * states) in far fewer steps; anything unusual falls back to the general path. */
+ * client, for register-only messages without capabilities, when the thread woken is the
+ * one the scheduler would run next. It leaves exactly the state the general path would
+ * (same registers, same queues, same reply links) in far fewer steps; anything unusual
+ * falls back to the general path before a single field changes. */
 #include "fastpath.h"
 
-#include "cspace.h"
-#include "invariants.h"
 #include "sched.h"
 #include "thread.h"
 
 /* The general path's lookup, inlined: handle -> endpoint cap with `right`, or NULL. */
 static inline struct cap *fp_endpoint(const struct thread *t, uint64_t handle, uint32_t right)
 {
-    if (anv_handle_tag(handle) != ANV_HANDLE_TAG_SOFT || anv_handle_reserved(handle) != 0)
-        return 0;
     uint32_t slot = anv_handle_slot(handle);
     const struct cspace *cs = t->cspace;
-    if (slot == 0 || slot >= cs->size)
+    if ((handle >> 56) != ((uint64_t)ANV_HANDLE_TAG_SOFT << 4) || slot == 0 || slot >= cs->size)
         return 0;
     struct cap *c = &cs->slots[slot];
     if (c->generation != anv_handle_generation(handle) || c->obj == 0 ||
@@ -30,6 +27,14 @@ static inline struct cap *fp_endpoint(const struct thread *t, uint64_t handle, u
 static inline bool fp_simple_info(uint64_t info)
 {
     return (info & 0xFFFFFFFFu) <= ANV_IPC_REG_WORDS;
+}
+
+/* `in` may run now in place of `out`: it must land at the head of the ready queue, as
+ * the general path puts it after every ready thread of its own priority or more. */
+static inline bool fp_can_switch(const struct thread *out, const struct thread *in)
+{
+    return (!out->q_next || out->q_next->priority < in->priority) &&
+           !(in->budget_ticks && in->budget_left == 0);
 }
 
 static inline void fp_copy_words(uint64_t *dst, const uint64_t *src)
@@ -51,13 +56,8 @@ struct thread *fastpath_call(struct thread *client)
         return 0;
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     struct thread *server = ep->queue.head;
-    const struct thread_queue *ready = sched_ready_queue();
-    /* The client runs, so it heads the ready queue. The server must land at the head in
-     * its place, as the general path would put it there only if no other ready thread
-     * has its priority or more. */
-    if (!server || ep->queue_is_senders || server->reply_to || ready->head != client ||
-        (client->q_next && client->q_next->priority >= server->priority) ||
-        client->vspace == 0 || server->vspace == 0)
+    if (!server || ep->queue_is_senders || server->reply_to ||
+        sched_ready.head != client || !fp_can_switch(client, server))
         return 0;
 
     /* Deliver. */
@@ -68,7 +68,13 @@ struct thread *fastpath_call(struct thread *client)
     sr[REG_A6] = epcap->badge;
     if (server->ipc_buffer)
         server->ipc_buffer->badge = epcap->badge;
-    tq_remove(&ep->queue, server);
+    struct thread *next = server->q_next;
+    ep->queue.head = next;
+    if (next)
+        next->q_prev = 0;
+    ep->queue.length--;
+    server->q_next = 0;
+    server->q_owner = 0;
     server->blocked_on = 0;
     server->blocked_cap = 0;
 
@@ -77,8 +83,7 @@ struct thread *fastpath_call(struct thread *client)
     client->is_fault_msg = 0;
     server->reply_to = client;
     client->replier = server;
-    sched_block(client, TS_BLOCKED_REPLY);
-    sched_make_ready(server);
+    sched_handoff(client, TS_BLOCKED_REPLY, server);
     return server;
 }
 
@@ -93,10 +98,9 @@ struct thread *fastpath_reply_recv(struct thread *server)
     if (!epcap)
         return 0;
     struct endpoint *ep = (struct endpoint *)epcap->obj;
-    const struct thread_queue *ready = sched_ready_queue();
-    if ((ep->queue_is_senders && ep->queue.head) || ready->head != server ||
-        (server->q_next && server->q_next->priority >= client->priority) ||
-        (ep->queue.head == 0 ? false : ep->queue.length >= ANV_IPC_QUEUE_MAX))
+    /* Only an empty endpoint: with senders queued the server would not block, and a
+     * queue of receivers needs the ordered insert. */
+    if (ep->queue.head || sched_ready.head != server || !fp_can_switch(server, client))
         return 0;
 
     /* Reply. */
@@ -109,11 +113,12 @@ struct thread *fastpath_reply_recv(struct thread *server)
     client->replier = 0;
 
     /* The server waits on its endpoint; the client runs. */
-    sched_block(server, TS_BLOCKED_RECV);
     ep->queue_is_senders = 0;
+    ep->queue.head = server;
+    ep->queue.length = 1;
     server->blocked_on = &ep->hdr;
     server->blocked_cap = epcap;
-    tq_insert(&ep->queue, server);
-    sched_make_ready(client);
+    sched_handoff(server, TS_BLOCKED_RECV, client);
+    server->q_owner = &ep->queue; /* after the handoff, which clears the ready links */
     return client;
 }

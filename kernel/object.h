@@ -128,6 +128,7 @@ struct frame {
 struct vspace {
     struct kobj hdr;
     uint64_t root_paddr;      /* Sv39 root page table */
+    uint64_t satp;            /* the value that installs it, computed once */
     struct pool *pt_pool;     /* page-table pages come from here */
     uint16_t asid;
     uint32_t pt_pages;        /* page-table pages in use, root included */

@@ -5,8 +5,8 @@
 #include "panic.h"
 #include "thread.h"
 
-static struct thread_queue sched_ready;
-static struct thread *sched_running;
+struct thread_queue sched_ready;
+struct thread *sched_running;
 static struct thread *sched_all[SCHED_MAX_THREADS];
 static uint32_t sched_count;
 static struct thread *sched_sleepers;

@@ -18,6 +18,32 @@ void sched_remove(struct thread *t);
 void sched_block(struct thread *t, enum thread_state state);
 void sched_yield(struct thread *t);
 
+/* The ready queue and the running thread, visible so the IPC fastpath can switch in O(1)
+ * without a call; everything else goes through the functions above and below. */
+extern struct thread_queue sched_ready;
+extern struct thread *sched_running;
+
+/* The fastpath's switch: `out` (the head of the ready queue) blocks in `state` and `in`
+ * takes its place at the head and runs. The caller has checked that the general path
+ * would make exactly this choice: `in` outranks every other ready thread and has budget
+ * left. */
+static inline void sched_handoff(struct thread *out, enum thread_state state, struct thread *in)
+{
+    struct thread *next = out->q_next;
+    in->q_prev = 0;
+    in->q_next = next;
+    if (next)
+        next->q_prev = in;
+    in->q_owner = &sched_ready;
+    in->state = TS_READY;
+    sched_ready.head = in;
+    out->q_next = 0;
+    out->q_prev = 0;
+    out->q_owner = 0;
+    out->state = state;
+    sched_running = in;
+}
+
 /* Highest-priority ready thread, which becomes current; NULL when all are idle. */
 struct thread *sched_choose(void);
 struct thread *sched_current(void);

@@ -46,6 +46,7 @@ int vs_init(struct vspace *vs, struct pool *pt_pool, uint64_t root_paddr)
         kmem_zero_page(root_paddr);
     }
     vs->root_paddr = root_paddr;
+    vs->satp = vs_satp(vs);
     if (vs_kernel_root) {
         uint64_t *dst = vs_table(root_paddr);
         const uint64_t *src = vs_table(vs_kernel_root);

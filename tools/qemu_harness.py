@@ -84,7 +84,7 @@ class Session:
         data = os.read(self.proc.stdout.fileno(), 65536)
         if not data:
             return False
-        self.log += data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        self.log += data.decode("utf-8", errors="replace").replace("\r", "")
         return True
 
     def expect(self, pattern, timeout=None, what=None):

@@ -9,6 +9,6 @@ void vs_arch_flush_page(uint64_t vaddr)
 
 void vs_arch_activate(const struct vspace *vs)
 {
-    csr_write(satp, vs_satp(vs));
+    csr_write(satp, vs->satp);
     arch_sfence_vma_all();
 }

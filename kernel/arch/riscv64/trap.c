@@ -108,13 +108,24 @@ static void trap_interrupt(uint64_t code)
         plic_handle();
 }
 
+/* Enter a thread: switch address space only when it changes (the TLB flush is the
+ * expensive part), then restore its registers. */
+static __attribute__((noreturn)) void trap_enter(struct thread *t)
+{
+    static const struct vspace *active;
+    if (t->vspace != active) {
+        active = t->vspace;
+        csr_write(satp, t->vspace->satp);
+        arch_sfence_vma_all();
+    }
+    arch_return_to_user(&t->frame);
+}
+
 void trap_from_user(struct trap_frame *frame)
 {
     struct thread *t = (struct thread *)((char *)frame - offsetof(struct thread, frame));
     uint64_t cause = frame->scause;
-    if (cause & SCAUSE_INTERRUPT)
-        trap_interrupt(cause & ~SCAUSE_INTERRUPT);
-    else if (cause == EXC_ECALL_U) {
+    if (cause == EXC_ECALL_U) {
         frame->sepc += 4;
         uint64_t nr = frame->regs[REG_A7];
         struct thread *next = 0;
@@ -127,17 +138,19 @@ void trap_from_user(struct trap_frame *frame)
             if (invariants_enabled)
                 invariants_check_all();
 #endif
-        } else {
-            syscall_dispatch(t);
+            trap_enter(next);
         }
-    } else
+        syscall_dispatch(t);
+    } else if (cause & SCAUSE_INTERRUPT) {
+        trap_interrupt(cause & ~SCAUSE_INTERRUPT);
+    } else {
         fault_raise(t, cause, frame->stval);
+    }
     trap_exit_to_user();
 }
 
 void trap_exit_to_user(void)
 {
-    static const struct vspace *active;
     struct thread *t = sched_choose();
     /* Idle: wait with interrupts on; each one is handled on the kernel trap path. */
     while (t == 0) {
@@ -146,9 +159,5 @@ void trap_exit_to_user(void)
         csr_clear(sstatus, SSTATUS_SIE);
         t = sched_choose();
     }
-    if (t->vspace != active) {
-        active = t->vspace;
-        vs_arch_activate(t->vspace);
-    }
-    arch_return_to_user(&t->frame);
+    trap_enter(t);
 }
