@@ -226,12 +226,12 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
 static void ipc_reply_to_fault(struct thread *client, uint32_t action)
 {
     client->is_fault_msg = 0;
-    if (action == FAULT_REPLY_STOP) {
+    if (action == ANV_FAULT_STOP) {
         sched_remove(client);
         client->state = TS_INACTIVE;
         return;
     }
-    if (action == FAULT_REPLY_SKIP)
+    if (action == ANV_FAULT_SKIP)
         client->frame.sepc += client->fault_insn_len;
     sched_make_ready(client);
 }

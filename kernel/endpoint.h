@@ -4,11 +4,6 @@
 
 #include "object.h"
 
-/* Fault replies: the label of the reply to a fault message says what happens next. */
-#define FAULT_REPLY_RESUME 0 /* retry the faulting instruction */
-#define FAULT_REPLY_SKIP 1   /* continue after it */
-#define FAULT_REPLY_STOP 2   /* leave the thread stopped */
-
 void ep_init(struct endpoint *ep);
 
 /* Validate a message the thread wants to send through `epcap`: bounds, grant right,

@@ -20,7 +20,7 @@
 #include "vspace.h"
 
 #define LOADER_MAX_OBJECTS 1024
-#define LOADER_PT_POOL_PAGES 256
+#define LOADER_PT_POOL_PAGES 64
 #define US_PER_TICK 10000u
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
@@ -270,8 +270,9 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             t->name_id = p;
             uint32_t budget = (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : ticks_of(mt.budget_us);
             uint32_t period = budget ? ticks_of(mt.period_us) : 0;
-            if (budget > period)
-                budget = period;
+            /* A budget of the whole period is no limit: do not account it at all. */
+            if (budget >= period)
+                budget = period = 0;
             if (sched_admit(t, budget, period) != ANV_OK)
                 panic("loader: too many threads");
             if (t->frame.sepc == 0)

@@ -87,7 +87,7 @@ struct thread {
     uint32_t fault_ep_slot;    /* slot of the fault endpoint in our CSpace, 0: none */
     uint64_t fault_badge;
     uint64_t fault_words[4];   /* scause, sepc, stval, fault_badge of a pending fault */
-    uint32_t fault_insn_len;   /* 2 or 4: how far FAULT_REPLY_SKIP moves sepc */
+    uint32_t fault_insn_len;   /* 2 or 4: how far ANV_FAULT_SKIP moves sepc */
 
     /* Queue membership: at most one of ready queue, endpoint queue, notification queue. */
     struct thread *q_next;

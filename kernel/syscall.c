@@ -21,7 +21,7 @@ static struct cspace *own(struct thread *t)
     return t->cspace;
 }
 
-static int sys_cap_identify(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_cap_identify(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup(own(t), r[REG_A0], &c);
@@ -34,7 +34,7 @@ static int sys_cap_identify(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_cap_delegate(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_cap_delegate(struct thread *t, uint64_t *r)
 {
     struct cap *src, *dst;
     struct cspace *target = own(t);
@@ -59,7 +59,7 @@ static int sys_cap_delegate(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_cap_revoke(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_cap_revoke(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup(own(t), r[REG_A0], &c);
@@ -72,7 +72,7 @@ static int sys_cap_revoke(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_cap_delete(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_cap_delete(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup(own(t), r[REG_A0], &c);
@@ -84,7 +84,7 @@ static int sys_cap_delete(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_ipc_send(struct thread *t, uint64_t *r, bool is_call)
+static __attribute__((noinline)) int sys_ipc_send(struct thread *t, uint64_t *r, bool is_call)
 {
     struct cap *ep;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_ENDPOINT, ANV_RIGHT_WRITE, &ep);
@@ -93,7 +93,7 @@ static int sys_ipc_send(struct thread *t, uint64_t *r, bool is_call)
     return ep_send(t, ep, r[REG_A1], is_call);
 }
 
-static int sys_ipc_receive(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_ipc_receive(struct thread *t, uint64_t *r)
 {
     struct cap *ep;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_ENDPOINT, ANV_RIGHT_READ, &ep);
@@ -102,7 +102,7 @@ static int sys_ipc_receive(struct thread *t, uint64_t *r)
     return ep_receive(t, ep);
 }
 
-static int sys_ipc_reply_recv(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_ipc_reply_recv(struct thread *t, uint64_t *r)
 {
     struct cap *ep;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_ENDPOINT, ANV_RIGHT_READ, &ep);
@@ -116,7 +116,7 @@ static int sys_ipc_reply_recv(struct thread *t, uint64_t *r)
     return ep_receive(t, ep);
 }
 
-static int sys_ipc_cancel(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_ipc_cancel(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_THREAD, ANV_RIGHT_WRITE, &c);
@@ -133,7 +133,7 @@ static int sys_ipc_cancel(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_wait_one(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_wait_one(struct thread *t, uint64_t *r)
 {
     struct cap *c = 0;
     struct notification *n = 0;
@@ -151,7 +151,7 @@ static int sys_wait_one(struct thread *t, uint64_t *r)
     return ntfn_wait(t, n, c, timeout ? sched_now() + timeout : 0);
 }
 
-static int sys_cancel_token(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_cancel_token(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_THREAD, ANV_RIGHT_WRITE, &c);
@@ -164,7 +164,7 @@ static int sys_cancel_token(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_ntfn_signal(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_ntfn_signal(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_NOTIFICATION, ANV_RIGHT_WRITE, &c);
@@ -174,7 +174,7 @@ static int sys_ntfn_signal(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_frame_alloc(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_frame_alloc(struct thread *t, uint64_t *r)
 {
     struct cap *pc, *dst;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_POOL, ANV_RIGHT_WRITE, &pc);
@@ -193,7 +193,7 @@ static int sys_frame_alloc(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_mem_map(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_mem_map(struct thread *t, uint64_t *r)
 {
     struct cap *fc, *slot;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_FRAME, 0, &fc);
@@ -226,7 +226,7 @@ static int sys_mem_map(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_mem_unmap(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_mem_unmap(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_MAPPING, 0, &c);
@@ -236,7 +236,7 @@ static int sys_mem_unmap(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_thread_resume(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_thread_resume(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_THREAD, ANV_RIGHT_WRITE, &c);
@@ -249,7 +249,7 @@ static int sys_thread_resume(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_audit_read(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_audit_read(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_AUDIT, ANV_RIGHT_READ, &c);
@@ -269,7 +269,7 @@ static int sys_audit_read(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_debug_write(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_debug_write(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     char buf[DEBUG_WRITE_MAX];
@@ -286,7 +286,7 @@ static int sys_debug_write(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_system_shutdown(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_system_shutdown(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_SYSCTL, ANV_RIGHT_WRITE, &c);
@@ -296,7 +296,7 @@ static int sys_system_shutdown(struct thread *t, uint64_t *r)
     return ANV_OK;
 }
 
-static int sys_irq_ack(struct thread *t, uint64_t *r)
+static __attribute__((noinline)) int sys_irq_ack(struct thread *t, uint64_t *r)
 {
     struct cap *c;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_IRQ, ANV_RIGHT_WRITE, &c);

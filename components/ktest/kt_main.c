@@ -267,7 +267,7 @@ static void t_fault(void)
     char line[96];
     snprintf(line, sizeof line, "scause=%lu stval=0x%lx sepc=0x%lx", (unsigned long)b->mr[0],
              (unsigned long)b->mr[2], (unsigned long)b->mr[1]);
-    EXPECT(anv_ipc_reply(anv_msginfo(2 /* stop the thread */, 0, 0)) == ANV_OK);
+    EXPECT(anv_ipc_reply(anv_msginfo(ANV_FAULT_STOP, 0, 0)) == ANV_OK);
     ok("fault", line);
 }
 

@@ -176,7 +176,10 @@ struct anv_ipc_buffer {
 
 /* ---- Fault records delivered to a thread's fault endpoint (label) -------------------- */
 #define ANV_FAULT_LABEL 0xFA017u
-/* words: 0 scause, 1 sepc, 2 stval, 3 thread badge */
+/* words: 0 scause, 1 sepc, 2 stval, 3 thread badge. The handler's reply label decides: */
+#define ANV_FAULT_RESUME 0 /* retry the faulting instruction */
+#define ANV_FAULT_SKIP 1   /* continue after it */
+#define ANV_FAULT_STOP 2   /* leave the thread stopped (thread.resume restarts it) */
 
 /* ---- Audit records (audit.read returns seq, event, subject, object, arg, result) ----- */
 #define ANV_AUDIT_DELEGATE 1  /* object = source object, arg = new rights, result = error */
