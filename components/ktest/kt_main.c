@@ -14,6 +14,7 @@
 #define SCRATCH_SLOT 40u
 #define MAP_VADDR 0x31000000ull
 #define FAULT_ADDRESS 0xdead0000u
+#define KERNEL_ADDRESS 0xFFFFFFC080200000ull
 
 static int failures;
 static int passed;
@@ -257,17 +258,38 @@ static void t_waits(void)
                       "E_NOTHING_PENDING ipc.cancel(receive)=OK idle-cancel=E_NOTHING_PENDING");
 }
 
-static void t_fault(void)
+#define ANY_STVAL UINT64_MAX
+
+/* Receive one fault record; check its cause and address; reply with `action`. */
+static int take_fault(uint64_t scause, uint64_t stval, uint32_t action, uint64_t *sepc)
 {
     struct anv_ipc_buffer *b = anv_ipcbuf();
     uint64_t info = 0, badge = 0;
-    EXPECT(anv_ipc_receive(FAULTS, &info, &badge) == ANV_OK);
-    EXPECT(anv_msginfo_label(info) == ANV_FAULT_LABEL && anv_msginfo_words(info) == 4);
-    EXPECT(b->mr[0] == 13 && b->mr[2] == FAULT_ADDRESS); /* load page fault */
-    char line[96];
-    snprintf(line, sizeof line, "scause=%lu stval=0x%lx sepc=0x%lx", (unsigned long)b->mr[0],
-             (unsigned long)b->mr[2], (unsigned long)b->mr[1]);
-    EXPECT(anv_ipc_reply(anv_msginfo(ANV_FAULT_STOP, 0, 0)) == ANV_OK);
+    if (anv_ipc_receive(FAULTS, &info, &badge) != ANV_OK)
+        return 0;
+    if (anv_msginfo_label(info) != ANV_FAULT_LABEL || anv_msginfo_words(info) != 4 ||
+        b->mr[0] != scause || (stval != ANY_STVAL && b->mr[2] != stval) ||
+        badge != KMAIN_FAULTS_FAULT_KFAULTY)
+        return 0;
+    *sepc = b->mr[1];
+    return anv_ipc_reply(anv_msginfo(action, 0, 0)) == ANV_OK;
+}
+
+static void t_fault(void)
+{
+    uint64_t pc1 = 0, pc2 = 0, pc3 = 0;
+    /* A load page fault on an unmapped user address; continue after it. */
+    EXPECT(take_fault(13, FAULT_ADDRESS, ANV_FAULT_SKIP, &pc1));
+    /* Then the illegal instruction right behind it (4 bytes: SKIP must step over all). */
+    EXPECT(take_fault(2, ANY_STVAL, ANV_FAULT_SKIP, &pc2));
+    EXPECT(pc2 > pc1 && pc2 - pc1 <= 8);
+    /* The kernel is mapped in every address space, but never for U-mode. */
+    EXPECT(take_fault(13, KERNEL_ADDRESS, ANV_FAULT_STOP, &pc3));
+    EXPECT(pc3 >= pc2 + 4);
+    char line[160];
+    snprintf(line, sizeof line, "unmapped load scause=13 stval=0x%x, illegal scause=2, kernel "
+             "load scause=13 stval=0x%lx; skip, skip, stop",
+             FAULT_ADDRESS, (unsigned long)KERNEL_ADDRESS);
     ok("fault", line);
 }
 
@@ -308,10 +330,10 @@ static void t_audit(void)
                            rec[5] == ANV_E_RIGHTS;
     }
     /* Exactly what the scenarios above did: 7 delegations went through and 3 were refused
-     * for rights (two amplifications, one rebadge); 2 revokes; 1 fault; 13 refusals in
+     * for rights (two amplifications, one rebadge); 2 revokes; 3 faults; 13 refusals in
      * all: attenuation 3, stale-handle 2, call-badge 1, grant 1, memory 3 (W+X, ro->rw,
      * stale unmap), transfer-revoke 3 (our stale unmap, the server's identify and unmap). */
-    EXPECT(delegations == 7 && denied_delegate == 3 && revokes == 2 && faults == 1 &&
+    EXPECT(delegations == 7 && denied_delegate == 3 && revokes == 2 && faults == 3 &&
            denied == 13);
     char line[112];
     snprintf(line, sizeof line, "records=%lu denied=%u (delegate/E_RIGHTS=%u) delegate=%u "

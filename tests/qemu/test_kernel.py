@@ -25,9 +25,10 @@ EXPECTED = [
     r"server: identify=stale unmap=E_STALE_HANDLE address free",
     r"wait-cancel ok timeout=ANV_WAIT_TIMEOUT cancel_token=E_CANCELLED "
     r"idle-token=E_NOTHING_PENDING ipc\.cancel\(receive\)=OK idle-cancel=E_NOTHING_PENDING",
-    r"fault ok scause=13 stval=0xdead0000 sepc=0x4[0-9a-f]+",
+    r"fault ok unmapped load scause=13 stval=0xdead0000, illegal scause=2, kernel load "
+    r"scause=13 stval=0xffffffc080200000; skip, skip, stop",
     r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
-    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=7 revoke=2 fault=1",
+    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=7 revoke=2 fault=3",
 ]
 
 
