@@ -136,23 +136,20 @@ static void ipc_after_delivery(struct thread *sender, struct thread *receiver, b
     sched_make_ready(receiver);
 }
 
-int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_call)
+/* Hand the message of `sender` (its flags already set) to a waiting receiver, or queue
+ * the sender on the endpoint. An error leaves everything as it was. */
+static int ep_deliver_or_queue(struct thread *sender, struct cap *epcap)
 {
     struct endpoint *ep = (struct endpoint *)epcap->obj;
-    int err = ipc_check_message(sender, epcap, info);
-    if (err != ANV_OK)
-        return err;
-    sender->is_call = is_call;
-    sender->is_fault_msg = 0;
     if (!ep->queue_is_senders && ep->queue.head) {
         struct thread *receiver = ep->queue.head;
-        err = ipc_transfer(sender, receiver, epcap->badge, epcap);
+        int err = ipc_transfer(sender, receiver, epcap->badge, epcap);
         if (err != ANV_OK)
             return err;
         tq_remove(&ep->queue, receiver);
         receiver->blocked_on = 0;
         receiver->blocked_cap = 0;
-        ipc_after_delivery(sender, receiver, is_call);
+        ipc_after_delivery(sender, receiver, sender->is_call);
         return ANV_OK;
     }
     if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
@@ -167,30 +164,24 @@ int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_cal
     return ANV_OK;
 }
 
+int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_call)
+{
+    int err = ipc_check_message(sender, epcap, info);
+    if (err != ANV_OK)
+        return err;
+    sender->is_call = is_call;
+    sender->is_fault_msg = 0;
+    return ep_deliver_or_queue(sender, epcap);
+}
+
 int ep_send_fault(struct thread *t, struct cap *fault_ep)
 {
-    struct endpoint *ep = (struct endpoint *)fault_ep->obj;
     t->is_call = 1;
     t->is_fault_msg = 1;
-    if (!ep->queue_is_senders && ep->queue.head) {
-        struct thread *receiver = ep->queue.head;
-        (void)ipc_transfer(t, receiver, fault_ep->badge, fault_ep);
-        tq_remove(&ep->queue, receiver);
-        receiver->blocked_on = 0;
-        receiver->blocked_cap = 0;
-        ipc_after_delivery(t, receiver, true);
-        return ANV_OK;
-    }
-    if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
-        return ANV_E_QUEUE_FULL;
-    sched_block(t, TS_BLOCKED_SEND);
-    ep->queue_is_senders = 1;
-    t->blocked_on = &ep->hdr;
-    t->blocked_cap = fault_ep;
-    t->blocked_badge = fault_ep->badge;
-    t->blocked_rights = fault_ep->rights;
-    tq_insert(&ep->queue, t);
-    return ANV_OK;
+    int err = ep_deliver_or_queue(t, fault_ep);
+    if (err != ANV_OK)
+        t->is_fault_msg = 0;
+    return err;
 }
 
 int ep_receive(struct thread *receiver, struct cap *epcap)

@@ -33,7 +33,9 @@ EXPECTED = [
 
 
 def scenario(args):
-    s = args.session()
+    # -icount shift=0: time is counted in guest instructions, so the budget scenario
+    # measures the scheduler, not how busy this machine happens to be.
+    s = args.session(icount=True)
     s.start()
     s.expect(r"loader: 4 processes, \d+ objects, \d+ slots, \d+ mappings, 4 threads")
     s.expect(r"ktest: start")
@@ -43,7 +45,7 @@ def scenario(args):
             s.check(int(m.group(2)) == int(m.group(1)) + 1, "generation bumped by one")
         if pattern.startswith("budget"):
             ms = int(m.group(1))
-            s.check(80 <= ms <= 130, "spinner held to its 10%% budget (took %d ms)" % ms)
+            s.check(90 <= ms <= 115, "spinner held to its 10%% budget (took %d ms)" % ms)
     s.expect(r"ktest: 13 passed, 0 failed")
     s.absent(r"ktest: FAIL")
     s.expect(r"system: invariant checker ran (\d+) times, no violations")
