@@ -1,0 +1,59 @@
+/* What the host tests can observe of the target-side hooks the kernel object code calls
+ * (kernel_stubs.c), plus helpers that build kernel objects on host memory
+ * (host_kernel.c). */
+#ifndef ANVAYA_TESTS_HOST_KERNEL_STUBS_H
+#define ANVAYA_TESTS_HOST_KERNEL_STUBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+
+/* ---- Stub observations (kernel_stubs.c) ---------------------------------------------- */
+#define STUB_CONSOLE_MAX 8192
+
+struct stub_state {
+    char console[STUB_CONSOLE_MAX]; /* console_write and kprintf output, truncated */
+    size_t console_len;
+    unsigned kprintf_calls;
+    unsigned shutdown_calls;
+    uint64_t shutdown_code;
+    unsigned flushes;            /* vs_arch_flush_page */
+    uint64_t last_flush;
+    unsigned irq_enables;
+    unsigned irq_completes;
+    uint32_t last_irq_complete;
+    void (*on_panic)(void);      /* run before a panic fails the test (diagnostics) */
+};
+
+extern struct stub_state stubs;
+void stubs_reset(void);
+
+/* ---- Object construction on host memory (host_kernel.c) -------------------------------
+ * CSpaces live in fixed storage registered once with the invariant checker, which has
+ * no way to unregister: a heap CSpace freed by one test would leave the checker reading
+ * freed memory in the next. */
+#define HK_CSPACES 6
+#define HK_SLOTS 64
+
+/* Clears the scheduler, the audit ring, the stubs and every fixed CSpace (64 slots);
+ * frees what the previous test allocated. Use as the cmocka setup of each test. */
+int hk_setup(void **state);
+int hk_teardown(void **state);
+
+/* Fixed CSpace i re-initialised with `size` (<= HK_SLOTS) slots. */
+struct cspace *hk_cspace(unsigned i, uint32_t size);
+/* Zeroed, 4096-aligned pages whose addresses serve as physical addresses; freed by
+ * the next hk_setup or hk_teardown. */
+void *hk_pages(uint32_t n);
+void *hk_zalloc(size_t size);
+/* A pool over fresh pages. */
+struct pool *hk_pool(uint32_t pages, uint32_t quota);
+/* A thread admitted without budget and made ready, with its own IPC buffer page (not
+ * mapped anywhere: the kernel reaches it through t->ipc_buffer). */
+struct thread *hk_thread(struct cspace *cs, struct vspace *vs, uint8_t priority);
+/* Install an original (parent NULL) or derived capability in a chosen slot. */
+struct cap *hk_install(struct cspace *cs, uint32_t slot, struct kobj *obj, uint32_t rights,
+                       uint64_t badge, struct cap *parent);
+
+#endif
