@@ -117,14 +117,8 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
 /* After delivery: a call makes the receiver owe the sender a reply. */
 static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call)
 {
-    if (receiver->reply_to) {
-        /* The receiver dropped an earlier reply: that caller is told, not stranded. */
-        struct thread *old = receiver->reply_to;
-        receiver->reply_to = 0;
-        old->replier = 0;
-        thread_set_result(old, ANV_E_CANCELLED);
-        sched_make_ready(old);
-    }
+    if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
+        thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
     if (is_call) {
         receiver->reply_to = sender;
         sender->replier = receiver;

@@ -67,7 +67,7 @@ void sched_block(struct thread *t, enum thread_state state)
     t->state = state;
 }
 
-void sched_yield(struct thread *t)
+void sched_yield_thread(struct thread *t)
 {
     /* Reinsertion puts it behind every ready thread of its own priority. */
     if (t->q_owner == &sched_ready) {
@@ -145,7 +145,7 @@ void sched_tick(uint64_t now)
             cur->state = TS_THROTTLED;
             sched_running = 0;
         } else if (--cur->slice_left == 0) {
-            sched_yield(cur);
+            sched_yield_thread(cur);
         }
     }
     for (uint32_t i = 0; i < sched_count; i++) {

@@ -16,7 +16,7 @@ void sched_make_ready(struct thread *t);
 void sched_remove(struct thread *t);
 /* The running thread gives up the CPU in a blocked state. */
 void sched_block(struct thread *t, enum thread_state state);
-void sched_yield(struct thread *t);
+void sched_yield_thread(struct thread *t);
 
 /* The ready queue and the running thread, visible so the IPC fastpath can switch in O(1)
  * without a call; everything else goes through the functions above and below. */

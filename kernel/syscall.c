@@ -339,7 +339,7 @@ void syscall_dispatch(struct thread *t)
     case ANV_SYS_MEM_MAP: err = sys_mem_map(t, r); break;
     case ANV_SYS_MEM_UNMAP: err = sys_mem_unmap(t, r); break;
     case ANV_SYS_THREAD_YIELD:
-        sched_yield(t);
+        sched_yield_thread(t);
         err = ANV_OK;
         break;
     case ANV_SYS_THREAD_RESUME: err = sys_thread_resume(t, r); break;

@@ -69,21 +69,41 @@ void thread_set_result(struct thread *t, uint64_t err)
     t->frame.regs[REG_A0] = err;
 }
 
+/* A faulted thread has no syscall to fail: when its fault message can no longer be
+ * answered it stops, its registers untouched, until thread.resume. */
+static void thread_stop_faulted(struct thread *t)
+{
+    if (t->state == TS_BLOCKED_SEND)
+        ep_dequeue(t);
+    if (t->replier) {
+        t->replier->reply_to = 0;
+        t->replier = 0;
+    }
+    t->is_fault_msg = 0;
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+}
+
+void thread_release_caller(struct thread *client, uint64_t err)
+{
+    if (client->replier) {
+        client->replier->reply_to = 0;
+        client->replier = 0;
+    }
+    if (client->is_fault_msg) {
+        thread_stop_faulted(client);
+        return;
+    }
+    thread_set_result(client, err);
+    sched_make_ready(client);
+}
+
 void thread_abort_wait(struct thread *t, uint64_t err)
 {
     if (t->is_fault_msg) {
-        /* A faulted thread has no syscall to fail: with its handler gone it stops. */
-        if (t->state == TS_BLOCKED_SEND)
-            ep_dequeue(t);
-        if (t->replier) {
-            t->replier->reply_to = 0;
-            t->replier = 0;
-        }
-        t->is_fault_msg = 0;
-        t->blocked_on = 0;
-        t->blocked_cap = 0;
-        sched_remove(t);
-        t->state = TS_INACTIVE;
+        thread_stop_faulted(t);
         return;
     }
     switch (t->state) {
@@ -115,13 +135,8 @@ void thread_stop(struct thread *t)
 {
     if (t->state != TS_READY && t->state != TS_THROTTLED && t->state != TS_INACTIVE)
         thread_abort_wait(t, ANV_E_REVOKED);
-    if (t->reply_to) {
-        struct thread *client = t->reply_to;
-        t->reply_to = 0;
-        client->replier = 0;
-        thread_set_result(client, ANV_E_REVOKED);
-        sched_make_ready(client);
-    }
+    if (t->reply_to)
+        thread_release_caller(t->reply_to, ANV_E_REVOKED);
     sched_remove(t);
     t->state = TS_INACTIVE;
 }

@@ -18,6 +18,10 @@ void thread_set_result(struct thread *t, uint64_t err);
  * its syscall result. Used by cancel, revoke and destruction. */
 void thread_abort_wait(struct thread *t, uint64_t err);
 
+/* The server owing `client` a reply will not give it: a caller gets `err` as its
+ * result; a thread waiting on its fault handler stops instead. */
+void thread_release_caller(struct thread *client, uint64_t err);
+
 /* Stop a thread for good (its last capability went, or it faulted with no handler). */
 void thread_stop(struct thread *t);
 

@@ -584,20 +584,13 @@ static void test_ipc_reply_survives_refused_call(void **state)
     assert_invariants();
 }
 
-/* KERNEL BUG (found by the syscall stress test, seeds 1, 21, 22 with faults on): when a
- * server that owes a reply to a *faulted* thread takes a new message, ipc_after_delivery
- * (kernel/endpoint.c:120-126) wakes the faulted thread like a syscall caller: it writes
- * ANV_E_CANCELLED into the thread's a0 (a user register: no syscall was in progress) and
- * leaves is_fault_msg set. The next thread_abort_wait on that thread takes the fault
- * branch (kernel/thread.c:74-87), which only dequeues TS_BLOCKED_SEND, so a thread
- * blocked in receive (or on a notification) becomes TS_INACTIVE while still linked in the
- * endpoint's queue; thread.resume then trips KASSERT(t->q_owner == 0) in tq_insert
- * (kernel/thread.c:25), and ep_destroy would spin on the stuck head. thread_stop
- * (kernel/thread.c:119-124) wakes a faulted client the same way. Skipped until fixed. */
+/* Regression (found by the syscall stress test with faults injected): a server that owes
+ * a reply to a *faulted* thread and takes a new message must not wake that thread as if
+ * from a syscall (no a0 written, is_fault_msg cleared): the thread stops, unqueued, and
+ * a later thread.resume or abort finds consistent state. */
 static void test_fault_client_woken_by_new_message(void **state)
 {
     (void)state;
-    skip();
     struct cspace *cs = hk_cspace(0, 16);
     struct pool *pt = hk_pool(4, 4);
     struct vspace *vs = hk_zalloc(sizeof(*vs));

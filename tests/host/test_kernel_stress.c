@@ -7,11 +7,8 @@
  *
  * Reproduce a failure with the printed seed: ANV_STRESS_SEED=<seed> [ANV_STRESS_CALLS=n].
  *
- * Injected U-mode faults (fault_raise) are off by default: with them on, some seeds
- * (1, 21, 22) hit the kernel bug reproduced by test_fault_client_woken_by_new_message in
- * test_kernel_objects.c (a pending fault client woken as if from a syscall keeps
- * is_fault_msg, and a later abort leaves it queued). Turn them on with
- * ANV_STRESS_FAULTS=1; make that the default once the kernel is fixed. */
+ * U-mode faults (fault_raise) are injected among the calls; ANV_STRESS_FAULTS=0 turns
+ * them off. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -559,7 +556,7 @@ static void test_syscall_stress(void **state)
     seed_used = env_seed ? strtoull(env_seed, NULL, 0) : 0xA17A7A5EEDull;
     unsigned calls = env_calls ? (unsigned)strtoul(env_calls, NULL, 0) : STRESS_CALLS;
     const char *env_faults = getenv("ANV_STRESS_FAULTS");
-    bool inject_faults = env_faults && strcmp(env_faults, "0") != 0;
+    bool inject_faults = !env_faults || strcmp(env_faults, "0") != 0;
     rng_state = seed_used ? seed_used : 1;
     stubs.on_panic = trace_dump;
 
