@@ -238,6 +238,25 @@ static void t_transfer_revoke(void)
                           "server: identify=stale unmap=E_STALE_HANDLE address free");
 }
 
+static void t_revoke_aborts_ipc(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t copy = 0;
+    uint64_t reply = 0;
+    /* Our copy of the endpoint goes to the server (its copy is a child of ours); the
+     * server blocks in a call through it; revoking our copy must abort that call. */
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0, &copy) ==
+           ANV_OK);
+    b->caps_out[0] = copy;
+    b->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    EXPECT(anv_ipc_send(EP, anv_msginfo(KT_CALL_THROUGH, 0, 1)) == ANV_OK);
+    EXPECT(anv_cap_revoke(copy) == ANV_OK);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_LAST_CALL, 0, 0), &reply) == ANV_OK);
+    EXPECT(b->mr[0] == ANV_E_REVOKED);
+    EXPECT(anv_cap_delete(copy) == ANV_OK);
+    ok("revoke-ipc", "server's call through the revoked copy ended with E_REVOKED");
+}
+
 static void t_waits(void)
 {
     struct anv_ipc_buffer *b = anv_ipcbuf();
@@ -329,11 +348,11 @@ static void t_audit(void)
         denied_delegate += rec[1] == ANV_AUDIT_DENIED && rec[4] == ANV_SYS_CAP_DELEGATE &&
                            rec[5] == ANV_E_RIGHTS;
     }
-    /* Exactly what the scenarios above did: 7 delegations went through and 3 were refused
-     * for rights (two amplifications, one rebadge); 2 revokes; 3 faults; 13 refusals in
+    /* Exactly what the scenarios above did: 8 delegations went through and 3 were refused
+     * for rights (two amplifications, one rebadge); 3 revokes; 3 faults; 13 refusals in
      * all: attenuation 3, stale-handle 2, call-badge 1, grant 1, memory 3 (W+X, ro->rw,
      * stale unmap), transfer-revoke 3 (our stale unmap, the server's identify and unmap). */
-    EXPECT(delegations == 7 && denied_delegate == 3 && revokes == 2 && faults == 3 &&
+    EXPECT(delegations == 8 && denied_delegate == 3 && revokes == 3 && faults == 3 &&
            denied == 13);
     char line[112];
     snprintf(line, sizeof line, "records=%lu denied=%u (delegate/E_RIGHTS=%u) delegate=%u "
@@ -354,6 +373,7 @@ int main(void)
     t_quota(); /* first: before any mem.map takes page tables from the same pool */
     t_memory();
     t_transfer_revoke();
+    t_revoke_aborts_ipc();
     t_waits();
     t_fault();
     t_budget();

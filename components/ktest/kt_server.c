@@ -7,7 +7,7 @@
 
 #define EP KSERVER_HANDLE_SERVICE
 
-static uint64_t last_wait_err, last_wait_result;
+static uint64_t last_wait_err, last_wait_result, last_call_err;
 static anv_handle_t held_frame, held_mapping;
 
 static uint64_t serve(uint64_t info, uint64_t badge)
@@ -68,6 +68,17 @@ static uint64_t serve(uint64_t info, uint64_t badge)
         last_wait_result = result;
         return 0; /* sent, not called: nobody to reply to */
     }
+    case KT_CALL_THROUGH: {
+        /* Nobody receives on this endpoint but us: the call waits until someone revokes
+         * the capability it was made through. */
+        uint64_t reply_info = 0;
+        last_call_err = (uint64_t)anv_ipc_call(b->caps_in[0], anv_msginfo(KT_ECHO_SUM, 0, 0),
+                                               &reply_info);
+        return 0;
+    }
+    case KT_LAST_CALL:
+        b->mr[0] = last_call_err;
+        return anv_msginfo(0, 1, 0);
     case KT_LAST_WAIT:
         b->mr[0] = last_wait_err;
         b->mr[1] = last_wait_result;

@@ -9,6 +9,8 @@
 #define KT_WAIT_TIMEOUT 5    /* wait_one with a 3-tick timeout, reply with what happened */
 #define KT_WAIT_FOREVER 6    /* (sent) wait on the notification until cancelled */
 #define KT_LAST_WAIT 7       /* reply with the result of the last KT_WAIT_FOREVER */
+#define KT_CALL_THROUGH 8     /* (sent) call through the capability we are sent; record */
+#define KT_LAST_CALL 9        /* reply with the result of the last KT_CALL_THROUGH */
 #define KT_SERVER_MAP_VADDR 0x30000000ull
 
 #endif

@@ -23,12 +23,13 @@ EXPECTED = [
     r"stale-unmap=E_STALE_HANDLE",
     r"transfer-revoke ok server read 0xC0FFEE through a READ copy; revoke removed 3 caps; "
     r"server: identify=stale unmap=E_STALE_HANDLE address free",
+    r"revoke-ipc ok server's call through the revoked copy ended with E_REVOKED",
     r"wait-cancel ok timeout=ANV_WAIT_TIMEOUT cancel_token=E_CANCELLED "
     r"idle-token=E_NOTHING_PENDING ipc\.cancel\(receive\)=OK idle-cancel=E_NOTHING_PENDING",
     r"fault ok unmapped load scause=13 stval=0xdead0000, illegal scause=2, kernel load "
     r"scause=13 stval=0xffffffc080200000; skip, skip, stop",
     r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
-    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=7 revoke=2 fault=3",
+    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=3",
 ]
 
 
@@ -46,7 +47,7 @@ def scenario(args):
         if pattern.startswith("budget"):
             ms = int(m.group(1))
             s.check(90 <= ms <= 115, "spinner held to its 10%% budget (took %d ms)" % ms)
-    s.expect(r"ktest: 13 passed, 0 failed")
+    s.expect(r"ktest: 14 passed, 0 failed")
     s.absent(r"ktest: FAIL")
     s.expect(r"system: invariant checker ran (\d+) times, no violations")
     s.expect(r"system: shutdown\n")
