@@ -264,6 +264,7 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             t->frame.regs[REG_SP] = mt.stack_top;
             t->frame.regs[REG_TP] = mt.ipcbuf_vaddr;
             t->frame.regs[REG_A0] = cs->size;
+            t->frame.regs[REG_A1] = k - mp.first_thread; /* its index in the process */
             const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
             t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
             t->fault_badge = t->hdr.id;

@@ -8,40 +8,7 @@
 
 #define EP BCLIENT_HANDLE_SRV
 #define POOL anv_handle_make(ANV_SLOT_POOL, 0)
-#define ROUNDS 1000u
 #define MAP_VADDR 0x32000000ull
-
-static inline uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
-/* The loop itself costs something: measure it empty and subtract. */
-static uint64_t loop_overhead(void)
-{
-    uint64_t t0 = instret();
-    for (volatile uint32_t i = 0; i < ROUNDS; i++) {
-    }
-    return instret() - t0;
-}
-
-static void row(const char *what, uint64_t total, uint64_t overhead, uint32_t rounds)
-{
-    uint64_t net = total > overhead ? total - overhead : 0;
-    printf("bench: %-44s %8lu instructions\n", what, (unsigned long)(net / rounds));
-}
-
-static void bench_ipc(const char *what, uint32_t words, uint64_t overhead)
-{
-    uint64_t reply;
-    anv_ipc_call(EP, anv_msginfo(BENCH_ECHO, words, 0), &reply); /* warm up */
-    uint64_t t0 = instret();
-    for (volatile uint32_t i = 0; i < ROUNDS; i++)
-        anv_ipc_call(EP, anv_msginfo(BENCH_ECHO, words, 0), &reply);
-    row(what, instret() - t0, overhead, ROUNDS);
-}
 
 int main(void)
 {
@@ -54,9 +21,9 @@ int main(void)
         anv_abi_version(&v);
     row("null syscall (abi.version)", instret() - t0, overhead, ROUNDS);
 
-    bench_ipc("ipc call+reply_recv, 0 words, 2 spaces", 0, overhead);
-    bench_ipc("ipc call+reply_recv, 4 words, 2 spaces", 4, overhead);
-    bench_ipc("ipc call+reply_recv, 64 bytes, 2 spaces", 8, overhead);
+    bench_ipc(EP, "ipc call+reply_recv, 0 words, 2 spaces", 0, overhead);
+    bench_ipc(EP, "ipc call+reply_recv, 4 words, 2 spaces", 4, overhead);
+    bench_ipc(EP, "ipc call+reply_recv, 64 bytes, 2 spaces", 8, overhead);
 
     struct anv_ipc_buffer *b = anv_ipcbuf();
     t0 = instret();
@@ -100,8 +67,7 @@ int main(void)
         last = now;
     }
     if (gaps)
-        printf("bench: %-44s %8lu instructions\n", "timer tick, trap to return (mean)",
-               (unsigned long)(sum / gaps));
+        row("timer tick, trap to return (mean)", sum, 0, (uint32_t)gaps);
     /* Last: the two spinners below us measure timer-driven switches once we block. */
     for (uint32_t i = 0; i < 1000; i++) {
         uint64_t result = 0, bits = 0;

@@ -11,13 +11,6 @@
 
 #define SWITCHES 32u
 
-static inline uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
 int main(void)
 {
     volatile struct bench_switch *sw = (volatile struct bench_switch *)BSPIN_SW;
@@ -31,8 +24,7 @@ int main(void)
              * last count is the instruction before the timer took it. */
             sw->sum += now - other;
             if (++sw->count == SWITCHES) {
-                printf("bench: %-44s %8lu instructions\n", "timer-driven switch, 2 spaces",
-                       (unsigned long)(sw->sum / SWITCHES));
+                row("timer-driven switch, 2 spaces", sw->sum, 0, SWITCHES);
                 anv_console_flush();
                 anv_ntfn_signal(BSPIN_HANDLE_DONE_TO_BCLIENT_SWITCHED);
             }

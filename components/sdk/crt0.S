@@ -1,5 +1,6 @@
 /* Component entry point. The kernel starts every thread with sp = stack top, tp = its IPC
- * buffer, a0 = the CSpace size and all else zero; this sets gp, clears .bss and enters C. */
+ * buffer, a0 = the CSpace size, a1 = the thread's index and all else zero; this sets gp,
+ * and for the first thread clears .bss and enters main() through anv_start. */
     .section .text.start, "ax", @progbits
     .globl _start
     .type _start, @function
@@ -12,6 +13,12 @@ _start:
     lla gp, __global_pointer$
     .option pop
 
+    /* Only the first thread (a1 = 0) sets the process up; the others start once it has
+     * (they are created ready, but the first thread was made ready first and at equal
+     * priority runs first; a thread that outranks it must not touch shared data before
+     * the first thread signals it). */
+    bnez a1, 2f
+
     mv s1, a0               /* CSpace size, across memset */
     lla a0, __bss_start
     lla a2, __bss_end
@@ -22,4 +29,7 @@ _start:
     mv a0, s1
     call anv_start          /* never returns */
 1:  j 1b
+
+2:  call anv_thread_start   /* a0 = CSpace size, a1 = thread index; never returns */
+    j 1b
     .size _start, . - _start

@@ -149,6 +149,22 @@ _Noreturn void _exit(int status)
     anv_exit(status);
 }
 
+/* The body of threads 1.. of a multi-threaded component; a component with more threads
+ * defines it. Without one, an extra thread just sleeps. */
+__attribute__((weak)) int anv_thread_main(uint32_t index)
+{
+    (void)index;
+    return 0;
+}
+
+_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index);
+_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index)
+{
+    (void)cspace_slots;
+    anv_tls_init(); /* this thread's own thread-local data, in its own IPC buffer page */
+    anv_exit(anv_thread_main((uint32_t)index));
+}
+
 /* crt0 has set gp and cleared .bss; everything else is C. */
 _Noreturn void anv_start(uint64_t cspace_slots)
 {

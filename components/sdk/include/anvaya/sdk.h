@@ -75,9 +75,13 @@ int anv_irq_ack(anv_handle_t irq);
 uint64_t anv_cspace_size(void);
 /* Write out the calling thread's buffered console text now. */
 void anv_console_flush(void);
-/* Prepare the calling thread's C library state. crt0 does this for the first thread; a
- * thread started at any other entry point calls it before using the C library. */
+/* Prepare the calling thread's C library state. The start-up code does this for every
+ * thread it starts; a thread started at any other entry point calls it first. */
 void anv_tls_init(void);
+/* The body of thread `index` (1..) of a component declared with `threads = N;`: every
+ * thread enters the program at the same point, and the start-up code sends thread 0 to
+ * main() and the others here. The default just ends the thread. */
+int anv_thread_main(uint32_t index);
 /* End the calling thread: flush its console text, print "exit <status>" when status is
  * non-zero, then sleep for good. Returning from main() comes here. */
 _Noreturn void anv_exit(int status);
