@@ -31,10 +31,11 @@ def diff(old, new):
     for n in sorted(set(oi) - set(ni)):
         lines.append(f"- instance {n} ({oi[n]['component']})")
     for n in sorted(set(oi) & set(ni)):
-        for k in ("mode", "priority", "budget_us", "period_us", "cspace_slots", "stack_bytes", "heap_bytes",
-                  "pool_pages"):
-            # pool_pages is newer than the format: a manifest without it has no pool.
-            dv = 0 if k == "pool_pages" else None
+        for k in ("mode", "threads", "priority", "budget_us", "period_us", "cspace_slots", "stack_bytes",
+                  "heap_bytes", "pool_pages"):
+            # pool_pages and threads are newer than the format: a manifest without them has
+            # no pool and one thread.
+            dv = {"pool_pages": 0, "threads": 1}.get(k)
             if oi[n].get(k, dv) != ni[n].get(k, dv):
                 lines.append(f"~ {n}: {k} {oi[n].get(k, dv)} -> {ni[n].get(k, dv)}")
     oc, nc = _caps(old), _caps(new)

@@ -131,6 +131,17 @@ class Mapping:
             name, vaddr, obj, pages, rights, flags
 
 
+class Thread:
+    """One thread of an instance: index i (the kernel passes it to the thread), its objects,
+    and where its IPC buffer and stack are mapped (set by the layout)."""
+
+    def __init__(self, index, thread_obj, ipcbuf_obj, stack_obj):
+        self.index, self.thread_obj, self.ipcbuf_obj, self.stack_obj = \
+            index, thread_obj, ipcbuf_obj, stack_obj
+        self.ipcbuf_vaddr = self.stack_base = self.stack_top = 0
+        self.slot = None
+
+
 class Instance:
     def __init__(self, decl, comp):
         self.name, self.decl, self.comp = decl.name, decl, comp
@@ -154,6 +165,11 @@ class System:
 IMAGE_BASE = 0x0040_0000
 IPCBUF_VADDR = 0x1000_0000
 STACK_BASE = 0x1000_2000      # one unmapped guard page below it
+# Extra threads (`threads = N;`): thread i's IPC buffer and stack follow thread i-1's stack
+# top as [guard][IPC buffer][guard][stack], so every stack has an unmapped page below it
+# (an overflow faults instead of writing into a neighbour) and above it (a stack top is
+# never adjacent to another thread's memory).
+MAX_THREADS = 16
 HEAP_BASE = 0x2000_0000
 DATAPORT_BASE = 0x3000_0000
 DEVICE_BASE = 0x4000_0000
@@ -161,9 +177,13 @@ REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: D
 
 
 ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
-                 "heap": 0, "cspace": 32, "pool": 0}
+                 "heap": 0, "cspace": 32, "pool": 0, "threads": 1}
 ATTR_UNITS = {"priority": {""}, "cspace": {""}, "budget": S.TIME_UNITS, "period": S.TIME_UNITS,
-              "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS, "pool": S.SIZE_UNITS}
+              "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS, "pool": S.SIZE_UNITS,
+              "threads": {""}}
+# Attributes that describe the program rather than its placement: the component's code is
+# written for them (its threads enter anv_thread_main(i)), so an instance may not change them.
+COMPONENT_ONLY_ATTRS = {"threads"}
 
 # `kernel <name>, ...;`: the system-wide kernel objects a component may be given, with the
 # object type and the rights of its capability. The console has a well-known slot
@@ -393,6 +413,12 @@ class Builder:
                     self.d.error(kpos, f"kernel resource '{kname}' is listed twice in component '{n}'")
                 c.kernel_set.add(kname)
             c.kernel_set &= set(KERNEL_RESOURCES)
+            # A passive server has no budget of its own and runs only on its clients'
+            # calls; a second passive thread would never be scheduled.
+            if c.mode == "passive" and c.attr_vals.get("threads", (1,))[0] != 1:
+                self.d.error(c.attr_vals["threads"][1], f"passive component '{n}' must have 1 thread, "
+                             f"not {c.attr_vals['threads'][0]}",
+                             "make it 'thread' to give it several threads")
             if c.mode == "passive" and not any(p.kind == "provides" for p in c.ports):
                 self.d.error(c.mode_pos, f"passive component '{n}' provides no interface",
                              "a passive server only runs on its clients' calls; give it a 'provides' or make it 'thread'")
@@ -404,12 +430,13 @@ class Builder:
             return None
         if v.unit not in ATTR_UNITS[a.name]:
             self.d.error(v.pos, f"unit '{v.unit}' does not fit attribute '{a.name}'",
-                         "sizes take K/M, times take us/ms/s, priority and cspace take none")
+                         "sizes take K/M, times take us/ms/s, priority, cspace and threads take none")
             return None
         val = v.value * S.UNITS[v.unit]
         limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
                   "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
-                  "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32)}[a.name]
+                  "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32),
+                  "threads": (1, MAX_THREADS)}[a.name]
         if not limits[0] <= val <= limits[1]:
             self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
             return None
@@ -511,7 +538,12 @@ class Builder:
             if s.name in given:
                 self.d.error(s.pos, f"'{s.name}' is set twice for instance '{inst.name}'")
             given[s.name] = s
-            if s.name in ATTR_DEFAULTS:
+            if s.name in COMPONENT_ONLY_ATTRS:
+                self.d.error(s.pos, f"'{s.name}' is an attribute of component '{comp.name}', "
+                             f"not of instance '{inst.name}'",
+                             f"the component's code is written for its threads; set `{s.name} = ...;` "
+                             "in the component")
+            elif s.name in ATTR_DEFAULTS:
                 v = self.attr_value(s)
                 if v is not None:
                     attrs[s.name] = (v, s.pos)
@@ -647,6 +679,14 @@ class Builder:
                 self.d.error(c.dst.port_pos, f"type mismatch: '{c.src.instance}.{c.src.port}' uses "
                              f"'{sp.iface}' but '{c.dst.instance}.{c.dst.port}' provides '{dp.iface}'")
                 continue
+            # An instance may call its own provided port: one of its threads serves while
+            # another calls (equal priorities satisfy the priority rule). With one thread the
+            # caller would wait forever for a reply nobody is left to receive.
+            if c.kind == "rpc" and si is di and si.attrs["threads"] < 2:
+                self.d.error(c.dst.pos, f"'{si.name}' calls its own '{dp.name}' but has only one thread",
+                             f"its thread would wait for a reply only it could send; give component "
+                             f"'{si.comp.name}' `threads = 2;` or more")
+                continue
             if c.kind == "dataport" and sp.size_bytes != dp.size_bytes:
                 self.d.error(c.dst.port_pos, f"type mismatch: dataport sizes differ "
                              f"({sp.size_bytes} and {dp.size_bytes} bytes)")
@@ -733,6 +773,13 @@ class Builder:
             inst.ipcbuf_obj = obj("FRAME", f"{n}.ipcbuf", pages=1, owner=inst)
             inst.stack_pages = pages(inst.attrs["stack"])
             inst.stack_obj = obj("FRAME", f"{n}.stack", pages=inst.stack_pages, owner=inst)
+            # Threads 1..N-1: the same three objects as thread 0, numbered by thread index.
+            inst.threads = [Thread(0, inst.thread_obj, inst.ipcbuf_obj, inst.stack_obj)]
+            for i in range(1, inst.attrs["threads"]):
+                inst.threads.append(Thread(
+                    i, obj("THREAD", f"{n}.thread{i}", owner=inst),
+                    obj("FRAME", f"{n}.ipcbuf{i}", pages=1, owner=inst),
+                    obj("FRAME", f"{n}.stack{i}", pages=inst.stack_pages, owner=inst)))
             inst.heap_pages = pages(inst.attrs["heap"])
             inst.heap_obj = obj("FRAME", f"{n}.heap", pages=inst.heap_pages, owner=inst) \
                 if inst.heap_pages else None
@@ -897,7 +944,7 @@ class Builder:
         W = 2
         slot(abi.SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
         slot(abi.SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
-        slot(abi.SLOT_THREAD, "thread", inst.thread_obj, RW)
+        inst.threads[0].slot = slot(abi.SLOT_THREAD, "thread", inst.thread_obj, RW)
         slot(abi.SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
         if inst.fault_conn:
             hi, hport, badge = inst.fault_conn
@@ -914,11 +961,28 @@ class Builder:
             nxt += 1
             return nxt - 1
 
-        maps.append(Mapping("ipcbuf", IPCBUF_VADDR, inst.ipcbuf_obj, 1, RW))
-        maps.append(Mapping("stack", STACK_BASE, inst.stack_obj, inst.stack_pages, RW))
-        inst.stack_top = STACK_BASE + inst.stack_pages * page
-        if inst.stack_top > HEAP_BASE:
-            self.d.error(inst.attr_pos["stack"] or inst.decl.pos, "stack too large for the layout")
+        # The extra threads' capabilities come first among the free slots, so thread i is
+        # in slot ANV_SLOT_FIRST_FREE + i - 1 whatever else the component holds.
+        for t in inst.threads[1:]:
+            t.slot = slot(take(), f"thread{t.index}", t.thread_obj, RW)
+
+        # Thread 0 at the fixed addresses; thread i after thread i-1's stack top as
+        # [guard][IPC buffer][guard][stack] (see MAX_THREADS).
+        for t in inst.threads:
+            sfx = str(t.index) if t.index else ""
+            t.ipcbuf_vaddr = IPCBUF_VADDR if t.index == 0 else inst.threads[t.index - 1].stack_top + page
+            t.stack_base = STACK_BASE if t.index == 0 else t.ipcbuf_vaddr + 2 * page
+            t.stack_top = t.stack_base + inst.stack_pages * page
+            maps.append(Mapping("ipcbuf" + sfx, t.ipcbuf_vaddr, t.ipcbuf_obj, 1, RW))
+            maps.append(Mapping("stack" + sfx, t.stack_base, t.stack_obj, inst.stack_pages, RW))
+        inst.stack_top = inst.threads[0].stack_top
+        if inst.threads[-1].stack_top > HEAP_BASE:
+            many = len(inst.threads) > 1
+            pos = (inst.attr_pos["threads"] if many else None) or inst.attr_pos["stack"] or inst.decl.pos
+            self.d.error(pos, f"stack{'s' if many else ''} of '{inst.name}' too large for the layout "
+                         f"({len(inst.threads)} x {inst.stack_pages * page} bytes end at "
+                         f"{inst.threads[-1].stack_top:#x}, above the heap at {HEAP_BASE:#x})",
+                         "lower `stack =` or `threads =`")
         if inst.heap_obj:
             maps.append(Mapping("heap", HEAP_BASE, inst.heap_obj, inst.heap_pages, RW))
         if inst.service_obj:

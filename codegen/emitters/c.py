@@ -192,6 +192,7 @@ def instance_view(sysm, inst):
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
         "has_events": inst.ntfn_obj is not None, "has_service": inst.service_obj is not None,
         "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
+        "threads": inst.threads,
         "heap_base": HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "image_base": IMAGE_BASE, "image_end": IPCBUF_VADDR, "max_words": sysm.abi.IPC_MAX_WORDS,
         "isinstance": isinstance, "BytesType": BytesType,

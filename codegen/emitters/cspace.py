@@ -14,6 +14,7 @@ def instance_record(sysm, inst):
         "name": inst.name,
         "component": inst.comp.name,
         "mode": "passive" if inst.passive else "thread",
+        "threads": len(inst.threads),
         "priority": inst.attrs["priority"],
         "budget_us": inst.attrs["budget"],
         "period_us": inst.attrs["period"],

@@ -54,9 +54,12 @@ def records(sysm):
         for m in inst.mappings:
             maps.append((pi, m.obj.index, m.vaddr, m.pages, m.rights, m.flags, 0))
         passive = abi.manifest("THREAD_F_PASSIVE") if inst.passive else 0
-        threads.append((pi, inst.thread_obj.index, inst.ipcbuf_obj.index, inst.attrs["priority"],
-                        0 if inst.passive else inst.attrs["budget"], inst.attrs["period"],
-                        passive, 0, 0, inst.stack_top, inst.mappings[0].vaddr))
+        # In thread index order: the loader hands thread i of a process its index i, and
+        # every thread starts at the ELF entry (entry 0) with its own stack and IPC buffer.
+        for t in inst.threads:
+            threads.append((pi, t.thread_obj.index, t.ipcbuf_obj.index, inst.attrs["priority"],
+                            0 if inst.passive else inst.attrs["budget"], inst.attrs["period"],
+                            passive, 0, 0, t.stack_top, t.ipcbuf_vaddr))
         heap = inst.heap_pages * page
         procs.append((strings.add(inst.name), pi, inst.cspace_obj.index, inst.vspace_obj.index,
                       inst.attrs["cspace"], first_slot, len(slots) - first_slot, first_map,

@@ -2,7 +2,8 @@
 for byte (SVG excepted: graphviz versions differ), and two runs must be identical.
 `run_golden.py --update` rewrites the golden files after an intended change.
 The example system covers the rpc/event/dataport/device language; ktest covers what the
-kernel grants (console, sysctl, audit, pool, fault endpoints, thread control)."""
+kernel grants (console, sysctl, audit, pool, fault endpoints, thread control); threads covers
+multi-thread instances and an rpc from an instance to its own port."""
 import os
 import sys
 
@@ -17,7 +18,10 @@ GOLDEN = os.path.join(HERE, "golden")
 # (system, golden directory): ktest's files live in a subdirectory so the example's
 # directory keeps its place and its history.
 SYSTEMS = [(os.path.join("idl", "systems", "example.system"), GOLDEN),
-           (os.path.join("idl", "systems", "ktest.system"), os.path.join(GOLDEN, "ktest"))]
+           (os.path.join("idl", "systems", "ktest.system"), os.path.join(GOLDEN, "ktest")),
+           # Multi-thread instances (`threads = N;`) and an rpc to the instance's own port.
+           (os.path.join("tests", "codegen", "threads", "threads.system"),
+            os.path.join(GOLDEN, "threads"))]
 
 
 def produce(system):

@@ -17,7 +17,9 @@ from codegen.emitters import image  # noqa: E402
 # ktest has every kernel-granted kind of object (pool, console, sysctl, audit, fault
 # endpoints, thread control), so the decoder sees their sizes and slots too.
 SYSTEMS = ["idl/systems/example.system", "tests/codegen/stubs/echo.system",
-           "idl/systems/ktest.system", "idl/systems/hello.system"]
+           "idl/systems/ktest.system", "idl/systems/hello.system",
+           # Several thread records per process (`threads = N;`), in index order.
+           "tests/codegen/threads/threads.system", "idl/systems/bench.system"]
 
 
 # Kernel-granted objects the loader (kernel/loader.c) creates but the decoder's validation

@@ -25,6 +25,11 @@
 /* ---- Address space ---- */
 #define INIT_IPC_BUFFER_VADDR UINT64_C(0x10000000)
 #define INIT_STACK_TOP UINT64_C(0x10004000)
+/* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
+ * initial stack pointer (thread 0's are the two above). */
+#define INIT_THREADS 1u
+#define INIT_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
+#define INIT_STACK_TOP_0 UINT64_C(0x10004000)
 #define INIT_HEAP_BASE UINT64_C(0x20000000)
 #define INIT_HEAP_SIZE UINT64_C(0x0)
 

@@ -39,6 +39,11 @@
 /* ---- Address space ---- */
 #define NET_SERVER_IPC_BUFFER_VADDR UINT64_C(0x10000000)
 #define NET_SERVER_STACK_TOP UINT64_C(0x10006000)
+/* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
+ * initial stack pointer (thread 0's are the two above). */
+#define NET_SERVER_THREADS 1u
+#define NET_SERVER_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
+#define NET_SERVER_STACK_TOP_0 UINT64_C(0x10006000)
 #define NET_SERVER_HEAP_BASE UINT64_C(0x20000000)
 #define NET_SERVER_HEAP_SIZE UINT64_C(0x8000)
 #define NET_SERVER_RX_SIZE 16384u

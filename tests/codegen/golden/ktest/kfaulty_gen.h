@@ -27,6 +27,11 @@
 /* ---- Address space ---- */
 #define KFAULTY_IPC_BUFFER_VADDR UINT64_C(0x10000000)
 #define KFAULTY_STACK_TOP UINT64_C(0x10006000)
+/* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
+ * initial stack pointer (thread 0's are the two above). */
+#define KFAULTY_THREADS 1u
+#define KFAULTY_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
+#define KFAULTY_STACK_TOP_0 UINT64_C(0x10006000)
 #define KFAULTY_HEAP_BASE UINT64_C(0x20000000)
 #define KFAULTY_HEAP_SIZE UINT64_C(0x0)
 

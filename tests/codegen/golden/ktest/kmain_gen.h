@@ -46,6 +46,11 @@
 /* ---- Address space ---- */
 #define KMAIN_IPC_BUFFER_VADDR UINT64_C(0x10000000)
 #define KMAIN_STACK_TOP UINT64_C(0x10006000)
+/* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
+ * initial stack pointer (thread 0's are the two above). */
+#define KMAIN_THREADS 1u
+#define KMAIN_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
+#define KMAIN_STACK_TOP_0 UINT64_C(0x10006000)
 #define KMAIN_HEAP_BASE UINT64_C(0x20000000)
 #define KMAIN_HEAP_SIZE UINT64_C(0x10000)
 

@@ -25,6 +25,11 @@
 /* ---- Address space ---- */
 #define KSPIN_IPC_BUFFER_VADDR UINT64_C(0x10000000)
 #define KSPIN_STACK_TOP UINT64_C(0x10006000)
+/* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
+ * initial stack pointer (thread 0's are the two above). */
+#define KSPIN_THREADS 1u
+#define KSPIN_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
+#define KSPIN_STACK_TOP_0 UINT64_C(0x10006000)
 #define KSPIN_HEAP_BASE UINT64_C(0x20000000)
 #define KSPIN_HEAP_SIZE UINT64_C(0x0)
 
