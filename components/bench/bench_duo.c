@@ -1,0 +1,32 @@
+/* Two threads of one address space: thread 1 is an echo server, thread 0 calls it, so
+ * the IPC round trip is measured without an address-space switch. Runs below the
+ * benchmark client, once it is waiting. */
+#include <anvaya/sdk.h>
+
+#include "bduo_gen.h"
+#include "bench.h"
+
+int anv_thread_main(uint32_t index)
+{
+    (void)index;
+    uint64_t info = 0, badge = 0;
+    int err = anv_ipc_receive(BDUO_HANDLE_SERVICE, &info, &badge);
+    for (;;) {
+        if (err != ANV_OK) {
+            err = anv_ipc_receive(BDUO_HANDLE_SERVICE, &info, &badge);
+            continue;
+        }
+        err = anv_ipc_reply_recv(BDUO_HANDLE_SERVICE, anv_msginfo(0, anv_msginfo_words(info), 0),
+                                 &info, &badge);
+    }
+}
+
+int main(void)
+{
+    uint64_t overhead = loop_overhead();
+    bench_ipc(BDUO_HANDLE_PEER, "ipc call+reply_recv, 0 words, 1 space", 0, overhead);
+    bench_ipc(BDUO_HANDLE_PEER, "ipc call+reply_recv, 4 words, 1 space", 4, overhead);
+    bench_ipc(BDUO_HANDLE_PEER, "ipc call+reply_recv, 64 bytes, 1 space", 8, overhead);
+    anv_console_flush();
+    return 0;
+}
