@@ -1,5 +1,6 @@
 /* Starting the system: find the boot image behind the kernel, validate its manifest,
  * load it, and enter the first thread. Also the system.shutdown path. */
+#include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/platform.h"
 #include "arch/riscv64/plic.h"
@@ -62,6 +63,10 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     invariants_enabled = true;
     invariants_check_all();
 #endif
+    /* Every entry to U-mode relies on these (trap_entry.S never restores sstatus): sret
+     * to user mode with interrupts on; the FPU stays off, so no thread has FP state. */
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SUM);
+    csr_set(sstatus, SSTATUS_SPIE);
     trap_exit_to_user();
 }
 

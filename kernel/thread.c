@@ -1,7 +1,6 @@
 /* Thread objects: initial state, wait queues, aborting a wait. */
 #include "thread.h"
 
-#include "arch/riscv64/csr.h"
 #include "endpoint.h"
 #include "notification.h"
 #include "panic.h"
@@ -16,8 +15,6 @@ void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t
     t->vspace = vs;
     t->priority = priority;
     t->state = TS_INACTIVE;
-    /* User mode, interrupts on after sret, FPU off: a thread that touches FP traps. */
-    t->frame.sstatus = SSTATUS_SPIE;
 }
 
 void tq_insert(struct thread_queue *q, struct thread *t)

@@ -47,14 +47,6 @@ static const char *trap_exception_name(uint64_t code)
     }
 }
 
-const char *trap_cause_name(uint64_t scause);
-const char *trap_cause_name(uint64_t scause)
-{
-    if (scause & SCAUSE_INTERRUPT)
-        return "interrupt";
-    return trap_exception_name(scause);
-}
-
 void trap_from_kernel(struct trap_frame *frame)
 {
     uint64_t cause = frame->scause;
@@ -121,10 +113,9 @@ static __attribute__((noreturn)) void trap_enter(struct thread *t)
     arch_return_to_user(&t->frame);
 }
 
-void trap_from_user(struct trap_frame *frame)
+void trap_from_user(struct trap_frame *frame, uint64_t cause)
 {
     struct thread *t = (struct thread *)((char *)frame - offsetof(struct thread, frame));
-    uint64_t cause = frame->scause;
     if (cause == EXC_ECALL_U) {
         frame->sepc += 4;
         uint64_t nr = frame->regs[REG_A7];
@@ -144,7 +135,7 @@ void trap_from_user(struct trap_frame *frame)
     } else if (cause & SCAUSE_INTERRUPT) {
         trap_interrupt(cause & ~SCAUSE_INTERRUPT);
     } else {
-        fault_raise(t, cause, frame->stval);
+        fault_raise(t, cause, csr_read(stval));
     }
     trap_exit_to_user();
 }

@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-/* Layout is fixed by trap_entry.S: regs[n] is xn, then the trap CSRs. */
+/* Layout is fixed by trap_entry.S: regs[n] is xn, then the trap CSRs. A thread's frame
+ * uses regs and sepc only; sstatus, scause and stval are filled for kernel-mode traps. */
 struct trap_frame {
     uint64_t regs[32];
     uint64_t sepc;
@@ -30,7 +31,7 @@ extern char arch_trap_entry[];
 __attribute__((noreturn)) void arch_return_to_user(struct trap_frame *frame);
 
 void trap_init(void);
-__attribute__((noreturn)) void trap_from_user(struct trap_frame *frame);
+__attribute__((noreturn)) void trap_from_user(struct trap_frame *frame, uint64_t scause);
 void trap_from_kernel(struct trap_frame *frame);
 /* Pick the next thread (idling until there is one) and enter it. */
 __attribute__((noreturn)) void trap_exit_to_user(void);

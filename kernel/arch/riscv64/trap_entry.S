@@ -1,5 +1,7 @@
 /* Trap vector and return-to-user. sscratch holds the running thread's trap frame while
- * U-mode runs and zero while the kernel runs, which tells the vector where it came from. */
+ * U-mode runs and zero while the kernel runs, which tells the vector where it came from.
+ * A user frame holds the registers and sepc; kernel frames (idle-time interrupts, kernel
+ * faults) also hold sstatus, scause and stval. */
 #define FRAME_SIZE 288
 #define F_SEPC 256
 #define F_SSTATUS 264
@@ -85,12 +87,10 @@ arch_trap_entry:
     csrw    sscratch, zero
     csrr    t0, sepc
     sd      t0, F_SEPC(t6)
-    csrr    t0, sstatus
-    sd      t0, F_SSTATUS(t6)
-    csrr    t0, scause
-    sd      t0, F_SCAUSE(t6)
-    csrr    t0, stval
-    sd      t0, F_STVAL(t6)
+    /* scause travels in a1 and stval stays in its CSR until a fault needs it; sstatus
+     * needs no saving: every return to U-mode wants SPP = U and SPIE = 1, which is what
+     * both a trap from U-mode and an sret leave there. */
+    csrr    a1, scause
     /* One kernel stack: the kernel never blocks inside C, every path ends by returning
      * to some thread through arch_return_to_user. */
     lla     sp, boot_stack_top
@@ -129,8 +129,6 @@ arch_trap_entry:
 arch_return_to_user:
     ld      t0, F_SEPC(a0)
     csrw    sepc, t0
-    ld      t0, F_SSTATUS(a0)
-    csrw    sstatus, t0
     csrw    sscratch, a0
     mv      t6, a0
     ld      sp, 16(t6)
