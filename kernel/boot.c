@@ -17,8 +17,6 @@
 #include "pmem.h"
 #include "version.h"
 
-int trap_selftest(void);
-
 static struct dtb_inventory boot_inventory;
 static struct pmem_map boot_pmem;
 

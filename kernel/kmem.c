@@ -1,9 +1,7 @@
 /* Page-granular helpers over the kernel's view of physical memory. */
 #include "kmem.h"
 
-#include <stddef.h>
-
-void *memset(void *dst, int c, size_t n);
+#include "lib/mem.h"
 
 void kmem_zero_page(uint64_t pa)
 {

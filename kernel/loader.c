@@ -11,6 +11,7 @@
 #include "invariants.h"
 #include "irq.h"
 #include "kmem.h"
+#include "lib/mem.h"
 #include "notification.h"
 #include "panic.h"
 #include "pmem.h"
@@ -22,8 +23,6 @@
 #define LOADER_MAX_OBJECTS 1024
 #define LOADER_PT_POOL_PAGES 64
 #define US_PER_TICK 10000u
-
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 
 static struct kobj *loader_objects[LOADER_MAX_OBJECTS];
 static uint8_t *boot_heap_cur;

@@ -1,11 +1,7 @@
 /* The four memory primitives the compiler may emit calls to in freestanding code. */
-#include <stddef.h>
-#include <stdint.h>
+#include "mem.h"
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include <stdint.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {

@@ -67,7 +67,6 @@ void trap_from_kernel(struct trap_frame *frame)
 /* Take a real breakpoint trap with known values in every callee-saved register and
  * check that the vector gave each one back. Returns the number of registers that
  * came back wrong (0 means the round trip is sound). */
-int trap_selftest(void);
 int trap_selftest(void)
 {
     /* s0 is left out: it may be the frame pointer, which asm must not clobber. */

@@ -31,6 +31,9 @@ extern char arch_trap_entry[];
 __attribute__((noreturn)) void arch_return_to_user(struct trap_frame *frame);
 
 void trap_init(void);
+/* Boot check: take a breakpoint with known callee-saved registers; returns how many
+ * came back wrong (0: the vector saves and restores them). */
+int trap_selftest(void);
 __attribute__((noreturn)) void trap_from_user(struct trap_frame *frame, uint64_t scause);
 void trap_from_kernel(struct trap_frame *frame);
 /* Pick the next thread (idling until there is one) and enter it. */
