@@ -153,7 +153,6 @@ static int ep_deliver_or_queue(struct thread *sender, struct cap *epcap)
     sender->blocked_on = &ep->hdr;
     sender->blocked_cap = epcap;
     sender->blocked_badge = epcap->badge;
-    sender->blocked_rights = epcap->rights;
     tq_insert(&ep->queue, sender);
     return ANV_OK;
 }

@@ -267,7 +267,6 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
             t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
             t->fault_badge = t->hdr.id;
-            t->name_id = p;
             uint32_t budget = (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : ticks_of(mt.budget_us);
             uint32_t period = budget ? ticks_of(mt.period_us) : 0;
             /* A budget of the whole period is no limit: do not account it at all. */

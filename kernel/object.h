@@ -77,7 +77,6 @@ struct thread {
     uint32_t budget_left;
     uint64_t next_replenish;   /* tick at which budget_left is refilled */
     uint32_t slice_left;       /* ticks before round robin moves on */
-    uint32_t name_id;          /* for audit and console lines */
 
     struct cspace *cspace;
     struct vspace *vspace;
@@ -96,7 +95,6 @@ struct thread {
     struct kobj *blocked_on;   /* endpoint or notification the thread waits on */
     struct cap *blocked_cap;   /* the capability it blocked through */
     uint64_t blocked_badge;    /* badge of the cap a blocked sender used */
-    uint32_t blocked_rights;   /* rights of that cap (GRANT decides cap transfer) */
 
     struct thread *reply_to;   /* server side: the caller owed a reply (one-shot) */
     struct thread *replier;    /* client side: the server that owes us a reply */
