@@ -53,12 +53,13 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     boot_root_pt[2] = 0;
     vs_set_kernel_root(virt_to_phys(boot_root_pt));
     sched_init();
+    /* Before the loader: binding an IRQ handler enables its line at the controller. */
+    if (inv->plic.present)
+        plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
     struct loader_stats st = {0};
     loader_load(&view, image, image_size, &st);
     kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
             st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
-    if (inv->plic.present)
-        plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
 #ifdef ANV_DEBUG_CHECKS
     invariants_enabled = true;
     invariants_check_all();
