@@ -305,9 +305,16 @@ static void t_fault(void)
     /* The kernel is mapped in every address space, but never for U-mode. */
     EXPECT(take_fault(13, KERNEL_ADDRESS, ANV_FAULT_STOP, &pc3));
     EXPECT(pc3 >= pc2 + 4);
+    /* A stopped thread can be resumed (it retries the load and faults again, at the same
+     * place); a thread that is not stopped cannot. */
+    uint64_t pc4 = 0;
+    EXPECT(anv_thread_resume(KMAIN_HANDLE_CONTROL_KSERVER) == ANV_E_BUSY);
+    EXPECT(anv_thread_resume(KMAIN_HANDLE_CONTROL_KFAULTY) == ANV_OK);
+    EXPECT(take_fault(13, KERNEL_ADDRESS, ANV_FAULT_STOP, &pc4));
+    EXPECT(pc4 == pc3);
     char line[160];
     snprintf(line, sizeof line, "unmapped load scause=13 stval=0x%x, illegal scause=2, kernel "
-             "load scause=13 stval=0x%lx; skip, skip, stop",
+             "load scause=13 stval=0x%lx; skip, skip, stop, resume, stop",
              FAULT_ADDRESS, (unsigned long)KERNEL_ADDRESS);
     ok("fault", line);
 }
@@ -349,10 +356,10 @@ static void t_audit(void)
                            rec[5] == ANV_E_RIGHTS;
     }
     /* Exactly what the scenarios above did: 8 delegations went through and 3 were refused
-     * for rights (two amplifications, one rebadge); 3 revokes; 3 faults; 13 refusals in
+     * for rights (two amplifications, one rebadge); 3 revokes; 4 faults; 13 refusals in
      * all: attenuation 3, stale-handle 2, call-badge 1, grant 1, memory 3 (W+X, ro->rw,
      * stale unmap), transfer-revoke 3 (our stale unmap, the server's identify and unmap). */
-    EXPECT(delegations == 8 && denied_delegate == 3 && revokes == 3 && faults == 3 &&
+    EXPECT(delegations == 8 && denied_delegate == 3 && revokes == 3 && faults == 4 &&
            denied == 13);
     char line[112];
     snprintf(line, sizeof line, "records=%lu denied=%u (delegate/E_RIGHTS=%u) delegate=%u "

@@ -27,9 +27,9 @@ EXPECTED = [
     r"wait-cancel ok timeout=ANV_WAIT_TIMEOUT cancel_token=E_CANCELLED "
     r"idle-token=E_NOTHING_PENDING ipc\.cancel\(receive\)=OK idle-cancel=E_NOTHING_PENDING",
     r"fault ok unmapped load scause=13 stval=0xdead0000, illegal scause=2, kernel load "
-    r"scause=13 stval=0xffffffc080200000; skip, skip, stop",
+    r"scause=13 stval=0xffffffc080200000; skip, skip, stop, resume, stop",
     r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
-    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=3",
+    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=4",
 ]
 
 
