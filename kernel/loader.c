@@ -62,6 +62,25 @@ static uint64_t boot_pages(uint32_t pages)
 }
 
 static struct pool loader_pt_pool;
+static const struct dtb_inventory *loader_inv;
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+/* Device frames reach physical memory directly: they must not name RAM (which holds the
+ * kernel and every other process) nor the interrupt controller the kernel drives. */
+static void loader_check_device(const struct manifest_object *o, uint64_t bytes)
+{
+    for (uint32_t i = 0; i < loader_inv->memory_count; i++)
+        if (ranges_overlap(o->paddr, bytes, loader_inv->memory[i].base,
+                           loader_inv->memory[i].size))
+            panic("loader: device frame at 0x%lx overlaps RAM", o->paddr);
+    if (loader_inv->plic.present &&
+        ranges_overlap(o->paddr, bytes, loader_inv->plic.base, loader_inv->plic.size))
+        panic("loader: device frame at 0x%lx overlaps the interrupt controller", o->paddr);
+}
 
 static struct kobj *loader_make_object(const struct manifest_object *o)
 {
@@ -96,6 +115,8 @@ static struct kobj *loader_make_object(const struct manifest_object *o)
         f->hdr.flags |= KOBJ_PINNED;
         f->pages = o->size ? o->size : 1;
         f->is_device = (o->flags & MANIFEST_OBJ_F_DEVICE) != 0;
+        if (f->is_device)
+            loader_check_device(o, (uint64_t)f->pages * ANV_PAGE_SIZE);
         f->paddr = f->is_device ? o->paddr : boot_pages(f->pages);
         return &f->hdr;
     }
@@ -173,8 +194,9 @@ static uint32_t ticks_of(uint32_t us)
 }
 
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 struct loader_stats *stats)
+                 const struct dtb_inventory *inv, struct loader_stats *stats)
 {
+    loader_inv = inv;
     uint32_t nobj = manifest_count(m, MANIFEST_T_OBJECT);
     if (nobj > LOADER_MAX_OBJECTS)
         panic("loader: %u objects, at most %u supported", nobj, LOADER_MAX_OBJECTS);

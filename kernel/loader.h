@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "dtb.h"
 #include "manifest.h"
 
 struct loader_stats {
@@ -12,9 +13,11 @@ struct loader_stats {
     uint64_t pages_used;
 };
 
-/* `image` is the boot image header's kernel address. Panics with the reason on any
- * inconsistency: a manifest that passed manifest_open only fails here on resources. */
+/* `image` is the boot image header's kernel address; `inv` the DTB inventory, against
+ * which device frames are checked (never RAM, never the interrupt controller). Panics
+ * with the reason on any inconsistency: a manifest that passed manifest_open only fails
+ * here on resources or on device addresses the platform does not allow. */
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 struct loader_stats *stats);
+                 const struct dtb_inventory *inv, struct loader_stats *stats);
 
 #endif
