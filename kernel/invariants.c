@@ -79,7 +79,7 @@ static unsigned inv_check_slot(const struct cspace *cs, uint32_t i)
 static unsigned inv_check_thread(const struct thread *t)
 {
     unsigned bad = 0;
-    const struct thread_queue *ready = sched_ready_queue();
+    const struct thread_queue *ready = &sched_ready;
     bool in_ready = t->q_owner == ready;
     if ((t->state == TS_READY) != in_ready)
         bad += inv_fail("ready state vs ready queue", t->hdr.id, t->state);

@@ -165,8 +165,3 @@ struct thread *const *sched_threads(uint32_t *count)
     *count = sched_count;
     return sched_all;
 }
-
-const struct thread_queue *sched_ready_queue(void)
-{
-    return &sched_ready;
-}

@@ -58,6 +58,5 @@ void sched_sleep_remove(struct thread *t);
 
 /* For the invariant checker and tests. */
 struct thread *const *sched_threads(uint32_t *count);
-const struct thread_queue *sched_ready_queue(void);
 
 #endif
