@@ -339,7 +339,7 @@ static enum manifest_error check_threads(struct manifest_view *v, uint32_t p,
         if (!object_is(v, t.thread_object, ANV_OBJ_THREAD, &o) ||
             !object_is(v, t.ipcbuf_object, ANV_OBJ_FRAME, &o) || (o.flags & MANIFEST_OBJ_F_DEVICE))
             return fail(v, MANIFEST_E_TYPE, T, i);
-        if (t.priority > 255 || t.reserved || (t.flags & ~MANIFEST_THREAD_F_PASSIVE))
+        if (t.priority > 255 || t.reserved || (t.flags & ~MANIFEST_THREAD_F_ALL))
             return fail(v, MANIFEST_E_RANGE, T, i);
         if (!(t.flags & MANIFEST_THREAD_F_PASSIVE) && (t.period_us == 0 || t.budget_us > t.period_us))
             return fail(v, MANIFEST_E_RANGE, T, i);

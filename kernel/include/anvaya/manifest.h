@@ -28,6 +28,8 @@
 #define MANIFEST_MAP_F_DEVICE 0x1u /* map uncached (device memory) */
 /* Thread flags. */
 #define MANIFEST_THREAD_F_PASSIVE 0x1u /* no budget of its own: runs on its callers' time */
+#define MANIFEST_THREAD_F_HELD 0x2u    /* created stopped: its controller starts it (thread.resume) */
+#define MANIFEST_THREAD_F_ALL (MANIFEST_THREAD_F_PASSIVE | MANIFEST_THREAD_F_HELD)
 
 /* Bounds the decoder enforces so every count fits the loader's fixed tables. */
 #define MANIFEST_MAX_PROCESSES 1024u
