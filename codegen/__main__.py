@@ -39,6 +39,10 @@ def cmd_generate(a):
     s = _load(a)
     kinds = set(a.only.split(",")) if a.only else None
     out = gen.outputs(s, kinds)
+    if a.list_inputs:
+        for path in s.inputs:
+            print(path)
+        return
     if a.list:
         for name in out:
             print(name)
@@ -104,6 +108,8 @@ def main(argv=None):
     p.add_argument("-o", "--output", default=".", help="output directory (default: .)")
     p.add_argument("--only", help="comma-separated emitters: c,cspace,graph,image")
     p.add_argument("--list", action="store_true", help="print the output file names and stop")
+    p.add_argument("--list-inputs", action="store_true",
+                   help="print every file the outputs depend on (IDL, imports, platform) and stop")
     p.add_argument("--no-svg", action="store_true", help="do not render the graph to SVG")
     p.add_argument("--stamp", help="also write this file listing the outputs (for build systems)")
     p.set_defaults(fn=cmd_generate)

@@ -177,10 +177,15 @@ REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: D
 
 
 ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
-                 "heap": 0, "cspace": 32, "pool": 0, "threads": 1}
+                 "heap": 0, "cspace": 32, "pool": 0, "threads": 1, "restarts": 0, "registry": 16}
 ATTR_UNITS = {"priority": {""}, "cspace": {""}, "budget": S.TIME_UNITS, "period": S.TIME_UNITS,
               "stack": S.SIZE_UNITS, "heap": S.SIZE_UNITS, "pool": S.SIZE_UNITS,
-              "threads": {""}}
+              "threads": {""}, "restarts": {""}, "registry": {""}}
+# Badges on the supervisor's endpoint (docs/idl.md, "Services"): bits 35..32 say what sent
+# the message, the low bits number the sender, so fault records and registry requests
+# arriving on one endpoint are told apart without a second endpoint.
+SUPERVISOR_FAULT_BADGE = 1 << 32
+SUPERVISOR_CLIENT_BADGE = 2 << 32
 # Attributes that describe the program rather than its placement: the component's code is
 # written for them (its threads enter anv_thread_main(i)), so an instance may not change them.
 COMPONENT_ONLY_ATTRS = {"threads"}
@@ -213,6 +218,7 @@ class Builder:
         self.platform_override = platform_override
         self.system_name = system_name
         self.root_path = root_path
+        self.platform_path = None
 
     # -- helpers
     def unknown(self, pos, what, name, candidates):
@@ -229,6 +235,10 @@ class Builder:
             return None
         system = self.build_system(sysdecl)
         self.d.raise_if_any()
+        # Every file the outputs depend on, for build systems (`generate --list-inputs`).
+        system.inputs = [os.path.normpath(src.path) for src, _ in self.files]
+        if self.platform_path:
+            system.inputs.append(os.path.normpath(self.platform_path))
         return system
 
     # -- global namespace
@@ -419,6 +429,9 @@ class Builder:
                 self.d.error(c.attr_vals["threads"][1], f"passive component '{n}' must have 1 thread, "
                              f"not {c.attr_vals['threads'][0]}",
                              "make it 'thread' to give it several threads")
+            if c.supervises is not None and c.mode != "thread":
+                self.d.error(c.supervises, f"supervising component '{n}' needs its own thread",
+                             "add `thread;`: it waits for faults and requests, nobody calls it into life")
             if c.mode == "passive" and not any(p.kind == "provides" for p in c.ports):
                 self.d.error(c.mode_pos, f"passive component '{n}' provides no interface",
                              "a passive server only runs on its clients' calls; give it a 'provides' or make it 'thread'")
@@ -436,7 +449,7 @@ class Builder:
         limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
                   "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
                   "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32),
-                  "threads": (1, MAX_THREADS)}[a.name]
+                  "threads": (1, MAX_THREADS), "restarts": (0, 255), "registry": (1, 256)}[a.name]
         if not limits[0] <= val <= limits[1]:
             self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
             return None
@@ -520,6 +533,7 @@ class Builder:
             insts[idecl.name] = self.make_instance(idecl, comp)
         sysm.instances = list(insts.values())
         self.insts = insts
+        self.find_supervisor(sysm)
 
         conns = self.check_connections(sd)
         if len(self.d):
@@ -527,6 +541,23 @@ class Builder:
         self.platform = None
         self.layout(sysm, sd, conns)
         return sysm
+
+    def find_supervisor(self, sysm):
+        """The instance whose component `supervises`: every other instance is then a service
+        it starts, supervises and restarts (held at boot, its threads controlled, its faults
+        reported to the supervisor)."""
+        sups = [i for i in sysm.instances if i.comp.supervises is not None]
+        for extra in sups[1:]:
+            self.d.error(extra.decl.pos, f"'{extra.name}' and '{sups[0].name}' both supervise the system",
+                         "a system has one service manager; instantiate the supervising component once")
+        sysm.supervisor = self.sup = sups[0] if sups else None
+        sysm.services = [i for i in sysm.instances if i is not self.sup] if self.sup else []
+        for k, svc in enumerate(sysm.services):
+            svc.service_number = k + 1
+        for i in sysm.instances:
+            i.held = self.sup is not None and i is not self.sup
+            i.resolved = {}      # uses port -> (server instance, server port, badge, rights)
+            i.registry_badge = None
 
     def make_instance(self, idecl, comp):
         inst = Instance(idecl, comp)
@@ -597,7 +628,7 @@ class Builder:
     def check_kernel_connections(self, sd):
         """`connect fault a -> h.port;` and `connect control a -> b;`: whole threads rather
         than ports at the source, so they are checked apart from rpc/event/dataport."""
-        self.fault_conns, self.control_conns = [], []
+        self.fault_conns, self.control_conns, self.manage_conns = [], [], []
         handler_of, controls = {}, {}
         for c in sd.connections:
             if c.kind == "fault":
@@ -628,9 +659,26 @@ class Builder:
                 if ok:
                     handler_of[si.name] = c
                     self.fault_conns.append((c, si, di, dp))
+            elif c.kind == "manage":
+                ai, bi = self.end_instance(c.src), self.end_instance(c.dst)
+                if ai is None or bi is None:
+                    continue
+                if not self.check_service_end(c, ai, bi, "manage"):
+                    continue
+                key = ("manage", ai.name, bi.name)
+                if key in controls:
+                    self.d.error(c.pos, f"'{ai.name}' already manages '{bi.name}'",
+                                 f"by the connection at {controls[key].pos}")
+                    continue
+                controls[key] = c
+                self.manage_conns.append((c, ai, bi))
             elif c.kind == "control":
                 ai, bi = self.end_instance(c.src), self.end_instance(c.dst)
                 if ai is None or bi is None:
+                    continue
+                if ai is self.sup and bi.held:
+                    self.d.error(c.pos, f"'{ai.name}' supervises '{bi.name}' and already controls it",
+                                 "remove the connection: a supervisor holds every service's threads")
                     continue
                 if ai is bi:
                     self.d.error(c.dst.pos, f"'{ai.name}' cannot be given control of itself",
@@ -645,6 +693,27 @@ class Builder:
                 controls[key] = c
                 self.control_conns.append((c, ai, bi))
 
+    def check_service_end(self, c, ai, bi, kind):
+        """Common rules of `resolve` and `manage`: both are requests to the supervisor
+        about one of its services."""
+        if self.sup is None:
+            self.d.error(c.kind_pos, f"'{kind}' needs a supervisor in the system",
+                         "instantiate a component that declares `supervises;`")
+            return False
+        if ai is self.sup:
+            self.d.error(c.src.pos, f"'{ai.name}' is the supervisor; it needs no '{kind}' of its own")
+            return False
+        if bi is self.sup:
+            self.d.error(c.dst.pos, f"'{bi.name}' is the supervisor, not one of its services")
+            return False
+        cp, spri = ai.attrs["priority"], self.sup.attrs["priority"]
+        if cp > spri:
+            self.d.error(c.pos, f"priority inversion: '{ai.name}' (priority {cp}) calls the "
+                         f"supervisor '{self.sup.name}' (priority {spri})",
+                         f"raise '{self.sup.name}' to {cp} or more")
+            return False
+        return True
+
     def check_connections(self, sd):
         want = {"rpc": ("uses", "provides"), "event": ("emits", "consumes"),
                 "dataport": ("dataport", "dataport")}
@@ -656,8 +725,9 @@ class Builder:
         used = {}
         attempted = set()  # a uses port named by a refused connection is not also "unconnected"
         self.check_kernel_connections(sd)
+        want["resolve"] = want["rpc"]
         for c in sd.connections:
-            if c.kind in ("fault", "control"):
+            if c.kind in ("fault", "control", "manage"):
                 continue
             si, sp = self.end_port(c.src)
             di, dp = self.end_port(c.dst)
@@ -675,7 +745,9 @@ class Builder:
                     ok = False
             if not ok:
                 continue
-            if c.kind == "rpc" and sp.iface != dp.iface:
+            if c.kind == "resolve" and not self.check_service_end(c, si, di, "resolve"):
+                continue
+            if c.kind in ("rpc", "resolve") and sp.iface != dp.iface:
                 self.d.error(c.dst.port_pos, f"type mismatch: '{c.src.instance}.{c.src.port}' uses "
                              f"'{sp.iface}' but '{c.dst.instance}.{c.dst.port}' provides '{dp.iface}'")
                 continue
@@ -723,7 +795,7 @@ class Builder:
                     used.setdefault(key, c.pos)
             if not ok:
                 continue
-            if c.kind == "rpc":
+            if c.kind in ("rpc", "resolve"):
                 cp, spri = si.attrs["priority"], di.attrs["priority"]
                 if cp > spri:
                     self.d.error(c.pos, f"priority inversion: '{si.name}' (priority {cp}) calls "
@@ -784,7 +856,10 @@ class Builder:
             inst.heap_obj = obj("FRAME", f"{n}.heap", pages=inst.heap_pages, owner=inst) \
                 if inst.heap_pages else None
             provides = [p for p in inst.comp.ports if p.kind == "provides"]
-            inst.service_obj = obj("ENDPOINT", f"{n}.service", owner=inst) if provides else None
+            # The supervisor's endpoint carries its services' faults and its clients'
+            # registry requests even when it provides no interface.
+            inst.service_obj = obj("ENDPOINT", f"{n}.service", owner=inst) \
+                if provides or inst is self.sup else None
             needs_ntfn = any(p.kind in ("consumes", "device") for p in inst.comp.ports)
             inst.ntfn_obj = obj("NOTIFICATION", f"{n}.events", owner=inst) if needs_ntfn else None
             inst.pool_pages = inst.attrs["pool"] // page
@@ -864,8 +939,11 @@ class Builder:
         for inst in sysm.instances:
             provides = [p for p in inst.comp.ports if p.kind == "provides"]
             for pi, p in enumerate(provides):
+                # Clients that resolve the port through the registry are numbered with the
+                # static ones: the server tells them apart the same way.
                 cl = sorted((c.src.instance, c.src.port, rights[0])
-                            for c, si, sp, rights in by_dst.get(("rpc", inst.name, p.name), []))
+                            for kind in ("rpc", "resolve")
+                            for c, si, sp, rights in by_dst.get((kind, inst.name, p.name), []))
                 inst.clients[p.name] = [((pi << 24) | (k + 1), ci, cport, r)
                                         for k, (ci, cport, r) in enumerate(cl)]
         # Fault badges: per handler endpoint, faulting instances numbered from 1 in sorted
@@ -879,7 +957,9 @@ class Builder:
             for pname, cl in inst.clients.items():
                 for badge, ci, cport, r in cl:
                     badge_of[(ci, cport)] = (inst, pname, badge, r)
+        self.supervision(sysm, conns, badge_of)
 
+        self.sysm = sysm
         for inst in sysm.instances:
             self.slots_and_maps(inst, badge_of, conns, dp_obj, RW, R)
             seen = {}
@@ -898,6 +978,52 @@ class Builder:
                              f"set `cspace = {used};` or more")
         sysm.objects = objs
 
+    def supervision(self, sysm, conns, badge_of):
+        """What the supervisor is given: every service's faults (badged by service number),
+        a registry route per `resolve`, a management grant per `manage`, and the order in
+        which it starts its services (servers before their clients)."""
+        sup = self.sup
+        sysm.routes, sysm.registry_ports, sysm.manages, sysm.registry_clients = [], [], [], []
+        sysm.start_order = []
+        if sup is None:
+            return
+        for svc in sysm.services:
+            if svc.fault_conn is None:
+                svc.fault_conn = (sup, None, SUPERVISOR_FAULT_BADGE | svc.service_number)
+        clients = sorted({c.src.instance for c, si, sp, di, dp, r in conns if c.kind == "resolve"} |
+                         {ai.name for c, ai, bi in self.manage_conns})
+        for k, name in enumerate(clients):
+            self.insts[name].registry_badge = SUPERVISOR_CLIENT_BADGE | (k + 1)
+            sysm.registry_clients.append((name, SUPERVISOR_CLIENT_BADGE | (k + 1)))
+        ports = {}
+        for c, si, sp, di, dp, rights in sorted((x for x in conns if x[0].kind == "resolve"),
+                                                key=lambda x: (x[3].name, x[4].name, x[1].name, x[2].name)):
+            key = (di.name, dp.name)
+            if key not in ports:
+                ports[key] = {"name": f"{di.name}.{dp.name}", "service": di, "port": dp.name,
+                              "rights": 0, "slot": None}
+                sysm.registry_ports.append(ports[key])
+            ports[key]["rights"] |= rights[0]
+            srv, spname, badge, r = badge_of[(si.name, sp.name)]
+            si.resolved[sp.name] = (srv, spname, badge, r)
+            sysm.routes.append({"client": si, "port": ports[key], "rights": r, "badge": badge,
+                                "client_port": sp.name})
+        for c, ai, bi in sorted(self.manage_conns, key=lambda x: (x[1].name, x[2].name)):
+            sysm.manages.append((ai, bi))
+        # Servers start before their clients; otherwise in declaration order. A cycle of
+        # calls cannot be ordered: its members start in declaration order after the rest.
+        deps = {svc.name: set() for svc in sysm.services}
+        for c, si, sp, di, dp, r in conns:
+            if c.kind in ("rpc", "resolve") and si.name in deps and di.name in deps and si is not di:
+                deps[si.name].add(di.name)
+        started = set()
+        while len(started) < len(deps):
+            ready = [svc for svc in sysm.services if svc.name not in started and deps[svc.name] <= started]
+            if not ready:
+                ready = [svc for svc in sysm.services if svc.name not in started][:1]
+            sysm.start_order.append(ready[0])
+            started.add(ready[0].name)
+
     def find_device(self, sd, match, pos):
         if self.platform is None:
             path = self.platform_override
@@ -908,6 +1034,7 @@ class Builder:
                              'add `platform "path/to/platform.json";` to the system (or pass --platform)')
                 self.platform = []
                 return None
+            self.platform_path = path
             try:
                 self.platform = load_platform(path)
             except (OSError, ValueError, KeyError) as e:
@@ -948,7 +1075,10 @@ class Builder:
         slot(abi.SLOT_IPCBUF, "ipcbuf", inst.ipcbuf_obj, RW)
         if inst.fault_conn:
             hi, hport, badge = inst.fault_conn
-            slot(abi.SLOT_FAULT, "fault", hi.fault_objs[hport], W, badge, f"{hi.name}.{hport}")
+            if hport is None:  # a service: its supervisor's endpoint
+                slot(abi.SLOT_FAULT, "fault", hi.service_obj, W, badge, f"{hi.name} (supervisor)")
+            else:
+                slot(abi.SLOT_FAULT, "fault", hi.fault_objs[hport], W, badge, f"{hi.name}.{hport}")
         kobjs = self.sysm_kernel_objs
         if "console" in inst.comp.kernel_set:
             slot(abi.SLOT_CONSOLE, "console", kobjs["console"], W)
@@ -991,7 +1121,7 @@ class Builder:
         if inst.ntfn_obj:
             inst.ntfn_slot = slot(take(), "events", inst.ntfn_obj, R)
         for p in inst.comp.ports:
-            if p.kind == "uses":
+            if p.kind == "uses" and p.name not in inst.resolved:
                 srv, spname, badge, r = badge_of[(inst.name, p.name)]
                 s = slot(take(), p.name, srv.service_obj, r, badge, f"{srv.name}.{spname}")
                 inst.uses_conn[p.name] = (srv, spname, s)
@@ -1037,6 +1167,18 @@ class Builder:
                 slot(take(), k, kobjs[k], KERNEL_RESOURCES[k][1])
         for b in inst.controls:
             slot(take(), f"control_{b}", self.insts[b].thread_obj, W, 0, b)
+        if inst.registry_badge is not None:
+            # Registry requests; g lets the supervisor's reply carry the resolved endpoint.
+            inst.registry_slot = slot(take(), "registry", self.sup.service_obj, W | 8,
+                                      inst.registry_badge, f"{self.sup.name} (supervisor)")
+        if inst is self.sup:
+            sysm = self.sysm
+            for svc in sysm.services:
+                svc.control_slots = [slot(take(), f"control_{svc.name}" + (f".thread{t.index}" if t.index else ""),
+                                          t.thread_obj, W, 0, svc.name) for t in svc.threads]
+            for rp in sysm.registry_ports:
+                rp["slot"] = slot(take(), f"registry_{rp['name']}", rp["service"].service_obj,
+                                  rp["rights"], 0, rp["name"])
 
 
 def build_system(abi, files, platform=None, system_name=None, root_path=None, diags=None):

@@ -331,7 +331,7 @@ class Parser:
         self.next()
         name = self.ident("a component name")
         c = ComponentDecl(name.pos, name=name.text, ports=[], attrs=[], configs=[],
-                          mode=None, mode_pos=None, kernel=[])
+                          mode=None, mode_pos=None, kernel=[], supervises=None)
 
         def item():
             t = self.tok
@@ -381,6 +381,13 @@ class Parser:
                     default = self.value()
                 self.expect(";")
                 c.configs.append(ConfigDecl(n.pos, type=ty, name=n.text, default=default))
+            elif t.kind == "ident" and t.text == "supervises" and self.toks[self.i + 1].text == ";":
+                # Contextual too: `supervises;` marks the system's service manager.
+                self.next()
+                self.next()
+                if c.supervises is not None:
+                    self.diags.error(t.pos, "'supervises' is given twice")
+                c.supervises = t.pos
             elif t.kind == "ident" and t.text in ("kernel", "faults") \
                     and self.toks[self.i + 1].kind == "ident":
                 # Contextual words, not reserved: `faults faults;` and attributes or ports
@@ -464,15 +471,15 @@ class Parser:
                 s.instances.append(inst)
             elif self.accept("connect"):
                 k = self.tok
-                if k.text not in ("rpc", "event", "dataport", "fault", "control"):
-                    self.fail("expected a connection kind 'rpc', 'event', 'dataport', 'fault' "
-                              "or 'control'" + self._found())
+                if k.text not in ("rpc", "event", "dataport", "fault", "control", "resolve", "manage"):
+                    self.fail("expected a connection kind 'rpc', 'event', 'dataport', 'fault', "
+                              "'control', 'resolve' or 'manage'" + self._found())
                 self.next()
                 # fault: the faulting instance (a whole thread, no port) -> handler.port;
-                # control: instance -> instance (the controlled thread).
-                src = self.bare_end() if k.text in ("fault", "control") else self.end()
+                # control and manage: instance -> instance.
+                src = self.bare_end() if k.text in ("fault", "control", "manage") else self.end()
                 self.expect("->", "between the two ends")
-                dst = self.bare_end() if k.text == "control" else self.end()
+                dst = self.bare_end() if k.text in ("control", "manage") else self.end()
                 self.expect(";")
                 s.connections.append(Connection(t.pos, kind=k.text, kind_pos=k.pos, src=src, dst=dst))
             else:

@@ -152,10 +152,18 @@ def instance_view(sysm, inst):
         if p.kind in ("uses", "provides"):
             iface = sysm.interfaces[p.iface]
             ifaces[iface.name] = iface
-            view = {"port": p.name, "iface": iface.name,
+            view = {"port": p.name, "iface": iface.name, "resolve": None,
                     "procs": [ProcView(iface, pr) for pr in iface.procs]}
-            if p.kind == "uses":
+            if p.kind == "uses" and p.name in inst.resolved:
+                srv, spname, _, _ = inst.resolved[p.name]
+                view["resolve"] = f"{srv.name}.{spname}"
+                view["peer"] = f"{srv.name}.{spname}, resolved through the registry"
+                view["handle"] = f"{P}_{p.name}_handle"
+                uses.append(view)
+            elif p.kind == "uses":
                 view["slot"] = inst.uses_conn[p.name][2]
+                view["peer"] = view["slot"].peer
+                view["handle"] = f"{U}_HANDLE_{p.name.upper()}"
                 uses.append(view)
             else:
                 view["index"] = len(provides)
@@ -190,13 +198,39 @@ def instance_view(sysm, inst):
         "dataports": dataports, "devices": devices, "faults": faults,
         "pool_pages": inst.pool_pages,
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
-        "has_events": inst.ntfn_obj is not None, "has_service": inst.service_obj is not None,
+        "has_events": inst.ntfn_obj is not None, "has_service": bool(provides),
+        "supervisor": supervisor_view(sysm, inst, by_name),
         "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
         "threads": inst.threads,
         "heap_base": HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "image_base": IMAGE_BASE, "image_end": IPCBUF_VADDR, "max_words": sysm.abi.IPC_MAX_WORDS,
         "isinstance": isinstance, "BytesType": BytesType,
     }
+
+
+def supervisor_view(sysm, inst, by_name):
+    """The declarations the supervisor starts from (struct anv_sm_config), or None."""
+    if inst is not sysm.supervisor:
+        return None
+    svc_index = {svc.name: k for k, svc in enumerate(sysm.services)}
+    services = [{"name": svc.name, "restarts": svc.attrs["restarts"], "fault_badge": svc.fault_conn[2]
+                 if svc.fault_conn and svc.fault_conn[1] is None and svc.fault_conn[0] is inst else 0,
+                 "threads": [by_name[s.name]["hmacro"] for s in svc.control_slots]}
+                for svc in sysm.services]
+    ports = [{"name": rp["name"], "service": svc_index[rp["service"].name],
+              "master": by_name[rp["slot"].name]["hmacro"]} for rp in sysm.registry_ports]
+    port_index = {rp["name"]: k for k, rp in enumerate(sysm.registry_ports)}
+    routes = [{"client": r["client"].name, "client_badge": r["client"].registry_badge,
+               "port": port_index[r["port"]["name"]], "rights": r["rights"], "badge": r["badge"]}
+              for r in sysm.routes]
+    grants = [{"client": a.name, "client_badge": a.registry_badge, "service": svc_index[b.name]}
+              for a, b in sysm.manages]
+    console = by_name.get("console")
+    order = [svc_index[s.name] for s in sysm.start_order]
+    return {"services": services, "order": order, "order_list": ", ".join(f"{k}u" for k in order),
+            "ports": ports, "routes": routes, "grants": grants, "clients": sysm.registry_clients,
+            "capacity": inst.attrs["registry"],
+            "console": console["hmacro"] if console else "ANV_HANDLE_NULL"}
 
 
 def emit(sysm):

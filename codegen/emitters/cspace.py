@@ -9,6 +9,24 @@ from . import render
 FORMAT = "anvaya-cspace/1"
 
 
+def supervision_record(sysm, inst):
+    """Authority that reaches the instance at run time through the supervisor: kept next
+    to the static slots so a review sees everything the instance can end up holding."""
+    sup = getattr(sysm, "supervisor", None)
+    if sup is None:
+        return None
+    rec = {"supervisor": sup.name}
+    if inst is sup:
+        rec["services"] = [{"start": n + 1, "name": s.name, "restarts": s.attrs["restarts"]}
+                           for n, s in enumerate(sysm.start_order)]
+        return rec
+    rec["restarts"] = inst.attrs["restarts"]
+    rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
+                        "badge": f"0x{r['badge']:x}"} for r in sysm.routes if r["client"] is inst]
+    rec["manages"] = [b.name for a, b in sysm.manages if a is inst]
+    return rec
+
+
 def instance_record(sysm, inst):
     return {
         "name": inst.name,
@@ -28,7 +46,7 @@ def instance_record(sysm, inst):
         "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
                       "object": m.obj.name, "name": m.name,
                       "memory": "device" if m.flags else "normal"} for m in inst.mappings],
-    }
+    } | ({"supervision": supervision_record(sysm, inst)} if getattr(sysm, "supervisor", None) else {})
 
 
 def system_record(sysm):

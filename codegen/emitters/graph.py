@@ -1,5 +1,6 @@
 """A Graphviz DOT drawing of instances and their connections (rpc solid, events dashed,
-dataports bold, fault and control dotted, devices as boxes), rendered to SVG by the
+dataports bold, fault, control, manage and supervision dotted, devices as boxes; a
+resolve, made at run time through the registry, is a dashed rpc), rendered to SVG by the
 driver when `dot` exists."""
 from ..model import rights_str
 from . import render
@@ -11,10 +12,14 @@ def emit(sysm, conns=None):
     edges, devices = [], []
     for c in sysm.decl.connections:
         # fault and control ends are whole instances (no port on the source side).
-        label = {"fault": f"-> {c.dst.port}", "control": "thread"}.get(
+        label = {"fault": f"-> {c.dst.port}", "control": "thread", "manage": "start/stop"}.get(
             c.kind, f"{c.src.port} -> {c.dst.port}")
         edges.append({"src": c.src.instance, "dst": c.dst.instance, "kind": c.kind,
                       "label": label})
+    sup = getattr(sysm, "supervisor", None)
+    for svc in (sysm.services if sup else []):
+        edges.append({"src": sup.name, "dst": svc.name, "kind": "supervises",
+                      "label": f"restarts {svc.attrs['restarts']}"})
     for i in sysm.instances:
         for n, d in i.devices.items():
             devices.append({"id": f"dev_{i.name}_{n}", "inst": i.name, "path": d["device"].path,

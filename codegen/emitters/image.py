@@ -46,20 +46,26 @@ def records(sysm):
                         o.badge))
     procs, slots, maps, threads, images = [], [], [], [], []
     page = abi.PAGE_SIZE
-    for pi, inst in enumerate(sysm.instances):
+    # The supervisor comes first, so the loader creates and starts it before anything else;
+    # its services are created held (stopped) and wait for it to start them.
+    sup = getattr(sysm, "supervisor", None)
+    ordered = [sup] + [i for i in sysm.instances if i is not sup] if sup else sysm.instances
+    for pi, inst in enumerate(ordered):
         images.append((strings.add(inst.name), 0, IMAGE_BASE, 0, 0, 0))
         first_slot, first_map, first_thread = len(slots), len(maps), len(threads)
         for s in sorted(inst.slots, key=lambda s: s.index):
             slots.append((pi, s.index, s.obj.index, s.rights, s.badge))
         for m in inst.mappings:
             maps.append((pi, m.obj.index, m.vaddr, m.pages, m.rights, m.flags, 0))
-        passive = abi.manifest("THREAD_F_PASSIVE") if inst.passive else 0
+        flags = abi.manifest("THREAD_F_PASSIVE") if inst.passive else 0
+        if getattr(inst, "held", False):
+            flags |= abi.manifest("THREAD_F_HELD")
         # In thread index order: the loader hands thread i of a process its index i, and
         # every thread starts at the ELF entry (entry 0) with its own stack and IPC buffer.
         for t in inst.threads:
             threads.append((pi, t.thread_obj.index, t.ipcbuf_obj.index, inst.attrs["priority"],
                             0 if inst.passive else inst.attrs["budget"], inst.attrs["period"],
-                            passive, 0, 0, t.stack_top, t.ipcbuf_vaddr))
+                            flags, 0, 0, t.stack_top, t.ipcbuf_vaddr))
         heap = inst.heap_pages * page
         procs.append((strings.add(inst.name), pi, inst.cspace_obj.index, inst.vspace_obj.index,
                       inst.attrs["cspace"], first_slot, len(slots) - first_slot, first_map,

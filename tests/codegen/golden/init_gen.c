@@ -27,23 +27,32 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
     return 0;
 }
 
-int init_log_write(enum log_level level, const struct anv_bytes_200 *line)
-{
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
-    (void)mr;
-    mr[0] = (uint64_t)(level);
-    if ((*line).len > 200u)
-        return ANV_E_INVALID_ARG;
-    mr[1] = (*line).len;
-    anv_gen_pack(&mr[2], (*line).data, (*line).len, 200u);
-    int err = anv_ipc_call(INIT_HANDLE_LOG, anv_msginfo(LOG_LABEL_WRITE, 27u, 0), &reply);
-    if (err != ANV_OK)
-        return err;
-    err = (int)anv_msginfo_label(reply);
-    if (err != ANV_OK)
-        return err;
-    if (anv_msginfo_words(reply) != 0u)
-        return ANV_E_INVALID_ARG;
-    return ANV_OK;
-}
+/* ---- The supervisor's declarations: its services, registry and who may ask what ---- */
+static const struct anv_sm_service init_sm_services[] = {
+    {.name = "log", .threads = {INIT_HANDLE_CONTROL_LOG}, .thread_count = 1u,
+     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000001)},
+    {.name = "storage", .threads = {INIT_HANDLE_CONTROL_STORAGE}, .thread_count = 1u,
+     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000002)},
+    {.name = "net", .threads = {INIT_HANDLE_CONTROL_NET}, .thread_count = 1u,
+     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000003)},
+    {.name = "app", .threads = {INIT_HANDLE_CONTROL_APP}, .thread_count = 1u,
+     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000004)},
+};
+static const uint32_t init_sm_order[] = {0u, 1u, 2u, 3u};
+
+const struct anv_sm_config anv_sm_config = {
+    .services = init_sm_services,
+    .service_count = 4u,
+    .start_order = init_sm_order,
+    .ports = 0,
+    .port_count = 0u,
+    .routes = 0,
+    .route_count = 0u,
+    .grants = 0,
+    .grant_count = 0u,
+    .clients = 0,
+    .client_count = 0u,
+    .registry_capacity = 16u,
+    .endpoint = INIT_HANDLE_SERVICE,
+    .console = INIT_HANDLE_CONSOLE,
+};

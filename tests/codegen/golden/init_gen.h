@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <anvaya/sdk.h>
+#include <anvaya/services.h>
 
 #define INIT_INSTANCE_NAME "init"
 
@@ -15,50 +16,40 @@
 #define INIT_SLOT_VSPACE 2u /* VSPACE init.vspace */
 #define INIT_SLOT_THREAD 3u /* THREAD init.thread */
 #define INIT_SLOT_IPCBUF 4u /* FRAME init.ipcbuf */
-#define INIT_SLOT_LOG 8u /* ENDPOINT log.service -> log.log */
+#define INIT_SLOT_CONSOLE 6u /* CONSOLE console */
+#define INIT_SLOT_SERVICE 8u /* ENDPOINT init.service */
+#define INIT_SLOT_SYSCTL 9u /* SYSCTL sysctl */
+#define INIT_SLOT_CONTROL_LOG 10u /* THREAD log.thread -> log */
+#define INIT_SLOT_CONTROL_STORAGE 11u /* THREAD storage.thread -> storage */
+#define INIT_SLOT_CONTROL_NET 12u /* THREAD net.thread -> net */
+#define INIT_SLOT_CONTROL_APP 13u /* THREAD app.thread -> app */
 #define INIT_HANDLE_CSPACE UINT64_C(0x1000000000000001)
 #define INIT_HANDLE_VSPACE UINT64_C(0x1000000000000002)
 #define INIT_HANDLE_THREAD UINT64_C(0x1000000000000003)
 #define INIT_HANDLE_IPCBUF UINT64_C(0x1000000000000004)
-#define INIT_HANDLE_LOG UINT64_C(0x1000000000000008)
+#define INIT_HANDLE_CONSOLE UINT64_C(0x1000000000000006)
+#define INIT_HANDLE_SERVICE UINT64_C(0x1000000000000008)
+#define INIT_HANDLE_SYSCTL UINT64_C(0x1000000000000009)
+#define INIT_HANDLE_CONTROL_LOG UINT64_C(0x100000000000000a)
+#define INIT_HANDLE_CONTROL_STORAGE UINT64_C(0x100000000000000b)
+#define INIT_HANDLE_CONTROL_NET UINT64_C(0x100000000000000c)
+#define INIT_HANDLE_CONTROL_APP UINT64_C(0x100000000000000d)
 
 /* ---- Address space ---- */
 #define INIT_IPC_BUFFER_VADDR UINT64_C(0x10000000)
-#define INIT_STACK_TOP UINT64_C(0x10004000)
+#define INIT_STACK_TOP UINT64_C(0x10006000)
 /* Threads: every one enters the ELF entry point with its index; thread i's IPC buffer and
  * initial stack pointer (thread 0's are the two above). */
 #define INIT_THREADS 1u
 #define INIT_IPC_BUFFER_VADDR_0 UINT64_C(0x10000000)
-#define INIT_STACK_TOP_0 UINT64_C(0x10004000)
+#define INIT_STACK_TOP_0 UINT64_C(0x10006000)
 #define INIT_HEAP_BASE UINT64_C(0x20000000)
 #define INIT_HEAP_SIZE UINT64_C(0x0)
 
 /* ---- Configuration ---- */
 
 /* ---- Types ---- */
-#ifndef ANV_TYPE_BYTES_200
-#define ANV_TYPE_BYTES_200
-struct anv_bytes_200 {
-    uint32_t len;
-    uint8_t data[200];
-};
-#endif
-#ifndef ANV_TYPE_LOG_LEVEL
-#define ANV_TYPE_LOG_LEVEL
-enum log_level {
-    LOG_LEVEL_DEBUG = 0,
-    LOG_LEVEL_INFO = 1,
-    LOG_LEVEL_WARN = 2,
-    LOG_LEVEL_ERROR = 3,
-};
-#endif
-
-#ifndef ANV_IFACE_LOG
-#define ANV_IFACE_LOG
-#define LOG_LABEL_WRITE 0u
-#endif
-
-/* ---- uses Log log: calls to log.log ---- */
-int init_log_write(enum log_level level, const struct anv_bytes_200 *line);
+/* Services, registry and grants, from the system description (docs/services.md). */
+extern const struct anv_sm_config anv_sm_config;
 
 #endif

@@ -15,7 +15,8 @@
 #define LOG_SERVER_SLOT_VSPACE 2u /* VSPACE log.vspace */
 #define LOG_SERVER_SLOT_THREAD 3u /* THREAD log.thread */
 #define LOG_SERVER_SLOT_IPCBUF 4u /* FRAME log.ipcbuf */
-#define LOG_SERVER_SLOT_SERVICE 8u /* ENDPOINT log.service -> app.log, init.log, net.log, storage.log */
+#define LOG_SERVER_SLOT_FAULT 5u /* ENDPOINT init.service -> init (supervisor) */
+#define LOG_SERVER_SLOT_SERVICE 8u /* ENDPOINT log.service -> app.log, net.log, storage.log */
 #define LOG_SERVER_SLOT_EVENTS 9u /* NOTIFICATION log.events */
 #define LOG_SERVER_SLOT_UART_MMIO 10u /* FRAME mmio /soc/serial@10000000 -> /soc/serial@10000000 */
 #define LOG_SERVER_SLOT_UART_IRQ 11u /* IRQ irq 10 /soc/serial@10000000 -> irq 10 */
@@ -23,6 +24,7 @@
 #define LOG_SERVER_HANDLE_VSPACE UINT64_C(0x1000000000000002)
 #define LOG_SERVER_HANDLE_THREAD UINT64_C(0x1000000000000003)
 #define LOG_SERVER_HANDLE_IPCBUF UINT64_C(0x1000000000000004)
+#define LOG_SERVER_HANDLE_FAULT UINT64_C(0x1000000000000005)
 #define LOG_SERVER_HANDLE_SERVICE UINT64_C(0x1000000000000008)
 #define LOG_SERVER_HANDLE_EVENTS UINT64_C(0x1000000000000009)
 #define LOG_SERVER_HANDLE_UART_MMIO UINT64_C(0x100000000000000a)
@@ -70,9 +72,8 @@ enum log_level {
 
 /* ---- provides Log log: implemented by the component ---- */
 #define LOG_SERVER_LOG_CLIENT_APP_LOG UINT64_C(0x1) /* badge of this client */
-#define LOG_SERVER_LOG_CLIENT_INIT_LOG UINT64_C(0x2) /* badge of this client */
-#define LOG_SERVER_LOG_CLIENT_NET_LOG UINT64_C(0x3) /* badge of this client */
-#define LOG_SERVER_LOG_CLIENT_STORAGE_LOG UINT64_C(0x4) /* badge of this client */
+#define LOG_SERVER_LOG_CLIENT_NET_LOG UINT64_C(0x2) /* badge of this client */
+#define LOG_SERVER_LOG_CLIENT_STORAGE_LOG UINT64_C(0x3) /* badge of this client */
 int log_server_log_write(uint64_t badge, enum log_level level, const struct anv_bytes_200 *line);
 
 /* Handle one request (info, badge as received); returns the reply msginfo. */
