@@ -3,6 +3,7 @@
 #ifndef KERNEL_MANIFEST_H
 #define KERNEL_MANIFEST_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,9 @@ enum manifest_error {
     MANIFEST_E_COUNT_
 };
 
+/* Room for one refusal message, "record index (context): field value problem". */
+#define MANIFEST_MESSAGE_MAX 192
+
 struct manifest_view {
     const uint8_t *base;
     uint32_t size;
@@ -36,12 +40,19 @@ struct manifest_view {
     uint32_t abi_version;
     uint32_t offset[MANIFEST_T_COUNT];
     uint32_t count[MANIFEST_T_COUNT];
-    /* Where manifest_open found the first problem (table MANIFEST_T_*, entry index). */
+    /* Where manifest_open found the first problem (table MANIFEST_T_*, entry index;
+     * MANIFEST_NONE for the header or a whole table). */
     uint32_t bad_table;
     uint32_t bad_index;
+    /* The same problem in words, naming the record and the field, e.g.
+     * `thread 3 (process "app"): priority 300 out of range 0..255`; empty on success.
+     * Always NUL-terminated; long names are cut, unprintable bytes shown as '?'. */
+    char message[MANIFEST_MESSAGE_MAX];
+    uint32_t message_len;
 };
 
-/* Validate `blob` completely; only on MANIFEST_OK may the accessors be used. */
+/* Validate `blob` completely; only on MANIFEST_OK may the accessors be used. On any
+ * other result v->message says which record and which field are wrong. */
 enum manifest_error manifest_open(struct manifest_view *v, const void *blob, size_t len);
 const char *manifest_strerror(enum manifest_error e);
 uint32_t manifest_crc32(const void *data, size_t len);
@@ -56,5 +67,15 @@ bool manifest_thread(const struct manifest_view *v, uint32_t i, struct manifest_
 bool manifest_image(const struct manifest_view *v, uint32_t i, struct manifest_image *out);
 /* The NUL-terminated string at `offset` of the string table ("" when out of range). */
 const char *manifest_string(const struct manifest_view *v, uint32_t offset);
+/* Short lower-case name of an ANV_OBJ_* type for messages ("frame", "endpoint", ...). */
+const char *manifest_type_name(uint32_t type);
+/* Format a refusal into buf (always NUL-terminated when size > 0): %s %u %x %lu %lx and
+ * %%, no widths; %s strings are cut at 48 bytes and unprintable bytes shown as '?', since
+ * names come from the manifest and end up on the console. Shared with the boot pre-flight
+ * (loader_check.c) so every refusal reads alike. Returns the length written. */
+uint32_t manifest_format(char *buf, uint32_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+uint32_t manifest_vformat(char *buf, uint32_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

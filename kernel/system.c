@@ -9,8 +9,10 @@
 #include "console.h"
 #include "invariants.h"
 #include "loader.h"
+#include "loader_check.h"
 #include "manifest.h"
 #include "panic.h"
+#include "pmem.h"
 #include "sched.h"
 #include "syscall.h"
 #include "vspace.h"
@@ -46,8 +48,16 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     enum manifest_error merr =
         manifest_open(&view, image + h->manifest_offset, (size_t)h->manifest_size);
     if (merr != MANIFEST_OK)
-        panic("manifest: %s (table %u, entry %u)", manifest_strerror(merr), view.bad_table,
-              view.bad_index);
+        panic("manifest: %s", view.message);
+    /* Everything else the loader would trip over, before it creates anything: a bad
+     * system stops here whole rather than half-built. */
+    static struct loader_check_report check;
+    const struct loader_check_platform pf = {image, image_size, inv,
+                                             pmem_boot_remaining() / PMEM_PAGE};
+    if (!loader_check(&view, &pf, &check))
+        panic("manifest: %s", check.message);
+    kprintf("manifest: checked, the system needs %lu pages (%u for page tables), %lu free\n",
+            check.pages_needed, check.pt_pages, pf.free_pages);
 
     /* The identity gigapage was only for the jump to the high half. */
     boot_root_pt[2] = 0;
