@@ -23,7 +23,9 @@ static uint64_t msg_info_of(const struct thread *t)
     return t->frame.regs[REG_A1];
 }
 
-int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint64_t info)
+/* The checks a message (or a reply) passes on the sender's side: bounds, the right to
+ * transfer (`may_grant`), and every capability to transfer. Changes nothing. */
+static int ipc_check_payload(const struct thread *sender, bool may_grant, uint64_t info)
 {
     uint32_t words = anv_msginfo_words(info);
     uint32_t ncaps = anv_msginfo_caps(info);
@@ -37,7 +39,7 @@ int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint
         return ANV_E_MSG_TOO_LONG;
     if (ncaps == 0)
         return ANV_OK;
-    if (!(epcap->rights & ANV_RIGHT_GRANT))
+    if (!may_grant)
         return ANV_E_RIGHTS;
     if (sender->ipc_buffer == 0)
         return ANV_E_INVALID_ARG;
@@ -56,6 +58,37 @@ int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint
     return ANV_OK;
 }
 
+int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint64_t info)
+{
+    return ipc_check_payload(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0, info);
+}
+
+/* The receiving side of a transfer of `ncaps` capabilities: an IPC buffer for the handles
+ * and that many free slots (lowest first) into `dst`. Changes nothing. */
+static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncaps,
+                                    struct cap **dst)
+{
+    if (ncaps == 0)
+        return ANV_OK;
+    if (receiver->ipc_buffer == 0)
+        return ANV_E_NO_SLOTS;
+    return cspace_find_free(receiver->cspace, ncaps, dst);
+}
+
+/* Move checked capabilities: copies of the sender's caps_out[] into `dst`, their handles
+ * in the receiver's caps_in[]. Cannot fail: both sides were checked. */
+static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
+                          struct cap **dst)
+{
+    for (uint32_t i = 0; i < ncaps; i++) {
+        struct cap *src = 0;
+        (void)cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        uint32_t mask = (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+        cap_derive(dst[i], src, src->rights & mask, 0);
+        receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
+    }
+}
+
 /* Move one message from sender to receiver. Checks the receiver side (free slots)
  * first; returns an error with nothing moved, or ANV_OK with the message delivered. */
 static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t badge,
@@ -65,7 +98,6 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
     uint32_t words = anv_msginfo_words(info);
     uint32_t ncaps = anv_msginfo_caps(info);
     struct cap *dst[ANV_IPC_MAX_CAPS];
-    struct cap *src[ANV_IPC_MAX_CAPS];
 
     if (!sender->is_fault_msg) {
         /* Handles may have gone stale while the sender was queued: check again. */
@@ -74,15 +106,9 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
             return err;
         if (words > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
             return ANV_E_MSG_TOO_LONG;
-        if (ncaps > 0) {
-            if (receiver->ipc_buffer == 0)
-                return ANV_E_NO_SLOTS;
-            err = cspace_find_free(receiver->cspace, ncaps, dst);
-            if (err != ANV_OK)
-                return err;
-            for (uint32_t i = 0; i < ncaps; i++)
-                (void)cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src[i]);
-        }
+        err = ipc_check_receiver_slots(receiver, ncaps, dst);
+        if (err != ANV_OK)
+            return err;
     }
 
     /* From here on nothing can fail. */
@@ -100,11 +126,7 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
         rregs[REG_A5] = sregs[REG_A5];
         for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
             receiver->ipc_buffer->mr[i] = sender->ipc_buffer->mr[i];
-        for (uint32_t i = 0; i < ncaps; i++) {
-            uint32_t mask = (uint32_t)sender->ipc_buffer->caps_out_rights[i];
-            cap_derive(dst[i], src[i], src[i]->rights & mask, 0);
-            receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
-        }
+        ipc_move_caps(sender, receiver, ncaps, dst);
     }
     rregs[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
     rregs[REG_A6] = badge;
@@ -114,14 +136,17 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
     return ANV_OK;
 }
 
-/* After delivery: a call makes the receiver owe the sender a reply. */
-static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call)
+/* After delivery: a call makes the receiver owe the sender a reply, which may carry
+ * capabilities only if the capability the call went through (`epcap`) had GRANT. */
+static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
+                               const struct cap *epcap)
 {
     if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
         thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
     if (is_call) {
         receiver->reply_to = sender;
         sender->replier = receiver;
+        sender->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
         sched_block(sender, TS_BLOCKED_REPLY);
     } else {
         thread_set_result(sender, ANV_OK);
@@ -143,7 +168,7 @@ static int ep_deliver_or_queue(struct thread *sender, struct cap *epcap)
         tq_remove(&ep->queue, receiver);
         receiver->blocked_on = 0;
         receiver->blocked_cap = 0;
-        ipc_after_delivery(sender, receiver, sender->is_call);
+        ipc_after_delivery(sender, receiver, sender->is_call, epcap);
         return ANV_OK;
     }
     if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
@@ -185,7 +210,8 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
     for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head && guard <= ANV_IPC_QUEUE_MAX;
          guard++) {
         struct thread *sender = ep->queue.head;
-        int err = ipc_transfer(sender, receiver, sender->blocked_badge, sender->blocked_cap);
+        const struct cap *via = sender->blocked_cap;
+        int err = ipc_transfer(sender, receiver, sender->blocked_badge, via);
         tq_remove(&ep->queue, sender);
         sender->blocked_on = 0;
         sender->blocked_cap = 0;
@@ -194,7 +220,7 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
             sched_make_ready(sender);
             continue;
         }
-        ipc_after_delivery(sender, receiver, sender->is_call);
+        ipc_after_delivery(sender, receiver, sender->is_call, via);
         return ANV_OK;
     }
     if (ep->queue.head && !ep->queue_is_senders && ep->queue.length >= ANV_IPC_QUEUE_MAX)
@@ -226,14 +252,24 @@ int ipc_reply(struct thread *server, uint64_t info)
     if (client == 0)
         return ANV_E_NOTHING_PENDING;
     uint32_t words = anv_msginfo_words(info);
-    if (words > ANV_IPC_MAX_WORDS)
-        return ANV_E_MSG_TOO_LONG;
-    if (anv_msginfo_caps(info) != 0)
-        return ANV_E_TOO_MANY_CAPS; /* replies carry data only */
-    if ((info & 0xFFFFF000u) != 0)
-        return ANV_E_INVALID_ARG;
-    if (words > ANV_IPC_REG_WORDS && (server->ipc_buffer == 0 || client->ipc_buffer == 0))
-        return ANV_E_MSG_TOO_LONG;
+    uint32_t ncaps = anv_msginfo_caps(info);
+    struct cap *dst[ANV_IPC_MAX_CAPS];
+    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
+     * take capabilities in. */
+    if (client->is_fault_msg && ncaps != 0)
+        return ANV_E_TOO_MANY_CAPS;
+    /* As a send, with the grant right the caller's capability had when its call was
+     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
+     * caller that could have handed it some. */
+    int err = ipc_check_payload(server, client->call_grant != 0, info);
+    if (err == ANV_OK && words > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
+        err = ANV_E_MSG_TOO_LONG;
+    if (err == ANV_OK && !client->is_fault_msg)
+        err = ipc_check_receiver_slots(client, ncaps, dst);
+    if (err != ANV_OK)
+        return err; /* the reply is still owed */
+
+    /* From here on nothing can fail. */
     server->reply_to = 0;
     client->replier = 0;
     if (client->is_fault_msg) {
@@ -243,7 +279,7 @@ int ipc_reply(struct thread *server, uint64_t info)
     uint64_t *c = client->frame.regs;
     const uint64_t *s = server->frame.regs;
     c[REG_A0] = ANV_OK;
-    c[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, 0);
+    c[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
     c[REG_A2] = s[REG_A2];
     c[REG_A3] = s[REG_A3];
     c[REG_A4] = s[REG_A4];
@@ -251,6 +287,7 @@ int ipc_reply(struct thread *server, uint64_t info)
     c[REG_A6] = 0;
     for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
         client->ipc_buffer->mr[i] = server->ipc_buffer->mr[i];
+    ipc_move_caps(server, client, ncaps, dst);
     sched_make_ready(client);
     return ANV_OK;
 }

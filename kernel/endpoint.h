@@ -15,7 +15,10 @@ int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint
 int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_call);
 /* ipc.receive by the running thread: takes a queued sender or blocks. */
 int ep_receive(struct thread *receiver, struct cap *epcap);
-/* ipc.reply by the running thread to the caller it owes a reply. */
+/* ipc.reply by the running thread to the caller it owes a reply. Capabilities go as in
+ * a send, allowed only if the caller's capability had GRANT when its call was delivered
+ * (ANV_E_RIGHTS), never on a fault reply (ANV_E_TOO_MANY_CAPS). A refused reply changes
+ * nothing: the reply is still owed. */
 int ipc_reply(struct thread *server, uint64_t info);
 
 /* Kernel-made call carrying a fault record to the thread's fault endpoint. Returns

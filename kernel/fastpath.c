@@ -23,7 +23,8 @@ static inline struct cap *fp_endpoint(const struct thread *t, uint64_t handle, u
 }
 
 /* A register-only message: at most ANV_IPC_REG_WORDS words, no capabilities, no
- * reserved bits. */
+ * reserved bits. A reply with capabilities therefore always takes the general path,
+ * which checks the caller's grant right and its free slots. */
 static inline bool fp_simple_info(uint64_t info)
 {
     return (info & 0xFFFFFFFFu) <= ANV_IPC_REG_WORDS;
@@ -78,9 +79,11 @@ struct thread *fastpath_call(struct thread *client)
     server->blocked_on = 0;
     server->blocked_cap = 0;
 
-    /* The client waits for the reply; the server runs. */
+    /* The client waits for the reply; the server runs. As on the general path, the
+     * reply may carry capabilities only if this call's capability had GRANT. */
     client->is_call = 1;
     client->is_fault_msg = 0;
+    client->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
     server->reply_to = client;
     client->replier = server;
     sched_handoff(client, TS_BLOCKED_REPLY, server);

@@ -71,7 +71,8 @@ struct thread {
     uint8_t priority;          /* 0..255, higher runs first */
     uint8_t is_call;           /* blocked send is an ipc.call (wants a reply) */
     uint8_t is_fault_msg;      /* blocked send carries a fault record */
-    uint8_t pad;
+    uint8_t call_grant;        /* the cap our pending call went through had GRANT, so the
+                                * reply may carry capabilities; set at delivery */
     uint32_t budget_ticks;     /* 0: unlimited */
     uint32_t period_ticks;
     uint32_t budget_left;

@@ -12,6 +12,7 @@
 
 #include "cspace.h"
 #include "endpoint.h"
+#include "fastpath.h"
 #include "invariants.h"
 #include "kernel_stubs.h"
 #include "notification.h"
@@ -572,9 +573,12 @@ static void test_ipc_reply_survives_refused_call(void **state)
     assert_ptr_equal(server->reply_to, client);
     assert_int_equal(client->state, TS_BLOCKED_REPLY);
     assert_int_equal(backend->state, TS_BLOCKED_RECV);
-    /* So is a reply with a bad length. */
+    /* So is a reply with a bad length, too many capabilities, or a capability whose
+     * handle does not resolve (caps_out[0] is 0). */
     assert_int_equal(ipc_reply(server, too_long), ANV_E_MSG_TOO_LONG);
-    assert_int_equal(ipc_reply(server, anv_msginfo(2, 0, 1)), ANV_E_TOO_MANY_CAPS);
+    assert_int_equal(ipc_reply(server, anv_msginfo(2, 0, ANV_IPC_MAX_CAPS + 1)),
+                     ANV_E_TOO_MANY_CAPS);
+    assert_int_equal(ipc_reply(server, anv_msginfo(2, 0, 1)), ANV_E_BAD_HANDLE);
     assert_ptr_equal(server->reply_to, client);
     assert_invariants();
 
@@ -925,6 +929,203 @@ static void test_vspace_map(void **state)
     assert_int_equal(vs_translate(vs, va + ANV_PAGE_SIZE, NULL), pa); /* neighbour kept */
 }
 
+/* ---- Replies carrying capabilities ------------------------------------------------- */
+
+static struct vspace *new_vspace(uint32_t pt_pages)
+{
+    struct vspace *vs = hk_zalloc(sizeof(*vs));
+    assert_int_equal(vs_init(vs, hk_pool(pt_pages, pt_pages), 0), ANV_OK);
+    return vs;
+}
+
+/* A server's reply carrying capabilities: allowed when the caller's capability had
+ * GRANT, landing as a send's would. */
+static void test_reply_caps_with_grant(void **state)
+{
+    (void)state;
+    struct cspace *scs = hk_cspace(0, 16), *ccs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep(), *ep2 = new_ep();
+    struct notification *n = new_ntfn();
+    struct cap *ep_srv = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_cli = hk_install(ccs, 1, NULL, ANV_RIGHT_WRITE | ANV_RIGHT_GRANT, 0, ep_srv);
+    struct cap *nc = hk_install(scs, 2, &n->hdr, RW, 0, NULL);
+    struct cap *ep2c = hk_install(scs, 3, &ep2->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    hk_install(ccs, 2, NULL, ANV_RIGHT_READ, 0, nc); /* lowest free client slot: 3 */
+    struct thread *server = hk_thread(scs, NULL, 5);
+    struct thread *client = hk_thread(ccs, NULL, 5);
+
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, ep_cli, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_int_equal(client->call_grant, 1);
+
+    server->ipc_buffer->caps_out[0] = cap_handle(nc);
+    server->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_READ;
+    server->ipc_buffer->caps_out[1] = cap_handle(ep2c);
+    server->ipc_buffer->caps_out_rights[1] = ANV_RIGHTS_ALL;
+    server->frame.regs[REG_A2] = 77;
+    server->frame.regs[REG_A7] = ANV_SYS_IPC_REPLY;
+    server->frame.regs[REG_A1] = anv_msginfo(0x42, 1, 2);
+    syscall_dispatch(server);
+    assert_int_equal(server->frame.regs[REG_A0], ANV_OK);
+
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_OK);
+    assert_int_equal(client->frame.regs[REG_A1], anv_msginfo(0x42, 1, 2));
+    assert_int_equal(client->frame.regs[REG_A2], 77);
+    struct cap *got0 = &ccs->slots[3], *got1 = &ccs->slots[4];
+    assert_int_equal(client->ipc_buffer->caps_in[0], cap_handle(got0));
+    assert_int_equal(client->ipc_buffer->caps_in[1], cap_handle(got1));
+    assert_ptr_equal(got0->obj, &n->hdr);
+    assert_int_equal(got0->rights, ANV_RIGHT_READ);
+    assert_ptr_equal(got0->parent, nc);
+    assert_ptr_equal(got1->obj, &ep2->hdr);
+    assert_int_equal(got1->rights, ANV_RIGHTS_ALL);
+    assert_ptr_equal(got1->parent, ep2c);
+    assert_null(server->reply_to);
+    assert_int_equal(n->hdr.refs, 3);
+    assert_invariants();
+
+    /* The server can take them back by revoking its own capabilities. */
+    assert_int_equal(cap_revoke(ep2c), 1);
+    assert_null(got1->obj);
+    assert_invariants();
+}
+
+/* Refused replies (no GRANT on the call, bad handles, no room in the caller's CSpace,
+ * a fault reply) change nothing: the reply is still owed and can be given after. */
+static void test_reply_caps_refused(void **state)
+{
+    (void)state;
+    struct cspace *scs = hk_cspace(0, 16), *ccs = hk_cspace(1, 4);
+    struct vspace *vs = new_vspace(4);
+    struct endpoint *ep = new_ep(), *fault_ep = new_ep();
+    struct notification *n = new_ntfn();
+    struct cap *ep_srv = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_nogrant = hk_install(ccs, 1, NULL, ANV_RIGHT_WRITE, 0, ep_srv);
+    struct cap *ep_grant = hk_install(ccs, 2, NULL, ANV_RIGHT_WRITE | ANV_RIGHT_GRANT, 0, ep_srv);
+    struct cap *nc = hk_install(scs, 2, &n->hdr, RW, 0, NULL);
+    struct cap *fault_srv = hk_install(scs, 3, &fault_ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    hk_install(ccs, 3, NULL, ANV_RIGHT_WRITE, 0, fault_srv);
+    struct thread *server = hk_thread(scs, vs, 5);
+    struct thread *client = hk_thread(ccs, vs, 5);
+    server->ipc_buffer->caps_out[0] = cap_handle(nc);
+    server->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_READ;
+    const uint64_t one_cap = anv_msginfo(0, 0, 1);
+
+    /* Called through a capability without GRANT: no capabilities back. */
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, ep_nogrant, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_int_equal(client->call_grant, 0);
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_RIGHTS);
+    assert_ptr_equal(server->reply_to, client);
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+    assert_null(nc->first_child);
+    assert_invariants();
+    assert_int_equal(ipc_reply(server, anv_msginfo(5, 0, 0)), ANV_OK);
+    assert_int_equal(client->frame.regs[REG_A1], anv_msginfo(5, 0, 0));
+
+    /* Through GRANT, but the caller's CSpace (4 slots, 1..3 filled) has no room. */
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    assert_int_equal(ep_send(client, ep_grant, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_int_equal(client->call_grant, 1);
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_NO_SLOTS);
+    /* Bad handles and masks are refused before the caller's side is looked at. */
+    server->ipc_buffer->caps_out[0] = anv_handle_make(2, 7);
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_STALE_HANDLE);
+    server->ipc_buffer->caps_out[0] = cap_handle(nc);
+    server->ipc_buffer->caps_out_rights[0] = 0x10;
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_INVALID_ARG);
+    server->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_READ;
+    /* A caller without an IPC buffer has nowhere to take the handles. */
+    struct anv_ipc_buffer *buf = client->ipc_buffer;
+    client->ipc_buffer = NULL;
+    cap_delete(&ccs->slots[3]);
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_NO_SLOTS);
+    client->ipc_buffer = buf;
+    assert_ptr_equal(server->reply_to, client);
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+    assert_null(nc->first_child);
+    assert_invariants();
+    /* Room made: the same reply goes through. */
+    assert_int_equal(ipc_reply(server, one_cap), ANV_OK);
+    assert_ptr_equal(ccs->slots[3].obj, &n->hdr);
+    assert_int_equal(client->ipc_buffer->caps_in[0], cap_handle(&ccs->slots[3]));
+    assert_int_equal(anv_msginfo_caps(client->frame.regs[REG_A1]), 1);
+    assert_invariants();
+
+    /* A fault reply never carries capabilities, even through a GRANT fault endpoint. */
+    struct thread *faulter = hk_thread(scs, vs, 5);
+    faulter->fault_ep_slot = 3;
+    assert_int_equal(ep_receive(server, fault_srv), ANV_OK);
+    fault_raise(faulter, 13, 0x99);
+    assert_ptr_equal(server->reply_to, faulter);
+    assert_int_equal(ipc_reply(server, one_cap), ANV_E_TOO_MANY_CAPS);
+    assert_ptr_equal(server->reply_to, faulter);
+    assert_int_equal(faulter->state, TS_BLOCKED_REPLY);
+    assert_int_equal(faulter->is_fault_msg, 1);
+    assert_int_equal(ipc_reply(server, anv_msginfo(ANV_FAULT_STOP, 0, 0)), ANV_OK);
+    assert_int_equal(faulter->state, TS_INACTIVE);
+    assert_invariants();
+}
+
+/* The fastpath records the grant right of a call it delivers and never takes a reply
+ * with capabilities: that reply falls back to the general path, which delivers it. */
+static void test_fastpath_reply_caps_fall_back(void **state)
+{
+    (void)state;
+    struct cspace *scs = hk_cspace(0, 16), *ccs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep();
+    struct notification *n = new_ntfn();
+    struct cap *ep_srv = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_cli = hk_install(ccs, 1, NULL, ANV_RIGHT_WRITE | ANV_RIGHT_GRANT, 0, ep_srv);
+    hk_install(ccs, 2, NULL, ANV_RIGHT_WRITE, 0, ep_srv);
+    struct cap *nc = hk_install(scs, 2, &n->hdr, RW, 0, NULL);
+    struct thread *server = hk_thread(scs, NULL, 5);
+    struct thread *client = hk_thread(ccs, NULL, 5);
+
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    assert_ptr_equal(sched_choose(), client);
+    client->frame.regs[REG_A0] = cap_handle(ep_cli);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_ptr_equal(fastpath_call(client), server);
+    assert_int_equal(client->call_grant, 1);
+    assert_ptr_equal(server->reply_to, client);
+    assert_invariants();
+
+    server->ipc_buffer->caps_out[0] = cap_handle(nc);
+    server->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_READ;
+    server->frame.regs[REG_A0] = cap_handle(ep_srv);
+    server->frame.regs[REG_A1] = anv_msginfo(9, 0, 1);
+    server->frame.regs[REG_A7] = ANV_SYS_IPC_REPLY_RECV;
+    assert_null(fastpath_reply_recv(server));
+    assert_ptr_equal(server->reply_to, client); /* nothing changed */
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+    syscall_dispatch(server);
+    assert_int_equal(server->state, TS_BLOCKED_RECV);
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A1], anv_msginfo(9, 0, 1));
+    assert_ptr_equal(ccs->slots[3].obj, &n->hdr);
+    assert_invariants();
+
+    /* Through the copy without GRANT the fastpath records that, and the general path
+     * refuses the capability (reply_recv returns the error and does not receive). */
+    assert_ptr_equal(sched_choose(), client);
+    client->frame.regs[REG_A0] = anv_handle_make(2, 0);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_ptr_equal(fastpath_call(client), server);
+    assert_int_equal(client->call_grant, 0);
+    server->frame.regs[REG_A0] = cap_handle(ep_srv);
+    server->frame.regs[REG_A1] = anv_msginfo(9, 0, 1);
+    assert_null(fastpath_reply_recv(server));
+    syscall_dispatch(server);
+    assert_int_equal(server->frame.regs[REG_A0], ANV_E_RIGHTS);
+    assert_int_equal(server->state, TS_READY);
+    assert_ptr_equal(server->reply_to, client);
+    assert_invariants();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -953,6 +1154,9 @@ int main(void)
         T(test_ntfn_abort_wait),
         T(test_pool_quota),
         T(test_vspace_map),
+        T(test_reply_caps_with_grant),
+        T(test_reply_caps_refused),
+        T(test_fastpath_reply_caps_fall_back),
 #undef T
     };
     return cmocka_run_group_tests_name("kernel-objects", tests, NULL, NULL);

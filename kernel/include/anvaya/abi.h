@@ -49,7 +49,7 @@
 #define ANV_E_SLOT_OCCUPIED 8   /* destination slot is not empty */
 #define ANV_E_QUOTA 9           /* pool or table exhausted */
 #define ANV_E_MSG_TOO_LONG 10   /* payload longer than ANV_IPC_MAX_WORDS */
-#define ANV_E_TOO_MANY_CAPS 11  /* more than ANV_IPC_MAX_CAPS transfers */
+#define ANV_E_TOO_MANY_CAPS 11  /* more than ANV_IPC_MAX_CAPS transfers, or any on a fault reply */
 #define ANV_E_REVOKED 12        /* the object waited on was revoked or deleted */
 #define ANV_E_CANCELLED 13      /* woken by ipc.cancel or cancel_token */
 #define ANV_E_TIMEOUT 14        /* wait_one timed out */
