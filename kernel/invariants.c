@@ -4,6 +4,7 @@
 
 #include "console.h"
 #include "panic.h"
+#include "process.h"
 #include "sched.h"
 #include "vspace.h"
 
@@ -96,6 +97,16 @@ static unsigned inv_check_thread(const struct thread *t)
         bad += inv_fail("reply_to link not symmetric", t->hdr.id, 0);
     if (t->state == TS_BLOCKED_WAIT && t->q_owner == 0 && !t->on_sleep_list)
         bad += inv_fail("waiting on nothing", t->hdr.id, 0);
+    /* Stopped and throttled threads wait on nothing: thread.resume and thread.restart
+     * (or a refill) only have to put them on the ready queue. */
+    if ((t->state == TS_INACTIVE || t->state == TS_THROTTLED) && (t->q_owner || t->blocked_on))
+        bad += inv_fail("stopped or throttled thread still queued", t->hdr.id, t->state);
+    if (t->on_sleep_list && t->state != TS_BLOCKED_WAIT)
+        bad += inv_fail("on the timeout list outside wait_one", t->hdr.id, t->state);
+    if (t->replier && t->state != TS_BLOCKED_REPLY)
+        bad += inv_fail("reply link on a thread not waiting for a reply", t->hdr.id, t->state);
+    if (t->proc && t->proc->cspace != t->cspace)
+        bad += inv_fail("thread's CSpace is not its process's", t->hdr.id, 0);
     if (t->q_owner) {
         if (t->q_next && (t->q_next->q_prev != t || t->q_next->priority > t->priority))
             bad += inv_fail("queue order or links", t->hdr.id, t->priority);

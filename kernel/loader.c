@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "pmem.h"
 #include "pool.h"
+#include "process.h"
 #include "sched.h"
 #include "thread.h"
 #include "vspace.h"
@@ -164,8 +165,12 @@ static void loader_map_pages(struct vspace *vs, uint64_t vaddr, uint64_t paddr, 
     }
 }
 
+/* Load every segment into fresh pages and map it. Writable segments are also recorded
+ * in the process record, pointing at their bytes in the boot image, so thread.restart can
+ * load them again (read-only and executable pages cannot have changed). */
 static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t *image,
-                                uint64_t image_size, struct vspace *vs, const char *name)
+                                uint64_t image_size, struct vspace *vs, struct proc *proc,
+                                const char *name)
 {
     if (img->size == 0 || img->offset > image_size || img->size > image_size - img->offset)
         panic("loader: image of %s is missing from the boot image", name);
@@ -176,11 +181,17 @@ static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t 
         panic("loader: ELF of %s: %s", name, elf_strerror(st));
     for (uint32_t s = 0; s < info.segment_count; s++) {
         const struct elf_segment *seg = &info.segments[s];
-        uint32_t pages = (uint32_t)(seg->mem_size / ANV_PAGE_SIZE);
-        uint64_t pa = boot_pages(pages);
-        uint8_t *dst = phys_to_virt(pa);
-        memcpy(dst + (seg->seg_vaddr - seg->vaddr), elf + seg->file_off, (size_t)seg->file_size);
-        loader_map_pages(vs, seg->vaddr, pa, pages, seg->rights, name);
+        struct proc_segment ps = {
+            .pages = (uint32_t)(seg->mem_size / ANV_PAGE_SIZE),
+            .offset = seg->seg_vaddr - seg->vaddr,
+            .file = elf + seg->file_off,
+            .file_size = seg->file_size,
+        };
+        ps.paddr = boot_pages(ps.pages);
+        proc_segment_fill(&ps);
+        if ((seg->rights & ANV_RIGHT_WRITE) && proc_add_segment(proc, &ps) != ANV_OK)
+            panic("loader: %s has more writable segments than a process record keeps", name);
+        loader_map_pages(vs, seg->vaddr, ps.paddr, ps.pages, seg->rights, name);
     }
     return info.entry;
 }
@@ -235,6 +246,7 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
         if (cs->hdr.type != ANV_OBJ_CSPACE || vs->hdr.type != ANV_OBJ_VSPACE)
             panic("loader: process %s lacks a CSpace or address space", name);
 
+        uint32_t manifest_top = 0;
         for (uint32_t s = mp.first_slot; s < mp.first_slot + mp.slot_count; s++) {
             struct manifest_slot ms = {0};
             manifest_slot(m, s, &ms);
@@ -243,14 +255,19 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
                 panic("loader: %s slot %u out of range or filled twice", name, ms.slot);
             struct kobj *obj = loader_objects[ms.object];
             cap_install(dst, obj, obj->type, ms.rights, ms.badge, 0);
+            if (ms.slot > manifest_top)
+                manifest_top = ms.slot;
             stats->slots++;
         }
+        /* The record thread.restart uses to put the process back as it is now. */
+        struct proc *proc = boot_alloc(sizeof *proc);
+        proc_init(proc, cs, manifest_top);
 
         uint64_t entry = 0;
         if (mp.image != MANIFEST_NONE) {
             struct manifest_image img = {0};
             manifest_image(m, mp.image, &img);
-            entry = loader_load_elf(&img, image, image_size, vs, name);
+            entry = loader_load_elf(&img, image, image_size, vs, proc, name);
         }
 
         for (uint32_t k = mp.first_mapping; k < mp.first_mapping + mp.mapping_count; k++) {
@@ -276,16 +293,20 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             struct frame *buf = (struct frame *)loader_objects[mt.ipcbuf_object];
             if (t->hdr.type != ANV_OBJ_THREAD || buf->hdr.type != ANV_OBJ_FRAME)
                 panic("loader: %s thread %u is malformed", name, k);
+            if (t->proc != 0)
+                panic("loader: %s thread %u is already a thread of a process", name, k);
             t->cspace = cs;
             t->vspace = vs;
             t->priority = (uint8_t)mt.priority;
             t->ipc_buffer = phys_to_virt(buf->paddr);
             t->ipc_buffer_vaddr = mt.ipcbuf_vaddr;
-            t->frame.sepc = mt.entry ? mt.entry : entry;
-            t->frame.regs[REG_SP] = mt.stack_top;
-            t->frame.regs[REG_TP] = mt.ipcbuf_vaddr;
-            t->frame.regs[REG_A0] = cs->size;
-            t->frame.regs[REG_A1] = k - mp.first_thread; /* its index in the process */
+            const struct thread_start start = {
+                .pc = mt.entry ? mt.entry : entry,
+                .sp = mt.stack_top,
+                .tp = mt.ipcbuf_vaddr,
+                .a0 = cs->size,
+                .a1 = k - mp.first_thread, /* its index in the process */
+            };
             const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
             t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
             t->fault_badge = t->hdr.id;
@@ -296,9 +317,10 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
                 budget = period = 0;
             if (sched_admit(t, budget, period) != ANV_OK)
                 panic("loader: too many threads");
-            if (t->frame.sepc == 0)
+            if (start.pc == 0)
                 panic("loader: %s thread %u has no entry point", name, k);
-            sched_make_ready(t);
+            /* Held threads are created whole but stopped: their controller starts them. */
+            proc_start_thread(proc, t, &start, (mt.flags & MANIFEST_THREAD_F_HELD) != 0);
             stats->threads++;
         }
         stats->processes++;

@@ -14,6 +14,7 @@ struct thread;
 struct cspace;
 struct vspace;
 struct pool;
+struct proc;
 
 /* Every kernel object starts with this header. `refs` counts capabilities that name the
  * object; when it drops to zero the object is destroyed by its type's destroy hook. */
@@ -50,7 +51,8 @@ struct cspace {
 
 /* Thread states. */
 enum thread_state {
-    TS_INACTIVE = 0, /* not started, or stopped after an unhandled fault */
+    TS_INACTIVE = 0, /* stopped: held at creation, by thread.stop, or after a fault; on
+                      * no queue. thread.resume and thread.restart start it again */
     TS_READY,        /* runnable (including the running thread) */
     TS_BLOCKED_SEND, /* queued on an endpoint to send (or call) */
     TS_BLOCKED_RECV, /* queued on an endpoint to receive */
@@ -62,6 +64,16 @@ enum thread_state {
 struct thread_queue {
     struct thread *head;
     uint32_t length;
+};
+
+/* The registers the loader first gave a thread, kept so thread.restart can give them
+ * again (every other register starts at zero, a2 at the restart argument). */
+struct thread_start {
+    uint64_t pc;
+    uint64_t sp;
+    uint64_t tp; /* the IPC buffer's user address */
+    uint64_t a0; /* the CSpace size */
+    uint64_t a1; /* the thread's index in its process */
 };
 
 struct thread {
@@ -102,6 +114,10 @@ struct thread {
     uint64_t wait_deadline;    /* tick for a wait_one timeout, 0 none */
     struct thread *sleep_next; /* timeout list */
     bool on_sleep_list;
+
+    struct thread_start start; /* pc 0: never given a start state, cannot be restarted */
+    struct proc *proc;         /* the process record (loader-made threads), or NULL */
+    struct thread *proc_next;  /* next thread of the same process */
 };
 
 struct endpoint {

@@ -10,6 +10,7 @@
 #include "irq.h"
 #include "notification.h"
 #include "pool.h"
+#include "process.h"
 #include "sched.h"
 #include "thread.h"
 #include "vspace.h"
@@ -249,6 +250,49 @@ static __attribute__((noinline)) int sys_thread_resume(struct thread *t, uint64_
     return ANV_OK;
 }
 
+static __attribute__((noinline)) int sys_thread_stop(struct thread *t, uint64_t *r)
+{
+    struct cap *c;
+    int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_THREAD, ANV_RIGHT_WRITE, &c);
+    if (err != ANV_OK)
+        return err;
+    struct thread *target = (struct thread *)c->obj;
+    if (target == t)
+        return ANV_E_INVALID_ARG; /* a thread ends itself by other means (anv_exit) */
+    if (target->state == TS_INACTIVE)
+        return ANV_E_BUSY;
+    bool released = thread_suspend(target);
+    audit_log(ANV_AUDIT_THREAD_STOP, t->hdr.id, target->hdr.id, released ? 1 : 0, ANV_OK);
+    return ANV_OK;
+}
+
+static __attribute__((noinline)) int sys_thread_restart(struct thread *t, uint64_t *r)
+{
+    struct cap *c;
+    int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_THREAD, ANV_RIGHT_WRITE, &c);
+    if (err != ANV_OK)
+        return err;
+    struct thread *target = (struct thread *)c->obj;
+    uint64_t flags = r[REG_A1];
+    if ((flags & ~(uint64_t)ANV_RESTART_ALL) != 0)
+        return ANV_E_INVALID_ARG;
+    /* Only threads the loader made have a start state (and a process to reload). */
+    if (target->start.pc == 0 || ((flags & ANV_RESTART_RELOAD) && target->proc == 0))
+        return ANV_E_INVALID_ARG;
+    if (target->state != TS_INACTIVE)
+        return ANV_E_BUSY;
+    /* Reloading memory under a running sibling would change it mid-flight. */
+    if ((flags & ANV_RESTART_RELOAD) && !proc_all_stopped(target->proc))
+        return ANV_E_BUSY;
+    uint32_t deleted = 0;
+    if (flags & ANV_RESTART_RELOAD)
+        deleted = proc_reload(target->proc);
+    thread_restart(target, r[REG_A2]);
+    audit_log(ANV_AUDIT_THREAD_RESTART, t->hdr.id, target->hdr.id,
+              ((uint64_t)deleted << 32) | flags, ANV_OK);
+    return ANV_OK;
+}
+
 static __attribute__((noinline)) int sys_audit_read(struct thread *t, uint64_t *r)
 {
     struct cap *c;
@@ -347,6 +391,8 @@ void syscall_dispatch(struct thread *t)
     case ANV_SYS_DEBUG_WRITE: err = sys_debug_write(t, r); break;
     case ANV_SYS_SYSTEM_SHUTDOWN: err = sys_system_shutdown(t, r); break;
     case ANV_SYS_IRQ_ACK: err = sys_irq_ack(t, r); break;
+    case ANV_SYS_THREAD_STOP: err = sys_thread_stop(t, r); break;
+    case ANV_SYS_THREAD_RESTART: err = sys_thread_restart(t, r); break;
     default: err = ANV_E_NOSYS; break;
     }
     if (err != ANV_OK) {

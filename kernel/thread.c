@@ -137,3 +137,68 @@ void thread_stop(struct thread *t)
     sched_remove(t);
     t->state = TS_INACTIVE;
 }
+
+/* The whole frame is rebuilt, not patched: a restarted thread must not see any register
+ * of its previous life, so everything the start state does not name is zero. */
+static void thread_load_start(struct thread *t, uint64_t arg)
+{
+    struct trap_frame zero = {0};
+    t->frame = zero;
+    t->frame.sepc = t->start.pc;
+    t->frame.regs[REG_SP] = t->start.sp;
+    t->frame.regs[REG_TP] = t->start.tp;
+    t->frame.regs[REG_A0] = t->start.a0;
+    t->frame.regs[REG_A1] = t->start.a1;
+    t->frame.regs[REG_A2] = arg;
+}
+
+void thread_set_start(struct thread *t, const struct thread_start *start)
+{
+    t->start = *start;
+    thread_load_start(t, 0);
+}
+
+bool thread_suspend(struct thread *t)
+{
+    KASSERT(t->state != TS_INACTIVE);
+    /* Blocked: out of its endpoint or notification queue and off the timeout list, its
+     * syscall answered ANV_E_CANCELLED. Waiting on a fault reply: out of the endpoint
+     * queue or the handler's reply link, registers untouched, already stopped. Ready or
+     * throttled: nothing to abort. */
+    thread_abort_wait(t, ANV_E_CANCELLED);
+    bool released = false;
+    if (t->reply_to) {
+        /* It was a server mid-call: the caller must not wait for a reply that cannot
+         * come while the server is stopped (or comes from a restarted one). */
+        thread_release_caller(t->reply_to, ANV_E_CANCELLED);
+        released = true;
+    }
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+    return released;
+}
+
+void thread_restart(struct thread *t, uint64_t arg)
+{
+    KASSERT(t->state == TS_INACTIVE && t->q_owner == 0 && t->start.pc != 0);
+    /* A thread stopped by its fault handler may still owe a reply (it faulted while
+     * serving a call); its new life will never give it. */
+    if (t->reply_to)
+        thread_release_caller(t->reply_to, ANV_E_CANCELLED);
+    if (t->replier) {
+        t->replier->reply_to = 0;
+        t->replier = 0;
+    }
+    sched_sleep_remove(t);
+    t->is_call = 0;
+    t->is_fault_msg = 0;
+    t->call_grant = 0;
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    t->blocked_badge = 0;
+    for (uint32_t i = 0; i < 4; i++)
+        t->fault_words[i] = 0;
+    t->fault_insn_len = 0;
+    thread_load_start(t, arg);
+    sched_make_ready(t);
+}

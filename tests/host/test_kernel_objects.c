@@ -1,5 +1,5 @@
 /* Unit tests of the kernel's own object code (cspace, CDT, endpoints, notifications,
- * scheduler, pools, address spaces) compiled natively, with concrete expected values.
+ * scheduler, pools, address spaces, thread lifecycle) compiled natively, with concrete expected values.
  * After every mutation that matters the kernel's invariant checker must find nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "cspace.h"
 #include "endpoint.h"
 #include "fastpath.h"
@@ -17,6 +18,7 @@
 #include "kernel_stubs.h"
 #include "notification.h"
 #include "pool.h"
+#include "process.h"
 #include "sched.h"
 #include "syscall.h"
 #include "thread.h"
@@ -929,13 +931,541 @@ static void test_vspace_map(void **state)
     assert_int_equal(vs_translate(vs, va + ANV_PAGE_SIZE, NULL), pa); /* neighbour kept */
 }
 
-/* ---- Replies carrying capabilities ------------------------------------------------- */
+/* ---- Service lifecycle: thread.stop, thread.restart, held threads, reply caps -------- */
+
+#define W ANV_RIGHT_WRITE
+#define START_PC 0x10000ull
+#define START_SP 0x20000ull
+#define START_TP 0x30000ull
+
+#define REG_S1 9 /* x9: a register no syscall reads or writes */
+
+/* One syscall by `t` through the real dispatcher; returns a0. */
+static uint64_t sys5(struct thread *t, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4)
+{
+    t->frame.regs[REG_A7] = nr;
+    t->frame.regs[REG_A0] = a0;
+    t->frame.regs[REG_A1] = a1;
+    t->frame.regs[REG_A2] = a2;
+    t->frame.regs[REG_A3] = a3;
+    t->frame.regs[REG_A4] = a4;
+    syscall_dispatch(t);
+    return t->frame.regs[REG_A0];
+}
+
+static uint64_t sys3(struct thread *t, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    return sys5(t, nr, a0, a1, a2, 0, 0);
+}
 
 static struct vspace *new_vspace(uint32_t pt_pages)
 {
     struct vspace *vs = hk_zalloc(sizeof(*vs));
     assert_int_equal(vs_init(vs, hk_pool(pt_pages, pt_pages), 0), ANV_OK);
     return vs;
+}
+
+static struct proc *new_proc(struct cspace *cs, uint32_t manifest_top)
+{
+    struct proc *p = hk_zalloc(sizeof(*p));
+    proc_init(p, cs, manifest_top);
+    return p;
+}
+
+/* A thread of `p` as the loader makes one: admitted, IPC buffer, start state recorded;
+ * ready unless held. */
+static struct thread *proc_thread(struct proc *p, struct vspace *vs, uint8_t priority,
+                                  uint64_t index, bool held)
+{
+    struct thread *t = hk_zalloc(sizeof(*t));
+    thread_init(t, p->cspace, vs, priority);
+    assert_int_equal(sched_admit(t, 0, 0), ANV_OK);
+    t->ipc_buffer = hk_pages(1);
+    t->ipc_buffer_vaddr = START_TP + index * ANV_PAGE_SIZE;
+    const struct thread_start start = {START_PC, START_SP - index * 0x1000,
+                                       t->ipc_buffer_vaddr, p->cspace->size, index};
+    proc_start_thread(p, t, &start, held);
+    return t;
+}
+
+static void assert_stopped_clean(const struct thread *t)
+{
+    assert_int_equal(t->state, TS_INACTIVE);
+    assert_null(t->q_owner);
+    assert_null(t->blocked_on);
+    assert_null(t->replier);
+    assert_false(t->on_sleep_list);
+    assert_int_equal(t->is_fault_msg, 0);
+}
+
+static void assert_last_audit(uint32_t event, uint32_t object, uint64_t arg)
+{
+    struct audit_record rec;
+    assert_int_equal(audit_get(audit_next_seq() - 1, &rec), ANV_OK);
+    assert_int_equal(rec.event, event);
+    assert_int_equal(rec.object, object);
+    assert_int_equal(rec.arg, arg);
+    assert_int_equal(rec.result, ANV_OK);
+}
+
+/* thread.stop reaches a thread in every state it can be in: each blocking syscall
+ * (answered ANV_E_CANCELLED), a fault wait (registers kept), ready and throttled. */
+static void test_thread_stop_each_state(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, HK_SLOTS);
+    struct vspace *vs = new_vspace(4);
+    struct endpoint *ep_send_q = new_ep(), *ep_recv_q = new_ep(), *ep_srv = new_ep();
+    struct endpoint *ep_fault = new_ep(), *ep_fault_q = new_ep();
+    struct notification *n = new_ntfn();
+    struct cap *c_send = hk_install(cs, 1, &ep_send_q->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *c_recv = hk_install(cs, 2, &ep_recv_q->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *c_srv = hk_install(cs, 3, &ep_srv->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *c_fault = hk_install(cs, 4, &ep_fault->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    hk_install(cs, 5, &ep_fault_q->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *c_ntfn = hk_install(cs, 6, &n->hdr, RW, 0, NULL);
+
+    struct thread *ctl = hk_thread(cs, vs, 50);
+    struct thread *sender = hk_thread(cs, vs, 5), *receiver = hk_thread(cs, vs, 5);
+    struct thread *server = hk_thread(cs, vs, 5), *caller = hk_thread(cs, vs, 5);
+    struct thread *waiter = hk_thread(cs, vs, 5), *sleeper = hk_thread(cs, vs, 5);
+    struct thread *handler = hk_thread(cs, vs, 5), *faulted = hk_thread(cs, vs, 5);
+    struct thread *fault_queued = hk_thread(cs, vs, 5), *ready = hk_thread(cs, vs, 5);
+    struct thread *throttled = hk_zalloc(sizeof(*throttled));
+    thread_init(throttled, cs, vs, 60);
+    assert_int_equal(sched_admit(throttled, 1, 10), ANV_OK);
+    sched_make_ready(throttled);
+    assert_ptr_equal(sched_choose(), throttled);
+    sched_tick(1); /* its one tick of budget spent */
+    assert_int_equal(throttled->state, TS_THROTTLED);
+    assert_ptr_equal(sched_choose(), ctl);
+
+    sender->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(sender, c_send, anv_msginfo(1, 0, 0), false), ANV_OK);
+    assert_int_equal(ep_receive(receiver, c_recv), ANV_OK);
+    assert_int_equal(ep_receive(server, c_srv), ANV_OK);
+    caller->frame.regs[REG_A1] = anv_msginfo(2, 0, 0);
+    assert_int_equal(ep_send(caller, c_srv, anv_msginfo(2, 0, 0), true), ANV_OK);
+    assert_int_equal(caller->state, TS_BLOCKED_REPLY);
+    assert_int_equal(ntfn_wait(waiter, n, c_ntfn, 100), ANV_OK);
+    assert_int_equal(ntfn_wait(sleeper, NULL, NULL, 100), ANV_OK);
+    assert_int_equal(ep_receive(handler, c_fault), ANV_OK);
+    faulted->fault_ep_slot = 4;
+    faulted->frame.sepc = 0x4444;
+    faulted->frame.regs[REG_A0] = 0xA0A0;
+    fault_raise(faulted, 13, 0xdead);
+    assert_int_equal(faulted->state, TS_BLOCKED_REPLY);
+    assert_ptr_equal(handler->reply_to, faulted);
+    fault_queued->fault_ep_slot = 5; /* nobody receives there: the fault message queues */
+    fault_queued->frame.regs[REG_A0] = 0xB0B0;
+    fault_raise(fault_queued, 13, 0xbeef);
+    assert_int_equal(fault_queued->state, TS_BLOCKED_SEND);
+    assert_invariants();
+
+    struct thread *syscall_waits[] = {sender, receiver, caller, waiter, sleeper};
+    struct thread *all[] = {sender, receiver, caller, waiter, sleeper, ready, faulted,
+                            fault_queued, throttled};
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        hk_install(cs, 10 + i, &all[i]->hdr, W, 0, NULL);
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        struct thread *t = all[i];
+        uint64_t h = anv_handle_make(10 + i, 0);
+        assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, h, 0, 0), ANV_OK);
+        assert_int_equal(ctl->state, TS_READY);
+        assert_stopped_clean(t);
+        assert_last_audit(ANV_AUDIT_THREAD_STOP, t->hdr.id, 0);
+        assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, h, 0, 0), ANV_E_BUSY);
+        assert_invariants();
+    }
+    /* Every syscall wait was answered, as thread.resume will show. */
+    for (unsigned i = 0; i < sizeof(syscall_waits) / sizeof(syscall_waits[0]); i++)
+        assert_int_equal(syscall_waits[i]->frame.regs[REG_A0], ANV_E_CANCELLED);
+    /* The fault waits keep their registers (resume retries the instruction) and the
+     * handler no longer owes the faulted thread anything. */
+    assert_int_equal(faulted->frame.regs[REG_A0], 0xA0A0);
+    assert_int_equal(faulted->frame.sepc, 0x4444);
+    assert_int_equal(fault_queued->frame.regs[REG_A0], 0xB0B0);
+    assert_null(handler->reply_to);
+    assert_int_equal(ipc_reply(handler, anv_msginfo(ANV_FAULT_RESUME, 0, 0)),
+                     ANV_E_NOTHING_PENDING);
+    /* Every queue is empty; the server's reply finds nobody. */
+    assert_int_equal(ep_send_q->queue.length, 0);
+    assert_int_equal(ep_recv_q->queue.length, 0);
+    assert_int_equal(ep_fault_q->queue.length, 0);
+    assert_int_equal(n->waiters.length, 0);
+    assert_null(server->reply_to);
+    assert_int_equal(ipc_reply(server, anv_msginfo(0, 0, 0)), ANV_E_NOTHING_PENDING);
+    /* A later signal stays pending rather than reaching the stopped waiter. */
+    ntfn_signal(n, 0x8);
+    assert_int_equal(n->bits, 0x8);
+    /* Ticks pass: no stopped sleeper wakes, the throttled one is not refilled into the
+     * ready queue. */
+    for (uint64_t now = 2; now < 200; now++)
+        sched_tick(now);
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        assert_int_equal(all[i]->state, TS_INACTIVE);
+    /* thread.resume starts each again. */
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESUME, anv_handle_make(10 + i, 0), 0, 0),
+                         ANV_OK);
+        assert_int_equal(all[i]->state, TS_READY);
+    }
+    assert_invariants();
+}
+
+static void test_thread_stop_refusals(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct thread *ctl = hk_thread(cs, NULL, 50);
+    struct thread *other = hk_thread(cs, NULL, 5);
+    struct notification *n = new_ntfn();
+    hk_install(cs, 1, &ctl->hdr, RW, 0, NULL);
+    hk_install(cs, 2, &other->hdr, ANV_RIGHT_READ, 0, NULL);
+    hk_install(cs, 3, &n->hdr, RW, 0, NULL);
+    assert_ptr_equal(sched_choose(), ctl);
+    uint64_t seq = audit_next_seq();
+
+    /* Stopping oneself is refused: a thread ends itself by other means. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(1, 0), 0, 0),
+                     ANV_E_INVALID_ARG);
+    assert_int_equal(ctl->state, TS_READY);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(2, 0), 0, 0), ANV_E_RIGHTS);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(3, 0), 0, 0),
+                     ANV_E_WRONG_TYPE);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(2, 1), 0, 0),
+                     ANV_E_STALE_HANDLE);
+    assert_int_equal(other->state, TS_READY);
+    /* Only the denials are audited, each naming thread.stop. */
+    assert_int_equal(audit_next_seq(), seq + 3);
+    struct audit_record rec;
+    assert_int_equal(audit_get(seq, &rec), ANV_OK);
+    assert_int_equal(rec.event, ANV_AUDIT_DENIED);
+    assert_int_equal(rec.arg, ANV_SYS_THREAD_STOP);
+    assert_int_equal(rec.result, ANV_E_RIGHTS);
+    assert_invariants();
+}
+
+/* A server stopped while it owes a reply releases its caller with ANV_E_CANCELLED,
+ * whether it was still running the request or already waiting for the next. */
+static void test_thread_stop_server_releases_caller(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep(), *other = new_ep();
+    struct cap *epc = hk_install(cs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *otherc = hk_install(cs, 2, &other->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct thread *ctl = hk_thread(cs, NULL, 50);
+    struct thread *server = hk_thread(cs, NULL, 5);
+    struct thread *client = hk_thread(cs, NULL, 5);
+    struct thread *client2 = hk_thread(cs, NULL, 5);
+    hk_install(cs, 3, &server->hdr, W, 0, NULL);
+
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, epc, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_ptr_equal(server->reply_to, client);
+    assert_int_equal(server->state, TS_READY); /* running the request */
+
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(3, 0), 0, 0), ANV_OK);
+    assert_stopped_clean(server);
+    assert_null(server->reply_to);
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_null(client->replier);
+    assert_last_audit(ANV_AUDIT_THREAD_STOP, server->hdr.id, 1);
+    assert_invariants();
+
+    /* Again, with the server blocked in a receive on another endpoint while it owes. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESUME, anv_handle_make(3, 0), 0, 0), ANV_OK);
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    client2->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client2, epc, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_int_equal(ep_receive(server, otherc), ANV_OK);
+    assert_int_equal(server->state, TS_BLOCKED_RECV);
+    assert_ptr_equal(server->reply_to, client2);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(3, 0), 0, 0), ANV_OK);
+    assert_stopped_clean(server);
+    assert_int_equal(other->queue.length, 0);
+    assert_int_equal(server->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_int_equal(client2->state, TS_READY);
+    assert_int_equal(client2->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_invariants();
+}
+
+static void test_thread_restart_refusals(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct proc *p = new_proc(cs, 8);
+    struct thread *ctl = hk_thread(cs, NULL, 50);
+    struct thread *t = proc_thread(p, NULL, 5, 0, false);
+    struct thread *plain = hk_thread(cs, NULL, 5); /* no start state, no process */
+    hk_install(cs, 1, &t->hdr, W, 0, NULL);
+    hk_install(cs, 2, &plain->hdr, W, 0, NULL);
+    hk_install(cs, 3, &t->hdr, ANV_RIGHT_READ, 0, NULL);
+    uint64_t h = anv_handle_make(1, 0);
+
+    /* Not stopped (ready, or the caller itself): busy. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, h, 0, 0), ANV_E_BUSY);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, h, ANV_RESTART_RELOAD, 0), ANV_E_BUSY);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(3, 0), 0, 0),
+                     ANV_E_RIGHTS);
+    assert_int_equal(t->state, TS_READY);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, h, 0, 0), ANV_OK);
+    t->frame.regs[REG_S1] = 0x5151;
+    /* Unknown flag bits, stopped or not. */
+    const uint64_t bad_flags[] = {0x2, 0x3, 0x80000000u, 1ull << 32, ~0ull};
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, h, bad_flags[i], 9),
+                         ANV_E_INVALID_ARG);
+        assert_int_equal(t->state, TS_INACTIVE);
+        assert_int_equal(t->frame.regs[REG_S1], 0x5151);
+    }
+    /* A thread the loader never started has no state to restart from or process. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(2, 0), 0, 0), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(2, 0), 0, 0),
+                     ANV_E_INVALID_ARG);
+    assert_int_equal(plain->state, TS_INACTIVE);
+    assert_invariants();
+}
+
+/* thread.restart gives the loader's registers back, a2 = the argument, every other
+ * register zero, no fault or IPC state; a caller the thread still owed (it faulted while
+ * serving and its handler stopped it) is released. */
+static void test_thread_restart_registers(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 32);
+    struct vspace *vs = new_vspace(4);
+    struct proc *p = new_proc(cs, 8);
+    struct endpoint *ep = new_ep(), *fault_ep = new_ep();
+    struct cap *epc = hk_install(cs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *faultc = hk_install(cs, 2, &fault_ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct thread *ctl = hk_thread(cs, vs, 50);
+    struct thread *handler = hk_thread(cs, vs, 5);
+    struct thread *client = hk_thread(cs, vs, 5);
+    struct thread *t = proc_thread(p, vs, 5, 2, false);
+    hk_install(cs, 3, &t->hdr, W, 0, NULL);
+    t->fault_ep_slot = 2;
+
+    assert_int_equal(ep_receive(t, epc), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, epc, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_ptr_equal(t->reply_to, client);
+    for (unsigned i = 1; i < 32; i++)
+        t->frame.regs[i] = 0xAB00 + i;
+    t->frame.sepc = 0x12340;
+    assert_int_equal(ep_receive(handler, faultc), ANV_OK);
+    fault_raise(t, 13, 0xdead);
+    assert_int_equal(ipc_reply(handler, anv_msginfo(ANV_FAULT_STOP, 0, 0)), ANV_OK);
+    assert_int_equal(t->state, TS_INACTIVE);
+    assert_ptr_equal(t->reply_to, client); /* stopped mid-request, still owing */
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+    assert_invariants();
+
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(3, 0), 0, 0x1234),
+                     ANV_OK);
+    assert_int_equal(ctl->frame.regs[REG_A0], ANV_OK);
+    assert_int_equal(t->state, TS_READY);
+    assert_int_equal(t->frame.sepc, START_PC);
+    for (unsigned i = 0; i < 32; i++) {
+        uint64_t want = 0;
+        switch (i) {
+        case REG_SP: want = START_SP - 2 * 0x1000; break;
+        case REG_TP: want = START_TP + 2 * ANV_PAGE_SIZE; break;
+        case REG_A0: want = 32; break; /* CSpace size */
+        case REG_A1: want = 2; break;  /* index in the process */
+        case REG_A2: want = 0x1234; break;
+        default: break;
+        }
+        assert_int_equal(t->frame.regs[i], want);
+    }
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(t->fault_words[i], 0);
+    assert_int_equal(t->is_fault_msg, 0);
+    assert_int_equal(t->is_call, 0);
+    assert_null(t->reply_to);
+    assert_null(t->blocked_on);
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_last_audit(ANV_AUDIT_THREAD_RESTART, t->hdr.id, 0);
+    assert_invariants();
+}
+
+/* A process image: one writable segment of two pages whose file bytes start 0x10 into
+ * the first page, followed by bss. */
+static const uint8_t test_file_bytes[100] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, [99] = 0x99};
+#define SEG_OFFSET 0x10u
+
+static uint8_t *add_data_segment(struct proc *p)
+{
+    struct proc_segment seg = {(uint64_t)(uintptr_t)hk_pages(2), 2, SEG_OFFSET,
+                               test_file_bytes, sizeof(test_file_bytes)};
+    uint8_t *mem = (uint8_t *)(uintptr_t)seg.paddr;
+    memset(mem, 0x5A, 2 * ANV_PAGE_SIZE); /* as boot pages before the loader fills them */
+    proc_segment_fill(&seg);
+    assert_int_equal(proc_add_segment(p, &seg), ANV_OK);
+    return mem;
+}
+
+static void assert_segment_as_loaded(const uint8_t *mem)
+{
+    for (uint32_t i = 0; i < 2 * ANV_PAGE_SIZE; i++) {
+        uint8_t want = 0;
+        if (i >= SEG_OFFSET && i < SEG_OFFSET + sizeof(test_file_bytes))
+            want = test_file_bytes[i - SEG_OFFSET];
+        if (mem[i] != want)
+            fail_msg("segment byte 0x%x is 0x%x, want 0x%x", i, mem[i], want);
+    }
+}
+
+static void test_thread_restart_reload(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 40), *other = hk_cspace(1, 16), *ctlcs = hk_cspace(2, 16);
+    struct vspace *vs = new_vspace(4);
+    struct pool *pool = hk_pool(4, 4);
+    struct endpoint *ep = new_ep();
+    struct notification *n = new_ntfn();
+    /* The manifest filled 1..8 except 5 (no fault endpoint). */
+    struct proc *p = new_proc(cs, 8);
+    uint8_t *data = add_data_segment(p);
+    assert_segment_as_loaded(data);
+    struct thread *t = proc_thread(p, vs, 5, 0, false);
+    hk_install(cs, ANV_SLOT_CSPACE, &cs->hdr, RW, 0, NULL);
+    hk_install(cs, ANV_SLOT_VSPACE, &vs->hdr, RW, 0, NULL);
+    hk_install(cs, ANV_SLOT_THREAD, &t->hdr, RW, 0, NULL);
+    hk_install(cs, ANV_SLOT_IPCBUF, &n->hdr, RW, 0, NULL);
+    hk_install(cs, ANV_SLOT_CONSOLE, &n->hdr, ANV_RIGHT_WRITE, 0, NULL);
+    hk_install(cs, ANV_SLOT_POOL, &pool->hdr, W, 0, NULL);
+    struct cap *epc = hk_install(cs, 8, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct thread *ctl = hk_thread(ctlcs, NULL, 50);
+    hk_install(ctlcs, 1, &t->hdr, W, 0, NULL);
+    uint32_t gen[9];
+    for (uint32_t s = 1; s <= 8; s++)
+        gen[s] = cs->slots[s].generation;
+
+    /* The process at work: a copy put in the hole at slot 5, a frame from its pool mapped
+     * in its space, an endpoint copy with a child in another CSpace, dirty data. */
+    struct cap *hole = hk_install(cs, 5, NULL, ANV_RIGHT_READ, 0, epc);
+    assert_int_equal(sys3(t, ANV_SYS_MEM_FRAME_ALLOC, anv_handle_make(ANV_SLOT_POOL, 0), 20, 0),
+                     ANV_OK);
+    uint64_t frame_h = t->frame.regs[REG_A1];
+    assert_int_equal(sys3(t, ANV_SYS_MEM_MAP, frame_h, 0x40000, ANV_RIGHT_READ | W), ANV_OK);
+    assert_int_equal(anv_handle_slot(t->frame.regs[REG_A1]), 9); /* lowest free above 8 */
+    assert_int_not_equal(vs_translate(vs, 0x40000, NULL), 0);
+    assert_int_equal(pool_available(pool), 3);
+    assert_int_equal(sys5(t, ANV_SYS_CAP_DELEGATE, cap_handle(epc), ANV_HANDLE_NULL, 30, RW, 0),
+                     ANV_OK);
+    struct cap *copy30 = &cs->slots[30];
+    struct cap *grandchild = hk_install(other, 3, NULL, ANV_RIGHT_WRITE, 0, copy30);
+    memset(data, 0xEE, 2 * ANV_PAGE_SIZE);
+    assert_invariants();
+
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(1, 0), 0, 0), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(1, 0), ANV_RESTART_RELOAD, 3),
+                     ANV_OK);
+
+    assert_segment_as_loaded(data);
+    for (uint32_t s = 9; s < cs->size; s++)
+        assert_null(cs->slots[s].obj);
+    assert_int_equal(vs_translate(vs, 0x40000, NULL), 0);    /* unmapped */
+    assert_int_equal(pool_available(pool), 4);                /* the frame went back */
+    assert_ptr_equal(grandchild->obj, &ep->hdr);              /* moved up, as cap.delete */
+    assert_ptr_equal(grandchild->parent, epc);
+    assert_ptr_equal(hole->obj, &ep->hdr);                    /* below the manifest's top */
+    for (uint32_t s = 1; s <= 8; s++) {
+        if (s != 5)
+            assert_non_null(cs->slots[s].obj);
+        assert_int_equal(cs->slots[s].generation, gen[s]);
+    }
+    assert_int_equal(t->state, TS_READY);
+    assert_int_equal(t->frame.sepc, START_PC);
+    assert_int_equal(t->frame.regs[REG_A2], 3);
+    /* Three capabilities deleted: the mapping (9), the frame (20), the copy (30). */
+    assert_last_audit(ANV_AUDIT_THREAD_RESTART, t->hdr.id, (3ull << 32) | ANV_RESTART_RELOAD);
+    assert_invariants();
+}
+
+/* RELOAD changes memory every thread of the process sees: refused while any runs. */
+static void test_thread_restart_reload_needs_all_stopped(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 32), *ctlcs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep();
+    struct proc *p = new_proc(cs, 8);
+    uint8_t *data = add_data_segment(p);
+    struct thread *t0 = proc_thread(p, NULL, 5, 0, false);
+    struct thread *t1 = proc_thread(p, NULL, 5, 1, false);
+    struct cap *epc = hk_install(cs, 8, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *runtime = hk_install(cs, 12, NULL, RW, 0, epc);
+    struct thread *ctl = hk_thread(ctlcs, NULL, 50);
+    hk_install(ctlcs, 1, &t0->hdr, W, 0, NULL);
+    hk_install(ctlcs, 2, &t1->hdr, W, 0, NULL);
+    memset(data, 0xEE, ANV_PAGE_SIZE);
+
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(1, 0), 0, 0), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(1, 0), ANV_RESTART_RELOAD, 1),
+                     ANV_E_BUSY);
+    assert_int_equal(t0->state, TS_INACTIVE);
+    assert_int_equal(t1->state, TS_READY);
+    assert_int_equal(data[0], 0xEE);
+    assert_ptr_equal(runtime->obj, &ep->hdr);
+    /* A sibling blocked in a receive is not stopped either. */
+    assert_int_equal(ep_receive(t1, epc), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(1, 0), ANV_RESTART_RELOAD, 1),
+                     ANV_E_BUSY);
+    assert_int_equal(t1->state, TS_BLOCKED_RECV);
+    assert_invariants();
+
+    /* Without RELOAD the one thread restarts alone, memory and slots as they are. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(1, 0), 0, 1), ANV_OK);
+    assert_int_equal(t0->state, TS_READY);
+    assert_int_equal(data[0], 0xEE);
+    assert_ptr_equal(runtime->obj, &ep->hdr);
+
+    /* With both stopped, RELOAD goes through and restarts only the one named. */
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(1, 0), 0, 0), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(2, 0), 0, 0), ANV_OK);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESTART, anv_handle_make(1, 0), ANV_RESTART_RELOAD, 2),
+                     ANV_OK);
+    assert_segment_as_loaded(data);
+    assert_null(runtime->obj);
+    assert_int_equal(t0->state, TS_READY);
+    assert_int_equal(t1->state, TS_INACTIVE);
+    assert_invariants();
+}
+
+/* Held threads are created whole and stopped, in the state thread.resume starts. */
+static void test_held_thread(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16), *ctlcs = hk_cspace(1, 16);
+    struct proc *p = new_proc(cs, 8);
+    struct thread *ctl = hk_thread(ctlcs, NULL, 50);
+    struct thread *held = proc_thread(p, NULL, 60, 0, true);
+    struct thread *free_run = proc_thread(p, NULL, 5, 1, false);
+    hk_install(ctlcs, 1, &held->hdr, W, 0, NULL);
+    assert_int_equal(held->state, TS_INACTIVE);
+    assert_null(held->q_owner);
+    assert_int_equal(free_run->state, TS_READY);
+    assert_int_equal(held->frame.sepc, START_PC);
+    assert_int_equal(held->frame.regs[REG_A0], 16);
+    assert_int_equal(held->frame.regs[REG_A1], 0);
+    assert_int_equal(held->frame.regs[REG_A2], 0);
+    assert_int_equal(held->frame.regs[REG_TP], START_TP);
+    assert_ptr_equal(sched_choose(), ctl); /* it outranks ctl, but is not ready */
+    assert_invariants();
+
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_STOP, anv_handle_make(1, 0), 0, 0), ANV_E_BUSY);
+    assert_int_equal(sys3(ctl, ANV_SYS_THREAD_RESUME, anv_handle_make(1, 0), 0, 0), ANV_OK);
+    assert_int_equal(held->state, TS_READY);
+    assert_ptr_equal(sched_choose(), held);
+    assert_int_equal(held->frame.sepc, START_PC);
+    assert_int_equal(held->frame.regs[REG_SP], START_SP);
+    assert_invariants();
 }
 
 /* A server's reply carrying capabilities: allowed when the caller's capability had
@@ -1154,6 +1684,14 @@ int main(void)
         T(test_ntfn_abort_wait),
         T(test_pool_quota),
         T(test_vspace_map),
+        T(test_thread_stop_each_state),
+        T(test_thread_stop_refusals),
+        T(test_thread_stop_server_releases_caller),
+        T(test_thread_restart_refusals),
+        T(test_thread_restart_registers),
+        T(test_thread_restart_reload),
+        T(test_thread_restart_reload_needs_all_stopped),
+        T(test_held_thread),
         T(test_reply_caps_with_grant),
         T(test_reply_caps_refused),
         T(test_fastpath_reply_caps_fall_back),

@@ -5,6 +5,10 @@
  * After every call the kernel's own invariant checker must find nothing; the build runs
  * this under AddressSanitizer and UBSan, so memory errors fail it too.
  *
+ * Every process has a process record (a writable data segment, the slots the harness
+ * seeds counting as the manifest's), so thread.stop and thread.restart, RELOAD included,
+ * are in the mix like any other call.
+ *
  * Reproduce a failure with the printed seed: ANV_STRESS_SEED=<seed> [ANV_STRESS_CALLS=n].
  *
  * U-mode faults (fault_raise) are injected among the calls; ANV_STRESS_FAULTS=0 turns
@@ -27,6 +31,7 @@
 #include "kernel_stubs.h"
 #include "notification.h"
 #include "pool.h"
+#include "process.h"
 #include "sched.h"
 #include "syscall.h"
 #include "thread.h"
@@ -46,12 +51,18 @@ enum {
     S_POOL = ANV_SLOT_POOL, S_EP0 = 8, S_EP1, S_NTFN0, S_NTFN0_BADGED, S_THREADS /* 12..15 */,
     S_NEXT_CSPACE = S_THREADS + NTHREADS, S_AUDIT, S_SYSCTL, S_IRQ, S_EP1_BADGED,
     S_EP2 /* ephemeral */, S_NTFN1 /* ephemeral */,
+    S_MANIFEST_TOP = S_NTFN1, /* RELOAD deletes what run time put above */
 };
 
-struct proc {
+#define DATA_FILE_BYTES 200u
+static const uint8_t data_file[DATA_FILE_BYTES] = {0xD0, 0xD1, 0xD2, [DATA_FILE_BYTES - 1] = 0xDF};
+
+struct sproc {
     struct cspace *cs;
     struct vspace *vs;
     struct pool *pool;
+    struct proc *rec;  /* the kernel's process record */
+    uint8_t *data;     /* its writable segment */
 };
 
 /* A capability the harness keeps putting back when a thread deletes or revokes it, so
@@ -64,7 +75,7 @@ struct seed {
     uint64_t badge;
 };
 
-static struct proc procs[NPROC];
+static struct sproc procs[NPROC];
 static struct thread *threads[NTHREADS];
 static unsigned thread_proc[NTHREADS] = {0, 0, 1, 2};
 static struct endpoint eps[3];        /* eps[2] is ephemeral: no root copy */
@@ -199,6 +210,13 @@ static void build_system(void)
         procs[p].pool = hk_pool(32, 24);
         procs[p].vs = hk_zalloc(sizeof(struct vspace));
         assert_int_equal(vs_init(procs[p].vs, procs[p].pool, 0), ANV_OK);
+        procs[p].rec = hk_zalloc(sizeof(struct proc));
+        proc_init(procs[p].rec, procs[p].cs, S_MANIFEST_TOP);
+        const struct proc_segment seg = {(uint64_t)(uintptr_t)hk_pages(1), 1, 0x40, data_file,
+                                         DATA_FILE_BYTES};
+        proc_segment_fill(&seg);
+        assert_int_equal(proc_add_segment(procs[p].rec, &seg), ANV_OK);
+        procs[p].data = (uint8_t *)(uintptr_t)seg.paddr;
     }
     for (unsigned i = 0; i < 3; i++)
         ep_init(&eps[i]);
@@ -213,7 +231,7 @@ static void build_system(void)
     const uint8_t prio[NTHREADS] = {5, 5, 7, 3};
     struct cap *r_thread[NTHREADS], *r_ipc[NTHREADS];
     for (unsigned k = 0; k < NTHREADS; k++) {
-        struct proc *pr = &procs[thread_proc[k]];
+        struct sproc *pr = &procs[thread_proc[k]];
         struct thread *t = hk_zalloc(sizeof(*t));
         thread_init(t, pr->cs, pr->vs, prio[k]);
         /* One thread runs on a budget so throttling and replenishment happen too. */
@@ -229,11 +247,13 @@ static void build_system(void)
         vs_map(pr->vs, t->ipc_buffer_vaddr, f->paddr, ANV_RIGHT_READ | ANV_RIGHT_WRITE);
         t->fault_ep_slot = S_FAULT;
         t->fault_badge = 0xF0 + k;
-        t->frame.sepc = t->ipc_buffer_vaddr;
         threads[k] = t;
         r_thread[k] = root_slot(root, &next, &t->hdr);
         r_ipc[k] = root_slot(root, &next, &f->hdr);
-        sched_make_ready(t);
+        /* The loader's way in: a start state thread.restart can return to. */
+        const struct thread_start start = {t->ipc_buffer_vaddr, 0x200000, t->ipc_buffer_vaddr,
+                                           HK_SLOTS, k};
+        proc_start_thread(pr->rec, t, &start, false);
     }
 
     struct cap *r_cs[NPROC], *r_vs[NPROC], *r_pool[NPROC];
@@ -343,7 +363,9 @@ static uint8_t wanted_type(uint64_t nr)
     case ANV_SYS_IPC_REPLY_RECV: return ANV_OBJ_ENDPOINT;
     case ANV_SYS_IPC_CANCEL:
     case ANV_SYS_CANCEL_TOKEN:
-    case ANV_SYS_THREAD_RESUME: return ANV_OBJ_THREAD;
+    case ANV_SYS_THREAD_RESUME:
+    case ANV_SYS_THREAD_STOP:
+    case ANV_SYS_THREAD_RESTART: return ANV_OBJ_THREAD;
     case ANV_SYS_WAIT_ONE:
     case ANV_SYS_NTFN_SIGNAL: return ANV_OBJ_NOTIFICATION;
     case ANV_SYS_MEM_FRAME_ALLOC: return ANV_OBJ_POOL;
@@ -474,6 +496,10 @@ static void set_args(struct thread *t)
         r[REG_A1] = chance(85) ? t->ipc_buffer_vaddr + below(ANV_PAGE_SIZE) : rand_vaddr();
         r[REG_A2] = chance(95) ? below(300) : rng();
         break;
+    case ANV_SYS_THREAD_RESTART:
+        r[REG_A1] = chance(60) ? 0 : chance(85) ? ANV_RESTART_RELOAD : rng();
+        r[REG_A2] = rng();
+        break;
     default:
         break;
     }
@@ -548,6 +574,41 @@ static unsigned thread_index(const struct thread *t)
     return NTHREADS;
 }
 
+/* The process a thread.restart with RELOAD in t's registers would reload, if its handle
+ * names a thread; NULL for any other call. */
+static struct proc *reload_target_of(const struct thread *t)
+{
+    const uint64_t *r = t->frame.regs;
+    struct cap *c;
+    if (r[REG_A7] != ANV_SYS_THREAD_RESTART || r[REG_A1] != ANV_RESTART_RELOAD ||
+        cspace_lookup_cap(t->cspace, r[REG_A0], ANV_OBJ_THREAD, 0, &c) != ANV_OK)
+        return NULL;
+    return ((const struct thread *)c->obj)->proc;
+}
+
+/* After a successful RELOAD: the data segment is its file bytes again and nothing is left
+ * above the manifest's slots. */
+static void check_reloaded(unsigned step, const struct proc *rec)
+{
+    const struct sproc *p = NULL;
+    for (unsigned i = 0; i < NPROC; i++)
+        if (procs[i].rec == rec)
+            p = &procs[i];
+    assert_non_null(p);
+    for (uint32_t i = 0; i < ANV_PAGE_SIZE; i++) {
+        uint8_t want = i >= 0x40 && i < 0x40 + DATA_FILE_BYTES ? data_file[i - 0x40] : 0;
+        if (p->data[i] != want) {
+            trace_dump();
+            fail_msg("step %u: reloaded byte 0x%x is 0x%x, want 0x%x", step, i, p->data[i], want);
+        }
+    }
+    for (uint32_t s = S_MANIFEST_TOP + 1; s < p->cs->size; s++)
+        if (p->cs->slots[s].obj) {
+            trace_dump();
+            fail_msg("step %u: slot %u survived a reload", step, s);
+        }
+}
+
 static void test_syscall_stress(void **state)
 {
     (void)state;
@@ -562,6 +623,7 @@ static void test_syscall_stress(void **state)
 
     build_system();
     unsigned ok[ANV_SYS_COUNT + 1] = {0}, refused = 0, blocked = 0, faults = 0, irqs = 0;
+    unsigned reloads = 0;
     struct thread *cur = pick_runnable();
 
     for (unsigned step = 1; step <= calls; step++) {
@@ -583,7 +645,12 @@ static void test_syscall_stress(void **state)
             cur = pick_runnable();
         }
 
+        /* A running thread writes its data, so a RELOAD has something to restore. */
+        if (chance(5))
+            procs[thread_proc[thread_index(cur)]].data[below(ANV_PAGE_SIZE)] = (uint8_t)rng();
+
         set_args(cur);
+        struct proc *reload_target = reload_target_of(cur);
         struct trace_entry *e = &trace[trace_step++ % TRACE];
         e->step = step;
         e->thread = thread_index(cur);
@@ -608,15 +675,20 @@ static void test_syscall_stress(void **state)
                 ok[nr < ANV_SYS_COUNT ? nr : ANV_SYS_COUNT]++;
             else
                 refused++;
+            if (err == ANV_OK && reload_target) {
+                check_reloaded(step, reload_target);
+                reloads++;
+            }
         } else {
             blocked++;
         }
     }
 
     print_message("%u calls (seed 0x%llx): %u refused, %u blocked, %u ticks, %u faults, "
-                  "%u irqs, harness unblocked %u and resumed %u, %u shutdown hook calls\n",
+                  "%u irqs, harness unblocked %u and resumed %u, %u shutdown hook calls, "
+                  "%u reloads\n",
                   calls, (unsigned long long)seed_used, refused, blocked, ticks, faults, irqs,
-                  unblocked_by_harness, resumed_by_harness, stubs.shutdown_calls);
+                  unblocked_by_harness, resumed_by_harness, stubs.shutdown_calls, reloads);
     for (unsigned nr = 0; nr <= ANV_SYS_COUNT; nr++)
         print_message("  syscall %2u: %u succeeded\n", nr, ok[nr]);
     assert_true(invariants_checks_run() >= calls);
@@ -627,9 +699,11 @@ static void test_syscall_stress(void **state)
         const unsigned must[] = {ANV_SYS_CAP_DELEGATE, ANV_SYS_CAP_REVOKE, ANV_SYS_CAP_DELETE,
                                  ANV_SYS_IPC_SEND, ANV_SYS_IPC_RECEIVE, ANV_SYS_IPC_REPLY,
                                  ANV_SYS_MEM_FRAME_ALLOC, ANV_SYS_MEM_MAP, ANV_SYS_NTFN_SIGNAL,
-                                 ANV_SYS_DEBUG_WRITE};
+                                 ANV_SYS_DEBUG_WRITE, ANV_SYS_THREAD_STOP,
+                                 ANV_SYS_THREAD_RESTART};
         for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++)
             assert_true(ok[must[i]] > 0);
+        assert_true(reloads > 0);
     }
     stubs.on_panic = NULL;
 }

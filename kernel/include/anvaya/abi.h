@@ -35,7 +35,9 @@
 #define ANV_SYS_DEBUG_WRITE 20
 #define ANV_SYS_SYSTEM_SHUTDOWN 21
 #define ANV_SYS_IRQ_ACK 22
-#define ANV_SYS_COUNT 23
+#define ANV_SYS_THREAD_STOP 23
+#define ANV_SYS_THREAD_RESTART 24
+#define ANV_SYS_COUNT 25
 
 /* ---- Error codes, returned in a0 (0 is success) ------------------------------------ */
 #define ANV_OK 0
@@ -51,7 +53,7 @@
 #define ANV_E_MSG_TOO_LONG 10   /* payload longer than ANV_IPC_MAX_WORDS */
 #define ANV_E_TOO_MANY_CAPS 11  /* more than ANV_IPC_MAX_CAPS transfers, or any on a fault reply */
 #define ANV_E_REVOKED 12        /* the object waited on was revoked or deleted */
-#define ANV_E_CANCELLED 13      /* woken by ipc.cancel or cancel_token */
+#define ANV_E_CANCELLED 13      /* woken by ipc.cancel, cancel_token or thread.stop */
 #define ANV_E_TIMEOUT 14        /* wait_one timed out */
 #define ANV_E_NOTHING_PENDING 15 /* cancel found nothing to cancel */
 #define ANV_E_WX 16             /* write and execute requested together */
@@ -170,6 +172,11 @@ struct anv_ipc_buffer {
 #define ANV_USER_BASE 0x10000ull      /* lowest mappable user address */
 #define ANV_USER_TOP 0x4000000000ull  /* Sv39 lower half ends here (exclusive) */
 
+/* ---- thread.restart flags (a1) ------------------------------------------------------ */
+#define ANV_RESTART_RELOAD 0x1u /* first restore the process's writable ELF segments and
+                                 * delete the capabilities it acquired at run time */
+#define ANV_RESTART_ALL 0x1u
+
 /* ---- wait_one results (a1 on success) ---------------------------------------------- */
 #define ANV_WAIT_NOTIFIED 1
 #define ANV_WAIT_TIMEOUT 2
@@ -188,5 +195,9 @@ struct anv_ipc_buffer {
 #define ANV_AUDIT_DENIED 4    /* a refused syscall: arg = syscall number, result = error */
 #define ANV_AUDIT_FAULT 5     /* a U-mode fault: arg = scause */
 #define ANV_AUDIT_TRANSFER 6  /* capability moved over IPC: arg = rights */
+#define ANV_AUDIT_THREAD_STOP 7    /* thread.stop: object = the thread, arg = 1 if its caller
+                                    * was released (it owed a reply), else 0 */
+#define ANV_AUDIT_THREAD_RESTART 8 /* thread.restart: object = the thread, arg = flags in bits
+                                    * 31..0, capabilities RELOAD deleted in bits 63..32 */
 #define ANV_AUDIT_RING 128    /* records kept */
 #endif
