@@ -1,6 +1,6 @@
 #!/bin/sh
-# Set up, build and run every test suite (host, codegen, qemu); non-zero on any failure.
-# Extra arguments go to `meson test` (e.g. --suite host).
+# Set up, build and run every test suite (host, codegen, fuzz, qemu); non-zero on any
+# failure. Extra arguments go to `meson test` (e.g. --suite fuzz).
 set -eu
 cd "$(dirname "$0")/.."
 ./tools/setup.sh

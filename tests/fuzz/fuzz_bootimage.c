@@ -1,0 +1,53 @@
+/* libFuzzer harness for the whole boot-time validation of a system image: the input is
+ * a boot image as tools/mkimage.py writes it after the kernel (header, manifest, ELFs).
+ * The header is checked as kernel/system.c does, the manifest's CRC-32 is recomputed so
+ * mutations reach the decoder, and an accepted manifest goes through the pre-flight
+ * (loader_check: ELFs, rights, overlaps, devices, memory) with its ELFs in the input. */
+#include <stdint.h>
+
+#include <anvaya/bootimage.h>
+
+#include "fuzz_common.h"
+#include "fuzz_platform.h"
+#include "loader_check.h"
+#include "manifest.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = (v << 8) | p[k];
+    return v;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct manifest_view v;
+    static struct loader_check_report report;
+    if (size < sizeof(struct bootimage_header))
+        return 0;
+    /* system.c's boot_image_size, with the input as the bound instead of 64 MiB. */
+    uint64_t total = rd64(data + 8), moff = rd64(data + 16), msize = rd64(data + 24);
+    if (total < sizeof(struct bootimage_header) || total > size || moff < sizeof(struct bootimage_header) ||
+        moff > total || msize > total - moff)
+        return 0;
+    uint8_t *image = malloc(total);
+    memcpy(image, data, total);
+    fuzz_reseal(image + moff, (size_t)msize);
+    if (manifest_open(&v, image + moff, (size_t)msize) != MANIFEST_OK) {
+        fuzz_check_message(v.message, sizeof v.message);
+    } else {
+        struct loader_check_platform pf = fuzz_platform(image, total);
+        if (loader_check(&v, &pf, &report)) {
+            FUZZ_CHECK(report.message[0] == '\0', "accepted with a message");
+            FUZZ_CHECK(report.pages_needed <= pf.free_pages, "accepted beyond memory");
+            FUZZ_CHECK(report.pt_pages <= LOADER_CHECK_PT_POOL_PAGES, "page tables");
+        } else {
+            fuzz_check_message(report.message, sizeof report.message);
+        }
+    }
+    free(image);
+    return 0;
+}
