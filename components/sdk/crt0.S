@@ -1,6 +1,7 @@
 /* Component entry point. The kernel starts every thread with sp = stack top, tp = its IPC
- * buffer, a0 = the CSpace size, a1 = the thread's index and all else zero; this sets gp,
- * and for the first thread clears .bss and enters main() through anv_start. */
+ * buffer, a0 = the CSpace size, a1 = the thread's index, a2 = the restart argument (0 on
+ * the first start, thread.restart's argument later) and all else zero; this sets gp, and
+ * for the first thread clears .bss and enters main() through anv_start. */
     .section .text.start, "ax", @progbits
     .globl _start
     .type _start, @function
@@ -20,6 +21,7 @@ _start:
     bnez a1, 2f
 
     mv s1, a0               /* CSpace size, across memset */
+    mv s2, a2               /* restart argument: memset takes a2 for its length */
     lla a0, __bss_start
     lla a2, __bss_end
     sub a2, a2, a0
@@ -27,9 +29,12 @@ _start:
     call memset
 
     mv a0, s1
-    call anv_start          /* never returns */
+    mv a1, s2
+    call anv_start          /* a0 = CSpace size, a1 = restart argument; never returns */
 1:  j 1b
 
-2:  call anv_thread_start   /* a0 = CSpace size, a1 = thread index; never returns */
+    /* a0 = CSpace size, a1 = thread index, a2 = restart argument, as the kernel left
+     * them; never returns. */
+2:  call anv_thread_start
     j 1b
     .size _start, . - _start

@@ -28,7 +28,7 @@ int main(void);
 void __libc_init_array(void);
 void *sbrk(ptrdiff_t incr);
 _Noreturn void _exit(int status);
-void anv_start(uint64_t cspace_slots);
+void anv_start(uint64_t cspace_slots, uint64_t restart_arg);
 
 static uint64_t anv_cspace_slots;
 static char *anv_brk;
@@ -36,10 +36,17 @@ static char *anv_brk;
 /* Each thread buffers its own line, so threads never interleave inside a line. */
 static __thread char anv_line[ANV_CONSOLE_LINE];
 static __thread unsigned anv_line_len;
+/* Each thread is restarted on its own, so each keeps the argument it started with. */
+static __thread uint64_t anv_restart_word;
 
 uint64_t anv_cspace_size(void)
 {
     return anv_cspace_slots;
+}
+
+uint64_t anv_restart_arg(void)
+{
+    return anv_restart_word;
 }
 
 void anv_tls_init(void)
@@ -157,19 +164,21 @@ __attribute__((weak)) int anv_thread_main(uint32_t index)
     return 0;
 }
 
-_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index);
-_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index)
+_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index, uint64_t restart_arg);
+_Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index, uint64_t restart_arg)
 {
     (void)cspace_slots;
     anv_tls_init(); /* this thread's own thread-local data, in its own IPC buffer page */
+    anv_restart_word = restart_arg; /* after anv_tls_init, which zeroes it */
     anv_exit(anv_thread_main((uint32_t)index));
 }
 
 /* crt0 has set gp and cleared .bss; everything else is C. */
-_Noreturn void anv_start(uint64_t cspace_slots)
+_Noreturn void anv_start(uint64_t cspace_slots, uint64_t restart_arg)
 {
     anv_cspace_slots = cspace_slots;
     anv_tls_init();
+    anv_restart_word = restart_arg; /* after anv_tls_init, which zeroes it */
     __libc_init_array();
     anv_exit(main());
 }

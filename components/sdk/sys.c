@@ -227,6 +227,18 @@ int anv_thread_resume(anv_handle_t thread)
     return anv_trap(ANV_SYS_THREAD_RESUME, &r);
 }
 
+int anv_thread_stop(anv_handle_t thread)
+{
+    struct anv_regs r = {{thread}};
+    return anv_trap(ANV_SYS_THREAD_STOP, &r);
+}
+
+int anv_thread_restart(anv_handle_t thread, uint32_t flags, uint64_t arg)
+{
+    struct anv_regs r = {{thread, flags, arg}};
+    return anv_trap(ANV_SYS_THREAD_RESTART, &r);
+}
+
 int anv_audit_read(anv_handle_t audit, uint64_t index, uint64_t *record_words)
 {
     struct anv_regs r = {{audit, index}};

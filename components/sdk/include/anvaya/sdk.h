@@ -29,7 +29,12 @@ int anv_cap_delegate(anv_handle_t src, anv_handle_t cspace, uint32_t dest_slot, 
 int anv_cap_revoke(anv_handle_t cap);
 int anv_cap_delete(anv_handle_t cap);
 
-/* IPC. `info` is an anv_msginfo(label, words, caps) word. */
+/* IPC. `info` is an anv_msginfo(label, words, caps) word. To transfer capabilities, put
+ * their handles in anv_ipcbuf()->caps_out[] and rights masks in caps_out_rights[] and
+ * count them in `info`; received ones arrive in caps_in[], counted in the msginfo. That
+ * holds for replies too: a reply (anv_ipc_reply, anv_ipc_reply_recv) may carry
+ * capabilities if the caller's capability had ANV_RIGHT_GRANT (else ANV_E_RIGHTS, and
+ * the reply is still owed), and anv_ipc_call's reply_info counts what came back. */
 int anv_ipc_send(anv_handle_t ep, uint64_t info);
 int anv_ipc_call(anv_handle_t ep, uint64_t info, uint64_t *reply_info);
 int anv_ipc_receive(anv_handle_t ep, uint64_t *info, uint64_t *badge);
@@ -51,7 +56,18 @@ int anv_mem_unmap(anv_handle_t mapping);
 
 /* Threads, audit, console, system. */
 int anv_thread_yield(void);
+/* Start a stopped thread (held at creation, stopped, or stopped by its fault handler)
+ * where it stopped; ANV_E_BUSY if it is not stopped. */
 int anv_thread_resume(anv_handle_t thread);
+/* Stop another thread wherever it is; a syscall it was blocked in returns
+ * ANV_E_CANCELLED if it is resumed, and a caller it owed a reply is released with
+ * ANV_E_CANCELLED. ANV_E_BUSY if already stopped, ANV_E_INVALID_ARG for oneself. */
+int anv_thread_stop(anv_handle_t thread);
+/* Run a stopped thread from the start again, its anv_restart_arg() being `arg`. With
+ * flags ANV_RESTART_RELOAD (every thread of the process stopped) its process's writable
+ * data is first reloaded from the boot image and the capabilities it acquired at run
+ * time (slots above the manifest's) are deleted. */
+int anv_thread_restart(anv_handle_t thread, uint32_t flags, uint64_t arg);
 /* record_words must hold ANV_AUDIT_RECORD_WORDS: [0] seq, [1] event, [2] subject thread,
  * [3] object, [4] arg, [5] result, [6] the next sequence number the ring will assign.
  * [6] is also filled when the call fails with ANV_E_INVALID_ARG (no record with that
@@ -73,6 +89,11 @@ int anv_irq_ack(anv_handle_t irq);
 
 /* Number of slots in the process's CSpace, as the kernel passed it to the first thread. */
 uint64_t anv_cspace_size(void);
+/* The argument the calling thread was last started with: 0 when the loader started it
+ * (or thread.resume did), the `arg` of anv_thread_restart otherwise (a supervisor passes
+ * the restart count). A restart without RELOAD keeps .data as it was; thread 0's start-up
+ * code clears .bss either way. */
+uint64_t anv_restart_arg(void);
 /* Write out the calling thread's buffered console text now. */
 void anv_console_flush(void);
 /* Prepare the calling thread's C library state. The start-up code does this for every
