@@ -368,6 +368,131 @@ static void t_audit(void)
     ok("audit", line);
 }
 
+/* Receive kfaulty's report (a load fault at KT_REPORT_ADDRESS(runs, arg)), decode it and
+ * stop kfaulty again. */
+static int take_report(uint64_t *runs, uint64_t *arg)
+{
+    uint64_t sepc = 0;
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    if (!take_fault(13, ANY_STVAL, ANV_FAULT_STOP, &sepc) || b->mr[2] < KT_REPORT_BASE)
+        return 0;
+    *runs = (b->mr[2] - KT_REPORT_BASE) >> 12;
+    *arg = (b->mr[2] - KT_REPORT_BASE) & 0xFFF;
+    return 1;
+}
+
+/* The last audit record, which must be `event` about `object`. */
+static int last_audit(uint64_t event, uint64_t object, uint64_t *arg)
+{
+    uint64_t rec[ANV_AUDIT_RECORD_WORDS];
+    (void)anv_audit_read(KMAIN_HANDLE_AUDIT, 0, rec);
+    if (rec[6] == 0 || anv_audit_read(KMAIN_HANDLE_AUDIT, rec[6] - 1, rec) != ANV_OK)
+        return 0;
+    *arg = rec[4];
+    return rec[1] == event && rec[3] == object;
+}
+
+/* A supervisor's restart of a stopped service: thread.restart with and without RELOAD,
+ * seen from inside kfaulty (its .data run counter and the argument it was given). */
+static void t_restart(void)
+{
+    uint64_t runs1 = 0, arg1 = 0, runs2 = 0, arg2 = 0, id = 0, type, rights, badge, audit = 0;
+    /* kfaulty was left stopped by its fault handler (t_fault). */
+    EXPECT(anv_thread_stop(KMAIN_HANDLE_CONTROL_KFAULTY) == ANV_E_BUSY);
+    EXPECT(anv_thread_stop(KMAIN_HANDLE_THREAD) == ANV_E_INVALID_ARG);
+    EXPECT(anv_thread_restart(KMAIN_HANDLE_CONTROL_KFAULTY, 0x2, 1) == ANV_E_INVALID_ARG);
+    EXPECT(anv_thread_restart(SERVER_THREAD, 0, 1) == ANV_E_BUSY); /* waiting in receive */
+    EXPECT(anv_cap_identify(KMAIN_HANDLE_CONTROL_KFAULTY, &type, &rights, &badge, &id) ==
+           ANV_OK);
+    /* Without RELOAD .data keeps the first run's count: the image's value plus two. */
+    EXPECT(anv_thread_restart(KMAIN_HANDLE_CONTROL_KFAULTY, 0, 1) == ANV_OK);
+    EXPECT(last_audit(ANV_AUDIT_THREAD_RESTART, id, &audit) && audit == 0);
+    EXPECT(take_report(&runs1, &arg1));
+    EXPECT(runs1 == KT_RUNS_INITIAL + 2 && arg1 == 1);
+    /* With RELOAD .data is the image's again: the image's value plus one. */
+    EXPECT(anv_thread_restart(KMAIN_HANDLE_CONTROL_KFAULTY, ANV_RESTART_RELOAD, 2) == ANV_OK);
+    EXPECT(last_audit(ANV_AUDIT_THREAD_RESTART, id, &audit) && audit == ANV_RESTART_RELOAD);
+    EXPECT(take_report(&runs2, &arg2));
+    EXPECT(runs2 == KT_RUNS_INITIAL + 1 && arg2 == 2);
+    char line[160];
+    snprintf(line, sizeof line, "stopped: stop=E_BUSY self=E_INVALID_ARG flags=E_INVALID_ARG "
+             "running=E_BUSY; restart runs=%lu arg=%lu, reload runs=%lu arg=%lu",
+             (unsigned long)runs1, (unsigned long)arg1, (unsigned long)runs2,
+             (unsigned long)arg2);
+    ok("restart", line);
+}
+
+/* Stop the server while it waits for requests, restart it with RELOAD: the frame it was
+ * sent and its mapping (run-time slots) are gone, its .data is as loaded, and it serves
+ * again with the restart argument. */
+static void t_server_restart(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t frame = 0;
+    uint64_t reply = 0, id = 0, type, rights, badge, audit = 0;
+    EXPECT(anv_cap_identify(SERVER_THREAD, &type, &rights, &badge, &id) == ANV_OK);
+    EXPECT(anv_mem_frame_alloc(POOL, SCRATCH_SLOT, &frame) == ANV_OK);
+    b->caps_out[0] = frame;
+    b->caps_out_rights[0] = ANV_RIGHT_READ;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_TAKE_FRAME, 0, 1), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_OK);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_RESTART_INFO, 0, 0), &reply) == ANV_OK);
+    uint64_t served_before = b->mr[1];
+    EXPECT(b->mr[0] == 0 && served_before > KT_SERVED_INITIAL + 1);
+
+    EXPECT(anv_thread_stop(SERVER_THREAD) == ANV_OK);
+    EXPECT(last_audit(ANV_AUDIT_THREAD_STOP, id, &audit) && audit == 0);
+    EXPECT(anv_thread_stop(SERVER_THREAD) == ANV_E_BUSY);
+    EXPECT(anv_thread_restart(SERVER_THREAD, ANV_RESTART_RELOAD, 7) == ANV_OK);
+    /* Two run-time capabilities deleted: the frame copy and its mapping. */
+    EXPECT(last_audit(ANV_AUDIT_THREAD_RESTART, id, &audit));
+    uint64_t deleted = audit >> 32;
+    EXPECT(deleted == 2 && (audit & 0xFFFFFFFFu) == ANV_RESTART_RELOAD);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_RESTART_INFO, 0, 0), &reply) == ANV_OK);
+    EXPECT(b->mr[0] == 7 && b->mr[1] == KT_SERVED_INITIAL + 1);
+    /* The mapping went with its capability: the same address maps again. */
+    b->caps_out[0] = frame;
+    b->caps_out_rights[0] = ANV_RIGHT_READ;
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_TAKE_FRAME, 0, 1), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_OK);
+    EXPECT(anv_cap_revoke(frame) == ANV_OK);
+    EXPECT(anv_cap_delete(frame) == ANV_OK);
+    char line[160];
+    snprintf(line, sizeof line, "served %lu before; stop, reload deleted %lu caps; after: "
+             "arg=%lu served=%lu, frame maps again", (unsigned long)served_before,
+             (unsigned long)deleted, (unsigned long)7, (unsigned long)(KT_SERVED_INITIAL + 1));
+    ok("server-restart", line);
+}
+
+/* A reply carrying a capability: only to a caller whose capability had GRANT. */
+static void t_reply_caps(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    anv_handle_t nogrant = 0, map = 0;
+    uint64_t reply = 0, type = 0, rights = 0, badge = 0, id = 0;
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_WRITE, 0, &nogrant) ==
+           ANV_OK);
+    EXPECT(anv_ipc_call(nogrant, anv_msginfo(KT_GIVE_FRAME, 0, 0), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_E_RIGHTS && anv_msginfo_caps(reply) == 0);
+    EXPECT(anv_cap_delete(nogrant) == ANV_OK);
+    EXPECT(anv_ipc_call(EP, anv_msginfo(KT_GIVE_FRAME, 0, 0), &reply) == ANV_OK);
+    EXPECT(anv_msginfo_label(reply) == ANV_OK && anv_msginfo_caps(reply) == 1);
+    anv_handle_t got = b->caps_in[0];
+    EXPECT(anv_cap_identify(got, &type, &rights, &badge, &id) == ANV_OK);
+    EXPECT(type == ANV_OBJ_FRAME && rights == ANV_RIGHT_READ);
+    EXPECT(anv_mem_map(got, MAP_VADDR, ANV_RIGHT_READ | ANV_RIGHT_WRITE, &map) == ANV_E_RIGHTS);
+    EXPECT(anv_mem_map(got, MAP_VADDR, ANV_RIGHT_READ, &map) == ANV_OK);
+    const volatile struct anv_ipc_buffer *theirs = (const volatile struct anv_ipc_buffer *)MAP_VADDR;
+    uint64_t marker = theirs->mr[ANV_IPC_MAX_WORDS - 1];
+    EXPECT(marker == KT_GIVE_MARKER);
+    EXPECT(anv_mem_unmap(map) == ANV_OK);
+    EXPECT(anv_cap_delete(got) == ANV_OK);
+    char line[128];
+    snprintf(line, sizeof line, "without GRANT=E_RIGHTS (reply kept); with GRANT: FRAME rights=0x%lx, "
+             "mapped, marker=0x%lx", (unsigned long)rights, (unsigned long)marker);
+    ok("reply-caps", line);
+}
+
 int main(void)
 {
     printf("ktest: start\n");
@@ -385,6 +510,10 @@ int main(void)
     t_fault();
     t_budget();
     t_audit();
+    /* After the audit count, which counts what the scenarios above did. */
+    t_restart();
+    t_server_restart();
+    t_reply_caps();
     printf("ktest: %d passed, %d failed\n", passed, failures);
     anv_system_shutdown(KMAIN_HANDLE_SYSCTL, failures ? 1 : 0);
     return 0;

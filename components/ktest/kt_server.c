@@ -9,11 +9,14 @@
 
 static uint64_t last_wait_err, last_wait_result, last_call_err;
 static anv_handle_t held_frame, held_mapping;
+/* Initialised, so in .data: thread.restart with RELOAD puts it back to the image's value. */
+static volatile uint64_t kt_served = KT_SERVED_INITIAL;
 
 static uint64_t serve(uint64_t info, uint64_t badge)
 {
     struct anv_ipc_buffer *b = anv_ipcbuf();
     uint32_t words = anv_msginfo_words(info);
+    kt_served++;
     switch (anv_msginfo_label(info)) {
     case KT_ECHO_SUM: {
         uint64_t sum = 0;
@@ -76,6 +79,21 @@ static uint64_t serve(uint64_t info, uint64_t badge)
                                                &reply_info);
         return 0;
     }
+    case KT_GIVE_FRAME: {
+        /* Past the reply's words, so only a mapping of the frame shows it. */
+        b->mr[ANV_IPC_MAX_WORDS - 1] = KT_GIVE_MARKER;
+        b->caps_out[0] = KSERVER_HANDLE_IPCBUF;
+        b->caps_out_rights[0] = ANV_RIGHT_READ;
+        int err = anv_ipc_reply(anv_msginfo(ANV_OK, 0, 1));
+        if (err == ANV_OK)
+            return 0; /* replied: the loop's reply_recv just receives */
+        /* Refused (the caller's capability had no GRANT): the reply is still owed. */
+        return anv_msginfo((uint32_t)err, 0, 0);
+    }
+    case KT_RESTART_INFO:
+        b->mr[0] = anv_restart_arg();
+        b->mr[1] = kt_served;
+        return anv_msginfo(0, 2, 0);
     case KT_LAST_CALL:
         b->mr[0] = last_call_err;
         return anv_msginfo(0, 1, 0);
