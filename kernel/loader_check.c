@@ -14,6 +14,7 @@
 #include "irq.h"
 #include "object.h"
 #include "pool.h"
+#include "process.h"
 #include "sched.h"
 
 #define RIGHTS_RW (ANV_RIGHT_READ | ANV_RIGHT_WRITE)
@@ -565,6 +566,9 @@ static bool lc_memory(const struct manifest_view *m, const struct loader_check_p
             big_obj = i;
         }
     }
+    /* Then, process by process, its record for thread.restart (process.h). */
+    for (uint32_t i = 0; i < manifest_count(m, MANIFEST_T_PROCESS); i++)
+        lc_alloc(&h, sizeof(struct proc));
     pages += h.pages;
     out->pages_needed = pages;
     if (pages <= pf->free_pages)
