@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The default system (what the run command boots): the loader builds hello's process
-from the manifest, hello prints through the SDK's stdio, reads its capabilities and shuts
-the system down through its sysctl capability: QEMU exits 0."""
+"""The smallest system (idl/systems/hello.system): the loader builds hello's process from
+the manifest, hello prints through the SDK's stdio, reads its capabilities and shuts the
+system down through its sysctl capability: QEMU exits 0."""
 import os
 import sys
 
