@@ -39,10 +39,8 @@ void init_lifecycle_setup(void)
 {
     for (uint32_t i = 0; i < init_cfg->service_count; i++) {
         init_services[i].state = ANV_SM_STOPPED;
+        /* One that is not is logged when its start is refused, in the common format. */
         init_services[i].managed = holds_control(&init_cfg->services[i]);
-        if (!init_services[i].managed)
-            printf("init: %s holds no control capability: it is not managed\n",
-                   init_cfg->services[i].name);
     }
 }
 
