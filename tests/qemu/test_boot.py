@@ -59,7 +59,7 @@ def scenario(args):
     s.check(expected_max - 64 <= total_kib <= expected_max, "usable memory %d KiB" % total_kib)
     s.expect(r"trap: register round trip ok")
     s.expect(r"timer: 3 ticks at 100 Hz \(%d timebase cycles each\)" % (oracle["timebase"] // 100))
-    s.expect(r"loader: 6 processes")
+    s.expect(r"loader: \d+ processes")  # how many: the demo's test
     s.expect_exit(0)
 
 
