@@ -1,7 +1,8 @@
 /* Seeded random-syscall stress: 100,000 syscalls with random numbers, handles and
- * arguments. The kernel must refuse what is invalid and survive the rest; in debug builds
- * its invariant checker runs after every one. The watchdog unblocks us when a random call
- * blocks, prints our results and shuts the system down. */
+ * arguments, some of them stopping and restarting the sink it calls. The kernel must
+ * refuse what is invalid and survive the rest; in debug builds its invariant checker runs
+ * after every one. The watchdog unblocks us when a random call blocks, prints our
+ * results and shuts the system down. */
 #include <anvaya/sdk.h>
 #include <stdio.h>
 
@@ -81,10 +82,17 @@ int main(void)
             b->caps_out[k] = random_handle();
             b->caps_out_rights[k] = rng() % 32;
         }
+        /* Half the lifecycle calls go to the one thread we control, so the sink is met
+         * stopped, restarted and reloaded in every state a random run leaves it in. */
+        if ((nr == ANV_SYS_THREAD_RESUME || nr == ANV_SYS_THREAD_STOP ||
+             nr == ANV_SYS_THREAD_RESTART) && rng() % 2)
+            a[0] = KSTRESS_HANDLE_CONTROL_KSINK;
         if (nr == ANV_SYS_DEBUG_WRITE)
             a[2] = 0; /* keep the console readable: everything else about it stays random */
         int err = raw_syscall(nr, a);
         REPORT->by_error[(unsigned)err < 32 ? (unsigned)err : 31]++;
+        if (err == ANV_OK && nr < KSTRESS_MAX_SYSCALLS)
+            REPORT->ok_by_syscall[nr]++;
         REPORT->calls = i + 1;
     }
     /* No printing from here: random calls may well have deleted our console capability.

@@ -27,6 +27,11 @@ int main(void)
             }
             printf("\nkwatch: %lu succeeded, %lu refused, %lu counted\n", (unsigned long)ok,
                    (unsigned long)(sum - ok), (unsigned long)sum);
+            printf("kwatch: successes by syscall:");
+            for (unsigned nr = 0; nr < KSTRESS_MAX_SYSCALLS; nr++)
+                if (REPORT->ok_by_syscall[nr])
+                    printf(" %u:%lu", nr, (unsigned long)REPORT->ok_by_syscall[nr]);
+            printf("\n");
             anv_system_shutdown(KWATCH_HANDLE_SYSCTL, 0);
         }
         if (anv_ipc_cancel(KWATCH_HANDLE_CONTROL_KSTRESS) == ANV_OK)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Seeded random-syscall stress: 100,000 syscalls with random numbers, handles and
-arguments from a user process. The kernel never panics, and in debug builds its
+arguments from a user process, some of them stopping, resuming and restarting (with and
+without reloading) the peer it calls. The kernel never panics, and in debug builds its
 invariant checker runs after every syscall and finds nothing."""
 import os
 import sys
@@ -20,6 +21,11 @@ def scenario(args):
     s.check(sum(counts.values()) == 100000, "every syscall accounted for")
     s.check(counts.get(0, 0) > 1000, "a good share of calls succeeded (%d)" % counts.get(0, 0))
     s.check(counts.get(1, 0) > 1000, "invalid syscall numbers refused with ANV_E_NOSYS")
+    m = s.expect(r"kwatch: successes by syscall:([ 0-9:]+)\n")
+    ok = dict(tuple(int(x) for x in kv.split(":")) for kv in m.group(1).split())
+    # thread.resume, thread.stop, thread.restart on the sink, caught in every state.
+    for nr, least in ((18, 50), (23, 50), (24, 5)):
+        s.check(ok.get(nr, 0) >= least, "syscall %d succeeded %d times" % (nr, ok.get(nr, 0)))
     for code in (2, 3, 4):
         s.check(counts.get(code, 0) > 1000, "bad/stale/empty handles refused (code %d)" % code)
     if checks:  # a build with kernel_checks: the checker ran after every syscall
