@@ -134,6 +134,14 @@ class Session:
         if not condition:
             self.fail(f"check failed: {what}")
 
+    def find(self, pattern, what=None):
+        """The log so far must contain the pattern (anywhere, in any order); return the
+        first match."""
+        m = re.search(pattern, self.log, re.MULTILINE)
+        if not m:
+            self.fail(f"missing output: {what or repr(pattern)}")
+        return m
+
     def absent(self, pattern, what=None):
         """The whole log so far must not contain the pattern."""
         if re.search(pattern, self.log, re.MULTILINE):

@@ -8,7 +8,8 @@ checked for what it did:
 - the app resolves stats.stats through init's registry and gets exactly `w` with its
   badge; an unknown name is refused;
 - every parameter kind of the Stats interface carries the right values;
-- the sensor faults once on purpose and init restarts it; crashy faults every time and is
+- the sensor faults once on purpose and init restarts it; crashy faults every time (writing
+  its code, running its data, touching an unmapped page: W^X seen from inside) and is
   declared failed at its limit of 2; the app's requested restart of stats revokes the
   endpoint it held and leaves a fresh, empty service; the app may not stop the sensor;
 - the system shuts down cleanly."""
@@ -144,19 +145,26 @@ def scenario(args):
     s.check(re.search(r"^sensor: run 1, 1 of 3 batches already published$", log, re.M),
             "the restarted sensor resumed from the shared buffer")
 
-    # The restart limit: crashy runs 3 times, then it is failed.
+    # The restart limit: crashy runs 3 times, then it is failed. Its runs also show W^X
+    # from inside: a store to its own code and a jump into its own data both fault, at
+    # exactly the addresses it names.
     crashy = [t for t in transitions if t[0] == "crashy"]
     reasons = [t[3] for t in crashy]
-    s.check(reasons == ["start",
-                        reasons[1], "restart 1 of 2",
-                        reasons[3], "restart 2 of 2",
-                        reasons[5], "restart limit 2 reached"] and
-            all(r.startswith("fault: store page fault at 0x8") for r in reasons[1::2][:3]),
-            f"crashy: start, 2 restarts, then failed ({reasons})")
+    s.check([r for r in reasons if not r.startswith("fault: ")] ==
+            ["start", "restart 1 of 2", "restart 2 of 2", "restart limit 2 reached"] and
+            len(reasons) == 7, f"crashy: start, 2 restarts, then failed ({reasons})")
     s.check(crashy[-1][1:3] == ("stopped", "failed"), "crashy ends failed")
-    for run in range(3):
-        s.check(re.search(rf"^warning: crashy: run {run}, about to fault on purpose$", log, re.M),
-                f"crashy run {run} got its restart count")
+    faults = reasons[1::2]
+    code = s.find(r"^warning: crashy: run 0, writing to my code at (0x\w+)$").group(1)
+    s.check(faults[0].startswith(f"fault: store page fault at {code}, "),
+            f"a store to the text segment faults ({faults[0]})")
+    data = s.find(r"^warning: crashy: run 1, running my data at (0x\w+)$").group(1)
+    s.check(faults[1] == f"fault: instruction page fault at {data}, pc {data}",
+            f"a jump into the data segment faults ({faults[1]})")
+    s.check(re.search(r"^warning: crashy: run 2, touching unmapped page 0x8$", log, re.M) and
+            faults[2].startswith("fault: store page fault at 0x8, "),
+            f"a store to an unmapped page faults ({faults[2]})")
+    s.check(not re.search(r"crashy: run \d+ was not stopped", log), "no fault went unnoticed")
     s.check(re.search(r"^app: crashy is failed after 2 restarts \(err 0\)$", log, re.M),
             "status reports crashy failed")
 
