@@ -18,6 +18,47 @@ static void control(uint32_t op, const char *verb, const char *name)
     printf("client: %s %s: err %d\n", verb, name, err);
 }
 
+/* One raw request to init: label, words already in mr[], optional capability. */
+static int raw_request(uint32_t label, uint32_t words, anv_handle_t cap)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    b->caps_out[0] = cap;
+    b->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    uint64_t info = 0;
+    int err = anv_ipc_call(SVC_CLIENT_HANDLE_REGISTRY,
+                           anv_msginfo(label, words, cap != ANV_HANDLE_NULL), &info);
+    return err != ANV_OK ? err : (int)anv_msginfo_label(info);
+}
+
+/* Requests init must refuse without acting: a length word that does not match the words
+ * sent, a name with a NUL in it, an unknown operation, and capabilities sent along, which
+ * init deletes unread: a hundred of them (more than its CSpace has slots) all come back
+ * refused, none for want of a slot. */
+static void malformed_requests(void)
+{
+    uint64_t *mr = anv_ipcbuf()->mr;
+    mr[0] = 40;
+    mr[1] = 0x6f686365; /* "echo" */
+    int short_name = raw_request(ANV_SM_STATUS, 2, ANV_HANDLE_NULL);
+    mr[0] = 6;
+    mr[1] = 0x615f006f68636565ull; /* "eecho\0a_": a NUL inside */
+    int nul = raw_request(ANV_SM_STATUS, 2, ANV_HANDLE_NULL);
+    uint32_t words = anv_sm_pack_name(mr, "echo_b");
+    int unknown = raw_request(9, words, ANV_HANDLE_NULL);
+    uint32_t refused = 0, other = 0;
+    for (int i = 0; i < 100; i++) {
+        words = anv_sm_pack_name(mr, "echo_b");
+        if (raw_request(ANV_SM_STATUS, words, SVC_CLIENT_HANDLE_REGISTRY) == ANV_E_INVALID_ARG)
+            refused++;
+        else
+            other++;
+    }
+    printf("client: malformed: short name %d, NUL in name %d, unknown operation %d, "
+           "with a capability %u refused %u otherwise\n", short_name, nul, unknown, refused,
+           other);
+    say_status("echo_b");
+}
+
 int main(void)
 {
     int err = svc_client_a_resolve();
@@ -54,6 +95,8 @@ int main(void)
     printf("client: resolve echo_a.echo again: err %d\n", err);
     control(ANV_SM_STOP, "stop", "echo_a");
     control(ANV_SM_STOP, "stop", "peer");
+
+    malformed_requests();
 
     /* Let the lower-priority peer, which waits for echo_b, run before shutting down. */
     uint64_t result = 0;

@@ -7,6 +7,8 @@ and two services that each need it.
 - stopping echo_a revokes the copy the client held and reclaims the registry entry, which
   echo_b then gets; starting echo_a again is refused; resolving a stopped service is
   refused; a service the client does not manage cannot be stopped by it;
+- malformed requests (a bad name, an unknown operation, capabilities sent along) are
+  refused and change nothing;
 - the peer, with a `wg` route, resolves echo_b once it runs and gets wg."""
 import os
 import re
@@ -16,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 from qemu_harness import run_scenario  # noqa: E402
 
 NOT_FOUND, DENIED, UNAVAILABLE, FULL, NOT_MANAGED, STATE = 64, 65, 66, 67, 68, 69
-ANV_E_STALE_HANDLE, ANV_E_RIGHTS = 3, 6
+ANV_E_STALE_HANDLE, ANV_E_RIGHTS, INVALID = 3, 6, 7
 
 
 def scenario(args):
@@ -53,6 +55,11 @@ def scenario(args):
     s.expect(rf"^client: stop echo_a: err {STATE}$")
     s.expect(r"^init: request client stop peer -> refused \(not declared for this client\)$")
     s.expect(rf"^client: stop peer: err {DENIED}$")
+    # Malformed requests are refused without effect; capabilities sent along are deleted
+    # (100 of them, more than init's CSpace has slots, and none refused for want of one).
+    s.expect(rf"^client: malformed: short name {INVALID}, NUL in name {INVALID}, unknown "
+             rf"operation {INVALID}, with a capability 100 refused 0 otherwise$")
+    s.expect(r"^client: status echo_b: state 1 restarts 0 \(err 0\)$")
     s.expect(r"^init: registry peer resolved echo_b.echo \(-w-g, badge 0x1\)$")
     s.expect(r"^peer: resolve echo_b.echo: err 0 after \d+ refusals, rights 0xa badge 0x1, "
              r"echo 7 -> 8 \(err 0\)$")
