@@ -19,7 +19,9 @@ from codegen.emitters import image  # noqa: E402
 SYSTEMS = ["idl/systems/example.system", "tests/codegen/stubs/echo.system",
            "idl/systems/ktest.system", "idl/systems/hello.system",
            # Several thread records per process (`threads = N;`), in index order.
-           "tests/codegen/threads/threads.system", "idl/systems/bench.system"]
+           "tests/codegen/threads/threads.system", "idl/systems/bench.system",
+           # Supervised systems: held threads, a device, a dataport, registry endpoints.
+           "idl/systems/demo.system", "idl/systems/svctest.system"]
 
 
 # Kernel-granted objects the loader (kernel/loader.c) creates but the decoder's validation
