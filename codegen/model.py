@@ -971,11 +971,16 @@ class Builder:
                                  "rename the port in the component")
                 seen[key] = s.name
             used = len(inst.slots) and inst.slots[-1].index + 1
+            why = f"{len(inst.slots)} capabilities, slots 0..{self.abi.SLOT_FIRST_FREE - 1} reserved"
+            if inst is self.sup:
+                # init mints each registry copy into its last slot before the reply moves
+                # it (components/init/registry.c), so that slot stays empty.
+                used += 1
+                why += ", the last one free for minting registry copies"
             if used > inst.attrs["cspace"]:
                 pos = inst.attr_pos["cspace"] or inst.decl.pos
                 self.d.error(pos, f"CSpace of '{inst.name}' has {inst.attrs['cspace']} slots but "
-                             f"needs {used} ({len(inst.slots)} capabilities, slots 0..{self.abi.SLOT_FIRST_FREE - 1} reserved)",
-                             f"set `cspace = {used};` or more")
+                             f"needs {used} ({why})", f"set `cspace = {used};` or more")
         sysm.objects = objs
 
     def supervision(self, sysm, conns, badge_of):
