@@ -7,6 +7,8 @@ and two services that each need it.
 - stopping echo_a revokes the copy the client held and reclaims the registry entry, which
   echo_b then gets; starting echo_a again is refused; resolving a stopped service is
   refused; a service the client does not manage cannot be stopped by it;
+- a two-threaded service whose second thread faults is stopped and restarted whole,
+  its image reloaded;
 - malformed requests (a bad name, an unknown operation, capabilities sent along) are
   refused and change nothing;
 - the peer, with a `wg` route, resolves echo_b once it runs and gets wg."""
@@ -24,7 +26,7 @@ ANV_E_STALE_HANDLE, ANV_E_RIGHTS, INVALID = 3, 6, 7
 def scenario(args):
     s = args.session()
     s.start()
-    s.expect(r"init: supervising 4 services, registry capacity 1")
+    s.expect(r"init: supervising 5 services, registry capacity 1")
     s.expect(r"^init: echo_a stopped -> running \(start\)$")
     s.expect(r"^init: echo_b stopped -> stopped \(refused: registry full\)$")
     s.expect(r"^init: client stopped -> running \(start\)$")
@@ -65,6 +67,21 @@ def scenario(args):
              r"echo 7 -> 8 \(err 0\)$")
     s.expect(r"^client: done$")
     s.expect_exit(0)
+
+    # The two-threaded service, whose lines interleave with the client's: a fault in its
+    # second thread restarts both, and the reload puts .data back (the start counter
+    # begins again at 1).
+    twin = re.findall(r"^(?:init: twin .*|twin: .*)$", s.log, re.M)
+    s.check(twin == ["init: twin stopped -> running (start)",
+                     "twin: thread 0 run 0, starts seen since load 1",
+                     "twin: thread 1 run 0, starts seen since load 2",
+                     "twin: thread 1 faulting on purpose",
+                     twin[4] if len(twin) > 4 else "",
+                     "init: twin stopped -> running (restart 1 of 1)",
+                     "twin: thread 0 run 1, starts seen since load 1",
+                     "twin: thread 1 run 1, starts seen since load 2"] and
+            twin[4].startswith("init: twin running -> stopped (fault: store page fault at 0x8, "),
+            f"twin restarted whole after its thread 1 faulted ({twin})")
     s.absent(r"PANIC|invariant violated", "no panic")
 
 
