@@ -102,6 +102,10 @@ int main(void)
     err = anv_sm_control(DEMO_APP_HANDLE_REGISTRY, ANV_SM_STOP, "sensor");
     LOG("app: asking init to stop sensor: error %d (not allowed)", err);
 
+    uint32_t lines = 0, octets = 0, interrupts = 0, polls = 0;
+    err = demo_app_console_counters(&lines, &octets, &interrupts, &polls);
+    LOG("app: the console wrote %u lines, %u bytes, waiting for %u transmit interrupts "
+        "and %u polls (err %d)", lines, octets, interrupts, polls, err);
     LOG("app: done, shutting down");
     return anv_system_shutdown(DEMO_APP_HANDLE_SYSCTL, 0);
 }

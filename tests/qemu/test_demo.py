@@ -12,6 +12,8 @@ checked for what it did:
   its code, running its data, touching an unmapped page: W^X seen from inside) and is
   declared failed at its limit of 2; the app's requested restart of stats revokes the
   endpoint it held and leaves a fresh, empty service; the app may not stop the sensor;
+- the console, a user-mode UART driver, wrote every other line, one transmit interrupt per
+  16 bytes;
 - the system shuts down cleanly."""
 import json
 import os
@@ -181,6 +183,21 @@ def scenario(args):
     s.check(re.search(rf"^app: asking init to stop sensor: error {ANV_SM_E_DENIED} ", log, re.M) and
             re.search(r"^init: request app stop sensor -> refused \(not declared for this client\)$",
                       log, re.M), "app may not stop a service it does not manage")
+
+    # The console driver: every line after init began, except init's own (the kernel
+    # console), went through it; its counters match them to the byte, and it waited for
+    # the UART's transmit interrupt each time its 16-byte FIFO was full, never polling.
+    m = s.find(r"^app: the console wrote (\d+) lines, (\d+) bytes, waiting for (\d+) transmit "
+               r"interrupts and (\d+) polls \(err 0\)$")
+    begun = log.index("\n", log.index("init: supervising")) + 1
+    served = [line for line in log[begun:m.start()].split("\n")[:-1]
+              if not line.startswith("init: ")]
+    lines, octets, interrupts, polls = (int(g) for g in m.groups())
+    s.check((lines, octets) == (len(served), sum(len(x) + 2 for x in served)),
+            f"console counted {lines} lines, {octets} bytes; the log has {len(served)} lines, "
+            f"{sum(len(x) + 2 for x in served)} bytes (with CR LF)")
+    s.check(polls == 0 and interrupts == (octets + 15) // 16,
+            f"one transmit interrupt per 16 bytes ({interrupts} for {octets}, {polls} polls)")
     s.absent(r"PANIC|invariant violated", "no panic")
 
 
