@@ -31,7 +31,9 @@ static struct {
 /* Wait until the transmit FIFO is empty, the way a 16550 driver does: ask for the
  * THR-empty interrupt, sleep on the notification it is bound to, then silence the
  * interrupt source before completing it at the interrupt controller, so the line is not
- * pending again at once. */
+ * pending again at once. While we sleep, lower-priority threads run; one writing through
+ * the kernel console (init) could then put its line inside ours. Under QEMU the
+ * interrupt is raised by the very store that enables it, so we never sleep there. */
 static void uart_wait_drained(void)
 {
     uart[UART_IER] = UART_IER_THRE;
