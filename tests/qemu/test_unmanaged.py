@@ -55,24 +55,25 @@ def scenario(args):
     services = len(manifest["instances"]) - 1
     control = init_slot(manifest, "control_crashy")
     registry = init_slot(manifest, "registry_stats.stats")
-    with tempfile.TemporaryDirectory() as tmp:
-        # init is process 0: the generator puts the supervisor first.
-        img = BootImage(args.image, kernel_elf)
-        img.set("slot", slot_record(img, 0, control), "rights", ANV_RIGHT_READ)
-        img.seal()
-        narrowed = os.path.join(tmp, "narrowed.img")
-        img.save(narrowed)
-        boot_without_crashy(args, narrowed, services, "control over crashy narrowed to r")
-        print("ok   control narrowed to r")
 
-        img = BootImage(args.image, kernel_elf)
+    def narrow(img):
+        img.set("slot", slot_record(img, 0, control), "rights", ANV_RIGHT_READ)
+
+    def swap(img):
         endpoint = img.get("slot", slot_record(img, 0, registry), "object")
         img.set("slot", slot_record(img, 0, control), "object", endpoint)
-        img.seal()
-        swapped = os.path.join(tmp, "swapped.img")
-        img.save(swapped)
-        boot_without_crashy(args, swapped, services, "control slot holding an endpoint")
-        print("ok   control slot holding an endpoint")
+
+    # init is process 0: the generator puts the supervisor first.
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, edit, what in (("narrowed", narrow, "control over crashy narrowed to r"),
+                                 ("swapped", swap, "control slot holding an endpoint")):
+            img = BootImage(args.image, kernel_elf)
+            edit(img)
+            img.seal()
+            path = os.path.join(tmp, name + ".img")
+            img.save(path)
+            boot_without_crashy(args, path, services, what)
+            print(f"ok   {what}")
 
 
 if __name__ == "__main__":
