@@ -9,6 +9,7 @@ void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size)
     kobj_init(&cs->hdr, ANV_OBJ_CSPACE);
     cs->size = size;
     cs->slots = slots;
+    cs->first_dynamic = 1; /* the loader raises it over what the manifest places */
     for (uint32_t i = 0; i < size; i++) {
         struct cap empty = {0};
         empty.owner = cs;
@@ -57,10 +58,25 @@ int cspace_empty_slot(const struct cspace *cs, uint32_t index, struct cap **out)
     return ANV_OK;
 }
 
+int cspace_dynamic_slot(const struct cspace *cs, uint64_t index, struct cap **out)
+{
+    if (index == 0 || index >= cs->size)
+        return ANV_E_BAD_HANDLE;
+    if (index < cs->first_dynamic)
+        return ANV_E_RESERVED_SLOT;
+    return cspace_empty_slot(cs, (uint32_t)index, out);
+}
+
+void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
+{
+    uint32_t first = manifest_top + 1;
+    cs->first_dynamic = first > ANV_SLOT_FIRST_FREE ? first : ANV_SLOT_FIRST_FREE;
+}
+
 int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
 {
     uint32_t found = 0;
-    for (uint32_t i = 1; i < cs->size && found < count; i++)
+    for (uint32_t i = cs->first_dynamic; i < cs->size && found < count; i++)
         if (cs->slots[i].obj == 0)
             out[found++] = &cs->slots[i];
     return found == count ? ANV_OK : ANV_E_NO_SLOTS;
@@ -122,6 +138,7 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     KASSERT(dst->obj == 0);
     dst->obj = obj;
     dst->type = type;
+    dst->placed = 0;
     dst->rights = rights;
     dst->badge = badge;
     dst->first_child = 0;
@@ -161,6 +178,7 @@ void cap_delete(struct cap *c)
     struct kobj *obj = c->obj;
     c->obj = 0;
     c->type = ANV_OBJ_NULL;
+    c->placed = 0;
     c->rights = 0;
     c->badge = 0;
     c->map_vaddr = 0;

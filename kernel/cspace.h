@@ -16,7 +16,14 @@ int cspace_lookup_cap(const struct cspace *cs, uint64_t handle, uint8_t type, ui
 /* The slot for a destination index: ANV_E_BAD_HANDLE out of range or slot 0,
  * ANV_E_SLOT_OCCUPIED when full. */
 int cspace_empty_slot(const struct cspace *cs, uint32_t index, struct cap **out);
-/* Lowest empty slots; ANV_E_NO_SLOTS when fewer than `count` are free. */
+/* The empty slot a run-time capability may take at `index`: as cspace_empty_slot, and
+ * ANV_E_RESERVED_SLOT below cs->first_dynamic (well-known and manifest-placed slots stay
+ * what the manifest made them, even when emptied). */
+int cspace_dynamic_slot(const struct cspace *cs, uint64_t index, struct cap **out);
+/* The loader placed slots up to `manifest_top`: run-time capabilities go above. */
+void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top);
+/* Lowest empty slots at or above first_dynamic; ANV_E_NO_SLOTS when fewer than `count`
+ * are free. */
 int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out);
 
 uint32_t cap_slot_index(const struct cap *c);

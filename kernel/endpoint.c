@@ -19,7 +19,7 @@ void ep_init(struct endpoint *ep)
 static uint64_t msg_info_of(const struct thread *t)
 {
     if (t->is_fault_msg)
-        return anv_msginfo(ANV_FAULT_LABEL, 4, 0);
+        return anv_msginfo(t->fault_label, 4, 0);
     return t->frame.regs[REG_A1];
 }
 
@@ -236,7 +236,8 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
 static void ipc_reply_to_fault(struct thread *client, uint32_t action)
 {
     client->is_fault_msg = 0;
-    if (action == ANV_FAULT_STOP) {
+    /* An exit record's reply is only an acknowledgement: the process has ended. */
+    if (action == ANV_FAULT_STOP || client->exited) {
         sched_remove(client);
         client->state = TS_INACTIVE;
         return;

@@ -35,7 +35,7 @@ static inline bool fp_simple_info(uint64_t info)
 static inline bool fp_can_switch(const struct thread *out, const struct thread *in)
 {
     return (!out->q_next || out->q_next->priority < in->priority) &&
-           !(in->budget_ticks && in->budget_left == 0);
+           !(in->budget != 0 && in->budget_left <= 0);
 }
 
 static inline void fp_copy_words(uint64_t *dst, const uint64_t *src)

@@ -1,11 +1,13 @@
-/* U-mode faults: the kernel never stops for them. The faulting thread sends a fault
- * record to its fault endpoint and waits for the handler's verdict. */
+/* U-mode faults and exits: the kernel never stops for them. The faulting (or exiting)
+ * thread sends a record to its fault endpoint and waits for the handler's verdict. */
 #include "audit.h"
 #include "console.h"
 #include "cspace.h"
 #include "endpoint.h"
 #include "sched.h"
+#include "process.h"
 #include "syscall.h"
+#include "thread.h"
 #include "vspace.h"
 
 static uint32_t fault_insn_length(const struct thread *t)
@@ -16,15 +18,10 @@ static uint32_t fault_insn_length(const struct thread *t)
     return (half & 3) == 3 ? 4 : 2;
 }
 
-void fault_raise(struct thread *t, uint64_t scause, uint64_t stval)
+/* Send t's pending record (fault or exit) to its fault endpoint, where its handler
+ * decides; with no handler it just stops. */
+static void fault_deliver(struct thread *t, const char *what)
 {
-    t->fault_words[0] = scause;
-    t->fault_words[1] = t->frame.sepc;
-    t->fault_words[2] = stval;
-    t->fault_words[3] = t->fault_badge;
-    t->fault_insn_len = fault_insn_length(t);
-    audit_log(ANV_AUDIT_FAULT, t->hdr.id, 0, scause, ANV_OK);
-
     struct cap *ep = 0;
     int err = ANV_E_EMPTY_SLOT;
     if (t->fault_ep_slot != 0 && t->fault_ep_slot < t->cspace->size) {
@@ -37,9 +34,43 @@ void fault_raise(struct thread *t, uint64_t scause, uint64_t stval)
     if (err == ANV_OK)
         err = ep_send_fault(t, ep);
     if (err != ANV_OK) {
-        kprintf("fault: thread %u stopped, no handler (scause=0x%lx sepc=0x%lx stval=0x%lx)\n",
-                t->hdr.id, scause, t->frame.sepc, stval);
+        kprintf("%s: thread %u stopped, no handler (word0=0x%lx sepc=0x%lx word2=0x%lx)\n",
+                what, t->hdr.id, t->fault_words[0], t->fault_words[1], t->fault_words[2]);
         sched_remove(t);
         t->state = TS_INACTIVE;
     }
+}
+
+void fault_raise(struct thread *t, uint64_t scause, uint64_t stval)
+{
+    t->fault_label = ANV_FAULT_LABEL;
+    t->fault_words[0] = scause;
+    t->fault_words[1] = t->frame.sepc;
+    t->fault_words[2] = stval;
+    t->fault_words[3] = t->fault_badge;
+    t->fault_insn_len = fault_insn_length(t);
+    audit_log(ANV_AUDIT_FAULT, t->hdr.id, 0, scause, ANV_OK);
+    fault_deliver(t, "fault");
+}
+
+void fault_exit(struct thread *t, uint64_t status)
+{
+    /* The process ends as a whole: its other threads stop first, so the supervisor that
+     * receives the record sees a process with nothing left running. */
+    if (t->proc) {
+        struct thread *s = t->proc->threads;
+        for (uint32_t i = 0; s && i < t->proc->thread_count; i++, s = s->proc_next)
+            if (s != t && s->state != TS_INACTIVE) {
+                bool released = thread_suspend(s);
+                audit_log(ANV_AUDIT_THREAD_STOP, t->hdr.id, s->hdr.id, released ? 1 : 0, ANV_OK);
+            }
+    }
+    t->exited = 1;
+    t->fault_label = ANV_EXIT_LABEL;
+    t->fault_words[0] = status;
+    t->fault_words[1] = t->frame.sepc - 4; /* the ecall: trap_from_user moved past it */
+    t->fault_words[2] = 0;
+    t->fault_words[3] = t->fault_badge;
+    t->fault_insn_len = 4;
+    fault_deliver(t, "exit");
 }

@@ -56,8 +56,7 @@ void cap_on_remove(struct cap *c)
         break;
     case ANV_OBJ_MAPPING: {
         const struct frame *f = (const struct frame *)c->obj;
-        for (uint32_t i = 0; i < f->pages; i++)
-            vs_unmap(c->map_vspace, c->map_vaddr + (uint64_t)i * ANV_PAGE_SIZE);
+        vs_unmap_range(c->map_vspace, c->map_vaddr, f->pages);
         break;
     }
     default:

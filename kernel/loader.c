@@ -23,7 +23,6 @@
 
 #define LOADER_MAX_OBJECTS 1024
 #define LOADER_PT_POOL_PAGES 64
-#define US_PER_TICK 10000u
 
 static struct kobj *loader_objects[LOADER_MAX_OBJECTS];
 static uint8_t *boot_heap_cur;
@@ -196,12 +195,12 @@ static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t 
     return info.entry;
 }
 
-static uint32_t ticks_of(uint32_t us)
+/* Budgets and periods are charged in clock units (the `time` CSR's rate, from the DTB). */
+static uint64_t clock_units_of(uint32_t us)
 {
-    if (us == 0)
-        return 0;
-    uint32_t t = us / US_PER_TICK;
-    return t ? t : 1;
+    uint64_t hz = loader_inv->timebase_frequency;
+    uint64_t units = (uint64_t)us * hz / 1000000u;
+    return us != 0 && units == 0 ? 1 : units;
 }
 
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
@@ -255,10 +254,13 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
                 panic("loader: %s slot %u out of range or filled twice", name, ms.slot);
             struct kobj *obj = loader_objects[ms.object];
             cap_install(dst, obj, obj->type, ms.rights, ms.badge, 0);
+            dst->placed = 1;
             if (ms.slot > manifest_top)
                 manifest_top = ms.slot;
             stats->slots++;
         }
+        /* Run-time capabilities never land in a slot the manifest placed or reserves. */
+        cspace_set_first_dynamic(cs, manifest_top);
         /* The record thread.restart uses to put the process back as it is now. */
         struct proc *proc = boot_alloc(sizeof *proc);
         proc_init(proc, cs, manifest_top);
@@ -310,8 +312,9 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
             const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
             t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
             t->fault_badge = t->hdr.id;
-            uint32_t budget = (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : ticks_of(mt.budget_us);
-            uint32_t period = budget ? ticks_of(mt.period_us) : 0;
+            uint64_t budget =
+                (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : clock_units_of(mt.budget_us);
+            uint64_t period = budget ? clock_units_of(mt.period_us) : 0;
             /* A budget of the whole period is no limit: do not account it at all. */
             if (budget >= period)
                 budget = period = 0;

@@ -8,6 +8,7 @@
 
 #include <anvaya/abi.h>
 
+#include "arch/riscv64/fpu.h"
 #include "arch/riscv64/trap.h"
 
 struct thread;
@@ -31,6 +32,7 @@ struct kobj {
 struct cap {
     struct kobj *obj;      /* NULL when the slot is empty */
     uint8_t type;          /* ANV_OBJ_*: the object's type, or ANV_OBJ_MAPPING */
+    uint8_t placed;        /* put here by the loader from the manifest (RELOAD keeps it) */
     uint64_t badge;
     uint32_t rights;
     uint32_t generation;   /* of the slot; bumped every time the slot is emptied */
@@ -46,6 +48,8 @@ struct cap {
 struct cspace {
     struct kobj hdr;
     uint32_t size;      /* slots, fixed at creation */
+    uint32_t first_dynamic; /* lowest slot a run-time capability may take: above the
+                             * well-known slots and every slot the manifest placed */
     struct cap *slots;  /* size entries, slot 0 is never filled */
 };
 
@@ -85,10 +89,16 @@ struct thread {
     uint8_t is_fault_msg;      /* blocked send carries a fault record */
     uint8_t call_grant;        /* the cap our pending call went through had GRANT, so the
                                 * reply may carry capabilities; set at delivery */
-    uint32_t budget_ticks;     /* 0: unlimited */
-    uint32_t period_ticks;
-    uint32_t budget_left;
-    uint64_t next_replenish;   /* tick at which budget_left is refilled */
+    uint8_t exited;            /* ended by proc.exit: only thread.restart starts it again */
+    uint8_t fp_used;           /* has run a floating-point instruction: its FP state is kept */
+    uint32_t fault_label;      /* label of the pending fault record (fault or exit) */
+    /* CPU time, in clock units (the `time` CSR), charged at every switch (sched.c). */
+    uint64_t budget;           /* per period; 0: unlimited */
+    uint64_t period;
+    int64_t budget_left;       /* below zero by at most an interrupt's latency: the debt
+                                * is paid from the next period */
+    uint64_t next_replenish;   /* clock time of the next refill */
+    uint64_t cpu_time;         /* everything charged to it since boot */
     uint32_t slice_left;       /* ticks before round robin moves on */
 
     struct cspace *cspace;
@@ -116,6 +126,7 @@ struct thread {
     bool on_sleep_list;
 
     struct thread_start start; /* pc 0: never given a start state, cannot be restarted */
+    struct fp_state fp;        /* saved F/D registers, valid when fp_used (arch/fpu.c) */
     struct proc *proc;         /* the process record (loader-made threads), or NULL */
     struct thread *proc_next;  /* next thread of the same process */
 };
@@ -136,8 +147,10 @@ struct frame {
     struct kobj hdr;
     uint64_t paddr;
     struct pool *pool; /* returned here when the last cap goes; NULL for boot frames */
-    uint32_t pages;    /* contiguous run, 1 for mem.frame_alloc frames */
-    uint32_t is_device;
+    uint32_t pages;    /* contiguous run (mem.frame_alloc asks for its length) */
+    uint8_t is_device; /* MMIO at a fixed address, not RAM */
+    uint8_t is_dma;    /* declared for DMA: mem.frame_paddr tells its holder the address */
+    uint16_t reserved;
 };
 
 struct vspace {

@@ -2,6 +2,8 @@
  * so handing out a frame never needs memory the pool does not already account for. */
 #include "pool.h"
 
+#include <stdbool.h>
+
 #include "kmem.h"
 #include "panic.h"
 
@@ -66,6 +68,65 @@ static void pool_give_back(struct pool *p, uint32_t index)
     p->used_pages--;
 }
 
+static bool pool_page_free(const struct pool *p, uint32_t index)
+{
+    return (p->free_bitmap[index / 64] >> (index % 64)) & 1u;
+}
+
+/* First run of `pages` free pages whose first page's physical address is a multiple of
+ * `align` bytes; one pass over the bitmap. */
+static bool pool_find_run(const struct pool *p, uint32_t pages, uint64_t align, uint32_t *first)
+{
+    uint32_t run = 0;
+    uint32_t start = 0;
+    for (uint32_t i = 0; i < p->total_pages; i++) {
+        if (!pool_page_free(p, i)) {
+            run = 0;
+            continue;
+        }
+        if (run == 0) {
+            if (((p->base_paddr + (uint64_t)i * ANV_PAGE_SIZE) & (align - 1)) != 0)
+                continue;
+            start = i;
+        }
+        if (++run == pages) {
+            *first = start;
+            return true;
+        }
+    }
+    return false;
+}
+
+int pool_alloc_run(struct pool *p, uint32_t pages, struct frame **out)
+{
+    if (pages == 0 || pages > p->total_pages)
+        return ANV_E_INVALID_ARG;
+    if (pages > pool_available(p))
+        return ANV_E_QUOTA;
+    uint32_t first = 0;
+    /* A run of 2 MiB or more starts on a 2 MiB boundary when it can, so it can be mapped
+     * with megapages (one page-table entry per 2 MiB, no level-0 table). */
+    bool found = (pages >= POOL_MEGA_PAGES &&
+                  pool_find_run(p, pages, (uint64_t)POOL_MEGA_PAGES * ANV_PAGE_SIZE, &first)) ||
+                 pool_find_run(p, pages, ANV_PAGE_SIZE, &first);
+    if (!found)
+        return ANV_E_QUOTA; /* enough pages, but not contiguous */
+    for (uint32_t i = first; i < first + pages; i++) {
+        p->free_bitmap[i / 64] &= ~(1ull << (i % 64));
+        kmem_zero_page(p->base_paddr + (uint64_t)i * ANV_PAGE_SIZE);
+    }
+    p->used_pages += pages;
+    struct frame *f = &p->frame_meta[first];
+    kobj_init(&f->hdr, ANV_OBJ_FRAME);
+    f->paddr = p->base_paddr + (uint64_t)first * ANV_PAGE_SIZE;
+    f->pool = p;
+    f->pages = pages;
+    f->is_device = 0;
+    f->is_dma = 0;
+    *out = f;
+    return ANV_OK;
+}
+
 int pool_alloc_frame(struct pool *p, struct frame **out)
 {
     uint32_t index;
@@ -78,6 +139,7 @@ int pool_alloc_frame(struct pool *p, struct frame **out)
     f->pool = p;
     f->pages = 1;
     f->is_device = 0;
+    f->is_dma = 0;
     *out = f;
     return ANV_OK;
 }
@@ -86,7 +148,10 @@ void pool_frame_release(struct frame *f)
 {
     if (f->pool == 0)
         return;
-    pool_give_back(f->pool, (uint32_t)((f->paddr - f->pool->base_paddr) / ANV_PAGE_SIZE));
+    uint32_t first = (uint32_t)((f->paddr - f->pool->base_paddr) / ANV_PAGE_SIZE);
+    KASSERT(f->pages >= 1 && f->pages <= f->pool->total_pages - first);
+    for (uint32_t i = 0; i < f->pages; i++)
+        pool_give_back(f->pool, first + i);
     f->hdr.type = ANV_OBJ_NULL;
 }
 

@@ -66,13 +66,14 @@ uint32_t proc_reload(struct proc *p)
     KASSERT(proc_all_stopped(p));
     for (uint32_t i = 0; i < p->segment_count; i++)
         proc_segment_fill(&p->segments[i]);
-    /* Slots above the manifest's were filled at run time (transfers, frame_alloc, mem.map,
-     * delegation). cap_delete is cap.delete's own path: a mapping unmaps, a pool frame's
-     * last capability returns the page, children elsewhere move up to the parent. */
+    /* Every capability the manifest did not place was acquired at run time (transfers,
+     * frame_alloc, mem.map, delegation), wherever it sits. cap_delete is cap.delete's own
+     * path: a mapping unmaps, a pool frame's last capability returns its pages, children
+     * elsewhere move up to the parent. */
     uint32_t deleted = 0;
     struct cspace *cs = p->cspace;
-    for (uint32_t s = p->manifest_top + 1; s < cs->size; s++) {
-        if (cs->slots[s].obj == 0)
+    for (uint32_t s = 1; s < cs->size; s++) {
+        if (cs->slots[s].obj == 0 || cs->slots[s].placed)
             continue;
         cap_delete(&cs->slots[s]);
         deleted++;

@@ -45,7 +45,7 @@ void proc_start_thread(struct proc *p, struct thread *t, const struct thread_sta
 /* Every thread of the process is stopped (RELOAD's precondition). */
 bool proc_all_stopped(const struct proc *p);
 /* thread.restart with ANV_RESTART_RELOAD, after proc_all_stopped: every writable segment
- * back to its boot image bytes and every capability above manifest_top deleted through
+ * back to its boot image bytes and every capability the loader did not place deleted through
  * cap_delete. Returns the number of capabilities deleted. */
 uint32_t proc_reload(struct proc *p);
 

@@ -1,6 +1,9 @@
 /* The scheduler: one priority-ordered ready queue (the running thread stays at its
- * head), budget accounting on each tick, and the timeout list for wait_one. */
+ * head), CPU time charged exactly at every switch and enforced by budgets, and the
+ * timeout list for wait_one. */
 #include "sched.h"
+
+#include <stdbool.h>
 
 #include "panic.h"
 #include "thread.h"
@@ -11,6 +14,8 @@ static struct thread *sched_all[SCHED_MAX_THREADS];
 static uint32_t sched_count;
 static struct thread *sched_sleepers;
 static uint64_t sched_time;
+struct thread *sched_accounted;
+static uint64_t sched_accounted_since;
 
 void sched_init(void)
 {
@@ -20,33 +25,83 @@ void sched_init(void)
     sched_count = 0;
     sched_sleepers = 0;
     sched_time = 0;
+    sched_accounted = 0;
+    sched_accounted_since = 0;
 }
 
-int sched_admit(struct thread *t, uint32_t budget_ticks, uint32_t period_ticks)
+int sched_admit(struct thread *t, uint64_t budget, uint64_t period)
 {
     if (sched_count >= SCHED_MAX_THREADS)
         return ANV_E_QUOTA;
-    if (budget_ticks != 0 && (period_ticks == 0 || budget_ticks > period_ticks))
+    if (budget != 0 && (period == 0 || budget > period || period > SCHED_MAX_PERIOD))
         return ANV_E_INVALID_ARG;
-    t->budget_ticks = budget_ticks;
-    t->period_ticks = period_ticks;
-    t->budget_left = budget_ticks;
-    t->next_replenish = sched_time + period_ticks;
+    t->budget = budget;
+    t->period = period;
+    t->budget_left = (int64_t)budget;
+    t->next_replenish = sched_accounted_since + period;
     t->slice_left = SCHED_SLICE_TICKS;
     sched_all[sched_count++] = t;
     return ANV_OK;
+}
+
+static bool sched_out_of_budget(const struct thread *t)
+{
+    return t->budget != 0 && t->budget_left <= 0;
 }
 
 void sched_make_ready(struct thread *t)
 {
     if (t->q_owner == &sched_ready)
         return;
-    if (t->budget_ticks != 0 && t->budget_left == 0) {
+    if (sched_out_of_budget(t)) {
         t->state = TS_THROTTLED;
         return;
     }
     t->state = TS_READY;
     tq_insert(&sched_ready, t);
+}
+
+static void sched_throttle(struct thread *t)
+{
+    if (t->q_owner == &sched_ready)
+        tq_remove(&sched_ready, t);
+    if (sched_running == t)
+        sched_running = 0;
+    t->state = TS_THROTTLED;
+}
+
+/* Charge the thread whose time has been running since the last switch, up to `now`. A
+ * ready thread whose budget that spends leaves the ready queue at once. */
+static void sched_charge(uint64_t now)
+{
+    struct thread *t = sched_accounted;
+    uint64_t used = now > sched_accounted_since ? now - sched_accounted_since : 0;
+    sched_accounted_since = now;
+    if (t == 0)
+        return;
+    t->cpu_time += used;
+    if (t->budget == 0)
+        return;
+    t->budget_left -= (int64_t)used;
+    if (t->budget_left <= 0 && t->state == TS_READY)
+        sched_throttle(t);
+}
+
+void sched_account(struct thread *in, uint64_t now)
+{
+    sched_charge(now);
+    sched_accounted = in;
+    /* The budget runs out before the next tick: ask for an interrupt then, so even a
+     * thread that sleeps through every tick is stopped when it has spent its share. */
+    if (in && in->budget != 0)
+        sched_arch_budget_deadline(now + (in->budget_left > 0 ? (uint64_t)in->budget_left : 1));
+}
+
+void sched_budget_expired(uint64_t now)
+{
+    sched_charge(now);
+    if (sched_accounted && sched_accounted->budget != 0 && sched_accounted->budget_left > 0)
+        sched_arch_budget_deadline(now + (uint64_t)sched_accounted->budget_left);
 }
 
 void sched_remove(struct thread *t)
@@ -135,29 +190,35 @@ static void sched_wake_sleepers(uint64_t now)
     }
 }
 
-void sched_tick(uint64_t now)
+void sched_tick(uint64_t tick, uint64_t now)
 {
-    sched_time = now;
+    sched_time = tick;
+    /* What ran since the last switch, charged exactly; the thread keeps running (and
+     * being charged) from here unless that spent its budget. */
+    sched_charge(now);
     struct thread *cur = sched_running;
-    if (cur && cur->state == TS_READY) {
-        if (cur->budget_ticks != 0 && cur->budget_left > 0 && --cur->budget_left == 0) {
-            tq_remove(&sched_ready, cur);
-            cur->state = TS_THROTTLED;
-            sched_running = 0;
-        } else if (--cur->slice_left == 0) {
-            sched_yield_thread(cur);
-        }
-    }
+    if (cur && cur->state == TS_READY && --cur->slice_left == 0)
+        sched_yield_thread(cur);
     for (uint32_t i = 0; i < sched_count; i++) {
         struct thread *t = sched_all[i];
-        if (t->budget_ticks == 0 || now < t->next_replenish)
+        if (t->budget == 0 || now < t->next_replenish)
             continue;
-        t->budget_left = t->budget_ticks;
-        t->next_replenish = now + t->period_ticks;
+        /* Unused budget does not carry over; an overrun (never more than one interrupt's
+         * latency) is paid back from the new period. */
+        t->budget_left = t->budget_left < 0 ? (int64_t)t->budget + t->budget_left
+                                            : (int64_t)t->budget;
+        t->next_replenish += t->period;
+        if (t->next_replenish <= now)
+            t->next_replenish = now + t->period;
         if (t->state == TS_THROTTLED)
             sched_make_ready(t);
     }
-    sched_wake_sleepers(now);
+    sched_wake_sleepers(tick);
+    /* The thread that had the CPU keeps being charged; if it goes on running and its
+     * budget ends before the next tick, it needs the budget interrupt again. */
+    struct thread *acc = sched_accounted;
+    if (acc && acc->budget != 0 && acc->state == TS_READY && acc->budget_left > 0)
+        sched_arch_budget_deadline(now + (uint64_t)acc->budget_left);
 }
 
 struct thread *const *sched_threads(uint32_t *count)

@@ -7,10 +7,12 @@
 
 #define SCHED_MAX_THREADS 64
 #define SCHED_SLICE_TICKS 2
+#define SCHED_MAX_PERIOD (1ull << 48) /* clock units: far beyond any real period */
 
 void sched_init(void);
-/* Register a thread with the scheduler (once, at creation). */
-int sched_admit(struct thread *t, uint32_t budget_ticks, uint32_t period_ticks);
+/* Register a thread with the scheduler (once, at creation), with a budget of CPU time per
+ * period in clock units (budget 0: unlimited). */
+int sched_admit(struct thread *t, uint64_t budget, uint64_t period);
 
 void sched_make_ready(struct thread *t);
 void sched_remove(struct thread *t);
@@ -48,10 +50,23 @@ static inline void sched_handoff(struct thread *out, enum thread_state state, st
 struct thread *sched_choose(void);
 struct thread *sched_current(void);
 
-/* One timer tick at time `now`: charge the running thread's budget, refill budgets
- * whose period ended, wake expired timeouts, rotate equal priorities. */
-void sched_tick(uint64_t now);
+/* One timer tick, the `tick`th, at clock time `now`: charge the running thread exactly,
+ * refill budgets whose period ended, wake expired timeouts, rotate equal priorities. */
+void sched_tick(uint64_t tick, uint64_t now);
+/* The tick count (wait_one timeouts are in ticks). */
 uint64_t sched_now(void);
+
+/* A switch at clock time `now` to `in` (NULL: the hart goes idle): the time since the
+ * last switch is charged to the thread that had it. Called wherever a different thread
+ * is entered, fastpath included, so no thread can run uncharged. */
+void sched_account(struct thread *in, uint64_t now);
+/* The thread whose CPU time is running now (the last one entered), or NULL when idle. */
+extern struct thread *sched_accounted;
+/* The budget interrupt sched_account asked for came: charge, throttle if spent. */
+void sched_budget_expired(uint64_t now);
+/* Architecture hook: interrupt at clock time `deadline` if that comes before the next
+ * tick (the tick still comes on time). */
+void sched_arch_budget_deadline(uint64_t deadline);
 
 void sched_sleep_add(struct thread *t, uint64_t deadline);
 void sched_sleep_remove(struct thread *t);

@@ -47,8 +47,7 @@ static __attribute__((noinline)) int sys_cap_delegate(struct thread *t, uint64_t
             target = (struct cspace *)cs_cap->obj;
     }
     if (err == ANV_OK)
-        err = r[REG_A2] > 0xFFFFFFFFu ? ANV_E_BAD_HANDLE
-                                      : cspace_empty_slot(target, (uint32_t)r[REG_A2], &dst);
+        err = cspace_dynamic_slot(target, r[REG_A2], &dst);
     if (err == ANV_OK)
         err = r[REG_A3] > 0xFFFFFFFFu ? ANV_E_INVALID_ARG
                                       : cap_derive_check(src, (uint32_t)r[REG_A3], r[REG_A4]);
@@ -180,16 +179,19 @@ static __attribute__((noinline)) int sys_frame_alloc(struct thread *t, uint64_t 
     struct cap *pc, *dst;
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_POOL, ANV_RIGHT_WRITE, &pc);
     if (err == ANV_OK)
-        err = r[REG_A1] > 0xFFFFFFFFu ? ANV_E_BAD_HANDLE
-                                      : cspace_empty_slot(own(t), (uint32_t)r[REG_A1], &dst);
+        err = cspace_dynamic_slot(own(t), r[REG_A1], &dst);
+    uint64_t pages = r[REG_A2];
+    if (err == ANV_OK && (pages == 0 || pages > ANV_FRAME_MAX_PAGES))
+        err = ANV_E_INVALID_ARG;
     struct frame *f = 0;
     if (err == ANV_OK)
-        err = pool_alloc_frame((struct pool *)pc->obj, &f);
+        err = pool_alloc_run((struct pool *)pc->obj, (uint32_t)pages, &f);
     if (err != ANV_OK)
         return err;
-    /* The frame descends from the pool capability: revoking the pool reclaims it. */
-    cap_install(dst, &f->hdr, ANV_OBJ_FRAME, ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_EXEC, 0,
-                pc);
+    /* The frame descends from the pool capability: revoking the pool reclaims it. Frames
+     * of a pool are never executable (RFC 0010, W^X): code only ever comes from the boot
+     * image, so no page can be written through one mapping and run through another. */
+    cap_install(dst, &f->hdr, ANV_OBJ_FRAME, ANV_RIGHT_READ | ANV_RIGHT_WRITE, 0, pc);
     r[REG_A1] = cap_handle(dst);
     return ANV_OK;
 }
@@ -204,26 +206,47 @@ static __attribute__((noinline)) int sys_mem_map(struct thread *t, uint64_t *r)
     uint64_t rights = r[REG_A2];
     if (rights > ANV_RIGHTS_ALL || (rights & ANV_RIGHT_GRANT))
         return ANV_E_INVALID_ARG;
+    if ((rights & ANV_RIGHT_WRITE) && (rights & ANV_RIGHT_EXEC))
+        return ANV_E_WX;
     if ((rights & ~(uint64_t)fc->rights) != 0)
         return ANV_E_RIGHTS;
-    struct frame *f = (struct frame *)fc->obj;
-    if (f->pages == 0 || vaddr + (uint64_t)f->pages * ANV_PAGE_SIZE < vaddr)
-        return ANV_E_BAD_ADDRESS;
-    for (uint32_t i = 0; i < f->pages; i++) {
-        err = vs_map_check(t->vspace, vaddr + (uint64_t)i * ANV_PAGE_SIZE, (uint32_t)rights);
-        if (err != ANV_OK)
-            return err;
-    }
-    err = cspace_find_free(own(t), 1, &slot);
+    err = cspace_dynamic_slot(own(t), r[REG_A3], &slot);
     if (err != ANV_OK)
         return err;
-    for (uint32_t i = 0; i < f->pages; i++)
-        vs_map(t->vspace, vaddr + (uint64_t)i * ANV_PAGE_SIZE,
-               f->paddr + (uint64_t)i * ANV_PAGE_SIZE, (uint32_t)rights);
+    struct frame *f = (struct frame *)fc->obj;
+    /* The whole range at once, page tables included: nothing is mapped unless all of it
+     * can be. */
+    err = vs_map_range_check(t->vspace, vaddr, f->paddr, f->pages, (uint32_t)rights, 0);
+    if (err != ANV_OK)
+        return err;
+    vs_map_range(t->vspace, vaddr, f->paddr, f->pages, (uint32_t)rights);
     cap_install(slot, &f->hdr, ANV_OBJ_MAPPING, (uint32_t)rights, 0, fc);
     slot->map_vaddr = vaddr;
     slot->map_vspace = t->vspace;
     r[REG_A1] = cap_handle(slot);
+    return ANV_OK;
+}
+
+/* Only frames declared for DMA answer: a driver must tell its device where its buffers
+ * are, and no other component learns where any frame is in physical memory. */
+static __attribute__((noinline)) int sys_frame_paddr(struct thread *t, uint64_t *r)
+{
+    struct cap *fc;
+    int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_FRAME, ANV_RIGHT_WRITE, &fc);
+    if (err != ANV_OK)
+        return err;
+    const struct frame *f = (const struct frame *)fc->obj;
+    if (!f->is_dma)
+        return ANV_E_WRONG_TYPE;
+    r[REG_A1] = f->paddr;
+    r[REG_A2] = f->pages;
+    return ANV_OK;
+}
+
+static __attribute__((noinline)) int sys_proc_exit(struct thread *t, uint64_t *r)
+{
+    audit_log(ANV_AUDIT_EXIT, t->hdr.id, t->hdr.id, r[REG_A0], ANV_OK);
+    fault_exit(t, r[REG_A0]);
     return ANV_OK;
 }
 
@@ -244,7 +267,8 @@ static __attribute__((noinline)) int sys_thread_resume(struct thread *t, uint64_
     if (err != ANV_OK)
         return err;
     struct thread *target = (struct thread *)c->obj;
-    if (target->state != TS_INACTIVE)
+    /* An exited thread has nothing to resume: it can only be started again. */
+    if (target->state != TS_INACTIVE || target->exited)
         return ANV_E_BUSY;
     sched_make_ready(target);
     return ANV_OK;
@@ -353,7 +377,8 @@ static __attribute__((noinline)) int sys_irq_ack(struct thread *t, uint64_t *r)
 static bool syscall_error_is_denial(int err)
 {
     return err == ANV_E_BAD_HANDLE || err == ANV_E_STALE_HANDLE || err == ANV_E_EMPTY_SLOT ||
-           err == ANV_E_WRONG_TYPE || err == ANV_E_RIGHTS || err == ANV_E_WX;
+           err == ANV_E_WRONG_TYPE || err == ANV_E_RIGHTS || err == ANV_E_WX ||
+           err == ANV_E_RESERVED_SLOT;
 }
 
 void syscall_dispatch(struct thread *t)
@@ -393,6 +418,8 @@ void syscall_dispatch(struct thread *t)
     case ANV_SYS_IRQ_ACK: err = sys_irq_ack(t, r); break;
     case ANV_SYS_THREAD_STOP: err = sys_thread_stop(t, r); break;
     case ANV_SYS_THREAD_RESTART: err = sys_thread_restart(t, r); break;
+    case ANV_SYS_MEM_FRAME_PADDR: err = sys_frame_paddr(t, r); break;
+    case ANV_SYS_PROC_EXIT: err = sys_proc_exit(t, r); break;
     default: err = ANV_E_NOSYS; break;
     }
     if (err != ANV_OK) {

@@ -15,5 +15,9 @@ void syscall_shutdown_hook(uint64_t code);
 
 /* A U-mode exception: becomes a fault message to the thread's fault endpoint. */
 void fault_raise(struct thread *t, uint64_t scause, uint64_t stval);
+/* proc.exit: every other thread of t's process stops, and t sends an exit record
+ * (ANV_EXIT_LABEL, the status) to its fault endpoint; t stays stopped whatever the
+ * handler replies, until thread.restart. */
+void fault_exit(struct thread *t, uint64_t status);
 
 #endif

@@ -193,6 +193,9 @@ void thread_restart(struct thread *t, uint64_t arg)
     t->is_call = 0;
     t->is_fault_msg = 0;
     t->call_grant = 0;
+    t->exited = 0;
+    t->fault_label = 0;
+    fpu_forget(t); /* it starts again as a thread that never used FP */
     t->blocked_on = 0;
     t->blocked_cap = 0;
     t->blocked_badge = 0;

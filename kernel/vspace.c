@@ -1,13 +1,17 @@
-/* Sv39 address spaces. User mappings are 4 KiB leaves in the lower half; the upper half
- * (entries 256..511 of the root) is the kernel's, copied from its root without PTE_U. */
+/* Sv39 address spaces. User mappings are 4 KiB leaves, or 2 MiB leaves where a range is
+ * aligned for one, in the lower half; the upper half (entries 256..511 of the root) is the
+ * kernel's, copied from its root without PTE_U. */
 #include "vspace.h"
 
 #include "kmem.h"
+#include "panic.h"
 #include "pool.h"
 
 #define VS_LEVELS 3
 #define VS_ENTRIES 512
 #define VS_KERNEL_FIRST 256
+#define VS_MEGA_SIZE (512ull * ANV_PAGE_SIZE)
+#define VS_FLUSH_ALL_PAGES 32u
 
 static uint64_t vs_kernel_root;
 
@@ -56,24 +60,35 @@ int vs_init(struct vspace *vs, struct pool *pt_pool, uint64_t root_paddr)
     return ANV_OK;
 }
 
-/* Walk to the leaf entry for vaddr without allocating; NULL if a table is missing.
- * *missing says how many tables a mapping would have to add. */
-static uint64_t *vs_walk(const struct vspace *vs, uint64_t vaddr, uint32_t *missing)
+/* Walk to the leaf entry for vaddr without allocating; NULL if a table is missing (then
+ * *missing says how many tables a 4 KiB mapping there would add). A 2 MiB leaf is
+ * returned as its level-1 entry, with *leaf_level 1; a 4 KiB one with *leaf_level 0. */
+static uint64_t *vs_walk_leaf(const struct vspace *vs, uint64_t vaddr, uint32_t *missing,
+                              int *leaf_level)
 {
     uint64_t *table = vs_table(vs->root_paddr);
     for (int level = VS_LEVELS - 1; level > 0; level--) {
-        uint64_t pte = table[vpn(vaddr, level)];
-        if (!(pte & PTE_V)) {
+        uint64_t *pte = &table[vpn(vaddr, level)];
+        if (!(*pte & PTE_V)) {
             if (missing)
                 *missing = (uint32_t)level;
             return 0;
         }
-        if (pte & (PTE_R | PTE_W | PTE_X))
-            return 0; /* a superpage: never created for user space */
-        table = vs_table(pte_paddr(pte));
+        if (*pte & (PTE_R | PTE_W | PTE_X)) {
+            if (level != 1)
+                return 0; /* gigapages are never made for user space */
+            if (missing)
+                *missing = 0;
+            if (leaf_level)
+                *leaf_level = 1;
+            return pte;
+        }
+        table = vs_table(pte_paddr(*pte));
     }
     if (missing)
         *missing = 0;
+    if (leaf_level)
+        *leaf_level = 0;
     return &table[vpn(vaddr, 0)];
 }
 
@@ -89,58 +104,176 @@ static uint64_t vs_pte_flags(uint32_t rights)
     return f;
 }
 
-int vs_map_check(const struct vspace *vs, uint64_t vaddr, uint32_t rights)
+static int vs_rights_check(uint32_t rights)
 {
-    if ((vaddr & (ANV_PAGE_SIZE - 1)) != 0 || vaddr < ANV_USER_BASE || vaddr >= ANV_USER_TOP)
-        return ANV_E_BAD_ADDRESS;
     if (rights & ~(uint32_t)(ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_EXEC))
         return ANV_E_INVALID_ARG;
     if ((rights & ANV_RIGHT_WRITE) && (rights & ANV_RIGHT_EXEC))
         return ANV_E_WX;
     if (!(rights & ANV_RIGHT_READ))
         return ANV_E_INVALID_ARG; /* Sv39 reserves W without R; X-only is not offered */
-    uint32_t missing = 0;
-    uint64_t *leaf = vs_walk(vs, vaddr, &missing);
-    if (leaf && (*leaf & PTE_V))
-        return ANV_E_OVERLAP;
-    if (missing > 0 && vs->pt_pool && pool_available(vs->pt_pool) < missing)
-        return ANV_E_QUOTA;
-    if (missing > 0 && !vs->pt_pool)
-        return ANV_E_QUOTA;
     return ANV_OK;
+}
+
+/* The level-1 table covering vaddr, or NULL when the root has none yet. */
+static uint64_t *vs_l1_table(const struct vspace *vs, uint64_t vaddr)
+{
+    uint64_t rpte = vs_table(vs->root_paddr)[vpn(vaddr, 2)];
+    return (rpte & PTE_V) ? vs_table(pte_paddr(rpte)) : 0;
+}
+
+/* A 2 MiB chunk is mapped with one megapage leaf when the virtual and physical addresses
+ * are both 2 MiB aligned, the whole chunk is in the range, and nothing (no table, no
+ * leaf) is there yet. The check and the mapping ask this same question in the same
+ * order, so they always agree. */
+static bool vs_chunk_is_mega(const struct vspace *vs, uint64_t va, uint64_t pa, uint64_t end)
+{
+    if ((va & (VS_MEGA_SIZE - 1)) != 0 || (pa & (VS_MEGA_SIZE - 1)) != 0 ||
+        end - va < VS_MEGA_SIZE)
+        return false;
+    const uint64_t *l1 = vs_l1_table(vs, va);
+    return l1 == 0 || !(l1[vpn(va, 1)] & PTE_V);
+}
+
+static uint64_t vs_chunk_end(uint64_t va, uint64_t end)
+{
+    uint64_t next = (va | (VS_MEGA_SIZE - 1)) + 1;
+    return next < end ? next : end;
+}
+
+int vs_map_range_check(const struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t pages,
+                       uint32_t rights, uint32_t *tables_needed)
+{
+    if (pages == 0 || pages > VS_MAX_RANGE_PAGES)
+        return ANV_E_INVALID_ARG;
+    uint64_t bytes = (uint64_t)pages * ANV_PAGE_SIZE;
+    if ((vaddr & (ANV_PAGE_SIZE - 1)) != 0 || (paddr & (ANV_PAGE_SIZE - 1)) != 0 ||
+        vaddr < ANV_USER_BASE || vaddr >= ANV_USER_TOP || bytes > ANV_USER_TOP - vaddr)
+        return ANV_E_BAD_ADDRESS;
+    int err = vs_rights_check(rights);
+    if (err != ANV_OK)
+        return err;
+    uint64_t end = vaddr + bytes;
+    uint32_t tables = 0;
+    uint64_t gib_counted = ~0ull; /* the last 1 GiB region whose new level-1 table we counted */
+    /* One step per 2 MiB chunk, each page inside it looked at once: at most pages + chunks
+     * iterations in all. */
+    for (uint64_t va = vaddr; va < end;) {
+        uint64_t chunk_end = vs_chunk_end(va, end);
+        bool mega = vs_chunk_is_mega(vs, va, paddr + (va - vaddr), end);
+        const uint64_t *l1 = vs_l1_table(vs, va);
+        if (l1 == 0) {
+            if ((va >> 30) != gib_counted) {
+                tables++;
+                gib_counted = va >> 30;
+            }
+            if (!mega)
+                tables++;
+        } else if (!mega) {
+            uint64_t l1pte = l1[vpn(va, 1)];
+            if (!(l1pte & PTE_V)) {
+                tables++;
+            } else if (l1pte & (PTE_R | PTE_W | PTE_X)) {
+                return ANV_E_OVERLAP;
+            } else {
+                const uint64_t *l0 = vs_table(pte_paddr(l1pte));
+                for (uint64_t p = va; p < chunk_end; p += ANV_PAGE_SIZE)
+                    if (l0[vpn(p, 0)] & PTE_V)
+                        return ANV_E_OVERLAP;
+            }
+        }
+        va = chunk_end;
+    }
+    if (tables > 0 && (!vs->pt_pool || pool_available(vs->pt_pool) < tables))
+        return ANV_E_QUOTA;
+    if (tables_needed)
+        *tables_needed = tables;
+    return ANV_OK;
+}
+
+/* The next-level table under entry `index` of `table`, made from the page-table pool if
+ * missing. vs_map_range_check counted every table this can be asked for against the
+ * pool's quota, so the pool cannot be empty here: if it is, an invariant is broken and
+ * writing through a failed allocation would corrupt memory, so stop. */
+static uint64_t *vs_table_under(struct vspace *vs, uint64_t *table, uint32_t index)
+{
+    uint64_t *pte = &table[index];
+    if (!(*pte & PTE_V)) {
+        uint64_t pt = 0;
+        int err = vs->pt_pool ? pool_alloc_page(vs->pt_pool, &pt) : ANV_E_QUOTA;
+        if (err != ANV_OK)
+            panic("vspace: page-table page unavailable after the check (error %d)", err);
+        vs->pt_pages++;
+        *pte = ((pt >> 12) << 10) | PTE_V;
+    }
+    KASSERT(!(*pte & (PTE_R | PTE_W | PTE_X)));
+    return vs_table(pte_paddr(*pte));
+}
+
+void vs_map_range(struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t pages,
+                  uint32_t rights)
+{
+    uint64_t end = vaddr + (uint64_t)pages * ANV_PAGE_SIZE;
+    uint64_t flags = vs_pte_flags(rights);
+    for (uint64_t va = vaddr; va < end;) {
+        uint64_t chunk_end = vs_chunk_end(va, end);
+        uint64_t pa = paddr + (va - vaddr);
+        bool mega = vs_chunk_is_mega(vs, va, pa, end);
+        uint64_t *l1 = vs_table_under(vs, vs_table(vs->root_paddr), vpn(va, 2));
+        if (mega) {
+            l1[vpn(va, 1)] = ((pa >> 12) << 10) | flags;
+        } else {
+            uint64_t *l0 = vs_table_under(vs, l1, vpn(va, 1));
+            for (uint64_t p = va; p < chunk_end; p += ANV_PAGE_SIZE) {
+                KASSERT(!(l0[vpn(p, 0)] & PTE_V));
+                l0[vpn(p, 0)] = (((pa + (p - va)) >> 12) << 10) | flags;
+            }
+        }
+        va = chunk_end;
+    }
+}
+
+int vs_map_check(const struct vspace *vs, uint64_t vaddr, uint32_t rights)
+{
+    return vs_map_range_check(vs, vaddr, 0, 1, rights, 0);
 }
 
 void vs_map(struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t rights)
 {
-    uint64_t *table = vs_table(vs->root_paddr);
-    for (int level = VS_LEVELS - 1; level > 0; level--) {
-        uint64_t *pte = &table[vpn(vaddr, level)];
-        if (!(*pte & PTE_V)) {
-            uint64_t pt = 0;
-            /* vs_map_check proved the quota covers this. */
-            (void)pool_alloc_page(vs->pt_pool, &pt);
-            vs->pt_pages++;
-            *pte = ((pt >> 12) << 10) | PTE_V;
+    vs_map_range(vs, vaddr, paddr, 1, rights);
+}
+
+void vs_unmap_range(struct vspace *vs, uint64_t vaddr, uint32_t pages)
+{
+    uint64_t end = vaddr + (uint64_t)pages * ANV_PAGE_SIZE;
+    /* Past a few dozen pages one full flush is cheaper than a flush per page. */
+    bool flush_all = pages > VS_FLUSH_ALL_PAGES;
+    for (uint64_t va = vaddr; va < end;) {
+        int level = 0;
+        uint64_t *leaf = vs_walk_leaf(vs, va, 0, &level);
+        uint64_t step = level == 1 ? VS_MEGA_SIZE - (va & (VS_MEGA_SIZE - 1)) : ANV_PAGE_SIZE;
+        if (leaf && (*leaf & PTE_V)) {
+            *leaf = 0;
+            if (!flush_all)
+                vs_arch_flush_page(va);
         }
-        table = vs_table(pte_paddr(*pte));
+        va += step;
     }
-    table[vpn(vaddr, 0)] = ((paddr >> 12) << 10) | vs_pte_flags(rights);
+    if (flush_all)
+        vs_arch_flush_all();
 }
 
 void vs_unmap(struct vspace *vs, uint64_t vaddr)
 {
-    uint64_t *leaf = vs_walk(vs, vaddr, 0);
-    if (leaf) {
-        *leaf = 0;
-        vs_arch_flush_page(vaddr);
-    }
+    vs_unmap_range(vs, vaddr, 1);
 }
 
 uint64_t vs_translate(const struct vspace *vs, uint64_t vaddr, uint32_t *rights)
 {
     if (vaddr >= ANV_USER_TOP)
         return 0;
-    uint64_t *leaf = vs_walk(vs, vaddr & ~(uint64_t)(ANV_PAGE_SIZE - 1), 0);
+    int level = 0;
+    uint64_t *leaf = vs_walk_leaf(vs, vaddr & ~(uint64_t)(ANV_PAGE_SIZE - 1), 0, &level);
     if (!leaf || !(*leaf & PTE_V) || !(*leaf & PTE_U))
         return 0;
     if (rights) {
@@ -152,7 +285,8 @@ uint64_t vs_translate(const struct vspace *vs, uint64_t vaddr, uint32_t *rights)
         if (*leaf & PTE_X)
             *rights |= ANV_RIGHT_EXEC;
     }
-    return pte_paddr(*leaf) | (vaddr & (ANV_PAGE_SIZE - 1));
+    uint64_t offset_mask = level == 1 ? VS_MEGA_SIZE - 1 : ANV_PAGE_SIZE - 1;
+    return pte_paddr(*leaf) + (vaddr & offset_mask);
 }
 
 int vs_copy_in(const struct vspace *vs, uint64_t vaddr, void *dst, size_t len)

@@ -37,11 +37,11 @@ int main(void)
 
     anv_handle_t frame = 0, map = 0;
     anv_mem_frame_alloc(POOL, 60, &frame);
-    anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ, &map); /* page tables exist from now on */
+    anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ, 61, &map); /* page tables exist from now on */
     anv_mem_unmap(map);
     t0 = instret();
     for (volatile uint32_t i = 0; i < ROUNDS; i++) {
-        anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ, &map);
+        anv_mem_map(frame, MAP_VADDR, ANV_RIGHT_READ, 61, &map);
         anv_mem_unmap(map);
     }
     row("mem.map + mem.unmap, one page", instret() - t0, overhead, ROUNDS);

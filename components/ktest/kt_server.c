@@ -40,7 +40,8 @@ static uint64_t serve(uint64_t info, uint64_t badge)
         held_frame = b->caps_in[0];
         int err = anv_cap_identify(held_frame, &type, &rights, &bdg, &id);
         if (err == ANV_OK)
-            err = anv_mem_map(held_frame, KT_SERVER_MAP_VADDR, ANV_RIGHT_READ, &held_mapping);
+            err = anv_mem_map(held_frame, KT_SERVER_MAP_VADDR, ANV_RIGHT_READ, KT_SERVER_MAP_SLOT,
+                              &held_mapping);
         uint64_t word = err == ANV_OK ? *(volatile uint64_t *)KT_SERVER_MAP_VADDR : 0;
         b->mr[0] = word;
         b->mr[1] = type;
@@ -54,7 +55,7 @@ static uint64_t serve(uint64_t info, uint64_t badge)
         b->mr[1] = (uint64_t)anv_mem_unmap(held_mapping);
         /* If revoke really cleared the page table entry, the address is free again. */
         b->mr[2] = (uint64_t)anv_mem_map(KSERVER_HANDLE_IPCBUF, KT_SERVER_MAP_VADDR,
-                                         ANV_RIGHT_READ, &m);
+                                         ANV_RIGHT_READ, KT_SERVER_MAP_SLOT + 1, &m);
         if (b->mr[2] == ANV_OK)
             anv_mem_unmap(m);
         return anv_msginfo(0, 3, 0);

@@ -16,6 +16,7 @@
                                 * error as label instead */
 #define KT_RESTART_INFO 11     /* reply mr0 = anv_restart_arg(), mr1 = requests served */
 #define KT_SERVER_MAP_VADDR 0x30000000ull
+#define KT_SERVER_MAP_SLOT 60u /* kserver: free slots for its mapping capabilities */
 #define KT_GIVE_MARKER 0x5EC0DEull
 #define KT_SERVED_INITIAL 1000u /* kserver's request count as its image has it (.data) */
 

@@ -117,35 +117,19 @@ void *sbrk(ptrdiff_t incr)
     return old;
 }
 
-static size_t anv_format_int(char *out, int v)
-{
-    char digits[12];
-    size_t n = 0, len = 0;
-    /* Negate in unsigned so INT_MIN survives. */
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        out[len++] = '-';
-    while (n)
-        out[len++] = digits[--n];
-    return len;
-}
-
 _Noreturn void anv_exit(int status)
 {
-    /* End an unterminated last line so the exit report starts a line of its own. */
+    /* End an unterminated last line so the supervisor's report starts a line of its own. */
     if (anv_line_len > 0 && anv_line[anv_line_len - 1] != '\n')
         (void)anv_console_put('\n', stdout);
     anv_console_flush();
-    if (status != 0) {
-        char msg[24] = "exit ";
-        size_t len = 5 + anv_format_int(msg + 5, status);
-        msg[len++] = '\n';
-        (void)anv_debug_write(anv_handle_make(ANV_SLOT_CONSOLE, 0), msg, len);
-    }
+    anv_proc_exit(status);
+}
+
+/* A thread other than the first that returns ends only itself: it sleeps for good, the
+ * process goes on. */
+static _Noreturn void anv_thread_end(void)
+{
     for (;;)
         (void)anv_wait_one(ANV_HANDLE_NULL, ANV_SLEEP_TICKS, NULL, NULL);
 }
@@ -170,7 +154,8 @@ _Noreturn void anv_thread_start(uint64_t cspace_slots, uint64_t index, uint64_t 
     (void)cspace_slots;
     anv_tls_init(); /* this thread's own thread-local data, in its own IPC buffer page */
     anv_restart_word = restart_arg; /* after anv_tls_init, which zeroes it */
-    anv_exit(anv_thread_main((uint32_t)index));
+    (void)anv_thread_main((uint32_t)index); /* a thread's own result: nobody waits for it */
+    anv_thread_end();
 }
 
 /* crt0 has set gp and cleared .bss; everything else is C. */

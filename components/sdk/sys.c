@@ -191,18 +191,45 @@ int anv_cancel_token(anv_handle_t thread)
     return anv_trap(ANV_SYS_CANCEL_TOKEN, &r);
 }
 
-int anv_mem_frame_alloc(anv_handle_t pool, uint32_t dest_slot, anv_handle_t *frame)
+int anv_mem_frame_alloc_pages(anv_handle_t pool, uint32_t dest_slot, uint32_t pages,
+                              anv_handle_t *frame)
 {
-    struct anv_regs r = {{pool, dest_slot}};
+    struct anv_regs r = {{pool, dest_slot, pages}};
     int err = anv_trap(ANV_SYS_MEM_FRAME_ALLOC, &r);
     if (err == ANV_OK)
         put(frame, r.a[1]);
     return err;
 }
 
-int anv_mem_map(anv_handle_t frame, uintptr_t vaddr, uint32_t rights, anv_handle_t *mapping)
+int anv_mem_frame_alloc(anv_handle_t pool, uint32_t dest_slot, anv_handle_t *frame)
 {
-    struct anv_regs r = {{frame, vaddr, rights}};
+    return anv_mem_frame_alloc_pages(pool, dest_slot, 1, frame);
+}
+
+int anv_mem_frame_paddr(anv_handle_t frame, uint64_t *paddr, uint32_t *pages)
+{
+    struct anv_regs r = {{frame}};
+    int err = anv_trap(ANV_SYS_MEM_FRAME_PADDR, &r);
+    if (err == ANV_OK) {
+        put(paddr, r.a[1]);
+        if (pages)
+            *pages = (uint32_t)r.a[2];
+    }
+    return err;
+}
+
+_Noreturn void anv_proc_exit(int status)
+{
+    struct anv_regs r = {{(uint64_t)(int64_t)status}};
+    (void)anv_trap(ANV_SYS_PROC_EXIT, &r); /* does not come back */
+    for (;;)
+        __asm__ volatile("unimp"); /* if it ever did, fault rather than run on */
+}
+
+int anv_mem_map(anv_handle_t frame, uintptr_t vaddr, uint32_t rights, uint32_t dest_slot,
+                anv_handle_t *mapping)
+{
+    struct anv_regs r = {{frame, vaddr, rights, dest_slot}};
     int err = anv_trap(ANV_SYS_MEM_MAP, &r);
     if (err == ANV_OK)
         put(mapping, r.a[1]);

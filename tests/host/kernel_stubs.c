@@ -15,7 +15,9 @@
 #include "irq.h"
 #include "kernel_stubs.h"
 #include "panic.h"
+#include "sched.h"
 #include "syscall.h"
+#include "thread.h"
 #include "vspace.h"
 
 struct stub_state stubs;
@@ -86,6 +88,21 @@ void vs_arch_flush_page(uint64_t vaddr)
 {
     stubs.flushes++;
     stubs.last_flush = vaddr;
+}
+
+void sched_arch_budget_deadline(uint64_t deadline)
+{
+    stubs.budget_deadline = deadline;
+}
+
+void fpu_forget(struct thread *t)
+{
+    t->fp_used = 0;
+}
+
+void vs_arch_flush_all(void)
+{
+    stubs.flushes_all++;
 }
 
 void vs_arch_activate(const struct vspace *vs)

@@ -19,6 +19,8 @@ struct stub_state {
     unsigned shutdown_calls;
     uint64_t shutdown_code;
     unsigned flushes;            /* vs_arch_flush_page */
+    unsigned flushes_all;        /* vs_arch_flush_all */
+    uint64_t budget_deadline;    /* sched_arch_budget_deadline */
     uint64_t last_flush;
     unsigned irq_enables;
     unsigned irq_completes;

@@ -672,10 +672,10 @@ static void test_sched_round_robin(void **state)
     for (unsigned turn = 0; turn < 6; turn++) {
         assert_ptr_equal(sched_choose(), order[turn % 3]);
         for (unsigned tick = 1; tick < SCHED_SLICE_TICKS; tick++) {
-            sched_tick(++now);
+            sched_tick(now + 1, now + 1), now++;
             assert_ptr_equal(sched_choose(), order[turn % 3]); /* slice not yet spent */
         }
-        sched_tick(++now);
+        sched_tick(now + 1, now + 1), now++;
     }
     assert_invariants();
 }
@@ -688,32 +688,73 @@ static void test_sched_budget_throttle(void **state)
     thread_init(hi, cs, NULL, 10);
     assert_int_equal(sched_admit(hi, 2, 1), ANV_E_INVALID_ARG); /* budget > period */
     assert_int_equal(sched_admit(hi, 1, 0), ANV_E_INVALID_ARG);
-    assert_int_equal(sched_admit(hi, 1, 10), ANV_OK);
+    assert_int_equal(sched_admit(hi, 100, 1000), ANV_OK);
     sched_make_ready(hi);
     struct thread *lo = hk_thread(cs, NULL, 5);
 
+    /* The trap path charges at every switch (sched_account), the tick at every tick. */
     assert_ptr_equal(sched_choose(), hi);
-    sched_tick(1);
+    sched_account(hi, 0);
+    sched_tick(1, 60);
+    assert_int_equal(hi->state, TS_READY);
+    assert_int_equal(hi->budget_left, 40);
+    assert_int_equal(hi->cpu_time, 60);
+    assert_int_equal(stubs.budget_deadline, 100); /* asked for an interrupt at 0 + 100 */
+    sched_budget_expired(100);
     assert_int_equal(hi->state, TS_THROTTLED);
     assert_int_equal(hi->budget_left, 0);
     assert_ptr_equal(sched_choose(), lo);
+    sched_account(lo, 100);
     assert_invariants();
-    for (uint64_t now = 2; now < 10; now++) {
-        sched_tick(now);
+    for (uint64_t tick = 2; tick < 10; tick++) {
+        sched_tick(tick, tick * 100);
         assert_int_equal(hi->state, TS_THROTTLED);
         assert_ptr_equal(sched_choose(), lo);
     }
     /* Making a throttled thread ready (e.g. a reply arriving) keeps it throttled. */
     sched_make_ready(hi);
     assert_int_equal(hi->state, TS_THROTTLED);
-    sched_tick(10);
+    sched_tick(10, 1000);
     assert_int_equal(hi->state, TS_READY);
-    assert_int_equal(hi->budget_left, 1);
-    assert_int_equal(hi->next_replenish, 20);
+    assert_int_equal(hi->budget_left, 100);
+    assert_int_equal(hi->next_replenish, 2000);
+    assert_int_equal(hi->cpu_time, 100);
+    assert_int_equal(lo->cpu_time, 900);
     assert_ptr_equal(sched_choose(), hi);
-    sched_tick(11);
-    assert_int_equal(hi->state, TS_THROTTLED);
-    assert_ptr_equal(sched_choose(), lo);
+    assert_invariants();
+}
+
+/* A thread that blocks just before every tick and wakes just after is charged at each
+ * switch, so it is held to its budget although no tick ever finds it running. */
+static void test_sched_tick_dodger(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct thread *dodger = hk_zalloc(sizeof(*dodger));
+    thread_init(dodger, cs, NULL, 10);
+    assert_int_equal(sched_admit(dodger, 250, 1000), ANV_OK);
+    sched_make_ready(dodger);
+    struct thread *lo = hk_thread(cs, NULL, 5);
+    uint64_t ran = 0;
+    for (uint64_t tick = 1; tick <= 10; tick++) {
+        uint64_t start = (tick - 1) * 100;
+        if (sched_choose() == dodger) {
+            sched_account(dodger, start + 1);
+            /* It runs 98 units and blocks before the tick. */
+            sched_block(dodger, TS_BLOCKED_WAIT);
+            ran += 98;
+            assert_ptr_equal(sched_choose(), lo);
+            sched_account(lo, start + 99);
+        }
+        sched_tick(tick, tick * 100);
+        sched_make_ready(dodger); /* it wakes just after */
+    }
+    /* 250 of every 1000: three slices of 98, the third overrunning by 44, which the next
+     * period pays back. */
+    assert_int_equal(ran, 3 * 98);
+    assert_int_equal(dodger->cpu_time, 3 * 98);
+    assert_int_equal(dodger->state, TS_READY); /* refilled at 1000: 250 - 44 */
+    assert_int_equal(dodger->budget_left, 250 - 44);
     assert_invariants();
 }
 
@@ -731,10 +772,10 @@ static void test_wait_timeout(void **state)
     assert_invariants();
     assert_ptr_equal(sched_choose(), idle);
     for (uint64_t now = 1; now < 5; now++) {
-        sched_tick(now);
+        sched_tick(now, now);
         assert_int_equal(t->state, TS_BLOCKED_WAIT);
     }
-    sched_tick(5);
+    sched_tick(5, 5);
     assert_int_equal(t->state, TS_READY);
     assert_int_equal(t->frame.regs[REG_A0], ANV_OK);
     assert_int_equal(t->frame.regs[REG_A1], ANV_WAIT_TIMEOUT);
@@ -1037,9 +1078,11 @@ static void test_thread_stop_each_state(void **state)
     assert_int_equal(sched_admit(throttled, 1, 10), ANV_OK);
     sched_make_ready(throttled);
     assert_ptr_equal(sched_choose(), throttled);
-    sched_tick(1); /* its one tick of budget spent */
+    sched_account(throttled, 0);
+    sched_tick(1, 1); /* its one unit of budget spent */
     assert_int_equal(throttled->state, TS_THROTTLED);
     assert_ptr_equal(sched_choose(), ctl);
+    sched_account(ctl, 1); /* as the trap path does when it enters ctl */
 
     sender->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
     assert_int_equal(ep_send(sender, c_send, anv_msginfo(1, 0, 0), false), ANV_OK);
@@ -1102,7 +1145,7 @@ static void test_thread_stop_each_state(void **state)
     /* Ticks pass: no stopped sleeper wakes, the throttled one is not refilled into the
      * ready queue. */
     for (uint64_t now = 2; now < 200; now++)
-        sched_tick(now);
+        sched_tick(now, now);
     for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         assert_int_equal(all[i]->state, TS_INACTIVE);
     /* thread.resume starts each again. */
@@ -1343,18 +1386,29 @@ static void test_thread_restart_reload(void **state)
     struct cap *epc = hk_install(cs, 8, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
     struct thread *ctl = hk_thread(ctlcs, NULL, 50);
     hk_install(ctlcs, 1, &t->hdr, W, 0, NULL);
+    /* As the loader leaves them: placed, and run-time capabilities above slot 8. */
+    for (uint32_t s = 1; s <= 8; s++)
+        cs->slots[s].placed = cs->slots[s].obj != NULL;
+    cspace_set_first_dynamic(cs, 8);
     uint32_t gen[9];
     for (uint32_t s = 1; s <= 8; s++)
         gen[s] = cs->slots[s].generation;
 
-    /* The process at work: a copy put in the hole at slot 5, a frame from its pool mapped
-     * in its space, an endpoint copy with a child in another CSpace, dirty data. */
+    /* The hole at slot 5 is the manifest's: no syscall may fill it. */
+    assert_int_equal(sys5(t, ANV_SYS_CAP_DELEGATE, cap_handle(epc), ANV_HANDLE_NULL, 5, RW, 0),
+                     ANV_E_RESERVED_SLOT);
+    assert_int_equal(sys3(t, ANV_SYS_MEM_FRAME_ALLOC, anv_handle_make(ANV_SLOT_POOL, 0), 6, 1),
+                     ANV_E_RESERVED_SLOT);
+    assert_null(cs->slots[5].obj);
+    /* The process at work: a copy that got into the hole anyway (as in an older kernel),
+     * a frame from its pool mapped in its space, an endpoint copy with a child in another
+     * CSpace, dirty data. */
     struct cap *hole = hk_install(cs, 5, NULL, ANV_RIGHT_READ, 0, epc);
-    assert_int_equal(sys3(t, ANV_SYS_MEM_FRAME_ALLOC, anv_handle_make(ANV_SLOT_POOL, 0), 20, 0),
+    assert_int_equal(sys3(t, ANV_SYS_MEM_FRAME_ALLOC, anv_handle_make(ANV_SLOT_POOL, 0), 20, 1),
                      ANV_OK);
     uint64_t frame_h = t->frame.regs[REG_A1];
-    assert_int_equal(sys3(t, ANV_SYS_MEM_MAP, frame_h, 0x40000, ANV_RIGHT_READ | W), ANV_OK);
-    assert_int_equal(anv_handle_slot(t->frame.regs[REG_A1]), 9); /* lowest free above 8 */
+    assert_int_equal(sys5(t, ANV_SYS_MEM_MAP, frame_h, 0x40000, ANV_RIGHT_READ | W, 9, 0), ANV_OK);
+    assert_int_equal(anv_handle_slot(t->frame.regs[REG_A1]), 9); /* the slot it was given */
     assert_int_not_equal(vs_translate(vs, 0x40000, NULL), 0);
     assert_int_equal(pool_available(pool), 3);
     assert_int_equal(sys5(t, ANV_SYS_CAP_DELEGATE, cap_handle(epc), ANV_HANDLE_NULL, 30, RW, 0),
@@ -1375,17 +1429,18 @@ static void test_thread_restart_reload(void **state)
     assert_int_equal(pool_available(pool), 4);                /* the frame went back */
     assert_ptr_equal(grandchild->obj, &ep->hdr);              /* moved up, as cap.delete */
     assert_ptr_equal(grandchild->parent, epc);
-    assert_ptr_equal(hole->obj, &ep->hdr);                    /* below the manifest's top */
+    assert_null(hole->obj);                                   /* not placed: deleted */
     for (uint32_t s = 1; s <= 8; s++) {
         if (s != 5)
             assert_non_null(cs->slots[s].obj);
-        assert_int_equal(cs->slots[s].generation, gen[s]);
+        assert_int_equal(cs->slots[s].generation, s == 5 ? gen[s] + 1 : gen[s]);
     }
     assert_int_equal(t->state, TS_READY);
     assert_int_equal(t->frame.sepc, START_PC);
     assert_int_equal(t->frame.regs[REG_A2], 3);
-    /* Three capabilities deleted: the mapping (9), the frame (20), the copy (30). */
-    assert_last_audit(ANV_AUDIT_THREAD_RESTART, t->hdr.id, (3ull << 32) | ANV_RESTART_RELOAD);
+    /* Four capabilities deleted: the hole (5), the mapping (9), the frame (20), the copy
+     * (30). */
+    assert_last_audit(ANV_AUDIT_THREAD_RESTART, t->hdr.id, (4ull << 32) | ANV_RESTART_RELOAD);
     assert_invariants();
 }
 
@@ -1678,6 +1733,7 @@ int main(void)
         T(test_sched_priority),
         T(test_sched_round_robin),
         T(test_sched_budget_throttle),
+        T(test_sched_tick_dodger),
         T(test_wait_timeout),
         T(test_ntfn_signal_then_wait),
         T(test_ntfn_wait_then_signal),

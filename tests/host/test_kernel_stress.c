@@ -517,7 +517,7 @@ static unsigned unblocked_by_harness, resumed_by_harness, ticks;
 
 static void tick(void)
 {
-    sched_tick(++now);
+    sched_tick(now + 1, now + 1), now++;
     ticks++;
 }
 

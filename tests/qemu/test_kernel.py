@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 from qemu_harness import run_scenario  # noqa: E402
 
 EXPECTED = [
-    r"abi ok version=0x10000",
+    r"abi ok version=0x20000",
     r"attenuation ok grant-only copy: rights=0x8, \+WRITE=E_RIGHTS, \+READ=E_RIGHTS, "
     r"bad bits=E_INVALID_ARG, call=E_RIGHTS",
     r"stale-handle ok slot=40 gen (\d+)->(\d+) old=E_STALE_HANDLE",
@@ -30,7 +30,7 @@ EXPECTED = [
     r"fault ok unmapped load scause=13 stval=0xdead0000, illegal scause=2, kernel load "
     r"scause=13 stval=0xffffffc080200000; skip, skip, stop, resume, stop",
     r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
-    r"audit ok records=\d+ denied=13 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=4",
+    r"audit ok records=\d+ denied=15 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=4",
     r"restart ok stopped: stop=E_BUSY self=E_INVALID_ARG flags=E_INVALID_ARG running=E_BUSY; "
     r"restart runs=42 arg=1, reload runs=41 arg=2",
     r"server-restart ok served (\d+) before; stop, reload deleted 2 caps; after: arg=7 "

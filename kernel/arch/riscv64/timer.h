@@ -1,5 +1,6 @@
-/* The supervisor timer, programmed through SBI: a periodic tick for preemption and
- * budgets, with a tick counter the scheduler and wait_one timeouts read. */
+/* The supervisor timer, programmed through SBI: a periodic tick for preemption, budget
+ * refills and wait_one timeouts, and a one-off deadline when a budget runs out between
+ * ticks. */
 #ifndef ANVAYA_ARCH_TIMER_H
 #define ANVAYA_ARCH_TIMER_H
 
@@ -8,8 +9,9 @@
 #define TIMER_HZ 100
 
 void timer_init(uint64_t timebase_hz);
-/* Acknowledge the interrupt and program the next tick; returns the new tick count. */
-uint64_t timer_tick(void);
+/* The timer interrupt: a tick (sched_tick, next tick programmed) or a budget deadline
+ * (sched_budget_expired), or both. */
+void timer_interrupt(void);
 uint64_t timer_ticks(void);
 uint64_t timer_period_cycles(void);
 

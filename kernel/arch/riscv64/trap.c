@@ -1,6 +1,7 @@
 /* Trap dispatch: decode scause and hand the event to the kernel object that owns it. */
 #include "trap.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../../console.h"
@@ -11,6 +12,7 @@
 #include "../../syscall.h"
 #include "../../vspace.h"
 #include "csr.h"
+#include "fpu.h"
 #include "plic.h"
 #include "timer.h"
 
@@ -25,6 +27,7 @@ void trap_init(void)
     /* U-mode may read cycle, time and instret: benchmarks and timeouts need them, and
      * they reveal nothing a thread could not measure by counting its own loop. */
     csr_write(scounteren, 7);
+    fpu_init();
 }
 
 static const char *trap_exception_name(uint64_t code)
@@ -94,22 +97,45 @@ int trap_selftest(void)
 static void trap_interrupt(uint64_t code)
 {
     if (code == IRQ_S_TIMER)
-        sched_tick(timer_tick());
+        timer_interrupt();
     else if (code == IRQ_S_EXT)
         plic_handle();
 }
 
-/* Enter a thread: switch address space only when it changes (the TLB flush is the
- * expensive part), then restore its registers. */
+/* Enter a thread. Another thread than the last one: charge the CPU time since the last
+ * switch (sched_account) and give it its FP state (only if either used FP). Switch
+ * address space only when it changes (the TLB flush is the expensive part), then
+ * restore its registers. */
 static __attribute__((noreturn)) void trap_enter(struct thread *t)
 {
     static const struct vspace *active;
+    if (t != sched_accounted) {
+        sched_account(t, arch_read_time());
+        if (t->fp_used | fpu_fs_live)
+            fpu_switch_to(t);
+    }
     if (t->vspace != active) {
         active = t->vspace;
         csr_write(satp, t->vspace->satp);
         arch_sfence_vma_all();
     }
     arch_return_to_user(&t->frame);
+}
+
+/* An illegal instruction from a thread with FS Off may be its first FP instruction: then
+ * it becomes an FP thread and runs the instruction again. */
+static bool trap_fp_first_use(struct thread *t)
+{
+    if (t->fp_used)
+        return false;
+    uint16_t half[2] = {0, 0};
+    if (vs_copy_in(t->vspace, t->frame.sepc, &half[0], 2) != ANV_OK)
+        return false;
+    uint32_t len = (half[0] & 3u) == 3u ? 4 : 2;
+    if (len == 4 && vs_copy_in(t->vspace, t->frame.sepc + 2, &half[1], 2) != ANV_OK)
+        return false;
+    uint32_t insn = (uint32_t)half[0] | ((uint32_t)half[1] << 16);
+    return fpu_first_use(t, insn, len);
 }
 
 void trap_from_user(struct trap_frame *frame, uint64_t cause)
@@ -133,7 +159,7 @@ void trap_from_user(struct trap_frame *frame, uint64_t cause)
         syscall_dispatch(t);
     } else if (cause & SCAUSE_INTERRUPT) {
         trap_interrupt(cause & ~SCAUSE_INTERRUPT);
-    } else {
+    } else if (cause != EXC_ILLEGAL_INST || !trap_fp_first_use(t)) {
         fault_raise(t, cause, csr_read(stval));
     }
     trap_exit_to_user();
@@ -142,7 +168,10 @@ void trap_from_user(struct trap_frame *frame, uint64_t cause)
 void trap_exit_to_user(void)
 {
     struct thread *t = sched_choose();
-    /* Idle: wait with interrupts on; each one is handled on the kernel trap path. */
+    /* Idle: wait with interrupts on; each one is handled on the kernel trap path. The
+     * time until the next thread runs is nobody's. */
+    if (t == 0)
+        sched_account(0, arch_read_time());
     while (t == 0) {
         csr_set(sstatus, SSTATUS_SIE);
         arch_wfi();

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. */
-#define ANV_ABI_VERSION_MAJOR 1
+#define ANV_ABI_VERSION_MAJOR 2
 #define ANV_ABI_VERSION_MINOR 0
 #define ANV_ABI_VERSION ((ANV_ABI_VERSION_MAJOR << 16) | ANV_ABI_VERSION_MINOR)
 
@@ -37,7 +37,9 @@
 #define ANV_SYS_IRQ_ACK 22
 #define ANV_SYS_THREAD_STOP 23
 #define ANV_SYS_THREAD_RESTART 24
-#define ANV_SYS_COUNT 25
+#define ANV_SYS_MEM_FRAME_PADDR 25
+#define ANV_SYS_PROC_EXIT 26
+#define ANV_SYS_COUNT 27
 
 /* ---- Error codes, returned in a0 (0 is success) ------------------------------------ */
 #define ANV_OK 0
@@ -62,7 +64,8 @@
 #define ANV_E_QUEUE_FULL 19     /* endpoint queue at its bound */
 #define ANV_E_NO_SLOTS 20       /* receiver CSpace has no free slot for a transferred cap */
 #define ANV_E_BUSY 21           /* object is in a state that forbids the call */
-#define ANV_E_COUNT 22
+#define ANV_E_RESERVED_SLOT 22  /* destination is a well-known or manifest-placed slot */
+#define ANV_E_COUNT 23
 
 /* ---- Object types ------------------------------------------------------------------- */
 #define ANV_OBJ_NULL 0
@@ -169,6 +172,8 @@ struct anv_ipc_buffer {
 
 /* ---- Memory --------------------------------------------------------------------------- */
 #define ANV_PAGE_SIZE 4096u
+#define ANV_MEGAPAGE_SIZE 0x200000u  /* a 2 MiB-aligned run maps with one megapage entry */
+#define ANV_FRAME_MAX_PAGES 0x100000u /* most pages one mem.frame_alloc asks for */
 #define ANV_USER_BASE 0x10000ull      /* lowest mappable user address */
 #define ANV_USER_TOP 0x4000000000ull  /* Sv39 lower half ends here (exclusive) */
 
@@ -188,6 +193,11 @@ struct anv_ipc_buffer {
 #define ANV_FAULT_SKIP 1   /* continue after it */
 #define ANV_FAULT_STOP 2   /* leave the thread stopped (thread.resume restarts it) */
 
+/* ---- Exit records: proc.exit sends one to the fault endpoint (label) ------------------
+ * words: 0 status, 1 sepc of the exit call, 2 zero, 3 thread badge. The process is
+ * stopped whatever the reply says; its supervisor restarts it or leaves it. */
+#define ANV_EXIT_LABEL 0xE417u
+
 /* ---- Audit records (audit.read returns seq, event, subject, object, arg, result) ----- */
 #define ANV_AUDIT_DELEGATE 1  /* object = source object, arg = new rights, result = error */
 #define ANV_AUDIT_REVOKE 2    /* arg = capabilities removed */
@@ -199,5 +209,6 @@ struct anv_ipc_buffer {
                                     * was released (it owed a reply), else 0 */
 #define ANV_AUDIT_THREAD_RESTART 8 /* thread.restart: object = the thread, arg = flags in bits
                                     * 31..0, capabilities RELOAD deleted in bits 63..32 */
+#define ANV_AUDIT_EXIT 9      /* proc.exit: object = the thread, arg = status */
 #define ANV_AUDIT_RING 128    /* records kept */
 #endif

@@ -50,9 +50,23 @@ int anv_wait_one(anv_handle_t ntfn, uint64_t timeout_ticks, uint64_t *result, ui
 int anv_cancel_token(anv_handle_t thread);
 
 /* Memory. */
+/* A frame of `pages` physically contiguous zeroed pages from `pool`, into the free slot
+ * `dest_slot` (above every slot the manifest placed: else ANV_E_RESERVED_SLOT). Pool
+ * frames are readable and writable, never executable. */
+int anv_mem_frame_alloc_pages(anv_handle_t pool, uint32_t dest_slot, uint32_t pages,
+                              anv_handle_t *frame);
 int anv_mem_frame_alloc(anv_handle_t pool, uint32_t dest_slot, anv_handle_t *frame);
-int anv_mem_map(anv_handle_t frame, uintptr_t vaddr, uint32_t rights, anv_handle_t *mapping);
+/* Map the whole frame at `vaddr` (2 MiB megapages where both addresses allow), its
+ * mapping capability in the free slot `dest_slot`. Nothing is mapped unless all is. */
+int anv_mem_map(anv_handle_t frame, uintptr_t vaddr, uint32_t rights, uint32_t dest_slot,
+                anv_handle_t *mapping);
 int anv_mem_unmap(anv_handle_t mapping);
+/* Physical address and length in pages of a DMA frame (declared `dma` in the IDL);
+ * ANV_E_WRONG_TYPE for every other frame. */
+int anv_mem_frame_paddr(anv_handle_t frame, uint64_t *paddr, uint32_t *pages);
+/* End the whole process with `status`: its supervisor gets an exit record (ANV_EXIT_LABEL)
+ * and applies the instance's restart policy. exit() and returning from main() end here. */
+_Noreturn void anv_proc_exit(int status);
 
 /* Threads, audit, console, system. */
 int anv_thread_yield(void);
