@@ -206,9 +206,11 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
 {
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     /* Queued senders whose message became invalid while waiting get their error and
-     * leave; the loop is bounded by the queue bound. */
-    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head && guard <= ANV_IPC_QUEUE_MAX;
-         guard++) {
+     * leave; the loop is bounded by the queue bound, and a queue longer than that is a
+     * broken kernel, not a reason to block behind senders. */
+    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u senders queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
         struct thread *sender = ep->queue.head;
         const struct cap *via = sender->blocked_cap;
         int err = ipc_transfer(sender, receiver, sender->blocked_badge, via);
@@ -300,20 +302,35 @@ void ep_dequeue(struct thread *t)
     t->is_fault_msg = 0;
 }
 
+/* A queue that outgrows its bound, or a thread that cannot leave it, is a broken kernel:
+ * stopping the walk would leave threads blocked on an endpoint being freed. */
 void ep_destroy(struct endpoint *ep)
 {
-    for (uint32_t guard = 0; ep->queue.head && guard <= ANV_IPC_QUEUE_MAX; guard++)
-        thread_abort_wait(ep->queue.head, ANV_E_REVOKED);
+    for (uint32_t guard = 0; ep->queue.head; guard++) {
+        struct thread *t = ep->queue.head;
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
+        thread_abort_wait(t, ANV_E_REVOKED);
+        if (t->q_owner == &ep->queue)
+            panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id, t->hdr.id,
+                  (unsigned)t->state);
+    }
 }
 
 void ep_cap_removed(struct cap *c)
 {
     struct endpoint *ep = (struct endpoint *)c->obj;
     struct thread *t = ep->queue.head;
-    for (uint32_t guard = 0; t && guard <= ANV_IPC_QUEUE_MAX; guard++) {
+    for (uint32_t guard = 0; t; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
         struct thread *next = t->q_next;
-        if (t->blocked_cap == c)
+        if (t->blocked_cap == c) {
             thread_abort_wait(t, ANV_E_REVOKED);
+            if (t->q_owner == &ep->queue)
+                panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id,
+                      t->hdr.id, (unsigned)t->state);
+        }
         t = next;
     }
 }

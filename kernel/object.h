@@ -47,6 +47,7 @@ struct cspace {
     struct kobj hdr;
     uint32_t size;      /* slots, fixed at creation */
     struct cap *slots;  /* size entries, slot 0 is never filled */
+    struct cspace *inv_next; /* the invariant checker's list of every CSpace */
 };
 
 /* Thread states. */

@@ -14,7 +14,20 @@
 
 #include <anvaya/abi.h>
 
+#include "audit.h"
+#include "cspace.h"
+#include "endpoint.h"
+#include "invariants.h"
+#include "irq.h"
+#include "kernel_stubs.h"
 #include "manifest.h"
+#include "notification.h"
+#include "sched.h"
+#include "syscall.h"
+#include "thread.h"
+
+#define RW (ANV_RIGHT_READ | ANV_RIGHT_WRITE)
+#define RWG (ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_GRANT)
 
 static const char *manifest_path;
 static unsigned char *manifest_blob;
@@ -118,6 +131,306 @@ static void test_manifest_abi_mismatch_refused(void **state)
     expect_abi_refused(ANV_ABI_VERSION | 0x8000u);
 }
 
+/* ---- Hole 6: loop guards panic, the checker sees every CSpace, IRQ identity ---------- */
+
+/* More CSpaces than the checker's old fixed table of 64 held, in static storage: the
+ * checker keeps them registered for the whole run. */
+#define MANY_CSPACES 70
+#define MANY_SLOTS 4
+static struct cspace many_cs[MANY_CSPACES];
+static struct cap many_slots[MANY_CSPACES][MANY_SLOTS];
+static bool many_registered;
+
+static int holes_setup(void **state)
+{
+    hk_setup(state);
+    for (unsigned i = 0; i < MANY_CSPACES; i++)
+        cspace_init(&many_cs[i], many_slots[i], MANY_SLOTS);
+    return 0;
+}
+
+static int holes_teardown(void **state)
+{
+    for (unsigned i = 0; i < MANY_CSPACES; i++)
+        cspace_init(&many_cs[i], many_slots[i], MANY_SLOTS);
+    return hk_teardown(state);
+}
+
+static struct endpoint *new_ep(void)
+{
+    struct endpoint *ep = hk_zalloc(sizeof(*ep));
+    ep_init(ep);
+    return ep;
+}
+
+static void assert_panicked_with(const char *want)
+{
+    if (!strstr(stubs.panic_msg, want))
+        fail_msg("panic \"%s\" does not say \"%s\"", stubs.panic_msg, want);
+}
+
+static void test_invariants_cover_every_cspace(void **state)
+{
+    (void)state;
+    uint32_t before = invariants_cspace_count();
+    if (!many_registered) {
+        for (unsigned i = 0; i < MANY_CSPACES; i++)
+            invariants_register_cspace(&many_cs[i]);
+        many_registered = true;
+        assert_int_equal(invariants_cspace_count(), before + MANY_CSPACES);
+    }
+    uint32_t total = invariants_cspace_count();
+    assert_true(total >= HK_CSPACES + MANY_CSPACES);
+    /* Registering again is harmless: no duplicate, no cycle. */
+    invariants_register_cspace(&many_cs[0]);
+    invariants_register_cspace(&many_cs[MANY_CSPACES - 1]);
+    assert_int_equal(invariants_cspace_count(), total);
+    assert_int_equal(invariants_check_all(), 0);
+
+    /* A corruption in the last (the 76th registered) CSpace is found. */
+    struct cspace *last = &many_cs[MANY_CSPACES - 1];
+    struct endpoint *ep = new_ep();
+    struct cap *c = hk_install(last, 2, &ep->hdr, RW, 0, NULL);
+    assert_int_equal(invariants_check_all(), 0);
+    c->rights |= 0x80u; /* outside ANV_RIGHTS_ALL */
+    stubs.console_len = 0;
+    stubs.console[0] = '\0';
+    assert_int_equal(invariants_check_all(), 1);
+    char want[96];
+    snprintf(want, sizeof want, "invariant violated: rights (%u, 2)", last->hdr.id);
+    assert_non_null(strstr(stubs.console, want));
+    c->rights = RW;
+    assert_int_equal(invariants_check_all(), 0);
+
+    /* And one in an empty slot of the 70th of this test's CSpaces. */
+    many_cs[69].slots[3].first_child = c;
+    assert_int_equal(invariants_check_all(), 1);
+    many_cs[69].slots[3].first_child = 0;
+    cap_delete(c);
+    assert_int_equal(invariants_check_all(), 0);
+}
+
+static void test_irq_bind_keeps_identity(void **state)
+{
+    (void)state;
+    static struct irq_handler h;
+    static struct notification n;
+    static struct kobj not_irq;
+    ntfn_init(&n);
+    kobj_init(&h.hdr, ANV_OBJ_IRQ);
+    kobj_init(&not_irq, ANV_OBJ_CONSOLE);
+    uint32_t id = h.hdr.id;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct cap *c = hk_install(cs, 3, &h.hdr, ANV_RIGHT_WRITE, 0, NULL);
+    assert_int_equal(h.hdr.refs, 1);
+
+    /* Only an IRQ object can be bound; nothing else changes. */
+    assert_int_equal(irq_bind((struct irq_handler *)(void *)&not_irq, 77, &n, 4),
+                     ANV_E_INVALID_ARG);
+    assert_int_equal(irq_bind(&h, 77, &n, 4), ANV_OK);
+    assert_int_equal(h.hdr.id, id);
+    assert_int_equal(h.hdr.refs, 1);
+    assert_int_equal(h.hdr.type, ANV_OBJ_IRQ);
+    assert_true(h.hdr.flags & KOBJ_PINNED);
+    assert_int_equal(h.irq, 77);
+    assert_int_equal(irq_bind(&h, 77, &n, 4), ANV_E_BUSY);
+    assert_int_equal(h.hdr.id, id);
+
+    /* The capability still names the same object: cap.identify answers the old id. */
+    struct thread *t = hk_thread(cs, NULL, 10);
+    t->frame.regs[REG_A7] = ANV_SYS_CAP_IDENTIFY;
+    t->frame.regs[REG_A0] = cap_handle(c);
+    syscall_dispatch(t);
+    assert_int_equal(t->frame.regs[REG_A0], ANV_OK);
+    assert_int_equal(t->frame.regs[REG_A1], ANV_OBJ_IRQ);
+    assert_int_equal(t->frame.regs[REG_A4], id);
+
+    irq_deliver(77);
+    assert_true(h.pending);
+    assert_int_equal(n.bits, 4);
+    assert_int_equal(irq_ack(&h), ANV_OK);
+    assert_int_equal(stubs.last_irq_complete, 77);
+}
+
+static void test_sleep_remove_of_unlisted_thread_panics(void **state)
+{
+    (void)state;
+    struct thread *a = hk_thread(NULL, NULL, 5);
+    struct thread *b = hk_thread(NULL, NULL, 5);
+    struct thread *t = hk_thread(NULL, NULL, 5);
+    sched_sleep_add(a, 100);
+    sched_sleep_add(b, 200);
+    /* The normal case still works and clears the flag. */
+    sched_sleep_remove(b);
+    assert_false(b->on_sleep_list);
+    assert_int_equal(b->wait_deadline, 0);
+    /* A thread flagged as sleeping but not on the list is a broken invariant: the old
+     * code cleared the flag and went on. */
+    t->on_sleep_list = true;
+    t->wait_deadline = 50;
+    assert_true(STUB_EXPECT_PANIC(sched_sleep_remove(t)));
+    char want[96];
+    snprintf(want, sizeof want, "sched: thread %u marked on the timeout list but not on it",
+             t->hdr.id);
+    assert_string_equal(stubs.panic_msg, want);
+    assert_true(t->on_sleep_list); /* the evidence is left as found */
+    assert_int_equal(t->wait_deadline, 50);
+    assert_true(a->on_sleep_list);
+}
+
+static void test_sleep_list_cycle_panics(void **state)
+{
+    (void)state;
+    struct thread *a = hk_thread(NULL, NULL, 5);
+    struct thread *b = hk_thread(NULL, NULL, 5);
+    struct thread *t = hk_thread(NULL, NULL, 5);
+    sched_sleep_add(a, 100);
+    sched_sleep_add(b, 200); /* list: b -> a */
+    a->sleep_next = b;       /* b -> a -> b -> ... */
+    t->on_sleep_list = true;
+    assert_true(STUB_EXPECT_PANIC(sched_sleep_remove(t)));
+    assert_string_equal(stubs.panic_msg, "sched: timeout list longer than 64 threads");
+    /* The tick's wake-up walk, which used to stop after 64 steps, panics too. */
+    assert_true(STUB_EXPECT_PANIC(sched_tick(1)));
+    assert_string_equal(stubs.panic_msg, "sched: timeout list longer than 64 threads");
+}
+
+static void test_revoke_cycle_panics(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *root = hk_install(cs, 1, &ep->hdr, RW, 0, NULL);
+    struct cap *child = hk_install(cs, 2, NULL, RW, 0, root);
+    child->first_child = child; /* a descent that never reaches a leaf */
+    assert_true(STUB_EXPECT_PANIC(cap_revoke(root)));
+    assert_panicked_with("cdt: revoking slot 1 of cspace");
+    assert_panicked_with("descendants deeper than");
+}
+
+static void test_delete_sibling_cycle_panics(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *g = hk_install(cs, 1, &ep->hdr, RW, 0, NULL);
+    struct cap *p = hk_install(cs, 2, NULL, RW, 0, g);
+    struct cap *f = hk_install(cs, 3, NULL, RW, 0, p);
+    /* f is p's child and, corruptly, also its grandparent's first child, linked to
+     * itself: moving p's children up re-links f behind itself forever. The old guard
+     * stopped after 16 million steps and emptied p's slot with f still pointing at it. */
+    f->next_sibling = f;
+    g->first_child = f;
+    assert_true(STUB_EXPECT_PANIC(cap_delete(p)));
+    assert_panicked_with("cdt: slot 2 of cspace");
+    assert_panicked_with("more children than the");
+}
+
+/* A thread on an endpoint's queue that aborting cannot remove (its state says it is not
+ * waiting there): the old teardown gave up after 33 tries and freed the endpoint under
+ * it. */
+static void test_endpoint_teardown_stuck_thread_panics(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *c = hk_install(cs, 1, &ep->hdr, RW, 0, NULL);
+    struct thread *t = hk_thread(cs, NULL, 5);
+    assert_int_equal(ep_receive(t, c), ANV_OK);
+    assert_ptr_equal(ep->queue.head, t);
+    t->state = TS_INACTIVE;
+    assert_true(STUB_EXPECT_PANIC(ep_destroy(ep)));
+    char want[96];
+    snprintf(want, sizeof want, "endpoint %u: thread %u (state %u) stays queued on it",
+             ep->hdr.id, t->hdr.id, (unsigned)TS_INACTIVE);
+    assert_string_equal(stubs.panic_msg, want);
+    /* Deleting the capability it blocked through finds it the same way. */
+    assert_true(STUB_EXPECT_PANIC(ep_cap_removed(c)));
+    assert_string_equal(stubs.panic_msg, want);
+}
+
+/* An endpoint with one receiver more than the queue bound, queued behind the kernel's
+ * back, all through capability `*c` in slot `slot`. */
+static struct endpoint *overfull_endpoint(struct cspace *cs, uint32_t slot, struct cap **c)
+{
+    struct endpoint *ep = new_ep();
+    *c = hk_install(cs, slot, &ep->hdr, RW, 0, NULL);
+    for (unsigned i = 0; i <= ANV_IPC_QUEUE_MAX; i++) {
+        struct thread *t = hk_thread(cs, NULL, 5);
+        sched_block(t, TS_BLOCKED_RECV);
+        t->blocked_on = &ep->hdr;
+        t->blocked_cap = *c;
+        tq_insert(&ep->queue, t);
+    }
+    return ep;
+}
+
+static void test_endpoint_queue_over_bound_panics(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct cap *c;
+    char want[64];
+    struct endpoint *ep = overfull_endpoint(cs, 1, &c);
+    snprintf(want, sizeof want, "endpoint %u: more than %u threads queued", ep->hdr.id,
+             ANV_IPC_QUEUE_MAX);
+    assert_true(STUB_EXPECT_PANIC(ep_cap_removed(c)));
+    assert_string_equal(stubs.panic_msg, want);
+
+    sched_init(); /* room for another 33 threads in the scheduler's table of 64 */
+    ep = overfull_endpoint(cs, 2, &c);
+    snprintf(want, sizeof want, "endpoint %u: more than %u threads queued", ep->hdr.id,
+             ANV_IPC_QUEUE_MAX);
+    assert_true(STUB_EXPECT_PANIC(ep_destroy(ep)));
+    assert_string_equal(stubs.panic_msg, want);
+}
+
+static void test_endpoint_senders_over_bound_panic(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *c = hk_install(cs, 1, &ep->hdr, RW, 0, NULL);
+    /* Queued senders whose messages became invalid (too long) are dropped one by one:
+     * more of them than the bound is a broken queue, not a reason to stop and block the
+     * receiver on an endpoint full of senders. */
+    for (unsigned i = 0; i <= ANV_IPC_QUEUE_MAX + 1; i++) {
+        struct thread *t = hk_thread(cs, NULL, 5);
+        t->frame.regs[REG_A1] = anv_msginfo(0, ANV_IPC_MAX_WORDS + 1, 0);
+        sched_block(t, TS_BLOCKED_SEND);
+        t->blocked_on = &ep->hdr;
+        t->blocked_cap = c;
+        tq_insert(&ep->queue, t);
+    }
+    ep->queue_is_senders = 1;
+    struct thread *r = hk_thread(cs, NULL, 5);
+    assert_true(STUB_EXPECT_PANIC(ep_receive(r, c)));
+    char want[64];
+    snprintf(want, sizeof want, "endpoint %u: more than %u senders queued", ep->hdr.id,
+             ANV_IPC_QUEUE_MAX);
+    assert_string_equal(stubs.panic_msg, want);
+}
+
+static void test_notification_teardown_stuck_thread_panics(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct notification *n = hk_zalloc(sizeof(*n));
+    ntfn_init(n);
+    struct cap *c = hk_install(cs, 1, &n->hdr, RW, 0, NULL);
+    struct thread *t = hk_thread(cs, NULL, 5);
+    assert_int_equal(ntfn_wait(t, n, c, 0), ANV_OK);
+    assert_ptr_equal(n->waiters.head, t);
+    t->state = TS_READY; /* queued on the notification, yet "ready" */
+    char want[96];
+    snprintf(want, sizeof want, "notification %u: thread %u (state %u) stays queued on it",
+             n->hdr.id, t->hdr.id, (unsigned)TS_READY);
+    assert_true(STUB_EXPECT_PANIC(ntfn_destroy(n)));
+    assert_string_equal(stubs.panic_msg, want);
+    assert_true(STUB_EXPECT_PANIC(ntfn_cap_removed(c)));
+    assert_string_equal(stubs.panic_msg, want);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -128,6 +441,18 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_abi_matches),
         cmocka_unit_test(test_manifest_abi_mismatch_refused),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, holes_setup, holes_teardown)
+        T(test_invariants_cover_every_cspace),
+        T(test_irq_bind_keeps_identity),
+        T(test_sleep_remove_of_unlisted_thread_panics),
+        T(test_sleep_list_cycle_panics),
+        T(test_revoke_cycle_panics),
+        T(test_delete_sibling_cycle_panics),
+        T(test_endpoint_teardown_stuck_thread_panics),
+        T(test_endpoint_queue_over_bound_panics),
+        T(test_endpoint_senders_over_bound_panic),
+        T(test_notification_teardown_stuck_thread_panics),
+#undef T
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     free(manifest_blob);
