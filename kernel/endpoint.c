@@ -3,6 +3,7 @@
  * before it moves a single word, so a refused message leaves both sides untouched. */
 #include "endpoint.h"
 
+#include "audit.h"
 #include "cspace.h"
 #include "panic.h"
 #include "sched.h"
@@ -76,16 +77,21 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
 }
 
 /* Move checked capabilities: copies of the sender's caps_out[] into `dst`, their handles
- * in the receiver's caps_in[]. Cannot fail: both sides were checked. */
+ * in the receiver's caps_in[], one ANV_AUDIT_TRANSFER record each (subject the sender,
+ * object the object transferred, arg the rights given). Cannot fail: both sides were
+ * checked. */
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
     for (uint32_t i = 0; i < ncaps; i++) {
         struct cap *src = 0;
-        (void)cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
-        uint32_t mask = (uint32_t)sender->ipc_buffer->caps_out_rights[i];
-        cap_derive(dst[i], src, src->rights & mask, 0);
+        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        KASSERT(err == ANV_OK);
+        (void)err;
+        uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+        cap_derive(dst[i], src, rights, 0);
         receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
+        audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, src->obj->id, rights, ANV_OK);
     }
 }
 
@@ -227,6 +233,11 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
     }
     if (ep->queue.head && !ep->queue_is_senders && ep->queue.length >= ANV_IPC_QUEUE_MAX)
         return ANV_E_QUEUE_FULL;
+    /* Receiving again without replying gives up the reply now, as it does when a message
+     * is delivered at once: the caller must not wait for the next message, which may
+     * never come. */
+    if (receiver->reply_to)
+        thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
     sched_block(receiver, TS_BLOCKED_RECV);
     ep->queue_is_senders = 0;
     receiver->blocked_on = &ep->hdr;

@@ -431,6 +431,215 @@ static void test_notification_teardown_stuck_thread_panics(void **state)
     assert_string_equal(stubs.panic_msg, want);
 }
 
+/* ---- Hole 7: transfers are audited; receiving again releases the caller -------------- */
+
+static void assert_audit(uint64_t seq, uint32_t event, uint32_t subject, uint32_t object,
+                         uint64_t arg)
+{
+    struct audit_record rec;
+    assert_int_equal(audit_get(seq, &rec), ANV_OK);
+    assert_int_equal(rec.event, event);
+    assert_int_equal(rec.subject, subject);
+    assert_int_equal(rec.object, object);
+    assert_int_equal(rec.arg, arg);
+    assert_int_equal(rec.result, ANV_OK);
+}
+
+static void test_transfer_appends_one_record_per_capability(void **state)
+{
+    (void)state;
+    struct cspace *scs = hk_cspace(0, 16), *rcs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *ep_s = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_r = hk_install(rcs, 1, NULL, RWG, 0, ep_s);
+    struct notification *n = hk_zalloc(sizeof(*n));
+    ntfn_init(n);
+    struct endpoint *gift = new_ep();
+    struct cap *nc = hk_install(scs, 2, &n->hdr, RW, 0, NULL);
+    struct cap *gc = hk_install(scs, 3, &gift->hdr, RWG, 0, NULL);
+    struct thread *tx = hk_thread(scs, NULL, 5);
+    struct thread *rx = hk_thread(rcs, NULL, 5);
+
+    /* A send with two capabilities: two records, each naming the sender, the object
+     * and the rights the receiver got (the source's rights under the mask). */
+    uint64_t info = anv_msginfo(1, 0, 2);
+    tx->ipc_buffer->caps_out[0] = cap_handle(nc);
+    tx->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_READ | ANV_RIGHT_GRANT;
+    tx->ipc_buffer->caps_out[1] = cap_handle(gc);
+    tx->ipc_buffer->caps_out_rights[1] = ANV_RIGHTS_ALL;
+    uint64_t seq = audit_next_seq();
+    assert_int_equal(ep_receive(rx, ep_r), ANV_OK);
+    tx->frame.regs[REG_A1] = info;
+    assert_int_equal(ep_send(tx, ep_s, info, true), ANV_OK);
+    assert_int_equal(audit_next_seq(), seq + 2);
+    assert_audit(seq, ANV_AUDIT_TRANSFER, tx->hdr.id, n->hdr.id, ANV_RIGHT_READ);
+    assert_audit(seq + 1, ANV_AUDIT_TRANSFER, tx->hdr.id, gift->hdr.id, RWG);
+    assert_ptr_equal(rx->reply_to, tx);
+
+    /* The reply carries one back (the call went through a GRANT capability): one record,
+     * the server as subject. */
+    struct endpoint *back = new_ep();
+    struct cap *bc = hk_install(rcs, 5, &back->hdr, RW, 0, NULL);
+    rx->ipc_buffer->caps_out[0] = cap_handle(bc);
+    rx->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    assert_int_equal(ipc_reply(rx, anv_msginfo(0, 0, 1)), ANV_OK);
+    assert_int_equal(audit_next_seq(), seq + 3);
+    assert_audit(seq + 2, ANV_AUDIT_TRANSFER, rx->hdr.id, back->hdr.id, ANV_RIGHT_WRITE);
+
+    /* A message without capabilities, and a refused transfer, append none. */
+    assert_int_equal(ep_receive(rx, ep_r), ANV_OK);
+    tx->frame.regs[REG_A1] = anv_msginfo(0, 1, 0);
+    assert_int_equal(ep_send(tx, ep_s, anv_msginfo(0, 1, 0), false), ANV_OK);
+    struct cap *nogrant = hk_install(scs, 6, NULL, RW, 0, ep_s);
+    assert_int_equal(ep_send(tx, nogrant, info, false), ANV_E_RIGHTS);
+    assert_int_equal(audit_next_seq(), seq + 3);
+    assert_int_equal(invariants_check_all(), 0);
+}
+
+static void test_transfer_audit_through_syscalls(void **state)
+{
+    (void)state;
+    /* The same through the dispatcher: transfers counted in the ring equal the
+     * capabilities that moved, and a refusal adds a DENIED record, not a transfer. */
+    struct cspace *scs = hk_cspace(0, 16), *rcs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *ep_s = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_r = hk_install(rcs, 1, NULL, RWG, 0, ep_s);
+    hk_install(scs, 4, NULL, RW, 0, ep_s); /* no GRANT */
+    struct notification *n = hk_zalloc(sizeof(*n));
+    ntfn_init(n);
+    struct cap *nc = hk_install(scs, 2, &n->hdr, RW, 0, NULL);
+    struct thread *tx = hk_thread(scs, NULL, 5);
+    struct thread *rx = hk_thread(rcs, NULL, 5);
+    uint64_t seq = audit_next_seq();
+    unsigned moved = 0;
+    for (unsigned round = 0; round < 5; round++) {
+        assert_int_equal(ep_receive(rx, ep_r), ANV_OK);
+        tx->ipc_buffer->caps_out[0] = cap_handle(nc);
+        tx->ipc_buffer->caps_out_rights[0] = round & 1 ? ANV_RIGHT_READ : RW;
+        tx->frame.regs[REG_A7] = ANV_SYS_IPC_SEND;
+        tx->frame.regs[REG_A0] = anv_handle_make(round == 3 ? 4 : 1, 0);
+        tx->frame.regs[REG_A1] = anv_msginfo(0, 0, 1);
+        syscall_dispatch(tx);
+        if (round == 3) {
+            assert_int_equal(tx->frame.regs[REG_A0], ANV_E_RIGHTS);
+            ep_dequeue(rx); /* nothing came: take the receiver off for the next round */
+            rx->blocked_on = 0;
+            rx->blocked_cap = 0;
+            sched_make_ready(rx);
+            continue;
+        }
+        assert_int_equal(tx->frame.regs[REG_A0], ANV_OK);
+        moved++;
+        struct cap *got;
+        assert_int_equal(cspace_lookup(rcs, rx->ipc_buffer->caps_in[0], &got), ANV_OK);
+        cap_delete(got);
+    }
+    unsigned transfers = 0, denied = 0;
+    for (uint64_t q = seq; q < audit_next_seq(); q++) {
+        struct audit_record rec;
+        assert_int_equal(audit_get(q, &rec), ANV_OK);
+        transfers += rec.event == ANV_AUDIT_TRANSFER;
+        denied += rec.event == ANV_AUDIT_DENIED;
+        if (rec.event == ANV_AUDIT_TRANSFER) {
+            assert_int_equal(rec.subject, tx->hdr.id);
+            assert_int_equal(rec.object, n->hdr.id);
+        }
+    }
+    assert_int_equal(moved, 4);
+    assert_int_equal(transfers, moved);
+    assert_int_equal(denied, 1);
+    assert_int_equal(audit_next_seq(), seq + 5);
+}
+
+static void test_receive_again_releases_caller(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *epc = hk_install(cs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct thread *server = hk_thread(cs, NULL, 5);
+    struct thread *client = hk_thread(cs, NULL, 5);
+
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, epc, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_ptr_equal(server->reply_to, client);
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+
+    /* The server receives again, no one is sending: the caller is released now, not
+     * when a next message comes (the old code left it blocked until then, forever on an
+     * idle endpoint). */
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    assert_int_equal(server->state, TS_BLOCKED_RECV);
+    assert_null(server->reply_to);
+    assert_null(client->replier);
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_int_equal(invariants_check_all(), 0);
+
+    /* A receive that is refused (the receivers' queue is full) changes nothing: the
+     * reply stays owed. */
+    struct endpoint *full = new_ep();
+    struct cap *fullc = hk_install(cs, 2, &full->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    for (unsigned i = 0; i < ANV_IPC_QUEUE_MAX; i++)
+        assert_int_equal(ep_receive(hk_thread(cs, NULL, 1), fullc), ANV_OK);
+    struct thread *client2 = hk_thread(cs, NULL, 5);
+    client2->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client2, epc, anv_msginfo(1, 0, 0), true), ANV_OK);
+    assert_ptr_equal(server->reply_to, client2);
+    assert_int_equal(ep_receive(server, fullc), ANV_E_QUEUE_FULL);
+    assert_ptr_equal(server->reply_to, client2);
+    assert_int_equal(client2->state, TS_BLOCKED_REPLY);
+
+    /* With a sender queued the release happens at delivery, as before, and the server
+     * then owes the new caller. */
+    struct thread *client3 = hk_thread(cs, NULL, 5);
+    client3->frame.regs[REG_A1] = anv_msginfo(2, 0, 0);
+    assert_int_equal(ep_send(client3, epc, anv_msginfo(2, 0, 0), true), ANV_OK);
+    assert_int_equal(client3->state, TS_BLOCKED_SEND);
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    assert_int_equal(client2->state, TS_READY);
+    assert_int_equal(client2->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_ptr_equal(server->reply_to, client3);
+    assert_int_equal(client3->state, TS_BLOCKED_REPLY);
+    assert_int_equal(invariants_check_all(), 0);
+}
+
+static void test_reply_recv_after_failed_reply_keeps_caller(void **state)
+{
+    (void)state;
+    /* reply_recv whose reply is refused returns the error before receiving: the caller
+     * is still owed, the server did not block. */
+    struct cspace *cs = hk_cspace(0, 16);
+    struct endpoint *ep = new_ep();
+    struct cap *epc = hk_install(cs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *nogrant = hk_install(cs, 2, NULL, RW, 0, epc);
+    struct thread *server = hk_thread(cs, NULL, 5);
+    struct thread *client = hk_thread(cs, NULL, 5);
+    assert_int_equal(ep_receive(server, epc), ANV_OK);
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_int_equal(ep_send(client, nogrant, anv_msginfo(1, 0, 0), true), ANV_OK);
+    server->ipc_buffer->caps_out[0] = cap_handle(epc);
+    server->ipc_buffer->caps_out_rights[0] = ANV_RIGHT_WRITE;
+    server->frame.regs[REG_A7] = ANV_SYS_IPC_REPLY_RECV;
+    server->frame.regs[REG_A0] = cap_handle(epc);
+    server->frame.regs[REG_A1] = anv_msginfo(0, 0, 1); /* a cap to a caller without GRANT */
+    syscall_dispatch(server);
+    assert_int_equal(server->frame.regs[REG_A0], ANV_E_RIGHTS);
+    assert_int_equal(server->state, TS_READY);
+    assert_ptr_equal(server->reply_to, client);
+    assert_int_equal(client->state, TS_BLOCKED_REPLY);
+    /* Receiving again from there releases it. */
+    server->frame.regs[REG_A7] = ANV_SYS_IPC_RECEIVE;
+    server->frame.regs[REG_A0] = cap_handle(epc);
+    syscall_dispatch(server);
+    assert_int_equal(server->state, TS_BLOCKED_RECV);
+    assert_int_equal(client->state, TS_READY);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_CANCELLED);
+    assert_int_equal(invariants_check_all(), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -452,6 +661,10 @@ int main(int argc, char **argv)
         T(test_endpoint_queue_over_bound_panics),
         T(test_endpoint_senders_over_bound_panic),
         T(test_notification_teardown_stuck_thread_panics),
+        T(test_transfer_appends_one_record_per_capability),
+        T(test_transfer_audit_through_syscalls),
+        T(test_receive_again_releases_caller),
+        T(test_reply_recv_after_failed_reply_keeps_caller),
 #undef T
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
