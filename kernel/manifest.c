@@ -766,18 +766,19 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
     if (rd32(b + 28) != MANIFEST_T_COUNT)
         return fail(v, MANIFEST_E_HEADER, N, N, "table_count %u, expected %u", rd32(b + 28),
                     MANIFEST_T_COUNT);
-    /* The system's components were built against this ABI: the same major, and no minor
-     * newer than the kernel's, whose additions an older kernel would not implement. */
+    uint32_t crc = crc_skipping_field(b, total);
+    if (crc != rd32(b + 16))
+        return fail(v, MANIFEST_E_CHECKSUM, N, N, "crc32 0x%x does not match the contents (0x%x)",
+                    rd32(b + 16), crc);
+    /* After the checksum, so a corrupted field reads as corruption. The system's
+     * components were built against this ABI: the same major, and no minor newer than
+     * the kernel's, whose additions an older kernel would not implement. */
     uint32_t abi = rd32(b + 20);
     if ((abi >> 16) != ANV_ABI_VERSION_MAJOR || (abi & 0xFFFFu) > ANV_ABI_VERSION_MINOR)
         return fail(v, MANIFEST_E_ABI, N, N,
                     "abi_version 0x%x (%u.%u), this kernel implements ABI %u.%u", abi, abi >> 16,
                     abi & 0xFFFFu, (unsigned)ANV_ABI_VERSION_MAJOR,
                     (unsigned)ANV_ABI_VERSION_MINOR);
-    uint32_t crc = crc_skipping_field(b, total);
-    if (crc != rd32(b + 16))
-        return fail(v, MANIFEST_E_CHECKSUM, N, N, "crc32 0x%x does not match the contents (0x%x)",
-                    rd32(b + 16), crc);
 
     for (uint32_t t = 0; t < MANIFEST_T_COUNT; t++)
         if ((e = check_table(v, t, header_size, total)) != MANIFEST_OK)

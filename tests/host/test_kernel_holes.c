@@ -129,6 +129,16 @@ static void test_manifest_abi_mismatch_refused(void **state)
     expect_abi_refused(0xFFFFFFFFu);
     /* The check reads the field, not the whole word: only the minor differs here. */
     expect_abi_refused(ANV_ABI_VERSION | 0x8000u);
+
+    /* Unsealed, the same edit is corruption, and is reported as such. */
+    load_manifest();
+    unsigned char *b = malloc(manifest_len);
+    assert_non_null(b);
+    memcpy(b, manifest_blob, manifest_len);
+    put32(b, offsetof(struct manifest_header, abi_version), 0x20000u);
+    struct manifest_view v;
+    assert_int_equal(manifest_open(&v, b, manifest_len), MANIFEST_E_CHECKSUM);
+    free(b);
 }
 
 /* ---- Hole 6: loop guards panic, the checker sees every CSpace, IRQ identity ---------- */
