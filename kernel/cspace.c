@@ -4,6 +4,10 @@
 
 #include "panic.h"
 
+/* Capabilities in every CSpace: no sibling list, no chain of descendants can hold more,
+ * so it bounds every walk of the derivation tree. */
+static uint64_t cap_live;
+
 void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size)
 {
     kobj_init(&cs->hdr, ANV_OBJ_CSPACE);
@@ -150,6 +154,7 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     if (parent)
         cdt_link_child(parent, dst);
     obj->refs++;
+    cap_live++;
 }
 
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
@@ -165,7 +170,12 @@ void cap_delete(struct cap *c)
      * an ancestor still reaches them. */
     struct cap *child = c->first_child;
     c->first_child = 0;
-    for (uint32_t guard = 0; child && guard < 0x1000000u; guard++) {
+    for (uint64_t guard = 0; child; guard++) {
+        /* A longer list is a cycle: stopping here would leave children pointing at a
+         * slot about to be emptied. */
+        if (guard >= cap_live)
+            panic("cdt: slot %u of cspace %u has more children than the %lu capabilities",
+                  cap_slot_index(c), c->owner->hdr.id, (unsigned long)cap_live);
         struct cap *next = child->next_sibling;
         child->parent = 0;
         child->prev_sibling = 0;
@@ -184,6 +194,8 @@ void cap_delete(struct cap *c)
     c->map_vaddr = 0;
     c->map_vspace = 0;
     c->generation++;
+    KASSERT(cap_live > 0);
+    cap_live--;
     KASSERT(obj->refs > 0);
     if (--obj->refs == 0 && !(obj->flags & KOBJ_PINNED))
         kobj_destroy(obj);
@@ -192,13 +204,26 @@ void cap_delete(struct cap *c)
 uint32_t cap_revoke(struct cap *c)
 {
     /* Depth-first, always deleting a leaf: a leaf has no children to move, so the walk
-     * needs no stack. Each step removes one capability, which bounds the loop. */
+     * needs no stack. Each step removes one capability and no descent is deeper than
+     * the capabilities there are; a walk past either bound is a cycle in the tree. */
     uint32_t removed = 0;
+    const uint64_t live = cap_live;
     struct cap *cur = c->first_child;
     while (cur) {
-        while (cur->first_child)
+        if (removed >= live)
+            panic("cdt: revoking slot %u of cspace %u removed %u of %lu capabilities and "
+                  "found more", cap_slot_index(c), c->owner->hdr.id, removed,
+                  (unsigned long)live);
+        for (uint64_t depth = 0; cur->first_child; depth++) {
+            if (depth >= live)
+                panic("cdt: revoking slot %u of cspace %u: descendants deeper than the %lu "
+                      "capabilities", cap_slot_index(c), c->owner->hdr.id, (unsigned long)live);
             cur = cur->first_child;
+        }
         struct cap *parent = cur->parent;
+        if (parent == 0)
+            panic("cdt: revoking slot %u of cspace %u: a descendant has no parent",
+                  cap_slot_index(c), c->owner->hdr.id);
         cap_delete(cur);
         removed++;
         cur = parent == c ? c->first_child : parent;

@@ -3,6 +3,7 @@
  * before it moves a single word, so a refused message leaves both sides untouched. */
 #include "endpoint.h"
 
+#include "audit.h"
 #include "cspace.h"
 #include "panic.h"
 #include "sched.h"
@@ -76,16 +77,21 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
 }
 
 /* Move checked capabilities: copies of the sender's caps_out[] into `dst`, their handles
- * in the receiver's caps_in[]. Cannot fail: both sides were checked. */
+ * in the receiver's caps_in[], one ANV_AUDIT_TRANSFER record each (subject the sender,
+ * object the object transferred, arg the rights given). Cannot fail: both sides were
+ * checked. */
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
     for (uint32_t i = 0; i < ncaps; i++) {
         struct cap *src = 0;
-        (void)cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
-        uint32_t mask = (uint32_t)sender->ipc_buffer->caps_out_rights[i];
-        cap_derive(dst[i], src, src->rights & mask, 0);
+        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        KASSERT(err == ANV_OK);
+        (void)err;
+        uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+        cap_derive(dst[i], src, rights, 0);
         receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
+        audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, src->obj->id, rights, ANV_OK);
     }
 }
 
@@ -206,9 +212,11 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
 {
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     /* Queued senders whose message became invalid while waiting get their error and
-     * leave; the loop is bounded by the queue bound. */
-    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head && guard <= ANV_IPC_QUEUE_MAX;
-         guard++) {
+     * leave; the loop is bounded by the queue bound, and a queue longer than that is a
+     * broken kernel, not a reason to block behind senders. */
+    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u senders queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
         struct thread *sender = ep->queue.head;
         const struct cap *via = sender->blocked_cap;
         int err = ipc_transfer(sender, receiver, sender->blocked_badge, via);
@@ -225,6 +233,11 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
     }
     if (ep->queue.head && !ep->queue_is_senders && ep->queue.length >= ANV_IPC_QUEUE_MAX)
         return ANV_E_QUEUE_FULL;
+    /* Receiving again without replying gives up the reply now, as it does when a message
+     * is delivered at once: the caller must not wait for the next message, which may
+     * never come. */
+    if (receiver->reply_to)
+        thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
     sched_block(receiver, TS_BLOCKED_RECV);
     ep->queue_is_senders = 0;
     receiver->blocked_on = &ep->hdr;
@@ -301,20 +314,35 @@ void ep_dequeue(struct thread *t)
     t->is_fault_msg = 0;
 }
 
+/* A queue that outgrows its bound, or a thread that cannot leave it, is a broken kernel:
+ * stopping the walk would leave threads blocked on an endpoint being freed. */
 void ep_destroy(struct endpoint *ep)
 {
-    for (uint32_t guard = 0; ep->queue.head && guard <= ANV_IPC_QUEUE_MAX; guard++)
-        thread_abort_wait(ep->queue.head, ANV_E_REVOKED);
+    for (uint32_t guard = 0; ep->queue.head; guard++) {
+        struct thread *t = ep->queue.head;
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
+        thread_abort_wait(t, ANV_E_REVOKED);
+        if (t->q_owner == &ep->queue)
+            panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id, t->hdr.id,
+                  (unsigned)t->state);
+    }
 }
 
 void ep_cap_removed(struct cap *c)
 {
     struct endpoint *ep = (struct endpoint *)c->obj;
     struct thread *t = ep->queue.head;
-    for (uint32_t guard = 0; t && guard <= ANV_IPC_QUEUE_MAX; guard++) {
+    for (uint32_t guard = 0; t; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
         struct thread *next = t->q_next;
-        if (t->blocked_cap == c)
+        if (t->blocked_cap == c) {
             thread_abort_wait(t, ANV_E_REVOKED);
+            if (t->q_owner == &ep->queue)
+                panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id,
+                      t->hdr.id, (unsigned)t->state);
+        }
         t = next;
     }
 }

@@ -9,14 +9,28 @@
 #include "vspace.h"
 
 bool invariants_enabled;
-static struct cspace *inv_cspaces[INVARIANTS_MAX_CSPACES];
-static unsigned inv_cspace_count;
+/* Every registered CSpace, linked through the CSpace itself: no table to outgrow, no
+ * allocation, however many CSpaces the manifest creates. */
+static struct cspace *inv_cspaces;
+static struct cspace *inv_cspace_last;
+static uint32_t inv_cspace_count;
 static unsigned inv_runs;
 
 void invariants_register_cspace(struct cspace *cs)
 {
-    if (inv_cspace_count < INVARIANTS_MAX_CSPACES)
-        inv_cspaces[inv_cspace_count++] = cs;
+    /* Registering twice would close the list into a cycle: once is enough. The walk
+     * runs only at registration (boot, and host tests' set-up). */
+    const struct cspace *k = inv_cspaces;
+    for (uint32_t n = 0; k && n < inv_cspace_count; n++, k = k->inv_next)
+        if (k == cs)
+            return;
+    cs->inv_next = 0;
+    if (inv_cspace_last)
+        inv_cspace_last->inv_next = cs;
+    else
+        inv_cspaces = cs;
+    inv_cspace_last = cs;
+    inv_cspace_count++;
 }
 
 static unsigned inv_fail(const char *what, uint32_t a, uint32_t b)
@@ -123,9 +137,13 @@ unsigned invariants_check_all(void)
 {
     unsigned bad = 0;
     inv_runs++;
-    for (unsigned c = 0; c < inv_cspace_count; c++)
-        for (uint32_t i = 0; i < inv_cspaces[c]->size; i++)
-            bad += inv_check_slot(inv_cspaces[c], i);
+    const struct cspace *cs = inv_cspaces;
+    uint32_t seen = 0;
+    for (; cs && seen < inv_cspace_count; cs = cs->inv_next, seen++)
+        for (uint32_t i = 0; i < cs->size; i++)
+            bad += inv_check_slot(cs, i);
+    if (cs || seen != inv_cspace_count)
+        bad += inv_fail("cspace list", seen, inv_cspace_count);
     uint32_t count;
     struct thread *const *all = sched_threads(&count);
     for (uint32_t i = 0; i < count; i++)
@@ -140,4 +158,9 @@ unsigned invariants_check_all(void)
 unsigned invariants_checks_run(void)
 {
     return inv_runs;
+}
+
+uint32_t invariants_cspace_count(void)
+{
+    return inv_cspace_count;
 }

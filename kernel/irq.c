@@ -7,11 +7,12 @@ static struct irq_handler *irq_table[IRQ_MAX];
 
 int irq_bind(struct irq_handler *h, uint32_t irq, struct notification *n, uint64_t badge)
 {
-    if (irq == 0 || irq >= IRQ_MAX || n == 0)
+    /* The object already exists (its id may be in audit records, capabilities may hold
+     * it): binding routes a line to it and keeps its identity and references. */
+    if (irq == 0 || irq >= IRQ_MAX || n == 0 || h->hdr.type != ANV_OBJ_IRQ)
         return ANV_E_INVALID_ARG;
     if (irq_table[irq] != 0)
         return ANV_E_BUSY;
-    kobj_init(&h->hdr, ANV_OBJ_IRQ);
     h->hdr.flags |= KOBJ_PINNED;
     h->irq = irq;
     h->ntfn = n;

@@ -770,6 +770,15 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
     if (crc != rd32(b + 16))
         return fail(v, MANIFEST_E_CHECKSUM, N, N, "crc32 0x%x does not match the contents (0x%x)",
                     rd32(b + 16), crc);
+    /* After the checksum, so a corrupted field reads as corruption. The system's
+     * components were built against this ABI: the same major, and no minor newer than
+     * the kernel's, whose additions an older kernel would not implement. */
+    uint32_t abi = rd32(b + 20);
+    if ((abi >> 16) != ANV_ABI_VERSION_MAJOR || (abi & 0xFFFFu) > ANV_ABI_VERSION_MINOR)
+        return fail(v, MANIFEST_E_ABI, N, N,
+                    "abi_version 0x%x (%u.%u), this kernel implements ABI %u.%u", abi, abi >> 16,
+                    abi & 0xFFFFu, (unsigned)ANV_ABI_VERSION_MAJOR,
+                    (unsigned)ANV_ABI_VERSION_MINOR);
 
     for (uint32_t t = 0; t < MANIFEST_T_COUNT; t++)
         if ((e = check_table(v, t, header_size, total)) != MANIFEST_OK)
@@ -826,6 +835,7 @@ const char *manifest_strerror(enum manifest_error e)
     case MANIFEST_E_ADDRESS: return "address outside the user range";
     case MANIFEST_E_RANGE: return "value out of range";
     case MANIFEST_E_ORDER: return "entries out of order or not owned by their process";
+    case MANIFEST_E_ABI: return "system built for an ABI this kernel does not implement";
     case MANIFEST_E_COUNT_: break;
     }
     return "unknown manifest error";

@@ -27,6 +27,7 @@ enum manifest_error {
     MANIFEST_E_ADDRESS,     /* user address outside [ANV_USER_BASE, ANV_USER_TOP) */
     MANIFEST_E_RANGE,       /* a value outside its documented range */
     MANIFEST_E_ORDER,       /* process ranges inconsistent, or slots not ascending */
+    MANIFEST_E_ABI,         /* abi_version: another major, or a minor newer than the kernel's */
     MANIFEST_E_COUNT_
 };
 

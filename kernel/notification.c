@@ -2,6 +2,7 @@
  * never blocks and a pending signal is never lost. */
 #include "notification.h"
 
+#include "panic.h"
 #include "sched.h"
 #include "thread.h"
 
@@ -62,20 +63,35 @@ void ntfn_dequeue(struct thread *t)
         tq_remove(&n->waiters, t);
 }
 
+/* As for endpoints: a walk that cannot finish is a broken kernel, never a silent stop
+ * that leaves waiters on a freed notification. */
 void ntfn_destroy(struct notification *n)
 {
-    for (uint32_t guard = 0; n->waiters.head && guard <= NTFN_MAX_WAITERS; guard++)
-        thread_abort_wait(n->waiters.head, ANV_E_REVOKED);
+    for (uint32_t guard = 0; n->waiters.head; guard++) {
+        struct thread *t = n->waiters.head;
+        if (guard >= NTFN_MAX_WAITERS)
+            panic("notification %u: more than %u waiters", n->hdr.id, NTFN_MAX_WAITERS);
+        thread_abort_wait(t, ANV_E_REVOKED);
+        if (t->q_owner == &n->waiters)
+            panic("notification %u: thread %u (state %u) stays queued on it", n->hdr.id,
+                  t->hdr.id, (unsigned)t->state);
+    }
 }
 
 void ntfn_cap_removed(struct cap *c)
 {
     struct notification *n = (struct notification *)c->obj;
     struct thread *t = n->waiters.head;
-    for (uint32_t guard = 0; t && guard <= NTFN_MAX_WAITERS; guard++) {
+    for (uint32_t guard = 0; t; guard++) {
+        if (guard >= NTFN_MAX_WAITERS)
+            panic("notification %u: more than %u waiters", n->hdr.id, NTFN_MAX_WAITERS);
         struct thread *next = t->q_next;
-        if (t->blocked_cap == c)
+        if (t->blocked_cap == c) {
             thread_abort_wait(t, ANV_E_REVOKED);
+            if (t->q_owner == &n->waiters)
+                panic("notification %u: thread %u (state %u) stays queued on it", n->hdr.id,
+                      t->hdr.id, (unsigned)t->state);
+        }
         t = next;
     }
 }

@@ -51,6 +51,7 @@ struct cspace {
     uint32_t first_dynamic; /* lowest slot a run-time capability may take: above the
                              * well-known slots and every slot the manifest placed */
     struct cap *slots;  /* size entries, slot 0 is never filled */
+    struct cspace *inv_next; /* the invariant checker's list of every CSpace */
 };
 
 /* Thread states. */

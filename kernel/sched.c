@@ -162,14 +162,18 @@ void sched_sleep_remove(struct thread *t)
 {
     if (!t->on_sleep_list)
         return;
+    /* A flagged thread missing from the list, or a list longer than the threads there
+     * are, is a broken list: clearing the flag anyway would hide it and could leave the
+     * thread linked where the next wake-up walks. */
     struct thread **pp = &sched_sleepers;
-    for (uint32_t guard = 0; *pp && guard < SCHED_MAX_THREADS; guard++) {
-        if (*pp == t) {
-            *pp = t->sleep_next;
-            break;
-        }
+    for (uint32_t guard = 0; *pp != t; guard++) {
+        if (*pp == 0)
+            panic("sched: thread %u marked on the timeout list but not on it", t->hdr.id);
+        if (guard + 1 >= SCHED_MAX_THREADS)
+            panic("sched: timeout list longer than %u threads", SCHED_MAX_THREADS);
         pp = &(*pp)->sleep_next;
     }
+    *pp = t->sleep_next;
     t->sleep_next = 0;
     t->on_sleep_list = false;
     t->wait_deadline = 0;
@@ -178,7 +182,9 @@ void sched_sleep_remove(struct thread *t)
 static void sched_wake_sleepers(uint64_t now)
 {
     struct thread *t = sched_sleepers;
-    for (uint32_t guard = 0; t && guard < SCHED_MAX_THREADS; guard++) {
+    for (uint32_t guard = 0; t; guard++) {
+        if (guard >= SCHED_MAX_THREADS)
+            panic("sched: timeout list longer than %u threads", SCHED_MAX_THREADS);
         struct thread *next = t->sleep_next;
         if (t->wait_deadline != 0 && now >= t->wait_deadline && t->state == TS_BLOCKED_WAIT) {
             /* wait_one reports which source fired: the timeout. */

@@ -353,6 +353,7 @@ static void t_audit(void)
     uint64_t next = rec[6];
     EXPECT(err == ANV_OK || err == ANV_E_INVALID_ARG);
     uint32_t denied = 0, delegations = 0, revokes = 0, faults = 0, denied_delegate = 0;
+    uint32_t transfers = 0;
     for (uint64_t s = next > ANV_AUDIT_RING ? next - ANV_AUDIT_RING : 0; s < next; s++) {
         if (anv_audit_read(KMAIN_HANDLE_AUDIT, s, rec) != ANV_OK)
             continue;
@@ -360,6 +361,7 @@ static void t_audit(void)
         delegations += rec[1] == ANV_AUDIT_DELEGATE;
         revokes += rec[1] == ANV_AUDIT_REVOKE;
         faults += rec[1] == ANV_AUDIT_FAULT;
+        transfers += rec[1] == ANV_AUDIT_TRANSFER;
         denied_delegate += rec[1] == ANV_AUDIT_DENIED && rec[4] == ANV_SYS_CAP_DELEGATE &&
                            rec[5] == ANV_E_RIGHTS;
     }
@@ -367,13 +369,15 @@ static void t_audit(void)
      * for rights (two amplifications, one rebadge); 3 revokes; 4 faults; 15 refusals in
      * all: attenuation 3, stale-handle 2, call-badge 1, grant 1, memory 5 (W+X, an
      * executable pool frame, a reserved slot, ro->rw, stale unmap), transfer-revoke 3 (our
-     * stale unmap, the server's identify and unmap). */
+     * stale unmap, the server's identify and unmap); 3 capabilities moved over IPC
+     * (bad-length's call, transfer-revoke's frame, revoke-ipc's endpoint copy; grant's
+     * transfer without GRANT was refused). */
     EXPECT(delegations == 8 && denied_delegate == 3 && revokes == 3 && faults == 4 &&
-           denied == 15);
+           denied == 15 && transfers == 3);
     char line[112];
     snprintf(line, sizeof line, "records=%lu denied=%u (delegate/E_RIGHTS=%u) delegate=%u "
-             "revoke=%u fault=%u", (unsigned long)next, denied, denied_delegate, delegations,
-             revokes, faults);
+             "revoke=%u fault=%u transfer=%u", (unsigned long)next, denied, denied_delegate,
+             delegations, revokes, faults, transfers);
     ok("audit", line);
 }
 

@@ -116,6 +116,9 @@ static void m_none(unsigned char *b, const struct manifest_view *good) { (void)b
 static void m_flip(unsigned char *b, const struct manifest_view *good) { b[good->offset[MANIFEST_T_OBJECT] + 3] ^= 1; }
 static void m_magic(unsigned char *b, const struct manifest_view *good) { (void)good; b[0] ^= 0xFF; }
 static void m_version(unsigned char *b, const struct manifest_view *good) { (void)good; b[4] = 2; }
+/* A system built for the next ABI major, and for a minor newer than the kernel's. */
+static void m_abi_major(unsigned char *b, const struct manifest_view *good) { (void)good; put32(b, 20, (ANV_ABI_VERSION_MAJOR + 1u) << 16); }
+static void m_abi_minor(unsigned char *b, const struct manifest_view *good) { (void)good; put32(b, 20, ANV_ABI_VERSION + 1u); }
 static void m_table(unsigned char *b, const struct manifest_view *good) { (void)good; put32(b, 32 + 16 * MANIFEST_T_SLOT + 4, 0x100000); }
 static void m_entsize(unsigned char *b, const struct manifest_view *good) { (void)good; put32(b, 32 + 16 * MANIFEST_T_OBJECT + 8, 48); }
 static void m_rights(unsigned char *b, const struct manifest_view *good) { put32(b, AT(MANIFEST_T_SLOT, 1, manifest_slot) + 12, 0x10); }
@@ -193,6 +196,8 @@ int main(int argc, char **argv)
     expect("tiny", MANIFEST_E_TOO_SHORT, 12, 0, m_none, &v);
     expect("magic", MANIFEST_E_MAGIC, blob_len, 1, m_magic, &v);
     expect("major version", MANIFEST_E_VERSION, blob_len, 1, m_version, &v);
+    expect("ABI major", MANIFEST_E_ABI, blob_len, 1, m_abi_major, &v);
+    expect("ABI minor", MANIFEST_E_ABI, blob_len, 1, m_abi_minor, &v);
     expect("table past the end", MANIFEST_E_TABLE, blob_len, 1, m_table, &v);
     expect("entry size", MANIFEST_E_TABLE, blob_len, 1, m_entsize, &v);
     expect("slot rights", MANIFEST_E_RIGHTS, blob_len, 1, m_rights, &v);

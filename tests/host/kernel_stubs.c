@@ -46,6 +46,11 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    stubs.panics++;
+    if (stubs.panic_jmp) {
+        memcpy(stubs.panic_msg, msg, sizeof(stubs.panic_msg));
+        longjmp(*stubs.panic_jmp, 1);
+    }
     if (stubs.on_panic)
         stubs.on_panic();
     fail_msg("kernel panic: %s", msg);

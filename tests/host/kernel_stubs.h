@@ -4,6 +4,8 @@
 #ifndef ANVAYA_TESTS_HOST_KERNEL_STUBS_H
 #define ANVAYA_TESTS_HOST_KERNEL_STUBS_H
 
+#include <setjmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +28,32 @@ struct stub_state {
     unsigned irq_completes;
     uint32_t last_irq_complete;
     void (*on_panic)(void);      /* run before a panic fails the test (diagnostics) */
+    /* Set by a test that expects a panic (STUB_EXPECT_PANIC): the panic records its
+     * message and jumps back instead of failing the test. */
+    jmp_buf *panic_jmp;
+    char panic_msg[512];
+    unsigned panics;
 };
 
 extern struct stub_state stubs;
 void stubs_reset(void);
+
+/* Run `stmt`, which must end in a kernel panic: true when it did (the message is in
+ * stubs.panic_msg), false when it returned. The kernel state it leaves is whatever the
+ * panic interrupted: the test ends there, and the next set-up starts afresh. */
+#define STUB_EXPECT_PANIC(stmt)                                                            \
+    __extension__({                                                                        \
+        jmp_buf stub_jb_;                                                                  \
+        volatile bool stub_panicked_ = false;                                              \
+        stubs.panic_jmp = &stub_jb_;                                                       \
+        if (setjmp(stub_jb_) == 0) {                                                       \
+            stmt;                                                                          \
+        } else {                                                                           \
+            stub_panicked_ = true;                                                         \
+        }                                                                                  \
+        stubs.panic_jmp = NULL;                                                            \
+        stub_panicked_;                                                                    \
+    })
 
 /* ---- Object construction on host memory (host_kernel.c) -------------------------------
  * CSpaces live in fixed storage registered once with the invariant checker, which has

@@ -225,6 +225,7 @@ static void build_system(void)
     pinned(&audit_obj.hdr, ANV_OBJ_AUDIT);
     pinned(&console_obj.hdr, ANV_OBJ_CONSOLE);
     pinned(&sysctl_obj.hdr, ANV_OBJ_SYSCTL);
+    pinned(&irq_obj.hdr, ANV_OBJ_IRQ);
     assert_int_equal(irq_bind(&irq_obj, STRESS_IRQ, &ntfns[0], 0x40), ANV_OK);
 
     /* Threads, each with an IPC buffer frame mapped read-write in its address space. */

@@ -5,7 +5,8 @@ message naming the record and the field, a failing exit (3), no loader line and 
 driver output. The corruptions are made by tests/qemu/corrupt_image.py on the packed
 image; the CRC-32 is recomputed wherever the test means to get past the checksum.
 
-Decoder (kernel/manifest.c): bad checksum, wrong major version, a table past the end, a
+Decoder (kernel/manifest.c): bad checksum, wrong major version, a system built for
+another ABI major or a newer ABI minor, a table past the end, a
 count over its limit, a slot naming no object, a thread priority out of range.
 Pre-flight (kernel/loader_check.c): rights wider than the object allows (a console slot,
 an executable device mapping), two overlapping mappings, a mapping over an ELF segment,
@@ -92,6 +93,21 @@ def cases(good, kernel_elf):
         i.set("header", 0, "version_major", 2)
         return r"header: version_major 2, this kernel reads 1"
 
+    # The generator writes the ABI it shares with the kernel (both read abi.h).
+    abi = img.get("header", 0, "abi_version")
+    kernel_abi = rf"this kernel implements ABI {abi >> 16}\.{abi & 0xFFFF}"
+
+    def abi_major(i):
+        bad = ((abi >> 16) + 1) << 16
+        i.set("header", 0, "abi_version", bad)
+        return rf"header: abi_version 0x{bad:x} \({bad >> 16}\.0\), {kernel_abi}"
+
+    def abi_minor(i):
+        bad = abi + 1
+        i.set("header", 0, "abi_version", bad)
+        return (rf"header: abi_version 0x{bad:x} \({bad >> 16}\.{bad & 0xFFFF}\), "
+                rf"{kernel_abi}")
+
     def table_offset(i):
         i.set("table", 3, "offset", total)
         return (rf"table 3 \(mappings\): offset 0x{total:x} \+ {nmap} entries of 32 bytes ends "
@@ -153,6 +169,7 @@ def cases(good, kernel_elf):
                 r'little-endian file')
 
     return [("bad checksum", flip_byte, False), ("major version 2", version, True),
+            ("ABI major 2", abi_major, True), ("ABI minor newer than the kernel's", abi_minor, True),
             ("table offset out of bounds", table_offset, True),
             ("count over its limit", count, True), ("slot naming no object", undefined, True),
             ("priority out of range", priority, True),

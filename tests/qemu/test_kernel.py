@@ -30,7 +30,8 @@ EXPECTED = [
     r"fault ok unmapped load scause=13 stval=0xdead0000, illegal scause=2, kernel load "
     r"scause=13 stval=0xffffffc080200000; skip, skip, stop, resume, stop",
     r"budget ok spinner took (\d+) ms of 1000 \(budget 100\)",
-    r"audit ok records=\d+ denied=15 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=4",
+    r"audit ok records=\d+ denied=15 \(delegate/E_RIGHTS=3\) delegate=8 revoke=3 fault=4 "
+    r"transfer=3$",
     r"restart ok stopped: stop=E_BUSY self=E_INVALID_ARG flags=E_INVALID_ARG running=E_BUSY; "
     r"restart runs=42 arg=1, reload runs=41 arg=2",
     r"server-restart ok served (\d+) before; stop, reload deleted 2 caps; after: arg=7 "

@@ -27,7 +27,11 @@
 /* Mapping flags. */
 #define MANIFEST_MAP_F_DEVICE 0x1u /* map uncached (device memory) */
 /* Thread flags. */
-#define MANIFEST_THREAD_F_PASSIVE 0x1u /* no budget of its own: runs on its callers' time */
+/* No budget at all (budget_us 0): the loader admits the thread with budget 0, which the
+ * scheduler reads as unlimited. It runs at its own priority whenever it is ready, is
+ * never throttled, and its time is charged to no one, not to its callers (the kernel has
+ * no scheduling-context donation): only its own code bounds how long it runs. */
+#define MANIFEST_THREAD_F_PASSIVE 0x1u
 #define MANIFEST_THREAD_F_HELD 0x2u    /* created stopped: its controller starts it (thread.resume) */
 #define MANIFEST_THREAD_F_ALL (MANIFEST_THREAD_F_PASSIVE | MANIFEST_THREAD_F_HELD)
 
