@@ -154,7 +154,12 @@ class Instance:
         self.emit_slots = {}   # emits port -> [Slot]
         self.event_bits = {}   # consumes port / device name -> bit
         self.dataports = {}    # port -> (Mapping, Slot)
-        self.devices = {}      # port -> dict(device=..., mmio=Mapping, mmio_slot, irq_slot)
+        self.devices = {}      # device key -> dict(device=..., mmio=Mapping, mmio_slot, irq_slot);
+                               # the key is the port, or port + index for `device ... all`
+        self.device_groups = {}  # port -> [device keys] (one key unless `all`)
+        self.dma = {}          # dma port -> (Mapping, Slot, bytes)
+        self.regions = {}      # region port -> (vaddr, bytes)
+        self.restart_policy = "on-failure"
 
 
 class System:
@@ -173,7 +178,12 @@ MAX_THREADS = 16
 HEAP_BASE = 0x2000_0000
 DATAPORT_BASE = 0x3000_0000
 DEVICE_BASE = 0x4000_0000
-REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: 0x8000_0000, HEAP_BASE: DATAPORT_BASE}
+DMA_BASE = 0x5000_0000        # DMA buffers, each followed by an unmapped guard page
+REGION_BASE = 0x1_0000_0000   # reserved regions (`region`), 2 MiB aligned, up to REGION_TOP
+REGION_TOP = 0x40_0000_0000   # ANV_USER_TOP: the end of the Sv39 user half
+MEGA = 0x20_0000
+REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: DMA_BASE, DMA_BASE: 0x8000_0000,
+              HEAP_BASE: DATAPORT_BASE}
 
 
 ATTR_DEFAULTS = {"priority": 100, "budget": 10000, "period": 10000, "stack": 16384,
@@ -197,6 +207,8 @@ KERNEL_RESOURCES = {"console": ("CONSOLE", 2), "sysctl": ("SYSCTL", 2), "audit":
 
 MAP_DEVICE = 1  # mapping flag: uncached device memory
 OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
+# What a service's exit (proc.exit, or returning from main) makes its supervisor do.
+RESTART_POLICIES = ("on-failure", "always", "never")
 
 
 def parse_rights(text):
@@ -391,8 +403,24 @@ class Builder:
                         self.d.error(p.rights_pos, f"bad dataport rights '{p.rights}'",
                                      "dataport rights are letters from r, w, x")
                         p.max_rights = 3
-                    elif p.max_rights & 6 == 6:
-                        self.d.error(p.rights_pos, "a dataport cannot be both writable and executable")
+                    elif p.max_rights & 4:
+                        self.d.error(p.rights_pos, f"dataport '{p.name}' with rights '{p.rights}' would be "
+                                     "executable; memory shared or given as a frame never is",
+                                     "code comes only from the component's own image (W^X across "
+                                     "mappings, RFC 0010); use r or rw")
+                        p.max_rights &= 3
+                if p.kind in ("dma", "region"):
+                    p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
+                    if p.size.unit not in S.SIZE_UNITS or p.size.value <= 0:
+                        self.d.error(p.size.pos, f"a {p.kind} size is a positive byte count (K, M allowed)")
+                        p.size_bytes = self.abi.PAGE_SIZE
+                    elif p.size_bytes % self.abi.PAGE_SIZE:
+                        self.d.error(p.size.pos, f"{p.kind} '{p.name}' of {p.size_bytes} bytes is not a "
+                                     f"whole number of pages ({self.abi.PAGE_SIZE})",
+                                     f"use a multiple of 4K, e.g. [{-(-p.size_bytes // self.abi.PAGE_SIZE) * 4}K]")
+                    elif p.kind == "region" and p.size_bytes > REGION_TOP - REGION_BASE:
+                        self.d.error(p.size.pos, f"region '{p.name}' is larger than the "
+                                     f"{(REGION_TOP - REGION_BASE) >> 30} GiB of address space for regions")
             if sum(1 for p in ports.values() if p.kind == "provides") > 255:
                 self.d.error(c.pos, "more than 255 provided interfaces")
             cnames = set()
@@ -569,6 +597,16 @@ class Builder:
             if s.name in given:
                 self.d.error(s.pos, f"'{s.name}' is set twice for instance '{inst.name}'")
             given[s.name] = s
+            if s.name == "restart" and "restart" not in cfg:
+                if s.value.kind != "ident" or s.value.value not in RESTART_POLICIES:
+                    shown = s.value.value if s.value.kind in ("ident", "string") else "a number"
+                    self.d.error(s.value.pos, f"restart policy '{shown}' of '{inst.name}' is not one of "
+                                 + ", ".join(RESTART_POLICIES),
+                                 "`restart = on-failure;` restarts after a non-zero exit, `always` "
+                                 "after any exit, `never` leaves it exited")
+                else:
+                    inst.restart_policy = s.value.value
+                continue
             if s.name in COMPONENT_ONLY_ATTRS:
                 self.d.error(s.pos, f"'{s.name}' is an attribute of component '{comp.name}', "
                              f"not of instance '{inst.name}'",
@@ -580,7 +618,7 @@ class Builder:
                     attrs[s.name] = (v, s.pos)
             elif s.name not in cfg:
                 self.unknown(s.pos, f"attribute or configuration of '{comp.name}'", s.name,
-                             list(ATTR_DEFAULTS) + list(cfg))
+                             list(ATTR_DEFAULTS) + ["restart"] + list(cfg))
         for name, cf in cfg.items():
             if cf.t is None:
                 continue
@@ -870,11 +908,25 @@ class Builder:
             inst.fault_from = {p: [] for p in inst.fault_objs}  # port -> [(badge, faulter)]
             inst.fault_conn = None   # (handler instance, port, badge) of its own faults
             inst.controls = sorted(controls.get(n, []))  # sorted: statement order is irrelevant
+            # Devices are found first: a `device ... all` port takes one event bit per node.
+            inst.device_nodes = {}
+            for p in inst.comp.ports:
+                if p.kind == "device":
+                    match, mpos = inst.device_pins.get(p.name, (p.match, p.match_pos))
+                    nodes = self.find_devices(sd, match, mpos, getattr(p, "every", False))
+                    keys = [f"{p.name}{k}" for k in range(len(nodes))] \
+                        if getattr(p, "every", False) else [p.name] * len(nodes)
+                    inst.device_nodes[p.name] = (list(zip(keys, nodes)), mpos)
+                    inst.device_groups[p.name] = keys
             bit = 0
             for p in inst.comp.ports:
-                if p.kind in ("consumes", "device"):
+                if p.kind == "consumes":
                     inst.event_bits[p.name] = bit
                     bit += 1
+                elif p.kind == "device":
+                    for key, _ in inst.device_nodes[p.name][0]:
+                        inst.event_bits[key] = bit
+                        bit += 1
             if bit > 64:
                 self.d.error(inst.decl.pos, f"'{n}' consumes more than 64 events and interrupts")
 
@@ -893,40 +945,22 @@ class Builder:
             for p in inst.comp.ports:
                 if p.kind != "device":
                     continue
-                match, mpos = inst.device_pins.get(p.name, (p.match, p.match_pos))
-                dev = self.find_device(sd, match, mpos)
-                if dev is None:
-                    continue
-                if not dev.regs:
-                    self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
-                    continue
-                base, size = dev.regs[0]
-                first = base & ~(page - 1)
-                npages = pages(base + size - first)
-                for (oinst, oport, odev, ofirst, onpages, opos) in claims:
-                    if odev is dev:
-                        self.d.error(mpos, f"device '{dev.path}' is claimed by '{inst.name}.{p.name}' "
-                                     f"and by '{oinst.name}.{oport}'",
-                                     f"give one instance another node: `device {p.name} = \"/soc/...\";` "
-                                     "in its instance block")
-                    elif first < ofirst + onpages * page and ofirst < first + npages * page:
-                        self.d.error(mpos, f"memory of '{dev.path}' ({first:#x}, {npages} pages) overlaps "
-                                     f"'{odev.path}' claimed by '{oinst.name}.{oport}'",
-                                     "two devices in one page cannot go to different instances")
-                claims.append((inst, p.name, dev, first, npages, mpos))
-                mo = obj("FRAME", f"mmio {dev.path}", pages=npages, paddr=first,
-                         flags=OBJ_F_DEVICE, owner=inst)
-                io = None
-                if dev.irqs:
-                    io = obj("IRQ", f"irq {dev.irqs[0]} {dev.path}", irq=dev.irqs[0],
-                             ntfn=inst.ntfn_obj, badge=1 << inst.event_bits[p.name], owner=inst)
-                inst.devices[p.name] = {"device": dev, "mmio_obj": mo, "irq_obj": io,
-                                        "offset": base - first, "size": size}
+                nodes, mpos = inst.device_nodes[p.name]
+                for key, dev in nodes:
+                    self.claim_device(obj, claims, inst, p, key, dev, mpos, pages)
+        # DMA buffers: physically contiguous frames whose holder may learn their address.
+        for inst in sysm.instances:
+            for p in inst.comp.ports:
+                if p.kind == "dma":
+                    o = obj("FRAME", f"dma {inst.name}.{p.name}", pages=pages(p.size_bytes),
+                            flags=self.abi.manifest("OBJ_F_DMA"), owner=inst)
+                    inst.dma[p.name] = (o, None, p.size_bytes)
         for inst in sysm.instances:
             for p in inst.comp.ports:
                 if p.kind == "dataport" and (inst.name, p.name) not in dp_obj:
                     o = obj("FRAME", f"dataport {inst.name}.{p.name}", pages=pages(p.size_bytes), owner=inst)
                     dp_obj[(inst.name, p.name)] = (o, p.max_rights, "")
+
 
         # RPC badges: per server, port index in bits 31..24 and a client number in 23..0,
         # numbered in sorted client order so the numbering does not depend on statement order.
@@ -1028,6 +1062,52 @@ class Builder:
                 ready = [svc for svc in sysm.services if svc.name not in started][:1]
             sysm.start_order.append(ready[0])
             started.add(ready[0].name)
+
+    def claim_device(self, obj, claims, inst, p, key, dev, mpos, pages):
+        """The MMIO frame and IRQ objects of one device node for `inst` (device key `key`),
+        refusing a node or page that another instance already claimed."""
+        page = self.abi.PAGE_SIZE
+        if not dev.regs:
+            self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
+            return
+        base, size = dev.regs[0]
+        first = base & ~(page - 1)
+        npages = pages(base + size - first)
+        for (oinst, oport, odev, ofirst, onpages, opos) in claims:
+            if odev is dev:
+                self.d.error(mpos, f"device '{dev.path}' is claimed by '{inst.name}.{p.name}' "
+                             f"and by '{oinst.name}.{oport}'",
+                             f"give one instance another node: `device {p.name} = \"/soc/...\";` "
+                             "in its instance block")
+            elif first < ofirst + onpages * page and ofirst < first + npages * page:
+                self.d.error(mpos, f"memory of '{dev.path}' ({first:#x}, {npages} pages) overlaps "
+                             f"'{odev.path}' claimed by '{oinst.name}.{oport}'",
+                             "two devices in one page cannot go to different instances")
+        claims.append((inst, p.name, dev, first, npages, mpos))
+        mo = obj("FRAME", f"mmio {dev.path}", pages=npages, paddr=first,
+                 flags=OBJ_F_DEVICE, owner=inst)
+        io = None
+        if dev.irqs:
+            io = obj("IRQ", f"irq {dev.irqs[0]} {dev.path}", irq=dev.irqs[0],
+                     ntfn=inst.ntfn_obj, badge=1 << inst.event_bits[key], owner=inst)
+        inst.devices[key] = {"device": dev, "mmio_obj": mo, "irq_obj": io,
+                             "offset": base - first, "size": size, "port": p.name}
+
+    def find_devices(self, sd, match, pos, every):
+        """The device nodes a port names: one (the lowest address, or a pinned path), or with
+        `all` every node whose compatible string matches, by address."""
+        if not every:
+            dev = self.find_device(sd, match, pos)
+            return [dev] if dev is not None else []
+        if match.startswith("/"):
+            self.d.error(pos, "`all` takes a compatible string, not a node path",
+                         'e.g. `device virtio "virtio,mmio" all;`')
+            return []
+        first = self.find_device(sd, match, pos)
+        if first is None:
+            return []
+        return sorted((d for d in self.platform if match in d.compatible),
+                      key=lambda d: (d.regs[0][0] if d.regs else 0, d.path))
 
     def find_device(self, sd, match, pos):
         if self.platform is None:
@@ -1157,16 +1237,40 @@ class Builder:
             self.d.error(inst.decl.pos, f"dataports of '{inst.name}' exceed the 256 MiB dataport region")
         vaddr = DEVICE_BASE
         for p in inst.comp.ports:
-            if p.kind == "device" and p.name in inst.devices:
-                dv = inst.devices[p.name]
+            for key in inst.device_groups.get(p.name, []) if p.kind == "device" else []:
+                if key not in inst.devices:
+                    continue
+                dv = inst.devices[key]
                 mo = dv["mmio_obj"]
-                dv["mmio_slot"] = slot(take(), f"{p.name}.mmio", mo, RW, 0, dv["device"].path)
+                dv["mmio_slot"] = slot(take(), f"{key}.mmio", mo, RW, 0, dv["device"].path)
                 dv["vaddr"] = vaddr + dv["offset"]
-                maps.append(Mapping(f"device {p.name}", vaddr, mo, mo.pages, RW, MAP_DEVICE))
+                maps.append(Mapping(f"device {key}", vaddr, mo, mo.pages, RW, MAP_DEVICE))
                 vaddr += (mo.pages + 1) * page
                 if dv["irq_obj"]:
-                    dv["irq_slot"] = slot(take(), f"{p.name}.irq", dv["irq_obj"], 2, 0,
+                    dv["irq_slot"] = slot(take(), f"{key}.irq", dv["irq_obj"], 2, 0,
                                           f"irq {dv['irq_obj'].irq}")
+        if vaddr > DMA_BASE:
+            self.d.error(inst.decl.pos, f"devices of '{inst.name}' exceed the 256 MiB device region")
+        vaddr = DMA_BASE
+        for p in inst.comp.ports:
+            if p.kind == "dma":
+                o, _, nbytes = inst.dma[p.name]
+                s = slot(take(), p.name, o, RW, 0, f"DMA, {o.pages} contiguous pages")
+                m = Mapping(f"dma {p.name}", vaddr, o, o.pages, RW)
+                maps.append(m)
+                inst.dma[p.name] = (m, s, nbytes)
+                vaddr += (o.pages + 1) * page
+        if vaddr > REGION_END[DMA_BASE]:
+            self.d.error(inst.decl.pos, f"DMA buffers of '{inst.name}' exceed the 768 MiB DMA region")
+        # Regions are address space only: the component maps its pool's frames there.
+        vaddr = REGION_BASE
+        for p in inst.comp.ports:
+            if p.kind == "region":
+                inst.regions[p.name] = (vaddr, p.size_bytes)
+                vaddr += -(-p.size_bytes // MEGA) * MEGA + MEGA  # a 2 MiB guard after each
+        if vaddr - MEGA > REGION_TOP:
+            self.d.error(inst.decl.pos, f"regions of '{inst.name}' exceed the user address space "
+                         f"({vaddr - MEGA:#x} > {REGION_TOP:#x})")
         for k in ("sysctl", "audit"):
             if k in inst.comp.kernel_set:
                 slot(take(), k, kobjs[k], KERNEL_RESOURCES[k][1])

@@ -324,7 +324,14 @@ class Parser:
             return Value(t.pos, kind="int", value=-n.value, unit=n.unit)
         if t.kind == "ident":
             self.next()
-            return Value(t.pos, kind="ident", value=t.text, unit="")
+            text = t.text
+            # Hyphenated words name policies (`restart = on-failure;`): no arithmetic exists
+            # in the language, so a '-' between two words can only join them.
+            while self.tok.text == "-" and self.toks[self.i + 1].kind == "ident":
+                self.next()
+                text += "-" + self.tok.text
+                self.next()
+            return Value(t.pos, kind="ident", value=text, unit="")
         self.fail("expected a value" + self._found())
 
     def component_decl(self):
@@ -363,9 +370,25 @@ class Parser:
                     self.fail("expected a compatible string or node path in quotes" + self._found(),
                               hint='device disk "virtio,mmio";')
                 self.next()
+                # `all`: every node that matches, for drivers that probe (virtio-mmio slots).
+                every = False
+                if self.tok.kind == "ident" and self.tok.text == "all":
+                    self.next()
+                    every = True
                 self.expect(";")
                 c.ports.append(Port(n.pos, kind="device", name=n.text, match=s.value,
-                                    match_pos=s.pos))
+                                    match_pos=s.pos, every=every))
+            elif t.kind == "ident" and t.text in ("dma", "region") \
+                    and self.toks[self.i + 1].kind == "ident" and self.toks[self.i + 2].text == "[":
+                # Contextual: `dma ring[16K];` (a DMA buffer) and `region heap[64M];` (reserved
+                # address space), so attributes or ports named "dma"/"region" stay legal.
+                self.next()
+                n = self.ident(f"a {t.text} name")
+                self.expect("[")
+                size = self.number("a size")
+                self.expect("]")
+                self.expect(";")
+                c.ports.append(Port(n.pos, kind=t.text, name=n.text, size=size))
             elif t.text in ("thread", "passive") and t.kind == "kw":
                 self.next()
                 self.expect(";")

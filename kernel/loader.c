@@ -115,6 +115,7 @@ static struct kobj *loader_make_object(const struct manifest_object *o)
         f->hdr.flags |= KOBJ_PINNED;
         f->pages = o->size ? o->size : 1;
         f->is_device = (o->flags & MANIFEST_OBJ_F_DEVICE) != 0;
+        f->is_dma = (o->flags & MANIFEST_OBJ_F_DMA) != 0;
         if (f->is_device)
             loader_check_device(o, (uint64_t)f->pages * ANV_PAGE_SIZE);
         f->paddr = f->is_device ? o->paddr : boot_pages(f->pages);

@@ -81,7 +81,9 @@ static uint32_t lc_type_max(uint32_t type)
     case ANV_OBJ_ENDPOINT:
         return RIGHTS_RW | ANV_RIGHT_GRANT;
     case ANV_OBJ_FRAME:
-        return RIGHTS_RW | ANV_RIGHT_EXEC;
+        /* Never executable (W^X across mappings, RFC 0010): code comes only from ELF
+         * segments, which no capability names. */
+        return RIGHTS_RW;
     case ANV_OBJ_CSPACE:
     case ANV_OBJ_THREAD:
     case ANV_OBJ_VSPACE:
@@ -354,6 +356,12 @@ static bool lc_mapping_rights(const struct manifest_view *m, const struct manife
                            "(\"%s\"), %s, never executable",
                            i, pname, mm.rights, lc_rights(mm.rights, have), mm.object,
                            manifest_string(m, o.name), lc_data_what[lc_data[mm.object]]);
+        if (mm.rights & ANV_RIGHT_EXEC)
+            return lc_fail(out,
+                           "mapping %u (process \"%s\"): rights 0x%x (%s) give x on object %u "
+                           "(\"%s\"), a frame, never executable: code comes from ELF segments",
+                           i, pname, mm.rights, lc_rights(mm.rights, have), mm.object,
+                           manifest_string(m, o.name));
         uint32_t held = 0;
         uint32_t slot_rights = lc_slot_rights(m, p, mm.object, &held);
         if (held > 0 && (mm.rights & ~slot_rights))

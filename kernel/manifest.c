@@ -361,8 +361,14 @@ static enum manifest_error check_objects(struct manifest_view *v)
         }
         record(v, "object %u (\"%s\")", i, manifest_string(v, o.name));
         const char *tn = manifest_type_name(o.type);
-        if (o.flags & ~MANIFEST_OBJ_F_DEVICE)
-            return fail(v, MANIFEST_E_RANGE, T, i, "flags 0x%x outside device (0x1)", o.flags);
+        if (o.flags & ~MANIFEST_OBJ_F_ALL)
+            return fail(v, MANIFEST_E_RANGE, T, i, "flags 0x%x outside device (0x1) and dma (0x2)",
+                        o.flags);
+        if (o.type != ANV_OBJ_FRAME && (o.flags & MANIFEST_OBJ_F_DMA))
+            return fail(v, MANIFEST_E_RANGE, T, i, "flags 0x%x: only a frame is for DMA", o.flags);
+        if ((o.flags & MANIFEST_OBJ_F_ALL) == MANIFEST_OBJ_F_ALL)
+            return fail(v, MANIFEST_E_RANGE, T, i,
+                        "flags 0x%x: a DMA buffer is RAM, not a device", o.flags);
         switch (o.type) {
         case ANV_OBJ_CSPACE:
             if (o.size == 0 || o.size > MANIFEST_MAX_CSPACE_SLOTS)

@@ -189,6 +189,12 @@ def instance_view(sysm, inst):
                 "path": d["device"].path, "bit": inst.event_bits[n],
                 "irq": d["irq_obj"].irq if d["irq_obj"] else None}
                for n, d in inst.devices.items()]
+    dma = [{"port": n, "vaddr": m.vaddr, "size": size, "pages": m.pages}
+           for n, (m, s, size) in inst.dma.items()]
+    regions = [{"port": n, "vaddr": va, "size": size} for n, (va, size) in inst.regions.items()]
+    device_groups = [{"port": n, "keys": keys} for n, keys in inst.device_groups.items()
+                     if any(k != n for k in keys)]
+    last_slot = max((s.index for s in inst.slots), default=0)
     iface_views = [{"name": i.name, "up": snake(i.name).upper(), "errors": i.errors,
                     "procs": [ProcView(i, pr) for pr in i.procs]} for i in ifaces.values()]
     return {
@@ -196,6 +202,9 @@ def instance_view(sysm, inst):
         "slots": slots, "uses": uses, "provides": provides, "types": type_views(order),
         "bounds": bounds, "ifaces": iface_views, "events": events, "emits": emits,
         "dataports": dataports, "devices": devices, "faults": faults,
+        "dma": dma, "regions": regions, "device_groups": device_groups,
+        "cspace_slots": inst.attrs["cspace"],
+        "first_dynamic": max(sysm.abi.SLOT_FIRST_FREE, last_slot + 1),
         "pool_pages": inst.pool_pages,
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
         "has_events": inst.ntfn_obj is not None, "has_service": bool(provides),
@@ -213,7 +222,9 @@ def supervisor_view(sysm, inst, by_name):
     if inst is not sysm.supervisor:
         return None
     svc_index = {svc.name: k for k, svc in enumerate(sysm.services)}
-    services = [{"name": svc.name, "restarts": svc.attrs["restarts"], "fault_badge": svc.fault_conn[2]
+    services = [{"name": svc.name, "restarts": svc.attrs["restarts"],
+                 "policy": "ANV_SM_RESTART_" + svc.restart_policy.upper().replace("-", "_"),
+                 "fault_badge": svc.fault_conn[2]
                  if svc.fault_conn and svc.fault_conn[1] is None and svc.fault_conn[0] is inst else 0,
                  "threads": [by_name[s.name]["hmacro"] for s in svc.control_slots]}
                 for svc in sysm.services]

@@ -17,14 +17,26 @@ def supervision_record(sysm, inst):
         return None
     rec = {"supervisor": sup.name}
     if inst is sup:
-        rec["services"] = [{"start": n + 1, "name": s.name, "restarts": s.attrs["restarts"]}
+        rec["services"] = [{"start": n + 1, "name": s.name, "restarts": s.attrs["restarts"],
+                            "restart_policy": s.restart_policy}
                            for n, s in enumerate(sysm.start_order)]
         return rec
     rec["restarts"] = inst.attrs["restarts"]
+    rec["restart_policy"] = inst.restart_policy
     rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
                         "badge": f"0x{r['badge']:x}"} for r in sysm.routes if r["client"] is inst]
     rec["manages"] = [b.name for a, b in sysm.manages if a is inst]
     return rec
+
+
+def dma_trust(inst):
+    """Why an instance is trusted with all of physical memory, or None. Without an IOMMU a
+    driver that programs a DMA-capable device can make it read or write any address: its
+    DMA buffers (whose physical addresses it learns) are how it tells a device where."""
+    if not inst.dma:
+        return None
+    return {"buffers": [{"name": n, "pages": m.pages} for n, (m, s, b) in inst.dma.items()],
+            "devices": sorted({d["device"].path for d in inst.devices.values()})}
 
 
 def instance_record(sysm, inst):
@@ -45,13 +57,18 @@ def instance_record(sysm, inst):
                    "badge": f"0x{s.badge:x}", "peer": s.peer} for s in inst.slots],
         "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
                       "object": m.obj.name, "name": m.name,
-                      "memory": "device" if m.flags else "normal"} for m in inst.mappings],
+                      "memory": "device" if m.flags else ("dma" if m.obj.flags & 2 else "normal")}
+                     for m in inst.mappings],
+        "regions": [{"name": n, "vaddr": f"0x{va:x}", "bytes": size}
+                    for n, (va, size) in inst.regions.items()],
+        "trusted_with_physical_memory": dma_trust(inst),
     } | ({"supervision": supervision_record(sysm, inst)} if getattr(sysm, "supervisor", None) else {})
 
 
 def system_record(sysm):
     return {"format": FORMAT, "system": sysm.name,
             "abi_version": f"{sysm.abi.ABI_VERSION_MAJOR}.{sysm.abi.ABI_VERSION_MINOR}",
+            "trusted_with_physical_memory": [i.name for i in sysm.instances if i.dma],
             "instances": [instance_record(sysm, i) for i in sysm.instances]}
 
 
@@ -64,7 +81,10 @@ def instance_markdown(sysm, inst):
 
 
 def emit(sysm):
-    out = {f"{sysm.name.lower()}.cspace.json": to_json(system_record(sysm))}
+    out = {f"{sysm.name.lower()}.cspace.json": to_json(system_record(sysm)),
+           f"{sysm.name.lower()}.trust.md": render(
+               "trust.md.j2", system=sysm.name,
+               trusted=[instance_record(sysm, i) for i in sysm.instances if i.dma])}
     for inst in sysm.instances:
         out[f"{inst.name}.cspace.md"] = instance_markdown(sysm, inst)
     return out

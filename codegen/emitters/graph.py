@@ -8,7 +8,8 @@ from . import render
 
 def emit(sysm, conns=None):
     nodes = [{"name": i.name, "comp": i.comp.name, "prio": i.attrs["priority"],
-              "mode": "passive" if i.passive else "thread"} for i in sysm.instances]
+              "mode": "passive" if i.passive else "thread", "dma": bool(i.dma)}
+             for i in sysm.instances]
     edges, devices = [], []
     for c in sysm.decl.connections:
         # fault and control ends are whole instances (no port on the source side).

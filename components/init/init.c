@@ -161,13 +161,17 @@ int main(void)
         if (anv_ipc_receive(init_cfg->endpoint, &info, &badge) != ANV_OK)
             continue;
         uint64_t reply = anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
+        uint32_t label = anv_msginfo_label(info);
         if (ANV_SM_BADGE_CLASS(badge) == ANV_SM_BADGE_FAULT &&
-            anv_msginfo_label(info) == ANV_FAULT_LABEL) {
+            (label == ANV_FAULT_LABEL || label == ANV_EXIT_LABEL)) {
             int svc = service_of_fault(badge);
             if (svc >= 0) {
                 uint64_t w[4];
                 memcpy(w, anv_ipcbuf()->mr, sizeof w);
-                init_on_fault((uint32_t)svc, w);
+                if (label == ANV_EXIT_LABEL)
+                    init_on_exit((uint32_t)svc, w);
+                else
+                    init_on_fault((uint32_t)svc, w);
                 continue;
             }
             reply = anv_msginfo(ANV_FAULT_STOP, 0, 0);

@@ -6,7 +6,7 @@
 
 struct init_service init_services[INIT_MAX_SERVICES];
 
-static const char *const state_names[] = {"stopped", "running", "failed"};
+static const char *const state_names[] = {"stopped", "running", "failed", "exited"};
 
 const char *init_state_name(enum anv_sm_state s)
 {
@@ -138,6 +138,58 @@ static const char *cause_name(uint64_t scause)
     }
 }
 
+/* The reply to a fault or exit record: the thread stays stopped. If the reply cannot be
+ * given, the record's sender was stopped or restarted meanwhile and nothing is owed. */
+static void release_stopped(const struct anv_sm_service *s)
+{
+    int err = anv_ipc_reply(anv_msginfo(ANV_FAULT_STOP, 0, 0));
+    if (err != ANV_OK && err != ANV_E_NOTHING_PENDING)
+        printf("init: %s: reply to its record failed (%d)\n", s->name, err);
+}
+
+/* Restart after a fault or an exit while the limit allows, else declare it failed. */
+static void restart_or_fail(uint32_t svc, enum anv_sm_state from)
+{
+    struct init_service *st = &init_services[svc];
+    const struct anv_sm_service *s = &init_cfg->services[svc];
+    char reason[64];
+    if (st->restarts >= s->restart_limit) {
+        st->state = ANV_SM_FAILED;
+        snprintf(reason, sizeof reason, "restart limit %u reached", s->restart_limit);
+        init_log_transition(svc, from, ANV_SM_FAILED, reason);
+        return;
+    }
+    st->restarts++;
+    snprintf(reason, sizeof reason, "restart %u of %u", st->restarts, s->restart_limit);
+    if (init_start(svc, reason) != ANV_OK) {
+        st->state = ANV_SM_FAILED;
+        init_log_transition(svc, from, ANV_SM_FAILED, "restart refused");
+    }
+}
+
+/* The process ended itself: every thread is stopped already (the kernel stops them). */
+void init_on_exit(uint32_t svc, const uint64_t w[4])
+{
+    struct init_service *st = &init_services[svc];
+    const struct anv_sm_service *s = &init_cfg->services[svc];
+    int64_t status = (int64_t)w[0];
+    char reason[48];
+    snprintf(reason, sizeof reason, "status %ld", (long)status);
+    release_stopped(s);
+    if (st->state != ANV_SM_RUNNING || !st->managed) {
+        printf("init: %s %s (exit, %s)\n", s->name, init_state_name(st->state), reason);
+        return;
+    }
+    stop_threads(s);
+    init_registry_remove(svc);
+    st->state = ANV_SM_EXITED;
+    init_log_transition(svc, ANV_SM_RUNNING, ANV_SM_EXITED, reason);
+    bool again = s->exit_policy == ANV_SM_RESTART_ALWAYS ||
+                 (s->exit_policy == ANV_SM_RESTART_ON_FAILURE && status != 0);
+    if (again)
+        restart_or_fail(svc, ANV_SM_EXITED);
+}
+
 /* The faulting thread waits for our reply; it is stopped first (the reply), then the
  * rest of the service, and the service is restarted while its limit allows. */
 void init_on_fault(uint32_t svc, const uint64_t w[4])
@@ -147,7 +199,7 @@ void init_on_fault(uint32_t svc, const uint64_t w[4])
     char reason[128];
     snprintf(reason, sizeof reason, "fault: %s at 0x%lx, pc 0x%lx", cause_name(w[0]),
              (unsigned long)w[2], (unsigned long)w[1]);
-    (void)anv_ipc_reply(anv_msginfo(ANV_FAULT_STOP, 0, 0));
+    release_stopped(s);
     if (st->state != ANV_SM_RUNNING || !st->managed) {
         printf("init: %s %s (%s)\n", s->name, init_state_name(st->state), reason);
         return;
@@ -156,16 +208,5 @@ void init_on_fault(uint32_t svc, const uint64_t w[4])
     init_registry_remove(svc);
     st->state = ANV_SM_STOPPED;
     init_log_transition(svc, ANV_SM_RUNNING, ANV_SM_STOPPED, reason);
-    if (st->restarts >= s->restart_limit) {
-        st->state = ANV_SM_FAILED;
-        snprintf(reason, sizeof reason, "restart limit %u reached", s->restart_limit);
-        init_log_transition(svc, ANV_SM_STOPPED, ANV_SM_FAILED, reason);
-        return;
-    }
-    st->restarts++;
-    snprintf(reason, sizeof reason, "restart %u of %u", st->restarts, s->restart_limit);
-    if (init_start(svc, reason) != ANV_OK) {
-        st->state = ANV_SM_FAILED;
-        init_log_transition(svc, ANV_SM_STOPPED, ANV_SM_FAILED, "restart refused");
-    }
+    restart_or_fail(svc, ANV_SM_STOPPED);
 }

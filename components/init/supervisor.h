@@ -34,6 +34,9 @@ void init_lifecycle_setup(void);
 int init_start(uint32_t svc, const char *reason);
 int init_stop(uint32_t svc, const char *reason);
 void init_on_fault(uint32_t svc, const uint64_t fault_words[4]);
+/* An exit record (ANV_EXIT_LABEL, word 0 the status): `running -> exited`, then the
+ * service's exit policy under its restart limit. */
+void init_on_exit(uint32_t svc, const uint64_t exit_words[4]);
 
 /* registry.c */
 void init_registry_setup(void);

@@ -24,6 +24,9 @@
 
 /* Object flags. */
 #define MANIFEST_OBJ_F_DEVICE 0x1u /* frames at a fixed physical address (MMIO) */
+#define MANIFEST_OBJ_F_DMA 0x2u    /* RAM frames for DMA: contiguous, and mem.frame_paddr
+                                    * tells their holder where they are */
+#define MANIFEST_OBJ_F_ALL (MANIFEST_OBJ_F_DEVICE | MANIFEST_OBJ_F_DMA)
 /* Mapping flags. */
 #define MANIFEST_MAP_F_DEVICE 0x1u /* map uncached (device memory) */
 /* Thread flags. */

@@ -52,6 +52,10 @@
 #define APP_RX ((volatile void *)(uintptr_t)UINT64_C(0x30011000))
 #define APP_TX_SIZE 16384u
 #define APP_TX ((volatile void *)(uintptr_t)UINT64_C(0x30016000))
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define APP_CSPACE_SLOTS 32u
+#define APP_SLOT_FIRST_DYNAMIC 15u
 
 /* ---- Configuration ---- */
 #define APP_CONFIG_VERBOSITY LOG_LEVEL_DEBUG

@@ -30,13 +30,17 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 /* ---- The supervisor's declarations: its services, registry and who may ask what ---- */
 static const struct anv_sm_service init_sm_services[] = {
     {.name = "log", .threads = {INIT_HANDLE_CONTROL_LOG}, .thread_count = 1u,
-     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000001)},
+     .restart_limit = 0u, .exit_policy = ANV_SM_RESTART_ON_FAILURE,
+     .fault_badge = UINT64_C(0x100000001)},
     {.name = "storage", .threads = {INIT_HANDLE_CONTROL_STORAGE}, .thread_count = 1u,
-     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000002)},
+     .restart_limit = 0u, .exit_policy = ANV_SM_RESTART_ON_FAILURE,
+     .fault_badge = UINT64_C(0x100000002)},
     {.name = "net", .threads = {INIT_HANDLE_CONTROL_NET}, .thread_count = 1u,
-     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000003)},
+     .restart_limit = 0u, .exit_policy = ANV_SM_RESTART_ON_FAILURE,
+     .fault_badge = UINT64_C(0x100000003)},
     {.name = "app", .threads = {INIT_HANDLE_CONTROL_APP}, .thread_count = 1u,
-     .restart_limit = 0u, .fault_badge = UINT64_C(0x100000004)},
+     .restart_limit = 0u, .exit_policy = ANV_SM_RESTART_ON_FAILURE,
+     .fault_badge = UINT64_C(0x100000004)},
 };
 static const uint32_t init_sm_order[] = {0u, 1u, 2u, 3u};
 

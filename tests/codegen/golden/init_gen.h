@@ -45,6 +45,10 @@
 #define INIT_STACK_TOP_0 UINT64_C(0x10006000)
 #define INIT_HEAP_BASE UINT64_C(0x20000000)
 #define INIT_HEAP_SIZE UINT64_C(0x0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define INIT_CSPACE_SLOTS 96u
+#define INIT_SLOT_FIRST_DYNAMIC 14u
 
 /* ---- Configuration ---- */
 

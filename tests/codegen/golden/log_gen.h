@@ -44,6 +44,10 @@
 #define LOG_SERVER_UART_REGS ((volatile void *)(uintptr_t)UINT64_C(0x40000000))
 #define LOG_SERVER_UART_REGS_SIZE 256u
 #define LOG_SERVER_UART_IRQ_BIT (UINT64_C(1) << 0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define LOG_SERVER_CSPACE_SLOTS 32u
+#define LOG_SERVER_SLOT_FIRST_DYNAMIC 12u
 
 /* ---- Configuration ---- */
 

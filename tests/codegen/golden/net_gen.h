@@ -56,6 +56,10 @@
 #define NET_SERVER_NIC_REGS ((volatile void *)(uintptr_t)UINT64_C(0x40000000))
 #define NET_SERVER_NIC_REGS_SIZE 4096u
 #define NET_SERVER_NIC_IRQ_BIT (UINT64_C(1) << 0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define NET_SERVER_CSPACE_SLOTS 32u
+#define NET_SERVER_SLOT_FIRST_DYNAMIC 16u
 
 /* ---- Configuration ---- */
 #define NET_SERVER_CONFIG_HOSTNAME "anvaya"

@@ -52,6 +52,10 @@
 #define STORAGE_DISK_REGS ((volatile void *)(uintptr_t)UINT64_C(0x40000000))
 #define STORAGE_DISK_REGS_SIZE 4096u
 #define STORAGE_DISK_IRQ_BIT (UINT64_C(1) << 0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define STORAGE_CSPACE_SLOTS 32u
+#define STORAGE_SLOT_FIRST_DYNAMIC 15u
 
 /* ---- Configuration ---- */
 #define STORAGE_CONFIG_QUEUE_DEPTH UINT64_C(32)

@@ -33,8 +33,16 @@
 enum anv_sm_state {
     ANV_SM_STOPPED = 0, /* not started yet, or stopped on request */
     ANV_SM_RUNNING = 1,
-    ANV_SM_FAILED = 2,  /* faulted more often than its restart limit allows */
+    ANV_SM_FAILED = 2,  /* faulted (or exited) more often than its restart limit allows */
+    ANV_SM_EXITED = 3,  /* ended with proc.exit and, by its policy, left so */
 };
+
+/* A service's restart policy (`restart = ...;` of its instance): after an exit with a
+ * non-zero status (on-failure), after every exit (always), or never. Faults always count
+ * as failures. Restarts after exits and faults share one limit (`restarts = N;`). */
+#define ANV_SM_RESTART_ON_FAILURE 0u
+#define ANV_SM_RESTART_ALWAYS 1u
+#define ANV_SM_RESTART_NEVER 2u
 
 /* Badge classes on the supervisor's endpoint (bits 35..32; codegen/model.py). */
 #define ANV_SM_BADGE_CLASS(b) ((b) >> 32)
@@ -49,7 +57,8 @@ struct anv_sm_service {
     const char *name;                        /* the instance name */
     anv_handle_t threads[ANV_SM_MAX_THREADS]; /* control capabilities, thread 0 first */
     uint32_t thread_count;
-    uint32_t restart_limit; /* restarts after faults before it is declared failed */
+    uint32_t restart_limit; /* restarts after faults or exits before it is declared failed */
+    uint32_t exit_policy;   /* ANV_SM_RESTART_*: what its exit (proc.exit) makes init do */
     uint64_t fault_badge;   /* its fault records arrive with this badge */
 };
 

@@ -34,6 +34,10 @@
 #define KFAULTY_STACK_TOP_0 UINT64_C(0x10006000)
 #define KFAULTY_HEAP_BASE UINT64_C(0x20000000)
 #define KFAULTY_HEAP_SIZE UINT64_C(0x0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define KFAULTY_CSPACE_SLOTS 32u
+#define KFAULTY_SLOT_FIRST_DYNAMIC 8u
 
 /* ---- Configuration ---- */
 

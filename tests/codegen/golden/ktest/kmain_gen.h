@@ -55,6 +55,10 @@
 #define KMAIN_STACK_TOP_0 UINT64_C(0x10006000)
 #define KMAIN_HEAP_BASE UINT64_C(0x20000000)
 #define KMAIN_HEAP_SIZE UINT64_C(0x10000)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define KMAIN_CSPACE_SLOTS 128u
+#define KMAIN_SLOT_FIRST_DYNAMIC 15u
 
 /* ---- Configuration ---- */
 

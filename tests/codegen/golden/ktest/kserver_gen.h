@@ -41,6 +41,10 @@
 #define KSERVER_STACK_TOP_0 UINT64_C(0x10006000)
 #define KSERVER_HEAP_BASE UINT64_C(0x20000000)
 #define KSERVER_HEAP_SIZE UINT64_C(0x0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define KSERVER_CSPACE_SLOTS 64u
+#define KSERVER_SLOT_FIRST_DYNAMIC 9u
 
 /* ---- Configuration ---- */
 

@@ -48,6 +48,10 @@
 #define POOL_STACK_TOP_2 UINT64_C(0x1000e000)
 #define POOL_HEAP_BASE UINT64_C(0x20000000)
 #define POOL_HEAP_SIZE UINT64_C(0x0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define POOL_CSPACE_SLOTS 32u
+#define POOL_SLOT_FIRST_DYNAMIC 14u
 
 /* ---- Configuration ---- */
 

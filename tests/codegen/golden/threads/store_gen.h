@@ -32,6 +32,10 @@
 #define STORE_STACK_TOP_0 UINT64_C(0x10006000)
 #define STORE_HEAP_BASE UINT64_C(0x20000000)
 #define STORE_HEAP_SIZE UINT64_C(0x0)
+/* The CSpace: its size, and the lowest slot a capability acquired at run time may take
+ * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */
+#define STORE_CSPACE_SLOTS 32u
+#define STORE_SLOT_FIRST_DYNAMIC 9u
 
 /* ---- Configuration ---- */
 
