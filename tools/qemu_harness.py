@@ -31,13 +31,15 @@ class ScenarioFailure(Exception):
 
 class Session:
     def __init__(self, image, timeout=60, platform=None, drives=(), netdevs=(), append=None,
-                 extra_machine_opts=(), icount=False, log_path=None, dtb=None):
+                 extra_machine_opts=(), icount=False, log_path=None, dtb=None, devices=(),
+                 legacy_virtio=False):
         self.image = image
         self.timeout = timeout
         self.platform = qemu_machine.load_platform(platform or qemu_machine.DEFAULT_PLATFORM)
         argv = qemu_machine.qemu_argv(self.platform, kernel=image, drives=drives,
                                       netdevs=netdevs, extra_machine_opts=extra_machine_opts,
-                                      icount=icount)
+                                      icount=icount, devices=devices,
+                                      legacy_virtio=legacy_virtio)
         if append is not None:
             argv += ["-append", append]
         if dtb is not None:

@@ -19,10 +19,37 @@ def load_platform(path=DEFAULT_PLATFORM):
         return json.load(f)
 
 
+def device_argv(spec, index):
+    """QEMU arguments for one virtio-mmio device, named the way tests and the run command
+    name them: 'rng' (bytes from /dev/urandom) or 'rng:<file>' (the file's bytes, in order,
+    so a test knows what the guest must receive); 'blk:<image>' or 'blk:<image>:ro';
+    'net:user' (slirp) or
+    'net:<netdev options>' (e.g. 'net:tap,ifname=t0,script=no,downscript=no'). Drivers find
+    their device by probing the slots, so the order here is not an interface."""
+    kind, _, rest = spec.partition(":")
+    if kind == "rng":
+        source = rest or "/dev/urandom"
+        return ["-object", f"rng-random,id=rng{index},filename={source}",
+                "-device", f"virtio-rng-device,rng=rng{index}"]
+    if kind == "blk":
+        path, _, mode = rest.partition(":")
+        if not path:
+            raise ValueError(f"device '{spec}': blk needs an image path")
+        ro = ",readonly=on" if mode == "ro" else ""
+        return ["-drive", f"if=none,id=disk{index},format=raw,file={path}{ro}",
+                "-device", f"virtio-blk-device,drive=disk{index}"]
+    if kind == "net":
+        backend = rest or "user"
+        return ["-netdev", f"{backend},id=net{index}", "-device", f"virtio-net-device,netdev=net{index}"]
+    raise ValueError(f"unknown device '{spec}' (rng, blk:<image>[:ro], net:<backend>)")
+
+
 def qemu_argv(platform, kernel=None, extra_machine_opts=(), drives=(), netdevs=(),
-              icount=False, gdb=False, console="stdio"):
+              icount=False, gdb=False, console="stdio", devices=(), legacy_virtio=False):
     """Build the QEMU argv. console is 'stdio' (plain serial on stdin/stdout, for the
-    harness) or 'mon' (serial multiplexed with the monitor, for interactive runs)."""
+    harness) or 'mon' (serial multiplexed with the monitor, for interactive runs).
+    devices are device_argv() specs; legacy_virtio drops the platform's modern-virtio
+    global, so QEMU 7.2 offers its legacy (version 1) virtio-mmio transport."""
     machine = platform["machine"]
     for opt in extra_machine_opts:
         machine += "," + opt
@@ -34,9 +61,13 @@ def qemu_argv(platform, kernel=None, extra_machine_opts=(), drives=(), netdevs=(
     else:
         argv += ["-serial", "stdio", "-monitor", "none"]
     for g in platform.get("globals", []):
+        if legacy_virtio and g.startswith("virtio-mmio.force-legacy"):
+            continue
         argv += ["-global", g]
     for dev in platform.get("devices", []):
         argv += dev
+    for k, spec in enumerate(devices):
+        argv += device_argv(spec, k)
     for d in drives:
         argv += d
     for n in netdevs:
@@ -57,6 +88,10 @@ def main():
     r = sub.add_parser("run", help="boot an image with the console on this terminal")
     r.add_argument("image")
     r.add_argument("--icount", action="store_true", help="-icount shift=0 (exact counters)")
+    r.add_argument("--device", action="append", default=[],
+                   help="a virtio device: rng, blk:<image>[:ro], net:<backend> (repeatable)")
+    r.add_argument("--legacy-virtio", action="store_true",
+                   help="offer the legacy virtio-mmio transport (version 1)")
     g = sub.add_parser("gdb", help="boot paused with the gdbstub on :1234")
     g.add_argument("image")
     d = sub.add_parser("dumpdtb", help="write the machine's own device tree blob")
@@ -66,7 +101,8 @@ def main():
     args = ap.parse_args()
     platform = load_platform(args.platform)
     if args.cmd == "run":
-        argv = qemu_argv(platform, kernel=args.image, icount=args.icount, console="mon")
+        argv = qemu_argv(platform, kernel=args.image, icount=args.icount, console="mon",
+                         devices=args.device, legacy_virtio=args.legacy_virtio)
         return subprocess.call(argv)
     if args.cmd == "gdb":
         argv = qemu_argv(platform, kernel=args.image, gdb=True, console="mon")

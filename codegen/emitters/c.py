@@ -192,7 +192,7 @@ def instance_view(sysm, inst):
     dma = [{"port": n, "vaddr": m.vaddr, "size": size, "pages": m.pages}
            for n, (m, s, size) in inst.dma.items()]
     regions = [{"port": n, "vaddr": va, "size": size} for n, (va, size) in inst.regions.items()]
-    device_groups = [{"port": n, "keys": keys} for n, keys in inst.device_groups.items()
+    device_groups = [{"port": n, "members": keys} for n, keys in inst.device_groups.items()
                      if any(k != n for k in keys)]
     last_slot = max((s.index for s in inst.slots), default=0)
     iface_views = [{"name": i.name, "up": snake(i.name).upper(), "errors": i.errors,
