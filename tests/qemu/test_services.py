@@ -11,7 +11,10 @@ and two services that each need it.
   its image reloaded;
 - malformed requests (a bad name, an unknown operation, capabilities sent along) are
   refused and change nothing;
-- the peer, with a `wg` route, resolves echo_b once it runs and gets wg."""
+- the peer, with a `wg` route, resolves echo_b once it runs and gets wg;
+- three services that exit (status 3, then 0) under the restart policies on-failure,
+  always and never: each exit is logged as `running -> exited (status N)` and followed
+  by exactly what its policy and restart limit say."""
 import os
 import re
 import sys
@@ -26,7 +29,7 @@ ANV_E_STALE_HANDLE, ANV_E_RIGHTS, INVALID = 3, 6, 7
 def scenario(args):
     s = args.session()
     s.start()
-    s.expect(r"init: supervising 5 services, registry capacity 1")
+    s.expect(r"init: supervising 8 services, registry capacity 1")
     s.expect(r"^init: echo_a stopped -> running \(start\)$")
     s.expect(r"^init: echo_b stopped -> stopped \(refused: registry full\)$")
     s.expect(r"^init: client stopped -> running \(start\)$")
@@ -82,6 +85,35 @@ def scenario(args):
                      "twin: thread 1 run 1, starts seen since load 2"] and
             twin[4].startswith("init: twin running -> stopped (fault: store page fault at 0x8, "),
             f"twin restarted whole after its thread 1 faulted ({twin})")
+    # Exits (proc.exit by returning from main): status 3 on the first run, 0 after, under
+    # each restart policy; every exit is seen by init and logged.
+    def lines(name):
+        return re.findall(rf"^(?:init: {name} .*|{name}: .*)$", s.log, re.M)
+
+    want = {
+        "quit_fail": ["init: quit_fail stopped -> running (start)",
+                      "quit_fail: run 0, exiting with 3",
+                      "init: quit_fail running -> exited (status 3)",
+                      "init: quit_fail exited -> running (restart 1 of 3)",
+                      "quit_fail: run 1, exiting with 0",
+                      "init: quit_fail running -> exited (status 0)"],
+        "quit_always": ["init: quit_always stopped -> running (start)",
+                        "quit_always: run 0, exiting with 3",
+                        "init: quit_always running -> exited (status 3)",
+                        "init: quit_always exited -> running (restart 1 of 2)",
+                        "quit_always: run 1, exiting with 0",
+                        "init: quit_always running -> exited (status 0)",
+                        "init: quit_always exited -> running (restart 2 of 2)",
+                        "quit_always: run 2, exiting with 0",
+                        "init: quit_always running -> exited (status 0)",
+                        "init: quit_always exited -> failed (restart limit 2 reached)"],
+        "quit_never": ["init: quit_never stopped -> running (start)",
+                       "quit_never: run 0, exiting with 3",
+                       "init: quit_never running -> exited (status 3)"],
+    }
+    for name, expected in want.items():
+        got = lines(name)
+        s.check(got == expected, f"{name} follows its restart policy ({got})")
     s.absent(r"PANIC|invariant violated", "no panic")
 
 
