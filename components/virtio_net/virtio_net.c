@@ -1,0 +1,259 @@
+/* The virtio-net driver: finds a network device among the virtio-mmio slots, keeps
+ * RX_BUFS receive buffers posted on queue 0 and transmits from TX_BUFS buffers on queue 1,
+ * and serves NetDevice to the network stack. A received frame is believed only within the
+ * length the device reports and the buffer it was given: anything shorter than an
+ * Ethernet header or longer than a full frame is dropped and counted. */
+#include <stdio.h>
+
+#include "vnet_gen.h"
+#include "../virtio/virtio_mmio.h"
+
+#define VIRTIO_NET_F_MAC 5u
+#define VIRTIO_F_ANY_LAYOUT 27u
+
+#define RING_BYTES 8192u
+#define RX_RING 0u
+#define TX_RING RING_BYTES
+#define RX_BUFS 16u
+#define TX_BUFS 8u
+#define BUF_BYTES 2048u
+#define RX_DATA (2u * RING_BYTES)
+#define TX_DATA (RX_DATA + RX_BUFS * BUF_BYTES)
+#define ETH_HEADER 14u
+#define FRAME_MAX 1514u
+#define TX_OFFSET 0u
+#define RX_OFFSET 4096u
+
+_Static_assert(TX_DATA + TX_BUFS * BUF_BYTES <= VIRTIO_NET_QUEUE_SIZE, "buffers fit the DMA area");
+
+static struct virtio_dev net_dev;
+static struct virtq net_rx, net_tx;
+static uint32_t net_slot;
+static uint64_t net_pa;
+static uint32_t net_hdr_len;
+static uint8_t net_mac[6];
+static uint16_t rx_head_buf[VIRTQ_MAX_SIZE]; /* descriptor head -> receive buffer index */
+static uint16_t tx_head_buf[VIRTQ_MAX_SIZE];
+static bool tx_busy[TX_BUFS];
+static uint32_t rx_frames, tx_frames, rx_dropped, interrupts;
+
+static volatile void *const net_slots[] = VIRTIO_NET_VIRTIO_REGS_LIST;
+static const uint64_t net_irq_bits[] = VIRTIO_NET_VIRTIO_IRQ_BIT_LIST;
+static const anv_handle_t net_irqs[] = VIRTIO_NET_VIRTIO_IRQ_HANDLE_LIST;
+
+static volatile uint8_t *dma(uint32_t offset)
+{
+    return (volatile uint8_t *)VIRTIO_NET_QUEUE + offset;
+}
+
+static int post_rx(uint16_t buf)
+{
+    uint64_t pa = net_pa + RX_DATA + (uint64_t)buf * BUF_BYTES;
+    uint32_t len = BUF_BYTES;
+    bool writes = true;
+    uint16_t head = 0;
+    if (virtq_add(&net_rx, &pa, &len, &writes, 1, &head) != VIRTIO_OK)
+        return -1;
+    rx_head_buf[head] = buf;
+    return 0;
+}
+
+static int net_start(void)
+{
+    uint64_t want = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_F_ANY_LAYOUT);
+    enum virtio_error ve = virtio_negotiate(&net_dev, want);
+    if (ve == VIRTIO_OK)
+        ve = virtq_setup(&net_dev, &net_rx, 0, dma(RX_RING), net_pa + RX_RING, RING_BYTES, RX_BUFS);
+    if (ve == VIRTIO_OK)
+        ve = virtq_setup(&net_dev, &net_tx, 1, dma(TX_RING), net_pa + TX_RING, RING_BYTES, 2 * TX_BUFS);
+    if (ve != VIRTIO_OK) {
+        printf("virtio-net: %s\n", virtio_strerror(ve));
+        return -1;
+    }
+    /* The modern header always has num_buffers; the legacy one has it only with
+     * MRG_RXBUF, which we do not take. */
+    net_hdr_len = net_dev.version == 2 ? 12u : 10u;
+    if (net_dev.features & (1ull << VIRTIO_NET_F_MAC)) {
+        for (uint32_t i = 0; i < 6; i++)
+            net_mac[i] = (uint8_t)(virtio_config32(&net_dev, i) >> (8 * (i & 3)));
+    } else {
+        /* Locally administered, fixed: the device gave none. */
+        const uint8_t fallback[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+        for (uint32_t i = 0; i < 6; i++)
+            net_mac[i] = fallback[i];
+    }
+    for (uint16_t b = 0; b < net_rx.size && b < RX_BUFS; b++)
+        if (post_rx(b) != 0)
+            return -1;
+    virtio_driver_ok(&net_dev);
+    virtq_kick(&net_dev, &net_rx);
+    printf("virtio-net: device in slot %u (%s), mac %02x:%02x:%02x:%02x:%02x:%02x, %u receive "
+           "buffers posted, header %u bytes\n", net_slot,
+           net_dev.version == 2 ? "modern" : "legacy", net_mac[0], net_mac[1], net_mac[2],
+           net_mac[3], net_mac[4], net_mac[5], net_rx.size < RX_BUFS ? net_rx.size : RX_BUFS,
+           net_hdr_len);
+    return 0;
+}
+
+/* Take back every transmit buffer the device is done with. */
+static void reclaim_tx(void)
+{
+    uint16_t head = 0;
+    uint32_t written = 0;
+    enum virtio_error ve = VIRTIO_OK;
+    for (uint32_t k = 0; k < net_tx.size && virtq_take_used(&net_tx, &head, &written, &ve); k++)
+        if (ve == VIRTIO_OK)
+            tx_busy[tx_head_buf[head] % TX_BUFS] = false;
+}
+
+static void take_interrupt(uint64_t bits)
+{
+    if (!(bits & net_irq_bits[net_slot]))
+        return;
+    interrupts++;
+    (void)virtio_ack_interrupt(&net_dev); /* both queues are looked at anyway */
+    int err = anv_irq_ack(net_irqs[net_slot]);
+    if (err != ANV_OK)
+        printf("virtio-net: irq.ack failed (%d)\n", err);
+}
+
+int virtio_net_nic_info(uint64_t badge, struct anv_bytes_6 *mac, uint32_t *mtu)
+{
+    (void)badge;
+    for (uint32_t i = 0; i < 6; i++)
+        mac->data[i] = net_mac[i];
+    mac->len = 6;
+    *mtu = FRAME_MAX - ETH_HEADER;
+    return ANV_OK;
+}
+
+int virtio_net_nic_send(uint64_t badge, uint32_t length)
+{
+    (void)badge;
+    if (length < ETH_HEADER || length > FRAME_MAX)
+        return NET_DEVICE_E_SIZE;
+    reclaim_tx();
+    uint32_t b = TX_BUFS;
+    for (uint32_t k = 0; k < TX_BUFS; k++)
+        if (!tx_busy[k]) {
+            b = k;
+            break;
+        }
+    /* Every buffer still with the device: wait a little for one to come back. */
+    for (uint32_t tries = 0; b == TX_BUFS && tries < 10; tries++) {
+        uint64_t res = 0, bits = 0;
+        if (anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, 1, &res, &bits) == ANV_OK)
+            take_interrupt(bits);
+        reclaim_tx();
+        for (uint32_t k = 0; k < TX_BUFS && b == TX_BUFS; k++)
+            if (!tx_busy[k])
+                b = k;
+    }
+    if (b == TX_BUFS)
+        return NET_DEVICE_E_DOWN;
+    volatile uint8_t *buf = dma(TX_DATA + b * BUF_BYTES);
+    for (uint32_t i = 0; i < net_hdr_len; i++)
+        buf[i] = 0; /* no offloads: no checksum, no segmentation */
+    const volatile uint8_t *src = (const volatile uint8_t *)VIRTIO_NET_FRAMES + TX_OFFSET;
+    for (uint32_t i = 0; i < length; i++)
+        buf[net_hdr_len + i] = src[i];
+    uint64_t pa[2] = {net_pa + TX_DATA + b * BUF_BYTES, net_pa + TX_DATA + b * BUF_BYTES + net_hdr_len};
+    uint32_t len[2] = {net_hdr_len, length};
+    bool writes[2] = {false, false};
+    uint16_t head = 0;
+    if (virtq_add(&net_tx, pa, len, writes, 2, &head) != VIRTIO_OK)
+        return NET_DEVICE_E_DOWN;
+    tx_head_buf[head] = (uint16_t)b;
+    tx_busy[b] = true;
+    virtq_kick(&net_dev, &net_tx);
+    tx_frames++;
+    return ANV_OK;
+}
+
+/* One received frame into the dataport, if the device has one; its buffer goes straight
+ * back to the device. 1: a frame, 0: none yet, -1: device trouble. */
+static int take_rx(uint32_t *length)
+{
+    for (uint32_t k = 0; k < RX_BUFS; k++) {
+        uint16_t head = 0;
+        uint32_t written = 0;
+        enum virtio_error ve = VIRTIO_OK;
+        if (!virtq_take_used(&net_rx, &head, &written, &ve))
+            return 0;
+        if (ve != VIRTIO_OK)
+            return -1;
+        uint16_t b = rx_head_buf[head];
+        bool good = written >= net_hdr_len + ETH_HEADER && written <= net_hdr_len + FRAME_MAX &&
+                    written <= BUF_BYTES;
+        if (good) {
+            uint32_t n = written - net_hdr_len;
+            const volatile uint8_t *src = dma(RX_DATA + b * BUF_BYTES + net_hdr_len);
+            volatile uint8_t *dst = (volatile uint8_t *)VIRTIO_NET_FRAMES + RX_OFFSET;
+            for (uint32_t i = 0; i < n; i++)
+                dst[i] = src[i];
+            *length = n;
+        } else {
+            rx_dropped++;
+        }
+        if (post_rx(b) != 0)
+            return -1;
+        virtq_kick(&net_dev, &net_rx);
+        if (good) {
+            rx_frames++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *length)
+{
+    (void)badge;
+    for (uint32_t round = 0; round < 64; round++) {
+        int got = take_rx(length);
+        if (got < 0)
+            return NET_DEVICE_E_DOWN;
+        if (got > 0)
+            return ANV_OK;
+        if (timeout_ticks == 0)
+            return NET_DEVICE_E_TIMEOUT;
+        uint64_t res = 0, bits = 0;
+        int err = anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, timeout_ticks, &res, &bits);
+        if (err != ANV_OK || res == ANV_WAIT_TIMEOUT)
+            return NET_DEVICE_E_TIMEOUT;
+        take_interrupt(bits);
+        reclaim_tx();
+    }
+    return NET_DEVICE_E_TIMEOUT;
+}
+
+int virtio_net_nic_counters(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t *dropped,
+                            uint32_t *irqs)
+{
+    (void)badge;
+    *rx = rx_frames;
+    *tx = tx_frames;
+    *dropped = rx_dropped;
+    *irqs = interrupts;
+    return ANV_OK;
+}
+
+int main(void)
+{
+    uint32_t pages = 0;
+    int err = anv_mem_frame_paddr(VIRTIO_NET_HANDLE_QUEUE, &net_pa, &pages);
+    if (err != ANV_OK) {
+        printf("virtio-net: no DMA address for the queues (%d)\n", err);
+        return 1;
+    }
+    enum virtio_error ve = virtio_probe(net_slots, VIRTIO_NET_VIRTIO_COUNT, VIRTIO_ID_NET,
+                                        &net_slot, &net_dev);
+    if (ve != VIRTIO_OK) {
+        printf("virtio-net: %s\n", virtio_strerror(ve));
+        return 1;
+    }
+    if (net_start() != 0)
+        return 1;
+    anv_console_flush();
+    return virtio_net_serve();
+}
