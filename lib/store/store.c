@@ -2498,7 +2498,11 @@ static void check_dir(checker *c, uint64_t dir)
         if (d.ino == 0)
             continue;
         n++;
-        if (d.ino < 2 || d.ino >= s->inode_max || !bit_get(s->inodes, d.ino)) {
+        if (d.ino == ROOT_INO) {
+            problem(c, STORE_E_CORRUPT, STORE_OBJ_DIRENT, dir, r, 0, "entry names the root");
+            continue;
+        }
+        if (d.ino >= s->inode_max || !bit_get(s->inodes, d.ino)) {
             problem(c, STORE_E_CORRUPT, STORE_OBJ_DIRENT, dir, r, 0, "entry names no inode");
             continue;
         }

@@ -13,7 +13,7 @@
 
 static uint8_t img[FUZZ_MAX_SECTORS * STORE_SECTOR];
 static uint64_t nsec;
-static uint64_t mem[(1u << 20) / 8];
+static uint64_t mem[(192u << 10) / 8]; /* maps and about 300 cached nodes */
 
 static int f_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
 {
