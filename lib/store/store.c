@@ -894,7 +894,45 @@ static store_err data_read_block(store *s, uint64_t ino, uint64_t blk, uint8_t *
     return STORE_OK;
 }
 
-/* Reads [off, off+len) of the inode's data (the caller clamps to its size). */
+#define RUN_MAX 64u /* sectors moved in one device request */
+
+/* Reads whole blocks [blk, blk+n) into buf: runs of blocks in consecutive sectors go in one
+ * device request, then each block's checksum is compared. */
+static store_err data_read_run(store *s, uint64_t ino, uint64_t blk, uint32_t n, uint8_t *buf)
+{
+    sptr p[RUN_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        store_err err = bmap_get(s, ino, blk + i, &p[i]);
+        if (err != STORE_OK)
+            return err;
+        if (p[i].addr != 0 && (p[i].addr < 2 || p[i].addr >= s->sectors))
+            return fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, blk + i, p[i].addr,
+                         "pointer outside the store");
+    }
+    for (uint32_t i = 0; i < n;) {
+        uint8_t *dst = buf + (size_t)i * STORE_SECTOR;
+        if (p[i].addr == 0) {
+            memset(dst, 0, STORE_SECTOR);
+            i++;
+            continue;
+        }
+        uint32_t k = 1;
+        while (i + k < n && p[i + k].addr == p[i].addr + k)
+            k++;
+        store_err err = dev_read(s, p[i].addr, k, dst);
+        if (err != STORE_OK)
+            return fault(s, err, STORE_OBJ_DATA, ino, 0, blk + i, p[i].addr, "device read failed");
+        for (uint32_t j = 0; j < k; j++)
+            if (store_crc32c(0, dst + (size_t)j * STORE_SECTOR, STORE_SECTOR) != p[i + j].crc)
+                return fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, blk + i + j,
+                             p[i + j].addr, "checksum mismatch");
+        i += k;
+    }
+    return STORE_OK;
+}
+
+/* Reads [off, off+len) of the inode's data (the caller clamps to its size). On any
+ * failure the whole buffer is zeroed: damaged bytes are never handed out. */
 static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, size_t len)
 {
     size_t done = 0;
@@ -907,7 +945,10 @@ static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, s
             n = len - done;
         store_err err;
         if (in == 0 && n == STORE_SECTOR) {
-            err = data_read_block(s, ino, blk, buf + done);
+            size_t whole = (len - done) / STORE_SECTOR;
+            uint32_t k = whole > RUN_MAX ? RUN_MAX : (uint32_t)whole;
+            err = data_read_run(s, ino, blk, k, buf + done);
+            n = (size_t)k * STORE_SECTOR;
         } else {
             err = data_read_block(s, ino, blk, s->tmp);
             if (err == STORE_OK)
@@ -918,6 +959,25 @@ static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, s
             return err;
         }
         done += n;
+    }
+    return STORE_OK;
+}
+
+/* Writes a run of fresh consecutive sectors in one request, then points the blocks at them
+ * (freeing the blocks' old sectors). */
+static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
+                           const uint8_t *src)
+{
+    if (n == 0)
+        return STORE_OK;
+    store_err err = dev_write(s, sec, n, src);
+    if (err != STORE_OK)
+        return err;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *b = src + (size_t)i * STORE_SECTOR;
+        err = bmap_set(s, ino, blk + i, (sptr){(uint32_t)(sec + i), store_crc32c(0, b, STORE_SECTOR)});
+        if (err != STORE_OK)
+            return err;
     }
     return STORE_OK;
 }
@@ -937,6 +997,10 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         return err;
     uint64_t size = get64(ie->data + I_SIZE);
     size_t done = 0;
+    /* The pending run: blocks run_blk.. in sectors run_sec.., from run_src. */
+    uint64_t run_blk = 0, run_sec = 0;
+    uint32_t run_n = 0;
+    const uint8_t *run_src = NULL;
     for (uint64_t guard = 0; done < len && guard <= len / STORE_SECTOR + 1; guard++) {
         uint64_t pos = off + done;
         uint64_t blk = pos / STORE_SECTOR;
@@ -945,7 +1009,12 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         if (n > len - done)
             n = len - done;
         const uint8_t *src = buf + done;
-        if (in != 0 || n != STORE_SECTOR) {
+        int partial = in != 0 || n != STORE_SECTOR;
+        if (partial) {
+            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
+            run_n = 0;
+            if (err != STORE_OK)
+                return err;
             if (blk * STORE_SECTOR < size) {
                 err = data_read_block(s, ino, blk, s->tmp2);
                 if (err != STORE_OK)
@@ -959,15 +1028,24 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         uint64_t sec = sector_alloc(s);
         if (sec == 0)
             return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
-        err = dev_write(s, sec, 1, src);
-        if (err != STORE_OK)
-            return err;
-        sptr p = {(uint32_t)sec, store_crc32c(0, src, STORE_SECTOR)};
-        err = bmap_set(s, ino, blk, p);
+        if (partial) {
+            err = write_run(s, ino, blk, sec, 1, src);
+        } else if (run_n > 0 && run_n < RUN_MAX && sec == run_sec + run_n) {
+            run_n++;
+        } else {
+            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
+            run_blk = blk;
+            run_sec = sec;
+            run_n = 1;
+            run_src = src;
+        }
         if (err != STORE_OK)
             return err;
         done += n;
     }
+    err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
+    if (err != STORE_OK)
+        return err;
     err = inode_get(s, ino, &ie);
     if (err != STORE_OK)
         return err;
@@ -1061,11 +1139,23 @@ static store_err commit(store *s)
     if (s->ndirty == 0 && !s->sb_dirty)
         return STORE_OK;
     store_err err = STORE_OK;
+    /* One pass sorts the dirty nodes into a list per rank (linked through `pad`). */
+    uint32_t head[6];
+    for (int r = 0; r < 6; r++)
+        head[r] = NIL;
+    for (uint32_t i = 0; i < s->ncache; i++) {
+        store_centry *e = &s->cache[i];
+        if (e->used && e->dirty) {
+            int r = rank_of(e);
+            e->pad = head[r];
+            head[r] = i;
+        }
+    }
     for (int rank = 0; rank < 6 && err == STORE_OK; rank++) {
-        for (uint32_t i = 0; i < s->ncache && err == STORE_OK; i++) {
-            store_centry *e = &s->cache[i];
-            if (!e->used || !e->dirty || rank_of(e) != rank)
-                continue;
+        uint32_t next = head[rank];
+        for (uint32_t n = 0; next != NIL && n < s->ncache && err == STORE_OK; n++) {
+            store_centry *e = &s->cache[next];
+            next = e->pad;
             skey k = {e->kind, e->level, e->ino, e->idx}, pk;
             uint32_t slot;
             int in_sb;
