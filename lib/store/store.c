@@ -1312,6 +1312,20 @@ static store_err walk_mark(store *s, uint64_t *map, uint64_t sec, store_obj obj,
     return STORE_OK;
 }
 
+static void check_data_problem(store *s, uint64_t ino, uint64_t blk, uint64_t sec);
+
+/* A data block's checksum, for check: a mismatch is one more problem, and the walk goes on
+ * so that every damaged block gets named. */
+static store_err verify_block(store *s, uint64_t ino, uint64_t blk, sptr c)
+{
+    store_err err = dev_read(s, c.addr, 1, s->tmp);
+    if (err != STORE_OK)
+        return err;
+    if (store_crc32c(0, s->tmp, STORE_SECTOR) != c.crc)
+        check_data_problem(s, ino, blk, c.addr);
+    return STORE_OK;
+}
+
 static store_err walk_bmap(store *s, uint64_t *map, uint64_t ino, uint32_t level, uint64_t idx,
                            sptr p, uint64_t nblocks, int verify_data, uint32_t depth)
 {
@@ -1336,12 +1350,8 @@ static store_err walk_bmap(store *s, uint64_t *map, uint64_t ino, uint32_t level
                          "pointer beyond the end of the file");
         if (level == 0) {
             err = walk_mark(s, map, c.addr, STORE_OBJ_DATA, ino, 0, first);
-            if (err == STORE_OK && verify_data) {
-                err = dev_read(s, c.addr, 1, s->tmp);
-                if (err == STORE_OK && store_crc32c(0, s->tmp, STORE_SECTOR) != c.crc)
-                    err = fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, first, c.addr,
-                                "checksum mismatch");
-            }
+            if (err == STORE_OK && verify_data)
+                err = verify_block(s, ino, first, c);
         } else {
             err = walk_bmap(s, map, ino, level - 1, idx * PTRS_PER_NODE + slot, c, nblocks,
                             verify_data, depth + 1);
@@ -1380,12 +1390,8 @@ static store_err walk_inode(store *s, uint64_t *map, uint64_t ino, sptr p, int v
                          "pointer beyond the end of the file");
         if (h == 0) {
             err = walk_mark(s, map, c.addr, STORE_OBJ_DATA, ino, 0, slot);
-            if (err == STORE_OK && verify_data) {
-                err = dev_read(s, c.addr, 1, s->tmp);
-                if (err == STORE_OK && store_crc32c(0, s->tmp, STORE_SECTOR) != c.crc)
-                    err = fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, slot, c.addr,
-                                "checksum mismatch");
-            }
+            if (err == STORE_OK && verify_data)
+                err = verify_block(s, ino, slot, c);
         } else {
             err = walk_bmap(s, map, ino, h - 1, slot, c, nblocks, verify_data, depth + 1);
         }
@@ -1516,8 +1522,8 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
     while (nhash * 2u <= n)
         nhash <<= 1;
     /* nhash <= n; recompute n with the hash table's real size. */
-    if (n < 32)
-        return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory for fewer than 32 nodes");
+    if (n < STORE_MIN_NODES)
+        return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory for fewer than 64 cached nodes");
     uint8_t *after = (uint8_t *)(m + 3 * sw + 2 * iw);
     s->hash = (uint32_t *)(void *)after;
     s->nhash = nhash;
@@ -1526,8 +1532,8 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
     s->ncache = (uint32_t)((rest - hbytes) / sizeof(store_centry));
     if (s->ncache > n)
         s->ncache = n;
-    if (s->ncache < 32)
-        return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory for fewer than 32 nodes");
+    if (s->ncache < STORE_MIN_NODES)
+        return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory for fewer than 64 cached nodes");
     memset(s->hash, 0xff, (size_t)nhash * 4u);
     memset(s->cache, 0, (size_t)s->ncache * sizeof(store_centry));
     memset(s->inodes, 0, iw * 8u);
@@ -2560,6 +2566,12 @@ static void problem(checker *c, store_err e, store_obj obj, uint64_t ino, uint64
     }
 }
 
+static void check_data_problem(store *s, uint64_t ino, uint64_t blk, uint64_t sec)
+{
+    if (s->check_ctx != NULL)
+        problem(s->check_ctx, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, blk, sec, "checksum mismatch");
+}
+
 static void check_dir(checker *c, uint64_t dir)
 {
     store *s = c->s;
@@ -2654,7 +2666,9 @@ store_err store_check(store *s, store_report_fn report, void *ctx, uint64_t *pro
         return STORE_E_BUSY;
     checker c = {s, report, ctx, 0};
     /* Every metadata node and every data block, read from the disk again. */
+    s->check_ctx = &c;
     store_err err = walk_all(s, s->check_map, 1);
+    s->check_ctx = NULL;
     if (err != STORE_OK) {
         problem(&c, err, s->fault.obj, s->fault.ino, s->fault.index, s->fault.sector, s->fault.what);
         *problems = c.problems;

@@ -13,6 +13,7 @@
 #define STORE_UNLIMITED UINT64_MAX
 #define STORE_INODES_MAX 131072u /* 32 * 64^2: the inode table at its greatest height */
 #define STORE_MIN_SECTORS 16u
+#define STORE_MIN_NODES 64u  /* cached metadata nodes, at the least */
 
 typedef enum store_err {
     STORE_OK = 0,
@@ -137,6 +138,7 @@ typedef struct store {
     uint32_t ncache, nhash, ndirty, stamp;
     uint64_t avail, pending_free, alloc_cursor, inode_cursor, ninodes;
     int sb_dirty;
+    void *check_ctx;
     store_err broken;
     store_fault fault;
     store_stats stats;
@@ -145,7 +147,7 @@ typedef struct store {
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
- * a cache of `cache_nodes` metadata nodes (at least 32). */
+ * a cache of `cache_nodes` metadata nodes (at least STORE_MIN_NODES). */
 size_t store_mem_size(uint64_t sectors, uint64_t inode_max, uint32_t cache_nodes);
 
 /* Writes an empty store (a root directory) over the whole device. */

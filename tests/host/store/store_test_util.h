@@ -178,9 +178,9 @@ static inline store_err tree_digest(store *s, uint64_t *sum)
     return tree_digest_at(s, &r, "", sum, &count, 0);
 }
 
-static inline void *store_test_mem(uint64_t sectors, uint32_t cache, size_t *len)
+static inline void *store_test_mem(uint64_t sectors, uint64_t inode_max, uint32_t cache, size_t *len)
 {
-    *len = store_mem_size(sectors, STORE_INODES_MAX, cache);
+    *len = store_mem_size(sectors, inode_max, cache);
     void *m = aligned_alloc(8, (*len + 7) & ~(size_t)7);
     if (m == NULL)
         abort();

@@ -66,7 +66,7 @@ static void add_file(store *s, const store_root *r, const char *path, size_t len
 static void build_reference(void)
 {
     sim_init(&dev, N_SECTORS);
-    mem = store_test_mem(N_SECTORS, 64, &memlen);
+    mem = store_test_mem(N_SECTORS, 512, 64, &memlen);
     store s;
     store_root r;
     must(store_mkfs(&dev.dev, 512), "mkfs");

@@ -26,7 +26,7 @@ static fix *fix_new(uint64_t sectors, uint32_t cache)
     fix *f = calloc(1, sizeof *f);
     assert_non_null(f);
     sim_init(&f->d, sectors);
-    f->mem = store_test_mem(sectors, cache, &f->memlen);
+    f->mem = store_test_mem(sectors, 8192, cache, &f->memlen);
     assert_int_equal(store_mkfs(&f->d.dev, 8192), STORE_OK);
     assert_int_equal(store_mount(&f->s, &f->d.dev, f->mem, f->memlen), STORE_OK);
     assert_int_equal(store_root_handle(&f->s, &f->r), STORE_OK);
@@ -184,6 +184,33 @@ static void test_truncate(void **state)
     assert_int_equal(st.used_bytes, 0);
     assert_int_equal(st.used_entries, 1);
     assert_int_equal(store_truncate(&f->s, &f->r, "", 0), STORE_E_ISDIR);
+    /* A block map of height 2: cut inside its second root's range, then inside the first
+     * root's, then to nothing; every step reads back and checks clean. */
+    assert_int_equal(store_write(&f->s, &f->r, "t", 0, a, sizeof a), STORE_OK);
+    assert_int_equal(store_write(&f->s, &f->r, "t", 2u << 20, a, 50000), STORE_OK);
+    assert_int_equal(store_truncate(&f->s, &f->r, "t", (2u << 20) + 20001), STORE_OK);
+    static uint8_t back[30000];
+    size_t got;
+    assert_int_equal(store_read(&f->s, &f->r, "t", 2u << 20, back, sizeof back, &got), STORE_OK);
+    assert_int_equal(got, 20001);
+    assert_memory_equal(back, a, 20001);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(check_problems(&f->s), 0);
+    assert_int_equal(store_truncate(&f->s, &f->r, "t", 70000), STORE_OK);
+    expect_file(f, &f->r, "t", a, 70000);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(check_problems(&f->s), 0);
+    assert_int_equal(store_truncate(&f->s, &f->r, "t", 0), STORE_OK);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(check_problems(&f->s), 0);
+    /* Only the superblocks, the root's inode and the file's inode are in use now. */
+    store_stat rs;
+    assert_int_equal(store_stat_path(&f->s, &f->r, "", &rs), STORE_OK);
+    assert_int_equal(rs.used_bytes, 0);
+    uint64_t in_use = 0;
+    for (uint64_t i = 0; i < f->s.sectors; i++)
+        in_use += (f->s.live[i >> 6] >> (i & 63)) & 1;
+    assert_int_equal(in_use, 2 + 3); /* superblocks, root inode, its entry block, t's inode */
     fix_free(f);
 }
 

@@ -45,8 +45,11 @@ grep -q 'file parent 1 birth 2 size 300000 height 1 blocks: 0-585@' "$dir/dump" 
 sec=$("$TOOL" dump "$img" | sed -n 's/.*size 300000 height 1 blocks: 0-585@\([0-9]*\)-.*/\1/p')
 [ -n "$sec" ] || fail "no sector for big"
 printf 'X' | dd of="$img" bs=1 seek=$((sec * 512 + 100)) conv=notrunc status=none
+printf 'Y' | dd of="$img" bs=1 seek=$(((sec + 9) * 512 + 7)) conv=notrunc status=none
 if "$TOOL" check "$img" >"$dir/out"; then fail "check missed a damaged data block"; fi
 grep -q "damage: checksum mismatch: inode 2 data block 0 (sector $sec)" "$dir/out" || fail "check message: $(cat "$dir/out")"
+grep -q "damage: checksum mismatch: inode 2 data block 9 (sector $((sec + 9)))" "$dir/out" || fail "second damage: $(cat "$dir/out")"
+grep -q "2 problem(s)" "$dir/out" || fail "problem count: $(cat "$dir/out")"
 if "$TOOL" get "$img" big >/dev/null 2>"$dir/err"; then fail "damaged data returned"; fi
 grep -q "checksum mismatch: inode 2 data block 0" "$dir/err" || fail "get message: $(cat "$dir/err")"
 
