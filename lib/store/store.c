@@ -734,6 +734,7 @@ static store_err bmap_grow(store *s, uint64_t ino, uint64_t blocks)
         }
         skey k = {K_BMAP, (uint8_t)h, ino, 0};
         store_centry *ne;
+        cache_drop(s, &k); /* never a second slot for one key */
         err = cache_alloc(s, &k, &ne);
         if (err != STORE_OK)
             return err;
@@ -1617,6 +1618,9 @@ static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t l
     store_err err = inode_get(s, dir, &ie);
     if (err != STORE_OK)
         return err;
+    if (ie->data[I_TYPE] != STORE_T_DIR)
+        return fault(s, STORE_E_CORRUPT, STORE_OBJ_INODE, dir, 0, 0, 0,
+                     "entry of type directory names a file");
     uint64_t size = get64(ie->data + I_SIZE);
     uint64_t nrec = size / DIRENT_SIZE;
     uint64_t fs = nrec;
@@ -1640,6 +1644,13 @@ static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t l
             if (e.ino >= s->inode_max)
                 return fault(s, STORE_E_CORRUPT, STORE_OBJ_DIRENT, dir, 0, r, 0,
                              "entry names an inode out of range");
+            store_centry *ce;
+            err = inode_get(s, e.ino, &ce);
+            if (err != STORE_OK)
+                return err;
+            if (ce->data[I_TYPE] != e.type)
+                return fault(s, STORE_E_CORRUPT, STORE_OBJ_DIRENT, dir, 0, r, 0,
+                             "entry type differs from its inode");
             *d = e;
             *slot = r;
             if (free_slot != NULL)
@@ -1975,6 +1986,7 @@ static store_err itab_grow(store *s, uint64_t ino)
             return STORE_E_NOINODE;
         skey k = {K_ITAB, (uint8_t)s->itab_height, 0, 0};
         store_centry *ne;
+        cache_drop(s, &k);
         store_err err = cache_alloc(s, &k, &ne);
         if (err != STORE_OK)
             return err;
@@ -2692,9 +2704,9 @@ store_err store_check(store *s, store_report_fn report, void *ctx, uint64_t *pro
         }
         uint32_t type = ie->data[I_TYPE];
         uint64_t size = get64(ie->data + I_SIZE);
-        if (type == STORE_T_DIR) {
+        if (type == STORE_T_DIR)
             check_dir(&c, ino);
-        } else if (size % STORE_SECTOR != 0) {
+        if (size % STORE_SECTOR != 0) {
             uint8_t *buf = s->walk[4];
             if (data_read_block(s, ino, size / STORE_SECTOR, buf) != STORE_OK) {
                 problem(&c, s->fault.err, s->fault.obj, s->fault.ino, s->fault.index,
