@@ -1107,19 +1107,25 @@ static store_err data_truncate(store *s, uint64_t ino, uint64_t size)
 
 /* ---- commit ---- */
 
-static void sb_encode(const store *s, uint64_t gen, uint8_t *b)
+static void sb_encode_raw(uint8_t *b, uint64_t gen, uint64_t sectors, uint64_t inode_max,
+                          uint64_t next_birth, uint32_t itab_height, const uint8_t *roots)
 {
     memset(b, 0, STORE_SECTOR);
     put64(b + 0, SB_MAGIC);
     put32(b + 8, SB_VERSION);
     put32(b + 12, STORE_SECTOR);
     put64(b + 16, gen);
-    put64(b + 24, s->sectors);
-    put64(b + 32, s->inode_max);
-    put64(b + 40, s->next_birth);
-    put32(b + 48, s->itab_height);
-    memcpy(b + SB_ROOTS_OFF, s->roots, SB_ROOTS * 8u);
+    put64(b + 24, sectors);
+    put64(b + 32, inode_max);
+    put64(b + 40, next_birth);
+    put32(b + 48, itab_height);
+    memcpy(b + SB_ROOTS_OFF, roots, SB_ROOTS * 8u);
     put32(b + SB_CRC_OFF, store_crc32c(0, b, SB_CRC_OFF));
+}
+
+static void sb_encode(const store *s, uint64_t gen, uint8_t *b)
+{
+    sb_encode_raw(b, gen, s->sectors, s->inode_max, s->next_birth, s->itab_height, s->roots);
 }
 
 static int rank_of(const store_centry *e)
@@ -1264,21 +1270,18 @@ store_err store_mkfs(const store_dev *dev, uint64_t inode_max)
         return err;
     if (inode_max < 2 || inode_max > STORE_INODES_MAX)
         return STORE_E_INVAL;
-    uint8_t buf[STORE_SECTOR];
-    store s0;
-    memset(&s0, 0, sizeof s0);
-    s0.sectors = dev->block_count;
-    s0.inode_max = inode_max;
-    s0.next_birth = 2;
+    uint8_t buf[STORE_SECTOR], roots[SB_ROOTS * 8u];
+    memset(roots, 0, sizeof roots);
     inode_init(buf, ROOT_INO, STORE_T_DIR, 0, 1);
-    set_ptr(s0.roots, ROOT_INO, (sptr){2, store_crc32c(0, buf, STORE_SECTOR)});
+    set_ptr(roots, ROOT_INO, (sptr){2, store_crc32c(0, buf, STORE_SECTOR)});
     if (dev->write(dev->ctx, 2, 1, buf) != 0)
         return STORE_E_IO;
+    /* Both slots cleared first, so no older store's superblock outlives this one. */
     memset(buf, 0, sizeof buf);
     if (dev->write(dev->ctx, 0, 1, buf) != 0 || dev->write(dev->ctx, 1, 1, buf) != 0 ||
         dev->flush(dev->ctx) != 0)
         return STORE_E_IO;
-    sb_encode(&s0, 1, buf);
+    sb_encode_raw(buf, 1, dev->block_count, inode_max, 2, 0, roots);
     if (dev->write(dev->ctx, 1, 1, buf) != 0 || dev->flush(dev->ctx) != 0)
         return STORE_E_IO;
     return STORE_OK;
@@ -2764,7 +2767,7 @@ store_err store_dump(store *s, store_report_fn out, void *ctx)
 {
     if (s == NULL || s->dev == NULL || out == NULL)
         return STORE_E_INVAL;
-    char line[1024];
+    char line[640];
     for (uint64_t ino = 1; ino < s->inode_max; ino++) {
         if (!bit_get(s->inodes, ino))
             continue;
@@ -2772,8 +2775,8 @@ store_err store_dump(store *s, store_report_fn out, void *ctx)
         store_err err = inode_get(s, ino, &ie);
         if (err != STORE_OK)
             return err;
-        uint8_t d[STORE_SECTOR];
-        memcpy(d, ie->data, sizeof d);
+        uint8_t *d = s->walk[0];
+        memcpy(d, ie->data, STORE_SECTOR);
         fbuf f = {line, sizeof line, 0};
         fb_str(&f, "inode ");
         fb_u64(&f, ino);
@@ -2833,7 +2836,7 @@ store_err store_dump(store *s, store_report_fn out, void *ctx)
         if (d[I_TYPE] != STORE_T_DIR)
             continue;
         uint64_t nrec = get64(d + I_SIZE) / DIRENT_SIZE;
-        uint8_t buf[STORE_SECTOR];
+        uint8_t *buf = s->walk[1];
         for (uint64_t r = 0; r < nrec; r++) {
             if (r % DIRENTS_PER_SECTOR == 0) {
                 err = data_read_block(s, ino, r / DIRENTS_PER_SECTOR, buf);
