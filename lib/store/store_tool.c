@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,13 +108,70 @@ static uint64_t parse_size(const char *a)
     return *end == '\0' ? (uint64_t)v : 0;
 }
 
+static int put_stream(store *s, const store_root *r, const char *path, FILE *in);
+
+/* Copies the host directory `dir` into the store below `path` (regular files and
+ * directories only; names must be valid store names). */
+static int preload(store *s, const store_root *r, const char *dir, const char *path, int depth)
+{
+    if (depth > (int)STORE_PATH_DEPTH) {
+        fprintf(stderr, "anvaya-store: %s: too deep\n", dir);
+        return 1;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "anvaya-store: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char host[4096], inner[STORE_PATH_MAX + 2];
+        snprintf(host, sizeof host, "%s/%s", dir, e->d_name);
+        int n = snprintf(inner, sizeof inner, "%s%s%s", path, path[0] ? "/" : "", e->d_name);
+        if (n < 0 || (size_t)n > STORE_PATH_MAX) {
+            fprintf(stderr, "anvaya-store: %s: path too long for the store\n", host);
+            rc = 1;
+            break;
+        }
+        struct stat st;
+        if (stat(host, &st) != 0) {
+            fprintf(stderr, "anvaya-store: %s: %s\n", host, strerror(errno));
+            rc = 1;
+        } else if (S_ISDIR(st.st_mode)) {
+            store_err err = store_mkdir(s, r, inner);
+            if (err != STORE_OK) {
+                say_fault(s, err, inner);
+                rc = 1;
+            } else {
+                rc = preload(s, r, host, inner, depth + 1);
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            FILE *in = fopen(host, "rb");
+            if (in == NULL) {
+                fprintf(stderr, "anvaya-store: %s: %s\n", host, strerror(errno));
+                rc = 1;
+            } else {
+                rc = put_stream(s, r, inner, in);
+                fclose(in);
+            }
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 static int cmd_mkfs(int argc, char **argv)
 {
-    const char *image = NULL;
+    const char *image = NULL, *from = NULL;
     uint64_t size = 0, inodes = 4096;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
             size = parse_size(argv[++i]);
+        else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+            from = argv[++i];
         else if (strcmp(argv[i], "--inodes") == 0 && i + 1 < argc)
             inodes = parse_size(argv[++i]);
         else if (image == NULL)
@@ -143,8 +201,25 @@ static int cmd_mkfs(int argc, char **argv)
         fprintf(stderr, "anvaya-store: mkfs %s: %s\n", image, store_strerror(e));
         return 1;
     }
-    printf("%s: store of %" PRIu64 " sectors, %" PRIu64 " inodes\n", image, f.dev.block_count,
-           inodes);
+    if (from != NULL) {
+        store s;
+        filedev g;
+        if (mount_image(&s, &g, image, 1) != 0)
+            return 1;
+        store_root r;
+        store_root_handle(&s, &r);
+        int rc = preload(&s, &r, from, "", 0);
+        if (rc == 0 && store_sync(&s) != STORE_OK) {
+            fprintf(stderr, "anvaya-store: sync failed\n");
+            rc = 1;
+        }
+        free(mem);
+        close(g.fd);
+        if (rc != 0)
+            return 1;
+    }
+    printf("%s: store of %" PRIu64 " sectors, %" PRIu64 " inodes%s%s\n", image,
+           f.dev.block_count, inodes, from ? ", preloaded from " : "", from ? from : "");
     return 0;
 }
 
@@ -230,6 +305,43 @@ static int cmd_get(store *s, int argc, char **argv)
     return 0;
 }
 
+/* Creates (or empties) path and writes the stream into it, in pieces the cache can hold. */
+static int put_stream(store *s, const store_root *r, const char *path, FILE *in)
+{
+    store_err e = store_create(s, r, path);
+    if (e == STORE_E_EXIST)
+        e = store_truncate(s, r, path, 0);
+    if (e != STORE_OK) {
+        say_fault(s, e, path);
+        return 1;
+    }
+    size_t chunk = (size_t)store_max_write(s);
+    if (chunk > (1u << 20))
+        chunk = 1u << 20;
+    uint8_t *buf = malloc(chunk);
+    if (buf == NULL)
+        return 1;
+    uint64_t off = 0;
+    for (;;) {
+        size_t n = fread(buf, 1, chunk, in);
+        if (n == 0)
+            break;
+        e = store_write(s, r, path, off, buf, n);
+        if (e != STORE_OK) {
+            say_fault(s, e, path);
+            free(buf);
+            return 1;
+        }
+        off += n;
+    }
+    free(buf);
+    if (ferror(in)) {
+        fprintf(stderr, "anvaya-store: reading the input of %s failed\n", path);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_put(store *s, int argc, char **argv)
 {
     if (argc < 1 || argc > 2)
@@ -244,36 +356,12 @@ static int cmd_put(store *s, int argc, char **argv)
     }
     store_root r;
     store_root_handle(s, &r);
-    store_err e = store_create(s, &r, argv[0]);
-    if (e == STORE_E_EXIST)
-        e = store_truncate(s, &r, argv[0], 0);
-    if (e != STORE_OK) {
-        say_fault(s, e, argv[0]);
-        return 1;
-    }
-    size_t chunk = (size_t)store_max_write(s);
-    if (chunk > (1u << 20))
-        chunk = 1u << 20;
-    uint8_t *buf = malloc(chunk);
-    if (buf == NULL)
-        return 1;
-    uint64_t off = 0;
-    for (;;) {
-        size_t n = fread(buf, 1, chunk, in);
-        if (n == 0)
-            break;
-        e = store_write(s, &r, argv[0], off, buf, n);
-        if (e != STORE_OK) {
-            say_fault(s, e, argv[0]);
-            free(buf);
-            return 1;
-        }
-        off += n;
-    }
-    free(buf);
+    int rc = put_stream(s, &r, argv[0], in);
     if (in != stdin)
         fclose(in);
-    e = store_sync(s);
+    if (rc != 0)
+        return 1;
+    store_err e = store_sync(s);
     if (e != STORE_OK) {
         say_fault(s, e, "sync");
         return 1;
@@ -357,7 +445,7 @@ static int cmd_dump(const char *image)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: anvaya-store mkfs IMAGE [--size BYTES[K|M|G]] [--inodes N]\n"
+            "usage: anvaya-store mkfs IMAGE [--size BYTES[K|M|G]] [--inodes N] [--from DIR]\n"
             "       anvaya-store ls IMAGE [PATH] [-r]\n"
             "       anvaya-store get IMAGE PATH [OUT]\n"
             "       anvaya-store put IMAGE PATH [IN]\n"

@@ -61,4 +61,14 @@ grep -q "no valid superblock" "$dir/err" || fail "superblock message: $(cat "$di
 # A truncated image.
 head -c 4096 "$img" >"$dir/short.img"
 if "$TOOL" check "$dir/short.img" 2>/dev/null; then fail "tiny image accepted"; fi
+# mkfs --from: a host tree preloaded, as a build makes a system's disk.
+mkdir -p "$dir/tree/etc/conf.d" "$dir/tree/bin"
+printf 'motd\n' >"$dir/tree/etc/motd"
+printf 'k=v\n' >"$dir/tree/etc/conf.d/a"
+cp "$dir/big" "$dir/tree/bin/prog"
+"$TOOL" mkfs "$dir/pre.img" --size 1M --from "$dir/tree" >/dev/null
+"$TOOL" get "$dir/pre.img" bin/prog | cmp - "$dir/big" || fail "preloaded file differs"
+[ "$("$TOOL" get "$dir/pre.img" etc/conf.d/a)" = k=v ] || fail "preloaded nested file"
+[ "$("$TOOL" ls "$dir/pre.img" -r | wc -l)" -eq 5 ] || fail "preloaded tree: $("$TOOL" ls "$dir/pre.img" -r)"
+"$TOOL" check "$dir/pre.img" >/dev/null || fail "preloaded image not clean"
 echo "ok: anvaya-store tool"
