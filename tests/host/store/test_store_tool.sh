@@ -69,6 +69,6 @@ cp "$dir/big" "$dir/tree/bin/prog"
 "$TOOL" mkfs "$dir/pre.img" --size 1M --from "$dir/tree" >/dev/null
 "$TOOL" get "$dir/pre.img" bin/prog | cmp - "$dir/big" || fail "preloaded file differs"
 [ "$("$TOOL" get "$dir/pre.img" etc/conf.d/a)" = k=v ] || fail "preloaded nested file"
-[ "$("$TOOL" ls "$dir/pre.img" -r | wc -l)" -eq 5 ] || fail "preloaded tree: $("$TOOL" ls "$dir/pre.img" -r)"
+[ "$("$TOOL" ls "$dir/pre.img" -r | wc -l)" -eq 6 ] || fail "preloaded tree: $("$TOOL" ls "$dir/pre.img" -r)"
 "$TOOL" check "$dir/pre.img" >/dev/null || fail "preloaded image not clean"
 echo "ok: anvaya-store tool"
