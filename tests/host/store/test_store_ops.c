@@ -446,16 +446,22 @@ static void test_refusal_unchanged(void **state)
     assert_int_equal(store_sync(&f->s), STORE_OK);
     uint64_t before, after;
     assert_int_equal(tree_digest(&f->s, &before), STORE_OK);
-    uint64_t w0 = f->d.bytes_written;
     assert_int_equal(store_write(&f->s, &f->r, "q/f", 0, "0123456789", 10), STORE_OK);
+    /* Refusals write nothing at all, not even at the next sync. */
+    uint64_t w0 = f->d.bytes_written;
     static uint8_t big[200];
     assert_int_equal(store_write(&f->s, &f->r, "q/f", 50, big, 100), STORE_E_QUOTA_BYTES);
     assert_int_equal(store_create(&f->s, &f->r, "q/g"), STORE_E_QUOTA_ENTRIES);
+    assert_int_equal(f->d.bytes_written, w0);
     assert_int_equal(store_truncate(&f->s, &f->r, "q/f", 0), STORE_OK);
     assert_int_equal(store_sync(&f->s), STORE_OK);
     assert_int_equal(tree_digest(&f->s, &after), STORE_OK);
     assert_int_equal(before, after);
-    assert_true(f->d.bytes_written > w0);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    w0 = f->d.bytes_written;
+    assert_int_equal(store_create(&f->s, &f->r, "q/g"), STORE_E_QUOTA_ENTRIES);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(f->d.bytes_written, w0);
     assert_int_equal(check_problems(&f->s), 0);
     fix_free(f);
 }
@@ -486,8 +492,10 @@ static void test_full_disk(void **state)
     assert_int_equal(check_problems(&f->s), 0);
     uint64_t before, after;
     assert_int_equal(tree_digest(&f->s, &before), STORE_OK);
+    uint64_t w0 = f->d.bytes_written;
     assert_int_equal(store_write(&f->s, &f->r, "f0", 8192, a, sizeof a), STORE_E_NOSPC);
     assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(f->d.bytes_written, w0); /* nothing written, nothing to commit */
     assert_int_equal(tree_digest(&f->s, &after), STORE_OK);
     assert_int_equal(before, after);
     /* Deleting works on a full disk, and frees room. */
