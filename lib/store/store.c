@@ -1697,6 +1697,8 @@ static store_err resolve(store *s, const store_root *root, const char *path, wal
 {
     if (path == NULL)
         return STORE_E_INVAL;
+    if (s->broken != STORE_OK)
+        return STORE_E_BROKEN; /* the cache holds half an operation: show none of it */
     store_err err = check_root(s, root);
     if (err != STORE_OK)
         return err;

@@ -559,8 +559,11 @@ static void test_device_errors(void **state)
     /* A data write failing inside an operation. */
     f->d.fail_write_after = f->d.writes;
     assert_int_equal(store_create(&f->s, &f->r, "new"), STORE_E_IO);
-    assert_int_equal(store_stat_path(&f->s, &f->r, "keep", &st), STORE_OK);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "keep", &st), STORE_E_BROKEN);
     assert_int_equal(store_write(&f->s, &f->r, "keep", 0, "x", 1), STORE_E_BROKEN);
+    size_t got;
+    uint8_t b4[8];
+    assert_int_equal(store_read(&f->s, &f->r, "keep", 0, b4, 4, &got), STORE_E_BROKEN);
     f->d.fail_write_after = -1;
     fix_remount(f);
     assert_int_equal(check_problems(&f->s), 0);
