@@ -1237,7 +1237,7 @@ size_t store_mem_size(uint64_t sectors, uint64_t inode_max, uint32_t cache_nodes
     uint32_t nhash = 1;
     while (nhash < cache_nodes && nhash < (1u << 30))
         nhash <<= 1;
-    return (size_t)(3 * words(sectors) + 2 * words(inode_max)) * 8u + (size_t)nhash * 4u +
+    return (size_t)(3 * words(sectors) + 4 * words(inode_max)) * 8u + (size_t)nhash * 4u +
            (size_t)cache_nodes * sizeof(store_centry) + 8u;
 }
 
@@ -1509,7 +1509,7 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
 
     /* Lay out the working memory: maps first, the cache takes the rest. */
     uint64_t sw = words(s->sectors), iw = words(s->inode_max);
-    size_t fixed = (size_t)(3 * sw + 2 * iw) * 8u;
+    size_t fixed = (size_t)(3 * sw + 4 * iw) * 8u;
     if (memlen < fixed + 8u)
         return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory below the maps");
     uint64_t *m = mem;
@@ -1518,6 +1518,8 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
     s->check_map = m + 2 * sw;
     s->inodes = m + 3 * sw;
     s->seen = m + 3 * sw + iw;
+    s->reach = m + 3 * sw + 2 * iw;
+    s->bad = m + 3 * sw + 3 * iw;
     size_t rest = memlen - fixed;
     uint32_t n = (uint32_t)(rest / (sizeof(store_centry) + 4u));
     if (rest / (sizeof(store_centry) + 4u) > 65536)
@@ -1528,7 +1530,7 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
     /* nhash <= n; recompute n with the hash table's real size. */
     if (n < STORE_MIN_NODES)
         return fault(s, STORE_E_NOMEM, STORE_OBJ_NONE, 0, 0, 0, 0, "memory for fewer than 64 cached nodes");
-    uint8_t *after = (uint8_t *)(m + 3 * sw + 2 * iw);
+    uint8_t *after = (uint8_t *)(m + 3 * sw + 4 * iw);
     s->hash = (uint32_t *)(void *)after;
     s->nhash = nhash;
     size_t hbytes = ((size_t)nhash * 4u + 7u) & ~(size_t)7u;
@@ -1782,11 +1784,18 @@ static store_err usage_of(store *s, uint64_t ino, usage *u)
     return STORE_OK;
 }
 
+/* A parent chain longer than the inodes in use has a loop (only a damaged disk makes one):
+ * every walk up the tree stops there. */
+static uint64_t chain_max(const store *s)
+{
+    return s->ninodes + 1;
+}
+
 /* Directories from dir up to the store's root (inclusive). */
 static store_err depth_of(store *s, uint64_t dir, uint64_t *depth)
 {
     uint64_t cur = dir;
-    for (uint64_t n = 0; n < s->inode_max; n++) {
+    for (uint64_t n = 0; n < chain_max(s); n++) {
         if (cur == ROOT_INO) {
             *depth = n + 1;
             return STORE_OK;
@@ -1816,7 +1825,7 @@ static uint64_t parent_ino(store *s, uint64_t ino)
 static store_err quota_check(store *s, uint64_t dir, uint64_t stop, uint64_t db, uint64_t de)
 {
     uint64_t cur = dir;
-    for (uint64_t n = 0; n < s->inode_max && cur != 0 && cur != stop; n++) {
+    for (uint64_t n = 0; n < chain_max(s) && cur != 0 && cur != stop; n++) {
         store_centry *ie;
         store_err err = inode_get(s, cur, &ie);
         if (err != STORE_OK)
@@ -1840,7 +1849,7 @@ static store_err usage_add(store *s, uint64_t dir, int sign, uint64_t db, uint64
     uint64_t cur = dir;
     if (db == 0 && de == 0)
         return STORE_OK;
-    for (uint64_t n = 0; n < s->inode_max && cur != 0; n++) {
+    for (uint64_t n = 0; n < chain_max(s) && cur != 0; n++) {
         store_centry *ie;
         store_err err = inode_dirty(s, cur, &ie);
         if (err != STORE_OK)
@@ -2334,11 +2343,11 @@ static store_err lca(store *s, uint64_t a, uint64_t b, uint64_t *out)
         err = depth_of(s, b, &db);
     if (err != STORE_OK)
         return err;
-    for (uint64_t n = 0; n < s->inode_max && da > db; n++, da--)
+    for (uint64_t n = 0; n < chain_max(s) && da > db; n++, da--)
         a = parent_ino(s, a);
-    for (uint64_t n = 0; n < s->inode_max && db > da; n++, db--)
+    for (uint64_t n = 0; n < chain_max(s) && db > da; n++, db--)
         b = parent_ino(s, b);
-    for (uint64_t n = 0; n < s->inode_max && a != b && a != 0 && b != 0; n++) {
+    for (uint64_t n = 0; n < chain_max(s) && a != b && a != 0 && b != 0; n++) {
         a = parent_ino(s, a);
         b = parent_ino(s, b);
     }
@@ -2384,7 +2393,7 @@ store_err store_rename(store *s, const store_root *root, const char *from, const
     }
     if (a.type == STORE_T_DIR) {
         uint64_t cur = b.parent;
-        for (uint64_t n = 0; n < s->inode_max && cur != 0; n++) {
+        for (uint64_t n = 0; n < chain_max(s) && cur != 0; n++) {
             if (cur == a.ino)
                 return STORE_E_CYCLE;
             cur = parent_ino(s, cur);
@@ -2726,16 +2735,37 @@ store_err store_check(store *s, store_report_fn report, void *ctx, uint64_t *pro
             }
         }
     }
+    /* Reachability in linear time: walk up from each inode until the root or an inode
+     * already judged; then mark the whole path reached, or bad if it met a loop or a bad
+     * inode (so a loop costs one walk, not one per inode hanging from it). */
+    memset(s->reach, 0, words(s->inode_max) * 8u);
+    memset(s->bad, 0, words(s->inode_max) * 8u);
+    bit_set(s->reach, ROOT_INO);
     for (uint64_t ino = 2; ino < s->inode_max; ino++) {
         if (!bit_get(s->inodes, ino))
             continue;
-        if (!bit_get(s->seen, ino)) {
+        if (!bit_get(s->seen, ino))
             problem(&c, STORE_E_CORRUPT, STORE_OBJ_INODE, ino, 0, 0, "inode named by no entry");
-            continue;
+        uint64_t cur = ino, n = 0;
+        int good = 0;
+        for (; n < chain_max(s); n++) {
+            if (cur == 0 || cur >= s->inode_max || !bit_get(s->inodes, cur) || bit_get(s->bad, cur))
+                break;
+            if (bit_get(s->reach, cur)) {
+                good = 1;
+                break;
+            }
+            cur = parent_ino(s, cur);
         }
-        uint64_t d;
-        if (depth_of(s, ino, &d) != STORE_OK)
+        cur = ino;
+        for (uint64_t m = 0; m < n && cur != 0 && cur < s->inode_max; m++) {
+            bit_set(good ? s->reach : s->bad, cur);
+            cur = parent_ino(s, cur);
+        }
+        if (!good) {
+            bit_set(s->bad, ino);
             problem(&c, STORE_E_CORRUPT, STORE_OBJ_INODE, ino, 0, 0, "not reachable from the root");
+        }
     }
     if (bit_get(s->seen, ROOT_INO))
         problem(&c, STORE_E_CORRUPT, STORE_OBJ_INODE, ROOT_INO, 0, 0, "root named by an entry");

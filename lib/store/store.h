@@ -132,7 +132,7 @@ typedef struct store {
     uint64_t gen, sectors, inode_max, next_birth;
     uint32_t itab_height, sb_slot;
     uint8_t roots[256];
-    uint64_t *live, *committed, *check_map, *inodes, *seen;
+    uint64_t *live, *committed, *check_map, *inodes, *seen, *reach, *bad;
     uint32_t *hash;
     store_centry *cache;
     uint32_t ncache, nhash, ndirty, stamp;
