@@ -1,0 +1,148 @@
+/* Store benchmark (not a test): write amplification (device bytes per user byte,
+ * metadata and superblocks included) for 4 KiB, 64 KiB and 1 MiB files, and the loops
+ * tools/store-bench.sh runs under callgrind for instructions per 4 KiB write+sync and
+ * per 4 KiB read. */
+#include "store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ramdev {
+    uint8_t *img;
+    uint64_t sectors, written, writes, flushes;
+} ramdev;
+
+static int r_read(void *c, uint64_t lba, uint32_t n, void *b)
+{
+    ramdev *d = c;
+    if (lba >= d->sectors || n > d->sectors - lba)
+        return -1;
+    memcpy(b, d->img + lba * STORE_SECTOR, (size_t)n * STORE_SECTOR);
+    return 0;
+}
+
+static int r_write(void *c, uint64_t lba, uint32_t n, const void *b)
+{
+    ramdev *d = c;
+    if (lba >= d->sectors || n > d->sectors - lba)
+        return -1;
+    memcpy(d->img + lba * STORE_SECTOR, b, (size_t)n * STORE_SECTOR);
+    d->written += (uint64_t)n * STORE_SECTOR;
+    d->writes++;
+    return 0;
+}
+
+static int r_flush(void *c)
+{
+    ((ramdev *)c)->flushes++;
+    return 0;
+}
+
+static ramdev rd;
+static store_dev dev;
+static store st;
+static store_root root;
+static void *mem;
+static uint8_t data[1u << 20];
+
+static void ok(store_err e, const char *what)
+{
+    if (e != STORE_OK) {
+        fprintf(stderr, "store-bench: %s: %s\n", what, store_strerror(e));
+        exit(1);
+    }
+}
+
+static void fresh(uint64_t sectors)
+{
+    free(rd.img);
+    memset(&rd, 0, sizeof rd);
+    rd.img = calloc(sectors, STORE_SECTOR);
+    rd.sectors = sectors;
+    dev = (store_dev){&rd, r_read, r_write, r_flush, sectors, STORE_SECTOR};
+    size_t len = store_mem_size(sectors, 4096, 512);
+    free(mem);
+    mem = aligned_alloc(8, (len + 7) & ~(size_t)7);
+    ok(store_mkfs(&dev, 4096), "mkfs");
+    ok(store_mount(&st, &dev, mem, len), "mount");
+    ok(store_root_handle(&st, &root), "root");
+}
+
+/* Files of `size` bytes, each created, written in one call and synced (per_sync files per
+ * sync); returns device bytes per user byte. */
+static double amplification(size_t size, int files, int per_sync)
+{
+    fresh(262144); /* 128 MiB */
+    uint64_t w0 = rd.written;
+    char name[32];
+    for (int i = 0; i < files; i++) {
+        snprintf(name, sizeof name, "f%04d", i);
+        ok(store_create(&st, &root, name), "create");
+        ok(store_write(&st, &root, name, 0, data, size), "write");
+        if ((i + 1) % per_sync == 0)
+            ok(store_sync(&st), "sync");
+    }
+    ok(store_sync(&st), "sync");
+    return (double)(rd.written - w0) / ((double)size * files);
+}
+
+__attribute__((noinline)) void bench_write_sync(void);
+__attribute__((noinline)) void bench_write_sync(void)
+{
+    ok(store_write(&st, &root, "bench", 0, data, 4096), "write");
+    ok(store_sync(&st), "sync");
+}
+
+__attribute__((noinline)) void bench_read(void);
+__attribute__((noinline)) void bench_read(void)
+{
+    static uint8_t buf[4096];
+    size_t got;
+    ok(store_read(&st, &root, "bench", 0, buf, sizeof buf, &got), "read");
+    if (got != sizeof buf)
+        exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 2654435761u >> 13);
+    if (argc == 3 && strcmp(argv[1], "loop") == 0) {
+        /* For callgrind: a store with a few files, warmed up, then N measured calls. */
+        int n = atoi(argv[2]);
+        fresh(65536);
+        char name[32];
+        for (int i = 0; i < 20; i++) {
+            snprintf(name, sizeof name, "other%02d", i);
+            ok(store_create(&st, &root, name), "create");
+            ok(store_write(&st, &root, name, 0, data, 4096), "write");
+        }
+        ok(store_create(&st, &root, "bench"), "create");
+        ok(store_write(&st, &root, "bench", 0, data, 4096), "write");
+        ok(store_sync(&st), "sync");
+        for (int i = 0; i < 3; i++) {
+            ok(store_write(&st, &root, "bench", 0, data, 4096), "write");
+            ok(store_sync(&st), "sync");
+        }
+        uint64_t w0 = rd.written;
+        for (int i = 0; i < n; i++)
+            bench_write_sync();
+        uint64_t per = (rd.written - w0) / (uint64_t)(n > 0 ? n : 1);
+        for (int i = 0; i < n; i++)
+            bench_read();
+        printf("write+sync of 4 KiB over an existing file: %" PRIu64 " bytes to the device\n", per);
+        return 0;
+    }
+    printf("| file size | files per sync | device bytes per user byte |\n|---|---:|---:|\n");
+    static const struct { size_t size; int files; } cases[] = {
+        {4096, 256}, {65536, 64}, {1u << 20, 16}};
+    for (size_t c = 0; c < 3; c++) {
+        int per[] = {1, 16};
+        for (int k = 0; k < 2; k++)
+            printf("| %zu KiB | %d | %.3f |\n", cases[c].size / 1024, per[k],
+                   amplification(cases[c].size, cases[c].files, per[k]));
+    }
+    return 0;
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Store benchmark (a benchmark, not a timed test): write amplification for 4 KiB, 64 KiB
+# and 1 MiB files, and host instruction counts (callgrind) per 4 KiB write+sync and per
+# 4 KiB read, from build/lib/store/store-bench (the store's C at the build's -O2).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD_DIR=${ANVAYA_BUILD_DIR:-build}
+N=${STORE_BENCH_N:-200}
+ninja -C "$BUILD_DIR" lib/store/store-bench >/dev/null
+BENCH="$BUILD_DIR/lib/store/store-bench"
+echo "## Write amplification (device bytes per user byte, metadata and superblocks included)"
+echo
+"$BENCH"
+echo
+command -v valgrind >/dev/null || { echo "store-bench: valgrind not installed" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for fn in bench_write_sync bench_read; do
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/$fn.out" --toggle-collect="$fn" \
+        "$BENCH" loop "$N" >"$tmp/$fn.log" 2>&1
+    total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/$fn.out")
+    [ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/$fn.out")
+    echo "$fn: $((total / N)) instructions per call (mean of $N, callgrind Ir)"
+done
+grep "bytes to the device" "$tmp/bench_write_sync.log"
