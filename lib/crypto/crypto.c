@@ -828,6 +828,18 @@ crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_S
     return CRYPTO_OK;
 }
 
+/* [L]A = identity: A has no small-order component. */
+static int ge_is_torsion_free(const ge_p3 *a)
+{
+    int8_t l_digits[256];
+    ge_cached a_tab[A_TABLE];
+    ge_p2 q;
+    scalar_wnaf(l_digits, ed25519_l_words, A_WINDOW);
+    ge_odd_multiples(a_tab, a);
+    ge_double_scalarmult(&q, l_digits, a_tab, NULL);
+    return fe_iszero(&q.X) && fe_equal(&q.Y, &q.Z);
+}
+
 crypto_result crypto_ed25519_validate_public_key(const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
 {
     if (!pub)
@@ -836,14 +848,159 @@ crypto_result crypto_ed25519_validate_public_key(const uint8_t pub[CRYPTO_ED2551
     crypto_result res = decode_public_key(&a, pub);
     if (res != CRYPTO_OK)
         return res;
-    int8_t l_digits[256];
-    ge_cached a_tab[A_TABLE];
-    ge_p2 q;
-    scalar_wnaf(l_digits, ed25519_l_words, A_WINDOW);
-    ge_odd_multiples(a_tab, &a);
-    ge_double_scalarmult(&q, l_digits, a_tab, NULL);
-    if (!fe_iszero(&q.X) || !fe_equal(&q.Y, &q.Z))
+    if (!ge_is_torsion_free(&a))
         return CRYPTO_ERR_A_TORSION;
+    return CRYPTO_OK;
+}
+
+/* ---------------------------------------------------------------- prepared keys
+ *
+ * With k = k1 2^128 + k0 and S = s1 2^128 + s0 (all four below 2^128),
+ * [S]B - [k]A = [s0]B + [s1]([2^128]B) + [k0](-A) + [k1](-[2^128]A): four half-length
+ * scalars, so one loop of about 128 doublings instead of 253. The multiples of B and
+ * [2^128]B are built-in tables; those of -A and -[2^128]A are computed once, here. The
+ * result is the same point as the full-length loop computes: the equation is unchanged. */
+
+#define CRYPTO_KEY_MAGIC 0x45443235u /* "ED25" */
+
+static void ge_cached_store(uint64_t out[4][5], const ge_cached *c)
+{
+    for (unsigned i = 0; i < 5; i++) {
+        out[0][i] = c->ypx.v[i];
+        out[1][i] = c->ymx.v[i];
+        out[2][i] = c->z2.v[i];
+        out[3][i] = c->t2d.v[i];
+    }
+}
+
+static void ge_cached_load(ge_cached *c, const uint64_t in[4][5])
+{
+    for (unsigned i = 0; i < 5; i++) {
+        c->ypx.v[i] = in[0][i];
+        c->ymx.v[i] = in[1][i];
+        c->z2.v[i] = in[2][i];
+        c->t2d.v[i] = in[3][i];
+    }
+}
+
+crypto_result crypto_ed25519_key_prepare(crypto_ed25519_key *key,
+                                         const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+{
+    if (!key || !pub)
+        return CRYPTO_ERR_ARGUMENT;
+    ge_p3 a;
+    crypto_result res = decode_public_key(&a, pub);
+    if (res != CRYPTO_OK)
+        return res;
+    if (!ge_is_torsion_free(&a))
+        return CRYPTO_ERR_A_TORSION;
+    /* Every check passed: from here on nothing can fail, so key is written directly. */
+    ge_cached tab[A_TABLE];
+    fe_neg(&a.X, &a.X);
+    fe_neg(&a.T, &a.T);
+    ge_odd_multiples(tab, &a);
+    for (unsigned i = 0; i < A_TABLE; i++)
+        ge_cached_store(key->multiples[0][i], &tab[i]);
+    ge_p2 q;
+    ge_p1p1 t;
+    ge_p3_to_p2(&q, &a);
+    for (unsigned i = 0; i < 127; i++) {
+        ge_dbl(&t, &q);
+        ge_p1p1_to_p2(&q, &t);
+    }
+    ge_dbl(&t, &q);
+    ge_p1p1_to_p3(&a, &t); /* -[2^128]A */
+    ge_odd_multiples(tab, &a);
+    for (unsigned i = 0; i < A_TABLE; i++)
+        ge_cached_store(key->multiples[1][i], &tab[i]);
+    mem_copy(key->pub, pub, CRYPTO_ED25519_PUBLIC_KEY_SIZE);
+    key->magic = CRYPTO_KEY_MAGIC;
+    return CRYPTO_OK;
+}
+
+static void add_cached_digit(ge_p1p1 *t, const uint64_t table[A_TABLE][4][5], int d)
+{
+    ge_p3 u;
+    ge_cached c;
+    ge_p1p1_to_p3(&u, t);
+    ge_cached_load(&c, table[(d < 0 ? -d : d) / 2]);
+    ge_add_cached(t, &u, &c, d < 0);
+}
+
+static void add_niels_digit(ge_p1p1 *t, const ge_niels *table, int d)
+{
+    ge_p3 u;
+    ge_p1p1_to_p3(&u, t);
+    ge_add_niels(t, &u, &table[(d < 0 ? -d : d) / 2], d < 0);
+}
+
+crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
+                                             const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                             const void *msg, size_t len)
+{
+    if (!key || key->magic != CRYPTO_KEY_MAGIC || !sig || (!msg && len))
+        return CRYPTO_ERR_ARGUMENT;
+    const uint8_t *r_bytes = sig, *s_bytes = sig + 32;
+    if (!scalar_is_canonical(s_bytes))
+        return CRYPTO_ERR_S_NONCANONICAL;
+    ge_p3 r;
+    crypto_result res = ge_decode(&r, r_bytes, CRYPTO_ERR_R_NONCANONICAL, CRYPTO_ERR_R_NOT_ON_CURVE);
+    if (res != CRYPTO_OK)
+        return res;
+    if (ge_is_small_order(&r))
+        return CRYPTO_ERR_R_SMALL_ORDER;
+
+    crypto_sha512_ctx ctx;
+    uint8_t h[CRYPTO_SHA512_DIGEST_SIZE];
+    res = crypto_sha512_init(&ctx);
+    if (res == CRYPTO_OK)
+        res = crypto_sha512_update(&ctx, r_bytes, 32);
+    if (res == CRYPTO_OK)
+        res = crypto_sha512_update(&ctx, key->pub, 32);
+    if (res == CRYPTO_OK)
+        res = crypto_sha512_update(&ctx, msg, len);
+    if (res == CRYPTO_OK)
+        res = crypto_sha512_final(&ctx, h);
+    if (res != CRYPTO_OK)
+        return res;
+    uint64_t k[4], s[4];
+    scalar_reduce(k, h);
+    load_scalar(s, s_bytes);
+
+    const uint64_t k0[4] = {k[0], k[1], 0, 0}, k1[4] = {k[2], k[3], 0, 0};
+    const uint64_t s0[4] = {s[0], s[1], 0, 0}, s1[4] = {s[2], s[3], 0, 0};
+    int8_t dk0[256], dk1[256], ds0[256], ds1[256];
+    scalar_wnaf(dk0, k0, A_WINDOW);
+    scalar_wnaf(dk1, k1, A_WINDOW);
+    scalar_wnaf(ds0, s0, BASE_WINDOW);
+    scalar_wnaf(ds1, s1, BASE_WINDOW);
+
+    int i = 255;
+    while (i >= 0 && !dk0[i] && !dk1[i] && !ds0[i] && !ds1[i])
+        i--;
+    ge_p2 rp;
+    ge_p2_identity(&rp);
+    for (; i >= 0; i--) {
+        ge_p1p1 t;
+        ge_dbl(&t, &rp);
+        if (dk0[i])
+            add_cached_digit(&t, key->multiples[0], dk0[i]);
+        if (dk1[i])
+            add_cached_digit(&t, key->multiples[1], dk1[i]);
+        if (ds0[i])
+            add_niels_digit(&t, base_odd_multiples, ds0[i]);
+        if (ds1[i])
+            add_niels_digit(&t, base128_odd_multiples, ds1[i]);
+        ge_p1p1_to_p2(&rp, &t);
+    }
+
+    fe t;
+    fe_mul(&t, &r.X, &rp.Z);
+    if (!fe_equal(&rp.X, &t))
+        return CRYPTO_ERR_EQUATION;
+    fe_mul(&t, &r.Y, &rp.Z);
+    if (!fe_equal(&rp.Y, &t))
+        return CRYPTO_ERR_EQUATION;
     return CRYPTO_OK;
 }
 
@@ -877,6 +1034,37 @@ static int fe_equal_small(const fe *f, uint64_t small, int negative)
     return fe_equal(f, &s);
 }
 
+/* Entry i of a built-in table against (2i + 1)P, projectively: (y + x) Z = Y + X, ... */
+static int check_odd_multiples(const ge_niels table[1 << (BASE_WINDOW - 2)], const ge_p3 *pt)
+{
+    ge_p2 p2;
+    ge_p1p1 p;
+    ge_p3 twice_p, u;
+    ge_cached twice;
+    int bad = 0;
+    ge_p3_to_p2(&p2, pt);
+    ge_dbl(&p, &p2);
+    ge_p1p1_to_p3(&twice_p, &p);
+    ge_p3_to_cached(&twice, &twice_p);
+    u = *pt;
+    for (unsigned i = 0; i < 1u << (BASE_WINDOW - 2); i++) {
+        const ge_niels *n = &table[i];
+        fe lhs, rhs;
+        fe_mul(&lhs, &n->ypx, &u.Z);
+        fe_add(&rhs, &u.Y, &u.X);
+        bad |= !fe_equal(&lhs, &rhs);
+        fe_mul(&lhs, &n->ymx, &u.Z);
+        fe_sub(&rhs, &u.Y, &u.X);
+        bad |= !fe_equal(&lhs, &rhs);
+        fe_mul(&lhs, &n->xy2d, &u.Z);
+        fe_mul(&rhs, &u.T, &fe_d2);
+        bad |= !fe_equal(&lhs, &rhs);
+        ge_add_cached(&p, &u, &twice, 0);
+        ge_p1p1_to_p3(&u, &p);
+    }
+    return bad;
+}
+
 int crypto_test_check_constants(void)
 {
     fe t;
@@ -893,34 +1081,22 @@ int crypto_test_check_constants(void)
     b_enc[0] = 0x58;
     for (unsigned i = 1; i < 32; i++)
         b_enc[i] = 0x66;
-    ge_p3 b, twice_b, u;
+    ge_p3 b;
     if (ge_decode(&b, b_enc, CRYPTO_ERR_A_NONCANONICAL, CRYPTO_ERR_A_NOT_ON_CURVE) != CRYPTO_OK)
         return bad | 1 << 3;
     fe_mul(&t, &b.Y, &(fe){{5, 0, 0, 0, 0}});
     bad |= !fe_equal_small(&t, 4, 0) << 4;
-    ge_p2 b2;
+    bad |= check_odd_multiples(base_odd_multiples, &b) << 5;
+    /* [2^128]B by 128 doublings */
+    ge_p2 q;
     ge_p1p1 p;
-    ge_cached twice;
-    ge_p3_to_p2(&b2, &b);
-    ge_dbl(&p, &b2);
-    ge_p1p1_to_p3(&twice_b, &p);
-    ge_p3_to_cached(&twice, &twice_b);
-    u = b;
-    for (unsigned i = 0; i < sizeof base_odd_multiples / sizeof base_odd_multiples[0]; i++) {
-        /* entry i against (2i + 1)B, projectively: (y + x) Z = Y + X, and so on */
-        const ge_niels *n = &base_odd_multiples[i];
-        fe lhs, rhs;
-        fe_mul(&lhs, &n->ypx, &u.Z);
-        fe_add(&rhs, &u.Y, &u.X);
-        bad |= !fe_equal(&lhs, &rhs) << 5;
-        fe_mul(&lhs, &n->ymx, &u.Z);
-        fe_sub(&rhs, &u.Y, &u.X);
-        bad |= !fe_equal(&lhs, &rhs) << 6;
-        fe_mul(&lhs, &n->xy2d, &u.Z);
-        fe_mul(&rhs, &u.T, &fe_d2);
-        bad |= !fe_equal(&lhs, &rhs) << 7;
-        ge_add_cached(&p, &u, &twice, 0);
-        ge_p1p1_to_p3(&u, &p);
+    ge_p3_to_p2(&q, &b);
+    for (unsigned i = 0; i < 127; i++) {
+        ge_dbl(&p, &q);
+        ge_p1p1_to_p2(&q, &p);
     }
+    ge_dbl(&p, &q);
+    ge_p1p1_to_p3(&b, &p);
+    bad |= check_odd_multiples(base128_odd_multiples, &b) << 6;
     return bad;
 }

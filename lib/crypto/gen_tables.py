@@ -80,10 +80,18 @@ def main():
     h0 = [frac_bits(p, 2) for p in ps[:8]]
     by = 4 * pow(5, P - 2, P) % P
     base = (recover_x(by, 0), by)
-    two_b = edwards_add(base, base)
-    odd = [base]
-    for _ in range(2 ** (BASE_WINDOW - 2) - 1):
-        odd.append(edwards_add(odd[-1], two_b))
+    def odd_multiples(pt):
+        twice = edwards_add(pt, pt)
+        out = [pt]
+        for _ in range(2 ** (BASE_WINDOW - 2) - 1):
+            out.append(edwards_add(out[-1], twice))
+        return out
+
+    odd = odd_multiples(base)
+    b128 = base
+    for _ in range(128):
+        b128 = edwards_add(b128, b128)
+    odd128 = odd_multiples(b128)
 
     out = []
     w = out.append
@@ -119,12 +127,14 @@ def main():
     w('#define BASE_WINDOW %d' % BASE_WINDOW)
     w('/* (y + x, y - x, 2dxy) of the odd multiples B, 3B, ..., %dB of the base point. */'
       % (2 * len(odd) - 1))
-    w('static const ge_niels base_odd_multiples[%d] = {' % len(odd))
-    for x, y in odd:
-        w('    {%s,' % fe_init(y + x))
-        w('     %s,' % fe_init(y - x))
-        w('     %s},' % fe_init(2 * D * x * y))
-    w('};')
+    for name, pts in (('base_odd_multiples', odd), ('base128_odd_multiples', odd128)):
+        w('static const ge_niels %s[%d] = {' % (name, len(pts)))
+        for x, y in pts:
+            w('    {%s,' % fe_init(y + x))
+            w('     %s,' % fe_init(y - x))
+            w('     %s},' % fe_init(2 * D * x * y))
+        w('};')
+    w('/* base128_odd_multiples: the same for [2^128]B. */')
     w('')
     w('#endif')
     with open(sys.argv[1], 'w', encoding='ascii') as f:

@@ -1,4 +1,4 @@
-/* Host driver of the lib/crypto benchmark: bench_host verify|sha512 N. */
+/* Host driver of the lib/crypto benchmark: bench_host verify|prepared|sha512 N. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +7,16 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "verify") && strcmp(argv[1], "sha512"))) {
-        fprintf(stderr, "usage: %s verify|sha512 N\n", argv[0]);
+    unsigned mode = 0;
+    if (argc == 3)
+        mode = !strcmp(argv[1], "verify") ? BENCH_VERIFY : !strcmp(argv[1], "prepared") ?
+               BENCH_VERIFY_PREPARED : !strcmp(argv[1], "sha512") ? BENCH_SHA512 : 0;
+    if (!mode) {
+        fprintf(stderr, "usage: %s verify|prepared|sha512 N\n", argv[0]);
         return 2;
     }
     unsigned long n = strtoul(argv[2], NULL, 10);
-    int r = bench_run(strcmp(argv[1], "verify") ? BENCH_SHA512 : BENCH_VERIFY, n);
+    int r = bench_run(mode, n);
     if (r)
         fprintf(stderr, "bench: an operation failed\n");
     return r;

@@ -137,6 +137,7 @@ def main():
 
     def validate(name, pub, expected):
         cases.append((name, 'validate', pub, b'', b'', expected))
+        cases.append((name.replace('validate', 'prepare'), 'prepare', pub, b'', b'', expected))
 
     a = secret(1)
     A = mul(a, BASE)
@@ -145,7 +146,7 @@ def main():
     r_enc, k, s = sign_with(a_enc, a, msg, 12345)
     sig = r_enc + s.to_bytes(32, 'little')
     verify('valid signature', a_enc, msg, sig, 'OK')
-    validate('valid key', a_enc, 'OK')
+    validate('validate: valid key', a_enc, 'OK')
 
     # S not below L
     verify('S + L', a_enc, msg, r_enc + (s + L).to_bytes(32, 'little'), 'S_NONCANONICAL')
@@ -253,7 +254,7 @@ def main():
         if kind == 'verify':
             lines.append('verify %s %s %s' % (pub.hex(), m.hex() or '-', sg.hex()))
         else:
-            lines.append('validate %s' % pub.hex())
+            lines.append('%s %s' % (kind, pub.hex()))
     out = subprocess.run([sys.argv[1]], input='\n'.join(lines) + '\n', text=True,
                          capture_output=True, check=True).stdout.split()
     if len(out) != len(cases):

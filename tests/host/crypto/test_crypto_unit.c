@@ -1,6 +1,7 @@
 /* lib/crypto unit tests: SHA-512 known answers (FIPS 180-4 examples), RFC 8032 section 7.1
  * Ed25519 vectors, the 1,024 SUPERCOP lines of python3-cryptography-vectors (each also with
- * one bit flipped in signature, key and message), constants, scalar helpers, argument checks.
+ * one bit flipped in signature, key and message), all through both the public-key and the
+ * prepared-key paths, constants, scalar helpers, argument checks.
  * Usage: test_crypto_unit SIGN_INPUT (the SUPERCOP sign.input file). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,19 +129,33 @@ static const struct rfc_vector rfc_vectors[] = {
      "09351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"},
 };
 
+/* crypto_ed25519_verify, and the prepared-key path, which must give the same answer. */
+static crypto_result verify_both(const uint8_t *sig, const uint8_t *msg, size_t len,
+                                 const uint8_t *pub)
+{
+    static crypto_ed25519_key key;
+    crypto_result plain = crypto_ed25519_verify(sig, msg, len, pub);
+    crypto_result prep = crypto_ed25519_key_prepare(&key, pub);
+    if (prep == CRYPTO_OK)
+        assert_int_equal(crypto_ed25519_verify_prepared(&key, sig, msg, len), plain);
+    else if (prep != CRYPTO_ERR_A_TORSION && plain != CRYPTO_ERR_S_NONCANONICAL)
+        assert_int_equal(prep, plain); /* the same key refusal, checked in the same order */
+    return plain;
+}
+
 static void check_vector(const uint8_t *pub, const uint8_t *msg, size_t len, const uint8_t *sig)
 {
     uint8_t s2[64], p2[32];
-    assert_int_equal(crypto_ed25519_verify(sig, msg, len, pub), CRYPTO_OK);
+    assert_int_equal(verify_both(sig, msg, len, pub), CRYPTO_OK);
     memcpy(s2, sig, 64);
     s2[0] ^= 1; /* R changes */
-    assert_int_not_equal(crypto_ed25519_verify(s2, msg, len, pub), CRYPTO_OK);
+    assert_int_not_equal(verify_both(s2, msg, len, pub), CRYPTO_OK);
     memcpy(s2, sig, 64);
     s2[32] ^= 1; /* S changes */
-    assert_int_equal(crypto_ed25519_verify(s2, msg, len, pub), CRYPTO_ERR_EQUATION);
+    assert_int_equal(verify_both(s2, msg, len, pub), CRYPTO_ERR_EQUATION);
     memcpy(p2, pub, 32);
     p2[5] ^= 0x10;
-    assert_int_not_equal(crypto_ed25519_verify(sig, msg, len, p2), CRYPTO_OK);
+    assert_int_not_equal(verify_both(sig, msg, len, p2), CRYPTO_OK);
 }
 
 static void test_rfc8032_vectors(void **state)
@@ -214,20 +229,20 @@ static void test_supercop_sign_input(void **state)
         struct supercop_line v;
         assert_int_equal(parse_supercop(line, &v), 0);
         lines++;
-        assert_int_equal(crypto_ed25519_verify(v.sig, v.msg, v.len, v.pub), CRYPTO_OK);
+        assert_int_equal(verify_both(v.sig, v.msg, v.len, v.pub), CRYPTO_OK);
         /* one bit flipped in signature, key, message: a different bit on every line */
         uint8_t s2[64], p2[32];
         memcpy(s2, v.sig, 64);
         s2[(lines * 7) % 64] ^= (uint8_t)(1u << (lines % 8));
-        assert_int_not_equal(crypto_ed25519_verify(s2, v.msg, v.len, v.pub), CRYPTO_OK);
+        assert_int_not_equal(verify_both(s2, v.msg, v.len, v.pub), CRYPTO_OK);
         memcpy(p2, v.pub, 32);
         p2[(lines * 5) % 32] ^= (uint8_t)(1u << ((lines / 8) % 8));
-        assert_int_not_equal(crypto_ed25519_verify(v.sig, v.msg, v.len, p2), CRYPTO_OK);
+        assert_int_not_equal(verify_both(v.sig, v.msg, v.len, p2), CRYPTO_OK);
         flipped_refused += 2;
         if (v.len) {
             size_t bit = (lines * 13u) % (8 * v.len);
             v.msg[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-            assert_int_equal(crypto_ed25519_verify(v.sig, v.msg, v.len, v.pub), CRYPTO_ERR_EQUATION);
+            assert_int_equal(verify_both(v.sig, v.msg, v.len, v.pub), CRYPTO_ERR_EQUATION);
             v.msg[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             flipped_refused++;
         }
@@ -271,6 +286,26 @@ static void test_verify_arguments(void **state)
     unhex_exact(s1, 64, rfc_vectors[0].sig);
     assert_int_equal(crypto_ed25519_verify(s1, NULL, 0, p1), CRYPTO_OK);
     assert_int_equal(crypto_ed25519_validate_public_key(p1), CRYPTO_OK);
+
+    /* prepared keys: arguments, a refusal leaves the key as it was, an unprepared key */
+    static crypto_ed25519_key key, before;
+    memset(&key, 0x5a, sizeof key);
+    before = key;
+    assert_int_equal(crypto_ed25519_key_prepare(NULL, p1), CRYPTO_ERR_ARGUMENT);
+    assert_int_equal(crypto_ed25519_key_prepare(&key, NULL), CRYPTO_ERR_ARGUMENT);
+    uint8_t bad[32];
+    memset(bad, 0xff, 32); /* y = 2^255 - 1 >= p */
+    assert_int_equal(crypto_ed25519_key_prepare(&key, bad), CRYPTO_ERR_A_NONCANONICAL);
+    memset(bad, 0, 32);
+    bad[0] = 1; /* the identity */
+    assert_int_equal(crypto_ed25519_key_prepare(&key, bad), CRYPTO_ERR_A_SMALL_ORDER);
+    assert_memory_equal(&key, &before, sizeof key);
+    assert_int_equal(crypto_ed25519_verify_prepared(&key, s1, NULL, 0), CRYPTO_ERR_ARGUMENT);
+    assert_int_equal(crypto_ed25519_key_prepare(&key, p1), CRYPTO_OK);
+    assert_int_equal(crypto_ed25519_verify_prepared(&key, s1, NULL, 0), CRYPTO_OK);
+    assert_int_equal(crypto_ed25519_verify_prepared(NULL, s1, NULL, 0), CRYPTO_ERR_ARGUMENT);
+    assert_int_equal(crypto_ed25519_verify_prepared(&key, NULL, NULL, 0), CRYPTO_ERR_ARGUMENT);
+    assert_int_equal(crypto_ed25519_verify_prepared(&key, s1, NULL, 1), CRYPTO_ERR_ARGUMENT);
 }
 
 static void test_result_messages(void **state)
