@@ -160,6 +160,8 @@ crypto_result crypto_sha512_update(crypto_sha512_ctx *ctx, const void *data, siz
         return CRYPTO_ERR_ARGUMENT;
     if ((uint64_t)len > UINT64_MAX - ctx->length)
         return CRYPTO_ERR_LENGTH;
+    if (len == 0)
+        return CRYPTO_OK; /* data may be NULL: no pointer arithmetic on it */
     const uint8_t *p = (const uint8_t *)data;
     ctx->length += (uint64_t)len;
     if (ctx->buffered) {
