@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 
 def qemu_count(binary):
@@ -27,6 +28,32 @@ def qemu_count(binary):
     if proc.wait() != 0:
         sys.exit('%s failed' % binary)
     return n
+
+
+CALIBRATION = '''
+    .globl _start
+_start:
+    li t0, 1000
+1:  addi t0, t0, -1
+    bnez t0, 1b
+    li a0, 0
+    li a7, 93
+    ecall
+'''
+
+
+def calibrate():
+    """The counting method on a program of exactly 2,004 instructions."""
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = os.path.join(d, 'loop.S'), os.path.join(d, 'loop')
+        with open(src, 'w') as f:
+            f.write(CALIBRATION)
+        subprocess.run(['riscv64-unknown-elf-gcc', '-march=rv64imac', '-mabi=lp64', '-nostdlib',
+                        '-static', '-Wl,--no-warn-rwx-segments', src, '-o', exe], check=True)
+        n = qemu_count(exe)
+    if n != 2004:
+        sys.exit('qemu instruction counting is off: %d instead of 2004' % n)
+    print('rv64 counting checked: a 2,004-instruction program counts %d' % n)
 
 
 def callgrind_count(args):
@@ -50,6 +77,7 @@ def main():
     s = (callgrind_count([host, 'sha512', '1048576']) - callgrind_count([host, 'sha512', '0'])) / 1048576
     print('host (x86-64, callgrind Ir): %.0f instructions per verification with a public key, '
           '%.0f with a prepared key, %.2f per byte of SHA-512' % (v, p, s))
+    calibrate()
     rv = os.path.join(d, 'crypto_bench_rv64_')
     v = (qemu_count(rv + 'verify_4') - qemu_count(rv + 'verify_0')) / 4
     p = (qemu_count(rv + 'prepared_4') - qemu_count(rv + 'prepared_0')) / 4
