@@ -60,9 +60,11 @@ def scenario(args):
     print(f"hostile: dodger ran {own / 10:.1f} us of a {window / 10:.1f} us window, dodged "
           f"{dodged} ticks, {refills} refills; the spinner below was left {left / 10:.1f} us "
           f"of {int(m.group(9))} ms")
-    # Ten refills apart: ten periods, one tick more (and the interrupt's latency) if the
-    # last refill came a tick late. The budget check below does not depend on it.
-    s.check(9999000 <= window <= 10110000 and int(m.group(9)) == 1000,
+    # Ten refills apart: ten periods, more if the last refill came late. It comes at a
+    # tick, and by then nothing else is runnable: the CPU idles, and under -icount QEMU
+    # advances idle time by the host's clock, so how late depends on the host's load. The
+    # budget checks below do not depend on it (the window holds ten budgets either way).
+    s.check(9999000 <= window <= 10200000 and int(m.group(9)) == 1000,
             f"ten 100 ms periods measured ({window})")
     # Ten budgets of 20 ms: the dodger's own loop gets all of it but the kernel's share
     # (its wait_one calls, its ticks), never more; a sampling tick would have let it run
