@@ -9,6 +9,42 @@
 #define EP BCLIENT_HANDLE_SRV
 #define POOL anv_handle_make(ANV_SLOT_POOL, 0)
 #define MAP_VADDR 0x32000000ull
+#define REGION_VADDR 0x40000000ull   /* 1 GiB aligned: its own level-1 table */
+#define REGION16_VADDR 0x80000000ull /* another: 4 KiB entries at REGION_VADDR leave a
+                                      * level-0 table there, which no megapage replaces */
+#define GROW_ROUNDS 8u
+
+/* Rows for one growth of `pages`: the allocation (the kernel zeroes every page), the
+ * mapping, and both. */
+static void grow(const char *alloc_row, const char *map_row, const char *both_row,
+                 uint32_t pages, uint64_t vaddr)
+{
+    uint64_t alloc = 0, map_sum = 0;
+    for (uint32_t i = 0; i <= GROW_ROUNDS; i++) {
+        anv_handle_t run = 0, map = 0;
+        uint64_t t0 = instret();
+        int err = anv_mem_frame_alloc_pages(POOL, 62, pages, &run);
+        uint64_t t1 = instret();
+        if (err == ANV_OK)
+            err = anv_mem_map(run, vaddr, ANV_RIGHT_READ | ANV_RIGHT_WRITE, 63, &map);
+        uint64_t t2 = instret();
+        if (err != ANV_OK) {
+            printf("bench: %s failed (%d)\n", both_row, err);
+            return;
+        }
+        if (i > 0) { /* the first round is the warm-up */
+            alloc += t1 - t0;
+            map_sum += t2 - t1;
+        }
+        if (anv_mem_unmap(map) != ANV_OK || anv_cap_delete(run) != ANV_OK) {
+            printf("bench: %s: cannot give the region back\n", both_row);
+            return;
+        }
+    }
+    row(alloc_row, alloc, 0, GROW_ROUNDS);
+    row(map_row, map_sum, 0, GROW_ROUNDS);
+    row(both_row, alloc + map_sum, 0, GROW_ROUNDS);
+}
 
 int main(void)
 {
@@ -20,6 +56,15 @@ int main(void)
     for (volatile uint32_t i = 0; i < ROUNDS; i++)
         anv_abi_version(&v);
     row("null syscall (abi.version)", instret() - t0, overhead, ROUNDS);
+
+    /* What reading the clock costs (the kernel reads it at every switch). */
+    t0 = instret();
+    for (volatile uint32_t i = 0; i < ROUNDS; i++) {
+        uint64_t now;
+        __asm__ volatile("rdtime %0" : "=r"(now));
+        (void)now;
+    }
+    row("rdtime (user mode)", instret() - t0, overhead, ROUNDS);
 
     bench_ipc(EP, "ipc call+reply_recv, 0 words, 2 spaces", 0, overhead);
     bench_ipc(EP, "ipc call+reply_recv, 4 words, 2 spaces", 4, overhead);
@@ -45,6 +90,27 @@ int main(void)
         anv_mem_unmap(map);
     }
     row("mem.map + mem.unmap, one page", instret() - t0, overhead, ROUNDS);
+
+    /* A 2 MiB megapage: one frame of 512 pages (2 MiB aligned), one leaf entry. */
+    anv_handle_t mega = 0;
+    anv_mem_frame_alloc_pages(POOL, 62, 512, &mega);
+    anv_mem_map(mega, REGION_VADDR, ANV_RIGHT_READ, 63, &map); /* the level-1 table */
+    anv_mem_unmap(map);
+    t0 = instret();
+    for (volatile uint32_t i = 0; i < ROUNDS; i++) {
+        anv_mem_map(mega, REGION_VADDR, ANV_RIGHT_READ, 63, &map);
+        anv_mem_unmap(map);
+    }
+    row("mem.map + mem.unmap, one 2 MiB megapage", instret() - t0, overhead, ROUNDS);
+    anv_cap_delete(mega);
+
+    /* Growing a region as memory.grow would: one contiguous run of frames from the pool
+     * (zeroed by the kernel) and one mem.map of it at a 2 MiB-aligned address; 1 MiB is 256
+     * 4 KiB entries, 16 MiB eight megapages. Given back outside the measurement. */
+    grow("frame_alloc_pages, 256 pages (1 MiB, zeroed)", "mem.map of 1 MiB (256 4 KiB entries)",
+         "grow a region by 1 MiB (alloc + map)", 256, REGION_VADDR);
+    grow("frame_alloc_pages, 4096 pages (16 MiB)", "mem.map of 16 MiB (8 megapages)",
+         "grow a region by 16 MiB (alloc + map)", 4096, REGION16_VADDR);
 
     t0 = instret();
     for (volatile uint32_t i = 0; i < ROUNDS; i++) {
