@@ -92,6 +92,7 @@ struct thread {
                                 * reply may carry capabilities; set at delivery */
     uint8_t exited;            /* ended by proc.exit: only thread.restart starts it again */
     uint8_t fp_used;           /* has run a floating-point instruction: its FP state is kept */
+    uint8_t switch_work;       /* THREAD_SWITCH_*: what entering or leaving it must do */
     uint32_t fault_label;      /* label of the pending fault record (fault or exit) */
     /* CPU time, in clock units (the `time` CSR), charged at every switch (sched.c). */
     uint64_t budget;           /* per period; 0: unlimited */
@@ -99,7 +100,8 @@ struct thread {
     int64_t budget_left;       /* below zero by at most an interrupt's latency: the debt
                                 * is paid from the next period */
     uint64_t next_replenish;   /* clock time of the next refill */
-    uint64_t cpu_time;         /* everything charged to it since boot */
+    uint64_t cpu_time;         /* everything charged to it since boot (threads with a
+                                * budget: the others are never charged) */
     uint32_t slice_left;       /* ticks before round robin moves on */
 
     struct cspace *cspace;
@@ -196,6 +198,12 @@ struct sysctl_obj {
 };
 
 #define KOBJ_PINNED 0x1 /* created by the loader; never destroyed */
+
+/* thread.switch_work: a switch to or from a thread with neither bit costs the trap path a
+ * few loads and a branch; only these need the clock read and charged (a budget) or the
+ * FPU handed over (FP state). */
+#define THREAD_SWITCH_BUDGET 0x1u
+#define THREAD_SWITCH_FP 0x2u
 
 /* Object identities are handed out once, in creation order. */
 uint32_t kobj_next_id(void);

@@ -14,7 +14,10 @@ static struct thread *sched_all[SCHED_MAX_THREADS];
 static uint32_t sched_count;
 static struct thread *sched_sleepers;
 static uint64_t sched_time;
-struct thread *sched_accounted;
+/* Stands for "nobody" while the hart idles, so sched_accounted is never NULL and the trap
+ * path reads its switch_work without a test. No budget: never charged. */
+static struct thread sched_idle;
+struct thread *sched_accounted = &sched_idle;
 static uint64_t sched_accounted_since;
 
 void sched_init(void)
@@ -25,7 +28,7 @@ void sched_init(void)
     sched_count = 0;
     sched_sleepers = 0;
     sched_time = 0;
-    sched_accounted = 0;
+    sched_accounted = &sched_idle;
     sched_accounted_since = 0;
 }
 
@@ -37,6 +40,10 @@ int sched_admit(struct thread *t, uint64_t budget, uint64_t period)
         return ANV_E_INVALID_ARG;
     t->budget = budget;
     t->period = period;
+    if (budget != 0)
+        t->switch_work |= THREAD_SWITCH_BUDGET;
+    else
+        t->switch_work &= (uint8_t)~THREAD_SWITCH_BUDGET;
     t->budget_left = (int64_t)budget;
     t->next_replenish = sched_accounted_since + period;
     t->slice_left = SCHED_SLICE_TICKS;
@@ -77,11 +84,9 @@ static void sched_charge(uint64_t now)
     struct thread *t = sched_accounted;
     uint64_t used = now > sched_accounted_since ? now - sched_accounted_since : 0;
     sched_accounted_since = now;
-    if (t == 0)
-        return;
-    t->cpu_time += used;
     if (t->budget == 0)
         return;
+    t->cpu_time += used;
     t->budget_left -= (int64_t)used;
     if (t->budget_left <= 0 && t->state == TS_READY)
         sched_throttle(t);
@@ -90,7 +95,7 @@ static void sched_charge(uint64_t now)
 void sched_account(struct thread *in, uint64_t now)
 {
     sched_charge(now);
-    sched_accounted = in;
+    sched_accounted = in ? in : &sched_idle;
     /* The budget runs out before the next tick: ask for an interrupt then, so even a
      * thread that sleeps through every tick is stopped when it has spent its share. */
     if (in && in->budget != 0)
@@ -100,7 +105,7 @@ void sched_account(struct thread *in, uint64_t now)
 void sched_budget_expired(uint64_t now)
 {
     sched_charge(now);
-    if (sched_accounted && sched_accounted->budget != 0 && sched_accounted->budget_left > 0)
+    if (sched_accounted->budget != 0 && sched_accounted->budget_left > 0)
         sched_arch_budget_deadline(now + (uint64_t)sched_accounted->budget_left);
 }
 
@@ -223,7 +228,7 @@ void sched_tick(uint64_t tick, uint64_t now)
     /* The thread that had the CPU keeps being charged; if it goes on running and its
      * budget ends before the next tick, it needs the budget interrupt again. */
     struct thread *acc = sched_accounted;
-    if (acc && acc->budget != 0 && acc->state == TS_READY && acc->budget_left > 0)
+    if (acc->budget != 0 && acc->state == TS_READY && acc->budget_left > 0)
         sched_arch_budget_deadline(now + (uint64_t)acc->budget_left);
 }
 

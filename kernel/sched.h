@@ -60,8 +60,16 @@ uint64_t sched_now(void);
  * last switch is charged to the thread that had it. Called wherever a different thread
  * is entered, fastpath included, so no thread can run uncharged. */
 void sched_account(struct thread *in, uint64_t now);
-/* The thread whose CPU time is running now (the last one entered), or NULL when idle. */
+/* The thread whose CPU time is running now (the last one entered; a zeroed stand-in when
+ * the hart idles, never NULL). A switch between two threads whose switch_work is 0 (no
+ * budget, no FP state) needs no clock reading: neither is ever charged, so the trap path
+ * only records the new thread (sched_note_switch). */
 extern struct thread *sched_accounted;
+
+static inline void sched_note_switch(struct thread *in)
+{
+    sched_accounted = in;
+}
 /* The budget interrupt sched_account asked for came: charge, throttle if spent. */
 void sched_budget_expired(uint64_t now);
 /* Architecture hook: interrupt at clock time `deadline` if that comes before the next

@@ -63,6 +63,13 @@ void fpu_switch_to(struct thread *t)
     }
 }
 
+void fpu_park(void)
+{
+    fpu_note_dirty();
+    csr_clear(sstatus, SSTATUS_FS_MASK);
+    fpu_fs_live = 0;
+}
+
 bool fpu_first_use(struct thread *t, uint32_t insn, uint32_t insn_len)
 {
     if (t->fp_used || !fpu_insn_is_fp(insn, insn_len))
@@ -73,6 +80,7 @@ bool fpu_first_use(struct thread *t, uint32_t insn, uint32_t insn_len)
     struct fp_state zero = {{0}, 0};
     t->fp = zero;
     t->fp_used = 1;
+    t->switch_work |= THREAD_SWITCH_FP;
     if (fpu_owner == t)
         fpu_owner = 0;
     fpu_enter_clean(t);
@@ -82,6 +90,7 @@ bool fpu_first_use(struct thread *t, uint32_t insn, uint32_t insn_len)
 void fpu_forget(struct thread *t)
 {
     t->fp_used = 0;
+    t->switch_work &= (uint8_t)~THREAD_SWITCH_FP;
     if (fpu_owner == t) {
         fpu_owner = 0;
         fpu_owner_dirty = false;

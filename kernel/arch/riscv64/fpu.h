@@ -21,6 +21,9 @@ extern uint8_t fpu_fs_live;
 
 /* Boot: FS Off, no owner. */
 void fpu_init(void);
+/* The hart goes idle after an FP thread: FS Off (the registers stay its, saved later if
+ * dirty), so that whoever runs next starts from FS Off as the trap path assumes. */
+void fpu_park(void);
 /* Entering thread `t` after another one: make sstatus.FS and the registers right for it. */
 void fpu_switch_to(struct thread *t);
 /* An illegal-instruction trap from `t`, which has not used FP yet: if the instruction is

@@ -102,18 +102,9 @@ static void trap_interrupt(uint64_t code)
         plic_handle();
 }
 
-/* Enter a thread. Another thread than the last one: charge the CPU time since the last
- * switch (sched_account) and give it its FP state (only if either used FP). Switch
- * address space only when it changes (the TLB flush is the expensive part), then
- * restore its registers. */
-static __attribute__((noreturn)) void trap_enter(struct thread *t)
+static inline __attribute__((always_inline, noreturn)) void trap_enter_space(struct thread *t)
 {
     static const struct vspace *active;
-    if (t != sched_accounted) {
-        sched_account(t, arch_read_time());
-        if (t->fp_used | fpu_fs_live)
-            fpu_switch_to(t);
-    }
     if (t->vspace != active) {
         active = t->vspace;
         csr_write(satp, t->vspace->satp);
@@ -122,9 +113,42 @@ static __attribute__((noreturn)) void trap_enter(struct thread *t)
     arch_return_to_user(&t->frame);
 }
 
+/* A switch from a thread with a budget or FP state, or to one: charge the time since the
+ * last switch (the FPU owner is always the last FP thread entered, so the outgoing
+ * thread's FP bit says whether FS is on). */
+static __attribute__((noreturn, noinline)) void trap_enter_switch(struct thread *t,
+                                                                   const struct thread *out)
+{
+    if ((out->switch_work | t->switch_work) & THREAD_SWITCH_BUDGET)
+        sched_account(t, arch_read_time());
+    else
+        sched_note_switch(t);
+    if ((out->switch_work | t->switch_work) & THREAD_SWITCH_FP)
+        fpu_switch_to(t);
+    trap_enter_space(t);
+}
+
+/* Enter a thread. The one entered last again (a syscall that did not block): nothing to
+ * do but restore its registers, its address space is the one installed. Another one:
+ * unless both have no budget and no FP state, charge the CPU time since the last switch
+ * and hand the FPU over (trap_enter_switch); switch address space only when it changes
+ * (the TLB flush is the expensive part). */
+static inline __attribute__((always_inline, noreturn)) void trap_enter(struct thread *t)
+{
+    struct thread *out = sched_accounted;
+    if (t != out) {
+        if ((out->switch_work | t->switch_work) != 0)
+            trap_enter_switch(t, out);
+        sched_note_switch(t);
+        trap_enter_space(t);
+    }
+    arch_return_to_user(&t->frame);
+}
+
 /* An illegal instruction from a thread with FS Off may be its first FP instruction: then
- * it becomes an FP thread and runs the instruction again. */
-static bool trap_fp_first_use(struct thread *t)
+ * it becomes an FP thread and runs the instruction again. Out of line: the syscall path
+ * should not pay for its stack frame. */
+static __attribute__((noinline)) bool trap_fp_first_use(struct thread *t)
 {
     if (t->fp_used)
         return false;
@@ -165,18 +189,27 @@ void trap_from_user(struct trap_frame *frame, uint64_t cause)
     trap_exit_to_user();
 }
 
-void trap_exit_to_user(void)
+/* Nothing to run: wait with interrupts on, each one handled on the kernel trap path. The
+ * time until the next thread runs is nobody's. */
+static __attribute__((noinline, noreturn)) void trap_idle(void)
 {
-    struct thread *t = sched_choose();
-    /* Idle: wait with interrupts on; each one is handled on the kernel trap path. The
-     * time until the next thread runs is nobody's. */
-    if (t == 0)
-        sched_account(0, arch_read_time());
+    if (sched_accounted->switch_work & THREAD_SWITCH_FP)
+        fpu_park();
+    sched_account(0, arch_read_time());
+    struct thread *t = 0;
     while (t == 0) {
         csr_set(sstatus, SSTATUS_SIE);
         arch_wfi();
         csr_clear(sstatus, SSTATUS_SIE);
         t = sched_choose();
     }
+    trap_enter(t);
+}
+
+void trap_exit_to_user(void)
+{
+    struct thread *t = sched_choose();
+    if (t == 0)
+        trap_idle();
     trap_enter(t);
 }
