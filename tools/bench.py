@@ -31,7 +31,7 @@ def main():
     elf = args.elf or os.path.join(args.build, "kernel", "anvaya-kernel.elf")
     rows = []
     try:
-        with Session(image, timeout=120, icount=True) as s:
+        with Session(image, timeout=120, icount=True, devices=["rng"]) as s:
             s.expect(r"Anvaya Nucleus \S+ \(([^)]*)\)")
             kind = re.search(r"Anvaya Nucleus \S+ \(([^)]*)\)", s.log).group(1)
             s.expect(r"bench: start")

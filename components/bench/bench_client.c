@@ -9,6 +9,7 @@
 #define EP BCLIENT_HANDLE_SRV
 #define POOL anv_handle_make(ANV_SLOT_POOL, 0)
 #define MAP_VADDR 0x32000000ull
+#define RNG_ROUNDS 100u
 #define REGION_VADDR 0x40000000ull   /* 1 GiB aligned: its own level-1 table */
 #define REGION16_VADDR 0x80000000ull /* another: 4 KiB entries at REGION_VADDR leave a
                                       * level-0 table there, which no megapage replaces */
@@ -130,6 +131,19 @@ int main(void)
         anv_thread_restart(BCLIENT_HANDLE_CONTROL_BPONG, ANV_RESTART_RELOAD, 0);
     }
     row("thread.stop + thread.restart (RELOAD)", instret() - t0, overhead, ROUNDS);
+
+    uint64_t pa = 0;
+    t0 = instret();
+    for (volatile uint32_t i = 0; i < ROUNDS; i++)
+        anv_mem_frame_paddr(BCLIENT_HANDLE_PROBE, &pa, NULL);
+    row("mem.frame_paddr of a DMA buffer", instret() - t0, overhead, ROUNDS);
+    /* Through the driver and the device: IPC to the driver, one virtqueue request, its
+     * completion interrupt, the reply with 64 bytes. */
+    struct anv_bytes_64 random = {0};
+    t0 = instret();
+    for (volatile uint32_t i = 0; i < RNG_ROUNDS; i++)
+        bclient_entropy_read(64, &random);
+    row("virtio-rng: Entropy.read of 64 bytes", instret() - t0, overhead, RNG_ROUNDS);
     /* Let the restarted pong run to its wait before the tick is measured. */
     anv_thread_yield();
 

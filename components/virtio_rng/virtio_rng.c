@@ -4,7 +4,11 @@
  * answer in time, or answers with nothing, is an error to the caller, never retried. */
 #include <stdio.h>
 
-#include "rng_gen.h"
+/* The instance's generated header: every instance of VirtioRng has its own CSpace layout. */
+#ifndef RNG_GEN_HEADER
+#error "build with -DRNG_GEN_HEADER=\"<instance>_gen.h\""
+#endif
+#include RNG_GEN_HEADER
 #include "../virtio/virtio_mmio.h"
 
 #define QUEUE_BYTES 8192u      /* the ring area: the legacy layout puts used on page 2 */
