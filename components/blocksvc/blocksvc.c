@@ -5,7 +5,11 @@
  * of it; requests are served one at a time in arrival order, each at most 64 KiB. */
 #include <stdio.h>
 
-#include "blocks_gen.h"
+/* The instance's generated header: every instance has its own CSpace layout. */
+#ifndef BLOCKS_GEN_HEADER
+#error "build with -DBLOCKS_GEN_HEADER=\"<instance>_gen.h\""
+#endif
+#include BLOCKS_GEN_HEADER
 
 #define SECTOR 512u
 #define CLIENTS 4u

@@ -6,7 +6,11 @@
  * caller as it is, never retried, and a device that stops answering is reset and reported. */
 #include <stdio.h>
 
-#include "vblk_gen.h"
+/* The instance's generated header: every instance has its own CSpace layout. */
+#ifndef VBLK_GEN_HEADER
+#error "build with -DVBLK_GEN_HEADER=\"<instance>_gen.h\""
+#endif
+#include VBLK_GEN_HEADER
 #include "../virtio/virtio_mmio.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX 1u
