@@ -89,6 +89,20 @@ class Session:
         self.log += data.decode("utf-8", errors="replace").replace("\r", "")
         return True
 
+    def read_for(self, seconds):
+        """Collect whatever QEMU prints for `seconds`, or until it exits."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and self._read_some(until):
+            pass
+
+    def kill(self):
+        """SIGKILL QEMU now, as a power cut stops a machine, then collect what it had
+        printed before."""
+        self.proc.kill()
+        self.proc.wait()
+        while self._read_some(time.monotonic() + 1):
+            pass
+
     def expect(self, pattern, timeout=None, what=None):
         """Wait for a regex in the console output after the previous match; return the
         match. Fails on timeout or if QEMU exits first."""

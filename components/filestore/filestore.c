@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fstore_gen.h"
+/* The instance's generated header: every instance has its own CSpace layout. */
+#ifndef FSTORE_GEN_HEADER
+#error "build with -DFSTORE_GEN_HEADER=\"<instance>_gen.h\""
+#endif
+#include FSTORE_GEN_HEADER
 #include "../../lib/store/store.h"
 
 #define CLIENTS 4u
