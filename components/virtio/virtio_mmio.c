@@ -3,6 +3,10 @@
  * entries) is checked before it is believed. */
 #include "virtio_mmio.h"
 
+#include <stdio.h>
+
+#include <anvaya/sdk.h>
+
 #define R_MAGIC 0x000
 #define R_VERSION 0x004
 #define R_DEVICE_ID 0x008
@@ -85,6 +89,23 @@ enum virtio_error virtio_probe(volatile void *const *slots, uint32_t count, uint
         return VIRTIO_OK;
     }
     return VIRTIO_E_NO_DEVICE;
+}
+
+bool virtio_driver_find(const char *who, uint64_t dma, uint64_t dma_bytes,
+                        volatile void *const *slots, uint32_t count, uint32_t device_id,
+                        struct virtio_found *out)
+{
+    int err = anv_mem_frame_paddr(dma, &out->dma_pa, &out->dma_pages);
+    if (err != ANV_OK || (uint64_t)out->dma_pages * ANV_PAGE_SIZE < dma_bytes) {
+        printf("%s: no DMA address for the queue (%d)\n", who, err);
+        return false;
+    }
+    enum virtio_error ve = virtio_probe(slots, count, device_id, &out->slot, &out->dev);
+    if (ve != VIRTIO_OK) {
+        printf("%s: %s\n", who, virtio_strerror(ve));
+        return false;
+    }
+    return true;
 }
 
 static uint64_t device_features(const struct virtio_dev *d)

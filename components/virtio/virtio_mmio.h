@@ -58,6 +58,20 @@ struct virtq {
     bool in_flight[VIRTQ_MAX_SIZE];
 };
 
+struct virtio_found {
+    struct virtio_dev dev;
+    uint32_t slot;      /* index into the slots given */
+    uint64_t dma_pa;    /* the DMA buffer's physical address */
+    uint32_t dma_pages;
+};
+
+/* What every driver does first: learn its DMA buffer's physical address (its capability
+ * `dma`, which must hold at least `dma_bytes`) and find its device among the slots. On
+ * failure it says why on the console, as `<who>: ...`, and returns false. */
+bool virtio_driver_find(const char *who, uint64_t dma, uint64_t dma_bytes,
+                        volatile void *const *slots, uint32_t count, uint32_t device_id,
+                        struct virtio_found *out);
+
 /* The slot among `count` that holds a device of `device_id` (magic and version checked,
  * device ID 0 means an empty slot), or VIRTIO_E_NO_DEVICE. */
 enum virtio_error virtio_probe(volatile void *const *slots, uint32_t count, uint32_t device_id,

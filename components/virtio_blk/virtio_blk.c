@@ -287,18 +287,13 @@ int virtio_blk_disk_counters(uint64_t badge, uint32_t *requests, uint32_t *inter
 
 int main(void)
 {
-    uint32_t pages = 0;
-    int err = anv_mem_frame_paddr(VIRTIO_BLK_HANDLE_QUEUE, &blk_pa, &pages);
-    if (err != ANV_OK) {
-        printf("virtio-blk: no DMA address for the queue (%d)\n", err);
+    struct virtio_found f;
+    if (!virtio_driver_find("virtio-blk", VIRTIO_BLK_HANDLE_QUEUE, VIRTIO_BLK_QUEUE_SIZE, blk_slots,
+                            VIRTIO_BLK_VIRTIO_COUNT, VIRTIO_ID_BLOCK, &f))
         return 1;
-    }
-    enum virtio_error ve = virtio_probe(blk_slots, VIRTIO_BLK_VIRTIO_COUNT, VIRTIO_ID_BLOCK,
-                                        &blk_slot_index, &blk_dev);
-    if (ve != VIRTIO_OK) {
-        printf("virtio-blk: %s\n", virtio_strerror(ve));
-        return 1;
-    }
+    blk_dev = f.dev;
+    blk_slot_index = f.slot;
+    blk_pa = f.dma_pa;
     if (blk_start() != 0)
         return 1;
     anv_console_flush();

@@ -240,18 +240,13 @@ int virtio_net_nic_counters(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t
 
 int main(void)
 {
-    uint32_t pages = 0;
-    int err = anv_mem_frame_paddr(VIRTIO_NET_HANDLE_QUEUE, &net_pa, &pages);
-    if (err != ANV_OK) {
-        printf("virtio-net: no DMA address for the queues (%d)\n", err);
+    struct virtio_found f;
+    if (!virtio_driver_find("virtio-net", VIRTIO_NET_HANDLE_QUEUE, VIRTIO_NET_QUEUE_SIZE, net_slots,
+                            VIRTIO_NET_VIRTIO_COUNT, VIRTIO_ID_NET, &f))
         return 1;
-    }
-    enum virtio_error ve = virtio_probe(net_slots, VIRTIO_NET_VIRTIO_COUNT, VIRTIO_ID_NET,
-                                        &net_slot, &net_dev);
-    if (ve != VIRTIO_OK) {
-        printf("virtio-net: %s\n", virtio_strerror(ve));
-        return 1;
-    }
+    net_dev = f.dev;
+    net_slot = f.slot;
+    net_pa = f.dma_pa;
     if (net_start() != 0)
         return 1;
     anv_console_flush();

@@ -28,16 +28,14 @@ static const anv_handle_t rng_irqs[] = VIRTIO_RNG_VIRTIO_IRQ_HANDLE_LIST;
 
 static int rng_setup(void)
 {
-    uint32_t pages = 0;
-    int err = anv_mem_frame_paddr(VIRTIO_RNG_HANDLE_QUEUE, &rng_dma_pa, &pages);
-    if (err != ANV_OK || (uint64_t)pages * ANV_PAGE_SIZE < VIRTIO_RNG_QUEUE_SIZE) {
-        printf("virtio-rng: no DMA address for the queue (%d)\n", err);
+    struct virtio_found f;
+    if (!virtio_driver_find("virtio-rng", VIRTIO_RNG_HANDLE_QUEUE, VIRTIO_RNG_QUEUE_SIZE, rng_slots,
+                            VIRTIO_RNG_VIRTIO_COUNT, VIRTIO_ID_RNG, &f))
         return -1;
-    }
-    enum virtio_error ve = virtio_probe(rng_slots, VIRTIO_RNG_VIRTIO_COUNT, VIRTIO_ID_RNG,
-                                        &rng_slot, &rng_dev);
-    if (ve == VIRTIO_OK)
-        ve = virtio_negotiate(&rng_dev, 0);
+    rng_dev = f.dev;
+    rng_slot = f.slot;
+    rng_dma_pa = f.dma_pa;
+    enum virtio_error ve = virtio_negotiate(&rng_dev, 0);
     if (ve == VIRTIO_OK)
         ve = virtq_setup(&rng_dev, &rng_q, 0, VIRTIO_RNG_QUEUE, rng_dma_pa, QUEUE_BYTES, 8);
     if (ve != VIRTIO_OK) {
