@@ -72,7 +72,13 @@ uint32_t proc_reload(struct proc *p)
      * elsewhere move up to the parent. */
     uint32_t deleted = 0;
     struct cspace *cs = p->cspace;
-    for (uint32_t s = 1; s < cs->size; s++) {
+#ifdef ANV_DEBUG_CHECKS
+    /* No syscall puts a capability below first_dynamic (ANV_E_RESERVED_SLOT), so only the
+     * loader's are there: the scan can start at first_dynamic. */
+    for (uint32_t s = 1; s < cs->first_dynamic && s < cs->size; s++)
+        KASSERT(cs->slots[s].obj == 0 || cs->slots[s].placed);
+#endif
+    for (uint32_t s = cs->first_dynamic; s < cs->size; s++) {
         if (cs->slots[s].obj == 0 || cs->slots[s].placed)
             continue;
         cap_delete(&cs->slots[s]);

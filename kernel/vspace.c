@@ -126,12 +126,14 @@ static uint64_t *vs_l1_table(const struct vspace *vs, uint64_t vaddr)
  * are both 2 MiB aligned, the whole chunk is in the range, and nothing (no table, no
  * leaf) is there yet. The check and the mapping ask this same question in the same
  * order, so they always agree. */
-static bool vs_chunk_is_mega(const struct vspace *vs, uint64_t va, uint64_t pa, uint64_t end)
+static bool vs_chunk_aligned(uint64_t va, uint64_t pa, uint64_t end)
 {
-    if ((va & (VS_MEGA_SIZE - 1)) != 0 || (pa & (VS_MEGA_SIZE - 1)) != 0 ||
-        end - va < VS_MEGA_SIZE)
-        return false;
-    const uint64_t *l1 = vs_l1_table(vs, va);
+    return (va & (VS_MEGA_SIZE - 1)) == 0 && (pa & (VS_MEGA_SIZE - 1)) == 0 &&
+           end - va >= VS_MEGA_SIZE;
+}
+
+static bool vs_chunk_empty(const uint64_t *l1, uint64_t va)
+{
     return l1 == 0 || !(l1[vpn(va, 1)] & PTE_V);
 }
 
@@ -160,8 +162,8 @@ int vs_map_range_check(const struct vspace *vs, uint64_t vaddr, uint64_t paddr, 
      * iterations in all. */
     for (uint64_t va = vaddr; va < end;) {
         uint64_t chunk_end = vs_chunk_end(va, end);
-        bool mega = vs_chunk_is_mega(vs, va, paddr + (va - vaddr), end);
         const uint64_t *l1 = vs_l1_table(vs, va);
+        bool mega = vs_chunk_aligned(va, paddr + (va - vaddr), end) && vs_chunk_empty(l1, va);
         if (l1 == 0) {
             if ((va >> 30) != gib_counted) {
                 tables++;
@@ -218,7 +220,7 @@ void vs_map_range(struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t pa
     for (uint64_t va = vaddr; va < end;) {
         uint64_t chunk_end = vs_chunk_end(va, end);
         uint64_t pa = paddr + (va - vaddr);
-        bool mega = vs_chunk_is_mega(vs, va, pa, end);
+        bool mega = vs_chunk_aligned(va, pa, end) && vs_chunk_empty(vs_l1_table(vs, va), va);
         uint64_t *l1 = vs_table_under(vs, vs_table(vs->root_paddr), vpn(va, 2));
         if (mega) {
             l1[vpn(va, 1)] = ((pa >> 12) << 10) | flags;
