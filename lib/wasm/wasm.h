@@ -211,6 +211,11 @@ wasm_status wasm_instantiate(wasm_env *env, const wasm_module *m, wasm_resolve_f
 wasm_status wasm_instance_export(const wasm_instance *inst, const char *name, size_t len,
                                  wasm_extern *out);
 
+/* The i-th export in the module's order (its name is not NUL-terminated); WASM_ERR_NOT_FOUND
+ * past the last. */
+wasm_status wasm_instance_export_at(const wasm_instance *inst, uint32_t i, const char **name,
+                                    size_t *len, wasm_extern *out);
+
 /* Call a function with the given arguments (checked against its type). */
 wasm_status wasm_call(wasm_env *env, wasm_func *f, const wasm_value *args, size_t nargs,
                       wasm_value *results, size_t nresults);

@@ -522,6 +522,32 @@ out:
     return st;
 }
 
+static void export_extern(const wasm_instance *inst, const wasm_export *e, wasm_extern *out)
+{
+    out->kind = (wasm_extern_kind)e->kind;
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
+    case WASM_EXTERN_TABLE: out->u.table = inst->table; break;
+    case WASM_EXTERN_MEMORY: out->u.memory = inst->memory; break;
+    default: out->u.global = inst->globals[e->index]; break;
+    }
+}
+
+wasm_status wasm_instance_export_at(const wasm_instance *inst, uint32_t i, const char **name,
+                                    size_t *len, wasm_extern *out)
+{
+    if (!inst || !name || !len || !out)
+        return WASM_ERR_ARGUMENT;
+    const wasm_module *m = inst->module;
+    if (i >= m->nexports)
+        return WASM_ERR_NOT_FOUND;
+    const wasm_export *e = &m->exports[i];
+    *name = (const char *)m->bytes + e->name_off;
+    *len = e->name_len;
+    export_extern(inst, e, out);
+    return WASM_OK;
+}
+
 wasm_status wasm_instance_export(const wasm_instance *inst, const char *name, size_t len,
                                  wasm_extern *out)
 {
@@ -532,13 +558,7 @@ wasm_status wasm_instance_export(const wasm_instance *inst, const char *name, si
         const wasm_export *e = &m->exports[i];
         if (e->name_len != len || (len && memcmp(m->bytes + e->name_off, name, len) != 0))
             continue;
-        out->kind = (wasm_extern_kind)e->kind;
-        switch (e->kind) {
-        case WASM_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
-        case WASM_EXTERN_TABLE: out->u.table = inst->table; break;
-        case WASM_EXTERN_MEMORY: out->u.memory = inst->memory; break;
-        default: out->u.global = inst->globals[e->index]; break;
-        }
+        export_extern(inst, e, out);
         return WASM_OK;
     }
     return WASM_ERR_NOT_FOUND;
