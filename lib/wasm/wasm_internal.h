@@ -12,12 +12,16 @@
 #define WASM_PAGE 65536u
 #define WASM_NONE 0xFFFFFFFFu
 
-/* Internal instruction set: dense numbers so the dispatch table has no holes. Every
- * instruction is one 32-bit word followed by its immediates (32-bit words). */
+/* Internal instruction set: a register form over the frame. Every instruction is one
+ * 32-bit word followed by its operands: frame slots (fp[0..nlocals) are the locals,
+ * fp[nlocals + h] holds the operand stack's entry at height h), immediates, and branch
+ * offsets relative to the word holding them. Dense numbers, so the dispatch table has no
+ * holes. The numeric block I32_EQZ..F64_PROMOTE_F32 follows the binary opcodes
+ * 0x45..0xBB in order. */
 #define WASM_OPS(X) \
-    X(UNREACHABLE) X(BR) X(BRX) X(BR_IF) X(BR_IFX) X(BR_UNLESS) X(BR_TABLE) \
-    X(RETURN0) X(RETURN1) X(LOOP) X(CALL) X(CALL_INDIRECT) X(DROP) X(SELECT) \
-    X(LOCAL_GET) X(LOCAL_SET) X(LOCAL_TEE) X(GLOBAL_GET) X(GLOBAL_SET) \
+    X(UNREACHABLE) X(BR) X(BR_B) X(BR_IF) X(BR_IF_B) X(BR_UNLESS) X(BR_IF_COPY) X(BR_TABLE) \
+    X(RETURN0) X(RETURN1) X(CALL) X(CALL_INDIRECT) X(COPY) X(SELECT) \
+    X(GLOBAL_GET) X(GLOBAL_SET) \
     X(I32_LOAD) X(I64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U) X(I32_LOAD16_S) X(I32_LOAD16_U) \
     X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S) \
     X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE) X(I32_STORE8) X(I32_STORE16) X(I64_STORE8) \
@@ -45,8 +49,37 @@
     X(F64_CONVERT_I32_S) X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) \
     X(F64_PROMOTE_F32)
 
+/* Integer operations that also exist with a constant second operand (suffix _I; the
+ * constant inline: one word for i32, two for i64), with the expression over a and b. */
+#define WASM_I32_IMM_OPS(X) \
+    X(I32_EQ, a == b) X(I32_NE, a != b) X(I32_LT_S, (int32_t)a < (int32_t)b) \
+    X(I32_LT_U, a < b) X(I32_GT_S, (int32_t)a > (int32_t)b) X(I32_GT_U, a > b) \
+    X(I32_LE_S, (int32_t)a <= (int32_t)b) X(I32_LE_U, a <= b) \
+    X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b) \
+    X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) X(I32_AND, a & b) \
+    X(I32_OR, a | b) X(I32_XOR, a ^ b) X(I32_SHL, a << (b & 31)) \
+    X(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31))) X(I32_SHR_U, a >> (b & 31)) \
+    X(I32_ROTL, rotl32(a, b)) X(I32_ROTR, rotl32(a, 32 - (b & 31)))
+#define WASM_I64_IMM_OPS(X) \
+    X(I64_ADD, a + b) X(I64_SUB, a - b) X(I64_MUL, a * b) X(I64_AND, a & b) \
+    X(I64_OR, a | b) X(I64_XOR, a ^ b) X(I64_SHL, a << (b & 63)) \
+    X(I64_SHR_S, (uint64_t)((int64_t)a >> (b & 63))) X(I64_SHR_U, a >> (b & 63)) \
+    X(I64_ROTL, rotl64(a, b)) X(I64_ROTR, rotl64(a, 64 - (b & 63)))
+#define WASM_I64_CMP_IMM_OPS(X) \
+    X(I64_EQ, a == b) X(I64_NE, a != b) X(I64_LT_S, (int64_t)a < (int64_t)b) \
+    X(I64_LT_U, a < b) X(I64_GT_S, (int64_t)a > (int64_t)b) X(I64_GT_U, a > b) \
+    X(I64_LE_S, (int64_t)a <= (int64_t)b) X(I64_LE_U, a <= b) \
+    X(I64_GE_S, (int64_t)a >= (int64_t)b) X(I64_GE_U, a >= b)
+
 #define WASM_OP_ENUM(name) WOP_##name,
-enum wasm_op { WASM_OPS(WASM_OP_ENUM) WOP_COUNT };
+#define WASM_OP_ENUM_I(name, expr) WOP_##name##_I,
+enum wasm_op {
+    WASM_OPS(WASM_OP_ENUM)
+    WASM_I32_IMM_OPS(WASM_OP_ENUM_I)
+    WASM_I64_IMM_OPS(WASM_OP_ENUM_I)
+    WASM_I64_CMP_IMM_OPS(WASM_OP_ENUM_I)
+    WOP_COUNT
+};
 
 typedef struct wasm_functype {
     uint32_t nparams;

@@ -278,7 +278,15 @@ void wasm__default_limits(wasm_limits *l)
 
 /* ---- the function body: validate and compile ---- */
 
+/* Validation keeps the specification's operand stack of types; beside each entry the
+ * compiler keeps where the value lives: its own frame slot (canonical: nlocals + height),
+ * a local's slot (after local.get, until that local is written) or a constant not yet
+ * written anywhere. Deferred entries are written to their canonical slots where control
+ * flow joins (block, loop, if, else, end), so every path agrees on where values are. */
+
 enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
+
+#define LOC_CONST 0xFFFFFFFEu
 
 typedef struct vctrl {
     uint8_t kind, result, unreachable, dead;
@@ -288,15 +296,27 @@ typedef struct vctrl {
     uint32_t else_fix; /* if: the branch to the else arm */
 } vctrl;
 
+typedef struct ventry {
+    uint8_t type;
+    uint32_t pos, loc;
+    uint64_t k;
+} ventry;
+
 typedef struct vstate {
     wasm_module *m;
     reader *r;
     uint8_t *vals;
+    uint32_t *loc;
+    uint64_t *kval;
     uint32_t nvals, cap_vals, max_vals;
+    uint32_t lowest_def; /* every entry below is in its canonical slot */
     vctrl *ctrls;
     uint32_t nctrls, cap_ctrls;
     uint8_t *locals;
+    uint32_t *refcnt; /* per local: deferred entries reading it */
     uint32_t nlocals;
+    uint32_t last_dst; /* the destination word of the instruction just emitted, if any */
+    uint32_t last_pos; /* and the stack position its result went to */
 } vstate;
 
 static int verr(vstate *v, wasm_status s)
@@ -318,12 +338,33 @@ static int emit(vstate *v, uint32_t w)
         m->code_cap = cap;
     }
     m->code[m->code_len++] = w;
+    v->last_dst = WASM_NONE;
     return 1;
+}
+
+static int emit2(vstate *v, uint32_t a, uint32_t b)
+{
+    return emit(v, a) && emit(v, b);
+}
+
+static int emit3(vstate *v, uint32_t a, uint32_t b, uint32_t c)
+{
+    return emit(v, a) && emit(v, b) && emit(v, c);
+}
+
+static int emit4(vstate *v, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    return emit3(v, a, b, c) && emit(v, d);
 }
 
 static uint32_t pc(const vstate *v)
 {
     return (uint32_t)v->m->code_len;
+}
+
+static uint32_t canon(const vstate *v, uint32_t pos)
+{
+    return v->nlocals + pos;
 }
 
 static int live(const vstate *v)
@@ -332,39 +373,163 @@ static int live(const vstate *v)
     return !c->unreachable && !c->dead;
 }
 
-static int push(vstate *v, uint8_t t)
+static int grow_vals(vstate *v)
 {
-    if (v->nvals == v->cap_vals) {
-        uint32_t cap = v->cap_vals ? v->cap_vals * 2 : 64;
-        if (cap > (1u << 24))
-            return verr(v, WASM_ERR_LIMIT_MODULE);
-        uint8_t *n = wasm__realloc(&v->m->alloc, v->vals, cap);
-        if (!n)
-            return verr(v, WASM_ERR_NOMEM);
-        v->vals = n;
-        v->cap_vals = cap;
+    uint32_t cap = v->cap_vals ? v->cap_vals * 2 : 64;
+    if (cap > (1u << 24))
+        return verr(v, WASM_ERR_LIMIT_MODULE);
+    uint8_t *t = wasm__realloc(&v->m->alloc, v->vals, cap);
+    if (!t)
+        return verr(v, WASM_ERR_NOMEM);
+    v->vals = t;
+    uint32_t *l = wasm__realloc(&v->m->alloc, v->loc, (size_t)cap * sizeof(uint32_t));
+    if (!l)
+        return verr(v, WASM_ERR_NOMEM);
+    v->loc = l;
+    uint64_t *k = wasm__realloc(&v->m->alloc, v->kval, (size_t)cap * sizeof(uint64_t));
+    if (!k)
+        return verr(v, WASM_ERR_NOMEM);
+    v->kval = k;
+    v->cap_vals = cap;
+    return 1;
+}
+
+/* Push a value living at loc (a canonical slot, a local, or LOC_CONST with k). */
+static int push_at(vstate *v, uint8_t t, uint32_t loc, uint64_t k)
+{
+    if (v->nvals == v->cap_vals && !grow_vals(v))
+        return 0;
+    uint32_t pos = v->nvals++;
+    v->vals[pos] = t;
+    if (loc == WASM_NONE)
+        loc = canon(v, pos);
+    v->loc[pos] = loc;
+    v->kval[pos] = k;
+    if (loc != canon(v, pos)) {
+        if (loc < v->nlocals)
+            v->refcnt[loc]++;
+        if (v->lowest_def > pos)
+            v->lowest_def = pos;
     }
-    v->vals[v->nvals++] = t;
     if (v->nvals > v->max_vals)
         v->max_vals = v->nvals;
     return 1;
 }
 
-static int pop(vstate *v, uint8_t expect, uint8_t *got)
+static int push(vstate *v, uint8_t t)
+{
+    return push_at(v, t, WASM_NONE, 0);
+}
+
+/* Push a computed result and remember the instruction that wrote it (dst_word), so a
+ * following local.set can make that instruction write the local directly. */
+static int push_result(vstate *v, uint8_t t, uint32_t dst_word)
+{
+    uint32_t pos = v->nvals;
+    if (!push(v, t))
+        return 0;
+    v->last_dst = dst_word;
+    v->last_pos = pos;
+    return 1;
+}
+
+static void unref(vstate *v, uint32_t pos)
+{
+    uint32_t l = v->loc[pos];
+    if (l < v->nlocals && l != canon(v, pos))
+        v->refcnt[l]--;
+}
+
+static int pop(vstate *v, uint8_t expect, ventry *e)
 {
     vctrl *c = &v->ctrls[v->nctrls - 1];
     uint8_t t;
+    uint32_t pos;
     if (v->nvals == c->height) {
         if (!c->unreachable)
             return verr(v, WASM_ERR_TYPE_MISMATCH);
         t = T_UNKNOWN;
+        pos = v->nvals;
+        if (e) {
+            e->loc = canon(v, pos);
+            e->k = 0;
+        }
     } else {
-        t = v->vals[--v->nvals];
+        pos = --v->nvals;
+        t = v->vals[pos];
+        unref(v, pos);
+        if (e) {
+            e->loc = v->loc[pos];
+            e->k = v->kval[pos];
+        }
+        if (v->lowest_def > v->nvals)
+            v->lowest_def = v->nvals;
     }
     if (t != T_UNKNOWN && expect != T_UNKNOWN && t != expect)
         return verr(v, WASM_ERR_TYPE_MISMATCH);
-    if (got)
-        *got = t == T_UNKNOWN ? expect : t;
+    if (e) {
+        e->type = t == T_UNKNOWN ? expect : t;
+        e->pos = pos;
+    }
+    return 1;
+}
+
+static void truncate_vals(vstate *v, uint32_t n)
+{
+    while (v->nvals > n)
+        unref(v, --v->nvals);
+    if (v->lowest_def > n)
+        v->lowest_def = n;
+}
+
+static int is64(uint8_t t)
+{
+    return t == WASM_I64 || t == WASM_F64;
+}
+
+/* Write a value (its location and constant) into slot dst. */
+static int move_to(vstate *v, uint8_t type, uint32_t loc, uint64_t k, uint32_t dst)
+{
+    if (loc == dst)
+        return 1;
+    if (loc == LOC_CONST) {
+        if (is64(type))
+            return emit4(v, WOP_CONST64, dst, (uint32_t)k, (uint32_t)(k >> 32));
+        return emit3(v, WOP_CONST32, dst, (uint32_t)k);
+    }
+    return emit3(v, WOP_COPY, dst, loc);
+}
+
+/* The slot a popped operand can be read from; a constant gets written to its own
+ * canonical slot first. */
+static int operand(vstate *v, const ventry *e, uint32_t *slot)
+{
+    if (e->loc == LOC_CONST) {
+        *slot = canon(v, e->pos);
+        return move_to(v, e->type, e->loc, e->k, *slot);
+    }
+    *slot = e->loc;
+    return 1;
+}
+
+static int materialize(vstate *v, uint32_t pos)
+{
+    uint32_t c = canon(v, pos);
+    if (v->loc[pos] == c)
+        return 1;
+    if (!move_to(v, v->vals[pos] ? v->vals[pos] : WASM_I64, v->loc[pos], v->kval[pos], c))
+        return 0;
+    unref(v, pos);
+    v->loc[pos] = c;
+    return 1;
+}
+
+static int materialize_all(vstate *v)
+{
+    for (uint32_t i = v->lowest_def; i < v->nvals; i++)
+        if (!materialize(v, i))
+            return 0;
+    v->lowest_def = v->nvals;
     return 1;
 }
 
@@ -391,13 +556,14 @@ static int push_ctrl(vstate *v, uint8_t kind, uint8_t result)
     c->chain = WASM_NONE;
     c->else_fix = WASM_NONE;
     v->nctrls++;
+    v->last_dst = WASM_NONE;
     return 1;
 }
 
 static void set_unreachable(vstate *v)
 {
     vctrl *c = &v->ctrls[v->nctrls - 1];
-    v->nvals = c->height;
+    truncate_vals(v, c->height);
     c->unreachable = 1;
 }
 
@@ -410,6 +576,7 @@ static void patch_chain(vstate *v, uint32_t pos, uint32_t target)
         code[pos] = target - pos;
         pos = next;
     }
+    v->last_dst = WASM_NONE;
 }
 
 static int emit_target(vstate *v, vctrl *t)
@@ -436,37 +603,21 @@ static int get_label(vstate *v, uint32_t depth, vctrl **out)
     return 1;
 }
 
-/* Emit a branch of the given family (BR or BR_IF) to label t with the current stack. */
-static int emit_branch(vstate *v, vctrl *t, int cond)
-{
-    uint32_t arity = label_arity(t);
-    uint32_t drop = v->nvals - t->height - arity;
-    if (t == &v->ctrls[0]) {
-        /* the function's own label is a return */
-        if (cond) {
-            /* br_if to the function label: branch over an unconditional return */
-            if (!emit(v, WOP_BR_UNLESS) || !emit(v, 2))
-                return 0;
-        }
-        return emit(v, arity ? WOP_RETURN1 : WOP_RETURN0);
-    }
-    if (drop == 0) {
-        if (!emit(v, cond ? WOP_BR_IF : WOP_BR))
-            return 0;
-        return emit_target(v, t);
-    }
-    if (!emit(v, cond ? WOP_BR_IFX : WOP_BRX))
-        return 0;
-    if (!emit_target(v, t))
-        return 0;
-    return emit(v, drop) && emit(v, arity);
-}
-
-static int pop_label(vstate *v, vctrl *t)
+static int pop_label(vstate *v, vctrl *t, ventry *e)
 {
     if (label_arity(t))
-        return pop(v, t->result, NULL);
+        return pop(v, t->result, e);
     return 1;
+}
+
+/* Return with the value e (if the function has a result). */
+static int emit_return(vstate *v, const ventry *e, int has_result)
+{
+    if (!has_result)
+        return emit(v, WOP_RETURN0);
+    if (e->loc == LOC_CONST)
+        return move_to(v, e->type, e->loc, e->k, 0) && emit(v, WOP_RETURN0);
+    return emit2(v, WOP_RETURN1, e->loc);
 }
 
 static int end_frame_check(vstate *v)
@@ -547,12 +698,42 @@ static int global_type(const wasm_module *m, uint32_t g, uint8_t *type, uint8_t 
     return 1;
 }
 
+/* Integer binary operations that have a variant with an inline constant operand. */
+static uint32_t imm_variant(uint8_t op)
+{
+#define IMM_CASE(name, expr) case WOP_##name: return WOP_##name##_I;
+    switch (WOP_I32_EQZ + (op - 0x45)) {
+    WASM_I32_IMM_OPS(IMM_CASE)
+    WASM_I64_IMM_OPS(IMM_CASE)
+    WASM_I64_CMP_IMM_OPS(IMM_CASE)
+    default: return 0;
+    }
+#undef IMM_CASE
+}
+
+/* Write a value into local l (local.set / local.tee). */
+static int write_local(vstate *v, uint32_t l, const ventry *e)
+{
+    if (e->loc == l)
+        return 1;
+    int retarget = v->last_dst != WASM_NONE && v->last_pos == e->pos &&
+                   e->loc == canon(v, e->pos) && v->refcnt[l] == 0;
+    if (v->refcnt[l] > 0 && !materialize_all(v))
+        return 0;
+    if (retarget) {
+        v->m->code[v->last_dst] = l;
+        v->last_dst = WASM_NONE;
+        return 1;
+    }
+    return move_to(v, e->type, e->loc, e->k, l);
+}
+
 static int compile_instr(vstate *v, uint8_t op, int *done)
 {
     reader *r = v->r;
     wasm_module *m = v->m;
-    uint32_t idx;
-    uint8_t t1, t2;
+    uint32_t idx, s1 = 0, s2 = 0;
+    ventry e1 = {0, 0, 0, 0}, e2 = {0, 0, 0, 0}, e3 = {0, 0, 0, 0};
     vctrl *t;
 
     switch (op) {
@@ -573,32 +754,31 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             bt = 0;
         else if (!is_valtype(bt))
             return verr(v, WASM_ERR_BLOCKTYPE);
+        uint32_t fix = WASM_NONE;
         if (op == 0x04) {
-            if (!pop(v, WASM_I32, NULL))
+            if (!pop(v, WASM_I32, &e1))
                 return 0;
-            uint32_t fix = WASM_NONE;
             if (live(v)) {
-                if (!emit(v, WOP_BR_UNLESS))
+                if (!operand(v, &e1, &s1) || !materialize_all(v) || !emit2(v, WOP_BR_UNLESS, s1))
                     return 0;
                 fix = pc(v);
                 if (!emit(v, WASM_NONE))
                     return 0;
             }
-            if (!push_ctrl(v, K_IF, bt))
-                return 0;
-            v->ctrls[v->nctrls - 1].else_fix = fix;
-            return 1;
-        }
-        if (!push_ctrl(v, op == 0x02 ? K_BLOCK : K_LOOP, bt))
+        } else if (live(v) && !materialize_all(v)) {
             return 0;
-        if (op == 0x03 && live(v))
-            return emit(v, WOP_LOOP);
+        }
+        if (!push_ctrl(v, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, bt))
+            return 0;
+        v->ctrls[v->nctrls - 1].else_fix = fix;
         return 1;
     }
     case 0x05: {
         vctrl *c = &v->ctrls[v->nctrls - 1];
         if (c->kind != K_IF)
             return verr(v, WASM_ERR_ILLEGAL_OPCODE);
+        if (live(v) && !materialize_all(v))
+            return 0;
         if (!end_frame_check(v))
             return 0;
         if (live(v)) {
@@ -610,61 +790,100 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
         c->else_fix = WASM_NONE;
         c->kind = K_ELSE;
         c->unreachable = 0;
-        v->nvals = c->height;
+        truncate_vals(v, c->height);
+        v->last_dst = WASM_NONE;
         return 1;
     }
     case 0x0B: {
         vctrl *c = &v->ctrls[v->nctrls - 1];
-        if (!end_frame_check(v))
-            return 0;
-        if (c->kind == K_IF && c->result)
-            return verr(v, WASM_ERR_TYPE_MISMATCH);
         if (c->kind == K_FUNC) {
-            if (!c->dead && !c->unreachable &&
-                !emit(v, c->result ? WOP_RETURN1 : WOP_RETURN0))
-                return 0;
-            /* a branch to the function label may land here after unreachable code */
-            if (c->chain != WASM_NONE) {
-                patch_chain(v, c->chain, pc(v));
-                if (!emit(v, c->result ? WOP_RETURN1 : WOP_RETURN0))
-                    return 0;
+            int emitting = live(v);
+            if (c->result && v->nvals > c->height) {
+                uint32_t p = v->nvals - 1;
+                e1.type = v->vals[p];
+                e1.pos = p;
+                e1.loc = v->loc[p];
+                e1.k = v->kval[p];
             }
+            if (!end_frame_check(v))
+                return 0;
+            if (emitting && !emit_return(v, &e1, c->result != 0))
+                return 0;
             v->nctrls--;
             *done = 1;
             return 1;
         }
+        if (live(v) && !materialize_all(v))
+            return 0;
+        if (!end_frame_check(v))
+            return 0;
+        if (c->kind == K_IF && c->result)
+            return verr(v, WASM_ERR_TYPE_MISMATCH);
         if (c->else_fix != WASM_NONE)
             patch_chain(v, c->else_fix, pc(v));
         patch_chain(v, c->chain, pc(v));
         uint8_t res = c->result;
+        uint32_t h = c->height;
         v->nctrls--;
-        v->nvals = c->height;
+        truncate_vals(v, h);
+        v->last_dst = WASM_NONE;
         return res ? push(v, res) : 1;
     }
     case 0x0C:
         if (!rd_u32(r, &idx) || !get_label(v, idx, &t))
             return 0;
-        if (!pop_label(v, t))
+        if (!pop_label(v, t, &e1))
             return 0;
         if (live(v)) {
-            v->nvals += label_arity(t); /* measure the drop with the value still there */
-            if (!emit_branch(v, t, 0))
-                return 0;
+            if (t == &v->ctrls[0]) {
+                if (!emit_return(v, &e1, label_arity(t)))
+                    return 0;
+            } else {
+                if (label_arity(t) && !move_to(v, e1.type, e1.loc, e1.k, canon(v, t->height)))
+                    return 0;
+                if (!emit(v, t->kind == K_LOOP ? WOP_BR_B : WOP_BR) || !emit_target(v, t))
+                    return 0;
+            }
         }
         set_unreachable(v);
         return 1;
-    case 0x0D:
+    case 0x0D: {
         if (!rd_u32(r, &idx) || !get_label(v, idx, &t))
             return 0;
-        if (!pop(v, WASM_I32, NULL))
+        if (!pop(v, WASM_I32, &e2))
             return 0;
-        if (!pop_label(v, t))
+        uint32_t arity = label_arity(t);
+        if (!pop_label(v, t, &e1))
             return 0;
-        if (label_arity(t) && !push(v, t->result))
+        if (arity && !push_at(v, e1.type, e1.loc == canon(v, e1.pos) ? WASM_NONE : e1.loc, e1.k))
             return 0;
-        if (live(v) && !emit_branch(v, t, 1))
+        if (!live(v))
+            return 1;
+        if (!operand(v, &e2, &s2))
             return 0;
-        return 1;
+        if (arity && !materialize(v, v->nvals - 1))
+            return 0;
+        uint32_t src = arity ? canon(v, v->nvals - 1) : 0;
+        if (t == &v->ctrls[0]) {
+            /* to the function label: branch over a return */
+            if (!emit2(v, WOP_BR_UNLESS, s2))
+                return 0;
+            uint32_t fix = pc(v);
+            if (!emit(v, 0))
+                return 0;
+            if (!emit(v, arity ? WOP_RETURN1 : WOP_RETURN0) || (arity && !emit(v, src)))
+                return 0;
+            m->code[fix] = pc(v) - fix;
+            return 1;
+        }
+        uint32_t dst = canon(v, t->height);
+        if (arity && src != dst) {
+            if (!emit2(v, WOP_BR_IF_COPY, s2) || !emit_target(v, t) || !emit2(v, src, dst))
+                return 0;
+            return 1;
+        }
+        return emit2(v, t->kind == K_LOOP ? WOP_BR_IF_B : WOP_BR_IF, s2) && emit_target(v, t);
+    }
     case 0x0E: {
         uint32_t n, def;
         if (!rd_count(r, &n, 1))
@@ -676,39 +895,44 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
         }
         if (!rd_u32(r, &def) || !get_label(v, def, &t))
             return 0;
-        if (!pop(v, WASM_I32, NULL))
+        if (!pop(v, WASM_I32, &e2))
             return 0;
         uint32_t arity = label_arity(t);
         uint8_t lt = arity ? t->result : 0;
+        /* every label must take what the default takes */
         reader lr = {r->base, labels, r->end, WASM_OK};
-        int emitting = live(v);
-        if (emitting && (!emit(v, WOP_BR_TABLE) || !emit(v, n)))
-            return 0;
-        uint32_t h = v->nvals;
-        for (uint32_t i = 0; i <= n; i++) {
+        for (uint32_t i = 0; i < n; i++) {
             vctrl *li = t;
-            if (i < n)
-                (void)rd_u32(&lr, &idx);
-            else
-                idx = def;
+            (void)rd_u32(&lr, &idx);
             (void)get_label(v, idx, &li);
             uint32_t la = label_arity(li);
             if (la != arity || (la && li->result != lt))
                 return verr(v, WASM_ERR_TYPE_MISMATCH);
-            if (la) {
-                /* check the operand type against the label once, without consuming it */
-                if (!pop(v, lt, NULL))
-                    return 0;
-                v->nvals = h;
-            }
-            if (emitting) {
+        }
+        if (arity && !pop(v, lt, &e1))
+            return 0;
+        if (live(v)) {
+            uint32_t src = WASM_NONE;
+            if (!operand(v, &e2, &s2))
+                return 0;
+            if (arity && !operand(v, &e1, &src))
+                return 0;
+            if (!emit4(v, WOP_BR_TABLE, s2, n, src))
+                return 0;
+            lr.p = labels;
+            for (uint32_t i = 0; i <= n; i++) {
+                vctrl *li = t;
+                if (i < n) {
+                    (void)rd_u32(&lr, &idx);
+                    (void)get_label(v, idx, &li);
+                }
                 if (li == &v->ctrls[0]) {
                     /* the function label: a target slot meaning "return" */
-                    if (!emit(v, WASM_NONE) || !emit(v, 0) || !emit(v, la))
+                    if (!emit2(v, WASM_NONE, 0))
                         return 0;
                     continue;
                 }
-                if (!emit_target(v, li) || !emit(v, h - li->height - la) || !emit(v, la))
+                if (!emit_target(v, li) || !emit(v, canon(v, li->height)))
                     return 0;
             }
         }
@@ -717,87 +941,107 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
     }
     case 0x0F: {
         vctrl *f = &v->ctrls[0];
-        if (f->result && !pop(v, f->result, NULL))
+        if (f->result && !pop(v, f->result, &e1))
             return 0;
-        if (live(v) && !emit(v, f->result ? WOP_RETURN1 : WOP_RETURN0))
+        if (live(v) && !emit_return(v, &e1, f->result != 0))
             return 0;
         set_unreachable(v);
         return 1;
     }
-    case 0x10: {
+    case 0x10:
+    case 0x11: {
         const wasm_functype *ft;
         if (!rd_u32(r, &idx))
             return 0;
-        if (!valid_func_type(m, idx, &ft))
-            return verr(v, WASM_ERR_UNKNOWN_FUNC);
+        if (op == 0x10) {
+            if (!valid_func_type(m, idx, &ft))
+                return verr(v, WASM_ERR_UNKNOWN_FUNC);
+        } else {
+            uint8_t zero;
+            if (!rd_byte(r, &zero))
+                return 0;
+            if (idx >= m->ntypes)
+                return verr(v, WASM_ERR_UNKNOWN_TYPE);
+            if (zero != 0)
+                return verr(v, WASM_ERR_ZERO_BYTE);
+            if (!m->has_table)
+                return verr(v, WASM_ERR_UNKNOWN_TABLE);
+            ft = &m->types[idx];
+            if (!pop(v, WASM_I32, &e2))
+                return 0;
+        }
         for (uint32_t i = ft->nparams; i-- > 0;)
             if (!pop(v, ft->params[i], NULL))
                 return 0;
-        if (live(v) && (!emit(v, WOP_CALL) || !emit(v, idx)))
-            return 0;
-        return ft->nresults ? push(v, ft->result) : 1;
-    }
-    case 0x11: {
-        uint8_t zero;
-        if (!rd_u32(r, &idx) || !rd_byte(r, &zero))
-            return 0;
-        if (idx >= m->ntypes)
-            return verr(v, WASM_ERR_UNKNOWN_TYPE);
-        if (zero != 0)
-            return verr(v, WASM_ERR_ZERO_BYTE);
-        if (!m->has_table)
-            return verr(v, WASM_ERR_UNKNOWN_TABLE);
-        const wasm_functype *ft = &m->types[idx];
-        if (!pop(v, WASM_I32, NULL))
-            return 0;
-        for (uint32_t i = ft->nparams; i-- > 0;)
-            if (!pop(v, ft->params[i], NULL))
-                return 0;
-        if (live(v) && (!emit(v, WOP_CALL_INDIRECT) || !emit(v, idx)))
-            return 0;
+        if (live(v)) {
+            /* the arguments go to consecutive canonical slots: the callee's frame */
+            uint32_t base = v->nvals;
+            for (uint32_t i = 0; i < ft->nparams; i++) {
+                uint32_t p = base + i;
+                if (!move_to(v, v->vals[p], v->loc[p], v->kval[p], canon(v, p)))
+                    return 0;
+            }
+            if (op == 0x10) {
+                if (!emit3(v, WOP_CALL, idx, canon(v, base)))
+                    return 0;
+            } else {
+                if (!operand(v, &e2, &s2) || !emit4(v, WOP_CALL_INDIRECT, idx, canon(v, base), s2))
+                    return 0;
+            }
+        }
         return ft->nresults ? push(v, ft->result) : 1;
     }
     case 0x1A:
-        if (!pop(v, T_UNKNOWN, NULL))
-            return 0;
-        return live(v) ? emit(v, WOP_DROP) : 1;
+        return pop(v, T_UNKNOWN, NULL);
     case 0x1B:
-        if (!pop(v, WASM_I32, NULL) || !pop(v, T_UNKNOWN, &t1) || !pop(v, t1, &t2))
+        if (!pop(v, WASM_I32, &e3) || !pop(v, T_UNKNOWN, &e2) || !pop(v, e2.type, &e1))
             return 0;
-        if (live(v) && !emit(v, WOP_SELECT))
-            return 0;
-        return push(v, t1 != T_UNKNOWN ? t1 : t2);
+        if (live(v)) {
+            uint32_t s3, dst = canon(v, v->nvals);
+            if (!operand(v, &e1, &s1) || !operand(v, &e2, &s2) || !operand(v, &e3, &s3) ||
+                !emit(v, WOP_SELECT) || !emit4(v, dst, s1, s2, s3))
+                return 0;
+            return push_result(v, e1.type != T_UNKNOWN ? e1.type : e2.type, pc(v) - 4);
+        }
+        return push(v, e1.type != T_UNKNOWN ? e1.type : e2.type);
     case 0x20:
     case 0x21:
-    case 0x22:
+    case 0x22: {
         if (!rd_u32(r, &idx))
             return 0;
         if (idx >= v->nlocals)
             return verr(v, WASM_ERR_UNKNOWN_LOCAL);
-        t1 = v->locals[idx];
-        if (op != 0x20 && !pop(v, t1, NULL))
+        uint8_t lt = v->locals[idx];
+        if (op == 0x20)
+            return push_at(v, lt, idx, 0);
+        if (!pop(v, lt, &e1))
             return 0;
-        if (live(v) && (!emit(v, op == 0x20 ? WOP_LOCAL_GET : op == 0x21 ? WOP_LOCAL_SET
-                                                                         : WOP_LOCAL_TEE) ||
-                        !emit(v, idx)))
+        if (live(v) && !write_local(v, idx, &e1))
             return 0;
-        return op != 0x21 ? push(v, t1) : 1;
+        return op == 0x22 ? push_at(v, lt, idx, 0) : 1;
+    }
     case 0x23:
     case 0x24: {
-        uint8_t mut;
+        uint8_t gt, mut;
         if (!rd_u32(r, &idx))
             return 0;
-        if (!global_type(m, idx, &t1, &mut))
+        if (!global_type(m, idx, &gt, &mut))
             return verr(v, WASM_ERR_UNKNOWN_GLOBAL);
         if (op == 0x24) {
             if (!mut)
                 return verr(v, WASM_ERR_IMMUTABLE_GLOBAL);
-            if (!pop(v, t1, NULL))
+            if (!pop(v, gt, &e1))
                 return 0;
+            if (live(v) && (!operand(v, &e1, &s1) || !emit3(v, WOP_GLOBAL_SET, s1, idx)))
+                return 0;
+            return 1;
         }
-        if (live(v) && (!emit(v, op == 0x23 ? WOP_GLOBAL_GET : WOP_GLOBAL_SET) || !emit(v, idx)))
-            return 0;
-        return op == 0x23 ? push(v, t1) : 1;
+        if (live(v)) {
+            if (!emit3(v, WOP_GLOBAL_GET, canon(v, v->nvals), idx))
+                return 0;
+            return push_result(v, gt, pc(v) - 2);
+        }
+        return push(v, gt);
     }
     case 0x3F:
     case 0x40: {
@@ -808,45 +1052,39 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             return verr(v, WASM_ERR_ZERO_BYTE);
         if (!m->has_memory)
             return verr(v, WASM_ERR_UNKNOWN_MEMORY);
-        if (op == 0x40 && !pop(v, WASM_I32, NULL))
+        if (op == 0x40 && !pop(v, WASM_I32, &e1))
             return 0;
-        if (live(v) && !emit(v, op == 0x3F ? WOP_MEMORY_SIZE : WOP_MEMORY_GROW))
-            return 0;
+        if (live(v)) {
+            uint32_t dst = canon(v, v->nvals);
+            if (op == 0x3F ? !emit2(v, WOP_MEMORY_SIZE, dst)
+                           : (!operand(v, &e1, &s1) || !emit3(v, WOP_MEMORY_GROW, dst, s1)))
+                return 0;
+        }
         return push(v, WASM_I32);
     }
     case 0x41: {
         int32_t c;
         if (!rd_s32(r, &c))
             return 0;
-        if (live(v) && (!emit(v, WOP_CONST32) || !emit(v, (uint32_t)c)))
-            return 0;
-        return push(v, WASM_I32);
+        return push_at(v, WASM_I32, LOC_CONST, (uint32_t)c);
     }
     case 0x42: {
         int64_t c;
         if (!rd_s64(r, &c))
             return 0;
-        if (live(v) && (!emit(v, WOP_CONST64) || !emit(v, (uint32_t)(uint64_t)c) ||
-                        !emit(v, (uint32_t)((uint64_t)c >> 32))))
-            return 0;
-        return push(v, WASM_I64);
+        return push_at(v, WASM_I64, LOC_CONST, (uint64_t)c);
     }
     case 0x43: {
         uint64_t c;
         if (!rd_fixed(r, 4, &c))
             return 0;
-        if (live(v) && (!emit(v, WOP_CONST32) || !emit(v, (uint32_t)c)))
-            return 0;
-        return push(v, WASM_F32);
+        return push_at(v, WASM_F32, LOC_CONST, c);
     }
     case 0x44: {
         uint64_t c;
         if (!rd_fixed(r, 8, &c))
             return 0;
-        if (live(v) && (!emit(v, WOP_CONST64) || !emit(v, (uint32_t)c) ||
-                        !emit(v, (uint32_t)(c >> 32))))
-            return 0;
-        return push(v, WASM_F64);
+        return push_at(v, WASM_F64, LOC_CONST, c);
     }
     default:
         break;
@@ -860,24 +1098,51 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             return verr(v, WASM_ERR_UNKNOWN_MEMORY);
         if (align > mo->align)
             return verr(v, WASM_ERR_ALIGNMENT);
-        if (mo->store && !pop(v, mo->type, NULL))
+        if (mo->store && !pop(v, mo->type, &e2))
             return 0;
-        if (!pop(v, WASM_I32, NULL))
+        if (!pop(v, WASM_I32, &e1))
             return 0;
-        if (live(v) && (!emit(v, mo->op) || !emit(v, offset)))
+        if (!live(v))
+            return mo->store ? 1 : push(v, mo->type);
+        if (!operand(v, &e1, &s1))
             return 0;
-        return mo->store ? 1 : push(v, mo->type);
+        if (mo->store)
+            return operand(v, &e2, &s2) && emit4(v, mo->op, s1, s2, offset);
+        if (!emit4(v, mo->op, canon(v, v->nvals), s1, offset))
+            return 0;
+        return push_result(v, mo->type, pc(v) - 3);
     }
     if (op >= 0x45 && op <= 0xBF) {
         uint8_t a, b, res;
         (void)numeric_sig(op, &a, &b, &res);
-        if (b && !pop(v, b, NULL))
+        if (b && !pop(v, b, &e2))
             return 0;
-        if (!pop(v, a, NULL))
+        if (!pop(v, a, &e1))
             return 0;
-        if (op <= 0xBB && live(v) && !emit(v, (uint32_t)(WOP_I32_EQZ + (op - 0x45))))
+        if (op >= 0xBC) /* reinterpretations: the bits stay where they are */
+            return push_at(v, res, e1.loc == canon(v, e1.pos) ? WASM_NONE : e1.loc, e1.k);
+        if (!live(v))
+            return push(v, res);
+        uint32_t dst = canon(v, v->nvals);
+        uint32_t iop = (uint32_t)(WOP_I32_EQZ + (op - 0x45));
+        uint32_t imm = b ? imm_variant(op) : 0;
+        if (imm && e2.loc == LOC_CONST && e1.loc != LOC_CONST) {
+            if (!emit3(v, imm, dst, e1.loc) || !emit(v, (uint32_t)e2.k))
+                return 0;
+            if (is64(b) && !emit(v, (uint32_t)(e2.k >> 32)))
+                return 0;
+            return push_result(v, res, pc(v) - (is64(b) ? 4 : 3));
+        }
+        if (!operand(v, &e1, &s1))
             return 0;
-        return push(v, res);
+        if (b) {
+            if (!operand(v, &e2, &s2) || !emit4(v, iop, dst, s1, s2))
+                return 0;
+            return push_result(v, res, pc(v) - 3);
+        }
+        if (!emit3(v, iop, dst, s1))
+            return 0;
+        return push_result(v, res, pc(v) - 2);
     }
     return verr(v, WASM_ERR_ILLEGAL_OPCODE);
 }
@@ -991,8 +1256,12 @@ static int compile_body(wasm_module *m, reader *r, uint32_t fidx, wasm_code_info
     }
     v.nlocals = (uint32_t)total;
     v.locals = alloc_array(&m->alloc, total, 1);
-    if (!v.locals)
-        return fail(r, WASM_ERR_NOMEM);
+    v.refcnt = alloc_array(&m->alloc, total, sizeof(uint32_t));
+    v.last_dst = WASM_NONE;
+    if (!v.locals || !v.refcnt) {
+        fail(r, WASM_ERR_NOMEM);
+        goto out;
+    }
     if (ft->nparams)
         memcpy(v.locals, ft->params, ft->nparams);
     {
@@ -1028,7 +1297,10 @@ static int compile_body(wasm_module *m, reader *r, uint32_t fidx, wasm_code_info
     ok = 1;
 out:
     wasm__free(&m->alloc, v.locals);
+    wasm__free(&m->alloc, v.refcnt);
     wasm__free(&m->alloc, v.vals);
+    wasm__free(&m->alloc, v.loc);
+    wasm__free(&m->alloc, v.kval);
     wasm__free(&m->alloc, v.ctrls);
     return ok;
 }

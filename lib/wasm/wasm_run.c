@@ -731,60 +731,80 @@ static inline uint64_t rotl64(uint64_t a, uint64_t k)
         mem_size = m_ ? m_->bytes : 0;                  \
     } while (0)
 
+/* operand words: ip[0] destination, ip[1], ip[2] sources */
 #define BIN32(name, expr) \
-    CASE(name) { uint32_t b = I32(sp[-1]), a = I32(sp[-2]); sp--; sp[-1] = (uint32_t)(expr); } NEXT();
+    CASE(name) { uint32_t a = I32(fp[ip[1]]), b = I32(fp[ip[2]]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
+#define BIN32_I(name, expr) \
+    CASE(name##_I) { uint32_t a = I32(fp[ip[1]]), b = ip[2]; fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
 #define BIN64(name, expr) \
-    CASE(name) { uint64_t b = sp[-1], a = sp[-2]; sp--; sp[-1] = (uint64_t)(expr); } NEXT();
+    CASE(name) { uint64_t a = fp[ip[1]], b = fp[ip[2]]; fp[ip[0]] = (uint64_t)(expr); ip += 3; } NEXT();
+#define BIN64_I(name, expr) \
+    CASE(name##_I) { uint64_t a = fp[ip[1]], b = (uint64_t)ip[2] | ((uint64_t)ip[3] << 32); \
+                     fp[ip[0]] = (uint64_t)(expr); ip += 4; } NEXT();
 #define CMP64(name, expr) \
-    CASE(name) { uint64_t b = sp[-1], a = sp[-2]; sp--; sp[-1] = (uint32_t)(expr); } NEXT();
+    CASE(name) { uint64_t a = fp[ip[1]], b = fp[ip[2]]; fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
+#define CMP64_I(name, expr) \
+    CASE(name##_I) { uint64_t a = fp[ip[1]], b = (uint64_t)ip[2] | ((uint64_t)ip[3] << 32); \
+                     fp[ip[0]] = (uint32_t)(expr); ip += 4; } NEXT();
 #define UN32(name, expr) \
-    CASE(name) { uint32_t a = I32(sp[-1]); sp[-1] = (uint32_t)(expr); } NEXT();
+    CASE(name) { uint32_t a = I32(fp[ip[1]]); fp[ip[0]] = (uint32_t)(expr); ip += 2; } NEXT();
 #define UN64(name, expr) \
-    CASE(name) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); } NEXT();
+    CASE(name) { uint64_t a = fp[ip[1]]; fp[ip[0]] = (uint64_t)(expr); ip += 2; } NEXT();
 #define FBIN32(name, expr) \
-    CASE(name) { float b = f32_of(sp[-1]), a = f32_of(sp[-2]); sp--; sp[-1] = of_f32(expr); } NEXT();
+    CASE(name) { float a = f32_of(fp[ip[1]]), b = f32_of(fp[ip[2]]); fp[ip[0]] = of_f32(expr); ip += 3; } NEXT();
 #define FBIN64(name, expr) \
-    CASE(name) { double b = f64_of(sp[-1]), a = f64_of(sp[-2]); sp--; sp[-1] = of_f64(expr); } NEXT();
+    CASE(name) { double a = f64_of(fp[ip[1]]), b = f64_of(fp[ip[2]]); fp[ip[0]] = of_f64(expr); ip += 3; } NEXT();
 #define FCMP32(name, expr) \
-    CASE(name) { float b = f32_of(sp[-1]), a = f32_of(sp[-2]); sp--; sp[-1] = (uint32_t)(expr); } NEXT();
+    CASE(name) { float a = f32_of(fp[ip[1]]), b = f32_of(fp[ip[2]]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
 #define FCMP64(name, expr) \
-    CASE(name) { double b = f64_of(sp[-1]), a = f64_of(sp[-2]); sp--; sp[-1] = (uint32_t)(expr); } NEXT();
+    CASE(name) { double a = f64_of(fp[ip[1]]), b = f64_of(fp[ip[2]]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
+#define CONV(name, expr) \
+    CASE(name) { uint64_t a = fp[ip[1]]; fp[ip[0]] = (expr); ip += 2; } NEXT();
 
+/* [op][dst][addr][offset] and [op][addr][value][offset] */
 #define LOAD(name, N, T, conv)                                       \
     CASE(name) {                                                     \
-        uint64_t ea = (uint64_t)I32(sp[-1]) + *ip++;                 \
+        uint64_t ea = (uint64_t)I32(fp[ip[1]]) + ip[2];              \
         T v_;                                                        \
         if (ea + N > mem_size)                                       \
             TRAP(WASM_TRAP_MEMORY_OOB);                              \
         memcpy(&v_, mem + ea, N);                                    \
-        sp[-1] = conv;                                               \
+        fp[ip[0]] = conv;                                            \
+        ip += 3;                                                     \
     } NEXT();
 #define STORE(name, N, T)                                            \
     CASE(name) {                                                     \
-        uint64_t ea = (uint64_t)I32(sp[-2]) + *ip++;                 \
-        T v_ = (T)sp[-1];                                            \
+        uint64_t ea = (uint64_t)I32(fp[ip[0]]) + ip[2];              \
+        T v_ = (T)fp[ip[1]];                                         \
         if (ea + N > mem_size)                                       \
             TRAP(WASM_TRAP_MEMORY_OOB);                              \
         memcpy(mem + ea, &v_, N);                                    \
-        sp -= 2;                                                     \
+        ip += 3;                                                     \
     } NEXT();
 
 #define TRUNC(name, FT, src, lo_ok, hi, IT, dst)                     \
     CASE(name) {                                                     \
-        FT x = src(sp[-1]);                                          \
+        FT x = src(fp[ip[1]]);                                       \
         if (x != x)                                                  \
             TRAP(WASM_TRAP_INVALID_CONVERSION);                      \
         if (!(lo_ok && x < hi))                                      \
             TRAP(WASM_TRAP_INT_OVERFLOW);                            \
-        sp[-1] = dst((IT)x);                                         \
+        fp[ip[0]] = dst((IT)x);                                      \
+        ip += 2;                                                     \
     } NEXT();
+
+#define BRANCH_AT(p) (ip = (p) + (int32_t) * (p))
 
 static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
 {
 #if WASM_THREADED
 #define WASM_LABEL(n) &&L_##n,
-    static const void *const labels[WOP_COUNT] = {WASM_OPS(WASM_LABEL)};
+#define WASM_LABEL_I(n, expr) &&L_##n##_I,
+    static const void *const labels[WOP_COUNT] = {
+        WASM_OPS(WASM_LABEL) WASM_I32_IMM_OPS(WASM_LABEL_I) WASM_I64_IMM_OPS(WASM_LABEL_I)
+        WASM_I64_CMP_IMM_OPS(WASM_LABEL_I)};
 #undef WASM_LABEL
+#undef WASM_LABEL_I
 #endif
     wasm_status st = WASM_OK;
     const uint32_t depth_base = env->depth;
@@ -793,8 +813,8 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     uint64_t *const stack_end = env->stack + env->limits.value_stack_cells;
     wasm_frame *const frames = env->frames;
     int64_t fuel = env->fuel;
-    uint64_t *sp = base + f->type->nparams;
     uint64_t *fp = base;
+    uint64_t *nfp = base;
     const uint32_t *ip = NULL;
     wasm_instance *inst = NULL;
     uint8_t *mem = NULL;
@@ -809,76 +829,61 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
         switch (*ip++) {
 #endif
     CASE(UNREACHABLE) TRAP(WASM_TRAP_UNREACHABLE);
-    CASE(BR) { ip += (int32_t)*ip; } NEXT();
-    CASE(BRX) {
-        const uint32_t *t = ip + (int32_t)*ip;
-        uint32_t drop = ip[1];
-        if (ip[2]) {
-            uint64_t v = sp[-1];
-            sp -= drop;
-            sp[-1] = v;
-        } else {
-            sp -= drop;
-        }
-        ip = t;
+    CASE(BR) { BRANCH_AT(ip); } NEXT();
+    CASE(BR_B) {
+        if (--fuel < 0)
+            TRAP(WASM_TRAP_FUEL);
+        BRANCH_AT(ip);
     } NEXT();
     CASE(BR_IF) {
-        if (I32(*--sp))
-            ip += (int32_t)*ip;
+        if (I32(fp[ip[0]]))
+            BRANCH_AT(ip + 1);
         else
-            ip++;
+            ip += 2;
     } NEXT();
-    CASE(BR_IFX) {
-        if (I32(*--sp)) {
-            const uint32_t *t = ip + (int32_t)*ip;
-            uint32_t drop = ip[1];
-            if (ip[2]) {
-                uint64_t v = sp[-1];
-                sp -= drop;
-                sp[-1] = v;
-            } else {
-                sp -= drop;
-            }
-            ip = t;
+    CASE(BR_IF_B) {
+        if (I32(fp[ip[0]])) {
+            if (--fuel < 0)
+                TRAP(WASM_TRAP_FUEL);
+            BRANCH_AT(ip + 1);
         } else {
-            ip += 3;
+            ip += 2;
         }
     } NEXT();
     CASE(BR_UNLESS) {
-        if (!I32(*--sp))
-            ip += (int32_t)*ip;
+        if (!I32(fp[ip[0]]))
+            BRANCH_AT(ip + 1);
         else
-            ip++;
+            ip += 2;
+    } NEXT();
+    CASE(BR_IF_COPY) {
+        /* [cond][target][src][dst] */
+        if (I32(fp[ip[0]])) {
+            fp[ip[3]] = fp[ip[2]];
+            BRANCH_AT(ip + 1);
+        } else {
+            ip += 4;
+        }
     } NEXT();
     CASE(BR_TABLE) {
-        uint32_t n = *ip++;
-        uint32_t i = I32(*--sp);
+        /* [index][n][src or NONE] then n+1 pairs [target][dst] */
+        uint32_t i = I32(fp[ip[0]]), n = ip[1], src = ip[2];
         if (i > n)
             i = n;
-        const uint32_t *e = ip + 3 * i;
-        uint32_t drop = e[1];
-        if (e[2]) {
-            uint64_t v = sp[-1];
-            sp -= drop;
-            sp[-1] = v;
-        } else {
-            sp -= drop;
-        }
-        if (*e == WASM_NONE) {
-            if (e[2])
-                goto do_return1;
-            goto do_return0;
-        }
-        ip = e + (int32_t)*e;
+        const uint32_t *e = ip + 3 + 2 * (size_t)i;
+        if (src != WASM_NONE)
+            fp[e[1]] = fp[src];
+        if (--fuel < 0)
+            TRAP(WASM_TRAP_FUEL);
+        if (*e == WASM_NONE)
+            goto do_ret;
+        BRANCH_AT(e);
     } NEXT();
-    CASE(RETURN1)
-    do_return1:
-        fp[0] = sp[-1];
-        sp = fp + 1;
+    CASE(RETURN1) {
+        fp[0] = fp[ip[0]];
         goto do_ret;
+    }
     CASE(RETURN0)
-    do_return0:
-        sp = fp;
     do_ret:
         if (depth == depth_base)
             goto done;
@@ -890,18 +895,18 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
             LOAD_INST();
         }
         NEXT();
-    CASE(LOOP) {
-        if (--fuel < 0)
-            TRAP(WASM_TRAP_FUEL);
-    } NEXT();
     CASE(CALL) {
-        callee = inst->funcs[*ip++];
+        callee = inst->funcs[ip[0]];
+        nfp = fp + ip[1];
+        ip += 2;
         goto do_call;
     }
     CASE(CALL_INDIRECT) {
-        const wasm_functype *ft = &inst->module->types[*ip++];
-        uint32_t i = I32(*--sp);
+        const wasm_functype *ft = &inst->module->types[ip[0]];
+        uint32_t i = I32(fp[ip[2]]);
         const wasm_table *t = inst->table;
+        nfp = fp + ip[1];
+        ip += 3;
         if (i >= t->size)
             TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
         callee = t->elems[i];
@@ -914,21 +919,19 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     do_call: {
         if (--fuel < 0)
             TRAP(WASM_TRAP_FUEL);
-        uint32_t np = callee->type->nparams;
-        uint64_t *nfp = sp - np;
         if (callee->host) {
             wasm_value res;
             res.i64 = 0;
-            env->sp = sp;
+            /* a host function may call back in: above this frame's arguments */
+            env->sp = nfp + callee->type->nparams + 1;
             env->depth = depth;
             env->fuel = fuel;
             wasm_status hs = callee->host(callee->host_ctx, env, (wasm_value *)nfp, &res);
             fuel = env->fuel;
             if (hs != WASM_OK)
                 TRAP(wasm_status_classify(hs) == WASM_CLASS_TRAP ? hs : WASM_TRAP_HOST);
-            sp = nfp;
             if (callee->type->nresults)
-                *sp++ = mask_value(callee->type->result, res.i64);
+                nfp[0] = mask_value(callee->type->result, res.i64);
             if (entry)
                 goto done;
             LOAD_INST();
@@ -939,7 +942,7 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
         if (entry) {
             entry = 0;
         } else {
-            if (depth - depth_base >= depth_max || depth >= depth_max)
+            if (depth >= depth_max)
                 TRAP(WASM_TRAP_CALL_DEPTH);
             frames[depth].ip = ip;
             frames[depth].fp = fp;
@@ -947,9 +950,8 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
             depth++;
         }
         fp = nfp;
-        for (uint32_t i = np; i < callee->nlocals; i++)
+        for (uint32_t i = callee->type->nparams; i < callee->nlocals; i++)
             fp[i] = 0;
-        sp = fp + callee->nlocals;
         ip = callee->code;
         if (callee->inst != inst) {
             inst = callee->inst;
@@ -957,18 +959,13 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
         }
         NEXT();
     }
-    CASE(DROP) { sp--; } NEXT();
+    CASE(COPY) { fp[ip[0]] = fp[ip[1]]; ip += 2; } NEXT();
     CASE(SELECT) {
-        uint32_t c = I32(sp[-1]);
-        sp -= 2;
-        if (!c)
-            sp[-1] = sp[0];
+        fp[ip[0]] = I32(fp[ip[3]]) ? fp[ip[1]] : fp[ip[2]];
+        ip += 4;
     } NEXT();
-    CASE(LOCAL_GET) { *sp++ = fp[*ip++]; } NEXT();
-    CASE(LOCAL_SET) { fp[*ip++] = *--sp; } NEXT();
-    CASE(LOCAL_TEE) { fp[*ip++] = sp[-1]; } NEXT();
-    CASE(GLOBAL_GET) { *sp++ = inst->globals[*ip++]->v.i64; } NEXT();
-    CASE(GLOBAL_SET) { inst->globals[*ip++]->v.i64 = *--sp; } NEXT();
+    CASE(GLOBAL_GET) { fp[ip[0]] = inst->globals[ip[1]]->v.i64; ip += 2; } NEXT();
+    CASE(GLOBAL_SET) { inst->globals[ip[1]]->v.i64 = fp[ip[0]]; ip += 2; } NEXT();
     LOAD(I32_LOAD, 4, uint32_t, v_)
     LOAD(I64_LOAD, 8, uint64_t, v_)
     LOAD(I32_LOAD8_S, 1, int8_t, (uint32_t)(int32_t)v_)
@@ -988,10 +985,10 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     STORE(I64_STORE8, 1, uint8_t)
     STORE(I64_STORE16, 2, uint16_t)
     STORE(I64_STORE32, 4, uint32_t)
-    CASE(MEMORY_SIZE) { *sp++ = inst->memory->pages; } NEXT();
+    CASE(MEMORY_SIZE) { fp[ip[0]] = inst->memory->pages; ip += 1; } NEXT();
     CASE(MEMORY_GROW) {
         wasm_memory *m = inst->memory;
-        uint32_t delta = I32(sp[-1]);
+        uint32_t delta = I32(fp[ip[1]]);
         uint32_t old = m->pages;
         uint64_t want = (uint64_t)old + delta;
         uint32_t cap = memory_cap(env, m);
@@ -1010,34 +1007,19 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
                 m->pages = (uint32_t)want;
             }
         }
-        sp[-1] = result;
+        fp[ip[0]] = result;
+        ip += 2;
         LOAD_INST();
     } NEXT();
-    CASE(CONST32) { *sp++ = *ip++; } NEXT();
-    CASE(CONST64) { *sp++ = (uint64_t)ip[0] | ((uint64_t)ip[1] << 32); ip += 2; } NEXT();
+    CASE(CONST32) { fp[ip[0]] = ip[1]; ip += 2; } NEXT();
+    CASE(CONST64) { fp[ip[0]] = (uint64_t)ip[1] | ((uint64_t)ip[2] << 32); ip += 3; } NEXT();
 
     UN32(I32_EQZ, a == 0)
-    BIN32(I32_EQ, a == b)
-    BIN32(I32_NE, a != b)
-    BIN32(I32_LT_S, (int32_t)a < (int32_t)b)
-    BIN32(I32_LT_U, a < b)
-    BIN32(I32_GT_S, (int32_t)a > (int32_t)b)
-    BIN32(I32_GT_U, a > b)
-    BIN32(I32_LE_S, (int32_t)a <= (int32_t)b)
-    BIN32(I32_LE_U, a <= b)
-    BIN32(I32_GE_S, (int32_t)a >= (int32_t)b)
-    BIN32(I32_GE_U, a >= b)
-    CASE(I64_EQZ) { sp[-1] = (uint32_t)(sp[-1] == 0); } NEXT();
-    CMP64(I64_EQ, a == b)
-    CMP64(I64_NE, a != b)
-    CMP64(I64_LT_S, (int64_t)a < (int64_t)b)
-    CMP64(I64_LT_U, a < b)
-    CMP64(I64_GT_S, (int64_t)a > (int64_t)b)
-    CMP64(I64_GT_U, a > b)
-    CMP64(I64_LE_S, (int64_t)a <= (int64_t)b)
-    CMP64(I64_LE_U, a <= b)
-    CMP64(I64_GE_S, (int64_t)a >= (int64_t)b)
-    CMP64(I64_GE_U, a >= b)
+    WASM_I32_IMM_OPS(BIN32)
+    WASM_I32_IMM_OPS(BIN32_I)
+    CASE(I64_EQZ) { fp[ip[0]] = (uint32_t)(fp[ip[1]] == 0); ip += 2; } NEXT();
+    WASM_I64_CMP_IMM_OPS(CMP64)
+    WASM_I64_CMP_IMM_OPS(CMP64_I)
     FCMP32(F32_EQ, a == b)
     FCMP32(F32_NE, a != b)
     FCMP32(F32_LT, a < b)
@@ -1053,98 +1035,78 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     UN32(I32_CLZ, a ? __builtin_clz(a) : 32)
     UN32(I32_CTZ, a ? __builtin_ctz(a) : 32)
     UN32(I32_POPCNT, __builtin_popcount(a))
-    BIN32(I32_ADD, a + b)
-    BIN32(I32_SUB, a - b)
-    BIN32(I32_MUL, a * b)
     CASE(I32_DIV_S) {
-        int32_t b = (int32_t)I32(sp[-1]), a = (int32_t)I32(sp[-2]);
+        int32_t a = (int32_t)I32(fp[ip[1]]), b = (int32_t)I32(fp[ip[2]]);
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
         if (a == INT32_MIN && b == -1)
             TRAP(WASM_TRAP_INT_OVERFLOW);
-        sp--;
-        sp[-1] = (uint32_t)(a / b);
+        fp[ip[0]] = (uint32_t)(a / b);
+        ip += 3;
     } NEXT();
     CASE(I32_DIV_U) {
-        uint32_t b = I32(sp[-1]), a = I32(sp[-2]);
+        uint32_t a = I32(fp[ip[1]]), b = I32(fp[ip[2]]);
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a / b;
+        fp[ip[0]] = a / b;
+        ip += 3;
     } NEXT();
     CASE(I32_REM_S) {
-        int32_t b = (int32_t)I32(sp[-1]), a = (int32_t)I32(sp[-2]);
+        int32_t a = (int32_t)I32(fp[ip[1]]), b = (int32_t)I32(fp[ip[2]]);
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = b == -1 ? 0 : (uint32_t)(a % b);
+        fp[ip[0]] = b == -1 ? 0 : (uint32_t)(a % b);
+        ip += 3;
     } NEXT();
     CASE(I32_REM_U) {
-        uint32_t b = I32(sp[-1]), a = I32(sp[-2]);
+        uint32_t a = I32(fp[ip[1]]), b = I32(fp[ip[2]]);
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a % b;
+        fp[ip[0]] = a % b;
+        ip += 3;
     } NEXT();
-    BIN32(I32_AND, a & b)
-    BIN32(I32_OR, a | b)
-    BIN32(I32_XOR, a ^ b)
-    BIN32(I32_SHL, a << (b & 31))
-    BIN32(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31)))
-    BIN32(I32_SHR_U, a >> (b & 31))
-    BIN32(I32_ROTL, rotl32(a, b))
-    BIN32(I32_ROTR, rotl32(a, 32 - (b & 31)))
     UN64(I64_CLZ, a ? __builtin_clzll(a) : 64)
     UN64(I64_CTZ, a ? __builtin_ctzll(a) : 64)
     UN64(I64_POPCNT, __builtin_popcountll(a))
-    BIN64(I64_ADD, a + b)
-    BIN64(I64_SUB, a - b)
-    BIN64(I64_MUL, a * b)
+    WASM_I64_IMM_OPS(BIN64)
+    WASM_I64_IMM_OPS(BIN64_I)
     CASE(I64_DIV_S) {
-        int64_t b = (int64_t)sp[-1], a = (int64_t)sp[-2];
+        int64_t a = (int64_t)fp[ip[1]], b = (int64_t)fp[ip[2]];
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
         if (a == INT64_MIN && b == -1)
             TRAP(WASM_TRAP_INT_OVERFLOW);
-        sp--;
-        sp[-1] = (uint64_t)(a / b);
+        fp[ip[0]] = (uint64_t)(a / b);
+        ip += 3;
     } NEXT();
     CASE(I64_DIV_U) {
-        uint64_t b = sp[-1], a = sp[-2];
+        uint64_t a = fp[ip[1]], b = fp[ip[2]];
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a / b;
+        fp[ip[0]] = a / b;
+        ip += 3;
     } NEXT();
     CASE(I64_REM_S) {
-        int64_t b = (int64_t)sp[-1], a = (int64_t)sp[-2];
+        int64_t a = (int64_t)fp[ip[1]], b = (int64_t)fp[ip[2]];
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
+        fp[ip[0]] = b == -1 ? 0 : (uint64_t)(a % b);
+        ip += 3;
     } NEXT();
     CASE(I64_REM_U) {
-        uint64_t b = sp[-1], a = sp[-2];
+        uint64_t a = fp[ip[1]], b = fp[ip[2]];
         if (b == 0)
             TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a % b;
+        fp[ip[0]] = a % b;
+        ip += 3;
     } NEXT();
-    BIN64(I64_AND, a & b)
-    BIN64(I64_OR, a | b)
-    BIN64(I64_XOR, a ^ b)
-    BIN64(I64_SHL, a << (b & 63))
-    BIN64(I64_SHR_S, (uint64_t)((int64_t)a >> (b & 63)))
-    BIN64(I64_SHR_U, a >> (b & 63))
-    BIN64(I64_ROTL, rotl64(a, b))
-    BIN64(I64_ROTR, rotl64(a, 64 - (b & 63)))
     UN32(F32_ABS, a & 0x7FFFFFFFu)
     UN32(F32_NEG, a ^ 0x80000000u)
     UN32(F32_CEIL, round32(a, 2))
     UN32(F32_FLOOR, round32(a, 1))
     UN32(F32_TRUNC, round32(a, 0))
     UN32(F32_NEAREST, round32(a, 3))
-    CASE(F32_SQRT) { sp[-1] = of_f32(__builtin_sqrtf(f32_of(sp[-1]))); } NEXT();
+    CASE(F32_SQRT) { fp[ip[0]] = of_f32(__builtin_sqrtf(f32_of(fp[ip[1]]))); ip += 2; } NEXT();
     FBIN32(F32_ADD, a + b)
     FBIN32(F32_SUB, a - b)
     FBIN32(F32_MUL, a * b)
@@ -1158,7 +1120,7 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     UN64(F64_FLOOR, round64(a, 1))
     UN64(F64_TRUNC, round64(a, 0))
     UN64(F64_NEAREST, round64(a, 3))
-    CASE(F64_SQRT) { sp[-1] = of_f64(__builtin_sqrt(f64_of(sp[-1]))); } NEXT();
+    CASE(F64_SQRT) { fp[ip[0]] = of_f64(__builtin_sqrt(f64_of(fp[ip[1]]))); ip += 2; } NEXT();
     FBIN64(F64_ADD, a + b)
     FBIN64(F64_SUB, a - b)
     FBIN64(F64_MUL, a * b)
@@ -1166,27 +1128,27 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     BIN64(F64_MIN, fmin64(a, b, 0))
     BIN64(F64_MAX, fmin64(a, b, 1))
     BIN64(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
-    CASE(I32_WRAP_I64) { sp[-1] = (uint32_t)sp[-1]; } NEXT();
+    CONV(I32_WRAP_I64, (uint32_t)a)
     TRUNC(I32_TRUNC_F32_S, float, f32_of, x >= -2147483648.0f, 2147483648.0f, int32_t, (uint32_t))
     TRUNC(I32_TRUNC_F32_U, float, f32_of, x > -1.0f, 4294967296.0f, uint32_t, (uint32_t))
     TRUNC(I32_TRUNC_F64_S, double, f64_of, x > -2147483649.0, 2147483648.0, int32_t, (uint32_t))
     TRUNC(I32_TRUNC_F64_U, double, f64_of, x > -1.0, 4294967296.0, uint32_t, (uint32_t))
-    CASE(I64_EXTEND_I32_S) { sp[-1] = (uint64_t)(int64_t)(int32_t)I32(sp[-1]); } NEXT();
-    CASE(I64_EXTEND_I32_U) { sp[-1] = I32(sp[-1]); } NEXT();
+    CONV(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)I32(a))
+    CONV(I64_EXTEND_I32_U, I32(a))
     TRUNC(I64_TRUNC_F32_S, float, f32_of, x >= -9223372036854775808.0f, 9223372036854775808.0f, int64_t, (uint64_t))
     TRUNC(I64_TRUNC_F32_U, float, f32_of, x > -1.0f, 18446744073709551616.0f, uint64_t, (uint64_t))
     TRUNC(I64_TRUNC_F64_S, double, f64_of, x >= -9223372036854775808.0, 9223372036854775808.0, int64_t, (uint64_t))
     TRUNC(I64_TRUNC_F64_U, double, f64_of, x > -1.0, 18446744073709551616.0, uint64_t, (uint64_t))
-    CASE(F32_CONVERT_I32_S) { sp[-1] = of_f32((float)(int32_t)I32(sp[-1])); } NEXT();
-    CASE(F32_CONVERT_I32_U) { sp[-1] = of_f32((float)I32(sp[-1])); } NEXT();
-    CASE(F32_CONVERT_I64_S) { sp[-1] = of_f32((float)(int64_t)sp[-1]); } NEXT();
-    CASE(F32_CONVERT_I64_U) { sp[-1] = of_f32((float)sp[-1]); } NEXT();
-    CASE(F32_DEMOTE_F64) { sp[-1] = of_f32((float)f64_of(sp[-1])); } NEXT();
-    CASE(F64_CONVERT_I32_S) { sp[-1] = of_f64((double)(int32_t)I32(sp[-1])); } NEXT();
-    CASE(F64_CONVERT_I32_U) { sp[-1] = of_f64((double)I32(sp[-1])); } NEXT();
-    CASE(F64_CONVERT_I64_S) { sp[-1] = of_f64((double)(int64_t)sp[-1]); } NEXT();
-    CASE(F64_CONVERT_I64_U) { sp[-1] = of_f64((double)sp[-1]); } NEXT();
-    CASE(F64_PROMOTE_F32) { sp[-1] = of_f64((double)f32_of(sp[-1])); } NEXT();
+    CONV(F32_CONVERT_I32_S, of_f32((float)(int32_t)I32(a)))
+    CONV(F32_CONVERT_I32_U, of_f32((float)I32(a)))
+    CONV(F32_CONVERT_I64_S, of_f32((float)(int64_t)a))
+    CONV(F32_CONVERT_I64_U, of_f32((float)a))
+    CONV(F32_DEMOTE_F64, of_f32((float)f64_of(a)))
+    CONV(F64_CONVERT_I32_S, of_f64((double)(int32_t)I32(a)))
+    CONV(F64_CONVERT_I32_U, of_f64((double)I32(a)))
+    CONV(F64_CONVERT_I64_S, of_f64((double)(int64_t)a))
+    CONV(F64_CONVERT_I64_U, of_f64((double)a))
+    CONV(F64_PROMOTE_F32, of_f64((double)f32_of(a)))
 #if !WASM_THREADED
         default:
             TRAP(WASM_TRAP_UNREACHABLE);
