@@ -51,11 +51,13 @@
 
 /* Integer operations that also exist with a constant second operand (suffix _I; the
  * constant inline: one word for i32, two for i64), with the expression over a and b. */
-#define WASM_I32_IMM_OPS(X) \
+#define WASM_I32_CMP_OPS(X) \
     X(I32_EQ, a == b) X(I32_NE, a != b) X(I32_LT_S, (int32_t)a < (int32_t)b) \
     X(I32_LT_U, a < b) X(I32_GT_S, (int32_t)a > (int32_t)b) X(I32_GT_U, a > b) \
     X(I32_LE_S, (int32_t)a <= (int32_t)b) X(I32_LE_U, a <= b) \
-    X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b) \
+    X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b)
+#define WASM_I32_IMM_OPS(X) \
+    WASM_I32_CMP_OPS(X) \
     X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) X(I32_AND, a & b) \
     X(I32_OR, a | b) X(I32_XOR, a ^ b) X(I32_SHL, a << (b & 31)) \
     X(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31))) X(I32_SHR_U, a >> (b & 31)) \
@@ -71,13 +73,18 @@
     X(I64_LE_S, (int64_t)a <= (int64_t)b) X(I64_LE_U, a <= b) \
     X(I64_GE_S, (int64_t)a >= (int64_t)b) X(I64_GE_U, a >= b)
 
+/* A comparison followed by br_if (or if, negated) becomes one compare-and-branch
+ * instruction: BR_<cmp> [a][b][target], BR_<cmp>_I [a][constant][target]. */
 #define WASM_OP_ENUM(name) WOP_##name,
 #define WASM_OP_ENUM_I(name, expr) WOP_##name##_I,
+#define WASM_OP_ENUM_BR(name, expr) WOP_BR_##name, WOP_BR_##name##_I,
 enum wasm_op {
     WASM_OPS(WASM_OP_ENUM)
     WASM_I32_IMM_OPS(WASM_OP_ENUM_I)
     WASM_I64_IMM_OPS(WASM_OP_ENUM_I)
     WASM_I64_CMP_IMM_OPS(WASM_OP_ENUM_I)
+    WASM_I32_CMP_OPS(WASM_OP_ENUM_BR)
+    WASM_I64_CMP_IMM_OPS(WASM_OP_ENUM_BR)
     WOP_COUNT
 };
 

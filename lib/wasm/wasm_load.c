@@ -728,6 +728,63 @@ static int write_local(vstate *v, uint32_t l, const ventry *e)
     return move_to(v, e->type, e->loc, e->k, l);
 }
 
+/* If the branch condition was computed by the instruction just emitted and that is an
+ * integer comparison (or eqz), remove it and give the compare-and-branch instruction that
+ * replaces it, with its operand words (negated for `if`, which branches when false). */
+typedef struct fused_cmp {
+    uint32_t op, nwords;
+    uint32_t words[3];
+} fused_cmp;
+
+static int take_compare(vstate *v, const ventry *cond, int negate, fused_cmp *f)
+{
+    static const uint8_t neg[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+    if (v->last_dst == WASM_NONE || v->last_pos != cond->pos || cond->loc != canon(v, cond->pos))
+        return 0;
+    uint32_t start = v->last_dst - 1;
+    const uint32_t *c = v->m->code + start;
+    uint32_t op = c[0], base, cmp, imm, n;
+    if (op == WOP_I32_EQZ || op == WOP_I64_EQZ) {
+        base = op == WOP_I32_EQZ ? WOP_BR_I32_EQ : WOP_BR_I64_EQ;
+        cmp = 0;
+        imm = 1;
+        f->words[0] = c[2];
+        f->words[1] = 0;
+        f->words[2] = 0;
+        n = op == WOP_I32_EQZ ? 2 : 3;
+    } else if (op >= WOP_I32_EQ && op <= WOP_I32_GE_U) {
+        base = WOP_BR_I32_EQ; cmp = op - WOP_I32_EQ; imm = 0; n = 2;
+    } else if (op >= WOP_I32_EQ_I && op <= WOP_I32_GE_U_I) {
+        base = WOP_BR_I32_EQ; cmp = op - WOP_I32_EQ_I; imm = 1; n = 2;
+    } else if (op >= WOP_I64_EQ && op <= WOP_I64_GE_U) {
+        base = WOP_BR_I64_EQ; cmp = op - WOP_I64_EQ; imm = 0; n = 2;
+    } else if (op >= WOP_I64_EQ_I && op <= WOP_I64_GE_U_I) {
+        base = WOP_BR_I64_EQ; cmp = op - WOP_I64_EQ_I; imm = 1; n = 3;
+    } else {
+        return 0;
+    }
+    if (op != WOP_I32_EQZ && op != WOP_I64_EQZ)
+        for (uint32_t i = 0; i < n; i++)
+            f->words[i] = c[2 + i];
+    if (negate)
+        cmp = neg[cmp];
+    f->op = base + 2 * cmp + imm;
+    f->nwords = n;
+    v->m->code_len = start;
+    v->last_dst = WASM_NONE;
+    return 1;
+}
+
+static int emit_fused(vstate *v, const fused_cmp *f)
+{
+    if (!emit(v, f->op))
+        return 0;
+    for (uint32_t i = 0; i < f->nwords; i++)
+        if (!emit(v, f->words[i]))
+            return 0;
+    return 1;
+}
+
 static int compile_instr(vstate *v, uint8_t op, int *done)
 {
     reader *r = v->r;
@@ -759,8 +816,14 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             if (!pop(v, WASM_I32, &e1))
                 return 0;
             if (live(v)) {
-                if (!operand(v, &e1, &s1) || !materialize_all(v) || !emit2(v, WOP_BR_UNLESS, s1))
+                fused_cmp fc;
+                if (take_compare(v, &e1, 1, &fc)) {
+                    if (!materialize_all(v) || !emit_fused(v, &fc))
+                        return 0;
+                } else if (!operand(v, &e1, &s1) || !materialize_all(v) ||
+                           !emit2(v, WOP_BR_UNLESS, s1)) {
                     return 0;
+                }
                 fix = pc(v);
                 if (!emit(v, WASM_NONE))
                     return 0;
@@ -859,6 +922,11 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             return 0;
         if (!live(v))
             return 1;
+        if (!arity && t != &v->ctrls[0]) {
+            fused_cmp fc;
+            if (take_compare(v, &e2, 0, &fc))
+                return emit_fused(v, &fc) && emit_target(v, t);
+        }
         if (!operand(v, &e2, &s2))
             return 0;
         if (arity && !materialize(v, v->nvals - 1))

@@ -795,16 +795,32 @@ static inline uint64_t rotl64(uint64_t a, uint64_t k)
 
 #define BRANCH_AT(p) (ip = (p) + (int32_t) * (p))
 
+/* compare-and-branch: [a][b or constant][target]; a taken branch costs one unit of fuel
+ * (it may be a loop's back-edge) */
+#define BR32(name, expr) \
+    CASE(BR_##name) { uint32_t a = I32(fp[ip[0]]), b = I32(fp[ip[1]]); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
+    CASE(BR_##name##_I) { uint32_t a = I32(fp[ip[0]]), b = ip[1]; \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT();
+#define BR64(name, expr) \
+    CASE(BR_##name) { uint64_t a = fp[ip[0]], b = fp[ip[1]]; \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
+    CASE(BR_##name##_I) { uint64_t a = fp[ip[0]], b = (uint64_t)ip[1] | ((uint64_t)ip[2] << 32); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 3); } else ip += 4; } NEXT();
+
 static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
 {
 #if WASM_THREADED
 #define WASM_LABEL(n) &&L_##n,
 #define WASM_LABEL_I(n, expr) &&L_##n##_I,
+#define WASM_LABEL_BR(n, expr) &&L_BR_##n, &&L_BR_##n##_I,
     static const void *const labels[WOP_COUNT] = {
         WASM_OPS(WASM_LABEL) WASM_I32_IMM_OPS(WASM_LABEL_I) WASM_I64_IMM_OPS(WASM_LABEL_I)
-        WASM_I64_CMP_IMM_OPS(WASM_LABEL_I)};
+        WASM_I64_CMP_IMM_OPS(WASM_LABEL_I) WASM_I32_CMP_OPS(WASM_LABEL_BR)
+        WASM_I64_CMP_IMM_OPS(WASM_LABEL_BR)};
 #undef WASM_LABEL
 #undef WASM_LABEL_I
+#undef WASM_LABEL_BR
 #endif
     wasm_status st = WASM_OK;
     const uint32_t depth_base = env->depth;
@@ -1014,6 +1030,8 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     CASE(CONST32) { fp[ip[0]] = ip[1]; ip += 2; } NEXT();
     CASE(CONST64) { fp[ip[0]] = (uint64_t)ip[1] | ((uint64_t)ip[2] << 32); ip += 3; } NEXT();
 
+    WASM_I32_CMP_OPS(BR32)
+    WASM_I64_CMP_IMM_OPS(BR64)
     UN32(I32_EQZ, a == 0)
     WASM_I32_IMM_OPS(BIN32)
     WASM_I32_IMM_OPS(BIN32_I)
