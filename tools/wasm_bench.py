@@ -35,7 +35,8 @@ def best(cmd, repeat):
     t_best, result = None, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        p = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out = p.stdout + p.stderr
         t = time.perf_counter() - t0
         m = re.search(r"^(?:result|Result:) (-?\d+)", out, re.M)
         if not m:
@@ -50,7 +51,7 @@ def instructions(cmd):
     res = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
                          capture_output=True, text=True, check=True)
     m = re.search(r"Collected : (\d+)", res.stderr)
-    r = re.search(r"^(?:result|Result:) (-?\d+)", res.stdout, re.M)
+    r = re.search(r"^(?:result|Result:) (-?\d+)", res.stdout + res.stderr, re.M)
     if not m or not r:
         sys.exit(f"wasm_bench: callgrind gave no count for {' '.join(cmd)}")
     return int(m.group(1)), int(r.group(1)) % (1 << 32)

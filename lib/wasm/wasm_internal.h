@@ -73,6 +73,16 @@
     X(I64_LE_S, (int64_t)a <= (int64_t)b) X(I64_LE_U, a <= b) \
     X(I64_GE_S, (int64_t)a >= (int64_t)b) X(I64_GE_U, a >= b)
 
+/* Floating-point operations with a constant second operand (its bits inline). */
+#define WASM_F32_IMM_OPS(X) X(F32_ADD, a + b) X(F32_SUB, a - b) X(F32_MUL, a * b) X(F32_DIV, a / b)
+#define WASM_F64_IMM_OPS(X) X(F64_ADD, a + b) X(F64_SUB, a - b) X(F64_MUL, a * b) X(F64_DIV, a / b)
+#define WASM_F32_CMP_OPS(X) \
+    X(F32_EQ, a == b) X(F32_NE, a != b) X(F32_LT, a < b) X(F32_GT, a > b) X(F32_LE, a <= b) \
+    X(F32_GE, a >= b)
+#define WASM_F64_CMP_OPS(X) \
+    X(F64_EQ, a == b) X(F64_NE, a != b) X(F64_LT, a < b) X(F64_GT, a > b) X(F64_LE, a <= b) \
+    X(F64_GE, a >= b)
+
 /* A comparison followed by br_if (or if, negated) becomes one compare-and-branch
  * instruction: BR_<cmp> [a][b][target], BR_<cmp>_I [a][constant][target]. */
 #define WASM_OP_ENUM(name) WOP_##name,
@@ -85,6 +95,12 @@ enum wasm_op {
     WASM_I64_CMP_IMM_OPS(WASM_OP_ENUM_I)
     WASM_I32_CMP_OPS(WASM_OP_ENUM_BR)
     WASM_I64_CMP_IMM_OPS(WASM_OP_ENUM_BR)
+    WASM_F32_IMM_OPS(WASM_OP_ENUM_I)
+    WASM_F64_IMM_OPS(WASM_OP_ENUM_I)
+    WASM_F32_CMP_OPS(WASM_OP_ENUM_I)
+    WASM_F64_CMP_OPS(WASM_OP_ENUM_I)
+    WASM_F32_CMP_OPS(WASM_OP_ENUM_BR)
+    WASM_F64_CMP_OPS(WASM_OP_ENUM_BR)
     WOP_COUNT
 };
 

@@ -706,6 +706,10 @@ static uint32_t imm_variant(uint8_t op)
     WASM_I32_IMM_OPS(IMM_CASE)
     WASM_I64_IMM_OPS(IMM_CASE)
     WASM_I64_CMP_IMM_OPS(IMM_CASE)
+    WASM_F32_IMM_OPS(IMM_CASE)
+    WASM_F64_IMM_OPS(IMM_CASE)
+    WASM_F32_CMP_OPS(IMM_CASE)
+    WASM_F64_CMP_OPS(IMM_CASE)
     default: return 0;
     }
 #undef IMM_CASE
@@ -760,6 +764,15 @@ static int take_compare(vstate *v, const ventry *cond, int negate, fused_cmp *f)
         base = WOP_BR_I64_EQ; cmp = op - WOP_I64_EQ; imm = 0; n = 2;
     } else if (op >= WOP_I64_EQ_I && op <= WOP_I64_GE_U_I) {
         base = WOP_BR_I64_EQ; cmp = op - WOP_I64_EQ_I; imm = 1; n = 3;
+    } else if (!negate && op >= WOP_F32_EQ && op <= WOP_F32_GE) {
+        /* floating-point comparisons are false for NaN, so only br_if, never negated */
+        base = WOP_BR_F32_EQ; cmp = op - WOP_F32_EQ; imm = 0; n = 2;
+    } else if (!negate && op >= WOP_F32_EQ_I && op <= WOP_F32_GE_I) {
+        base = WOP_BR_F32_EQ; cmp = op - WOP_F32_EQ_I; imm = 1; n = 2;
+    } else if (!negate && op >= WOP_F64_EQ && op <= WOP_F64_GE) {
+        base = WOP_BR_F64_EQ; cmp = op - WOP_F64_EQ; imm = 0; n = 2;
+    } else if (!negate && op >= WOP_F64_EQ_I && op <= WOP_F64_GE_I) {
+        base = WOP_BR_F64_EQ; cmp = op - WOP_F64_EQ_I; imm = 1; n = 3;
     } else {
         return 0;
     }

@@ -758,6 +758,16 @@ static inline uint64_t rotl64(uint64_t a, uint64_t k)
     CASE(name) { float a = f32_of(fp[ip[1]]), b = f32_of(fp[ip[2]]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
 #define FCMP64(name, expr) \
     CASE(name) { double a = f64_of(fp[ip[1]]), b = f64_of(fp[ip[2]]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
+#define FBIN32_I(name, expr) \
+    CASE(name##_I) { float a = f32_of(fp[ip[1]]), b = f32_of(ip[2]); fp[ip[0]] = of_f32(expr); ip += 3; } NEXT();
+#define FBIN64_I(name, expr) \
+    CASE(name##_I) { double a = f64_of(fp[ip[1]]), b = f64_of((uint64_t)ip[2] | ((uint64_t)ip[3] << 32)); \
+                     fp[ip[0]] = of_f64(expr); ip += 4; } NEXT();
+#define FCMP32_I(name, expr) \
+    CASE(name##_I) { float a = f32_of(fp[ip[1]]), b = f32_of(ip[2]); fp[ip[0]] = (uint32_t)(expr); ip += 3; } NEXT();
+#define FCMP64_I(name, expr) \
+    CASE(name##_I) { double a = f64_of(fp[ip[1]]), b = f64_of((uint64_t)ip[2] | ((uint64_t)ip[3] << 32)); \
+                     fp[ip[0]] = (uint32_t)(expr); ip += 4; } NEXT();
 #define CONV(name, expr) \
     CASE(name) { uint64_t a = fp[ip[1]]; fp[ip[0]] = (expr); ip += 2; } NEXT();
 
@@ -802,6 +812,16 @@ static inline uint64_t rotl64(uint64_t a, uint64_t k)
         if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
     CASE(BR_##name##_I) { uint32_t a = I32(fp[ip[0]]), b = ip[1]; \
         if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT();
+#define BRF32(name, expr) \
+    CASE(BR_##name) { float a = f32_of(fp[ip[0]]), b = f32_of(fp[ip[1]]); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
+    CASE(BR_##name##_I) { float a = f32_of(fp[ip[0]]), b = f32_of(ip[1]); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT();
+#define BRF64(name, expr) \
+    CASE(BR_##name) { double a = f64_of(fp[ip[0]]), b = f64_of(fp[ip[1]]); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
+    CASE(BR_##name##_I) { double a = f64_of(fp[ip[0]]), b = f64_of((uint64_t)ip[1] | ((uint64_t)ip[2] << 32)); \
+        if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 3); } else ip += 4; } NEXT();
 #define BR64(name, expr) \
     CASE(BR_##name) { uint64_t a = fp[ip[0]], b = fp[ip[1]]; \
         if (expr) { if (--fuel < 0) TRAP(WASM_TRAP_FUEL); BRANCH_AT(ip + 2); } else ip += 3; } NEXT(); \
@@ -817,7 +837,10 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     static const void *const labels[WOP_COUNT] = {
         WASM_OPS(WASM_LABEL) WASM_I32_IMM_OPS(WASM_LABEL_I) WASM_I64_IMM_OPS(WASM_LABEL_I)
         WASM_I64_CMP_IMM_OPS(WASM_LABEL_I) WASM_I32_CMP_OPS(WASM_LABEL_BR)
-        WASM_I64_CMP_IMM_OPS(WASM_LABEL_BR)};
+        WASM_I64_CMP_IMM_OPS(WASM_LABEL_BR) WASM_F32_IMM_OPS(WASM_LABEL_I)
+        WASM_F64_IMM_OPS(WASM_LABEL_I) WASM_F32_CMP_OPS(WASM_LABEL_I)
+        WASM_F64_CMP_OPS(WASM_LABEL_I) WASM_F32_CMP_OPS(WASM_LABEL_BR)
+        WASM_F64_CMP_OPS(WASM_LABEL_BR)};
 #undef WASM_LABEL
 #undef WASM_LABEL_I
 #undef WASM_LABEL_BR
@@ -1038,18 +1061,14 @@ static wasm_status run(wasm_env *env, wasm_func *f, uint64_t *base)
     CASE(I64_EQZ) { fp[ip[0]] = (uint32_t)(fp[ip[1]] == 0); ip += 2; } NEXT();
     WASM_I64_CMP_IMM_OPS(CMP64)
     WASM_I64_CMP_IMM_OPS(CMP64_I)
-    FCMP32(F32_EQ, a == b)
-    FCMP32(F32_NE, a != b)
-    FCMP32(F32_LT, a < b)
-    FCMP32(F32_GT, a > b)
-    FCMP32(F32_LE, a <= b)
-    FCMP32(F32_GE, a >= b)
-    FCMP64(F64_EQ, a == b)
-    FCMP64(F64_NE, a != b)
-    FCMP64(F64_LT, a < b)
-    FCMP64(F64_GT, a > b)
-    FCMP64(F64_LE, a <= b)
-    FCMP64(F64_GE, a >= b)
+    WASM_F32_CMP_OPS(FCMP32)
+    WASM_F32_CMP_OPS(FCMP32_I)
+    WASM_F64_CMP_OPS(FCMP64)
+    WASM_F64_CMP_OPS(FCMP64_I)
+    WASM_F32_CMP_OPS(BRF32)
+    WASM_F64_CMP_OPS(BRF64)
+    WASM_F32_IMM_OPS(FBIN32_I)
+    WASM_F64_IMM_OPS(FBIN64_I)
     UN32(I32_CLZ, a ? __builtin_clz(a) : 32)
     UN32(I32_CTZ, a ? __builtin_ctz(a) : 32)
     UN32(I32_POPCNT, __builtin_popcount(a))
