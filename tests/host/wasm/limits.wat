@@ -2,6 +2,7 @@
 (module
   (import "host" "add" (func $add (param i32 i32) (result i32)))
   (import "host" "fail" (func $fail))
+  (import "host" "reenter" (func $reenter (param i32) (result i32)))
   (memory 1 3)
   (table 4 funcref)
   (elem (i32.const 0) $rec $spin)
@@ -16,6 +17,8 @@
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "call_add") (param i32 i32) (result i32) (call $add (local.get 0) (local.get 1)))
   (func (export "call_fail") (call $fail))
+  (func (export "call_reenter") (param i32) (result i32)
+    (i32.add (i32.const 1000) (call $reenter (local.get 0))))
   (func (export "count") (result i32) (global.get $g))
   (func (export "sum") (param $n i32) (result i32) (local $s i32)
     (block $done (loop $l

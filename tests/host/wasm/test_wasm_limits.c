@@ -75,10 +75,22 @@ static wasm_status host_fail(void *ctx, wasm_env *env, const wasm_value *args, w
 typedef struct fixture {
     wasm_env *env;
     wasm_module *mod;
-    wasm_func *add, *fail;
+    wasm_func *add, *fail, *reenter;
+    wasm_instance *inst;
     grow_log log;
     wasm_memory_ops ops;
 } fixture;
+
+/* Calls back into the instance: "sum" of its argument, from inside a wasm call. */
+static wasm_status host_reenter(void *ctx, wasm_env *env, const wasm_value *args, wasm_value *res)
+{
+    struct fixture *f = ctx;
+    wasm_extern x;
+    wasm_status st = wasm_instance_export(f->inst, "sum", 3, &x);
+    if (st != WASM_OK)
+        return st;
+    return wasm_call(env, x.u.func, args, 1, res, 1);
+}
 
 static wasm_status resolve(void *ctx, const char *module, size_t module_len_, const char *name,
                            size_t name_len, wasm_extern_kind kind, wasm_extern *out)
@@ -91,6 +103,8 @@ static wasm_status resolve(void *ctx, const char *module, size_t module_len_, co
         out->u.func = f->add;
     else if (name_len == 4 && memcmp(name, "fail", 4) == 0)
         out->u.func = f->fail;
+    else if (name_len == 7 && memcmp(name, "reenter", 7) == 0)
+        out->u.func = f->reenter;
     else
         return WASM_ERR_UNKNOWN_IMPORT;
     return WASM_OK;
@@ -108,6 +122,8 @@ static void setup_env(fixture *f, const wasm_limits *lim)
     static const uint8_t ii[] = {WASM_I32, WASM_I32}, i[] = {WASM_I32};
     assert_int_equal(wasm_host_func_new(f->env, ii, 2, i, 1, host_add, NULL, &f->add), WASM_OK);
     assert_int_equal(wasm_host_func_new(f->env, NULL, 0, NULL, 0, host_fail, NULL, &f->fail),
+                     WASM_OK);
+    assert_int_equal(wasm_host_func_new(f->env, i, 1, i, 1, host_reenter, f, &f->reenter),
                      WASM_OK);
 }
 
@@ -257,6 +273,19 @@ static void test_traps_and_host_functions(void **state)
     assert_int_equal(wasm_call(f.env, export_func(a, "call_add"), args, 2, &r, 1), WASM_OK);
     assert_int_equal(r.i32, 42);
     assert_int_equal(wasm_call(f.env, export_func(a, "call_fail"), NULL, 0, NULL, 0), WASM_TRAP_HOST);
+    /* a host function calling back into wasm: 1000 + sum(1..10) */
+    f.inst = a;
+    args[0].i32 = 10;
+    assert_int_equal(wasm_call(f.env, export_func(a, "call_reenter"), args, 1, &r, 1), WASM_OK);
+    assert_int_equal(r.i32, 1055);
+    /* and a trap inside the nested call unwinds both */
+    wasm_env_set_fuel(f.env, 5);
+    args[0].i32 = 100;
+    assert_int_equal(wasm_call(f.env, export_func(a, "call_reenter"), args, 1, &r, 1), WASM_TRAP_FUEL);
+    wasm_env_set_fuel(f.env, INT64_MAX);
+    args[0].i32 = 4;
+    assert_int_equal(wasm_call(f.env, export_func(a, "call_reenter"), args, 1, &r, 1), WASM_OK);
+    assert_int_equal(r.i32, 1010);
     /* wrong argument counts are refused before anything runs */
     assert_int_equal(wasm_call(f.env, export_func(a, "call_add"), args, 1, &r, 1), WASM_ERR_ARGUMENT);
     assert_string_equal(wasm_status_message(WASM_TRAP_MEMORY_OOB), "out of bounds memory access");
