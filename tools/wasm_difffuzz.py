@@ -4,6 +4,11 @@ turns random bytes into valid MVP modules; wasm_diffrun (lib/wasm) and diff_node
 each call every exported function and print calls, logs, results (as bits, NaN as "nan")
 and traps; any difference, crash or sanitizer report is a failure. Prints the campaign size.
 
+NaN payloads are nondeterministic in the specification (any arithmetic NaN may come out
+of an operation on a non-canonical NaN) and become visible through reinterpretations, so
+the modules are instrumented with binaryen's --denan unless --keep-nans is given; the
+spec suite checks the NaN rules themselves (nan:canonical, nan:arithmetic).
+
     wasm_difffuzz.py --runner BUILD/tests/fuzz/wasm/wasm_diffrun [--count N] [--seed S]
                      [--node-script tests/fuzz/wasm/diff_node.js] [--keep DIR]
 
@@ -28,6 +33,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bytes", type=int, default=6000)
     ap.add_argument("--keep", default=None, help="directory for mismatching modules")
+    ap.add_argument("--keep-nans", action="store_true", help="do not instrument with --denan")
     ap.add_argument("--wasm-opt", default=shutil.which("wasm-opt") or "wasm-opt")
     ap.add_argument("--node", default=shutil.which("node") or "node")
     args = ap.parse_args()
@@ -39,7 +45,8 @@ def main():
             mod = os.path.join(tmp, "m.wasm")
             with open(raw, "wb") as f:
                 f.write(bytes(rng.getrandbits(8) for _ in range(args.bytes)))
-            gen = subprocess.run([args.wasm_opt, raw, "-ttf", "--mvp-features", "-o", mod],
+            gen = subprocess.run([args.wasm_opt, raw, "-ttf", "--mvp-features"] +
+                                 ([] if args.keep_nans else ["--denan"]) + ["-o", mod],
                                  capture_output=True, text=True)
             if gen.returncode != 0:
                 print(f"wasm-opt failed on case {i}: {gen.stderr[-500:]}")
