@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${ANVAYA_BUILD_DIR:-build}
 PACKAGES="meson ninja-build qemu-system-misc opensbi gcc-riscv64-unknown-elf \
 picolibc-riscv64-unknown-elf libfdt-dev python3-libfdt libcmocka-dev python3-jinja2 \
-device-tree-compiler gdb-multiarch graphviz clang-14 libclang-rt-14-dev"
+device-tree-compiler gdb-multiarch graphviz clang-14 libclang-rt-14-dev \
+iproute2 iputils-ping python3-scapy dnsmasq"
 
 missing=""
 for p in $PACKAGES; do
