@@ -31,7 +31,7 @@ static const char *const err_msgs[NET_ERR__COUNT] = {
     [NET_ERR_NXDOMAIN] = "name does not exist (NXDOMAIN)",
     [NET_ERR_TRUNCATED] = "answer truncated by the server",
     [NET_ERR_NODATA] = "name has no address record",
-    [NET_ERR_SERVFAIL] = "server failure",
+    [NET_ERR_SERVFAIL] = "server failed or refused",
     [NET_ERR_STATE] = "not possible in the current state",
 };
 

@@ -173,6 +173,9 @@ def inner(exe, phases):
     except Exception as e:  # a broken phase is a failure, never a hang
         check("harness ran to the end", False, repr(e))
     finally:
+        if any(n != "ip" for n in phases):
+            import tap_services
+            tap_services.stop_dnsmasq()
         rc = h.stop()
         check("net_tap exited cleanly (no sanitizer report)", rc == 0, rc)
     passed = sum(1 for _, ok in results if ok)
