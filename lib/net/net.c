@@ -33,6 +33,8 @@ static const char *const err_msgs[NET_ERR__COUNT] = {
     [NET_ERR_NODATA] = "name has no address record",
     [NET_ERR_SERVFAIL] = "server failed or refused",
     [NET_ERR_STATE] = "not possible in the current state",
+    [NET_ERR_RESET] = "connection reset by peer",
+    [NET_ERR_REFUSED] = "connection refused",
 };
 
 const char *net_strerror(net_err err)
@@ -122,6 +124,16 @@ void net_set_echo_handler(net_stack *s, net_echo_fn fn, void *ctx)
         return;
     s->echo_fn = fn;
     s->echo_ctx = ctx;
+}
+
+net_err net_set_proto_handler(net_stack *s, uint8_t proto, net_proto_fn fn, void *ctx)
+{
+    if (!s || proto == 0 || proto == PROTO_ICMP || proto == PROTO_UDP || !fn)
+        return NET_ERR_ARG;
+    s->proto_num = proto;
+    s->proto_fn = fn;
+    s->proto_ctx = ctx;
+    return NET_OK;
 }
 
 static net_err link_send(net_stack *s, const uint8_t *frame, size_t len)
@@ -573,6 +585,8 @@ static void ip_deliver(net_stack *s, uint8_t proto, const struct ipinfo *ii, con
         icmp_input(s, ii, p, len);
     else if (proto == PROTO_UDP)
         udp_input(s, ii, p, len);
+    else if (s->proto_fn && proto == s->proto_num && !ii->bcast)
+        s->proto_fn(s->proto_ctx, ii->src, ii->dst, p, len);
     else
         s->stats.ip_unknown_proto++;
 }

@@ -59,6 +59,8 @@ typedef enum net_err {
     NET_ERR_NODATA,    /* DNS: the name exists but has no A record */
     NET_ERR_SERVFAIL,  /* DNS: the server reported another error */
     NET_ERR_STATE,     /* not possible in the current state */
+    NET_ERR_RESET,     /* TCP: the peer reset the connection */
+    NET_ERR_REFUSED,   /* TCP: the peer refused the connection */
     NET_ERR__COUNT
 } net_err;
 
@@ -89,6 +91,9 @@ typedef struct net_stats {
 /* Called for every UDP datagram to a bound port. */
 typedef void (*net_udp_fn)(void *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
                            uint16_t dst_port, const uint8_t *data, size_t len);
+/* Called for every datagram of a protocol the stack does not handle itself (TCP). */
+typedef void (*net_proto_fn)(void *ctx, uint32_t src_ip, uint32_t dst_ip, const uint8_t *data,
+                             size_t len);
 /* Called for every ICMP echo reply received. */
 typedef void (*net_echo_fn)(void *ctx, uint32_t src_ip, uint16_t ident, uint16_t seq,
                             const uint8_t *data, size_t len);
@@ -132,6 +137,9 @@ typedef struct net_stack {
     uint16_t ip_id;
     net_echo_fn echo_fn;
     void *echo_ctx;
+    uint8_t proto_num; /* the protocol handed to proto_fn; 0: none */
+    net_proto_fn proto_fn;
+    void *proto_ctx;
     net_stats stats;
     struct net_arp_entry arp[NET_ARP_ENTRIES];
     struct net_arp_pending arpq[NET_ARP_QUEUE];
@@ -161,6 +169,8 @@ net_err net_ip_send(net_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 net_err net_ping(net_stack *s, uint32_t dst, uint16_t ident, uint16_t seq, const uint8_t *data,
                  size_t len);
 void net_set_echo_handler(net_stack *s, net_echo_fn fn, void *ctx);
+/* Hands unfragmented or reassembled datagrams of protocol proto (not ICMP or UDP) to fn. */
+net_err net_set_proto_handler(net_stack *s, uint8_t proto, net_proto_fn fn, void *ctx);
 
 net_err net_udp_bind(net_stack *s, uint16_t port, net_udp_fn fn, void *ctx);
 net_err net_udp_unbind(net_stack *s, uint16_t port);

@@ -1,10 +1,12 @@
 /* fuzz_net_frames.c: the whole frame input path (Ethernet, ARP, IPv4 and reassembly,
  * ICMP, UDP, and through UDP the DHCP client and the DNS resolver) on a sequence of
- * frames cut from the input: [u8 clock step][u16 length][frame]... Randomness is all
+ * frames cut from the input (TCP too: a listener on port 80 and, configured, a
+ * connection to 192.0.2.1:80 from port 49152 with ISN 0): [u8 clock step][u16 length][frame]... Randomness is all
  * zeros, so the DHCP xid (0), the DNS port (49152) and ID (0) are reachable. */
 #include "net.h"
 #include "net_dhcp.h"
 #include "net_dns.h"
+#include "net_tcp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 static net_stack st;
 static net_dhcp dhcp;
 static net_dns dns;
+static net_tcp tcp;
 static size_t sent_bytes;
 
 static net_err sink(void *ctx, const uint8_t *f, size_t len)
@@ -51,14 +54,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
     net_link link = {NULL, sink, zeros};
     uint64_t now = 0;
-    if (net_init(&st, &link, mac, 0) != NET_OK || net_dhcp_start(&dhcp, &st) != NET_OK)
+    if (net_init(&st, &link, mac, 0) != NET_OK || net_dhcp_start(&dhcp, &st) != NET_OK ||
+        net_tcp_init(&tcp, &st) != NET_OK || net_tcp_listen(&tcp, 80) != NET_OK)
         abort();
+    int client = -1;
     /* The first byte chooses: a DHCP client still selecting, or a configured host. */
     if (size > 0 && (data[0] & 1u)) {
         if (net_set_ipv4(&st, 0xc0000202u, 0xffffff00u, 0xc0000201u) != NET_OK ||
             net_udp_bind(&st, 7, echo, NULL) != NET_OK ||
             net_dns_init(&dns, &st, 0xc0000201u) != NET_OK ||
             net_dns_query(&dns, "www.example.test", on_dns, NULL) != NET_OK)
+            abort();
+        client = net_tcp_connect(&tcp, 0xc0000201u, 80, NULL);
+        if (client < 0)
             abort();
     }
     size_t off = size > 0 ? 1 : 0;
@@ -78,6 +86,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         net_poll(&st, now);
         net_dhcp_poll(&dhcp, now);
         net_dns_poll(&dns, now);
+        net_tcp_poll(&tcp, now);
+        /* Drive the connections as an application would: accept, read, echo, close. */
+        uint8_t buf[2048];
+        int h = net_tcp_accept(&tcp, 80);
+        for (int i = 0; i < (int)NET_TCP_CONNS; i++) {
+            long r = net_tcp_recv(&tcp, i, buf, sizeof buf);
+            if (r > 0)
+                (void)net_tcp_send(&tcp, i, buf, (size_t)r);
+            else if (r < 0 && net_tcp_get_state(&tcp, i) == NET_TCP_CLOSE_WAIT)
+                (void)net_tcp_close(&tcp, i);
+        }
+        if (client >= 0 && (data[off - 1] & 7u) == 1)
+            (void)net_tcp_send(&tcp, client, data, size < 3000 ? size : 3000);
+        (void)h;
     }
     return 0;
 }

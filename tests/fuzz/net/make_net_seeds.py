@@ -9,7 +9,7 @@ import struct
 import sys
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import (ARP, BOOTP, DHCP, DNS, DNSQR, DNSRR, ICMP, IP, UDP, Ether, Raw,  # noqa: E402
+from scapy.all import (TCP, ARP, BOOTP, DHCP, DNS, DNSQR, DNSRR, ICMP, IP, UDP, Ether, Raw,  # noqa: E402
                        fragment, raw)
 
 out = sys.argv[1]
@@ -39,6 +39,11 @@ dns_resp = raw(DNS(id=0, qr=1, rd=1, ra=1, qd=DNSQR(qname="www.example.test"),
                    DNSRR(rrname="web.example.test", type="A", rdata="192.0.2.80")))
 dns_frame = eth(IP(src=GW, dst=ME) / UDP(sport=53, dport=49152) / Raw(dns_resp))
 seq("ip.seed", 1, [(0, arp), (1, ping), (1, udp)] + [(0, f) for f in frags] + [(1, dns_frame)])
+syn = eth(IP(src=GW, dst=ME) / TCP(sport=4000, dport=80, flags="S", seq=1000, options=[("MSS", 1400)]))
+synack = eth(IP(src=GW, dst=ME) / TCP(sport=80, dport=49152, flags="SA", seq=5000, ack=1))
+est = eth(IP(src=GW, dst=ME) / TCP(sport=80, dport=49152, flags="PA", seq=5001, ack=1) / Raw(b"data"))
+fin = eth(IP(src=GW, dst=ME) / TCP(sport=80, dport=49152, flags="FA", seq=5005, ack=1))
+seq("tcp.seed", 1, [(0, arp), (1, syn), (1, synack), (1, est), (1, fin), (30, fin)])
 seq("arp-only.seed", 1, [(0, arp), (20, arp)])
 
 

@@ -40,9 +40,27 @@ uint64_t tap_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + clock_offset;
 }
 
+unsigned tap_drop_tcp;
+
+static int tcp_needs_retransmit(const uint8_t *ip, size_t len)
+{
+    size_t ihl = (size_t)(ip[0] & 15u) * 4u, total = ((size_t)ip[2] << 8) | ip[3];
+    if (ihl < 20 || total > len || ihl + 20 > total)
+        return 0;
+    const uint8_t *t = ip + ihl;
+    size_t doff = (size_t)(t[12] >> 4) * 4u;
+    return (t[13] & 0x02u) || total > ihl + doff;
+}
+
 static net_err tap_send(void *ctx, const uint8_t *frame, size_t len)
 {
     (void)ctx;
+    /* Only SYNs and segments that carry data, so that each loss needs a retransmission. */
+    if (tap_drop_tcp && len >= 54 && frame[12] == 0x08 && frame[13] == 0 && frame[23] == 6 &&
+        tcp_needs_retransmit(frame + 14, len - 14)) {
+        tap_drop_tcp--;
+        return NET_OK; /* lost on the wire, as far as both ends can tell */
+    }
     ssize_t n = write(tap_fd, frame, len);
     return n == (ssize_t)len ? NET_OK : NET_ERR_LINK;
 }
@@ -183,6 +201,9 @@ static int command(char *line)
     } else if (sscanf(line, "advance %u", &u1) == 1) {
         clock_offset += u1;
         printf("advanced %u\n", u1);
+    } else if (sscanf(line, "droptcp %u", &u1) == 1) {
+        tap_drop_tcp = u1;
+        printf("droptcp %u\n", u1);
     } else if (strcmp(line, "quit") == 0) {
         return 1;
     } else if (!tap_ext_command(&stack, line)) {

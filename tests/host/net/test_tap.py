@@ -3,9 +3,9 @@
 deleted afterwards even on failure) holds a tap device; net_tap runs the stack on it as
 10.213.0.2 while the namespace's kernel is 10.213.0.1. Checks ping both ways (plain and
 fragmented), UDP echo both ways, port unreachable, and (with --dhcp-dns) DHCP and DNS
-against dnsmasq. Exits 77 (skip) when not root or without /dev/net/tun.
+against dnsmasq, and (--phases tcp) TCP both ways. Exits 77 (skip) when not root or without /dev/net/tun.
 
-    test_tap.py NET_TAP [--phases ip,dhcp,dns]"""
+    test_tap.py NET_TAP [--phases ip,dhcp,dns,tcp]"""
 import os
 import queue
 import secrets
@@ -162,18 +162,22 @@ def inner(exe, phases):
         h.wait_for("ready", timeout=5)
         sh("ip", "addr", "add", NS_IP + "/24", "dev", tap)
         sh("ip", "link", "set", tap, "up")
-        if "ip" in phases:
+        if "dhcp" not in phases:
             h.send(f"config {STACK_IP} 255.255.255.0 0.0.0.0")
             h.wait_for("config ok")
-            phase_ip(h)
         for name in phases:
-            if name != "ip":
+            if name == "ip":
+                phase_ip(h)
+            elif name == "tcp":
+                import tap_tcp  # beside this file
+                tap_tcp.phase_tcp(h, tap, check, sh, fields)
+            else:
                 import tap_services  # DHCP and DNS phases, beside this file
                 getattr(tap_services, "phase_" + name)(h, tap, check, sh, fields)
     except Exception as e:  # a broken phase is a failure, never a hang
         check("harness ran to the end", False, repr(e))
     finally:
-        if any(n != "ip" for n in phases):
+        if "dhcp" in phases or "dns" in phases:
             import tap_services
             tap_services.stop_dnsmasq()
         rc = h.stop()
