@@ -451,7 +451,7 @@ static void icmp_input(net_stack *s, const struct ipinfo *ii, const uint8_t *p, 
         s->stats.icmp_bad++;
         return;
     }
-    if (net_checksum(p, len, 0) != 0) {
+    if (NET_CSUM_BAD(net_checksum(p, len, 0))) {
         s->stats.icmp_bad_checksum++;
         return;
     }
@@ -550,7 +550,7 @@ static void udp_input(net_stack *s, const struct ipinfo *ii, const uint8_t *p, s
         return;
     }
     if (get16(p + 6) != 0 &&
-        net_checksum(p, ulen, pseudo_sum(ii->src, ii->dst, PROTO_UDP, ulen)) != 0) {
+        NET_CSUM_BAD(net_checksum(p, ulen, pseudo_sum(ii->src, ii->dst, PROTO_UDP, ulen)))) {
         s->stats.udp_bad_checksum++;
         return;
     }
@@ -700,7 +700,7 @@ static void ip_input(net_stack *s, const uint8_t *p, size_t len)
         s->stats.ip_bad_length++;
         return;
     }
-    if (net_checksum(p, ihl, 0) != 0) {
+    if (NET_CSUM_BAD(net_checksum(p, ihl, 0))) {
         s->stats.ip_bad_checksum++;
         return;
     }

@@ -263,7 +263,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     }
     uint32_t sum = (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + PROTO_TCP +
                    (uint32_t)len;
-    if (net_checksum(p, len, sum) != 0) {
+    if (NET_CSUM_BAD(net_checksum(p, len, sum))) {
         t->stats.bad_checksum++;
         return;
     }
@@ -549,7 +549,8 @@ long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len)
         return -1;
     size_t room = NET_TCP_BUF - c->slen;
     size_t n = len < room ? len : room;
-    memcpy(c->sbuf + c->slen, data, n);
+    if (n)
+        memcpy(c->sbuf + c->slen, data, n);
     c->slen = (uint16_t)(c->slen + n);
     output(t, c);
     return (long)n;
@@ -563,6 +564,8 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     if (c->rlen == 0)
         return (c->fin_rcvd || c->state == NET_TCP_CLOSED) ? -1 : 0;
     size_t n = len < c->rlen ? len : c->rlen;
+    if (n == 0)
+        return 0;
     uint16_t before = rcv_window(c);
     memcpy(buf, c->rbuf, n);
     memmove(c->rbuf, c->rbuf + n, c->rlen - n);
