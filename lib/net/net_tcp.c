@@ -51,7 +51,7 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
                      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *data, size_t n,
                      uint16_t mss_opt)
 {
-    uint8_t seg[24 + NET_TCP_MSS];
+    uint8_t *seg = t->seg;
     size_t hl = mss_opt ? 24u : 20u;
     if (n > NET_TCP_MSS)
         n = NET_TCP_MSS;

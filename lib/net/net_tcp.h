@@ -65,6 +65,7 @@ typedef struct net_tcp {
     uint16_t listen[NET_TCP_LISTENERS];
     struct net_tcp_conn c[NET_TCP_CONNS];
     net_tcp_stats stats;
+    uint8_t seg[24 + NET_TCP_MSS]; /* the segment being sent (kept off the call stack) */
 } net_tcp;
 
 /* Takes over IP protocol 6 on s. */
