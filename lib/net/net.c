@@ -264,9 +264,8 @@ static void arp_input(net_stack *s, const uint8_t *p, size_t len)
     if (!e && for_us)
         e = arp_alloc(s);
     if (e) {
+        /* A reused entry was free or resolved, so no queued frame belongs to it. */
         bool was_resolving = e->state == 1;
-        if (e->state == 0 || e->ip != spa)
-            arp_drop_queued(s, e->ip);
         e->ip = spa;
         memcpy(e->mac, sha, 6);
         e->state = 2;
