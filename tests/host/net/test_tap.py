@@ -10,6 +10,7 @@ import os
 import queue
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -201,6 +202,8 @@ def main():
         print("skip: needs root, /dev/net/tun and iproute2")
         return 77
     ns = f"anvnet{os.getpid()}x{secrets.token_hex(3)}"
+    # meson's timeout sends SIGTERM: turn it into an exception so the cleanup still runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sh("ip", "netns", "add", ns)
     try:
         p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
