@@ -1,0 +1,688 @@
+/* net_tcp.c: TCP's state machine, segment output within the peer's window, in-order
+ * input into a fixed receive buffer, and the RFC 6298 timer. Sequence numbers are
+ * compared modulo 2^32 through signed differences. */
+#include "net_tcp.h"
+
+#include <string.h>
+
+#define PROTO_TCP 6u
+#define F_FIN 0x01u
+#define F_SYN 0x02u
+#define F_RST 0x04u
+#define F_PSH 0x08u
+#define F_ACK 0x10u
+#define DEFAULT_MSS 536u /* RFC 9293 3.7.1, when the peer sends no option */
+
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, v & 0xffffu);
+}
+
+const char *net_tcp_state_name(net_tcp_state st)
+{
+    static const char *const n[] = {"closed", "syn-sent", "syn-rcvd", "established",
+                                    "fin-wait-1", "fin-wait-2", "close-wait", "closing",
+                                    "last-ack", "time-wait"};
+    return (unsigned)st < sizeof n / sizeof n[0] ? n[st] : "unknown";
+}
+
+static uint16_t rcv_window(const struct net_tcp_conn *c)
+{
+    return (uint16_t)(NET_TCP_BUF - c->rlen);
+}
+
+/* One segment; the payload (n bytes) is copied next to the header. */
+static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, uint32_t seq,
+                     uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *data, size_t n,
+                     uint16_t mss_opt)
+{
+    uint8_t *seg = t->seg;
+    size_t hl = mss_opt ? 24u : 20u;
+    if (n > NET_TCP_MSS)
+        n = NET_TCP_MSS;
+    put16(seg, lport);
+    put16(seg + 2, rport);
+    put32(seg + 4, seq);
+    put32(seg + 8, ack);
+    seg[12] = (uint8_t)((hl / 4u) << 4);
+    seg[13] = flags;
+    put16(seg + 14, wnd);
+    put16(seg + 16, 0);
+    put16(seg + 18, 0);
+    if (mss_opt) {
+        seg[20] = 2;
+        seg[21] = 4;
+        put16(seg + 22, mss_opt);
+    }
+    if (n)
+        memcpy(seg + hl, data, n);
+    uint32_t src = t->s->ip, len = (uint32_t)(hl + n);
+    uint32_t sum = (src >> 16) + (src & 0xffffu) + (rip >> 16) + (rip & 0xffffu) + PROTO_TCP + len;
+    put16(seg + 16, net_checksum(seg, len, sum));
+    /* A segment lost here (no ARP answer, link error) is the retransmission timer's. */
+    (void)net_ip_send(t->s, 0, rip, PROTO_TCP, seg, len);
+}
+
+static void send_ctl(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint8_t flags)
+{
+    uint16_t mss = (flags & F_SYN) ? (uint16_t)NET_TCP_MSS : 0;
+    send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, rcv_window(c), NULL, 0, mss);
+    c->rcv_adv = c->rcv_nxt + rcv_window(c);
+}
+
+static void send_ack(net_tcp *t, struct net_tcp_conn *c) { send_ctl(t, c, c->snd_nxt, F_ACK); }
+
+static void arm(net_tcp *t, struct net_tcp_conn *c)
+{
+    if (c->rto_deadline_ms == 0)
+        c->rto_deadline_ms = t->s->now_ms + c->rto_ms;
+}
+
+static void conn_closed(struct net_tcp_conn *c, net_err why)
+{
+    c->state = NET_TCP_CLOSED;
+    c->err = why;
+    c->rto_deadline_ms = 0;
+    if (c->in_use == 2)
+        c->in_use = 0; /* a passive open nobody accepted yet: nobody to tell */
+}
+
+/* New data and the FIN, as far as the peer's window allows. */
+static void output(net_tcp *t, struct net_tcp_conn *c)
+{
+    if (c->state != NET_TCP_ESTABLISHED && c->state != NET_TCP_CLOSE_WAIT &&
+        c->state != NET_TCP_FIN_WAIT_1 && c->state != NET_TCP_LAST_ACK &&
+        c->state != NET_TCP_CLOSING)
+        return;
+    for (unsigned k = 0; k < NET_TCP_BUF / DEFAULT_MSS + 2u; k++) {
+        uint32_t off = c->snd_nxt - c->snd_base;
+        if (off > c->slen)
+            return; /* the FIN is out already */
+        uint32_t avail = c->slen - off;
+        uint32_t edge = c->snd_una + c->snd_wnd;
+        uint32_t usable = SEQ_LT(c->snd_nxt, edge) ? edge - c->snd_nxt : 0;
+        uint32_t n = avail < usable ? avail : usable;
+        if (n > c->mss)
+            n = c->mss;
+        if (n == 0) {
+            if (avail == 0 && c->fin_queued && !c->fin_sent) {
+                send_ctl(t, c, c->snd_nxt, F_FIN | F_ACK);
+                c->snd_nxt++;
+                c->fin_sent = 1;
+                arm(t, c);
+            } else if (avail > 0 && c->snd_wnd == 0) {
+                arm(t, c); /* the timer probes the zero window */
+            }
+            return;
+        }
+        if (!c->timing) {
+            c->timing = 1;
+            c->rtt_seq = c->snd_nxt;
+            c->rtt_start_ms = t->s->now_ms;
+        }
+        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
+                 rcv_window(c), c->sbuf + off, n, 0);
+        c->rcv_adv = c->rcv_nxt + rcv_window(c);
+        c->snd_nxt += n;
+        arm(t, c);
+    }
+}
+
+static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
+{
+    if (!c->timing || !SEQ_GT(ack, c->rtt_seq))
+        return;
+    c->timing = 0;
+    uint64_t r64 = t->s->now_ms - c->rtt_start_ms;
+    uint32_t r = r64 > 600000u ? 600000u : (uint32_t)r64;
+    t->stats.rtt_samples++;
+    if (c->srtt_ms == 0 && c->rttvar_ms == 0) { /* RFC 6298 2.2 */
+        c->srtt_ms = r ? r : 1;
+        c->rttvar_ms = r / 2;
+    } else { /* 2.3, alpha 1/8, beta 1/4 */
+        uint32_t d = c->srtt_ms > r ? c->srtt_ms - r : r - c->srtt_ms;
+        c->rttvar_ms = (3u * c->rttvar_ms + d) / 4u;
+        c->srtt_ms = (7u * c->srtt_ms + r) / 8u;
+        if (c->srtt_ms == 0)
+            c->srtt_ms = 1;
+    }
+    uint32_t k = 4u * c->rttvar_ms;
+    uint32_t rto = c->srtt_ms + (k > 1u ? k : 1u); /* G, the clock's granularity, is 1 ms */
+    if (rto < NET_TCP_RTO_MIN_MS)
+        rto = NET_TCP_RTO_MIN_MS;
+    if (rto > NET_TCP_RTO_MAX_MS)
+        rto = NET_TCP_RTO_MAX_MS;
+    c->rto_ms = rto;
+}
+
+static uint16_t parse_mss(const uint8_t *p, size_t doff)
+{
+    size_t i = 20;
+    while (i < doff) { /* each step consumes at least one byte */
+        uint8_t kind = p[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= doff || p[i + 1] < 2 || i + p[i + 1] > doff)
+            break;
+        if (kind == 2 && p[i + 1] == 4) {
+            uint16_t m = get16(p + i + 2);
+            return m < 64u ? 64u : m;
+        }
+        i += p[i + 1];
+    }
+    return DEFAULT_MSS;
+}
+
+static struct net_tcp_conn *find(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport)
+{
+    for (size_t i = 0; i < NET_TCP_CONNS; i++) {
+        struct net_tcp_conn *c = &t->c[i];
+        if (c->in_use && c->state != NET_TCP_CLOSED && c->rip == rip && c->rport == rport &&
+            c->lport == lport)
+            return c;
+    }
+    return NULL;
+}
+
+static struct net_tcp_conn *alloc(net_tcp *t)
+{
+    for (size_t i = 0; i < NET_TCP_CONNS; i++)
+        if (!t->c[i].in_use) {
+            memset(&t->c[i], 0, sizeof t->c[i]);
+            return &t->c[i];
+        }
+    return NULL;
+}
+
+static uint32_t random32(net_tcp *t)
+{
+    uint8_t r[4];
+    t->s->link.random(t->s->link.ctx, r, 4);
+    return get32(r);
+}
+
+static void reset_reply(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport, uint32_t seq,
+                        uint32_t ack, uint8_t flags, size_t dlen)
+{
+    t->stats.rst_sent++;
+    if (flags & F_ACK) {
+        send_seg(t, rip, lport, rport, ack, 0, F_RST, 0, NULL, 0, 0);
+    } else {
+        uint32_t a = seq + (uint32_t)dlen + ((flags & F_SYN) ? 1u : 0u) + ((flags & F_FIN) ? 1u : 0u);
+        send_seg(t, rip, lport, rport, 0, a, F_RST | F_ACK, 0, NULL, 0, 0);
+    }
+}
+
+static bool listening(const net_tcp *t, uint16_t port)
+{
+    for (size_t i = 0; i < NET_TCP_LISTENERS; i++)
+        if (t->listen[i] == port)
+            return true;
+    return false;
+}
+
+static void enter_time_wait(net_tcp *t, struct net_tcp_conn *c)
+{
+    c->state = NET_TCP_TIME_WAIT;
+    c->rto_deadline_ms = 0;
+    c->tw_deadline_ms = t->s->now_ms + NET_TCP_TIME_WAIT_MS;
+}
+
+static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, size_t len)
+{
+    net_tcp *t = ctx;
+    net_stack *s = t->s;
+    t->stats.rx++;
+    if (len < 20) {
+        t->stats.bad++;
+        return;
+    }
+    size_t doff = (size_t)(p[12] >> 4) * 4u;
+    if (doff < 20 || doff > len) {
+        t->stats.bad++;
+        return;
+    }
+    uint32_t sum = (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + PROTO_TCP +
+                   (uint32_t)len;
+    if (NET_CSUM_BAD(net_checksum(p, len, sum))) {
+        t->stats.bad_checksum++;
+        return;
+    }
+    if (s->ip == 0 || dst != s->ip) {
+        t->stats.dropped++;
+        return;
+    }
+    uint16_t sport = get16(p), dport = get16(p + 2);
+    uint32_t seq = get32(p + 4), ack = get32(p + 8);
+    uint8_t fl = p[13];
+    uint16_t win = get16(p + 14);
+    const uint8_t *data = p + doff;
+    size_t dlen = len - doff;
+    if (sport == 0 || dport == 0) {
+        t->stats.bad++;
+        return;
+    }
+    if (fl & F_RST)
+        t->stats.rst_rx++;
+    struct net_tcp_conn *c = find(t, src, sport, dport);
+    if (!c) {
+        if (fl & F_RST)
+            return;
+        if ((fl & (F_SYN | F_ACK | F_FIN)) == F_SYN && listening(t, dport)) {
+            c = alloc(t);
+            if (!c) {
+                t->stats.dropped++; /* the peer's SYN retransmission may find room */
+                return;
+            }
+            c->in_use = 2; /* passive, not yet accepted */
+            c->rip = src;
+            c->rport = sport;
+            c->lport = dport;
+            c->irs = seq;
+            c->rcv_nxt = seq + 1;
+            c->iss = random32(t);
+            c->snd_una = c->iss;
+            c->snd_nxt = c->iss + 1;
+            c->snd_base = c->iss + 1;
+            c->snd_wnd = win;
+            uint16_t m = parse_mss(p, doff);
+            c->mss = m < NET_TCP_MSS ? m : (uint16_t)NET_TCP_MSS;
+            c->rto_ms = NET_TCP_RTO_INIT_MS;
+            c->state = NET_TCP_SYN_RCVD;
+            c->timing = 1;
+            c->rtt_seq = c->iss;
+            c->rtt_start_ms = s->now_ms;
+            send_ctl(t, c, c->iss, F_SYN | F_ACK);
+            arm(t, c);
+            return;
+        }
+        reset_reply(t, src, sport, dport, seq, ack, fl, dlen);
+        return;
+    }
+    if (c->state == NET_TCP_SYN_SENT) {
+        bool ack_ok = (fl & F_ACK) && ack == c->iss + 1;
+        if ((fl & F_ACK) && !ack_ok) {
+            if (!(fl & F_RST))
+                reset_reply(t, src, sport, dport, seq, ack, fl, dlen);
+            return;
+        }
+        if (fl & F_RST) {
+            if (ack_ok)
+                conn_closed(c, NET_ERR_REFUSED);
+            return;
+        }
+        if ((fl & F_SYN) && ack_ok) {
+            c->irs = seq;
+            c->rcv_nxt = seq + 1;
+            uint16_t m = parse_mss(p, doff);
+            c->mss = m < NET_TCP_MSS ? m : (uint16_t)NET_TCP_MSS;
+            rtt_sample(t, c, ack);
+            c->snd_una = ack;
+            c->snd_wnd = win;
+            c->retries = 0;
+            c->rto_deadline_ms = 0;
+            c->state = NET_TCP_ESTABLISHED;
+            send_ack(t, c);
+            output(t, c);
+        }
+        return; /* a simultaneous open (SYN without ACK) is not supported */
+    }
+    /* Synchronized states. RST and SYN first (RFC 5961: exact RST, challenge ACKs). */
+    if (fl & F_RST) {
+        if (seq == c->rcv_nxt)
+            conn_closed(c, NET_ERR_RESET);
+        else if (SEQ_LE(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + rcv_window(c)))
+            send_ack(t, c);
+        return;
+    }
+    if (fl & F_SYN) {
+        if (c->state == NET_TCP_SYN_RCVD && seq == c->irs)
+            send_ctl(t, c, c->iss, F_SYN | F_ACK); /* our SYN-ACK was lost */
+        else
+            send_ack(t, c);
+        return;
+    }
+    if (seq != c->rcv_nxt) {
+        if (dlen > 0 || (fl & F_FIN)) {
+            t->stats.out_of_order++;
+            send_ack(t, c); /* a duplicate ACK tells the peer where we are */
+            if (c->state == NET_TCP_TIME_WAIT)
+                c->tw_deadline_ms = s->now_ms + NET_TCP_TIME_WAIT_MS;
+        }
+        return;
+    }
+    if (!(fl & F_ACK))
+        return;
+    if (c->state == NET_TCP_SYN_RCVD) {
+        if (ack != c->iss + 1) {
+            reset_reply(t, src, sport, dport, seq, ack, fl, dlen);
+            return;
+        }
+        rtt_sample(t, c, ack);
+        c->snd_una = ack;
+        c->snd_wnd = win;
+        c->retries = 0;
+        c->rto_deadline_ms = 0;
+        c->state = NET_TCP_ESTABLISHED;
+    }
+    if (SEQ_GT(ack, c->snd_nxt)) {
+        send_ack(t, c); /* acknowledges what we never sent */
+        return;
+    }
+    if (SEQ_GT(ack, c->snd_una)) {
+        rtt_sample(t, c, ack);
+        uint32_t acked = ack - c->snd_base;
+        if (SEQ_LT(ack, c->snd_base))
+            acked = 0;
+        uint32_t data_acked = acked > c->slen ? c->slen : acked;
+        if (data_acked) {
+            memmove(c->sbuf, c->sbuf + data_acked, c->slen - data_acked);
+            c->slen = (uint16_t)(c->slen - data_acked);
+            c->snd_base += data_acked;
+        }
+        c->snd_una = ack;
+        c->retries = 0;
+        c->rto_deadline_ms = 0;
+        if (c->snd_una != c->snd_nxt)
+            arm(t, c);
+    }
+    if (SEQ_LE(c->snd_una, ack))
+        c->snd_wnd = win;
+    bool fin_acked = c->fin_sent && c->snd_una == c->snd_nxt;
+    if (fin_acked) {
+        if (c->state == NET_TCP_FIN_WAIT_1)
+            c->state = NET_TCP_FIN_WAIT_2;
+        else if (c->state == NET_TCP_CLOSING)
+            enter_time_wait(t, c);
+        else if (c->state == NET_TCP_LAST_ACK) {
+            conn_closed(c, NET_OK);
+            return;
+        }
+    }
+    bool need_ack = false;
+    size_t taken = 0;
+    if (dlen > 0) {
+        if (c->state == NET_TCP_ESTABLISHED || c->state == NET_TCP_FIN_WAIT_1 ||
+            c->state == NET_TCP_FIN_WAIT_2) {
+            size_t room = NET_TCP_BUF - c->rlen;
+            taken = dlen < room ? dlen : room;
+            memcpy(c->rbuf + c->rlen, data, taken);
+            c->rlen = (uint16_t)(c->rlen + taken);
+            c->rcv_nxt += (uint32_t)taken;
+            if (taken < dlen)
+                t->stats.dropped++; /* beyond our window: the peer sends it again */
+        }
+        need_ack = true;
+    }
+    if ((fl & F_FIN) && taken == dlen) {
+        c->rcv_nxt++;
+        c->fin_rcvd = 1;
+        need_ack = true;
+        if (c->state == NET_TCP_ESTABLISHED)
+            c->state = NET_TCP_CLOSE_WAIT;
+        else if (c->state == NET_TCP_FIN_WAIT_1)
+            fin_acked ? enter_time_wait(t, c) : (void)(c->state = NET_TCP_CLOSING);
+        else if (c->state == NET_TCP_FIN_WAIT_2)
+            enter_time_wait(t, c);
+    }
+    if (need_ack)
+        send_ack(t, c);
+    output(t, c);
+}
+
+net_err net_tcp_init(net_tcp *t, net_stack *s)
+{
+    if (!t || !s)
+        return NET_ERR_ARG;
+    memset(t, 0, sizeof *t);
+    t->s = s;
+    return net_set_proto_handler(s, PROTO_TCP, tcp_input, t);
+}
+
+net_err net_tcp_listen(net_tcp *t, uint16_t port)
+{
+    if (!t || !t->s || port == 0)
+        return NET_ERR_ARG;
+    if (listening(t, port))
+        return NET_ERR_INUSE;
+    for (size_t i = 0; i < NET_TCP_LISTENERS; i++)
+        if (t->listen[i] == 0) {
+            t->listen[i] = port;
+            return NET_OK;
+        }
+    return NET_ERR_NOSPACE;
+}
+
+static struct net_tcp_conn *conn(net_tcp *t, int h)
+{
+    if (!t || h < 0 || (unsigned)h >= NET_TCP_CONNS || !t->c[h].in_use)
+        return NULL;
+    return &t->c[h];
+}
+
+int net_tcp_accept(net_tcp *t, uint16_t port)
+{
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < NET_TCP_CONNS; i++) {
+        struct net_tcp_conn *c = &t->c[i];
+        if (c->in_use == 2 && !c->accepted && c->lport == port && c->state != NET_TCP_SYN_RCVD) {
+            c->accepted = 1;
+            c->in_use = 1;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err)
+{
+    net_err dummy;
+    if (!err)
+        err = &dummy;
+    if (!t || !t->s || ip == 0 || port == 0) {
+        *err = NET_ERR_ARG;
+        return -1;
+    }
+    if (t->s->ip == 0) {
+        *err = NET_ERR_NOROUTE;
+        return -1;
+    }
+    uint16_t lport = 0;
+    for (int k = 0; k < 16 && lport == 0; k++) {
+        uint16_t p = (uint16_t)(49152u + random32(t) % 16384u);
+        if (!find(t, ip, port, p) && !listening(t, p))
+            lport = p;
+    }
+    struct net_tcp_conn *c = lport ? alloc(t) : NULL;
+    if (!c) {
+        *err = NET_ERR_NOSPACE;
+        return -1;
+    }
+    c->in_use = 1;
+    c->accepted = 1;
+    c->rip = ip;
+    c->rport = port;
+    c->lport = lport;
+    c->iss = random32(t);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->iss + 1;
+    c->snd_base = c->iss + 1;
+    c->mss = DEFAULT_MSS;
+    c->rto_ms = NET_TCP_RTO_INIT_MS;
+    c->state = NET_TCP_SYN_SENT;
+    c->timing = 1;
+    c->rtt_seq = c->iss;
+    c->rtt_start_ms = t->s->now_ms;
+    send_ctl(t, c, c->iss, F_SYN);
+    arm(t, c);
+    *err = NET_OK;
+    return (int)(c - t->c);
+}
+
+long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len)
+{
+    struct net_tcp_conn *c = conn(t, h);
+    if (!c || (!data && len))
+        return -1;
+    if (c->fin_queued || (c->state != NET_TCP_ESTABLISHED && c->state != NET_TCP_CLOSE_WAIT &&
+                          c->state != NET_TCP_SYN_SENT && c->state != NET_TCP_SYN_RCVD))
+        return -1;
+    size_t room = NET_TCP_BUF - c->slen;
+    size_t n = len < room ? len : room;
+    if (n)
+        memcpy(c->sbuf + c->slen, data, n);
+    c->slen = (uint16_t)(c->slen + n);
+    output(t, c);
+    return (long)n;
+}
+
+long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
+{
+    struct net_tcp_conn *c = conn(t, h);
+    if (!c || (!buf && len))
+        return -1;
+    if (c->rlen == 0)
+        return (c->fin_rcvd || c->state == NET_TCP_CLOSED) ? -1 : 0;
+    size_t n = len < c->rlen ? len : c->rlen;
+    if (n == 0)
+        return 0;
+    uint16_t before = rcv_window(c);
+    memcpy(buf, c->rbuf, n);
+    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rlen = (uint16_t)(c->rlen - n);
+    /* Tell the peer when the window opens from under one segment (avoids a stall). */
+    if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
+        !c->fin_rcvd)
+        send_ack(t, c);
+    return (long)n;
+}
+
+net_err net_tcp_close(net_tcp *t, int h)
+{
+    struct net_tcp_conn *c = conn(t, h);
+    if (!c)
+        return NET_ERR_ARG;
+    switch (c->state) {
+    case NET_TCP_SYN_SENT:
+        conn_closed(c, NET_OK);
+        return NET_OK;
+    case NET_TCP_SYN_RCVD:
+        return net_tcp_abort(t, h);
+    case NET_TCP_ESTABLISHED:
+        c->state = NET_TCP_FIN_WAIT_1;
+        break;
+    case NET_TCP_CLOSE_WAIT:
+        c->state = NET_TCP_LAST_ACK;
+        break;
+    default:
+        return NET_ERR_STATE;
+    }
+    c->fin_queued = 1;
+    output(t, c);
+    return NET_OK;
+}
+
+net_err net_tcp_abort(net_tcp *t, int h)
+{
+    struct net_tcp_conn *c = conn(t, h);
+    if (!c)
+        return NET_ERR_ARG;
+    if (c->state != NET_TCP_CLOSED && c->state != NET_TCP_SYN_SENT &&
+        c->state != NET_TCP_TIME_WAIT) {
+        t->stats.rst_sent++;
+        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0);
+    }
+    conn_closed(c, NET_ERR_RESET);
+    return NET_OK;
+}
+
+net_tcp_state net_tcp_get_state(const net_tcp *t, int h)
+{
+    if (!t || h < 0 || (unsigned)h >= NET_TCP_CONNS || !t->c[h].in_use)
+        return NET_TCP_CLOSED;
+    return (net_tcp_state)t->c[h].state;
+}
+
+net_err net_tcp_error(const net_tcp *t, int h)
+{
+    if (!t || h < 0 || (unsigned)h >= NET_TCP_CONNS || !t->c[h].in_use)
+        return NET_ERR_ARG;
+    return t->c[h].err;
+}
+
+void net_tcp_release(net_tcp *t, int h)
+{
+    struct net_tcp_conn *c = conn(t, h);
+    if (c && c->state == NET_TCP_CLOSED)
+        c->in_use = 0;
+}
+
+void net_tcp_poll(net_tcp *t, uint64_t now)
+{
+    if (!t || !t->s)
+        return;
+    for (size_t i = 0; i < NET_TCP_CONNS; i++) {
+        struct net_tcp_conn *c = &t->c[i];
+        if (!c->in_use || c->state == NET_TCP_CLOSED)
+            continue;
+        if (c->state == NET_TCP_TIME_WAIT) {
+            if (now >= c->tw_deadline_ms)
+                conn_closed(c, NET_OK);
+            continue;
+        }
+        if (c->rto_deadline_ms == 0 || now < c->rto_deadline_ms)
+            continue;
+        c->rto_deadline_ms = 0;
+        if (++c->retries > NET_TCP_MAX_RETRIES) {
+            if (c->state != NET_TCP_SYN_SENT)
+                send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0);
+            conn_closed(c, NET_ERR_TIMEOUT);
+            continue;
+        }
+        /* RFC 6298 5.5-5.6: back off, and Karn: no sample from a retransmission. */
+        c->rto_ms = c->rto_ms * 2u > NET_TCP_RTO_MAX_MS ? NET_TCP_RTO_MAX_MS : c->rto_ms * 2u;
+        c->timing = 0;
+        t->stats.retransmits++;
+        if (c->state == NET_TCP_SYN_SENT) {
+            send_ctl(t, c, c->iss, F_SYN);
+        } else if (c->state == NET_TCP_SYN_RCVD) {
+            send_ctl(t, c, c->iss, F_SYN | F_ACK);
+        } else {
+            /* Go back to the oldest unacknowledged byte and send again from there. */
+            c->snd_nxt = c->snd_una;
+            if (SEQ_LE(c->snd_nxt, c->snd_base + c->slen))
+                c->fin_sent = 0;
+            if (c->snd_wnd == 0 && c->slen > 0) { /* zero-window probe: one byte */
+                uint32_t off = c->snd_nxt - c->snd_base;
+                if (off < c->slen) {
+                    send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
+                             F_ACK, rcv_window(c), c->sbuf + off, 1, 0);
+                    c->snd_nxt++;
+                }
+            } else {
+                output(t, c);
+            }
+        }
+        arm(t, c);
+    }
+}

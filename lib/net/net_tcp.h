@@ -1,0 +1,95 @@
+/* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, an MSS option, data
+ * both ways within the peer's window, in-order receive into a fixed buffer, the RFC 6298
+ * retransmission timer with Karn's rule and backoff, close from either side, TIME_WAIT,
+ * RST sent and received. Connections and their buffers are fixed arrays in net_tcp. */
+#ifndef NET_TCP_H
+#define NET_TCP_H
+
+#include "net.h"
+
+#ifndef NET_TCP_CONNS
+#define NET_TCP_CONNS 4u
+#endif
+#ifndef NET_TCP_BUF
+#define NET_TCP_BUF 8192u /* send and receive buffer per connection (< 65536) */
+#endif
+#ifndef NET_TCP_LISTENERS
+#define NET_TCP_LISTENERS 2u
+#endif
+#ifndef NET_TCP_TIME_WAIT_MS
+#define NET_TCP_TIME_WAIT_MS 60000u /* 2 MSL, with MSL taken as 30 s */
+#endif
+#define NET_TCP_RTO_INIT_MS 1000u /* RFC 6298 2.1 */
+#define NET_TCP_RTO_MIN_MS 1000u  /* RFC 6298 2.4 */
+#define NET_TCP_RTO_MAX_MS 60000u
+#define NET_TCP_MAX_RETRIES 8u
+#define NET_TCP_MSS (NET_MTU - 40u)
+
+typedef enum net_tcp_state {
+    NET_TCP_CLOSED = 0,
+    NET_TCP_SYN_SENT,
+    NET_TCP_SYN_RCVD,
+    NET_TCP_ESTABLISHED,
+    NET_TCP_FIN_WAIT_1,
+    NET_TCP_FIN_WAIT_2,
+    NET_TCP_CLOSE_WAIT,
+    NET_TCP_CLOSING,
+    NET_TCP_LAST_ACK,
+    NET_TCP_TIME_WAIT,
+} net_tcp_state;
+
+struct net_tcp_conn {
+    uint8_t state, accepted, fin_queued, fin_sent, fin_rcvd, timing;
+    uint8_t retries, in_use;
+    uint32_t rip;
+    uint16_t lport, rport, mss;
+    uint32_t iss, irs;
+    uint32_t snd_una, snd_nxt, snd_wnd, snd_base; /* snd_base: sequence of sbuf[0] */
+    uint32_t rcv_nxt, rcv_adv;                    /* rcv_adv: right edge last advertised */
+    uint32_t rtt_seq;
+    uint64_t rtt_start_ms, rto_deadline_ms, tw_deadline_ms;
+    uint32_t srtt_ms, rttvar_ms, rto_ms;
+    net_err err; /* why it closed, NET_OK for an orderly close */
+    uint16_t slen, rlen;
+    uint8_t sbuf[NET_TCP_BUF];
+    uint8_t rbuf[NET_TCP_BUF];
+};
+
+typedef struct net_tcp_stats {
+    uint32_t rx, bad, bad_checksum, rst_sent, rst_rx, retransmits, out_of_order, dropped;
+    uint32_t rtt_samples;
+} net_tcp_stats;
+
+typedef struct net_tcp {
+    net_stack *s;
+    uint16_t listen[NET_TCP_LISTENERS];
+    struct net_tcp_conn c[NET_TCP_CONNS];
+    net_tcp_stats stats;
+    uint8_t seg[24 + NET_TCP_MSS]; /* the segment being sent (kept off the call stack) */
+} net_tcp;
+
+/* Takes over IP protocol 6 on s. */
+net_err net_tcp_init(net_tcp *t, net_stack *s);
+net_err net_tcp_listen(net_tcp *t, uint16_t port);
+/* A connection the listener on port accepted (handshake complete), or -1. */
+int net_tcp_accept(net_tcp *t, uint16_t port);
+/* Starts an active open from a random ephemeral port; returns the handle or -1 (*err). */
+int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err);
+/* Queues up to len bytes; returns how many fit (0 when the buffer is full), -1 on error. */
+long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len);
+/* Takes up to len received bytes; returns the count, 0 if none yet, -1 at end of stream
+ * or error (see net_tcp_error). */
+long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len);
+/* Sends FIN after the queued data (orderly close of our direction). */
+net_err net_tcp_close(net_tcp *t, int h);
+/* Sends RST and forgets the connection. */
+net_err net_tcp_abort(net_tcp *t, int h);
+net_tcp_state net_tcp_get_state(const net_tcp *t, int h);
+net_err net_tcp_error(const net_tcp *t, int h);
+/* Frees a CLOSED connection's slot once its owner has read the outcome. */
+void net_tcp_release(net_tcp *t, int h);
+const char *net_tcp_state_name(net_tcp_state st);
+/* Retransmissions and TIME_WAIT; call as often as net_poll. */
+void net_tcp_poll(net_tcp *t, uint64_t now_ms);
+
+#endif
