@@ -66,9 +66,22 @@ def diff(old, new):
     return lines
 
 
+def _read(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    try:
+        doc = json.loads(blob.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        raise SystemExit(f"error: {path} is not a CSpace manifest (not JSON: {str(e)[:120]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("instances"), list):
+        raise SystemExit(f'error: {path} is not a CSpace manifest (no "instances" list)')
+    return doc
+
+
 def diff_files(old_path, new_path):
-    with open(old_path, encoding="utf-8") as f:
-        old = json.load(f)
-    with open(new_path, encoding="utf-8") as f:
-        new = json.load(f)
-    return diff(old, new)
+    old, new = _read(old_path), _read(new_path)
+    try:
+        return diff(old, new)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise SystemExit(f"error: {old_path} or {new_path} is not a CSpace manifest of this "
+                         f"generator's format (field {e} missing or of the wrong type)") from None

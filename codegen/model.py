@@ -9,6 +9,7 @@ from .platform import load_platform
 from . import syntax as S
 
 # ---- Types --------------------------------------------------------------------------------
+MAX_STRUCT_DEPTH = 32
 INTS = {"u8": (8, False), "u16": (16, False), "u32": (32, False), "u64": (64, False),
         "i8": (8, True), "i16": (16, True), "i32": (32, True), "i64": (64, True)}
 
@@ -293,7 +294,7 @@ class Builder:
         # anywhere; a struct that contains itself is refused.
         state = {}
 
-        def fill(n):
+        def fill(n, depth=0):
             if state.get(n) == "done":
                 return True
             if state.get(n) == "busy":
@@ -305,7 +306,14 @@ class Builder:
                     self.d.error(pos, f"duplicate field '{fname}' in struct '{n}'")
                 names.add(fname)
                 if tref.name in structs and state.get(tref.name) != "done":
-                    if not fill(tref.name):
+                    # Bounded so the checker and the emitters (which walk types
+                    # recursively) never exhaust the stack on a generated chain.
+                    if depth >= MAX_STRUCT_DEPTH:
+                        self.d.error(tref.pos, f"structs nest more than {MAX_STRUCT_DEPTH} levels deep "
+                                     f"at '{n}' -> '{tref.name}'", "flatten the nesting; no message "
+                                     f"holds more than {self.abi.IPC_MAX_WORDS} words anyway")
+                        continue
+                    if not fill(tref.name, depth + 1):
                         self.d.error(tref.pos, f"struct '{n}' contains itself through '{tref.name}'")
                         continue
                 t = self.type_of(tref)
@@ -1122,8 +1130,9 @@ class Builder:
             self.platform_path = path
             try:
                 self.platform = load_platform(path)
-            except (OSError, ValueError, KeyError) as e:
-                self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {e}")
+            except (OSError, ValueError) as e:
+                why = e.strerror if isinstance(e, OSError) and e.strerror else e
+                self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {why}")
                 self.platform = []
                 return None
         if match.startswith("/"):

@@ -18,6 +18,8 @@ class Device:
 
 
 def _cells(data, n):
+    if len(data) % 4:
+        raise PlatformError(f"a property of {len(data)} bytes is not a whole number of cells")
     vals = struct.unpack(f">{len(data) // 4}I", data)
     out = []
     for i in range(0, len(vals) - n + 1, n):
@@ -33,7 +35,7 @@ def read_dtb(blob):
     'compatible' and sits under a bus (so memory and CPUs are left out)."""
     magic, _total, off_struct, off_strings = struct.unpack_from(">4I", blob, 0)
     if magic != FDT_MAGIC:
-        raise ValueError("not a flattened device tree (bad magic)")
+        raise PlatformError("not a flattened device tree (bad magic)")
 
     def string(off):
         end = blob.index(b"\0", off_strings + off)
@@ -85,21 +87,72 @@ def read_dtb(blob):
         elif tag == FDT_END:
             break
         else:
-            raise ValueError(f"bad device tree token {tag:#x}")
+            raise PlatformError(f"bad device tree token {tag:#x} at offset {p - 4}")
     devices.sort(key=lambda d: d.path)
     return devices
 
 
+class PlatformError(ValueError):
+    """A platform file that is not a device tree or device list of the expected shape."""
+
+
+def _addr(v, where):
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise PlatformError(f"{where} is not a number or a string like \"0x10000000\"")
+    if isinstance(v, str):
+        try:
+            v = int(v, 0)
+        except ValueError:
+            raise PlatformError(f"{where} '{v[:40]}' is not a number") from None
+    if not 0 <= v < 1 << 64:
+        raise PlatformError(f"{where} {v} is outside 0..2^64-1")
+    return v
+
+
+def _json_devices(doc):
+    if not isinstance(doc, dict) or not isinstance(doc.get("devices"), list):
+        raise PlatformError('expected an object with a "devices" list')
+    out = []
+    for k, d in enumerate(doc["devices"]):
+        where = f"devices[{k}]"
+        if not isinstance(d, dict):
+            raise PlatformError(f"{where} is not an object")
+        path, compat = d.get("path"), d.get("compatible")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise PlatformError(f'{where}.path is not a node path like "/soc/uart@10000000"')
+        if not isinstance(compat, list) or not all(isinstance(c, str) for c in compat):
+            raise PlatformError(f"{where}.compatible is not a list of strings")
+        reg = d.get("reg")
+        if not isinstance(reg, list) or not all(isinstance(r, list) and len(r) == 2 for r in reg):
+            raise PlatformError(f"{where}.reg is not a list of [address, size] pairs")
+        regs = [(_addr(a, f"{where}.reg[{i}] address"), _addr(z, f"{where}.reg[{i}] size"))
+                for i, (a, z) in enumerate(reg)]
+        irqs = d.get("interrupts", [])
+        if not isinstance(irqs, list) or not all(isinstance(q, int) and not isinstance(q, bool)
+                                                 and 0 <= q < 1 << 32 for q in irqs):
+            raise PlatformError(f"{where}.interrupts is not a list of numbers 0..2^32-1")
+        out.append(Device(path, list(compat), regs, list(irqs)))
+    return sorted(out, key=lambda d: d.path)
+
+
 def load_platform(path):
+    """The devices of a .dtb or JSON platform file; PlatformError (or OSError) says why not."""
     with open(path, "rb") as f:
         blob = f.read()
     if blob[:4] == struct.pack(">I", FDT_MAGIC):
-        return read_dtb(blob)
-    doc = json.loads(blob.decode("utf-8"))
-    return sorted((Device(d["path"], list(d["compatible"]),
-                          [(int(a, 0), int(s, 0)) for a, s in d["reg"]],
-                          list(d.get("interrupts", [])))
-                   for d in doc["devices"]), key=lambda d: d.path)
+        try:
+            return read_dtb(blob)
+        except (struct.error, IndexError, ValueError, UnicodeDecodeError, KeyError) as e:
+            if isinstance(e, PlatformError):
+                raise
+            raise PlatformError(f"truncated or malformed device tree ({e})") from None
+    try:
+        doc = json.loads(blob.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise PlatformError(f"not UTF-8 JSON (byte 0x{blob[e.start]:02x} at offset {e.start})") from None
+    except (ValueError, RecursionError) as e:
+        raise PlatformError(f"neither a device tree blob nor valid JSON ({str(e)[:120]})") from None
+    return _json_devices(doc)
 
 
 def dump_json(devices, description):
