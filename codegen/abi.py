@@ -9,6 +9,8 @@ DEFAULT_ABI_H = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 DEFAULT_MANIFEST_H = os.path.join(os.path.dirname(DEFAULT_ABI_H), "manifest.h")
 
 _DEFINE = re.compile(r"^\s*#\s*define\s+((?:ANV|MANIFEST)_[A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\b")
+# `#define MANIFEST_MAX_STRINGS (1u << 20)`: a shifted one, the other form manifest.h uses.
+_SHIFT = re.compile(r"^\s*#\s*define\s+((?:ANV|MANIFEST)_[A-Z0-9_]+)\s+\(\s*1[uUlL]*\s*<<\s*([0-9]+)\s*\)")
 
 
 class Abi:
@@ -52,4 +54,8 @@ def load_abi(path=None, manifest_path=None):
                 m = _DEFINE.match(line)
                 if m:
                     values[m.group(1)] = int(m.group(2), 0)
+                    continue
+                m = _SHIFT.match(line)
+                if m:
+                    values[m.group(1)] = 1 << int(m.group(2))
     return Abi(values, path)

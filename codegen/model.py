@@ -482,12 +482,24 @@ class Builder:
                          "sizes take K/M, times take us/ms/s, priority, cspace and threads take none")
             return None
         val = v.value * S.UNITS[v.unit]
-        limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
-                  "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
-                  "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32),
-                  "threads": (1, MAX_THREADS), "restarts": (0, 255), "registry": (1, 256)}[a.name]
+        # Each range is what the binary manifest (or the kernel behind it) can hold, so a
+        # value `check` accepts can always be generated; the field is named in the message.
+        u32 = (1 << 32) - 1
+        limits = {"priority": (0, 255, "the thread's priority, 0..255"),
+                  "cspace": (self.abi.SLOT_FIRST_FREE, self.abi.manifest("MAX_CSPACE_SLOTS"),
+                             "the manifest's cspace_slots"),
+                  "budget": (0, u32, "the manifest's 32-bit budget_us"),
+                  "period": (1, u32, "the manifest's 32-bit period_us"),
+                  "stack": (4096, 1 << 28, "the stack region of the address space"),
+                  "heap": (0, 1 << 28, "the heap region of the address space"),
+                  "pool": (self.abi.PAGE_SIZE, self.abi.manifest("MAX_POOL_PAGES") * self.abi.PAGE_SIZE,
+                           "the manifest's pool of at most MANIFEST_MAX_POOL_PAGES pages"),
+                  "threads": (1, MAX_THREADS, "threads per component"),
+                  "restarts": (0, 255, "the service manager's 8-bit restart count"),
+                  "registry": (1, 256, "registry entries")}[a.name]
         if not limits[0] <= val <= limits[1]:
-            self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
+            unit = " us" if a.name in ("budget", "period") else ""
+            self.d.error(v.pos, f"{a.name} {val}{unit} is outside {limits[0]}..{limits[1]} ({limits[2]})")
             return None
         # The kernel's pool hands out whole frames, so its size is a page count (the
         # manifest's object `size`); a partial page would silently be lost.

@@ -37,6 +37,9 @@ TIME_UNITS = {"", "us", "ms", "s"}
 # No field of the manifest is wider than 64 bits: a longer literal is refused where it
 # stands, before anything converts it (and before Python's own digit limit).
 MAX_NUMBER = (1 << 64) - 1
+# Names become file names (<instance>.cspace.md, <system>.manifest.bin) and parts of C
+# identifiers (<COMPONENT>_CONFIG_<NAME>): 64 keeps both far inside every limit.
+MAX_NAME = 64
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _HEX = "0123456789abcdefABCDEF"
 
@@ -175,6 +178,11 @@ def tokenize(source, diags):
             value, unit = _number(s, pos, diags)
             tokens.append(Token("number", s, pos, value, unit))
         elif kind == "ident":
+            if len(s) > MAX_NAME:
+                diags.error(pos, f"name of {len(s)} characters is too long (names are 1..{MAX_NAME} "
+                            "characters: they become file names and C identifiers)",
+                            f"shorten '{_shown(s)}'")
+                s = s[:MAX_NAME]
             tokens.append(Token("kw" if s in KEYWORDS else "ident", s, pos))
         elif kind == "string":
             tokens.append(Token("string", s, pos, _unescape(s[1:-1], pos, diags)))
