@@ -242,6 +242,8 @@ class Builder:
         self.resolve_types()
         self.resolve_interfaces()
         self.resolve_components()
+        from . import cnames   # imports this module's snake()
+        cnames.check(self)
         sysdecl = self.pick_system()
         self.d.raise_if_any()
         if sysdecl is None:
