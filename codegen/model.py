@@ -586,11 +586,38 @@ class Builder:
         self.find_supervisor(sysm)
 
         conns = self.check_connections(sd)
+        self.check_unconnected(sd, sysm)
         if len(self.d):
             return sysm
         self.platform = None
         self.layout(sysm, sd, conns)
         return sysm
+
+    def check_unconnected(self, sd, sysm):
+        """A `consumes` no event reaches would block its waiter forever, and a dataport no
+        connection names silently gets a private page: both are errors unless the port is
+        declared `optional`."""
+        connected = set()
+        for c in sd.connections:
+            if c.kind in ("event", "dataport"):
+                connected.add((c.src.instance, c.src.port))
+                connected.add((c.dst.instance, c.dst.port))
+        for inst in sysm.instances:
+            for p in inst.comp.ports:
+                if p.kind not in ("consumes", "dataport") or getattr(p, "optional", False):
+                    continue
+                if (inst.name, p.name) in connected:
+                    continue
+                if p.kind == "consumes":
+                    self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' consumes an event no connection "
+                                 "sends: its wait would block forever",
+                                 f"add `connect event <instance>.<emits> -> {inst.name}.{p.name};`, or "
+                                 f"declare `consumes {p.name} optional;` in '{inst.comp.name}'")
+                else:
+                    self.d.error(inst.decl.component_pos, f"dataport '{inst.name}.{p.name}' is connected to nothing: "
+                                 "it would be a private page shared with nobody",
+                                 f"add `connect dataport {inst.name}.{p.name} -> <instance>.<dataport>;`, "
+                                 f"or declare it `optional` in '{inst.comp.name}'")
 
     def find_supervisor(self, sysm):
         """The instance whose component `supervises`: every other instance is then a service
@@ -654,6 +681,10 @@ class Builder:
         inst.attrs = {k: v for k, (v, _) in attrs.items()}
         inst.attr_pos = {k: p for k, (_, p) in attrs.items()}
         inst.passive = comp.mode == "passive"
+        if inst.attrs["budget"] == 0 and comp.mode != "passive":
+            self.d.error(inst.attr_pos["budget"] or idecl.pos,
+                         f"budget 0 us: the threads of '{inst.name}' would never run",
+                         "give it a budget of at least 1us, or make the component passive")
         if inst.attrs["budget"] > inst.attrs["period"]:
             self.d.error(inst.attr_pos["budget"] or idecl.pos,
                          f"budget {inst.attrs['budget']} us exceeds period {inst.attrs['period']} us")

@@ -3,7 +3,7 @@ Produces plain AST nodes with positions; no name resolution happens here."""
 import os
 import re
 
-from .diagnostics import Diagnostics, Pos, Source
+from .diagnostics import Diagnostics, Pos, Source, did_you_mean
 
 KEYWORDS = {
     "import", "enum", "struct", "interface", "error", "component", "provides", "uses",
@@ -13,6 +13,9 @@ KEYWORDS = {
 
 # Words that open a declaration at file level and can appear nowhere else.
 TOP_LEVEL = {"import", "enum", "struct", "interface", "component", "system"}
+# What may open a member of a component (for did-you-mean on a misspelt one).
+MEMBER_WORDS = {"provides", "uses", "emits", "consumes", "dataport", "device", "dma", "region",
+                "thread", "passive", "config", "kernel", "faults", "supervises"}
 
 _TOKEN = re.compile(r"""
     (?P<ws>[ \t\r]+)
@@ -275,6 +278,13 @@ class Parser:
             return self.next()
         self.fail(f"expected {what}" + self._found())
 
+    def _optional(self):
+        """The contextual word `optional` before a port's ';': it may stay unconnected."""
+        if self.tok.kind == "ident" and self.tok.text == "optional":
+            self.next()
+            return True
+        return False
+
     def _found(self):
         t = self.tok
         return ", found end of file" if t.kind == "eof" else f", found '{t.text}'"
@@ -343,7 +353,8 @@ class Parser:
                     decls.append(self.system_decl())
                 else:
                     self.fail("expected 'import', 'enum', 'struct', 'interface', 'component' "
-                              "or 'system'" + self._found())
+                              "or 'system'" + self._found(),
+                              did_you_mean(self.tok.text, TOP_LEVEL) if self.tok.kind == "ident" else None)
             except _Sync:
                 self.recover()
                 self.accept("}")
@@ -511,17 +522,19 @@ class Parser:
             elif t.text in ("emits", "consumes") and t.kind == "kw":
                 self.next()
                 n = self.ident("an event name")
+                opt = self._optional() if t.text == "consumes" else False
                 self.expect(";")
-                c.ports.append(Port(n.pos, kind=t.text, name=n.text))
+                c.ports.append(Port(n.pos, kind=t.text, name=n.text, optional=opt))
             elif self.accept("dataport"):
                 n = self.ident("a dataport name")
                 self.expect("[")
                 size = self.number("a size")
                 self.expect("]")
                 r = self.ident("rights (r, rw, rx ...)")
+                opt = self._optional()
                 self.expect(";")
                 c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size,
-                                    rights=r.text, rights_pos=r.pos))
+                                    rights=r.text, rights_pos=r.pos, optional=opt))
             elif self.accept("device"):
                 n = self.ident("a device name")
                 s = self.tok
@@ -588,6 +601,12 @@ class Parser:
                 self.expect(";")
             else:
                 n = self.ident("a port, attribute or 'config'")
+                if not self.at("="):
+                    # `thred;`, `provide Ping p;`: a misspelt member word, not an attribute.
+                    hint = did_you_mean(n.text, MEMBER_WORDS)
+                    if hint:
+                        self.diags.error(n.pos, f"unknown component member '{n.text}'", hint)
+                        raise _Sync()
                 self.expect("=", "after an attribute name")
                 v = self.value()
                 self.expect(";")
@@ -625,6 +644,10 @@ class Parser:
                     self.fail("expected the platform file in quotes")
                 self.next()
                 self.expect(";")
+                if s.platform is not None:
+                    self.diags.error(t.pos, "a second 'platform' statement",
+                                     f"the system already names '{s.platform[0]}' at line {s.platform[1].line}")
+                    return
                 s.platform = (p.value, p.pos)
             elif self.accept("instance"):
                 n = self.ident("an instance name")
