@@ -176,6 +176,10 @@ STACK_BASE = 0x1000_2000      # one unmapped guard page below it
 # (an overflow faults instead of writing into a neighbour) and above it (a stack top is
 # never adjacent to another thread's memory).
 MAX_THREADS = 16
+# The interrupt controllers the kernel drives (kernel/dtb.c) and its IRQ bound (kernel
+# IRQ_MAX - 1); the platform's own source count is checked again at boot.
+INTERRUPT_CONTROLLERS = {"riscv,plic0", "sifive,plic-1.0.0"}
+IRQ_LIMIT = 127
 HEAP_BASE = 0x2000_0000
 DATAPORT_BASE = 0x3000_0000
 DEVICE_BASE = 0x4000_0000
@@ -558,8 +562,10 @@ class Builder:
         own = [d for src, decls in self.files if os.path.normpath(src.path) == os.path.normpath(self.root_path or "")
                for d in decls if isinstance(d, S.SystemDecl)] or systems
         if len(own) != 1:
-            self.d.error(None, "expected exactly one 'system' in the input" if not own else
-                         f"several systems ({', '.join(s.name for s in own)}); choose one with --system")
+            self.d.error(own[1].pos if len(own) > 1 else None,
+                         "expected exactly one 'system' in the input" if not own else
+                         f"several systems ({', '.join(s.name for s in own)}); choose one with --system",
+                         f"the first is '{own[0].name}' at {own[0].pos}" if len(own) > 1 else None)
             return None
         return own[0]
 
@@ -587,6 +593,12 @@ class Builder:
 
         conns = self.check_connections(sd)
         self.check_unconnected(sd, sysm)
+        if sd.platform and self.platform_override is None:
+            # A named platform file must exist even when no device is claimed from it yet.
+            path = os.path.join(os.path.dirname(sd.pos.source.path), sd.platform[0])
+            if not os.path.isfile(path):
+                self.d.error(sd.platform[1], f"cannot read platform '{path}': no such file",
+                             "platform paths are relative to the system file")
         if len(self.d):
             return sysm
         self.platform = None
@@ -1124,6 +1136,37 @@ class Builder:
             self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
             return
         base, size = dev.regs[0]
+        # What kernel/loader_check.c refuses at boot, refused here at the IDL line first.
+        if size == 0:
+            self.d.error(mpos, f"device '{dev.path}' has an MMIO region of size 0",
+                         "the platform file is wrong, or this node is not a device to claim")
+            return
+        if base + size > 1 << 56:
+            self.d.error(mpos, f"MMIO region of '{dev.path}' [{base:#x}, +{size:#x}) runs past the "
+                         "56-bit physical address space")
+            return
+        ctrl = [d for d in self.platform if set(d.compatible) & INTERRUPT_CONTROLLERS]
+        if set(dev.compatible) & INTERRUPT_CONTROLLERS:
+            self.d.error(mpos, f"'{dev.path}' is the interrupt controller: the kernel owns it",
+                         "claim the devices whose interrupts it routes instead")
+            return
+        for c in ctrl:
+            for cb, cs in c.regs:
+                if base < cb + cs and cb < base + size:
+                    self.d.error(mpos, f"MMIO region of '{dev.path}' overlaps the interrupt "
+                                 f"controller '{c.path}' [{cb:#x}, {cb + cs:#x})")
+                    return
+        for q in dev.irqs[:1]:
+            if not 1 <= q <= IRQ_LIMIT:
+                self.d.error(mpos, f"interrupt {q} of '{dev.path}' is outside 1..{IRQ_LIMIT} "
+                             "(the PLIC's sources; 0 means none)")
+                return
+            for (oinst, oport, odev, _f, _n, _p) in claims:
+                if odev is not dev and odev.irqs[:1] == [q]:
+                    self.d.error(mpos, f"interrupt {q} of '{dev.path}' is also the interrupt of "
+                                 f"'{odev.path}' claimed by '{oinst.name}.{oport}'",
+                                 "one interrupt goes to one instance")
+                    return
         first = base & ~(page - 1)
         npages = pages(base + size - first)
         for (oinst, oport, odev, ofirst, onpages, opos) in claims:

@@ -472,6 +472,8 @@ class Parser:
                 params.append(Param(pn.pos, direction=d.text, type=t, name=pn.text))
                 if not self.accept(","):
                     break
+                if self.at(")"):
+                    self.fail("a trailing ',' in the parameter list", "remove it, or add the parameter")
             self.expect(")")
             self.expect(";")
             procs.append(ProcDecl(n.pos, name=n.text, params=params))
