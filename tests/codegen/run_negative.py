@@ -1,6 +1,7 @@
 """Negative tests: each tests/codegen/negative/*.system states the errors it must produce
 (`// expect: LINE:COL: message` and `// hint: text` lines). The generator must refuse the
 file, report exactly those errors at exactly those positions, with the caret and hints."""
+import concurrent.futures
 import glob
 import os
 import re
@@ -64,9 +65,11 @@ def main():
     files = sorted(glob.glob(os.path.join(HERE, "negative", "*.system")))
     os.chdir(os.path.join(HERE, "..", ".."))
     failed = 0
-    for f in files:
-        rel = os.path.relpath(f)
-        problems, out = run_one(rel)
+    rels = [os.path.relpath(f) for f in files]
+    # Two at a time: each fixture is its own generator process.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run_one, rels))
+    for rel, (problems, out) in zip(rels, results):
         print(("FAIL " if problems else "ok   ") + rel)
         if problems:
             failed += 1
