@@ -114,7 +114,14 @@ def _unescape(s, pos, diags):
             out.append(_ESCAPES[e])
             i += 2
         elif e == "x" and len(s) >= i + 4 and all(c in _HEX for c in s[i + 2:i + 4]):
-            out.append(chr(int(s[i + 2:i + 4], 16)))
+            v = int(s[i + 2:i + 4], 16)
+            if v > 0x7F:
+                # Strings are UTF-8 text: a lone byte above 0x7F would be no character,
+                # and as U+0080..U+00FF it would silently become two bytes.
+                diags.error(Pos(pos.source, pos.line, pos.col + 1 + i, 4),
+                            f"'\\x{s[i + 2:i + 4]}' is above 0x7f: strings are UTF-8 text",
+                            "write the character itself; \\xHH takes 00..7f")
+            out.append(chr(v & 0x7F))
             i += 4
         else:
             diags.error(epos, f"unknown escape '\\{e}' in string",
