@@ -145,16 +145,55 @@ def main():
                     failures += 1
     print(f"{sum(1 for k in deep if k.endswith('.system'))} structured deep inputs checked")
 
-    # 3. A scratch copy of the IDL trees so imports and platform paths resolve.
+    # 3. The device tree reader alone, on mutants of a real blob: PlatformError (a
+    # ValueError) or nothing, never another exception.
+    from codegen.platform import load_platform  # noqa: E402
+    blob = open(os.path.join(HERE, "valid", "uart.dtb"), "rb").read()
+    drng = random.Random(a.seed)
+    dtb_runs = min(2000, a.runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        dpath = os.path.join(tmp, "m.dtb")
+        for k in range(dtb_runs):
+            data = bytearray(blob)
+            for _ in range(drng.randint(1, 6)):
+                op = drng.randrange(4)
+                i = drng.randrange(len(data)) if data else 0
+                if op == 0 and data:
+                    data[i] = drng.randrange(256)
+                elif op == 1:
+                    data[i:i] = drng.choice([b"\xff\xff\xff\xff", b"\0\0\0\3", b"\0\0\0\1", b"\0"])
+                elif op == 2:
+                    del data[i:i + drng.randint(1, 16)]
+                else:
+                    data = data[:i]
+            if data[:4] != blob[:4] and drng.random() < 0.8:
+                data[0:4] = blob[:4]   # keep the magic mostly, so the walk is reached
+            with open(dpath, "wb") as f:
+                f.write(bytes(data))
+            try:
+                load_platform(dpath)
+            except (ValueError, OSError):
+                pass
+            except Exception:  # noqa: BLE001
+                failures += 1
+                out = os.path.join(a.artifacts, f"fuzz-dtb-crash-{k}.dtb")
+                os.makedirs(a.artifacts, exist_ok=True)
+                with open(out, "wb") as f:
+                    f.write(bytes(data))
+                print(f"FAIL device tree mutant {k} raised; saved to {out}\n{traceback.format_exc()}")
+                break
+    print(f"{dtb_runs} device tree mutants read")
+
+    # 4. A scratch copy of the IDL trees so imports and platform paths resolve.
     rng = random.Random(a.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        for d in ("idl", os.path.join("tests", "codegen", "negative"),
+        for d in ("idl", os.path.join("tests", "codegen", "negative"), os.path.join("tests", "codegen", "valid"),
                   os.path.join("tests", "codegen", "stubs"), os.path.join("tests", "codegen", "threads")):
             src = os.path.join(ROOT, d)
             if os.path.isdir(src):
                 shutil.copytree(src, os.path.join(tmp, d))
         files = sorted(p for p in glob.glob(os.path.join(tmp, "**", "*"), recursive=True)
-                       if p.endswith((".system", ".idl", ".json")))
+                       if p.endswith((".system", ".idl", ".json", ".dtb")))
         systems = [p for p in files if p.endswith(".system")]
         original = {p: open(p, "rb").read() for p in files}
         others = list(original.values())
