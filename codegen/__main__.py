@@ -5,6 +5,7 @@ import os
 import sys
 
 from . import GenError, load
+from .abi import AbiError
 from . import generate as gen
 from .diff import diff_files
 from .emitters import cspace, image
@@ -152,6 +153,9 @@ def main(argv=None):
         print(e.render(), file=sys.stderr)
         n = len(e.diagnostics)
         print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        return 1
+    except AbiError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:
         # Writing outputs or reading a file named on the command line.

@@ -105,5 +105,22 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(r.returncode != 0 and "Traceback" not in r.stderr and "not a CSpace manifest" in r.stderr,
            f"diff of a broken manifest is an error, not a traceback: {r.stderr}")
 
+with tempfile.TemporaryDirectory() as tmp:
+    # Broken command-line inputs end in one error line, never in a traceback.
+    hello = os.path.join(ROOT, "idl", "systems", "hello.system")
+    for name, blob in (("abi.h", b"\xff\xfe not a header"), ("manifest.h", b"")):
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(blob)
+    cases = [(["check", "--abi", os.path.join(tmp, "abi.h"), hello], "has no #define ANV_"),
+             (["check", "--abi", os.path.join(tmp, "none.h"), hello], "No such file"),
+             (["check", tmp], "Is a directory"),
+             (["generate", hello, "-o", "/proc/anvaya-no-such-dir"], "error:"),
+             (["platform", hello], "neither a device tree blob nor valid JSON")]
+    for args, want in cases:
+        r = subprocess.run([sys.executable, GEN] + args, capture_output=True, text=True)
+        expect(r.returncode == 1 and want in r.stderr and "Traceback" not in r.stderr
+               and "internal error" not in r.stderr,
+               f"{' '.join(args[:2])} on a broken input: one error ({r.returncode}: {r.stderr.strip()[:120]})")
+
 print("cli: " + ("all passed" if not failed else f"{failed} failed"))
 sys.exit(1 if failed else 0)
