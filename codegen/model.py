@@ -1145,6 +1145,13 @@ class Builder:
             self.d.error(mpos, f"MMIO region of '{dev.path}' [{base:#x}, +{size:#x}) runs past the "
                          "56-bit physical address space")
             return
+        for rb, rs in getattr(self.platform, "memory", []):
+            if base < rb + rs and rb < base + size:
+                self.d.error(mpos, f"MMIO region of '{dev.path}' [{base:#x}, {base + size:#x}) overlaps "
+                             f"RAM [{rb:#x}, {rb + rs:#x})",
+                             "RAM holds the kernel and every process: the platform file is wrong, "
+                             "or this node is not a device")
+                return
         ctrl = [d for d in self.platform if set(d.compatible) & INTERRUPT_CONTROLLERS]
         if set(dev.compatible) & INTERRUPT_CONTROLLERS:
             self.d.error(mpos, f"'{dev.path}' is the interrupt controller: the kernel owns it",

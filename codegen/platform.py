@@ -41,7 +41,7 @@ def read_dtb(blob):
         end = blob.index(b"\0", off_strings + off)
         return blob[off_strings + off:end].decode()
 
-    devices = []
+    devices, memory = [], []
     stack = []  # (path, props, address_cells, size_cells) of open nodes
     p = off_struct
     while True:
@@ -61,7 +61,9 @@ def read_dtb(blob):
             p = (p + ln + 3) & ~3
         elif tag == FDT_END_NODE:
             path, props, parent = stack.pop()
-            if parent is not None and "reg" in props and "compatible" in props \
+            if parent is not None and props.get("device_type") == b"memory\0" and "reg" in props:
+                memory.extend(_regs(parent[1], props["reg"]))
+            elif parent is not None and "reg" in props and "compatible" in props \
                     and parent[2] is not None:
                 pp = parent[1]
                 ac = _cells(pp.get("#address-cells", b"\0\0\0\2"), 1)[0]
@@ -89,7 +91,16 @@ def read_dtb(blob):
         else:
             raise PlatformError(f"bad device tree token {tag:#x} at offset {p - 4}")
     devices.sort(key=lambda d: d.path)
-    return devices
+    return DeviceList(devices, memory)
+
+
+class DeviceList(list):
+    """The devices, sorted by path, and the platform's RAM ranges [(base, size)] when the
+    platform file gives them (a .dtb's memory nodes, a JSON file's "memory" list)."""
+
+    def __init__(self, devices, memory=()):
+        super().__init__(devices)
+        self.memory = list(memory)
 
 
 class PlatformError(ValueError):
@@ -135,6 +146,25 @@ def _json_devices(doc):
     return sorted(out, key=lambda d: d.path)
 
 
+def _regs(parent_props, reg):
+    """(address, size) pairs of a 'reg' property, in the parent's cell sizes."""
+    ac = _cells(parent_props.get("#address-cells", b"\0\0\0\2"), 1)[0]
+    sc = _cells(parent_props.get("#size-cells", b"\0\0\0\1"), 1)[0]
+    raw = _cells(reg, 1)
+    out = []
+    if ac + sc == 0 or ac > 4 or sc > 4:
+        return out
+    for i in range(0, len(raw) - ac - sc + 1, ac + sc):
+        a = 0
+        for c in raw[i:i + ac]:
+            a = (a << 32) | c
+        z = 0
+        for c in raw[i + ac:i + ac + sc]:
+            z = (z << 32) | c
+        out.append((a, z))
+    return out
+
+
 def load_platform(path):
     """The devices of a .dtb or JSON platform file; PlatformError (or OSError) says why not."""
     with open(path, "rb") as f:
@@ -152,9 +182,17 @@ def load_platform(path):
         raise PlatformError(f"not UTF-8 JSON (byte 0x{blob[e.start]:02x} at offset {e.start})") from None
     except (ValueError, RecursionError) as e:
         raise PlatformError(f"neither a device tree blob nor valid JSON ({str(e)[:120]})") from None
-    return _json_devices(doc)
+    devices = _json_devices(doc)
+    mem = doc.get("memory", [])
+    if not isinstance(mem, list) or not all(isinstance(r, list) and len(r) == 2 for r in mem):
+        raise PlatformError('"memory" is not a list of [base, size] pairs')
+    return DeviceList(devices, [(_addr(a, f"memory[{i}] base"), _addr(z, f"memory[{i}] size"))
+                                for i, (a, z) in enumerate(mem)])
 
 
 def dump_json(devices, description):
-    return json.dumps({"description": description,
-                       "devices": [d.to_json() for d in devices]}, indent=2) + "\n"
+    doc = {"description": description}
+    if getattr(devices, "memory", None):
+        doc["memory"] = [[hex(a), hex(z)] for a, z in devices.memory]
+    doc["devices"] = [d.to_json() for d in devices]
+    return json.dumps(doc, indent=2) + "\n"

@@ -122,5 +122,11 @@ with tempfile.TemporaryDirectory() as tmp:
                and "internal error" not in r.stderr,
                f"{' '.join(args[:2])} on a broken input: one error ({r.returncode}: {r.stderr.strip()[:120]})")
 
+# A device tree's memory nodes become the platform's RAM (checked against device claims).
+doc = json.loads(run("platform", os.path.join(HERE, "valid", "uart.dtb")))
+expect(doc.get("memory") == [["0x80000000", "0x10000000"]] and
+       [d["path"] for d in doc["devices"]] == ["/soc/uart@10000000"],
+       f"platform reads RAM and devices from a .dtb: {doc.get('memory')}")
+
 print("cli: " + ("all passed" if not failed else f"{failed} failed"))
 sys.exit(1 if failed else 0)
