@@ -9,6 +9,12 @@ DEFAULT_ABI_H = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 DEFAULT_MANIFEST_H = os.path.join(os.path.dirname(DEFAULT_ABI_H), "manifest.h")
 
 _DEFINE = re.compile(r"^\s*#\s*define\s+((?:ANV|MANIFEST)_[A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\b")
+# `#define MANIFEST_MAX_STRINGS (1u << 20)`: a shifted one, the other form manifest.h uses.
+_SHIFT = re.compile(r"^\s*#\s*define\s+((?:ANV|MANIFEST)_[A-Z0-9_]+)\s+\(\s*1[uUlL]*\s*<<\s*([0-9]+)\s*\)")
+
+
+class AbiError(AttributeError):
+    """The ABI headers lack a number the generator needs (or are not the headers at all)."""
 
 
 class Abi:
@@ -20,13 +26,13 @@ class Abi:
         try:
             return self.values["ANV_" + name]
         except KeyError:
-            raise AttributeError(f"{self.path} has no #define ANV_{name}") from None
+            raise AbiError(f"{self.path} has no #define ANV_{name}: is it kernel/include/anvaya/abi.h?") from None
 
     def manifest(self, name):
         try:
             return self.values["MANIFEST_" + name]
         except KeyError:
-            raise AttributeError(f"manifest.h has no #define MANIFEST_{name}") from None
+            raise AbiError(f"manifest.h has no #define MANIFEST_{name}") from None
 
     def prefixed(self, prefix):
         """{suffix: value} for every define starting with ANV_<prefix>_."""
@@ -47,9 +53,13 @@ def load_abi(path=None, manifest_path=None):
     manifest_path = manifest_path or os.path.join(os.path.dirname(path), "manifest.h")
     values = {}
     for p in (path, manifest_path):
-        with open(p, encoding="utf-8") as f:
+        with open(p, encoding="utf-8", errors="replace") as f:
             for line in f:
                 m = _DEFINE.match(line)
                 if m:
                     values[m.group(1)] = int(m.group(2), 0)
+                    continue
+                m = _SHIFT.match(line)
+                if m:
+                    values[m.group(1)] = 1 << int(m.group(2))
     return Abi(values, path)

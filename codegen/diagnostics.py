@@ -3,13 +3,17 @@ and a hint. Every stage collects into one Diagnostics so the user sees all error
 import difflib
 
 
+WIDTH = 120   # characters of a source line shown under a diagnostic
+
+
 class Source:
     """One input file's text, kept so any stage can quote the offending line."""
 
-    def __init__(self, path, text):
+    def __init__(self, path, text, bad_utf8=False):
         self.path = path
         self.text = text
         self.lines = text.split("\n")
+        self.bad_utf8 = bad_utf8  # its undecodable bytes were reported once, at the first
 
     def line(self, n):
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
@@ -40,9 +44,20 @@ class Diagnostic:
         else:
             p = self.pos
             text = p.source.line(p.line).replace("\t", " ")
+            col, length = p.col, min(p.length, WIDTH)
+            # A long line is shown as a window around the column, so a minified or
+            # generated file does not print megabytes once per error.
+            if len(text) > WIDTH:
+                first = max(0, col - 1 - WIDTH // 2)
+                shown = text[first:first + WIDTH]
+                lead = "..." if first else ""
+                text = lead + shown + ("..." if first + WIDTH < len(text) else "")
+                col = col - first + len(lead)
+                length = max(1, min(length, WIDTH - (col - len(lead)) + 1))
+            text = "".join(ch if ch.isprintable() else "?" for ch in text)
             out = [f"{p.source.path}:{p.line}:{p.col}: {self.severity}: {self.message}",
                    f"    {text}",
-                   "    " + " " * (p.col - 1) + "^" + "~" * (p.length - 1)]
+                   "    " + " " * (col - 1) + "^" + "~" * (length - 1)]
         if self.hint:
             out.append(f"    hint: {self.hint}")
         return "\n".join(out)
@@ -62,8 +77,16 @@ class GenError(Exception):
 class Diagnostics:
     def __init__(self):
         self.items = []
+        self.places = set()
 
     def error(self, pos, message, hint=None):
+        # One error per place: a later stage that trips over what an earlier one already
+        # reported there (a bad number, then its range) would only repeat the cause.
+        if pos is not None:
+            key = (pos.source.path, pos.line, pos.col)
+            if key in self.places:
+                return
+            self.places.add(key)
         self.items.append(Diagnostic(pos, message, hint))
 
     def __len__(self):

@@ -38,6 +38,18 @@ def diff(old, new):
             dv = {"pool_pages": 0, "threads": 1}.get(k)
             if oi[n].get(k, dv) != ni[n].get(k, dv):
                 lines.append(f"~ {n}: {k} {oi[n].get(k, dv)} -> {ni[n].get(k, dv)}")
+        _supervision(lines, n, oi[n].get("supervision"), ni[n].get("supervision"))
+        _trust(lines, n, oi[n].get("trusted_with_physical_memory"), ni[n].get("trusted_with_physical_memory"))
+        _regions(lines, n, oi[n].get("regions"), ni[n].get("regions"))
+    for n in sorted(set(ni) - set(oi)):
+        # A new instance's supervision, trust and regions are authority it brings along.
+        _supervision(lines, n, None, ni[n].get("supervision"))
+        _trust(lines, n, None, ni[n].get("trusted_with_physical_memory"))
+        _regions(lines, n, None, ni[n].get("regions"))
+    for n in sorted(set(oi) - set(ni)):
+        _supervision(lines, n, oi[n].get("supervision"), None)
+        _trust(lines, n, oi[n].get("trusted_with_physical_memory"), None)
+        _regions(lines, n, oi[n].get("regions"), None)
     oc, nc = _caps(old), _caps(new)
     for key in sorted(set(nc) | set(oc)):
         inst, name = key
@@ -66,9 +78,100 @@ def diff(old, new):
     return lines
 
 
+def _by(items, key):
+    return {x[key]: x for x in items or [] if isinstance(x, dict) and key in x}
+
+
+def _supervision(lines, n, a, b):
+    """Supervision is authority too: who may resolve which service with what rights and
+    badge, who may stop and restart whom, how often a service restarts and after what."""
+    a, b = a or {}, b or {}
+    if a.get("supervisor") != b.get("supervisor"):
+        lines.append(f"~ {n}: supervised by {a.get('supervisor') or '-'} -> {b.get('supervisor') or '-'}")
+    for k in ("restarts", "restart_policy"):
+        if a.get(k) != b.get(k):
+            lines.append(f"~ {n}: {k} {a.get(k, '-')} -> {b.get(k, '-')}")
+    ar, br = _by(a.get("resolves"), "port"), _by(b.get("resolves"), "port")
+    for port in sorted(set(ar) | set(br)):
+        x, y = ar.get(port), br.get(port)
+        if x is None:
+            lines.append(f"+ {n}: may resolve {y['name']} through port {port} ({y['rights']}, badge {y['badge']})")
+        elif y is None:
+            lines.append(f"- {n}: may resolve {x['name']} through port {port} ({x['rights']}, badge {x['badge']})")
+        else:
+            for k in ("name", "rights", "badge"):
+                if x.get(k) != y.get(k):
+                    lines.append(f"~ {n}: resolve {port}: {k} {x.get(k)} -> {y.get(k)}")
+    am, bm = set(a.get("manages") or []), set(b.get("manages") or [])
+    for m in sorted(bm - am):
+        lines.append(f"+ {n}: may stop and restart {m} (manage)")
+    for m in sorted(am - bm):
+        lines.append(f"- {n}: may stop and restart {m} (manage)")
+    asv, bsv = _by(a.get("services"), "name"), _by(b.get("services"), "name")
+    for svc in sorted(set(asv) | set(bsv)):
+        x, y = asv.get(svc), bsv.get(svc)
+        if x is None:
+            lines.append(f"+ {n}: supervises service {svc} (start {y.get('start')}, "
+                         f"{y.get('restarts')} restarts, {y.get('restart_policy')})")
+        elif y is None:
+            lines.append(f"- {n}: supervises service {svc}")
+        else:
+            for k in ("start", "restarts", "restart_policy"):
+                if x.get(k) != y.get(k):
+                    lines.append(f"~ {n}: service {svc}: {k} {x.get(k)} -> {y.get(k)}")
+
+
+def _trust(lines, n, a, b):
+    """DMA trust: without an IOMMU a driver with DMA buffers reaches all physical memory."""
+    a, b = a or {}, b or {}
+    if bool(a) != bool(b):
+        lines.append(f"{'+' if b else '-'} {n}: trusted with all physical memory (DMA)")
+    ab, bb = _by(a.get("buffers"), "name"), _by(b.get("buffers"), "name")
+    for k in sorted(set(ab) | set(bb)):
+        x, y = ab.get(k), bb.get(k)
+        if x is None:
+            lines.append(f"+ {n}: DMA buffer {k} ({y.get('pages')} pages)")
+        elif y is None:
+            lines.append(f"- {n}: DMA buffer {k} ({x.get('pages')} pages)")
+        elif x.get("pages") != y.get("pages"):
+            lines.append(f"~ {n}: DMA buffer {k}: pages {x.get('pages')} -> {y.get('pages')}")
+    ad, bd = set(a.get("devices") or []), set(b.get("devices") or [])
+    for d in sorted(bd - ad):
+        lines.append(f"+ {n}: DMA-capable device {d}")
+    for d in sorted(ad - bd):
+        lines.append(f"- {n}: DMA-capable device {d}")
+
+
+def _regions(lines, n, a, b):
+    ar, br = _by(a, "name"), _by(b, "name")
+    for k in sorted(set(ar) | set(br)):
+        x, y = ar.get(k), br.get(k)
+        if x is None:
+            lines.append(f"+ {n}: region {k} at {y.get('vaddr')} ({y.get('bytes')} bytes)")
+        elif y is None:
+            lines.append(f"- {n}: region {k} at {x.get('vaddr')} ({x.get('bytes')} bytes)")
+        elif x != y:
+            for f in ("vaddr", "bytes"):
+                if x.get(f) != y.get(f):
+                    lines.append(f"~ {n}: region {k}: {f} {x.get(f)} -> {y.get(f)}")
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    try:
+        doc = json.loads(blob.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        raise SystemExit(f"error: {path} is not a CSpace manifest (not JSON: {str(e)[:120]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("instances"), list):
+        raise SystemExit(f'error: {path} is not a CSpace manifest (no "instances" list)')
+    return doc
+
+
 def diff_files(old_path, new_path):
-    with open(old_path, encoding="utf-8") as f:
-        old = json.load(f)
-    with open(new_path, encoding="utf-8") as f:
-        new = json.load(f)
-    return diff(old, new)
+    old, new = _read(old_path), _read(new_path)
+    try:
+        return diff(old, new)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise SystemExit(f"error: {old_path} or {new_path} is not a CSpace manifest of this "
+                         f"generator's format (field {e} missing or of the wrong type)") from None

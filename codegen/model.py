@@ -9,6 +9,7 @@ from .platform import load_platform
 from . import syntax as S
 
 # ---- Types --------------------------------------------------------------------------------
+MAX_STRUCT_DEPTH = 32
 INTS = {"u8": (8, False), "u16": (16, False), "u32": (32, False), "u64": (64, False),
         "i8": (8, True), "i16": (16, True), "i32": (32, True), "i64": (64, True)}
 
@@ -175,6 +176,10 @@ STACK_BASE = 0x1000_2000      # one unmapped guard page below it
 # (an overflow faults instead of writing into a neighbour) and above it (a stack top is
 # never adjacent to another thread's memory).
 MAX_THREADS = 16
+# The interrupt controllers the kernel drives (kernel/dtb.c) and its IRQ bound (kernel
+# IRQ_MAX - 1); the platform's own source count is checked again at boot.
+INTERRUPT_CONTROLLERS = {"riscv,plic0", "sifive,plic-1.0.0"}
+IRQ_LIMIT = 127
 HEAP_BASE = 0x2000_0000
 DATAPORT_BASE = 0x3000_0000
 DEVICE_BASE = 0x4000_0000
@@ -241,6 +246,8 @@ class Builder:
         self.resolve_types()
         self.resolve_interfaces()
         self.resolve_components()
+        from . import cnames   # imports this module's snake()
+        cnames.check(self)
         sysdecl = self.pick_system()
         self.d.raise_if_any()
         if sysdecl is None:
@@ -293,7 +300,7 @@ class Builder:
         # anywhere; a struct that contains itself is refused.
         state = {}
 
-        def fill(n):
+        def fill(n, depth=0):
             if state.get(n) == "done":
                 return True
             if state.get(n) == "busy":
@@ -305,7 +312,14 @@ class Builder:
                     self.d.error(pos, f"duplicate field '{fname}' in struct '{n}'")
                 names.add(fname)
                 if tref.name in structs and state.get(tref.name) != "done":
-                    if not fill(tref.name):
+                    # Bounded so the checker and the emitters (which walk types
+                    # recursively) never exhaust the stack on a generated chain.
+                    if depth >= MAX_STRUCT_DEPTH:
+                        self.d.error(tref.pos, f"structs nest more than {MAX_STRUCT_DEPTH} levels deep "
+                                     f"at '{n}' -> '{tref.name}'", "flatten the nesting; no message "
+                                     f"holds more than {self.abi.IPC_MAX_WORDS} words anyway")
+                        continue
+                    if not fill(tref.name, depth + 1):
                         self.d.error(tref.pos, f"struct '{n}' contains itself through '{tref.name}'")
                         continue
                 t = self.type_of(tref)
@@ -474,12 +488,24 @@ class Builder:
                          "sizes take K/M, times take us/ms/s, priority, cspace and threads take none")
             return None
         val = v.value * S.UNITS[v.unit]
-        limits = {"priority": (0, 255), "cspace": (self.abi.SLOT_FIRST_FREE, 1 << 24),
-                  "budget": (0, 1 << 32), "period": (1, 1 << 32), "stack": (4096, 1 << 28),
-                  "heap": (0, 1 << 28), "pool": (self.abi.PAGE_SIZE, 1 << 32),
-                  "threads": (1, MAX_THREADS), "restarts": (0, 255), "registry": (1, 256)}[a.name]
+        # Each range is what the binary manifest (or the kernel behind it) can hold, so a
+        # value `check` accepts can always be generated; the field is named in the message.
+        u32 = (1 << 32) - 1
+        limits = {"priority": (0, 255, "the thread's priority, 0..255"),
+                  "cspace": (self.abi.SLOT_FIRST_FREE, self.abi.manifest("MAX_CSPACE_SLOTS"),
+                             "the manifest's cspace_slots"),
+                  "budget": (0, u32, "the manifest's 32-bit budget_us"),
+                  "period": (1, u32, "the manifest's 32-bit period_us"),
+                  "stack": (4096, 1 << 28, "the stack region of the address space"),
+                  "heap": (0, 1 << 28, "the heap region of the address space"),
+                  "pool": (self.abi.PAGE_SIZE, self.abi.manifest("MAX_POOL_PAGES") * self.abi.PAGE_SIZE,
+                           "the manifest's pool of at most MANIFEST_MAX_POOL_PAGES pages"),
+                  "threads": (1, MAX_THREADS, "threads per component"),
+                  "restarts": (0, 255, "the service manager's 8-bit restart count"),
+                  "registry": (1, 256, "registry entries")}[a.name]
         if not limits[0] <= val <= limits[1]:
-            self.d.error(v.pos, f"{a.name} {val} is outside {limits[0]}..{limits[1]}")
+            unit = " us" if a.name in ("budget", "period") else ""
+            self.d.error(v.pos, f"{a.name} {val}{unit} is outside {limits[0]}..{limits[1]} ({limits[2]})")
             return None
         # The kernel's pool hands out whole frames, so its size is a page count (the
         # manifest's object `size`); a partial page would silently be lost.
@@ -536,8 +562,10 @@ class Builder:
         own = [d for src, decls in self.files if os.path.normpath(src.path) == os.path.normpath(self.root_path or "")
                for d in decls if isinstance(d, S.SystemDecl)] or systems
         if len(own) != 1:
-            self.d.error(None, "expected exactly one 'system' in the input" if not own else
-                         f"several systems ({', '.join(s.name for s in own)}); choose one with --system")
+            self.d.error(own[1].pos if len(own) > 1 else None,
+                         "expected exactly one 'system' in the input" if not own else
+                         f"several systems ({', '.join(s.name for s in own)}); choose one with --system",
+                         f"the first is '{own[0].name}' at {own[0].pos}" if len(own) > 1 else None)
             return None
         return own[0]
 
@@ -564,11 +592,44 @@ class Builder:
         self.find_supervisor(sysm)
 
         conns = self.check_connections(sd)
+        self.check_unconnected(sd, sysm)
+        if sd.platform and self.platform_override is None:
+            # A named platform file must exist even when no device is claimed from it yet.
+            path = os.path.join(os.path.dirname(sd.pos.source.path), sd.platform[0])
+            if not os.path.isfile(path):
+                self.d.error(sd.platform[1], f"cannot read platform '{path}': no such file",
+                             "platform paths are relative to the system file")
         if len(self.d):
             return sysm
         self.platform = None
         self.layout(sysm, sd, conns)
         return sysm
+
+    def check_unconnected(self, sd, sysm):
+        """A `consumes` no event reaches would block its waiter forever, and a dataport no
+        connection names silently gets a private page: both are errors unless the port is
+        declared `optional`."""
+        connected = set()
+        for c in sd.connections:
+            if c.kind in ("event", "dataport"):
+                connected.add((c.src.instance, c.src.port))
+                connected.add((c.dst.instance, c.dst.port))
+        for inst in sysm.instances:
+            for p in inst.comp.ports:
+                if p.kind not in ("consumes", "dataport") or getattr(p, "optional", False):
+                    continue
+                if (inst.name, p.name) in connected:
+                    continue
+                if p.kind == "consumes":
+                    self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' consumes an event no connection "
+                                 "sends: its wait would block forever",
+                                 f"add `connect event <instance>.<emits> -> {inst.name}.{p.name};`, or "
+                                 f"declare `consumes {p.name} optional;` in '{inst.comp.name}'")
+                else:
+                    self.d.error(inst.decl.component_pos, f"dataport '{inst.name}.{p.name}' is connected to nothing: "
+                                 "it would be a private page shared with nobody",
+                                 f"add `connect dataport {inst.name}.{p.name} -> <instance>.<dataport>;`, "
+                                 f"or declare it `optional` in '{inst.comp.name}'")
 
     def find_supervisor(self, sysm):
         """The instance whose component `supervises`: every other instance is then a service
@@ -632,6 +693,10 @@ class Builder:
         inst.attrs = {k: v for k, (v, _) in attrs.items()}
         inst.attr_pos = {k: p for k, (_, p) in attrs.items()}
         inst.passive = comp.mode == "passive"
+        if inst.attrs["budget"] == 0 and comp.mode != "passive":
+            self.d.error(inst.attr_pos["budget"] or idecl.pos,
+                         f"budget 0 us: the threads of '{inst.name}' would never run",
+                         "give it a budget of at least 1us, or make the component passive")
         if inst.attrs["budget"] > inst.attrs["period"]:
             self.d.error(inst.attr_pos["budget"] or idecl.pos,
                          f"budget {inst.attrs['budget']} us exceeds period {inst.attrs['period']} us")
@@ -1071,6 +1136,44 @@ class Builder:
             self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
             return
         base, size = dev.regs[0]
+        # What kernel/loader_check.c refuses at boot, refused here at the IDL line first.
+        if size == 0:
+            self.d.error(mpos, f"device '{dev.path}' has an MMIO region of size 0",
+                         "the platform file is wrong, or this node is not a device to claim")
+            return
+        if base + size > 1 << 56:
+            self.d.error(mpos, f"MMIO region of '{dev.path}' [{base:#x}, +{size:#x}) runs past the "
+                         "56-bit physical address space")
+            return
+        for rb, rs in getattr(self.platform, "memory", []):
+            if base < rb + rs and rb < base + size:
+                self.d.error(mpos, f"MMIO region of '{dev.path}' [{base:#x}, {base + size:#x}) overlaps "
+                             f"RAM [{rb:#x}, {rb + rs:#x})",
+                             "RAM holds the kernel and every process: the platform file is wrong, "
+                             "or this node is not a device")
+                return
+        ctrl = [d for d in self.platform if set(d.compatible) & INTERRUPT_CONTROLLERS]
+        if set(dev.compatible) & INTERRUPT_CONTROLLERS:
+            self.d.error(mpos, f"'{dev.path}' is the interrupt controller: the kernel owns it",
+                         "claim the devices whose interrupts it routes instead")
+            return
+        for c in ctrl:
+            for cb, cs in c.regs:
+                if base < cb + cs and cb < base + size:
+                    self.d.error(mpos, f"MMIO region of '{dev.path}' overlaps the interrupt "
+                                 f"controller '{c.path}' [{cb:#x}, {cb + cs:#x})")
+                    return
+        for q in dev.irqs[:1]:
+            if not 1 <= q <= IRQ_LIMIT:
+                self.d.error(mpos, f"interrupt {q} of '{dev.path}' is outside 1..{IRQ_LIMIT} "
+                             "(the PLIC's sources; 0 means none)")
+                return
+            for (oinst, oport, odev, _f, _n, _p) in claims:
+                if odev is not dev and odev.irqs[:1] == [q]:
+                    self.d.error(mpos, f"interrupt {q} of '{dev.path}' is also the interrupt of "
+                                 f"'{odev.path}' claimed by '{oinst.name}.{oport}'",
+                                 "one interrupt goes to one instance")
+                    return
         first = base & ~(page - 1)
         npages = pages(base + size - first)
         for (oinst, oport, odev, ofirst, onpages, opos) in claims:
@@ -1122,8 +1225,9 @@ class Builder:
             self.platform_path = path
             try:
                 self.platform = load_platform(path)
-            except (OSError, ValueError, KeyError) as e:
-                self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {e}")
+            except (OSError, ValueError) as e:
+                why = e.strerror if isinstance(e, OSError) and e.strerror else e
+                self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {why}")
                 self.platform = []
                 return None
         if match.startswith("/"):

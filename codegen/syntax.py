@@ -3,7 +3,7 @@ Produces plain AST nodes with positions; no name resolution happens here."""
 import os
 import re
 
-from .diagnostics import Diagnostics, Pos, Source
+from .diagnostics import Diagnostics, Pos, Source, did_you_mean
 
 KEYWORDS = {
     "import", "enum", "struct", "interface", "error", "component", "provides", "uses",
@@ -11,14 +11,23 @@ KEYWORDS = {
     "instance", "connect", "platform", "in", "out", "inout", "true", "false", "bytes",
 }
 
+# Words that open a declaration at file level and can appear nowhere else.
+TOP_LEVEL = {"import", "enum", "struct", "interface", "component", "system"}
+# What may open a member of a component (for did-you-mean on a misspelt one).
+MEMBER_WORDS = {"provides", "uses", "emits", "consumes", "dataport", "device", "dma", "region",
+                "thread", "passive", "config", "kernel", "faults", "supervises"}
+
 _TOKEN = re.compile(r"""
     (?P<ws>[ \t\r]+)
   | (?P<nl>\n)
   | (?P<lcomment>//[^\n]*)
   | (?P<bcomment>/\*.*?\*/)
-  | (?P<number>(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)(?:[A-Za-z]+)?)
+  | (?P<ucomment>/\*)
+  | (?P<stray>\*/)
+  | (?P<number>[0-9][0-9A-Za-z_]*)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<string>"(?:[^"\\\n]|\\[^\n])*")
+  | (?P<ustring>"(?:[^"\\\n]|\\[^\n])*\\?)
   | (?P<arrow>->)
   | (?P<punct>[{}()\[\];:,.=<>-])
 """, re.VERBOSE | re.DOTALL)
@@ -28,6 +37,14 @@ UNITS = {"": 1, "K": 1024, "KiB": 1024, "M": 1 << 20, "MiB": 1 << 20,
          "us": 1, "ms": 1000, "s": 1000000}
 SIZE_UNITS = {"", "K", "KiB", "M", "MiB"}
 TIME_UNITS = {"", "us", "ms", "s"}
+# No field of the manifest is wider than 64 bits: a longer literal is refused where it
+# stands, before anything converts it (and before Python's own digit limit).
+MAX_NUMBER = (1 << 64) - 1
+# Names become file names (<instance>.cspace.md, <system>.manifest.bin) and parts of C
+# identifiers (<COMPONENT>_CONFIG_<NAME>): 64 keeps both far inside every limit.
+MAX_NAME = 64
+_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+_HEX = "0123456789abcdefABCDEF"
 
 
 class Token:
@@ -40,6 +57,93 @@ class Token:
         return f"{self.kind}:{self.text!r}"
 
 
+def _shown(s, limit=24):
+    return s if len(s) <= limit else s[:limit] + "..."
+
+
+def _number(s, pos, diags):
+    """(value, unit) of a number token, after reporting what is wrong with it (once)."""
+    hexa = s[:2] in ("0x", "0X")
+    body = s[2:] if hexa else s
+    i = 0
+    allowed = _HEX + "_" if hexa else "0123456789_"
+    while i < len(body) and body[i] in allowed:
+        i += 1
+    digits, unit = body[:i], body[i:]
+    shown = _shown(s)
+    if hexa and not digits.strip("_"):
+        diags.error(pos, f"'{shown}': '0x' is not followed by hexadecimal digits",
+                    "write hexadecimal numbers as 0x1000")
+        return 0, ""
+    if digits.startswith("_") or digits.endswith("_") or "__" in digits:
+        diags.error(pos, f"misplaced '_' in number '{shown}'",
+                    "'_' only separates digits, one at a time: 1_000_000, 0x8000_0000")
+        return 0, ""
+    plain = digits.replace("_", "")
+    if not hexa and len(plain) > 1 and plain[0] == "0":
+        diags.error(pos, f"number '{shown}' has a leading zero",
+                    f"write {plain.lstrip('0') or '0'}: numbers are decimal or 0x hexadecimal, never octal")
+        return 0, ""
+    significant = plain.lstrip("0")
+    if len(significant) > (16 if hexa else 20) or int(plain, 16 if hexa else 10) > MAX_NUMBER:
+        diags.error(pos, f"number '{shown}' is too large (more than 64 bits)",
+                    "no value in a system is wider than 64 bits")
+        return 0, ""
+    value = int(plain, 16 if hexa else 10)
+    if unit not in UNITS:
+        close = [u for u in UNITS if u and u[0].lower() == unit[:1].lower()]
+        diags.error(pos, f"unknown unit '{_shown(unit)}' on number '{shown}'",
+                    (f"did you mean {' or '.join(repr(u) for u in close)}? " if close else "")
+                    + "sizes take K, KiB, M, MiB; times take us, ms, s")
+        return value, ""
+    return value, unit
+
+
+def _unescape(s, pos, diags):
+    """The text of a string literal (between its quotes) with its escapes resolved."""
+    out, i = [], 0
+    while i < len(s):
+        ch = s[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        e = s[i + 1:i + 2]
+        epos = Pos(pos.source, pos.line, pos.col + 1 + i, 2)
+        if e in _ESCAPES:
+            out.append(_ESCAPES[e])
+            i += 2
+        elif e == "x" and len(s) >= i + 4 and all(c in _HEX for c in s[i + 2:i + 4]):
+            v = int(s[i + 2:i + 4], 16)
+            if v > 0x7F:
+                # Strings are UTF-8 text: a lone byte above 0x7F would be no character,
+                # and as U+0080..U+00FF it would silently become two bytes.
+                diags.error(Pos(pos.source, pos.line, pos.col + 1 + i, 4),
+                            f"'\\x{s[i + 2:i + 4]}' is above 0x7f: strings are UTF-8 text",
+                            "write the character itself; \\xHH takes 00..7f")
+            out.append(chr(v & 0x7F))
+            i += 4
+        else:
+            diags.error(epos, f"unknown escape '\\{e}' in string",
+                        "escapes are \\\\ \\\" \\n \\t \\r \\0 \\xHH; in a file name write '/' "
+                        "between directories, not '\\'")
+            out.append(e)
+            i += 2
+    return "".join(out)
+
+
+def _describe(ch):
+    if ch == "\0":
+        return "a NUL byte"
+    if ch == "\ufffd":
+        return "bytes that are not UTF-8"
+    if ch == "\ufeff":
+        return "a byte-order mark"
+    if ch.isprintable() and ord(ch) < 128:
+        return f"unexpected character '{ch}'"
+    return f"unexpected character U+{ord(ch):04X}"
+
+
 def tokenize(source, diags):
     tokens = []
     text = source.text
@@ -48,8 +152,21 @@ def tokenize(source, diags):
         m = _TOKEN.match(text, i)
         col = i - line_start + 1
         if not m:
-            diags.error(Pos(source, line, col), f"unexpected character {text[i]!r}")
-            i += 1
+            # One error for a run of characters the language does not use, not one each.
+            j = i
+            while j < len(text) and j - i < 10000 and not _TOKEN.match(text, j):
+                j += 1
+            bad = text[i:j]
+            if "\ufffd" in bad and source.bad_utf8:
+                pass  # already reported once for the file, where its first bad byte is
+            else:
+                what = _describe(bad[0])
+                more = f" (and {j - i - 1} more)" if j - i > 1 else ""
+                hint = None
+                if bad[0] == "\0":
+                    hint = "IDL files are UTF-8 text; this one may be binary or UTF-16"
+                diags.error(Pos(source, line, col, j - i), what + more, hint)
+            i = j
             continue
         kind = m.lastgroup
         s = m.group()
@@ -61,18 +178,29 @@ def tokenize(source, diags):
             if nls:
                 line += nls
                 line_start = i + s.rfind("\n") + 1
+        elif kind == "ucomment":
+            diags.error(Pos(source, line, col, 2), "unterminated comment: '/*' is never closed",
+                        "close it with '*/'")
+            break
+        elif kind == "stray":
+            diags.error(pos, "'*/' outside a comment", "nothing was opened with '/*' before it")
         elif kind == "number":
-            digits = re.match(r"0[xX][0-9a-fA-F_]+|[0-9][0-9_]*", s).group()
-            unit = s[len(digits):]
-            if unit not in UNITS:
-                diags.error(pos, f"unknown unit '{unit}' on number",
-                            hint="sizes take K, KiB, M, MiB; times take us, ms, s")
-                unit = ""
-            tokens.append(Token("number", s, pos, int(digits.replace("_", ""), 0), unit))
+            value, unit = _number(s, pos, diags)
+            tokens.append(Token("number", s, pos, value, unit))
         elif kind == "ident":
+            if len(s) > MAX_NAME:
+                diags.error(pos, f"name of {len(s)} characters is too long (names are 1..{MAX_NAME} "
+                            "characters: they become file names and C identifiers)",
+                            f"shorten '{_shown(s)}'")
+                s = s[:MAX_NAME]
             tokens.append(Token("kw" if s in KEYWORDS else "ident", s, pos))
         elif kind == "string":
-            tokens.append(Token("string", s, pos, bytes(s[1:-1], "utf-8").decode("unicode_escape")))
+            tokens.append(Token("string", s, pos, _unescape(s[1:-1], pos, diags)))
+        elif kind == "ustring":
+            diags.error(Pos(source, line, col, 1), "unterminated string",
+                        "close it with '\"' on the same line")
+            tokens.append(Token("string", s + '"', pos, _unescape(s[1:].rstrip("\\"), pos, Diagnostics()),
+                                "unterminated"))
         elif kind in ("arrow", "punct"):
             tokens.append(Token("punct", s, pos))
         i = m.end()
@@ -116,6 +244,9 @@ class Parser:
         self.diags = diags
         self.toks = tokenize(source, diags)
         self.i = 0
+        self.blocks = []          # (position of '{', what it opens) of the open blocks
+        self.unterminated = any(t.unit == "unterminated" for t in self.toks)
+        self.eof_reported = False
 
     # -- token helpers
     @property
@@ -154,11 +285,35 @@ class Parser:
             return self.next()
         self.fail(f"expected {what}" + self._found())
 
+    def _optional(self):
+        """The contextual word `optional` before a port's ';': it may stay unconnected."""
+        if self.tok.kind == "ident" and self.tok.text == "optional":
+            self.next()
+            return True
+        return False
+
     def _found(self):
         t = self.tok
         return ", found end of file" if t.kind == "eof" else f", found '{t.text}'"
 
     def fail(self, message, hint=None):
+        if self.i and self.toks[self.i - 1].unit == "unterminated" or \
+                self.tok.kind == "eof" and self.unterminated:
+            # An unterminated string took the rest of its line: what breaks next (a missing
+            # ';' or '}') is its consequence, already reported as the cause.
+            raise _Sync()
+        if self.tok.kind == "eof":
+            # The end of the file breaks every open statement at once: one error, at the
+            # innermost '{' left open (where the '}' is missing), not one per level.
+            if not self.eof_reported:
+                self.eof_reported = True
+                if self.blocks:
+                    pos, what = self.blocks[-1]
+                    self.diags.error(pos, f"'{{' of {what} is never closed (the file ends first)",
+                                     f"add '}}' to close {what}")
+                else:
+                    self.diags.error(self.tok.pos, message, hint)
+            raise _Sync()
         self.diags.error(self.tok.pos, message, hint)
         raise _Sync()
 
@@ -166,6 +321,8 @@ class Parser:
         """Skip to the end of the current statement so later errors are still reported."""
         depth = 0
         while self.tok.kind != "eof":
+            if depth == 0 and self.tok.kind == "kw" and self.tok.text in TOP_LEVEL:
+                return  # a new declaration starts: whatever was broken ends here
             t = self.next()
             if t.text == "{" and t.kind == "punct":
                 depth += 1
@@ -203,25 +360,41 @@ class Parser:
                     decls.append(self.system_decl())
                 else:
                     self.fail("expected 'import', 'enum', 'struct', 'interface', 'component' "
-                              "or 'system'" + self._found())
+                              "or 'system'" + self._found(),
+                              did_you_mean(self.tok.text, TOP_LEVEL) if self.tok.kind == "ident" else None)
             except _Sync:
                 self.recover()
                 self.accept("}")
                 self.accept(";")
         return imports, decls
 
-    def block(self, item):
+    def block(self, item, what="the block", closers=TOP_LEVEL):
         """Parse `{ item* }` recovering per item so one typo does not hide the rest."""
         self.expect("{")
-        while not self.at("}") and self.tok.kind != "eof":
-            start = self.i
-            try:
-                item()
-            except _Sync:
-                self.recover()
-                if self.i == start:
-                    self.next()
-        self.expect("}")
+        opened = self.i
+        self.blocks.append((self.toks[self.i - 1].pos, what))
+        try:
+            while not self.at("}") and self.tok.kind != "eof":
+                if self.tok.kind == "kw" and self.tok.text in closers:
+                    # A declaration keyword cannot stand inside any block: the '}' of
+                    # this one is missing, so say so here and let the declaration parse.
+                    pos, _ = self.blocks[-1]
+                    t = self.tok
+                    if any(k.unit == "unterminated" for k in self.toks[opened:self.i]):
+                        return  # the string that ran to the end of its line took the '}'
+                    self.diags.error(pos, f"'{{' of {what} is not closed before '{t.text}' at "
+                                     f"line {t.pos.line}", f"add '}}' to close {what}")
+                    return
+                start = self.i
+                try:
+                    item()
+                except _Sync:
+                    self.recover()
+                    if self.i == start:
+                        self.next()
+            self.expect("}")
+        finally:
+            self.blocks.pop()
         self.accept(";")
 
     def enum_decl(self):
@@ -229,16 +402,20 @@ class Parser:
         name = self.ident("an enum name")
         members = []
         self.expect("{")
-        nextval = 0
-        while not self.at("}"):
-            m = self.ident("an enumerator")
-            if self.accept("="):
-                nextval = self.number("an enumerator value").value
-            members.append((m.text, nextval, m.pos))
-            nextval += 1
-            if not self.accept(","):
-                break
-        self.expect("}")
+        self.blocks.append((self.toks[self.i - 1].pos, f"enum '{name.text}'"))
+        try:
+            nextval = 0
+            while not self.at("}"):
+                m = self.ident("an enumerator")
+                if self.accept("="):
+                    nextval = self.number("an enumerator value").value
+                members.append((m.text, nextval, m.pos))
+                nextval += 1
+                if not self.accept(","):
+                    break
+            self.expect("}")
+        finally:
+            self.blocks.pop()
         self.accept(";")
         return EnumDecl(name.pos, name=name.text, members=members, kw=kw)
 
@@ -253,7 +430,7 @@ class Parser:
             t = self.array_suffix(t)
             self.expect(";")
             fields.append((t, n.text, n.pos))
-        self.block(field)
+        self.block(field, f"struct '{name.text}'")
         return StructDecl(name.pos, name=name.text, fields=fields)
 
     def type_ref(self):
@@ -302,10 +479,12 @@ class Parser:
                 params.append(Param(pn.pos, direction=d.text, type=t, name=pn.text))
                 if not self.accept(","):
                     break
+                if self.at(")"):
+                    self.fail("a trailing ',' in the parameter list", "remove it, or add the parameter")
             self.expect(")")
             self.expect(";")
             procs.append(ProcDecl(n.pos, name=n.text, params=params))
-        self.block(item)
+        self.block(item, f"interface '{name.text}'")
         return InterfaceDecl(name.pos, name=name.text, errors=errors, procs=procs)
 
     def value(self):
@@ -352,17 +531,19 @@ class Parser:
             elif t.text in ("emits", "consumes") and t.kind == "kw":
                 self.next()
                 n = self.ident("an event name")
+                opt = self._optional() if t.text == "consumes" else False
                 self.expect(";")
-                c.ports.append(Port(n.pos, kind=t.text, name=n.text))
+                c.ports.append(Port(n.pos, kind=t.text, name=n.text, optional=opt))
             elif self.accept("dataport"):
                 n = self.ident("a dataport name")
                 self.expect("[")
                 size = self.number("a size")
                 self.expect("]")
                 r = self.ident("rights (r, rw, rx ...)")
+                opt = self._optional()
                 self.expect(";")
                 c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size,
-                                    rights=r.text, rights_pos=r.pos))
+                                    rights=r.text, rights_pos=r.pos, optional=opt))
             elif self.accept("device"):
                 n = self.ident("a device name")
                 s = self.tok
@@ -429,11 +610,17 @@ class Parser:
                 self.expect(";")
             else:
                 n = self.ident("a port, attribute or 'config'")
+                if not self.at("="):
+                    # `thred;`, `provide Ping p;`: a misspelt member word, not an attribute.
+                    hint = did_you_mean(n.text, MEMBER_WORDS)
+                    if hint:
+                        self.diags.error(n.pos, f"unknown component member '{n.text}'", hint)
+                        raise _Sync()
                 self.expect("=", "after an attribute name")
                 v = self.value()
                 self.expect(";")
                 c.attrs.append(Attr(n.pos, name=n.text, value=v))
-        self.block(item)
+        self.block(item, f"component '{name.text}'")
         return c
 
     def end(self):
@@ -466,6 +653,10 @@ class Parser:
                     self.fail("expected the platform file in quotes")
                 self.next()
                 self.expect(";")
+                if s.platform is not None:
+                    self.diags.error(t.pos, "a second 'platform' statement",
+                                     f"the system already names '{s.platform[0]}' at line {s.platform[1].line}")
+                    return
                 s.platform = (p.value, p.pos)
             elif self.accept("instance"):
                 n = self.ident("an instance name")
@@ -490,7 +681,8 @@ class Parser:
                         v = self.value()
                         self.expect(";")
                         inst.settings.append(Attr(k.pos, name=k.text, value=v))
-                    self.block(setting)
+                    self.block(setting, f"instance '{n.text}'",
+                               TOP_LEVEL | {"instance", "connect", "platform"})
                 s.instances.append(inst)
             elif self.accept("connect"):
                 k = self.tok
@@ -507,7 +699,7 @@ class Parser:
                 s.connections.append(Connection(t.pos, kind=k.text, kind_pos=k.pos, src=src, dst=dst))
             else:
                 self.fail("expected 'instance', 'connect' or 'platform'" + self._found())
-        self.block(item)
+        self.block(item, f"system '{name.text}'")
         return s
 
 
@@ -515,30 +707,69 @@ class _Sync(Exception):
     """Unwinds to the nearest statement boundary after an error was recorded."""
 
 
+def read_source(path, diags, from_pos):
+    """The file as a Source, or None after reporting why it cannot be read. Undecodable
+    bytes are reported once, at the first; a leading UTF-8 byte-order mark is skipped."""
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except (OSError, ValueError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        diags.error(from_pos, f"cannot read '{_shown(path, 200)}': {why}")
+        return None
+    if blob[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        src = Source(path, "")
+        diags.error(Pos(src, 1, 1), f"'{path}' is UTF-16 text (it starts with a UTF-16 byte-order mark)",
+                    "save IDL files as UTF-8")
+        return None
+    if blob[:3] == b"\xef\xbb\xbf":
+        blob = blob[3:]
+    try:
+        return Source(path, blob.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        src = Source(path, blob.decode("utf-8", errors="replace"), bad_utf8=True)
+        before = blob[:e.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        diags.error(Pos(src, line, col), f"'{path}' is not valid UTF-8 (byte 0x{blob[e.start]:02x} "
+                    f"at offset {e.start})", "IDL files are UTF-8 text; re-save this file as UTF-8")
+        return src
+
+
 def parse_files(root_paths, diags=None):
     """Parse the given files and, transitively, everything they import (once each).
-    Returns (list of (Source, decls)) in a stable order: imports before importers."""
+    Returns (list of (Source, decls)) in a stable order: imports before importers.
+    Iterative, so an import chain of any length cannot exhaust the Python stack."""
     diags = diags if diags is not None else Diagnostics()
-    done, order = {}, []
-
-    def visit(path, from_pos):
-        key = os.path.normpath(path)
-        if key in done:
-            return
-        done[key] = True
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as e:
-            diags.error(from_pos, f"cannot read '{path}': {e.strerror}")
-            return
-        src = Source(os.path.relpath(path) if not os.path.isabs(path) else path, text)
-        src.path = path
-        imports, decls = Parser(src, diags).parse_file()
-        for imp in imports:
-            visit(os.path.join(os.path.dirname(path), imp.path), imp.pos)
-        order.append((src, decls))
-
-    for p in root_paths:
-        visit(p, None)
+    done, order = set(), []
+    for root in root_paths:
+        # (path, importing position, parsed (Source, decls, imports) or None, next import)
+        stack = [[root, None, None, 0]]
+        while stack:
+            top = stack[-1]
+            path, from_pos, parsed, k = top
+            if parsed is None:
+                key = os.path.normpath(path)
+                if key in done:
+                    stack.pop()
+                    continue
+                done.add(key)
+                src = read_source(path, diags, from_pos)
+                if src is None:
+                    stack.pop()
+                    continue
+                imports, decls = Parser(src, diags).parse_file()
+                top[2] = parsed = (src, decls, imports)
+            src, decls, imports = parsed
+            if k < len(imports):
+                top[3] = k + 1
+                imp = imports[k]
+                if "\0" in imp.path or any(not ch.isprintable() for ch in imp.path):
+                    diags.error(imp.pos, "the imported file name contains a control character",
+                                "write directories with '/' (a '\\n' in \"C:\\new\" is a newline)")
+                    continue
+                stack.append([os.path.join(os.path.dirname(path), imp.path), imp.pos, None, 0])
+                continue
+            order.append((src, decls))
+            stack.pop()
     return order

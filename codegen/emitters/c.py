@@ -134,7 +134,15 @@ def c_literal(t, value):
     if isinstance(t, EnumType):
         return f"{snake(t.name).upper()}_{value.upper()}"
     if isinstance(t, BytesType):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # Byte for byte as UTF-8, every byte that is not plain printable ASCII (and '?', so
+        # no trigraph forms) as a three-digit octal escape: the C file stays ASCII, control
+        # characters from escapes cannot break the literal, and sizeof equals the count
+        # `check` made against bytes<N>.
+        return '"' + "".join(chr(b) if 0x20 <= b < 0x7F and b not in b'"\\?' else f"\\{b:03o}"
+                             for b in value.encode("utf-8")) + '"'
+    if t.signed and value == -(1 << 63):
+        # -9223372036854775808 is a negation of a constant too large for int64_t.
+        return "(-INT64_C(9223372036854775807) - 1)"
     return f"INT64_C({value})" if t.signed else f"UINT64_C({value})"
 
 

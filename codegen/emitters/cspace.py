@@ -5,6 +5,7 @@ import json
 
 from ..model import rights_str
 from . import render
+from ..model import IMAGE_BASE
 
 FORMAT = "anvaya-cspace/1"
 
@@ -77,7 +78,12 @@ def to_json(record):
 
 
 def instance_markdown(sysm, inst):
-    return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst))
+    # Who besides the supervisor may stop and restart this instance (`connect manage`):
+    # that authority sits in the manager's record, so it is gathered here for the reader.
+    managed_by = sorted(o.name for o in sysm.instances if o is not inst
+                        and inst.name in ((supervision_record(sysm, o) or {}).get("manages") or []))
+    return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst),
+                  managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}")
 
 
 def emit(sysm):

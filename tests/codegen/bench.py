@@ -2,6 +2,8 @@
 systems of N components with 3N connections (2 rpc + 1 event each), N = 50..400, and
 print the time per size so the growth can be checked for linearity."""
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -10,7 +12,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 sys.path.insert(0, ROOT)
 
 from codegen import load  # noqa: E402
-from codegen.generate import outputs  # noqa: E402
+from codegen.generate import layout_for, outputs, write  # noqa: E402
 
 
 def synth(n):
@@ -18,7 +20,7 @@ def synth(n):
            "    put(in u32 key, in u64 value);", "};"]
     for i in range(n):
         out += [f"component C{i} {{", "    provides Svc s;", "    uses Svc u0;", "    uses Svc u1;",
-                "    emits e;", "    consumes c;", "    dataport d[8K] rw;", "    thread;",
+                "    emits e;", "    consumes c;", "    dataport d[8K] rw optional;", "    thread;",
                 "    priority = 100;", "};"]
     out.append("system Synth {")
     for i in range(n):
@@ -46,8 +48,42 @@ def measure(n, repeat=3):
         return best, len(files), sum(len(v) for v in files.values())
 
 
+def measure_picture(n):
+    """Seconds to write every output and render the picture (the layout `generate` picks),
+    the generator's peak resident memory, and the layout program's, measured by
+    /usr/bin/time around it (a child's own figure would include the forked parent)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "synth.system")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(synth(n))
+        out = os.path.join(tmp, "out")
+        t0 = time.perf_counter()
+        write(outputs(load(path)), out, svg=False)
+        dot = os.path.join(out, "synth.dot")
+        with open(dot, encoding="utf-8") as f:
+            engine, extra = layout_for(f.read())
+        rss = os.path.join(tmp, "rss")
+        subprocess.run(["/usr/bin/time", "-o", rss, "-f", "%M", engine] + extra +
+                       ["-Tsvg", dot, "-o", os.path.join(out, "synth.svg")], check=True)
+        dt = time.perf_counter() - t0
+        with open(rss, encoding="utf-8") as f:
+            layout_kib = int(f.read().split()[-1])
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return dt, engine, me, layout_kib // 1024
+
+
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [50, 100, 200, 400]
+    args = sys.argv[1:]
+    picture = "--picture" in args
+    sizes = [int(a) for a in args if a != "--picture"] or [50, 100, 200, 400]
+    if picture:
+        # Whole `generate`, files written and the SVG drawn: the 10 s target at 1,000.
+        print(f"{'components':>10} {'connections':>11} {'seconds':>8} {'layout':>6} "
+              f"{'peak MiB':>9} {'layout peak MiB':>16}")
+        for n in sizes:
+            dt, engine, me, kids = measure_picture(n)
+            print(f"{n:>10} {3 * n:>11} {dt:>8.2f} {engine:>6} {me:>9} {kids:>16}")
+        return
     print(f"{'components':>10} {'connections':>11} {'files':>6} {'bytes':>9} {'seconds':>8} {'ms/comp':>8}")
     for n in sizes:
         dt, nfiles, nbytes = measure(n)

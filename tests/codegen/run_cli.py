@@ -57,5 +57,76 @@ with tempfile.TemporaryDirectory() as tmp:
     run("diff", "--exit-code", a, b, code=1)
     json.load(open(b, encoding="utf-8"))
 
+with tempfile.TemporaryDirectory() as tmp:
+    # Supervision is authority: a changed restart limit and policy, a manage grant
+    # removed, resolve rights widened; then DMA trust, from rngtest to a copy without it.
+    svc = os.path.join(ROOT, "idl", "systems", "svctest.system")
+    text = open(svc, encoding="utf-8").read().replace('import "../', f'import "{ROOT}/idl/')
+    changed = text.replace("instance quit_fail : SvcExiter { restart = on-failure; restarts = 3; }",
+                           "instance quit_fail : SvcExiter { restart = always; restarts = 4; }")
+    changed = changed.replace("    connect manage client -> echo_b;\n", "")
+    changed = changed.replace("connect resolve client.a(w) -> echo_a.echo;",
+                              "connect resolve client.a(wg) -> echo_a.echo;")
+    new = os.path.join(tmp, "svc.system")
+    with open(new, "w", encoding="utf-8") as f:
+        f.write(changed)
+    run("generate", svc, "-o", os.path.join(tmp, "old"), "--only", "cspace")
+    run("generate", new, "-o", os.path.join(tmp, "new"), "--only", "cspace")
+    a, b = os.path.join(tmp, "old", "svctest.cspace.json"), os.path.join(tmp, "new", "svctest.cspace.json")
+    lines = run("diff", a, b).splitlines()
+    want = ["~ client: resolve a: rights -w-- -> -w-g",
+            "- client: may stop and restart echo_b (manage)",
+            "~ quit_fail: restarts 3 -> 4",
+            "~ quit_fail: restart_policy on-failure -> always",
+            "~ sinit: service quit_fail: restarts 3 -> 4",
+            "~ sinit: service quit_fail: restart_policy on-failure -> always",
+            "~ sinit: registry_echo_a.echo: rights -w-- -> -w-g"]
+    expect(lines == want, f"diff names the supervision changes: {lines}")
+    rng = os.path.join(ROOT, "idl", "systems", "rngtest.system")
+    run("generate", rng, "-o", os.path.join(tmp, "rng"), "--only", "cspace")
+    doc = json.load(open(os.path.join(tmp, "rng", "rngtest.cspace.json"), encoding="utf-8"))
+    for inst in doc["instances"]:
+        if inst["trusted_with_physical_memory"]:
+            inst["trusted_with_physical_memory"]["buffers"][0]["pages"] += 1
+            inst["trusted_with_physical_memory"]["devices"].pop()
+            inst["regions"] = [{"name": "heap", "vaddr": "0x100000000", "bytes": 2097152}]
+    edited = os.path.join(tmp, "rng-edited.json")
+    with open(edited, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    lines = run("diff", os.path.join(tmp, "rng", "rngtest.cspace.json"), edited).splitlines()
+    expect(lines == ["~ rng: DMA buffer queue: pages 3 -> 4",
+                     "- rng: DMA-capable device /soc/virtio_mmio@10008000",
+                     "+ rng: region heap at 0x100000000 (2097152 bytes)"],
+           f"diff names DMA trust and regions: {lines}")
+    bad = os.path.join(tmp, "bad.json")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write('{"instances": [{"name": 1}]')
+    r = subprocess.run([sys.executable, GEN, "diff", a, bad], capture_output=True, text=True)
+    expect(r.returncode != 0 and "Traceback" not in r.stderr and "not a CSpace manifest" in r.stderr,
+           f"diff of a broken manifest is an error, not a traceback: {r.stderr}")
+
+with tempfile.TemporaryDirectory() as tmp:
+    # Broken command-line inputs end in one error line, never in a traceback.
+    hello = os.path.join(ROOT, "idl", "systems", "hello.system")
+    for name, blob in (("abi.h", b"\xff\xfe not a header"), ("manifest.h", b"")):
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(blob)
+    cases = [(["check", "--abi", os.path.join(tmp, "abi.h"), hello], "has no #define ANV_"),
+             (["check", "--abi", os.path.join(tmp, "none.h"), hello], "No such file"),
+             (["check", tmp], "Is a directory"),
+             (["generate", hello, "-o", "/proc/anvaya-no-such-dir"], "error:"),
+             (["platform", hello], "neither a device tree blob nor valid JSON")]
+    for args, want in cases:
+        r = subprocess.run([sys.executable, GEN] + args, capture_output=True, text=True)
+        expect(r.returncode == 1 and want in r.stderr and "Traceback" not in r.stderr
+               and "internal error" not in r.stderr,
+               f"{' '.join(args[:2])} on a broken input: one error ({r.returncode}: {r.stderr.strip()[:120]})")
+
+# A device tree's memory nodes become the platform's RAM (checked against device claims).
+doc = json.loads(run("platform", os.path.join(HERE, "valid", "uart.dtb")))
+expect(doc.get("memory") == [["0x80000000", "0x10000000"]] and
+       [d["path"] for d in doc["devices"]] == ["/soc/uart@10000000"],
+       f"platform reads RAM and devices from a .dtb: {doc.get('memory')}")
+
 print("cli: " + ("all passed" if not failed else f"{failed} failed"))
 sys.exit(1 if failed else 0)

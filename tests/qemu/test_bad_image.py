@@ -49,6 +49,17 @@ def ram_device_system(tmp):
     with open(os.path.join(tmp, "evil.system"), "w") as f:
         f.write('import "%s";\nsystem Evil {\n    platform "platform.json";\n'
                 '    instance kecho : KEcho { device uart = "/soc/serial@80200000"; }\n}\n' % idl)
+    # The platform lists its RAM, so the generator refuses the claim first, at its line.
+    r = subprocess.run([PY, os.path.join(ROOT, "tools", "anvaya-gen"), "check",
+                        os.path.join(tmp, "evil.system")], capture_output=True, text=True)
+    if r.returncode != 1 or "overlaps RAM [0x80000000, 0x90000000)" not in r.stderr:
+        raise SystemExit(f"FAIL the generator accepted a device in RAM: {r.stderr}")
+    print("ok   the generator refuses a device frame in RAM")
+    # Without the RAM list (a platform file that does not give it) only the kernel can
+    # tell: its pre-flight must still refuse the image at boot.
+    del platform["memory"]
+    with open(os.path.join(tmp, "platform.json"), "w") as f:
+        json.dump(platform, f)
     subprocess.run([PY, os.path.join(ROOT, "tools", "anvaya-gen"), "generate",
                     os.path.join(tmp, "evil.system"), "-o", tmp, "--only", "image"], check=True,
                    stdout=subprocess.DEVNULL)
