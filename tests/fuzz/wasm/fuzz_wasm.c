@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wasm_internal.h"
+#include "../../host/wasm/wasm_test_mem.h"
 
 #define CHECK(cond, what)                                                                    \
     do {                                                                                     \
@@ -18,37 +19,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *fz_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
+/* The host's memory callbacks, with the interpreter's promise about bounds checked. */
 static void *fz_grow(void *ctx, void *base, size_t old_bytes, size_t new_bytes, size_t max_bytes)
 {
     (void)ctx;
     CHECK(new_bytes > old_bytes && new_bytes <= max_bytes, "grow outside its bounds");
-    uint8_t *p = realloc(base, new_bytes);
-    if (!p)
-        return NULL;
-    memset(p + old_bytes, 0, new_bytes - old_bytes);
-    return p;
+    return wasm_test_grow_bytes(base, old_bytes, new_bytes);
 }
 
-static void fz_release(void *ctx, void *base, size_t bytes)
-{
-    (void)ctx;
-    (void)bytes;
-    free(base);
-}
-
-static const wasm_allocator fz_alloc = {fz_realloc, NULL};
-static const wasm_memory_ops fz_mem = {fz_grow, fz_release, NULL};
+static const wasm_memory_ops fz_mem = {fz_grow, wasm_test_release, NULL};
 
 #ifdef WASM_FUZZ_EXEC
 static wasm_status host_fn(void *ctx, wasm_env *env, const wasm_value *args, wasm_value *results)
@@ -105,7 +84,7 @@ static void exec_module(const wasm_module *m)
 {
     wasm_env *env;
     wasm_limits lim = {64, 4096, 1u << 16, 500, 1u << 20};
-    CHECK(wasm_env_new(&fz_alloc, &fz_mem, &lim, &env) == WASM_OK, "env");
+    CHECK(wasm_env_new(wasm_test_allocator(), &fz_mem, &lim, &env) == WASM_OK, "env");
     fz_resolve_ctx rc = {m, env, 0};
     wasm_env_set_fuel(env, 20000);
     wasm_instance *inst = NULL;
@@ -139,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wasm_module *m = NULL;
     wasm_diag diag = {0};
     (void)fz_mem;
-    wasm_status st = wasm_module_load(&fz_alloc, NULL, data, size, &m, &diag);
+    wasm_status st = wasm_module_load(wasm_test_allocator(), NULL, data, size, &m, &diag);
     const char *msg = wasm_status_message(st);
     CHECK(msg && msg[0], "status without a message");
     if (st != WASM_OK) {

@@ -7,35 +7,7 @@
 #include <string.h>
 
 #include "wasm.h"
-
-static void *d_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
-static void *d_grow(void *ctx, void *base, size_t old_bytes, size_t new_bytes, size_t max_bytes)
-{
-    (void)ctx;
-    (void)max_bytes;
-    unsigned char *p = realloc(base, new_bytes);
-    if (!p)
-        return NULL;
-    memset(p + old_bytes, 0, new_bytes - old_bytes);
-    return p;
-}
-
-static void d_release(void *ctx, void *base, size_t bytes)
-{
-    (void)ctx;
-    (void)bytes;
-    free(base);
-}
+#include "../../host/wasm/wasm_test_mem.h"
 
 static void print_value(uint8_t type, wasm_value v)
 {
@@ -104,16 +76,14 @@ int main(int argc, char **argv)
     static unsigned char buf[16 << 20];
     size_t len = fread(buf, 1, sizeof(buf), f);
     fclose(f);
-    const wasm_allocator alloc = {d_realloc, NULL};
-    const wasm_memory_ops ops = {d_grow, d_release, NULL};
     wasm_module *m;
-    wasm_status st = wasm_module_load(&alloc, NULL, buf, len, &m, NULL);
+    wasm_status st = wasm_module_load(wasm_test_allocator(), NULL, buf, len, &m, NULL);
     if (st != WASM_OK) {
         printf("invalid module\n");
         return 0;
     }
     wasm_env *env;
-    if (wasm_env_new(&alloc, &ops, NULL, &env) != WASM_OK)
+    if (wasm_env_new(wasm_test_allocator(), wasm_test_memory(), NULL, &env) != WASM_OK)
         return 2;
     static const uint8_t types[4] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64};
     for (int i = 0; i < 4; i++)

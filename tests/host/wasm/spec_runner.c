@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wasm.h"
+#include "wasm_test_mem.h"
 
 /* ---- a small JSON reader (objects, arrays, strings with lengths, numbers) ---- */
 
@@ -230,38 +231,6 @@ static const char *jstr(const jnode *o, const char *key)
 
 /* ---- embedder plumbing ---- */
 
-static void *host_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
-static void *host_mem_grow(void *ctx, void *base, size_t old_bytes, size_t new_bytes,
-                           size_t max_bytes)
-{
-    (void)ctx;
-    (void)max_bytes;
-    uint8_t *p = realloc(base, new_bytes);
-    if (!p)
-        return NULL;
-    memset(p + old_bytes, 0, new_bytes - old_bytes);
-    return p;
-}
-
-static void host_mem_release(void *ctx, void *base, size_t bytes)
-{
-    (void)ctx;
-    (void)bytes;
-    free(base);
-}
-
-static const wasm_allocator allocator = {host_realloc, NULL};
-static const wasm_memory_ops mem_ops = {host_mem_grow, host_mem_release, NULL};
 
 typedef struct named {
     char *name;
@@ -445,7 +414,7 @@ static wasm_status load(runner *r, const char *filename, wasm_module **out)
         printf("cannot read %s: %s\n", path, strerror(errno));
         return WASM_ERR_NOT_FOUND;
     }
-    wasm_status st = wasm_module_load(&allocator, NULL, bytes, len, out, NULL);
+    wasm_status st = wasm_module_load(wasm_test_allocator(), NULL, bytes, len, out, NULL);
     free(bytes);
     if (st == WASM_OK) {
         wasm_module **l = realloc(r->modules, (r->nmodules + 1) * sizeof(*l));
@@ -732,7 +701,7 @@ static int run_script(const char *json_path)
     const char *base = strrchr(json_path, '/');
     r.file = base ? base + 1 : json_path;
     wasm_limits lim = {65536, 1u << 20, 1u << 20, 20000, 64u << 20};
-    if (wasm_env_new(&allocator, &mem_ops, &lim, &r.env) != WASM_OK || !setup_spectest(&r)) {
+    if (wasm_env_new(wasm_test_allocator(), wasm_test_memory(), &lim, &r.env) != WASM_OK || !setup_spectest(&r)) {
         printf("%s: cannot set up the environment\n", json_path);
         return 1;
     }

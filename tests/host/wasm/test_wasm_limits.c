@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "wasm.h"
+#include "wasm_test_mem.h"
 
 static const char *module_path;
 static uint8_t *module_bytes;
@@ -22,38 +23,14 @@ typedef struct grow_log {
     size_t last_new, last_max;
 } grow_log;
 
-static void *t_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
 static void *t_grow(void *ctx, void *base, size_t old_bytes, size_t new_bytes, size_t max_bytes)
 {
     grow_log *log = ctx;
     log->calls++;
     log->last_new = new_bytes;
     log->last_max = max_bytes;
-    uint8_t *p = realloc(base, new_bytes);
-    if (!p)
-        return NULL;
-    memset(p + old_bytes, 0, new_bytes - old_bytes);
-    return p;
+    return wasm_test_grow_bytes(base, old_bytes, new_bytes);
 }
-
-static void t_release(void *ctx, void *base, size_t bytes)
-{
-    (void)ctx;
-    (void)bytes;
-    free(base);
-}
-
-static const wasm_allocator alloc = {t_realloc, NULL};
 
 static wasm_status host_add(void *ctx, wasm_env *env, const wasm_value *args, wasm_value *res)
 {
@@ -114,11 +91,11 @@ static void setup_env(fixture *f, const wasm_limits *lim)
 {
     memset(f, 0, sizeof(*f));
     f->ops.grow = t_grow;
-    f->ops.release = t_release;
+    f->ops.release = wasm_test_release;
     f->ops.ctx = &f->log;
-    assert_int_equal(wasm_module_load(&alloc, NULL, module_bytes, module_len, &f->mod, NULL),
+    assert_int_equal(wasm_module_load(wasm_test_allocator(), NULL, module_bytes, module_len, &f->mod, NULL),
                      WASM_OK);
-    assert_int_equal(wasm_env_new(&alloc, &f->ops, lim, &f->env), WASM_OK);
+    assert_int_equal(wasm_env_new(wasm_test_allocator(), &f->ops, lim, &f->env), WASM_OK);
     static const uint8_t ii[] = {WASM_I32, WASM_I32}, i[] = {WASM_I32};
     assert_int_equal(wasm_host_func_new(f->env, ii, 2, i, 1, host_add, NULL, &f->add), WASM_OK);
     assert_int_equal(wasm_host_func_new(f->env, NULL, 0, NULL, 0, host_fail, NULL, &f->fail),
@@ -308,7 +285,7 @@ static void test_unlinkable_and_bad_bytes(void **state)
     unsigned valid = 0;
     for (size_t n = 0; n < module_len; n++) {
         wasm_module *m = NULL;
-        wasm_status st = wasm_module_load(&alloc, NULL, module_bytes, n, &m, NULL);
+        wasm_status st = wasm_module_load(wasm_test_allocator(), NULL, module_bytes, n, &m, NULL);
         if (st == WASM_OK) {
             assert_true(n >= 8);
             valid++;

@@ -7,35 +7,7 @@
 #include <time.h>
 
 #include "wasm.h"
-
-static void *b_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
-static void *b_grow(void *ctx, void *base, size_t old_bytes, size_t new_bytes, size_t max_bytes)
-{
-    (void)ctx;
-    (void)max_bytes;
-    unsigned char *p = realloc(base, new_bytes);
-    if (!p)
-        return NULL;
-    memset(p + old_bytes, 0, new_bytes - old_bytes);
-    return p;
-}
-
-static void b_release(void *ctx, void *base, size_t bytes)
-{
-    (void)ctx;
-    (void)bytes;
-    free(base);
-}
+#include "../wasm_test_mem.h"
 
 static double now(void)
 {
@@ -59,20 +31,18 @@ int main(int argc, char **argv)
     static unsigned char buf[16 << 20];
     size_t len = fread(buf, 1, sizeof(buf), f);
     fclose(f);
-    const wasm_allocator alloc = {b_realloc, NULL};
-    const wasm_memory_ops ops = {b_grow, b_release, NULL};
     wasm_module *m;
     wasm_env *env;
     wasm_instance *inst;
     wasm_extern x;
     double t0 = now();
-    wasm_status st = wasm_module_load(&alloc, NULL, buf, len, &m, NULL);
+    wasm_status st = wasm_module_load(wasm_test_allocator(), NULL, buf, len, &m, NULL);
     if (st != WASM_OK) {
         fprintf(stderr, "load: %s\n", wasm_status_message(st));
         return 1;
     }
     double t_load = now() - t0;
-    if (wasm_env_new(&alloc, &ops, NULL, &env) != WASM_OK ||
+    if (wasm_env_new(wasm_test_allocator(), wasm_test_memory(), NULL, &env) != WASM_OK ||
         wasm_instantiate(env, m, NULL, NULL, &inst) != WASM_OK ||
         wasm_instance_export(inst, "run", 3, &x) != WASM_OK || x.kind != WASM_EXTERN_FUNC) {
         fprintf(stderr, "instantiate: failed\n");
