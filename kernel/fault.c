@@ -10,12 +10,22 @@
 #include "thread.h"
 #include "vspace.h"
 
+bool fault_fetch_insn(const struct thread *t, uint32_t *insn, uint32_t *len)
+{
+    uint16_t half[2] = {0, 0};
+    if (vs_copy_in(t->vspace, t->frame.sepc, &half[0], 2) != ANV_OK)
+        return false;
+    *len = (half[0] & 3u) == 3u ? 4 : 2;
+    if (*len == 4 && vs_copy_in(t->vspace, t->frame.sepc + 2, &half[1], 2) != ANV_OK)
+        return false;
+    *insn = (uint32_t)half[0] | ((uint32_t)half[1] << 16);
+    return true;
+}
+
 static uint32_t fault_insn_length(const struct thread *t)
 {
-    uint16_t half = 0;
-    if (vs_copy_in(t->vspace, t->frame.sepc, &half, sizeof(half)) != ANV_OK)
-        return 4;
-    return (half & 3) == 3 ? 4 : 2;
+    uint32_t insn = 0, len = 4;
+    return fault_fetch_insn(t, &insn, &len) ? len : 4;
 }
 
 /* Send t's pending record (fault or exit) to its fault endpoint, where its handler

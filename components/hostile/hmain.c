@@ -19,30 +19,8 @@
 #define BOUNDARY_VADDR 0x3A1FF000ull /* two pages across the 2 MiB boundary 0x3A200000 */
 #define MAX_SINGLES 16u
 
-static int failures;
-static int passed;
-
-#define EXPECT(cond)                                                                       \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            printf("hostile: FAIL %s:%d: %s\n", __func__, __LINE__, #cond);                \
-            failures++;                                                                    \
-            return;                                                                        \
-        }                                                                                  \
-    } while (0)
-
-static void ok(const char *name, const char *detail)
-{
-    passed++;
-    printf("hostile: %s ok %s\n", name, detail);
-}
-
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
+#define SCENARIO_NAME "hostile"
+#include "../common/scenario.h"
 
 /* Pages the pool can still give: allocate singles into PROBE_SLOT.. until E_QUOTA, then
  * give them back. At most `limit` counted. */

@@ -17,30 +17,8 @@
 #define FAULT_ADDRESS 0xdead0000u
 #define KERNEL_ADDRESS 0xFFFFFFC080200000ull
 
-static int failures;
-static int passed;
-
-#define EXPECT(cond)                                                                       \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            printf("ktest: FAIL %s:%d: %s\n", __func__, __LINE__, #cond);                  \
-            failures++;                                                                    \
-            return;                                                                        \
-        }                                                                                  \
-    } while (0)
-
-static void ok(const char *name, const char *detail)
-{
-    passed++;
-    printf("ktest: %s ok %s\n", name, detail);
-}
-
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
+#define SCENARIO_NAME "ktest"
+#include "../common/scenario.h"
 
 static void t_abi(void)
 {

@@ -291,6 +291,18 @@ uint32_t virtio_ack_interrupt(struct virtio_dev *dev)
     return status;
 }
 
+bool virtio_take_interrupt(struct virtio_dev *dev, const char *who, uint64_t bits,
+                           uint64_t irq_bit, uint64_t irq)
+{
+    if (!(bits & irq_bit))
+        return false;
+    (void)virtio_ack_interrupt(dev); /* the status says which cause; callers look anyway */
+    int err = anv_irq_ack(irq);
+    if (err != ANV_OK)
+        printf("%s: irq.ack failed (%d)\n", who, err);
+    return true;
+}
+
 bool virtio_needs_reset(const struct virtio_dev *dev)
 {
     return (rd(dev, R_STATUS) & S_NEEDS_RESET) != 0;

@@ -91,6 +91,11 @@ enum virtio_error virtq_add(struct virtq *q, const uint64_t *pa, const uint32_t 
 void virtq_kick(struct virtio_dev *dev, struct virtq *q);
 /* One completed chain, if any: true with its head and the bytes the device wrote. */
 bool virtq_take_used(struct virtq *q, uint16_t *head, uint32_t *written, enum virtio_error *err);
+/* The device's interrupt among the notification `bits` a wait returned: if it is there,
+ * acknowledged at the device (whatever its cause: the driver looks at its queues anyway)
+ * and at the kernel (irq.ack on `irq`, a failure said as `<who>: ...`); true then. */
+bool virtio_take_interrupt(struct virtio_dev *dev, const char *who, uint64_t bits,
+                           uint64_t irq_bit, uint64_t irq);
 /* Read and acknowledge the interrupt status (bit 0: used buffer, bit 1: config change). */
 uint32_t virtio_ack_interrupt(struct virtio_dev *dev);
 bool virtio_needs_reset(const struct virtio_dev *dev);

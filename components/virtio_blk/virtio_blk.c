@@ -162,13 +162,10 @@ static int blk_run(uint32_t n, const uint32_t *data_len, bool device_writes_data
             blk_recover();
             return BLOCK_DEVICE_E_TIMEOUT;
         }
-        if (!(bits & blk_irq_bits[blk_slot_index]))
+        if (!virtio_take_interrupt(&blk_dev, "virtio-blk", bits, blk_irq_bits[blk_slot_index],
+                                   blk_irqs[blk_slot_index]))
             continue;
         blk_interrupts++;
-        (void)virtio_ack_interrupt(&blk_dev); /* which cause does not matter: we look */
-        err = anv_irq_ack(blk_irqs[blk_slot_index]);
-        if (err != ANV_OK)
-            printf("virtio-blk: irq.ack failed (%d)\n", err);
         uint16_t head = 0;
         uint32_t written = 0;
         enum virtio_error ve = VIRTIO_OK;

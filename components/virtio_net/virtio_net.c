@@ -108,13 +108,9 @@ static void reclaim_tx(void)
 
 static void take_interrupt(uint64_t bits)
 {
-    if (!(bits & net_irq_bits[net_slot]))
-        return;
-    interrupts++;
-    (void)virtio_ack_interrupt(&net_dev); /* both queues are looked at anyway */
-    int err = anv_irq_ack(net_irqs[net_slot]);
-    if (err != ANV_OK)
-        printf("virtio-net: irq.ack failed (%d)\n", err);
+    if (virtio_take_interrupt(&net_dev, "virtio-net", bits, net_irq_bits[net_slot],
+                              net_irqs[net_slot]))
+        interrupts++;
 }
 
 int virtio_net_nic_info(uint64_t badge, struct anv_bytes_6 *mac, uint32_t *mtu)

@@ -67,13 +67,10 @@ static int rng_fetch(uint32_t length, uint8_t *out, uint32_t *got)
         int err = anv_wait_one(VIRTIO_RNG_HANDLE_EVENTS, TIMEOUT_TICKS, &result, &bits);
         if (err != ANV_OK || result == ANV_WAIT_TIMEOUT)
             return ENTROPY_E_TIMEOUT;
-        if (!(bits & rng_irq_bits[rng_slot]))
+        if (!virtio_take_interrupt(&rng_dev, "virtio-rng", bits, rng_irq_bits[rng_slot],
+                                   rng_irqs[rng_slot]))
             continue;
         rng_interrupts++;
-        (void)virtio_ack_interrupt(&rng_dev); /* the status bits say nothing we act on */
-        err = anv_irq_ack(rng_irqs[rng_slot]);
-        if (err != ANV_OK)
-            printf("virtio-rng: irq.ack failed (%d)\n", err);
         if (virtio_needs_reset(&rng_dev))
             return ENTROPY_E_DEVICE;
         uint16_t done = 0;

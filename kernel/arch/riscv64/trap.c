@@ -150,16 +150,8 @@ static inline __attribute__((always_inline, noreturn)) void trap_enter(struct th
  * should not pay for its stack frame. */
 static __attribute__((noinline)) bool trap_fp_first_use(struct thread *t)
 {
-    if (t->fp_used)
-        return false;
-    uint16_t half[2] = {0, 0};
-    if (vs_copy_in(t->vspace, t->frame.sepc, &half[0], 2) != ANV_OK)
-        return false;
-    uint32_t len = (half[0] & 3u) == 3u ? 4 : 2;
-    if (len == 4 && vs_copy_in(t->vspace, t->frame.sepc + 2, &half[1], 2) != ANV_OK)
-        return false;
-    uint32_t insn = (uint32_t)half[0] | ((uint32_t)half[1] << 16);
-    return fpu_first_use(t, insn, len);
+    uint32_t insn = 0, len = 0;
+    return !t->fp_used && fault_fetch_insn(t, &insn, &len) && fpu_first_use(t, insn, len);
 }
 
 void trap_from_user(struct trap_frame *frame, uint64_t cause)
