@@ -91,7 +91,6 @@ struct thread {
     uint8_t call_grant;        /* the cap our pending call went through had GRANT, so the
                                 * reply may carry capabilities; set at delivery */
     uint8_t exited;            /* ended by proc.exit: only thread.restart starts it again */
-    uint8_t fp_used;           /* has run a floating-point instruction: its FP state is kept */
     uint8_t switch_work;       /* THREAD_SWITCH_*: what entering or leaving it must do */
     uint32_t fault_label;      /* label of the pending fault record (fault or exit) */
     /* CPU time, in clock units (the `time` CSR), charged at every switch (sched.c). */
@@ -129,7 +128,7 @@ struct thread {
     bool on_sleep_list;
 
     struct thread_start start; /* pc 0: never given a start state, cannot be restarted */
-    struct fp_state fp;        /* saved F/D registers, valid when fp_used (arch/fpu.c) */
+    struct fp_state fp;        /* saved F/D registers, valid with THREAD_SWITCH_FP (arch/fpu.c) */
     struct proc *proc;         /* the process record (loader-made threads), or NULL */
     struct thread *proc_next;  /* next thread of the same process */
 };

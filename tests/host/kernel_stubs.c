@@ -102,7 +102,6 @@ void sched_arch_budget_deadline(uint64_t deadline)
 
 void fpu_forget(struct thread *t)
 {
-    t->fp_used = 0;
     t->switch_work &= (uint8_t)~THREAD_SWITCH_FP;
 }
 

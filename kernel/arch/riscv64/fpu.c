@@ -11,7 +11,7 @@
 #define FS_DIRTY (3ul << 13)
 
 /* sstatus.FS is not Off: the thread entered last is an FP thread, the owner. */
-uint8_t fpu_fs_live;
+static uint8_t fpu_fs_live;
 static struct thread *fpu_owner;
 static bool fpu_owner_dirty;
 
@@ -55,7 +55,7 @@ static void fpu_enter_clean(struct thread *t)
 void fpu_switch_to(struct thread *t)
 {
     fpu_note_dirty();
-    if (t->fp_used) {
+    if (t->switch_work & THREAD_SWITCH_FP) {
         fpu_enter_clean(t);
     } else {
         csr_clear(sstatus, SSTATUS_FS_MASK);
@@ -72,14 +72,13 @@ void fpu_park(void)
 
 bool fpu_first_use(struct thread *t, uint32_t insn, uint32_t insn_len)
 {
-    if (t->fp_used || !fpu_insn_is_fp(insn, insn_len))
+    if ((t->switch_work & THREAD_SWITCH_FP) || !fpu_insn_is_fp(insn, insn_len))
         return false;
     fpu_note_dirty();
     /* A new FP thread starts from zeroed registers and fcsr, never from what the previous
      * owner left in the hardware. */
     struct fp_state zero = {{0}, 0};
     t->fp = zero;
-    t->fp_used = 1;
     t->switch_work |= THREAD_SWITCH_FP;
     if (fpu_owner == t)
         fpu_owner = 0;
@@ -89,7 +88,6 @@ bool fpu_first_use(struct thread *t, uint32_t insn, uint32_t insn_len)
 
 void fpu_forget(struct thread *t)
 {
-    t->fp_used = 0;
     t->switch_work &= (uint8_t)~THREAD_SWITCH_FP;
     if (fpu_owner == t) {
         fpu_owner = 0;

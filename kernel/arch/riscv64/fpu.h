@@ -14,11 +14,6 @@ struct fp_state {
 
 struct thread;
 
-/* sstatus.FS is on (the thread entered last used FP): the trap path calls fpu_switch_to
- * only when this or the entering thread's fp_used is set, so threads that never use FP
- * pay a load and a branch per switch. */
-extern uint8_t fpu_fs_live;
-
 /* Boot: FS Off, no owner. */
 void fpu_init(void);
 /* The hart goes idle after an FP thread: FS Off (the registers stay its, saved later if

@@ -151,7 +151,8 @@ static inline __attribute__((always_inline, noreturn)) void trap_enter(struct th
 static __attribute__((noinline)) bool trap_fp_first_use(struct thread *t)
 {
     uint32_t insn = 0, len = 0;
-    return !t->fp_used && fault_fetch_insn(t, &insn, &len) && fpu_first_use(t, insn, len);
+    return !(t->switch_work & THREAD_SWITCH_FP) && fault_fetch_insn(t, &insn, &len) &&
+           fpu_first_use(t, insn, len);
 }
 
 void trap_from_user(struct trap_frame *frame, uint64_t cause)
