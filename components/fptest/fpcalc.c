@@ -98,13 +98,15 @@ static void fpcalc_compute(struct fpcalc_run *run, uint64_t iterations)
     run->fcsr = fcsr;
 }
 
+/* Four values a line: a line shorter than the SDK's console buffer (128) leaves in one
+ * debug.write, so another process's output cannot land inside it. */
 static void fpcalc_print(uint64_t life, uint64_t iterations, const struct fpcalc_run *run)
 {
-    for (uint32_t i = 0; i < FPMODEL_CHAINS; i += 8) {
+    for (uint32_t i = 0; i < FPMODEL_CHAINS; i += 4) {
         char line[200];
         int used = snprintf(line, sizeof line, NAME ": life=%lu n=%lu x[%u..]",
                             (unsigned long)life, (unsigned long)iterations, i);
-        for (uint32_t j = i; j < i + 8 && j < FPMODEL_CHAINS && used > 0 &&
+        for (uint32_t j = i; j < i + 4 && j < FPMODEL_CHAINS && used > 0 &&
                              (size_t)used < sizeof line; j++)
             used += snprintf(line + used, sizeof line - (size_t)used, " %016lx",
                              (unsigned long)run->x[j]);
