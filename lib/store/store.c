@@ -508,8 +508,8 @@ static store_err inode_validate(store *s, uint64_t ino, const uint8_t *d, uint64
     return STORE_OK;
 }
 
-/* The pointer to node k: in the superblock's roots (*base = s->roots) or in its parent node,
- * which is loaded (created as an empty node when create is set). *base NULL: parent is a hole. */
+/* Where the pointer to node k lives: in the superblock's roots (*in_sb, slot *slot), or in
+ * slot *slot of node *pk (a block map's top level: the roots of inode *pk). */
 static store_err parent_of(store *s, const skey *k, skey *pk, uint32_t *slot, int *in_sb)
 {
     *in_sb = 0;
@@ -570,6 +570,8 @@ static uint8_t *ptr_base(store *s, store_centry *pe)
     return pe->kind == K_INODE ? pe->data + INODE_ROOTS_OFF : pe->data;
 }
 
+/* The pointer area holding node k's pointer, its parent loaded (created empty when create
+ * is set); *base NULL when the parent is a hole. */
 static store_err ptr_slot(store *s, const skey *k, int create, uint8_t **base, uint32_t *slot)
 {
     skey pk;
@@ -783,7 +785,8 @@ static store_err bmap_set(store *s, uint64_t ino, uint64_t blk, sptr p)
 }
 
 /* Frees every pointer of node (level, idx) of inode ino for blocks >= first (the whole
- * node when it lies entirely beyond); *emptied when the node itself went. */
+ * node when it lies entirely beyond: then the node leaves the cache, and the caller frees
+ * its sector from the parent's slot). */
 static store_err bmap_trim(store *s, uint64_t ino, uint32_t level, uint64_t idx, uint64_t first)
 {
     skey k = {K_BMAP, (uint8_t)level, ino, idx};
@@ -1574,7 +1577,7 @@ typedef struct dent {
     char name[STORE_NAME_MAX + 1];
 } dent;
 
-/* One directory record; *ok 0 when the record is malformed (damage). */
+/* One directory record; 0 when the record is malformed (damage). */
 static int dent_decode(const uint8_t *r, dent *d)
 {
     d->ino = get64(r);
