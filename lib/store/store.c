@@ -1486,12 +1486,17 @@ static store_err walk_all(store *s, uint64_t *map, int verify_data)
     return STORE_OK;
 }
 
+/* Free sectors in 2 .. sectors-1 (the superblocks' bits are always set). */
 static uint64_t count_free(const store *s)
 {
-    uint64_t n = 0;
-    for (uint64_t i = 2; i < s->sectors; i++)
-        n += !bit_get(s->live, i);
-    return n;
+    uint64_t used = 0, w = words(s->sectors);
+    for (uint64_t i = 0; i < w; i++) {
+        uint64_t m = s->live[i];
+        if (i == w - 1 && (s->sectors & 63) != 0)
+            m &= (1ull << (s->sectors & 63)) - 1;
+        used += (uint64_t)__builtin_popcountll(m);
+    }
+    return s->sectors - used;
 }
 
 store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
