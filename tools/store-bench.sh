@@ -23,3 +23,9 @@ for fn in bench_write_sync bench_read; do
     echo "$fn: $((total / N)) instructions per call (mean of $N, callgrind Ir)"
 done
 grep "bytes to the device" "$tmp/bench_write_sync.log"
+M=${STORE_BENCH_FILES:-4000}
+valgrind --tool=callgrind --callgrind-out-file="$tmp/mount.out" --toggle-collect=bench_mount \
+    "$BENCH" mount "$M" >"$tmp/mount.log" 2>&1
+total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/mount.out")
+[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/mount.out")
+echo "bench_mount: $total instructions to mount a store of $M files of 4 KiB in 16 directories"

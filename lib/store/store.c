@@ -508,8 +508,8 @@ static store_err inode_validate(store *s, uint64_t ino, const uint8_t *d, uint64
     return STORE_OK;
 }
 
-/* The pointer to node k: in the superblock's roots (*base = s->roots) or in its parent node,
- * which is loaded (created as an empty node when create is set). *base NULL: parent is a hole. */
+/* Where the pointer to node k lives: in the superblock's roots (*in_sb, slot *slot), or in
+ * slot *slot of node *pk (a block map's top level: the roots of inode *pk). */
 static store_err parent_of(store *s, const skey *k, skey *pk, uint32_t *slot, int *in_sb)
 {
     *in_sb = 0;
@@ -570,6 +570,8 @@ static uint8_t *ptr_base(store *s, store_centry *pe)
     return pe->kind == K_INODE ? pe->data + INODE_ROOTS_OFF : pe->data;
 }
 
+/* The pointer area holding node k's pointer, its parent loaded (created empty when create
+ * is set); *base NULL when the parent is a hole. */
 static store_err ptr_slot(store *s, const skey *k, int create, uint8_t **base, uint32_t *slot)
 {
     skey pk;
@@ -783,7 +785,8 @@ static store_err bmap_set(store *s, uint64_t ino, uint64_t blk, sptr p)
 }
 
 /* Frees every pointer of node (level, idx) of inode ino for blocks >= first (the whole
- * node when it lies entirely beyond); *emptied when the node itself went. */
+ * node when it lies entirely beyond: then the node leaves the cache, and the caller frees
+ * its sector from the parent's slot). */
 static store_err bmap_trim(store *s, uint64_t ino, uint32_t level, uint64_t idx, uint64_t first)
 {
     skey k = {K_BMAP, (uint8_t)level, ino, idx};
@@ -902,10 +905,30 @@ static store_err data_read_block(store *s, uint64_t ino, uint64_t blk, uint8_t *
 static store_err data_read_run(store *s, uint64_t ino, uint64_t blk, uint32_t n, uint8_t *buf)
 {
     sptr p[RUN_MAX];
+    store_centry *ie, *e = NULL;
+    store_err err = inode_get(s, ino, &ie);
+    if (err != STORE_OK)
+        return err;
+    uint32_t h = ie->data[I_HEIGHT];
+    uint64_t cap = bmap_cap(h);
     for (uint32_t i = 0; i < n; i++) {
-        store_err err = bmap_get(s, ino, blk + i, &p[i]);
-        if (err != STORE_OK)
-            return err;
+        uint64_t b = blk + i;
+        p[i] = (sptr){0, 0};
+        if (b >= cap)
+            continue;
+        if (h == 0) {
+            p[i] = get_ptr(ie->data + INODE_ROOTS_OFF, (uint32_t)b);
+        } else {
+            /* One leaf lookup per 64 blocks; nothing else loads while e is in use. */
+            if (i == 0 || (b & 63) == 0) {
+                skey k = {K_BMAP, 0, ino, b >> 6};
+                err = node_load(s, &k, 0, &e);
+                if (err != STORE_OK)
+                    return err;
+            }
+            if (e != NULL)
+                p[i] = get_ptr(e->data, (uint32_t)(b & 63));
+        }
         if (p[i].addr != 0 && (p[i].addr < 2 || p[i].addr >= s->sectors))
             return fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, blk + i, p[i].addr,
                          "pointer outside the store");
@@ -920,7 +943,7 @@ static store_err data_read_run(store *s, uint64_t ino, uint64_t blk, uint32_t n,
         uint32_t k = 1;
         while (i + k < n && p[i + k].addr == p[i].addr + k)
             k++;
-        store_err err = dev_read(s, p[i].addr, k, dst);
+        err = dev_read(s, p[i].addr, k, dst);
         if (err != STORE_OK)
             return fault(s, err, STORE_OBJ_DATA, ino, 0, blk + i, p[i].addr, "device read failed");
         for (uint32_t j = 0; j < k; j++)
@@ -1463,12 +1486,17 @@ static store_err walk_all(store *s, uint64_t *map, int verify_data)
     return STORE_OK;
 }
 
+/* Free sectors in 2 .. sectors-1 (the superblocks' bits are always set). */
 static uint64_t count_free(const store *s)
 {
-    uint64_t n = 0;
-    for (uint64_t i = 2; i < s->sectors; i++)
-        n += !bit_get(s->live, i);
-    return n;
+    uint64_t used = 0, w = words(s->sectors);
+    for (uint64_t i = 0; i < w; i++) {
+        uint64_t m = s->live[i];
+        if (i == w - 1 && (s->sectors & 63) != 0)
+            m &= (1ull << (s->sectors & 63)) - 1;
+        used += (uint64_t)__builtin_popcountll(m);
+    }
+    return s->sectors - used;
 }
 
 store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen)
@@ -1574,7 +1602,7 @@ typedef struct dent {
     char name[STORE_NAME_MAX + 1];
 } dent;
 
-/* One directory record; *ok 0 when the record is malformed (damage). */
+/* One directory record; 0 when the record is malformed (damage). */
 static int dent_decode(const uint8_t *r, dent *d)
 {
     d->ino = get64(r);

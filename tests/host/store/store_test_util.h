@@ -24,6 +24,7 @@ typedef struct simdev {
     size_t nlog, caplog;
     uint64_t bytes_written;
     long fail_write_after; /* -1: never; else the write with this index fails */
+    long fail_read_lba;    /* -1: never; else reads touching this sector fail */
     long writes;
 } simdev;
 
@@ -31,6 +32,9 @@ static inline int sim_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
     simdev *d = ctx;
     if (lba >= d->sectors || count > d->sectors - lba)
+        return -1;
+    if (d->fail_read_lba >= 0 && (uint64_t)d->fail_read_lba >= lba &&
+        (uint64_t)d->fail_read_lba < lba + count)
         return -1;
     memcpy(buf, d->img + lba * STORE_SECTOR, (size_t)count * STORE_SECTOR);
     return 0;
@@ -83,6 +87,7 @@ static inline void sim_init(simdev *d, uint64_t sectors)
         abort();
     d->sectors = sectors;
     d->fail_write_after = -1;
+    d->fail_read_lba = -1;
     d->dev.ctx = d;
     d->dev.read = sim_read;
     d->dev.write = sim_write;

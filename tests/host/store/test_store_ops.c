@@ -568,6 +568,34 @@ static void test_device_errors(void **state)
     fix_remount(f);
     assert_int_equal(check_problems(&f->s), 0);
     assert_int_equal(store_stat_path(&f->s, &f->r, "new", &st), STORE_E_NOENT);
+    /* Read errors: at mount (an inode's sector), and on a data block (named, no data). */
+    store_stat ks;
+    assert_int_equal(store_stat_path(&f->s, &f->r, "keep", &ks), STORE_OK);
+    long data_sec = -1, inode_sec = -1;
+    for (uint64_t sec = 2; sec < f->d.sectors; sec++) {
+        if (memcmp(f->d.img + sec * STORE_SECTOR, "kept", 4) == 0)
+            data_sec = (long)sec;
+        if (f->d.img[sec * STORE_SECTOR + 8] == ks.ino && memcmp(f->d.img + sec * STORE_SECTOR, "AVIN", 4) == 0 &&
+            ((f->s.live[sec >> 6] >> (sec & 63)) & 1))
+            inode_sec = (long)sec;
+    }
+    assert_true(data_sec > 0 && inode_sec > 0);
+    f->d.fail_read_lba = inode_sec;
+    store s2;
+    assert_int_equal(store_mount(&s2, &f->d.dev, f->mem, f->memlen), STORE_E_IO);
+    char msg[160], want[160];
+    store_fault_format(store_last_fault(&s2), msg, sizeof msg);
+    snprintf(want, sizeof want, "device read failed: inode %llu (sector %ld)",
+             (unsigned long long)ks.ino, inode_sec);
+    assert_string_equal(msg, want);
+    f->d.fail_read_lba = data_sec;
+    fix_remount(f);
+    assert_int_equal(store_read(&f->s, &f->r, "keep", 0, b4, 4, &got), STORE_E_IO);
+    store_fault_format(store_last_fault(&f->s), msg, sizeof msg);
+    snprintf(want, sizeof want, "device read failed: inode %llu data block 0 (sector %ld)",
+             (unsigned long long)ks.ino, data_sec);
+    assert_string_equal(msg, want);
+    f->d.fail_read_lba = -1;
     /* A device of the wrong geometry. */
     simdev g;
     sim_init(&g, 8);
