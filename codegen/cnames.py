@@ -123,6 +123,18 @@ def check(b):
                     funcs.claim(f"{p.name}_dispatch".lower(), p.pos, shown)
                     for pr in procs:
                         funcs.claim(f"{p.name}_{pr.name}".lower(), p.pos, f"{shown} ({p.iface}.{pr.name})")
+                    if p.kind == "provides" and p.grants:
+                        # <prefix>_<port>_grant(), _grants[], _grant_clients[], struct tag.
+                        funcs.claim(f"{p.name}_grant".lower(), p.pos, f"{shown} (its grants)")
+                        funcs.claim(f"{p.name}_grants".lower(), p.pos, f"{shown} (its grants)")
+                        funcs.claim(f"{p.name}_grant_clients".lower(), p.pos, f"{shown} (its grants)")
+                        fields = _Space(b, f"struct {snake(n)}_{p.name}_grant field")
+                        for g in p.grants:
+                            name(g.name, g.pos, "a grant")
+                            fields.claim(g.name, g.pos, f"grant '{g.name}'")
+                            if g.type.array is not None:
+                                fields.claim(f"{g.name}_count", g.pos, f"grant '{g.name}'",
+                                             f"{g.name}_count, the length of array grant '{g.name}'")
                 elif p.kind in ("emits", "consumes"):
                     funcs.claim(f"{p.name}_emit".lower(), p.pos, shown)
                     funcs.claim(f"{p.name}_wait".lower(), p.pos, shown)

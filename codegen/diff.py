@@ -16,9 +16,33 @@ def _maps(doc):
     return {(i["name"], m["name"]): m for i in doc["instances"] for m in i["mappings"]}
 
 
+def _text(v):
+    """A grant or configuration value as the IDL writes it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_text(x) for x in v) + "]"
+    return str(v)
+
+
 def _desc(s):
     peer = f" -> {s['peer']}" if s.get("peer") else ""
-    return f"{s['object']} ({s['type']}, {s['rights']}, badge {s['badge']}){peer}"
+    return f"{s['object']} ({s['type']}, {s['rights']}, badge {s['badge']}){peer}{_granted(s)}"
+
+
+def _values(lines, where, what, a, b):
+    """Grants (or configuration) added, removed or changed: `what` names the kind."""
+    a = a if isinstance(a, dict) else {}
+    b = b if isinstance(b, dict) else {}
+    for k in list(b) + [k for k in a if k not in b]:
+        if k not in a:
+            lines.append(f"+ {where}: {what} {k} = {_text(b[k])}")
+        elif k not in b:
+            lines.append(f"- {where}: {what} {k} = {_text(a[k])}")
+        elif a[k] != b[k] or type(a[k]) is not type(b[k]):
+            lines.append(f"~ {where}: {what} {k} {_text(a[k])} -> {_text(b[k])}")
 
 
 def diff(old, new):
@@ -41,6 +65,7 @@ def diff(old, new):
         _supervision(lines, n, oi[n].get("supervision"), ni[n].get("supervision"))
         _trust(lines, n, oi[n].get("trusted_with_physical_memory"), ni[n].get("trusted_with_physical_memory"))
         _regions(lines, n, oi[n].get("regions"), ni[n].get("regions"))
+        _values(lines, n, "config", oi[n].get("config"), ni[n].get("config"))
     for n in sorted(set(ni) - set(oi)):
         # A new instance's supervision, trust and regions are authority it brings along.
         _supervision(lines, n, None, ni[n].get("supervision"))
@@ -62,6 +87,8 @@ def diff(old, new):
             for k in ("object", "type", "rights", "badge", "peer"):
                 if a[k] != b[k]:
                     lines.append(f"~ {inst}: {name}: {k} {a[k] or '-'} -> {b[k] or '-'}")
+            # A grant is authority the server gives this capability's holder.
+            _values(lines, f"{inst}: {name}", "grant", a.get("grants"), b.get("grants"))
             if a["slot"] != b["slot"]:
                 lines.append(f"~ {inst}: {name}: moved from slot {a['slot']} to {b['slot']}")
     om, nm = _maps(old), _maps(new)
@@ -95,13 +122,16 @@ def _supervision(lines, n, a, b):
     for port in sorted(set(ar) | set(br)):
         x, y = ar.get(port), br.get(port)
         if x is None:
-            lines.append(f"+ {n}: may resolve {y['name']} through port {port} ({y['rights']}, badge {y['badge']})")
+            lines.append(f"+ {n}: may resolve {y['name']} through port {port} ({y['rights']}, badge {y['badge']})"
+                         + _granted(y))
         elif y is None:
-            lines.append(f"- {n}: may resolve {x['name']} through port {port} ({x['rights']}, badge {x['badge']})")
+            lines.append(f"- {n}: may resolve {x['name']} through port {port} ({x['rights']}, badge {x['badge']})"
+                         + _granted(x))
         else:
             for k in ("name", "rights", "badge"):
                 if x.get(k) != y.get(k):
                     lines.append(f"~ {n}: resolve {port}: {k} {x.get(k)} -> {y.get(k)}")
+            _values(lines, f"{n}: resolve {port}", "grant", x.get("grants"), y.get("grants"))
     am, bm = set(a.get("manages") or []), set(b.get("manages") or [])
     for m in sorted(bm - am):
         lines.append(f"+ {n}: may stop and restart {m} (manage)")
@@ -119,6 +149,12 @@ def _supervision(lines, n, a, b):
             for k in ("start", "restarts", "restart_policy"):
                 if x.get(k) != y.get(k):
                     lines.append(f"~ {n}: service {svc}: {k} {x.get(k)} -> {y.get(k)}")
+
+
+def _granted(r):
+    g = r.get("grants")
+    return ("; granted " + ", ".join(f"{k} = {_text(v)}" for k, v in g.items())) \
+        if isinstance(g, dict) and g else ""
 
 
 def _trust(lines, n, a, b):

@@ -124,6 +124,7 @@ class Slot:
     def __init__(self, index, name, obj, rights, badge=0, peer=""):
         self.index, self.name, self.obj, self.rights, self.badge, self.peer = \
             index, name, obj, rights, badge, peer
+        self.grants = None   # {grant: value} the server's port gives this client, if it has any
 
 
 class Mapping:
@@ -151,6 +152,7 @@ class Instance:
         self.config = []       # (name, Type, python value)
         self.attrs = {}
         self.clients = {}      # provides port -> [(badge, client instance, client port)]
+        self.client_grants = {}  # provides port with grants -> [{grant: value}] in badge order
         self.uses_conn = {}    # uses port -> (server instance, server port, slot)
         self.emit_slots = {}   # emits port -> [Slot]
         self.event_bits = {}   # consumes port / device name -> bit
@@ -214,6 +216,8 @@ MAP_DEVICE = 1  # mapping flag: uncached device memory
 OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
 # What a service's exit (proc.exit, or returning from main) makes its supervisor do.
 RESTART_POLICIES = ("on-failure", "always", "never")
+# Elements of an array grant at most: a short list per client (ports, peers).
+MAX_GRANT_ARRAY = 64
 
 
 def parse_rights(text):
@@ -435,6 +439,9 @@ class Builder:
                     elif p.kind == "region" and p.size_bytes > REGION_TOP - REGION_BASE:
                         self.d.error(p.size.pos, f"region '{p.name}' is larger than the "
                                      f"{(REGION_TOP - REGION_BASE) >> 30} GiB of address space for regions")
+            for p in c.ports:
+                if p.kind in ("provides", "uses"):
+                    self.resolve_grants(c, p)
             if sum(1 for p in ports.values() if p.kind == "provides") > 255:
                 self.d.error(c.pos, "more than 255 provided interfaces")
             cnames = set()
@@ -477,6 +484,64 @@ class Builder:
             if c.mode == "passive" and not any(p.kind == "provides" for p in c.ports):
                 self.d.error(c.mode_pos, f"passive component '{n}' provides no interface",
                              "a passive server only runs on its clients' calls; give it a 'provides' or make it 'thread'")
+
+    def resolve_grants(self, comp, p):
+        """The grants a provided port declares: per connection, what the server gives that
+        client (a subtree, a quota, ports), shown on the client's capability in the CSpace
+        manifests. Scalars as configurations take them, and fixed arrays of those."""
+        p.grant_map = {}
+        if p.grants_pos is None:
+            return
+        if p.kind == "uses":
+            self.d.error(p.grants_pos, f"grants belong to a provided port: 'uses {p.iface} {p.name}' "
+                         "cannot declare them",
+                         "the server declares them on its `provides` port; each connection gives "
+                         "their values: `connect rpc a.p -> b.q { name = value; };`")
+            return
+        if not p.grants and not getattr(p, "grants_broken", False):
+            self.d.error(p.grants_pos, f"the block of port '{p.name}' declares no grants",
+                         "declare them as `grant u64 quota_bytes = 0;`, or remove the braces")
+        for g in p.grants:
+            if g.name in p.grant_map:
+                self.d.error(g.pos, f"duplicate grant '{g.name}' of port '{comp.name}.{p.name}'",
+                             f"first declared at {p.grant_map[g.name].pos}")
+                continue
+            p.grant_map[g.name] = g
+            # The element first: unlike a parameter, a grant may be an array of bytes<N>
+            # (peers as "10.0.2.2:80"), since it is never marshalled.
+            n = g.type.array
+            g.type.array = None
+            elem = self.type_of(g.type)
+            g.type.array = n
+            g.t = elem
+            if elem is not None and not isinstance(elem, (IntType, BoolType, EnumType, BytesType)):
+                self.d.error(g.type.pos, "a grant is an integer, bool, enum or bytes<N>, or a fixed "
+                             "array of those", "a struct cannot be given per connection")
+                g.t = None
+            elif elem is not None and n is not None:
+                if not 1 <= n <= MAX_GRANT_ARRAY:
+                    self.d.error(g.type.array_pos, f"grant array '{g.name}' has {n} elements; "
+                                 f"an array grant has 1..{MAX_GRANT_ARRAY}",
+                                 "grants are a short list per client")
+                    g.t = None
+                else:
+                    g.t = ArrayType(elem, n)
+            if g.t is not None and g.default is not None:
+                g.default_value = self.grant_value(g.t, g.default)
+
+    def grant_value(self, t, v):
+        """A grant's value checked against its type: a list for an array grant."""
+        if not isinstance(t, ArrayType):
+            return self.convert(t, v)
+        if v.kind != "list":
+            self.d.error(v.pos, f"type mismatch: expected a list for {t.name}",
+                         "write [a, b], or [] for none")
+            return None
+        if len(v.value) > t.n:
+            self.d.error(v.pos, f"list of {len(v.value)} values exceeds {t.name}")
+            return None
+        out = [self.convert(t.elem, x) for x in v.value]
+        return None if any(x is None for x in out) else out
 
     def attr_value(self, a):
         v = a.value
@@ -830,6 +895,12 @@ class Builder:
         self.check_kernel_connections(sd)
         want["resolve"] = want["rpc"]
         for c in sd.connections:
+            c.grant_values = None
+            if c.grants_pos is not None and c.kind not in ("rpc", "resolve"):
+                self.d.error(c.grants_pos, f"{'an' if c.kind == 'event' else 'a'} {c.kind} connection "
+                             "carries no grants",
+                             "grants are given to the client of an rpc or resolve connection, "
+                             "on the server's provided port")
             if c.kind in ("fault", "control", "manage"):
                 continue
             si, sp = self.end_port(c.src)
@@ -899,6 +970,7 @@ class Builder:
             if not ok:
                 continue
             if c.kind in ("rpc", "resolve"):
+                c.grant_values = self.connection_grants(c, di, dp)
                 cp, spri = si.attrs["priority"], di.attrs["priority"]
                 if cp > spri:
                     self.d.error(c.pos, f"priority inversion: '{si.name}' (priority {cp}) calls "
@@ -913,6 +985,50 @@ class Builder:
                     self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' ({p.iface}) is not connected",
                                  f"add `connect rpc {inst.name}.{p.name} -> <server>.<port>;`")
         return conns
+
+    def connection_grants(self, c, di, dp):
+        """{grant name: value} in declaration order for this client of dp, defaults filled
+        in; None when the port declares no grants."""
+        decls = getattr(dp, "grant_map", {})
+        where = f"'{di.name}.{dp.name}'"
+        if not decls:
+            if c.grants:
+                self.d.error(c.grants_pos, f"{where} ({di.comp.name}) declares no grants",
+                             f"declare them on the port: `provides {dp.iface} {dp.name} "
+                             "{ grant u64 quota_bytes = 0; };`, or remove the block")
+            return None
+        given, misspelt = {}, False
+        for a in c.grants:
+            g = decls.get(a.name)
+            if g is None:
+                misspelt = True
+                self.d.error(a.pos, f"unknown grant '{a.name}' of {where}",
+                             did_you_mean(a.name, list(decls)) or
+                             f"'{dp.name}' grants {', '.join(decls)}")
+                continue
+            if a.name in given:
+                self.d.error(a.pos, f"grant '{a.name}' is given twice",
+                             f"first at {given[a.name].pos}")
+                continue
+            given[a.name] = a
+        values = {}
+        for name, g in decls.items():
+            if g.t is None:
+                continue
+            a = given.get(name)
+            if a is not None:
+                values[name] = self.grant_value(g.t, a.value)
+            elif g.default is not None:
+                values[name] = getattr(g, "default_value", None)
+            elif misspelt:
+                values[name] = None   # the unknown name given is most likely this one, misspelt
+            else:
+                self.d.error(c.grants_pos or c.pos, f"the connection to {where} gives no value for "
+                             f"grant '{name}', which has no default",
+                             f"add `{name} = ...;` to the connection's block: "
+                             f"`connect {c.kind} {c.src.instance}.{c.src.port} -> {di.name}.{dp.name} "
+                             f"{{ {name} = ...; }};`")
+        return values
 
     # -- objects, slots and mappings
     def layout(self, sysm, sd, conns):
@@ -1040,11 +1156,15 @@ class Builder:
             for pi, p in enumerate(provides):
                 # Clients that resolve the port through the registry are numbered with the
                 # static ones: the server tells them apart the same way.
-                cl = sorted((c.src.instance, c.src.port, rights[0])
+                cl = sorted((c.src.instance, c.src.port, rights[0], c.grant_values)
                             for kind in ("rpc", "resolve")
                             for c, si, sp, rights in by_dst.get((kind, inst.name, p.name), []))
                 inst.clients[p.name] = [((pi << 24) | (k + 1), ci, cport, r)
-                                        for k, (ci, cport, r) in enumerate(cl)]
+                                        for k, (ci, cport, r, _g) in enumerate(cl)]
+                # What each client was granted, in badge order (client k at index k - 1);
+                # only for a port that declares grants.
+                if p.grant_map:
+                    inst.client_grants[p.name] = [g or {} for _ci, _cp, _r, g in cl]
         # Fault badges: per handler endpoint, faulting instances numbered from 1 in sorted
         # name order, so the handler tells them apart and statement order does not matter.
         for c, si, di, dp in sorted(self.fault_conns, key=lambda x: (x[2].name, x[3].name, x[1].name)):
@@ -1052,10 +1172,13 @@ class Builder:
             di.fault_from[dp.name].append((badge, si.name))
             si.fault_conn = (di, dp.name, badge)
         badge_of = {}
+        self.grants_of = {}   # (client, uses port) -> {grant: value} given by its connection
         for inst in sysm.instances:
             for pname, cl in inst.clients.items():
-                for badge, ci, cport, r in cl:
+                for k, (badge, ci, cport, r) in enumerate(cl):
                     badge_of[(ci, cport)] = (inst, pname, badge, r)
+                    if pname in inst.client_grants:
+                        self.grants_of[(ci, cport)] = inst.client_grants[pname][k]
         self.supervision(sysm, conns, badge_of)
 
         self.sysm = sysm
@@ -1111,7 +1234,7 @@ class Builder:
             srv, spname, badge, r = badge_of[(si.name, sp.name)]
             si.resolved[sp.name] = (srv, spname, badge, r)
             sysm.routes.append({"client": si, "port": ports[key], "rights": r, "badge": badge,
-                                "client_port": sp.name})
+                                "client_port": sp.name, "grants": self.grants_of.get((si.name, sp.name))})
         for c, ai, bi in sorted(self.manage_conns, key=lambda x: (x[1].name, x[2].name)):
             sysm.manages.append((ai, bi))
         # Servers start before their clients; otherwise in declaration order. A cycle of
@@ -1313,6 +1436,7 @@ class Builder:
             if p.kind == "uses" and p.name not in inst.resolved:
                 srv, spname, badge, r = badge_of[(inst.name, p.name)]
                 s = slot(take(), p.name, srv.service_obj, r, badge, f"{srv.name}.{spname}")
+                s.grants = self.grants_of.get((inst.name, p.name))
                 inst.uses_conn[p.name] = (srv, spname, s)
         for p in inst.comp.ports:
             if p.kind == "faults":

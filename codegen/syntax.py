@@ -229,11 +229,13 @@ class InterfaceDecl(Node): pass  # name, errors, procs
 class Port(Node): pass           # kind, name, iface/size/rights/device
 class Attr(Node): pass           # name, value (Value)
 class ConfigDecl(Node): pass     # type, name, default
+class GrantDecl(Node): pass      # type, name, default: a per-connection value of a provided port
 class ComponentDecl(Node): pass  # name, ports, attrs, configs, mode, mode_pos, kernel [(name, pos)]
 class Value(Node): pass          # kind ('int','string','bool','ident'), value, unit
 class Instance(Node): pass       # name, component, settings [Attr], devices {port: (path,pos)}
 class End(Node): pass            # instance, port, rights (str|None), rights_pos
-class Connection(Node): pass     # kind, src, dst (fault: src End has port None; control: both)
+class Connection(Node): pass     # kind, src, dst (fault: src End has port None; control: both),
+                                 # grants [Attr], grants_pos (the '{' of its block, or None)
 class SystemDecl(Node): pass     # name, platform, instances, connections
 class Import(Node): pass         # path
 
@@ -497,6 +499,18 @@ class Parser:
             return Value(t.pos, kind="string", value=t.value, unit="")
         if self.accept("true") or self.accept("false"):
             return Value(t.pos, kind="bool", value=(t.text == "true"), unit="")
+        if t.kind == "punct" and t.text == "[":
+            # A list, for array grants: `tcp_listen = [80, 443];` (no trailing ',').
+            self.next()
+            items = []
+            while not self.at("]"):
+                items.append(self.value())
+                if not self.accept(","):
+                    break
+                if self.at("]"):
+                    self.fail("a trailing ',' in the list", "remove it, or add the value")
+            self.expect("]", "to close the list")
+            return Value(t.pos, kind="list", value=items, unit="")
         if t.kind == "punct" and t.text == "-":
             self.next()
             n = self.number()
@@ -525,9 +539,17 @@ class Parser:
                 self.next()
                 iface = self.ident("an interface name")
                 n = self.ident("a port name")
-                self.expect(";")
-                c.ports.append(Port(n.pos, kind=t.text, name=n.text, iface=iface.text,
-                                    iface_pos=iface.pos))
+                port = Port(n.pos, kind=t.text, name=n.text, iface=iface.text,
+                            iface_pos=iface.pos, grants=[], grants_pos=None)
+                c.ports.append(port)
+                if self.at("{"):
+                    # `provides Files files { grant bytes<64> root; ... }`: what each
+                    # connection to the port gives its client (checked in the model).
+                    port.grants_pos = self.tok.pos
+                    self.block(lambda: self.grant_decl(port), f"port '{n.text}'",
+                               TOP_LEVEL | MEMBER_WORDS - {"grant"})
+                else:
+                    self.expect(";")
             elif t.text in ("emits", "consumes") and t.kind == "kw":
                 self.next()
                 n = self.ident("an event name")
@@ -623,6 +645,23 @@ class Parser:
         self.block(item, f"component '{name.text}'")
         return c
 
+    def grant_decl(self, port):
+        t = self.tok
+        if not (t.kind == "ident" and t.text == "grant"):
+            port.grants_broken = True   # reported here: the model need not say it is empty
+            self.fail("expected 'grant' in the block of a port" + self._found(),
+                      did_you_mean(t.text, {"grant"}) if t.kind == "ident" else
+                      "declare each as: grant u64 quota_bytes = 0;")
+        self.next()
+        ty = self.type_ref()
+        n = self.ident("a grant name")
+        ty = self.array_suffix(ty)
+        default = None
+        if self.accept("="):
+            default = self.value()
+        self.expect(";")
+        port.grants.append(GrantDecl(n.pos, type=ty, name=n.text, default=default))
+
     def end(self):
         inst = self.ident("an instance name")
         self.expect(".", "between instance and port")
@@ -695,8 +734,23 @@ class Parser:
                 src = self.bare_end() if k.text in ("fault", "control", "manage") else self.end()
                 self.expect("->", "between the two ends")
                 dst = self.bare_end() if k.text in ("control", "manage") else self.end()
-                self.expect(";")
-                s.connections.append(Connection(t.pos, kind=k.text, kind_pos=k.pos, src=src, dst=dst))
+                conn = Connection(t.pos, kind=k.text, kind_pos=k.pos, src=src, dst=dst,
+                                  grants=[], grants_pos=None)
+                if self.at("{"):
+                    # The grants this connection gives its client: `{ root = "apps/x"; }`.
+                    conn.grants_pos = self.tok.pos
+
+                    def grant():
+                        g = self.ident("a grant name")
+                        self.expect("=")
+                        v = self.value()
+                        self.expect(";")
+                        conn.grants.append(Attr(g.pos, name=g.text, value=v))
+                    self.block(grant, "the connection's grants",
+                               TOP_LEVEL | {"instance", "connect", "platform"})
+                else:
+                    self.expect(";")
+                s.connections.append(conn)
             else:
                 self.fail("expected 'instance', 'connect' or 'platform'" + self._found())
         self.block(item, f"system '{name.text}'")

@@ -146,6 +146,41 @@ def c_literal(t, value):
     return f"INT64_C({value})" if t.signed else f"UINT64_C({value})"
 
 
+def grant_init(t, value):
+    """A C initialiser for one grant value of type t."""
+    if isinstance(t, ArrayType):
+        return "{" + ", ".join(grant_init(t.elem, v) for v in value) + "}"
+    if isinstance(t, BytesType):
+        return f"{{{len(value.encode('utf-8'))}u, {c_literal(t, value)}}}"
+    return c_literal(t, value)
+
+
+def grant_view(P, U, port, inst):
+    """The per-client grant table of a provided port: its struct, one initialiser per
+    client in badge order, and the names the header declares."""
+    fields, decls = [], []
+    for g in port.grant_map.values():
+        decls.append(declarator(g.t, g.name))
+        fields.append(g)
+        if isinstance(g.t, ArrayType):
+            decls.append(f"uint32_t {g.name}_count")
+    entries = []
+    for (badge, ci, cp, _r), values in zip(inst.clients[port.name], inst.client_grants[port.name]):
+        inits = []
+        for g in fields:
+            v = values.get(g.name)
+            if isinstance(g.t, ArrayType):
+                if v:
+                    inits.append(f".{g.name} = {grant_init(g.t, v)}")
+                inits.append(f".{g.name}_count = {len(v or [])}u")
+            else:
+                inits.append(f".{g.name} = {grant_init(g.t, v)}")
+        entries.append({"client": f"{ci}.{cp}", "badge": badge, "inits": inits})
+    return {"struct": f"struct {P}_{port.name}_grant", "fields": decls, "entries": entries,
+            "table": f"{P}_{port.name}_grants", "lookup": f"{P}_{port.name}_grant",
+            "names": f"{P}_{port.name}_grant_clients", "count": f"{U}_{port.name.upper()}_GRANT_COUNT"}
+
+
 def handle(sysm, slot):
     abi = sysm.abi
     return (abi.HANDLE_TAG_SOFT << abi.HANDLE_TAG_SHIFT) | slot
@@ -177,9 +212,11 @@ def instance_view(sysm, inst):
                 view["index"] = len(provides)
                 view["clients"] = [(f"{U}_{p.name.upper()}_CLIENT_{ci.upper()}_{cp.upper()}", b)
                                    for b, ci, cp, _ in inst.clients[p.name]]
+                view["grants"] = grant_view(P, U, p, inst) if p.grant_map else None
                 provides.append(view)
     all_types = [t for i in ifaces.values() for pr in i.procs for _, _, t in pr.params]
     all_types += [t for _, t, _ in inst.config]
+    all_types += [g.t for p in inst.comp.ports if p.kind == "provides" for g in p.grant_map.values()]
     order, bounds = type_closure(all_types)
     slots = [{"macro": f"{U}_SLOT_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",
               "hmacro": f"{U}_HANDLE_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",

@@ -3,7 +3,7 @@ the whole system, listing every capability (slot, object, type, rights, badge, p
 and every mapping. Both are stable so `diff` shows exactly the authority that changed."""
 import json
 
-from ..model import rights_str
+from ..model import ArrayType, EnumType, rights_str
 from . import render
 from ..model import IMAGE_BASE
 
@@ -25,7 +25,10 @@ def supervision_record(sysm, inst):
     rec["restarts"] = inst.attrs["restarts"]
     rec["restart_policy"] = inst.restart_policy
     rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
-                        "badge": f"0x{r['badge']:x}"} for r in sysm.routes if r["client"] is inst]
+                        "badge": f"0x{r['badge']:x}"}
+                       | ({"grants": grant_record(r["port"]["service"].comp.port_map[r["port"]["port"]],
+                                                  r["grants"])} if r.get("grants") is not None else {})
+                       for r in sysm.routes if r["client"] is inst]
     rec["manages"] = [b.name for a, b in sysm.manages if a is inst]
     return rec
 
@@ -38,6 +41,61 @@ def dma_trust(inst):
         return None
     return {"buffers": [{"name": n, "pages": m.pages} for n, (m, s, b) in inst.dma.items()],
             "devices": sorted({d["device"].path for d in inst.devices.values()})}
+
+
+def value_text(v):
+    """A grant or configuration value as the IDL writes it: strings quoted (JSON escapes),
+    lists in brackets, bools as true/false."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str) and not isinstance(v, EnumName):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(value_text(x) for x in v) + "]"
+    return str(v)
+
+
+class EnumName(str):
+    """An enumerator given as a value: shown bare, not quoted like a string."""
+
+
+def _value(t, v):
+    """A value for the JSON record: enumerators as their name (marked for value_text)."""
+    if isinstance(t, ArrayType):
+        return [_value(t.elem, x) for x in v or []]
+    if isinstance(t, EnumType) and v is not None:
+        return EnumName(v)
+    return v
+
+
+def grants_text(grants):
+    return ", ".join(f"{k} = {value_text(v)}" for k, v in grants.items())
+
+
+def grant_record(comp_port, values):
+    return {g.name: _value(g.t, values.get(g.name)) for g in comp_port.grant_map.values()
+            if g.t is not None}
+
+
+def slot_record(inst, s):
+    rec = {"slot": s.index, "name": s.name, "object": s.obj.name, "type": s.obj.type_name,
+           "rights": rights_str(s.rights), "badge": f"0x{s.badge:x}", "peer": s.peer}
+    if s.grants is not None:
+        srv, spname, _s = inst.uses_conn[s.name]
+        rec["grants"] = grant_record(srv.comp.port_map[spname], s.grants)
+    return rec
+
+
+def grants_given(inst):
+    """Per provided port with grants, what each client was given (the same values as on
+    the clients' own slots: the server's view, for its reviewer)."""
+    out = []
+    for pname, per_client in inst.client_grants.items():
+        port = inst.comp.port_map[pname]
+        for (badge, ci, cp, _r), values in zip(inst.clients[pname], per_client):
+            out.append({"port": pname, "client": f"{ci}.{cp}", "badge": f"0x{badge:x}",
+                        "grants": grant_record(port, values)})
+    return out
 
 
 def instance_record(sysm, inst):
@@ -53,9 +111,7 @@ def instance_record(sysm, inst):
         "heap_bytes": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "cspace_slots": inst.attrs["cspace"],
         "pool_pages": inst.pool_pages,
-        "slots": [{"slot": s.index, "name": s.name, "object": s.obj.name,
-                   "type": s.obj.type_name, "rights": rights_str(s.rights),
-                   "badge": f"0x{s.badge:x}", "peer": s.peer} for s in inst.slots],
+        "slots": [slot_record(inst, s) for s in inst.slots],
         "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
                       "object": m.obj.name, "name": m.name,
                       "memory": "device" if m.flags else ("dma" if m.obj.flags & 2 else "normal")}
@@ -63,7 +119,9 @@ def instance_record(sysm, inst):
         "regions": [{"name": n, "vaddr": f"0x{va:x}", "bytes": size}
                     for n, (va, size) in inst.regions.items()],
         "trusted_with_physical_memory": dma_trust(inst),
-    } | ({"supervision": supervision_record(sysm, inst)} if getattr(sysm, "supervisor", None) else {})
+    } | ({"supervision": supervision_record(sysm, inst)} if getattr(sysm, "supervisor", None) else {}) \
+      | ({"grants_given": grants_given(inst)} if inst.client_grants else {}) \
+      | ({"config": {n: _value(t, v) for n, t, v in inst.config}} if inst.config else {})
 
 
 def system_record(sysm):
@@ -83,7 +141,14 @@ def instance_markdown(sysm, inst):
     managed_by = sorted(o.name for o in sysm.instances if o is not inst
                         and inst.name in ((supervision_record(sysm, o) or {}).get("manages") or []))
     return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst),
-                  managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}")
+                  managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}",
+                  grants_text=grants_text, value_text=value_text, cell=_cell,
+                  config_types={n: t.name for n, t, _v in inst.config})
+
+
+def _cell(text):
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def emit(sysm):

@@ -4,6 +4,12 @@ resolve, made at run time through the registry, is a dashed rpc), rendered to SV
 driver when `dot` exists."""
 from ..model import rights_str
 from . import render
+from .cspace import grant_record, grants_text
+
+
+def _dot(text):
+    """Text inside a double-quoted DOT label."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def emit(sysm, conns=None):
@@ -11,10 +17,18 @@ def emit(sysm, conns=None):
               "mode": "passive" if i.passive else "thread", "dma": bool(i.dma)}
              for i in sysm.instances]
     edges, devices = [], []
+    insts = {i.name: i for i in sysm.instances}
     for c in sysm.decl.connections:
         # fault and control ends are whole instances (no port on the source side).
         label = {"fault": f"-> {c.dst.port}", "control": "thread", "manage": "start/stop"}.get(
             c.kind, f"{c.src.port} -> {c.dst.port}")
+        if getattr(c, "grant_values", None):
+            # What the connection grants, on its edge: given values only, so the picture
+            # shows what the system description chose, not every default.
+            given = {a.name for a in c.grants}
+            port = insts[c.dst.instance].comp.port_map[c.dst.port]
+            shown = {k: v for k, v in grant_record(port, c.grant_values).items() if k in given}
+            label += "\\n" + _dot(grants_text(shown)) if shown else ""
         edges.append({"src": c.src.instance, "dst": c.dst.instance, "kind": c.kind,
                       "label": label})
     sup = getattr(sysm, "supervisor", None)

@@ -1,6 +1,7 @@
 /* The block service: each client (numbered by its badge, 1..4, in sorted instance-name
- * order) sees only its own partition, [first, first + sectors) of the disk, as the
- * system description configures it, and moves data through its own dataport. Every
+ * order) sees only its own partition, [first, first + sectors) of the disk, as its
+ * connection in the system description grants it (the generated grant table), and moves
+ * data through its own dataport. Every
  * request is checked against the caller's partition and buffer before the driver hears
  * of it; requests are served one at a time in arrival order, each at most 64 KiB. */
 #include <stdio.h>
@@ -13,6 +14,9 @@
 
 #define SECTOR 512u
 #define CLIENTS 4u
+/* Client k moves its data through dataport clientk: a fifth has none. */
+_Static_assert(BLOCK_SERVICE_BLOCK_GRANT_COUNT <= CLIENTS,
+               "the block service serves at most 4 clients (dataports client1..client4)");
 
 struct partition {
     uint64_t first;
@@ -106,22 +110,28 @@ int main(void)
         printf("blocks: the disk answered info with %d\n", err);
         return 1;
     }
-    const struct {
+    struct {
         uint64_t first, sectors;
         volatile void *buf;
         uint32_t size;
     } cfg[CLIENTS] = {
-        {BLOCK_SERVICE_CONFIG_PART1_FIRST, BLOCK_SERVICE_CONFIG_PART1_SECTORS, BLOCK_SERVICE_CLIENT1,
-         BLOCK_SERVICE_CLIENT1_SIZE},
-        {BLOCK_SERVICE_CONFIG_PART2_FIRST, BLOCK_SERVICE_CONFIG_PART2_SECTORS, BLOCK_SERVICE_CLIENT2,
-         BLOCK_SERVICE_CLIENT2_SIZE},
-        {BLOCK_SERVICE_CONFIG_PART3_FIRST, BLOCK_SERVICE_CONFIG_PART3_SECTORS, BLOCK_SERVICE_CLIENT3,
-         BLOCK_SERVICE_CLIENT3_SIZE},
-        {BLOCK_SERVICE_CONFIG_PART4_FIRST, BLOCK_SERVICE_CONFIG_PART4_SECTORS, BLOCK_SERVICE_CLIENT4,
-         BLOCK_SERVICE_CLIENT4_SIZE},
+        {0, 0, BLOCK_SERVICE_CLIENT1, BLOCK_SERVICE_CLIENT1_SIZE},
+        {0, 0, BLOCK_SERVICE_CLIENT2, BLOCK_SERVICE_CLIENT2_SIZE},
+        {0, 0, BLOCK_SERVICE_CLIENT3, BLOCK_SERVICE_CLIENT3_SIZE},
+        {0, 0, BLOCK_SERVICE_CLIENT4, BLOCK_SERVICE_CLIENT4_SIZE},
     };
-    /* Partitions must lie on the disk and not overlap: a configuration that breaks this
-     * is refused whole, before any client is served. */
+    /* Partitions must be non-empty, lie on the disk and not overlap: grants that break
+     * this are refused whole, before any client is served. */
+    for (uint32_t k = 0; k < BLOCK_SERVICE_BLOCK_GRANT_COUNT; k++) {
+        const struct block_service_block_grant *g = &block_service_block_grants[k];
+        if (g->sectors == 0) {
+            printf("blocks: client %s is granted an empty partition\n",
+                   block_service_block_grant_clients[k]);
+            return 2;
+        }
+        cfg[k].first = g->first;
+        cfg[k].sectors = g->sectors;
+    }
     for (uint32_t k = 0; k < CLIENTS; k++) {
         if (cfg[k].sectors == 0)
             continue;

@@ -1,7 +1,8 @@
 /* The file store component: lib/store (the same store.c as tools/anvaya-store) over the
  * block service, serving Files. Each client (numbered by its badge, 1..4, in sorted
- * instance-name order) has its own root, a directory of the store chosen by the system
- * description, below which every path it names resolves, and its own dataport. */
+ * instance-name order) has its own root and quotas, granted by its connection in the
+ * system description (the generated grant table), below which every path it names
+ * resolves, and its own dataport. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "../../lib/store/store.h"
 
 #define CLIENTS 4u
+/* Client k moves its data through dataport clientk: a fifth has none. */
+_Static_assert(FILE_STORE_FILES_GRANT_COUNT <= CLIENTS,
+               "the file store serves at most 4 clients (dataports client1..client4)");
 #define CACHE_NODES 256u
 #define INODES_MAX 4096u
 #define IO_SECTORS (FILE_STORE_DISK_SIZE / STORE_SECTOR)
@@ -261,32 +265,36 @@ int main(void)
         return 2;
     }
     const struct {
-        const char *root;
-        uint64_t qb, qe;
         volatile void *buf;
         uint32_t size;
-    } cfg[CLIENTS] = {
-        {FILE_STORE_CONFIG_ROOT1, FILE_STORE_CONFIG_QUOTA1_BYTES, FILE_STORE_CONFIG_QUOTA1_ENTRIES,
-         FILE_STORE_CLIENT1, FILE_STORE_CLIENT1_SIZE},
-        {FILE_STORE_CONFIG_ROOT2, FILE_STORE_CONFIG_QUOTA2_BYTES, FILE_STORE_CONFIG_QUOTA2_ENTRIES,
-         FILE_STORE_CLIENT2, FILE_STORE_CLIENT2_SIZE},
-        {FILE_STORE_CONFIG_ROOT3, FILE_STORE_CONFIG_QUOTA3_BYTES, FILE_STORE_CONFIG_QUOTA3_ENTRIES,
-         FILE_STORE_CLIENT3, FILE_STORE_CLIENT3_SIZE},
-        {FILE_STORE_CONFIG_ROOT4, FILE_STORE_CONFIG_QUOTA4_BYTES, FILE_STORE_CONFIG_QUOTA4_ENTRIES,
-         FILE_STORE_CLIENT4, FILE_STORE_CLIENT4_SIZE},
+    } bufs[CLIENTS] = {
+        {FILE_STORE_CLIENT1, FILE_STORE_CLIENT1_SIZE},
+        {FILE_STORE_CLIENT2, FILE_STORE_CLIENT2_SIZE},
+        {FILE_STORE_CLIENT3, FILE_STORE_CLIENT3_SIZE},
+        {FILE_STORE_CLIENT4, FILE_STORE_CLIENT4_SIZE},
     };
-    for (uint32_t k = 0; k < CLIENTS; k++) {
-        if (cfg[k].root[0] == '\0')
-            continue;
+    for (uint32_t k = 0; k < FILE_STORE_FILES_GRANT_COUNT; k++) {
+        const struct file_store_files_grant *g = &file_store_files_grants[k];
+        char root[sizeof g->root.data + 1];
+        /* A root with a NUL inside would open less than the system description says. */
+        if (g->root.len == 0 || g->root.len > sizeof g->root.data ||
+            memchr(g->root.data, 0, g->root.len) != NULL) {
+            printf("fstore: client %s has no usable root (a non-empty path)\n",
+                   file_store_files_grant_clients[k]);
+            return 2;
+        }
+        memcpy(root, g->root.data, g->root.len);
+        root[g->root.len] = '\0';
         struct client *c = &clients[k + 1];
-        e = open_root(cfg[k].root, cfg[k].qb, cfg[k].qe, &c->root);
+        e = open_root(root, g->quota_bytes, g->quota_entries, &c->root);
         if (e != STORE_OK) {
-            printf("fstore: root '%s' of client %u: %s\n", cfg[k].root, k + 1, store_strerror(e));
+            printf("fstore: root '%s' of client %s: %s\n", root, file_store_files_grant_clients[k],
+                   store_strerror(e));
             return 2;
         }
         c->present = true;
-        c->buf = (volatile uint8_t *)cfg[k].buf;
-        c->buf_size = cfg[k].size;
+        c->buf = (volatile uint8_t *)bufs[k].buf;
+        c->buf_size = bufs[k].size;
     }
     e = store_sync(&fs);
     printf("fstore: mounted %lu sectors (generation of the roots synced: %s)\n",

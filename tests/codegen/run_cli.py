@@ -42,7 +42,7 @@ with tempfile.TemporaryDirectory() as tmp:
     text = open(SYSTEM, encoding="utf-8").read()
     text = text.replace('import "../', f'import "{ROOT}/idl/').replace(
         'platform "../', f'platform "{ROOT}/idl/')
-    changed = text.replace("connect rpc app.net(wg) -> net.net;", "connect rpc app.net -> net.net;")
+    changed = text.replace("connect rpc app.net(wg) -> net.net {", "connect rpc app.net -> net.net {")
     changed = changed.replace("connect rpc storage.log -> log.log;", "connect rpc storage.log(wg) -> log.log;")
     new = os.path.join(tmp, "new.system")
     with open(new, "w", encoding="utf-8") as f:
@@ -104,6 +104,53 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([sys.executable, GEN, "diff", a, bad], capture_output=True, text=True)
     expect(r.returncode != 0 and "Traceback" not in r.stderr and "not a CSpace manifest" in r.stderr,
            f"diff of a broken manifest is an error, not a traceback: {r.stderr}")
+
+with tempfile.TemporaryDirectory() as tmp:
+    # Grants are authority: fstest with one client's quota raised, a grant added to the
+    # other, and a partition moved; the manifests show them on the clients' slots.
+    fst = os.path.join(ROOT, "idl", "systems", "fstest.system")
+    text = open(fst, encoding="utf-8").read().replace('import "../', f'import "{ROOT}/idl/').replace(
+        'platform "../', f'platform "{ROOT}/idl/')
+    changed = text.replace('{ root = "apps/peer"; quota_bytes = 8192; quota_entries = 8; }',
+                           '{ root = "apps/peer"; quota_bytes = 16384; quota_entries = 8; }')
+    changed = changed.replace('{ root = "apps/tester"; }', '{ root = "apps/tester"; quota_entries = 100; }')
+    changed = changed.replace("{ first = 0; sectors = 8192; }", "{ first = 0; sectors = 4096; }")
+    expect(changed.count("16384") == 1 and "quota_entries = 100" in changed and "4096" in changed,
+           "the fstest edit applies")
+    new = os.path.join(tmp, "fs.system")
+    with open(new, "w", encoding="utf-8") as f:
+        f.write(changed)
+    run("generate", fst, "-o", os.path.join(tmp, "old"), "--only", "cspace")
+    run("generate", new, "-o", os.path.join(tmp, "new"), "--only", "cspace")
+    a, b = os.path.join(tmp, "old", "fstest.cspace.json"), os.path.join(tmp, "new", "fstest.cspace.json")
+    lines = run("diff", a, b).splitlines()
+    want = ["~ fspeer: files: grant quota_bytes 8192 -> 16384",
+            "~ fstester: files: grant quota_entries 0 -> 100",
+            "~ fstore: block: grant sectors 8192 -> 4096"]
+    expect(lines == want, f"diff names the changed grants: {lines}")
+    md = open(os.path.join(tmp, "old", "fspeer.cspace.md"), encoding="utf-8").read()
+    expect('| fstore.files; granted: root = "apps/peer", quota_bytes = 8192, quota_entries = 8 |' in md,
+           "the client's CSpace Markdown shows its grants on its slot")
+    md = open(os.path.join(tmp, "old", "fstore.cspace.md"), encoding="utf-8").read()
+    expect('| files | fstester.files | 0x2 | root = "apps/tester", quota_bytes = 0, quota_entries = 0 |' in md,
+           "the server's CSpace Markdown lists its clients' grants")
+    doc = json.load(open(a, encoding="utf-8"))
+    slot = [s for i in doc["instances"] if i["name"] == "fspeer" for s in i["slots"] if s["name"] == "files"]
+    expect(slot and slot[0].get("grants") == {"root": "apps/peer", "quota_bytes": 8192, "quota_entries": 8},
+           f"the JSON manifest carries the grants on the client's slot: {slot}")
+    # A client added with its grants: one line for the new capability, grants included.
+    added = changed.replace("    connect event fspeer.done", "    instance fsthird : FsPeer;\n"
+                            "    connect rpc fsthird.files -> fstore.files { root = \"apps/third\"; };\n"
+                            "    connect dataport fsthird.buf(rw) -> fstore.client3(rw);\n"
+                            "    connect event fsthird.done -> fstester.peer_done;\n"
+                            "    connect event fspeer.done")
+    with open(new, "w", encoding="utf-8") as f:
+        f.write(added)
+    run("generate", new, "-o", os.path.join(tmp, "third"), "--only", "cspace")
+    lines = run("diff", b, os.path.join(tmp, "third", "fstest.cspace.json")).splitlines()
+    expect('+ fsthird: slot 8 files: fstore.service (ENDPOINT, -w--, badge 0x3) -> fstore.files; '
+           'granted root = "apps/third", quota_bytes = 0, quota_entries = 0' in lines,
+           f"diff shows an added client with its grants: {lines}")
 
 with tempfile.TemporaryDirectory() as tmp:
     # Broken command-line inputs end in one error line, never in a traceback.

@@ -174,6 +174,27 @@ static void malformed(void)
     still_serving();
 }
 
+/* The grant table: the client's connection's values, defaults filled in, found by its
+ * badge and by nothing else (another port's badge, client number 0 or past the count). */
+static void grants(void)
+{
+    const struct server_adm_grant *g = server_adm_grant(SERVER_ADM_CLIENT_CLIENT_ADM);
+    CHECK(SERVER_ADM_GRANT_COUNT == 1u);
+    CHECK(g == &server_adm_grants[0]);
+    CHECK(g != NULL && g->name.len == 6 && memcmp(g->name.data, "client", 6) == 0 &&
+          g->name.data[6] == 0);
+    CHECK(g != NULL && g->level == 1u && g->color == COLOR_BLUE);
+    CHECK(g != NULL && g->ports_count == 2u && g->ports[0] == 80u && g->ports[1] == 65535u &&
+          g->ports[2] == 0u);
+    CHECK(g != NULL && g->peers_count == 1u && g->peers[0].len == 11 &&
+          memcmp(g->peers[0].data, "10.0.2.2:80", 11) == 0 && g->peers[1].len == 0);
+    CHECK(strcmp(server_adm_grant_clients[0], "client.adm") == 0);
+    CHECK(server_adm_grant(SERVER_SVC_CLIENT_CLIENT_SVC) == NULL); /* port 0's client */
+    CHECK(server_adm_grant(SERVER_ADM_CLIENT_CLIENT_ADM + 1u) == NULL);
+    CHECK(server_adm_grant(SERVER_ADM_CLIENT_CLIENT_ADM - 1u) == NULL);
+    CHECK(server_adm_grant(SERVER_ADM_CLIENT_CLIENT_ADM | (UINT64_C(1) << 32)) == NULL);
+}
+
 int main(void)
 {
     shim.dispatch = server_dispatch;
@@ -227,6 +248,8 @@ int main(void)
     CHECK(server_done_emit() == ANV_OK && shim.signalled == SERVER_HANDLE_DONE_TO_CLIENT_DONE);
     shim.ntfn_bits = CLIENT_EVENT_DONE;
     CHECK(client_done_wait() == ANV_OK && shim.waited == CLIENT_HANDLE_EVENTS);
+
+    grants();
 
     printf("%d/%d stub checks passed\n", checks - failures, checks);
     return failures ? 1 : 0;

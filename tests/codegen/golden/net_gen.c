@@ -48,6 +48,22 @@ int net_server_log_write(enum log_level level, const struct anv_bytes_200 *line)
     return ANV_OK;
 }
 
+const struct net_server_net_grant net_server_net_grants[NET_SERVER_NET_GRANT_COUNT] = {
+    {.udp_bind = {UINT64_C(5353)}, .udp_bind_count = 1u, .peers = {{11u, "10.0.2.3:53"}}, .peers_count = 1u}, /* app.net, badge 0x1 */
+};
+
+const char *const net_server_net_grant_clients[NET_SERVER_NET_GRANT_COUNT] = {
+    "app.net",
+};
+
+const struct net_server_net_grant *net_server_net_grant(uint64_t badge)
+{
+    uint64_t k = badge & 0xFFFFFFu;
+    if ((badge >> 24) != 0u || k == 0u || k > NET_SERVER_NET_GRANT_COUNT)
+        return NULL;
+    return &net_server_net_grants[k - 1u];
+}
+
 /* Decode a request for net (Net), call the component, encode the reply. */
 static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge)
 {

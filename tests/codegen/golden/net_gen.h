@@ -72,6 +72,13 @@ struct anv_bytes_16 {
     uint8_t data[16];
 };
 #endif
+#ifndef ANV_TYPE_BYTES_21
+#define ANV_TYPE_BYTES_21
+struct anv_bytes_21 {
+    uint32_t len;
+    uint8_t data[21];
+};
+#endif
 #ifndef ANV_TYPE_BYTES_200
 #define ANV_TYPE_BYTES_200
 struct anv_bytes_200 {
@@ -107,6 +114,19 @@ int net_server_log_write(enum log_level level, const struct anv_bytes_200 *line)
 
 /* ---- provides Net net: implemented by the component ---- */
 #define NET_SERVER_NET_CLIENT_APP_NET UINT64_C(0x1) /* badge of this client */
+/* What the system description grants each client of net (its connection's block). */
+struct net_server_net_grant {
+    uint16_t udp_bind[4];
+    uint32_t udp_bind_count;
+    struct anv_bytes_21 peers[4];
+    uint32_t peers_count;
+};
+/* Clients in badge order: net_server_net_grants[k - 1] is client number k (badge & 0xFFFFFF). */
+#define NET_SERVER_NET_GRANT_COUNT 1u
+extern const struct net_server_net_grant net_server_net_grants[NET_SERVER_NET_GRANT_COUNT];
+extern const char *const net_server_net_grant_clients[NET_SERVER_NET_GRANT_COUNT];
+/* The grant of the caller with this badge; NULL when the badge is no client of net. */
+const struct net_server_net_grant *net_server_net_grant(uint64_t badge);
 int net_server_net_mac(uint64_t badge, uint8_t address[6]);
 int net_server_net_send(uint64_t badge, uint32_t offset, uint16_t length);
 int net_server_net_receive(uint64_t badge, uint32_t *offset, uint16_t *length);
