@@ -24,6 +24,15 @@ static uint64_t now_ms(void)
     return t / TIME_PER_MS;
 }
 
+/* Retired instructions, every process and the kernel: exact under QEMU's -icount shift=0
+ * (tools/netstack_bench.py), meaningless without it. */
+static uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
 static void nap(void)
 {
     uint64_t res = 0, bits = 0;
@@ -73,11 +82,13 @@ static int lookup(const char *name)
     n.len = (uint32_t)len;
     uint32_t ip = 0, aliases = 0;
     int e = SOCKET_E_AGAIN;
+    uint64_t i0 = rdinstret();
     for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
         e = net_client_net_lookup(&n, &ip, &aliases);
         if (e == SOCKET_E_AGAIN)
             nap();
     }
+    printf("netclient: instructions lookup %s %lu\n", name, (unsigned long)(rdinstret() - i0));
     if (e == ANV_OK)
         printf("netclient: lookup %s -> %s (%u aliases)\n", name, ip_text(ip), aliases);
     else
@@ -94,10 +105,11 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_init(&hs);
     netclient_sha256_init(&hr);
     uint64_t x = 0x9E3779B97F4A7C15ull;
-    uint64_t t0 = now_ms(), end = t0 + PHASE_MS;
+    uint64_t t0 = now_ms(), end = t0 + PHASE_MS, i0 = rdinstret(), own = 0;
     uint32_t sent = 0;
     while (sent < n && now_ms() < end) {
         uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
+        uint64_t w0 = rdinstret();
         for (uint32_t i = 0; i < len; i++) {
             if (i % 8 == 0) {
                 x ^= x << 13;
@@ -107,6 +119,7 @@ static int transfer(uint32_t sock, uint32_t n)
             chunk[i] = (uint8_t)(x >> (8 * (i % 8)));
         }
         netclient_sha256_update(&hs, chunk, len);
+        own += rdinstret() - w0;
         for (uint32_t off = 0; off < len && now_ms() < end;) {
             for (uint32_t i = off; i < len; i++)
                 buf[i - off] = chunk[i];
@@ -124,14 +137,17 @@ static int transfer(uint32_t sock, uint32_t n)
         }
         sent += len;
     }
-    uint64_t t1 = now_ms();
+    uint64_t t1 = now_ms(), i1 = rdinstret();
     char hex[65];
     netclient_sha256_hex(&hs, hex);
     printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
+    printf("netclient: instructions sending %lu, of them making and hashing the data %lu\n",
+           (unsigned long)(i1 - i0), (unsigned long)own);
     anv_console_flush();
     uint32_t got = 0;
     int e = ANV_OK;
-    uint64_t t2 = 0;
+    uint64_t t2 = 0, i2 = 0;
+    own = 0;
     for (end = now_ms() + PHASE_MS; now_ms() < end;) {
         uint32_t len = 0;
         e = net_client_net_tcp_recv(sock, CHUNK, &len);
@@ -141,17 +157,23 @@ static int transfer(uint32_t sock, uint32_t n)
         }
         if (e != ANV_OK)
             break;
-        if (got == 0)
+        if (got == 0) {
             t2 = now_ms();
+            i2 = rdinstret();
+        }
+        uint64_t w0 = rdinstret();
         for (uint32_t i = 0; i < len; i++)
             chunk[i] = buf[i];
         netclient_sha256_update(&hr, chunk, len);
+        own += rdinstret() - w0;
         got += len;
     }
-    uint64_t t3 = now_ms();
+    uint64_t t3 = now_ms(), i3 = rdinstret();
     netclient_sha256_hex(&hr, hex);
     printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
            (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
+    printf("netclient: instructions receiving %lu, of them hashing the data %lu\n",
+           (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own);
     anv_console_flush();
     return e == SOCKET_E_CLOSED ? ANV_OK : e;
 }
@@ -263,9 +285,11 @@ int main(void)
 
     const uint32_t server = (uint32_t)NET_CLIENT_CONFIG_SERVER_IP;
     uint32_t s = 0;
+    uint64_t i0 = rdinstret();
     e = net_client_net_tcp_connect(server, (uint16_t)NET_CLIENT_CONFIG_SERVER_PORT, &s);
     if (e == ANV_OK)
         e = until_established(s);
+    printf("netclient: instructions connect %lu\n", (unsigned long)(rdinstret() - i0));
     printf("netclient: connect %s:%u -> %s\n", ip_text(server),
            (unsigned)NET_CLIENT_CONFIG_SERVER_PORT, err_name(e));
     anv_console_flush();

@@ -6,7 +6,8 @@ the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest p
 Linux, two lookups (a CNAME, an NXDOMAIN), 1 MiB each way between a guest TCP client and a
 Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
 datagram, and requests refused for want of a grant (both clients), each with its console
-line. Prints the transfer times as goodput. Exits 77 (skip) without root, /dev/net/tun,
+line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
+exact instruction counts per KiB, per lookup and per connect). Exits 77 (skip) without root, /dev/net/tun,
 iproute2 or dnsmasq.
 
     test_netstack.py --image netstack.img [--timeout S]"""
@@ -30,6 +31,8 @@ NS_IP = "10.213.9.1"
 SERVER_PORT, ECHO_PORT, UDP_PORT = 5001, 7, 9999
 TRANSFER = 1 << 20
 ECHO_BYTES = 200_000
+# The benchmark mode (docs/benchmarks.md): QEMU counts instructions exactly.
+ICOUNT = os.environ.get("ANVAYA_NETSTACK_ICOUNT") == "1"
 
 
 def sh(*args, check_rc=True, timeout=20):
@@ -139,7 +142,7 @@ def scenario(args):
         udp.settimeout(1)
         # The NIC first: QEMU gives it the highest virtio-mmio slot (virtio_pinned.idl).
         s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no", "rng"],
-                         timeout=max(args.timeout, 120))
+                         timeout=max(args.timeout, 120), icount=ICOUNT)
         s.start()
         s.expect(r"virtio-net: device in slot 0 \(modern\), mac ([0-9a-f:]{17})")
         s.expect(r"virtio-rng: device in slot 0 \(modern")
@@ -208,6 +211,22 @@ def scenario(args):
         s.find(r"netdeny: connect 1100 \(DENIED\), listen 1100 \(DENIED\), bind 1100 \(DENIED\), "
                r"lookup 1100 \(DENIED\)")
         s.find(r"netdeny: address -> ok")
+        if ICOUNT:
+            ins = {}
+            for key, pat in (("send", r"instructions sending (\d+), of them making and hashing the data (\d+)"),
+                             ("recv", r"instructions receiving (\d+), of them hashing the data (\d+)")):
+                m = s.find(r"netclient: " + pat)
+                ins[key] = (int(m.group(1)), int(m.group(2)))
+            kib = TRANSFER / 1024
+            for key, what in (("send", "sent"), ("recv", "received")):
+                total, own = ins[key]
+                print(f"figure: instructions per KiB {what}: {total / kib:.0f} in all, "
+                      f"{(total - own) / kib:.0f} without the client's own data work")
+            for name in ("alias.anvaya.test", "nosuch.anvaya.test"):
+                m = s.find(rf"netclient: instructions lookup {re.escape(name)} (\d+)")
+                print(f"figure: instructions for the lookup of {name}: {m.group(1)}")
+            m = s.find(r"netclient: instructions connect (\d+)")
+            print(f"figure: instructions for a TCP connect (to established): {m.group(1)}")
         mib = TRANSFER / (1 << 20)
         print(f"figure: tcp guest->linux {TRANSFER} bytes in {sent_ms} ms "
               f"({mib / max(sent_ms, 1) * 1000:.2f} MiB/s); linux->guest in {recv_ms} ms "
