@@ -33,6 +33,15 @@ static uint64_t rdinstret(void)
     return n;
 }
 
+/* The stack's own instruction count (Socket.stats), and its frame counters on the console. */
+static uint64_t stack_work(void)
+{
+    uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
+    uint64_t ins = 0;
+    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    return ins;
+}
+
 static void nap(void)
 {
     uint64_t res = 0, bits = 0;
@@ -106,6 +115,7 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_init(&hr);
     uint64_t x = 0x9E3779B97F4A7C15ull;
     uint64_t t0 = now_ms(), end = t0 + PHASE_MS, i0 = rdinstret(), own = 0;
+    uint64_t w_start = stack_work();
     uint32_t sent = 0;
     while (sent < n && now_ms() < end) {
         uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
@@ -141,8 +151,10 @@ static int transfer(uint32_t sock, uint32_t n)
     char hex[65];
     netclient_sha256_hex(&hs, hex);
     printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
-    printf("netclient: instructions sending %lu, of them making and hashing the data %lu\n",
-           (unsigned long)(i1 - i0), (unsigned long)own);
+    uint64_t w_sent = stack_work();
+    printf("netclient: instructions sending %lu, of them making and hashing the data %lu, "
+           "the stack's own %lu\n", (unsigned long)(i1 - i0), (unsigned long)own,
+           (unsigned long)(w_sent - w_start));
     anv_console_flush();
     uint32_t got = 0;
     int e = ANV_OK;
@@ -172,8 +184,9 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_hex(&hr, hex);
     printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
            (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
-    printf("netclient: instructions receiving %lu, of them hashing the data %lu\n",
-           (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own);
+    printf("netclient: instructions receiving %lu, of them hashing the data %lu, the stack's "
+           "own %lu\n", (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own,
+           (unsigned long)(stack_work() - w_sent));
     anv_console_flush();
     return e == SOCKET_E_CLOSED ? ANV_OK : e;
 }
@@ -329,6 +342,11 @@ int main(void)
     printf("netclient: close of a closed socket -> %s\n", err_name(e));
     failures += e != SOCKET_E_NOSOCK;
 
+    uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
+    uint64_t ins = 0;
+    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    printf("netclient: stack stats %s: rx %u tx %u bad %u retransmits %u\n", err_name(e), rx, tx,
+           bad, rexmit);
     printf("netclient: done, %d failures\n", failures);
     anv_console_flush();
     anv_system_shutdown(NET_CLIENT_HANDLE_SYSCTL, failures ? 1u : 0u);
