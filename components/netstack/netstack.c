@@ -81,8 +81,9 @@ static struct client clients[CLIENTS + 1];
  * finish their close in lib/net and are released here once CLOSED. */
 static bool tcp_orphan[NET_TCP_CONNS];
 static uint8_t staging[NET_FRAME_MAX > NET_STACK_CLIENT1_SIZE ? NET_FRAME_MAX : NET_STACK_CLIENT1_SIZE];
-static uint32_t ping_sent, ping_replies;
-static uint64_t ping_next_ms;
+static uint32_t ping_sent, ping_replies, ping_failed;
+static uint64_t ping_next_ms, ping_deadline_ms;
+static bool up; /* bound, and the router check done: clients may see the address */
 static uint32_t frames_in, rounds;
 static uint32_t entropy_failures;
 
@@ -101,11 +102,21 @@ static void ip_text(uint32_t ip, char out[16])
 
 /* ---- the link under lib/net: the NIC through its dataport, randomness from Entropy ---- */
 
+/* Whether thread 1 may be waiting inside the driver's receive (it is not while it hands
+ * thread 0 a round). A send then first kicks the driver out of that wait, or it would
+ * queue behind it for up to a tick. */
+static volatile bool nic_waiter_inside;
+static bool kicked_this_request;
+
 static net_err link_send(void *ctx, const uint8_t *frame, size_t len)
 {
     (void)ctx;
     if (len > NET_FRAME_MAX)
         return NET_ERR_TOOBIG;
+    if (nic_waiter_inside && !kicked_this_request) {
+        kicked_this_request = true;
+        (void)net_stack_kick_emit();
+    }
     volatile uint8_t *tx = (volatile uint8_t *)NET_STACK_FRAMES + NIC_TX;
     for (size_t i = 0; i < len; i++)
         tx[i] = frame[i];
@@ -246,7 +257,7 @@ static void wake_clients(void)
         struct client *c = &clients[k];
         if (!c->present || !c->waiting)
             continue;
-        bool changed = c->dns_state == 2 || (c->want_addr && stack.ip != 0);
+        bool changed = c->dns_state == 2 || (c->want_addr && stack.ip != 0 && up);
         for (uint32_t i = 0; i < SOCKS && !changed; i++)
             if (c->s[i].kind != SK_FREE && digest(&c->s[i]) != c->s[i].seen)
                 changed = true;
@@ -363,23 +374,32 @@ static void timers(uint64_t now)
         if (dhcp.lease.ndns > 0 && net_dns_init(&dns, &stack, dhcp.lease.dns[0]) == NET_OK)
             dns_ready = true;
         ping_next_ms = now;
+        ping_deadline_ms = now + 2000u;
+        if (NET_STACK_CONFIG_PING_ROUTER == 0 || dhcp.lease.router == 0)
+            up = true;
     }
-    /* The guest pings its router once bound: NET_STACK_CONFIG_PING_ROUTER requests, 200 ms
-     * apart, then one report a second after the last. */
-    if (bound && dhcp.lease.router != 0 && ping_next_ms != 0 && now >= ping_next_ms) {
+    /* Once bound, the stack pings its router (NET_STACK_CONFIG_PING_ROUTER requests, 100 ms
+     * apart) and reports; it tells its clients it has an address only after that, when
+     * every reply is in or 2 s have passed, so the check is done before any client runs. */
+    if (bound && !up && now >= ping_next_ms) {
         if (ping_sent < NET_STACK_CONFIG_PING_ROUTER) {
             static const uint8_t payload[32] = "anvaya netstack ping";
             net_err e = net_ping(&stack, dhcp.lease.router, 0x4e53, (uint16_t)ping_sent, payload,
                                  sizeof payload);
-            if (e == NET_OK || e == NET_ERR_PENDING)
+            if (e == NET_OK || e == NET_ERR_PENDING) {
                 ping_sent++;
-            ping_next_ms = now + (ping_sent < NET_STACK_CONFIG_PING_ROUTER ? 200u : 1000u);
-        } else {
+            } else if (ping_failed++ == 0) {
+                printf("netstack: ping of the router not sent: %s\n", net_strerror(e));
+                anv_console_flush();
+            }
+            ping_next_ms = now + 100u;
+        }
+        if (ping_replies >= NET_STACK_CONFIG_PING_ROUTER || now >= ping_deadline_ms) {
             char r[16];
             ip_text(dhcp.lease.router, r);
             printf("netstack: ping %s: %u sent, %u replies\n", r, ping_sent, ping_replies);
             anv_console_flush();
-            ping_next_ms = 0;
+            up = true;
         }
     }
     accept_pending();
@@ -411,7 +431,11 @@ int anv_thread_main(uint32_t index)
     (void)index;
     for (;;) {
         uint32_t len = 0;
+        nic_waiter_inside = true;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
         int e = net_stack_nic_receive(NIC_WAIT_TICKS, &len);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        nic_waiter_inside = false;
         if (e != ANV_OK) {
             len = 0;
             if (e != NET_DEVICE_E_TIMEOUT) {
@@ -439,7 +463,7 @@ int net_stack_sockets_address(uint64_t badge, uint32_t *ip, uint32_t *mask, uint
                               uint32_t *dns_ip)
 {
     CLIENT_OR_FAIL();
-    if (stack.ip == 0) {
+    if (stack.ip == 0 || !up) {
         c->want_addr = true;
         return again(c, NULL);
     }
@@ -754,6 +778,7 @@ static _Noreturn void serve(void)
             continue;
         }
         uint64_t i0 = rdinstret();
+        kicked_this_request = false;
         uint64_t reply = net_stack_dispatch(info, badge);
         work_instructions += rdinstret() - i0;
         err = anv_ipc_reply_recv(NET_STACK_HANDLE_SERVICE, reply, &info, &badge);

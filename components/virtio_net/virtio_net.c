@@ -217,13 +217,14 @@ static int take_rx(uint32_t *length)
 int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *length)
 {
     (void)badge;
+    bool kicked = false;
     for (uint32_t round = 0; round < 64; round++) {
         int got = take_rx(length);
         if (got < 0)
             return NET_DEVICE_E_DOWN;
         if (got > 0)
             return ANV_OK;
-        if (timeout_ticks == 0)
+        if (timeout_ticks == 0 || kicked)
             return NET_DEVICE_E_TIMEOUT;
         uint64_t res = 0, bits = 0;
         int err = anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, timeout_ticks, &res, &bits);
@@ -231,6 +232,11 @@ int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *len
             return NET_DEVICE_E_TIMEOUT;
         take_interrupt(bits);
         reclaim_tx();
+#ifdef VIRTIO_NET_EVENT_KICK
+        /* The client wants the driver for a send: end this wait (as its timeout would),
+         * after taking any frame that is already there. */
+        kicked = (bits & VIRTIO_NET_EVENT_KICK) != 0;
+#endif
     }
     return NET_DEVICE_E_TIMEOUT;
 }
