@@ -217,6 +217,9 @@ def scenario(args):
         s.find(r"netdeny: connect 1100 \(DENIED\), listen 1100 \(DENIED\), bind 1100 \(DENIED\), "
                r"lookup 1100 \(DENIED\)")
         s.find(r"netdeny: address -> ok")
+        # Socket numbers it does not hold (including the other client's), a NUL in a name:
+        # NOSOCK (1103) and INVAL (1102), and the stack served on.
+        s.find(r"netdeny: bad calls 1103 1103 1103 1103 1103 1103 1102 1103")
         if ICOUNT:
             ins = {}
             for key, pat in (("send", r"instructions sending (\d+), of them making and hashing "
