@@ -5,7 +5,11 @@
  * Ethernet header or longer than a full frame is dropped and counted. */
 #include <stdio.h>
 
-#include "vnet_gen.h"
+/* The instance's generated header (instance names are unique across systems). */
+#ifndef VNET_GEN_HEADER
+#define VNET_GEN_HEADER "vnet_gen.h"
+#endif
+#include VNET_GEN_HEADER
 #include "../virtio/virtio_mmio.h"
 
 #define VIRTIO_NET_F_MAC 5u
@@ -37,6 +41,14 @@ static uint16_t tx_head_buf[VIRTQ_MAX_SIZE];
 static bool tx_busy[TX_BUFS];
 static uint32_t rx_frames, tx_frames, rx_dropped, interrupts;
 
+#ifndef VIRTIO_NET_VIRTIO_COUNT
+/* Pinned to one slot (idl/components/virtio_pinned.idl: a system with a second virtio
+ * driver, where two probes of every slot would claim each slot twice). */
+#define VIRTIO_NET_VIRTIO_COUNT 1u
+#define VIRTIO_NET_VIRTIO_REGS_LIST {VIRTIO_NET_VIRTIO_REGS}
+#define VIRTIO_NET_VIRTIO_IRQ_BIT_LIST {VIRTIO_NET_VIRTIO_IRQ_BIT}
+#define VIRTIO_NET_VIRTIO_IRQ_HANDLE_LIST {VIRTIO_NET_HANDLE_VIRTIO_IRQ}
+#endif
 static volatile void *const net_slots[] = VIRTIO_NET_VIRTIO_REGS_LIST;
 static const uint64_t net_irq_bits[] = VIRTIO_NET_VIRTIO_IRQ_BIT_LIST;
 static const anv_handle_t net_irqs[] = VIRTIO_NET_VIRTIO_IRQ_HANDLE_LIST;
@@ -205,13 +217,14 @@ static int take_rx(uint32_t *length)
 int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *length)
 {
     (void)badge;
+    bool kicked = false;
     for (uint32_t round = 0; round < 64; round++) {
         int got = take_rx(length);
         if (got < 0)
             return NET_DEVICE_E_DOWN;
         if (got > 0)
             return ANV_OK;
-        if (timeout_ticks == 0)
+        if (timeout_ticks == 0 || kicked)
             return NET_DEVICE_E_TIMEOUT;
         uint64_t res = 0, bits = 0;
         int err = anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, timeout_ticks, &res, &bits);
@@ -219,6 +232,11 @@ int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *len
             return NET_DEVICE_E_TIMEOUT;
         take_interrupt(bits);
         reclaim_tx();
+#ifdef VIRTIO_NET_EVENT_KICK
+        /* The client wants the driver for a send: end this wait (as its timeout would),
+         * after taking any frame that is already there. */
+        kicked = (bits & VIRTIO_NET_EVENT_KICK) != 0;
+#endif
     }
     return NET_DEVICE_E_TIMEOUT;
 }

@@ -22,6 +22,13 @@ static uint32_t rng_slot;
 static uint64_t rng_dma_pa;
 static uint32_t rng_requests, rng_bytes, rng_interrupts;
 
+#ifndef VIRTIO_RNG_VIRTIO_COUNT
+/* Pinned to one slot (idl/components/virtio_pinned.idl). */
+#define VIRTIO_RNG_VIRTIO_COUNT 1u
+#define VIRTIO_RNG_VIRTIO_REGS_LIST {VIRTIO_RNG_VIRTIO_REGS}
+#define VIRTIO_RNG_VIRTIO_IRQ_BIT_LIST {VIRTIO_RNG_VIRTIO_IRQ_BIT}
+#define VIRTIO_RNG_VIRTIO_IRQ_HANDLE_LIST {VIRTIO_RNG_HANDLE_VIRTIO_IRQ}
+#endif
 static volatile void *const rng_slots[] = VIRTIO_RNG_VIRTIO_REGS_LIST;
 static const uint64_t rng_irq_bits[] = VIRTIO_RNG_VIRTIO_IRQ_BIT_LIST;
 static const anv_handle_t rng_irqs[] = VIRTIO_RNG_VIRTIO_IRQ_HANDLE_LIST;

@@ -1,0 +1,354 @@
+/* The network stack's scripted test client (tests/qemu/test_netstack.py checks every
+ * line it prints against what Linux saw): its address, two lookups, a TCP transfer each
+ * way with a Linux server hashed on both ends, an echo server for a Linux client, and
+ * requests it holds no grant for. Every wait is on the stack's event with a timeout. */
+#include <stdio.h>
+#include <string.h>
+
+#include "netclient_gen.h"
+#include "netclient_sha256.h"
+
+#define WAIT_TICKS 50u  /* 0.5 s: the longest nap between two asks if no event comes */
+#define PHASE_MS 60000u /* a phase that takes longer has failed */
+#define TIME_PER_MS 10000u
+#define CHUNK NET_CLIENT_BUF_SIZE
+#define TCP_ESTABLISHED 3u
+
+static volatile uint8_t *const buf = (volatile uint8_t *)NET_CLIENT_BUF;
+static uint8_t chunk[CHUNK];
+
+static uint64_t now_ms(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t / TIME_PER_MS;
+}
+
+/* Retired instructions, every process and the kernel: exact under QEMU's -icount shift=0
+ * (tools/netstack_bench.py), meaningless without it. */
+static uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
+/* The stack's own instruction count (Socket.stats), and its frame counters on the console. */
+static uint64_t stack_work(void)
+{
+    uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
+    uint64_t ins = 0;
+    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    return ins;
+}
+
+static void nap(void)
+{
+    uint64_t res = 0, bits = 0;
+    (void)anv_wait_one(NET_CLIENT_HANDLE_EVENTS, WAIT_TICKS, &res, &bits);
+}
+
+static const char *ip_text(uint32_t ip)
+{
+    static char t[4][16];
+    static unsigned k;
+    char *o = t[k++ % 4];
+    (void)snprintf(o, 16, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 255u,
+                   (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u);
+    return o;
+}
+
+static const char *err_name(int e)
+{
+    switch (e) {
+    case ANV_OK: return "ok";
+    case SOCKET_E_DENIED: return "DENIED";
+    case SOCKET_E_AGAIN: return "AGAIN";
+    case SOCKET_E_INVAL: return "INVAL";
+    case SOCKET_E_NOSOCK: return "NOSOCK";
+    case SOCKET_E_NOSPACE: return "NOSPACE";
+    case SOCKET_E_INUSE: return "INUSE";
+    case SOCKET_E_NOADDR: return "NOADDR";
+    case SOCKET_E_CLOSED: return "CLOSED";
+    case SOCKET_E_RESET: return "RESET";
+    case SOCKET_E_CONNREFUSED: return "CONNREFUSED";
+    case SOCKET_E_TIMEOUT: return "TIMEOUT";
+    case SOCKET_E_NXDOMAIN: return "NXDOMAIN";
+    case SOCKET_E_NODATA: return "NODATA";
+    case SOCKET_E_TRUNCATED: return "TRUNCATED";
+    case SOCKET_E_SERVFAIL: return "SERVFAIL";
+    case SOCKET_E_STATE: return "STATE";
+    case SOCKET_E_NETWORK: return "NETWORK";
+    default: return "other";
+    }
+}
+
+static int lookup(const char *name)
+{
+    struct anv_bytes_128 n = {0};
+    size_t len = strlen(name);
+    memcpy(n.data, name, len);
+    n.len = (uint32_t)len;
+    uint32_t ip = 0, aliases = 0;
+    int e = SOCKET_E_AGAIN;
+    uint64_t i0 = rdinstret();
+    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+        e = net_client_net_lookup(&n, &ip, &aliases);
+        if (e == SOCKET_E_AGAIN)
+            nap();
+    }
+    printf("netclient: instructions lookup %s %lu\n", name, (unsigned long)(rdinstret() - i0));
+    if (e == ANV_OK)
+        printf("netclient: lookup %s -> %s (%u aliases)\n", name, ip_text(ip), aliases);
+    else
+        printf("netclient: lookup %s -> error %d (%s)\n", name, e, err_name(e));
+    anv_console_flush();
+    return e;
+}
+
+/* Sends n bytes of a fixed pseudo-random stream, then reads until the peer closes; both
+ * directions hashed. */
+static int transfer(uint32_t sock, uint32_t n)
+{
+    struct netclient_sha256 hs, hr;
+    netclient_sha256_init(&hs);
+    netclient_sha256_init(&hr);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    uint64_t t0 = now_ms(), end = t0 + PHASE_MS, i0 = rdinstret(), own = 0;
+    uint64_t w_start = stack_work();
+    uint32_t sent = 0;
+    while (sent < n && now_ms() < end) {
+        uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
+        uint64_t w0 = rdinstret();
+        for (uint32_t i = 0; i < len; i++) {
+            if (i % 8 == 0) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+            }
+            chunk[i] = (uint8_t)(x >> (8 * (i % 8)));
+        }
+        netclient_sha256_update(&hs, chunk, len);
+        own += rdinstret() - w0;
+        for (uint32_t off = 0; off < len && now_ms() < end;) {
+            for (uint32_t i = off; i < len; i++)
+                buf[i - off] = chunk[i];
+            uint32_t taken = 0;
+            int e = net_client_net_tcp_send(sock, len - off, &taken);
+            if (e == SOCKET_E_AGAIN) {
+                nap();
+                continue;
+            }
+            if (e != ANV_OK) {
+                printf("netclient: send failed after %u bytes: %d (%s)\n", sent + off, e, err_name(e));
+                return e;
+            }
+            off += taken;
+        }
+        sent += len;
+    }
+    uint64_t t1 = now_ms(), i1 = rdinstret();
+    char hex[65];
+    netclient_sha256_hex(&hs, hex);
+    printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
+    uint64_t w_sent = stack_work();
+    printf("netclient: instructions sending %lu, of them making and hashing the data %lu, "
+           "the stack's own %lu\n", (unsigned long)(i1 - i0), (unsigned long)own,
+           (unsigned long)(w_sent - w_start));
+    anv_console_flush();
+    uint32_t got = 0;
+    int e = ANV_OK;
+    uint64_t t2 = 0, i2 = 0;
+    own = 0;
+    for (end = now_ms() + PHASE_MS; now_ms() < end;) {
+        uint32_t len = 0;
+        e = net_client_net_tcp_recv(sock, CHUNK, &len);
+        if (e == SOCKET_E_AGAIN) {
+            nap();
+            continue;
+        }
+        if (e != ANV_OK)
+            break;
+        if (got == 0) {
+            t2 = now_ms();
+            i2 = rdinstret();
+        }
+        uint64_t w0 = rdinstret();
+        for (uint32_t i = 0; i < len; i++)
+            chunk[i] = buf[i];
+        netclient_sha256_update(&hr, chunk, len);
+        own += rdinstret() - w0;
+        got += len;
+    }
+    uint64_t t3 = now_ms(), i3 = rdinstret();
+    netclient_sha256_hex(&hr, hex);
+    printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
+           (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
+    printf("netclient: instructions receiving %lu, of them hashing the data %lu, the stack's "
+           "own %lu\n", (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own,
+           (unsigned long)(stack_work() - w_sent));
+    anv_console_flush();
+    return e == SOCKET_E_CLOSED ? ANV_OK : e;
+}
+
+static int until_established(uint32_t sock)
+{
+    for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
+        uint32_t state = 0, unsent = 0;
+        int e = net_client_net_tcp_status(sock, &state, &unsent);
+        if (e != ANV_OK)
+            return e;
+        if (state == TCP_ESTABLISHED)
+            return ANV_OK;
+        if (state == 0) { /* closed before it was established: send says why */
+            uint32_t taken = 0;
+            e = net_client_net_tcp_send(sock, 0, &taken);
+            return e == ANV_OK ? (int)SOCKET_E_CLOSED : e;
+        }
+        nap();
+    }
+    return SOCKET_E_TIMEOUT;
+}
+
+/* One connection of a Linux client, echoed until it closes its side. */
+static int echo_server(uint16_t port)
+{
+    uint32_t l = 0;
+    int e = net_client_net_tcp_listen(port, &l);
+    printf("netclient: listen on %u -> %s\n", port, err_name(e));
+    anv_console_flush();
+    if (e != ANV_OK)
+        return e;
+    uint32_t s = 0, ip = 0;
+    uint16_t rport = 0;
+    e = SOCKET_E_AGAIN;
+    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+        e = net_client_net_tcp_accept(l, &s, &ip, &rport);
+        if (e == SOCKET_E_AGAIN)
+            nap();
+    }
+    if (e != ANV_OK) {
+        printf("netclient: accept -> %d (%s)\n", e, err_name(e));
+        return e;
+    }
+    printf("netclient: accepted %s:%u\n", ip_text(ip), rport);
+    anv_console_flush();
+    uint32_t echoed = 0;
+    struct netclient_sha256 h;
+    netclient_sha256_init(&h);
+    for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
+        uint32_t len = 0;
+        e = net_client_net_tcp_recv(s, CHUNK, &len);
+        if (e == SOCKET_E_AGAIN) {
+            nap();
+            continue;
+        }
+        if (e != ANV_OK)
+            break;
+        for (uint32_t i = 0; i < len; i++)
+            chunk[i] = buf[i];
+        netclient_sha256_update(&h, chunk, len);
+        for (uint32_t off = 0; off < len && now_ms() < end;) {
+            for (uint32_t i = off; i < len; i++)
+                buf[i - off] = chunk[i];
+            uint32_t taken = 0;
+            int se = net_client_net_tcp_send(s, len - off, &taken);
+            if (se == SOCKET_E_AGAIN) {
+                nap();
+                continue;
+            }
+            if (se != ANV_OK) {
+                e = se;
+                break;
+            }
+            off += taken;
+        }
+        echoed += len;
+    }
+    char hex[65];
+    netclient_sha256_hex(&h, hex);
+    int ce = net_client_net_close(s);
+    int le = net_client_net_close(l);
+    printf("netclient: echoed %u bytes sha256 %s (ended %s, close %s/%s)\n", echoed, hex,
+           err_name(e), err_name(ce), err_name(le));
+    anv_console_flush();
+    return e == SOCKET_E_CLOSED ? ANV_OK : e;
+}
+
+int main(void)
+{
+    uint32_t ip = 0, mask = 0, gw = 0, dns = 0;
+    int e = SOCKET_E_AGAIN;
+    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+        e = net_client_net_address(&ip, &mask, &gw, &dns);
+        if (e == SOCKET_E_AGAIN)
+            nap();
+    }
+    if (e != ANV_OK) {
+        printf("netclient: no address: %d (%s)\n", e, err_name(e));
+        anv_system_shutdown(NET_CLIENT_HANDLE_SYSCTL, 1);
+        return 1;
+    }
+    printf("netclient: address %s mask %s gateway %s dns %s\n", ip_text(ip), ip_text(mask),
+           ip_text(gw), ip_text(dns));
+    anv_console_flush();
+    int failures = 0;
+    failures += lookup("alias.anvaya.test") != ANV_OK;
+    failures += lookup("nosuch.anvaya.test") != SOCKET_E_NXDOMAIN;
+
+    const uint32_t server = (uint32_t)NET_CLIENT_CONFIG_SERVER_IP;
+    uint32_t s = 0;
+    uint64_t i0 = rdinstret();
+    e = net_client_net_tcp_connect(server, (uint16_t)NET_CLIENT_CONFIG_SERVER_PORT, &s);
+    if (e == ANV_OK)
+        e = until_established(s);
+    printf("netclient: instructions connect %lu\n", (unsigned long)(rdinstret() - i0));
+    printf("netclient: connect %s:%u -> %s\n", ip_text(server),
+           (unsigned)NET_CLIENT_CONFIG_SERVER_PORT, err_name(e));
+    anv_console_flush();
+    if (e == ANV_OK) {
+        failures += transfer(s, (uint32_t)NET_CLIENT_CONFIG_TRANSFER_BYTES) != ANV_OK;
+        failures += net_client_net_close(s) != ANV_OK;
+    } else {
+        failures++;
+    }
+
+    failures += echo_server((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT) != ANV_OK;
+
+    /* Not granted: another port of the same server, and a port to listen on. */
+    e = net_client_net_tcp_connect(server, (uint16_t)(NET_CLIENT_CONFIG_SERVER_PORT + 1), &s);
+    printf("netclient: connect %s:%u (not granted) -> %s\n", ip_text(server),
+           (unsigned)NET_CLIENT_CONFIG_SERVER_PORT + 1, err_name(e));
+    failures += e != SOCKET_E_DENIED;
+    e = net_client_net_tcp_listen(8, &s);
+    printf("netclient: listen on 8 (not granted) -> %s\n", err_name(e));
+    failures += e != SOCKET_E_DENIED;
+    /* Granted: any UDP port, datagrams to the server's address. */
+    uint32_t u = 0;
+    e = net_client_net_udp_bind(4000, &u);
+    if (e == ANV_OK) {
+        static const char hello[] = "netclient udp hello";
+        for (uint32_t i = 0; i < sizeof hello - 1; i++)
+            buf[i] = (uint8_t)hello[i];
+        e = net_client_net_udp_sendto(u, server, 9999, sizeof hello - 1);
+    }
+    printf("netclient: udp 4000 -> %s:9999 -> %s\n", ip_text(server), err_name(e));
+    failures += e != ANV_OK;
+    e = net_client_net_udp_sendto(u, server + 1, 9999, 1);
+    printf("netclient: udp 4000 -> %s:9999 (not granted) -> %s\n", ip_text(server + 1), err_name(e));
+    failures += e != SOCKET_E_DENIED;
+    failures += net_client_net_close(u) != ANV_OK;
+    e = net_client_net_close(u);
+    printf("netclient: close of a closed socket -> %s\n", err_name(e));
+    failures += e != SOCKET_E_NOSOCK;
+
+    uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
+    uint64_t ins = 0;
+    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    printf("netclient: stack stats %s: rx %u tx %u bad %u retransmits %u\n", err_name(e), rx, tx,
+           bad, rexmit);
+    printf("netclient: done, %d failures\n", failures);
+    anv_console_flush();
+    anv_system_shutdown(NET_CLIENT_HANDLE_SYSCTL, failures ? 1u : 0u);
+    return failures;
+}

@@ -1,0 +1,56 @@
+/* The network stack's client with no grants at all: every request that would reach the
+ * network or take a port must come back DENIED (and the stack says so on the console),
+ * while asking for the interface's address, which needs no grant, still works. It then
+ * makes calls a careless or hostile client could: socket numbers it does not hold (0, 9,
+ * the other client's 1), lengths past its dataport, a name with a NUL; each gets its own
+ * error and the stack carries on. */
+#include <stdio.h>
+#include <string.h>
+
+#include "netdeny_gen.h"
+
+static const char *verdict(int e)
+{
+    return e == SOCKET_E_DENIED ? "DENIED" : e == ANV_OK ? "ok" : "other";
+}
+
+int main(void)
+{
+    const uint32_t server = (uint32_t)NET_DENY_CONFIG_SERVER_IP;
+    uint32_t s = 0;
+    int c = net_deny_net_tcp_connect(server, 5001, &s);
+    int l = net_deny_net_tcp_listen(7, &s);
+    int b = net_deny_net_udp_bind(53, &s);
+    struct anv_bytes_128 name = {.len = 17};
+    memcpy(name.data, "alias.anvaya.test", 17);
+    uint32_t ip = 0, aliases = 0;
+    int r = net_deny_net_lookup(&name, &ip, &aliases);
+    printf("netdeny: connect %d (%s), listen %d (%s), bind %d (%s), lookup %d (%s)\n", c,
+           verdict(c), l, verdict(l), b, verdict(b), r, verdict(r));
+    uint32_t mask = 0, gw = 0, dns = 0;
+    int a = SOCKET_E_AGAIN;
+    for (uint32_t tries = 0; a == SOCKET_E_AGAIN && tries < 120; tries++) {
+        a = net_deny_net_address(&ip, &mask, &gw, &dns);
+        if (a == SOCKET_E_AGAIN)
+            (void)anv_wait_one(NET_DENY_HANDLE_EVENTS, 50, NULL, NULL);
+    }
+    printf("netdeny: address -> %s\n", verdict(a));
+    uint32_t n = 0, st = 0;
+    uint16_t port = 0;
+    int bad[8];
+    bad[0] = net_deny_net_tcp_send(0, 10, &n);
+    bad[1] = net_deny_net_tcp_recv(9, 10, &n);
+    bad[2] = net_deny_net_tcp_status(1, &st, &n);   /* client 1 holds its socket 1, not us */
+    bad[3] = net_deny_net_udp_recvfrom(1, &ip, &port, &n);
+    bad[4] = net_deny_net_close(1);
+    bad[5] = net_deny_net_tcp_accept(0xFFFFFFFFu, &n, &ip, &port);
+    struct anv_bytes_128 nul = {.len = 5};
+    memcpy(nul.data, "a\0b.c", 5);
+    bad[6] = net_deny_net_lookup(&nul, &ip, &aliases);
+    bad[7] = net_deny_net_udp_sendto(1, server, 53, NET_DENY_BUF_SIZE + 1);
+    printf("netdeny: bad calls %d %d %d %d %d %d %d %d\n", bad[0], bad[1], bad[2], bad[3],
+           bad[4], bad[5], bad[6], bad[7]);
+    anv_console_flush();
+    for (;;)
+        (void)anv_wait_one(ANV_HANDLE_NULL, 1000, NULL, NULL);
+}

@@ -1,0 +1,847 @@
+/* The network stack component: lib/net (Ethernet, ARP, IPv4, ICMP, UDP, TCP, the DHCP and
+ * DNS clients) over the virtio-net driver's NetDevice, serving Socket to up to four
+ * clients, each confined to what its grants allow (netstack_grants.h).
+ *
+ * Two threads, one owner: thread 0 owns every byte of the stack and serves the endpoint;
+ * thread 1 only waits on the NIC and hands each frame (or, when the NIC is quiet for a
+ * tick, nothing) to thread 0 over IPC (the NetPump interface), so the stack is never
+ * touched by two threads and needs no lock. No Socket call waits: one that has nothing
+ * yet answers AGAIN, and the client's event is signalled once something changed for one
+ * of its sockets (docs/net.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "netstack_gen.h"
+#include "netstack_grants.h"
+#include "../../lib/net/net.h"
+#include "../../lib/net/net_dhcp.h"
+#include "../../lib/net/net_dns.h"
+#include "../../lib/net/net_tcp.h"
+
+#define CLIENTS 4u
+#define SOCKS 8u           /* sockets per client */
+#define BACKLOG 4u         /* connections accepted ahead of the listener's owner */
+#define UDP_QUEUE 4u       /* datagrams queued per UDP socket */
+#define UDP_DGRAM_MAX NET_UDP_MAX_UNFRAG
+#define NIC_TX 0u
+#define NIC_RX 4096u
+#define NIC_WAIT_TICKS 1u  /* thread 1 hands thread 0 a timer round at least this often */
+/* QEMU virt's timebase (the DTB's timebase-frequency): rdtime counts at 10 MHz. */
+#define TIME_PER_MS 10000u
+
+enum sock_kind { SK_FREE = 0, SK_UDP, SK_LISTEN, SK_TCP };
+
+struct dgram {
+    uint32_t ip;
+    uint16_t port;
+    uint16_t len;
+    uint8_t data[UDP_DGRAM_MAX];
+};
+
+struct sock {
+    uint8_t kind;
+    uint16_t port;        /* UDP and listeners: the local port */
+    int h;                /* TCP: lib/net's connection handle */
+    uint32_t rip;         /* TCP: the peer */
+    uint16_t rport;
+    int backlog[BACKLOG]; /* listeners: accepted handles not yet given to the owner */
+    uint8_t nbacklog;
+    uint8_t uhead, ucount; /* UDP: the queue of received datagrams */
+    struct dgram q[UDP_QUEUE];
+    uint32_t udp_dropped;
+    uint32_t seen;        /* a digest of the socket's state when the client last got AGAIN */
+};
+
+struct client {
+    bool present;
+    uint32_t number;
+    struct netstack_grants grants;
+    volatile uint8_t *buf;
+    uint32_t buf_size;
+    int (*emit)(void);
+    bool waiting;   /* told AGAIN since its last event */
+    bool want_addr; /* told AGAIN by address(): woken once DHCP has bound */
+    struct sock s[SOCKS];
+    /* The client's one DNS lookup. */
+    uint8_t dns_state; /* 0 none, 1 pending, 2 done */
+    char dns_name[NET_DNS_NAME_MAX + 1];
+    net_err dns_err;
+    uint32_t dns_ip, dns_hops;
+    uint32_t denied;
+};
+
+static net_stack stack;
+static net_tcp tcp;
+static net_dhcp dhcp;
+static net_dns dns;
+static bool dns_ready;
+static bool bound_reported;
+static struct client clients[CLIENTS + 1];
+/* TCP handles no socket owns any more (closed by their owner, or never accepted): they
+ * finish their close in lib/net and are released here once CLOSED. */
+static bool tcp_orphan[NET_TCP_CONNS];
+static uint8_t staging[NET_FRAME_MAX > NET_STACK_CLIENT1_SIZE ? NET_FRAME_MAX : NET_STACK_CLIENT1_SIZE];
+static uint32_t ping_sent, ping_replies, ping_failed;
+static uint64_t ping_next_ms, ping_deadline_ms;
+static bool up; /* bound, and the router check done: clients may see the address */
+static uint32_t frames_in, rounds;
+static uint32_t entropy_failures;
+
+static uint64_t now_ms(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t / TIME_PER_MS;
+}
+
+static void ip_text(uint32_t ip, char out[16])
+{
+    (void)snprintf(out, 16, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 255u,
+                   (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u);
+}
+
+/* ---- the link under lib/net: the NIC through its dataport, randomness from Entropy ---- */
+
+/* Whether thread 1 may be waiting inside the driver's receive (it is not while it hands
+ * thread 0 a round). A send then first kicks the driver out of that wait, or it would
+ * queue behind it for up to a tick. */
+static volatile bool nic_waiter_inside;
+static bool kicked_this_request;
+
+static net_err link_send(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    if (len > NET_FRAME_MAX)
+        return NET_ERR_TOOBIG;
+    if (nic_waiter_inside && !kicked_this_request) {
+        kicked_this_request = true;
+        (void)net_stack_kick_emit();
+    }
+    volatile uint8_t *tx = (volatile uint8_t *)NET_STACK_FRAMES + NIC_TX;
+    for (size_t i = 0; i < len; i++)
+        tx[i] = frame[i];
+    return net_stack_nic_send((uint32_t)len) == ANV_OK ? NET_OK : NET_ERR_LINK;
+}
+
+static void link_random(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    size_t done = 0;
+    for (uint32_t tries = 0; done < len && tries < 16; tries++) {
+        struct anv_bytes_64 r = {0};
+        uint32_t n = len - done > 64 ? 64u : (uint32_t)(len - done);
+        if (net_stack_entropy_read(n, &r) != ANV_OK || r.len != n) {
+            entropy_failures++;
+            continue;
+        }
+        memcpy(buf + done, r.data, n);
+        done += n;
+    }
+    if (done < len) {
+        /* Never guess: without the device there is no randomness to give, and a known
+         * ISN or DNS ID would be worse than a failed connection. The stack is stopped. */
+        printf("netstack: the entropy service failed %u times: stopping\n", entropy_failures);
+        anv_console_flush();
+        anv_exit(3);
+    }
+}
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+static int sock_err(net_err e)
+{
+    switch (e) {
+    case NET_OK: return ANV_OK;
+    case NET_ERR_ARG: return SOCKET_E_INVAL;
+    case NET_ERR_NOSPACE: return SOCKET_E_NOSPACE;
+    case NET_ERR_INUSE: return SOCKET_E_INUSE;
+    case NET_ERR_NOROUTE: return SOCKET_E_NOADDR;
+    case NET_ERR_TIMEOUT: return SOCKET_E_TIMEOUT;
+    case NET_ERR_NXDOMAIN: return SOCKET_E_NXDOMAIN;
+    case NET_ERR_NODATA: return SOCKET_E_NODATA;
+    case NET_ERR_TRUNCATED: return SOCKET_E_TRUNCATED;
+    case NET_ERR_SERVFAIL:
+    case NET_ERR_MALFORMED: return SOCKET_E_SERVFAIL;
+    case NET_ERR_RESET: return SOCKET_E_RESET;
+    case NET_ERR_REFUSED: return SOCKET_E_CONNREFUSED;
+    case NET_ERR_STATE: return SOCKET_E_STATE;
+    case NET_ERR_PENDING: return ANV_OK; /* queued behind ARP: sent once resolved */
+    default: return SOCKET_E_NETWORK;
+    }
+}
+
+/* ---- clients and their sockets ---------------------------------------------------- */
+
+static struct client *client_of(uint64_t badge)
+{
+    uint64_t k = badge & 0xFFFFFFu;
+    return k >= 1 && k <= CLIENTS && clients[k].present ? &clients[k] : NULL;
+}
+
+static struct sock *sock_of(struct client *c, uint32_t sock, uint8_t kind)
+{
+    if (sock < 1 || sock > SOCKS || c->s[sock - 1].kind != kind)
+        return NULL;
+    return &c->s[sock - 1];
+}
+
+static int sock_alloc(struct client *c, uint32_t *out)
+{
+    for (uint32_t i = 0; i < SOCKS; i++)
+        if (c->s[i].kind == SK_FREE) {
+            memset(&c->s[i], 0, sizeof c->s[i]);
+            c->s[i].h = -1;
+            *out = i + 1;
+            return ANV_OK;
+        }
+    return SOCKET_E_NOSPACE;
+}
+
+/* The one place a request meets the client's grants: refused requests are logged. */
+static bool granted(struct client *c, netstack_op op, uint32_t ip, uint16_t port)
+{
+    if (netstack_grant_check(&c->grants, op, ip, port))
+        return true;
+    char a[16];
+    ip_text(ip, a);
+    c->denied++;
+    if (op == NETSTACK_OP_TCP_LISTEN || op == NETSTACK_OP_UDP_BIND)
+        printf("netstack: client %u denied %s port %u (not granted)\n", c->number,
+               netstack_op_name(op), port);
+    else if (op == NETSTACK_OP_RESOLVE)
+        printf("netstack: client %u denied resolve (not granted)\n", c->number);
+    else
+        printf("netstack: client %u denied %s %s:%u (not granted)\n", c->number,
+               netstack_op_name(op), a, port);
+    anv_console_flush();
+    return false;
+}
+
+static bool port_taken(uint8_t kind, uint16_t port)
+{
+    for (uint32_t k = 1; k <= CLIENTS; k++)
+        for (uint32_t i = 0; i < SOCKS; i++)
+            if (clients[k].s[i].kind == kind && clients[k].s[i].port == port)
+                return true;
+    return false;
+}
+
+/* What the client could see of a socket, folded into one word: if it differs from what
+ * it was when the client was told AGAIN, the client is told to ask again. */
+static uint32_t digest(const struct sock *s)
+{
+    switch (s->kind) {
+    case SK_UDP: return 1u + s->ucount;
+    case SK_LISTEN: return 1u + s->nbacklog;
+    case SK_TCP: {
+        const struct net_tcp_conn *t = &tcp.c[s->h];
+        return (uint32_t)net_tcp_get_state(&tcp, s->h) * 0x9E3779B1u ^ (uint32_t)t->rlen << 1 ^
+               (uint32_t)t->slen << 17 ^ (uint32_t)t->fin_rcvd;
+    }
+    default: return 0;
+    }
+}
+
+static int again(struct client *c, struct sock *s)
+{
+    c->waiting = true;
+    if (s)
+        s->seen = digest(s);
+    return SOCKET_E_AGAIN;
+}
+
+/* After every round: a waiting client whose sockets changed gets its event. */
+static void wake_clients(void)
+{
+    for (uint32_t k = 1; k <= CLIENTS; k++) {
+        struct client *c = &clients[k];
+        if (!c->present || !c->waiting)
+            continue;
+        bool changed = c->dns_state == 2 || (c->want_addr && stack.ip != 0 && up);
+        for (uint32_t i = 0; i < SOCKS && !changed; i++)
+            if (c->s[i].kind != SK_FREE && digest(&c->s[i]) != c->s[i].seen)
+                changed = true;
+        if (changed) {
+            c->waiting = false;
+            c->want_addr = false;
+            (void)c->emit();
+        }
+    }
+}
+
+/* ---- lib/net callbacks ------------------------------------------------------------ */
+
+static void on_udp(void *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+                   uint16_t dst_port, const uint8_t *data, size_t len)
+{
+    (void)dst_ip;
+    (void)dst_port;
+    struct sock *s = ctx;
+    if (s->kind != SK_UDP || len > UDP_DGRAM_MAX || s->ucount == UDP_QUEUE) {
+        s->udp_dropped++;
+        return;
+    }
+    struct dgram *d = &s->q[(s->uhead + s->ucount) % UDP_QUEUE];
+    d->ip = src_ip;
+    d->port = src_port;
+    d->len = (uint16_t)len;
+    memcpy(d->data, data, len);
+    s->ucount++;
+}
+
+static void on_echo(void *ctx, uint32_t src_ip, uint16_t ident, uint16_t seq, const uint8_t *data,
+                    size_t len)
+{
+    (void)ctx;
+    (void)data;
+    (void)len;
+    if (ident == 0x4e53 && src_ip == dhcp.lease.router && seq < ping_sent)
+        ping_replies++;
+}
+
+static void on_dns(void *ctx, const char *name, const net_dns_result *r)
+{
+    struct client *c = ctx;
+    (void)name;
+    if (c->dns_state != 1)
+        return;
+    c->dns_state = 2;
+    c->dns_err = r->err;
+    c->dns_ip = r->err == NET_OK && r->naddrs > 0 ? r->addrs[0] : 0;
+    c->dns_hops = r->cname_hops;
+}
+
+/* ---- the rounds thread 1 asks for: a frame, then every timer ----------------------- */
+
+static void accept_pending(void)
+{
+    for (uint32_t k = 1; k <= CLIENTS; k++)
+        for (uint32_t i = 0; i < SOCKS; i++) {
+            struct sock *s = &clients[k].s[i];
+            if (s->kind != SK_LISTEN)
+                continue;
+            for (uint32_t n = 0; n < NET_TCP_CONNS && s->nbacklog < BACKLOG; n++) {
+                int h = net_tcp_accept(&tcp, s->port);
+                if (h < 0)
+                    break;
+                s->backlog[s->nbacklog++] = h;
+            }
+        }
+    /* Connections to a port whose listener was closed (lib/net keeps listening: it has no
+     * way to stop) have nobody to go to: reset them. */
+    for (uint32_t h = 0; h < NET_TCP_CONNS; h++) {
+        const struct net_tcp_conn *t = &tcp.c[h];
+        if (t->in_use == 2 && !t->accepted && t->state != NET_TCP_SYN_RCVD &&
+            !port_taken(SK_LISTEN, t->lport)) {
+            int a = net_tcp_accept(&tcp, t->lport);
+            if (a >= 0) {
+                (void)net_tcp_abort(&tcp, a);
+                tcp_orphan[a] = true;
+            }
+        }
+        if (tcp_orphan[h] && net_tcp_get_state(&tcp, (int)h) == NET_TCP_CLOSED) {
+            net_tcp_release(&tcp, (int)h);
+            tcp_orphan[h] = false;
+        }
+    }
+}
+
+static void report_lease(void)
+{
+    const net_dhcp_lease *l = &dhcp.lease;
+    char ip[16], mask[16], router[16], dns_ip[16];
+    ip_text(l->ip, ip);
+    ip_text(l->mask, mask);
+    ip_text(l->router, router);
+    ip_text(l->ndns ? l->dns[0] : 0, dns_ip);
+    printf("netstack: dhcp bound ip %s mask %s router %s dns %s lease %u s\n", ip, mask, router,
+           dns_ip, (unsigned)l->lease_s);
+    anv_console_flush();
+}
+
+static void timers(uint64_t now)
+{
+    net_poll(&stack, now);
+    net_tcp_poll(&tcp, now);
+    net_dhcp_poll(&dhcp, now);
+    if (dns_ready)
+        net_dns_poll(&dns, now);
+    bool bound = dhcp.state == NET_DHCP_BOUND || dhcp.state == NET_DHCP_RENEWING ||
+                 dhcp.state == NET_DHCP_REBINDING;
+    if (bound && !bound_reported) {
+        bound_reported = true;
+        report_lease();
+        if (dhcp.lease.ndns > 0 && net_dns_init(&dns, &stack, dhcp.lease.dns[0]) == NET_OK)
+            dns_ready = true;
+        ping_next_ms = now;
+        ping_deadline_ms = now + 2000u;
+        if (NET_STACK_CONFIG_PING_ROUTER == 0 || dhcp.lease.router == 0)
+            up = true;
+    }
+    /* Once bound, the stack pings its router (NET_STACK_CONFIG_PING_ROUTER requests, 100 ms
+     * apart) and reports; it tells its clients it has an address only after that, when
+     * every reply is in or 2 s have passed, so the check is done before any client runs. */
+    if (bound && !up && now >= ping_next_ms) {
+        if (ping_sent < NET_STACK_CONFIG_PING_ROUTER) {
+            static const uint8_t payload[32] = "anvaya netstack ping";
+            net_err e = net_ping(&stack, dhcp.lease.router, 0x4e53, (uint16_t)ping_sent, payload,
+                                 sizeof payload);
+            if (e == NET_OK || e == NET_ERR_PENDING) {
+                ping_sent++;
+            } else if (ping_failed++ == 0) {
+                printf("netstack: ping of the router not sent: %s\n", net_strerror(e));
+                anv_console_flush();
+            }
+            ping_next_ms = now + 100u;
+        }
+        if (ping_replies >= NET_STACK_CONFIG_PING_ROUTER || now >= ping_deadline_ms) {
+            char r[16];
+            ip_text(dhcp.lease.router, r);
+            printf("netstack: ping %s: %u sent, %u replies\n", r, ping_sent, ping_replies);
+            anv_console_flush();
+            up = true;
+        }
+    }
+    accept_pending();
+}
+
+int net_stack_pump_frame(uint64_t badge, uint32_t length)
+{
+    if (badge != NET_STACK_PUMP_CLIENT_NETSTACK_SELF)
+        return ANV_E_INVALID_ARG;
+    uint64_t now = now_ms();
+    if (length > 0) {
+        if (length > NET_FRAME_MAX)
+            return ANV_E_INVALID_ARG;
+        const volatile uint8_t *rx = (const volatile uint8_t *)NET_STACK_FRAMES + NIC_RX;
+        for (uint32_t i = 0; i < length; i++)
+            staging[i] = rx[i];
+        (void)net_input(&stack, staging, length, now);
+        frames_in++;
+    }
+    rounds++;
+    timers(now);
+    wake_clients();
+    return ANV_OK;
+}
+
+/* Thread 1: the NIC's waiter. It never touches the stack; thread 0 does all of it. */
+int anv_thread_main(uint32_t index)
+{
+    (void)index;
+    for (;;) {
+        uint32_t len = 0;
+        nic_waiter_inside = true;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        int e = net_stack_nic_receive(NIC_WAIT_TICKS, &len);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        nic_waiter_inside = false;
+        if (e != ANV_OK) {
+            len = 0;
+            if (e != NET_DEVICE_E_TIMEOUT) {
+                printf("netstack: the NIC's receive failed (%d)\n", e);
+                anv_console_flush();
+                (void)anv_wait_one(ANV_HANDLE_NULL, 100, NULL, NULL);
+            }
+        }
+        e = net_stack_self_frame(len);
+        if (e != ANV_OK) {
+            printf("netstack: the stack refused a round (%d)\n", e);
+            anv_console_flush();
+        }
+    }
+}
+
+/* ---- Socket ----------------------------------------------------------------------- */
+
+#define CLIENT_OR_FAIL()                                                                   \
+    struct client *c = client_of(badge);                                                   \
+    if (c == NULL)                                                                         \
+        return SOCKET_E_INVAL
+
+int net_stack_sockets_address(uint64_t badge, uint32_t *ip, uint32_t *mask, uint32_t *gateway,
+                              uint32_t *dns_ip)
+{
+    CLIENT_OR_FAIL();
+    if (stack.ip == 0 || !up) {
+        c->want_addr = true;
+        return again(c, NULL);
+    }
+    *ip = stack.ip;
+    *mask = stack.mask;
+    *gateway = stack.gateway;
+    *dns_ip = dhcp.lease.ndns ? dhcp.lease.dns[0] : 0;
+    return ANV_OK;
+}
+
+int net_stack_sockets_udp_bind(uint64_t badge, uint16_t port, uint32_t *out)
+{
+    CLIENT_OR_FAIL();
+    if (port == 0)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_UDP_BIND, 0, port))
+        return SOCKET_E_DENIED;
+    uint32_t n = 0;
+    int err = sock_alloc(c, &n);
+    if (err != ANV_OK)
+        return err;
+    struct sock *s = &c->s[n - 1];
+    net_err e = net_udp_bind(&stack, port, on_udp, s);
+    if (e != NET_OK)
+        return sock_err(e);
+    s->kind = SK_UDP;
+    s->port = port;
+    *out = n;
+    return ANV_OK;
+}
+
+int net_stack_sockets_udp_sendto(uint64_t badge, uint32_t sock, uint32_t ip, uint16_t port,
+                                 uint32_t length)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_UDP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    if (ip == 0 || port == 0 || length > c->buf_size || length > NET_FRAG_MAX - NET_UDP_HDR)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_UDP_SEND, ip, port))
+        return SOCKET_E_DENIED;
+    if (stack.ip == 0)
+        return SOCKET_E_NOADDR;
+    for (uint32_t i = 0; i < length; i++)
+        staging[i] = c->buf[i];
+    return sock_err(net_udp_send(&stack, 0, s->port, ip, port, staging, length));
+}
+
+int net_stack_sockets_udp_recvfrom(uint64_t badge, uint32_t sock, uint32_t *ip, uint16_t *port,
+                                   uint32_t *length)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_UDP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    if (s->ucount == 0)
+        return again(c, s);
+    const struct dgram *d = &s->q[s->uhead];
+    if (d->len > c->buf_size)
+        return SOCKET_E_INVAL;
+    for (uint32_t i = 0; i < d->len; i++)
+        c->buf[i] = d->data[i];
+    *ip = d->ip;
+    *port = d->port;
+    *length = d->len;
+    s->uhead = (uint8_t)((s->uhead + 1u) % UDP_QUEUE);
+    s->ucount--;
+    return ANV_OK;
+}
+
+int net_stack_sockets_tcp_connect(uint64_t badge, uint32_t ip, uint16_t port, uint32_t *out)
+{
+    CLIENT_OR_FAIL();
+    if (ip == 0 || port == 0)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_TCP_CONNECT, ip, port))
+        return SOCKET_E_DENIED;
+    if (stack.ip == 0)
+        return SOCKET_E_NOADDR;
+    uint32_t n = 0;
+    int err = sock_alloc(c, &n);
+    if (err != ANV_OK)
+        return err;
+    net_err e = NET_OK;
+    int h = net_tcp_connect(&tcp, ip, port, &e);
+    if (h < 0)
+        return sock_err(e == NET_OK ? NET_ERR_NOSPACE : e);
+    struct sock *s = &c->s[n - 1];
+    s->kind = SK_TCP;
+    s->h = h;
+    s->rip = ip;
+    s->rport = port;
+    *out = n;
+    return ANV_OK;
+}
+
+int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, uint32_t *out)
+{
+    CLIENT_OR_FAIL();
+    if (port == 0)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_TCP_LISTEN, 0, port))
+        return SOCKET_E_DENIED;
+    if (port_taken(SK_LISTEN, port))
+        return SOCKET_E_INUSE;
+    uint32_t n = 0;
+    int err = sock_alloc(c, &n);
+    if (err != ANV_OK)
+        return err;
+    net_err e = net_tcp_listen(&tcp, port);
+    /* INUSE: a listener closed earlier, which lib/net still keeps; it is ours again. */
+    if (e != NET_OK && e != NET_ERR_INUSE)
+        return sock_err(e);
+    struct sock *s = &c->s[n - 1];
+    s->kind = SK_LISTEN;
+    s->port = port;
+    *out = n;
+    return ANV_OK;
+}
+
+int net_stack_sockets_tcp_accept(uint64_t badge, uint32_t listener, uint32_t *out, uint32_t *ip,
+                                 uint16_t *port)
+{
+    CLIENT_OR_FAIL();
+    struct sock *l = sock_of(c, listener, SK_LISTEN);
+    if (l == NULL)
+        return SOCKET_E_NOSOCK;
+    accept_pending();
+    if (l->nbacklog == 0)
+        return again(c, l);
+    uint32_t n = 0;
+    int err = sock_alloc(c, &n);
+    if (err != ANV_OK)
+        return err;
+    int h = l->backlog[0];
+    memmove(l->backlog, l->backlog + 1, (size_t)(l->nbacklog - 1u) * sizeof l->backlog[0]);
+    l->nbacklog--;
+    struct sock *s = &c->s[n - 1];
+    s->kind = SK_TCP;
+    s->h = h;
+    s->rip = tcp.c[h].rip;
+    s->rport = tcp.c[h].rport;
+    *out = n;
+    *ip = s->rip;
+    *port = s->rport;
+    return ANV_OK;
+}
+
+/* A connection that ended: its error, or CLOSED for an orderly end. */
+static int ended(const struct sock *s)
+{
+    net_err e = net_tcp_error(&tcp, s->h);
+    return e == NET_OK ? (int)SOCKET_E_CLOSED : sock_err(e);
+}
+
+int net_stack_sockets_tcp_send(uint64_t badge, uint32_t sock, uint32_t length, uint32_t *taken)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_TCP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    if (length > c->buf_size)
+        return SOCKET_E_INVAL;
+    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
+    if (st == NET_TCP_CLOSED)
+        return ended(s);
+    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
+        return again(c, s);
+    for (uint32_t i = 0; i < length; i++)
+        staging[i] = c->buf[i];
+    long n = net_tcp_send(&tcp, s->h, staging, length);
+    if (n < 0)
+        return SOCKET_E_STATE;
+    if (n == 0 && length > 0)
+        return again(c, s);
+    *taken = (uint32_t)n;
+    return ANV_OK;
+}
+
+int net_stack_sockets_tcp_recv(uint64_t badge, uint32_t sock, uint32_t max, uint32_t *length)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_TCP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    if (max > c->buf_size)
+        max = c->buf_size;
+    long n = net_tcp_recv(&tcp, s->h, staging, max);
+    if (n < 0)
+        return net_tcp_get_state(&tcp, s->h) == NET_TCP_CLOSED ? ended(s) : (int)SOCKET_E_CLOSED;
+    if (n == 0)
+        return max == 0 ? ANV_OK : again(c, s);
+    for (long i = 0; i < n; i++)
+        c->buf[i] = staging[i];
+    *length = (uint32_t)n;
+    return ANV_OK;
+}
+
+int net_stack_sockets_tcp_status(uint64_t badge, uint32_t sock, uint32_t *state, uint32_t *unsent)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_TCP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    *state = (uint32_t)net_tcp_get_state(&tcp, s->h);
+    *unsent = tcp.c[s->h].slen;
+    return ANV_OK;
+}
+
+int net_stack_sockets_close(uint64_t badge, uint32_t sock)
+{
+    CLIENT_OR_FAIL();
+    if (sock < 1 || sock > SOCKS || c->s[sock - 1].kind == SK_FREE)
+        return SOCKET_E_NOSOCK;
+    struct sock *s = &c->s[sock - 1];
+    switch (s->kind) {
+    case SK_UDP:
+        (void)net_udp_unbind(&stack, s->port);
+        break;
+    case SK_LISTEN:
+        /* Accepted but never taken: reset them, their owner is gone. */
+        for (uint32_t i = 0; i < s->nbacklog; i++) {
+            (void)net_tcp_abort(&tcp, s->backlog[i]);
+            tcp_orphan[s->backlog[i]] = true;
+        }
+        break;
+    case SK_TCP:
+        if (net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&
+            net_tcp_close(&tcp, s->h) != NET_OK)
+            (void)net_tcp_abort(&tcp, s->h);
+        tcp_orphan[s->h] = true;
+        break;
+    default:
+        break;
+    }
+    s->kind = SK_FREE;
+    accept_pending();
+    return ANV_OK;
+}
+
+int net_stack_sockets_lookup(uint64_t badge, const struct anv_bytes_128 *name, uint32_t *ip,
+                             uint32_t *aliases)
+{
+    CLIENT_OR_FAIL();
+    if (name->len == 0 || name->len > 128 || memchr(name->data, 0, name->len) != NULL)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_RESOLVE, 0, 0))
+        return SOCKET_E_DENIED;
+    char n[129];
+    memcpy(n, name->data, name->len);
+    n[name->len] = '\0';
+    if (c->dns_state != 0 && strcmp(n, c->dns_name) == 0) {
+        if (c->dns_state == 1)
+            return again(c, NULL);
+        c->dns_state = 0;
+        if (c->dns_err != NET_OK)
+            return sock_err(c->dns_err);
+        *ip = c->dns_ip;
+        *aliases = c->dns_hops;
+        return ANV_OK;
+    }
+    if (c->dns_state == 1)
+        return SOCKET_E_STATE; /* another name is still being looked up for this client */
+    if (!dns_ready)
+        return SOCKET_E_NOADDR;
+    memcpy(c->dns_name, n, sizeof n);
+    c->dns_state = 1;
+    net_err e = net_dns_query(&dns, n, on_dns, c);
+    if (e != NET_OK) {
+        c->dns_state = 0;
+        return sock_err(e);
+    }
+    return again(c, NULL);
+}
+
+static uint64_t work_instructions;
+
+int net_stack_sockets_stats(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t *bad,
+                            uint32_t *retransmits, uint64_t *instructions)
+{
+    CLIENT_OR_FAIL();
+    (void)c;
+    const net_stats *st = &stack.stats;
+    *rx = st->rx_frames;
+    *tx = st->tx_frames;
+    *bad = st->rx_short + st->arp_bad + st->ip_bad_header + st->ip_bad_checksum +
+           st->ip_bad_length + st->ip_bad_source + st->frag_bad + st->icmp_bad +
+           st->icmp_bad_checksum + st->udp_bad + st->udp_bad_checksum + tcp.stats.bad +
+           tcp.stats.bad_checksum;
+    *retransmits = tcp.stats.retransmits;
+    *instructions = work_instructions;
+    return ANV_OK;
+}
+
+static uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
+/* The generated serve loop, with the instructions of each request counted (the waits for
+ * the next one are not: they are idle time, not the stack's work). */
+static _Noreturn void serve(void)
+{
+    uint64_t info, badge;
+    int err = anv_ipc_receive(NET_STACK_HANDLE_SERVICE, &info, &badge);
+    for (;;) {
+        if (err != ANV_OK) {
+            err = anv_ipc_receive(NET_STACK_HANDLE_SERVICE, &info, &badge);
+            continue;
+        }
+        uint64_t i0 = rdinstret();
+        kicked_this_request = false;
+        uint64_t reply = net_stack_dispatch(info, badge);
+        work_instructions += rdinstret() - i0;
+        err = anv_ipc_reply_recv(NET_STACK_HANDLE_SERVICE, reply, &info, &badge);
+    }
+}
+
+/* ---- start ------------------------------------------------------------------------ */
+
+int main(void)
+{
+    struct anv_bytes_6 mac = {0};
+    uint32_t mtu = 0;
+    int err = net_stack_nic_info(&mac, &mtu);
+    if (err != ANV_OK || mac.len != 6 || mtu < 576) {
+        printf("netstack: the NIC answered info with %d (mtu %u)\n", err, mtu);
+        return 1;
+    }
+    const struct {
+        const char *grants;
+        volatile void *buf;
+        uint32_t size;
+        int (*emit)(void);
+    } cfg[CLIENTS] = {
+        {NET_STACK_CONFIG_GRANTS1, NET_STACK_CLIENT1, NET_STACK_CLIENT1_SIZE, net_stack_ready1_emit},
+        {NET_STACK_CONFIG_GRANTS2, NET_STACK_CLIENT2, NET_STACK_CLIENT2_SIZE, net_stack_ready2_emit},
+        {NET_STACK_CONFIG_GRANTS3, NET_STACK_CLIENT3, NET_STACK_CLIENT3_SIZE, net_stack_ready3_emit},
+        {NET_STACK_CONFIG_GRANTS4, NET_STACK_CLIENT4, NET_STACK_CLIENT4_SIZE, net_stack_ready4_emit},
+    };
+    for (uint32_t k = 0; k < CLIENTS; k++) {
+        struct client *c = &clients[k + 1];
+        size_t where = 0;
+        netstack_grant_err ge =
+            netstack_grants_parse(cfg[k].grants, strlen(cfg[k].grants), &c->grants, &where);
+        if (ge != NETSTACK_GRANT_OK) {
+            printf("netstack: grants of client %u, at offset %u: %s\n", k + 1, (unsigned)where,
+                   netstack_grant_strerror(ge));
+            return 2;
+        }
+        c->present = true;
+        c->number = k + 1;
+        c->buf = (volatile uint8_t *)cfg[k].buf;
+        c->buf_size = cfg[k].size < sizeof staging ? cfg[k].size : (uint32_t)sizeof staging;
+        c->emit = cfg[k].emit;
+        if (c->grants.count > 0)
+            printf("netstack: client %u holds %u grants: %s\n", k + 1, c->grants.count,
+                   cfg[k].grants);
+    }
+    const net_link link = {.ctx = NULL, .send = link_send, .random = link_random};
+    uint64_t now = now_ms();
+    net_err e = net_init(&stack, &link, mac.data, now);
+    if (e == NET_OK)
+        e = net_tcp_init(&tcp, &stack);
+    if (e == NET_OK) {
+        net_set_echo_handler(&stack, on_echo, NULL);
+        e = net_dhcp_start(&dhcp, &stack);
+    }
+    if (e != NET_OK) {
+        printf("netstack: the stack did not start: %s\n", net_strerror(e));
+        return 1;
+    }
+    printf("netstack: mac %02x:%02x:%02x:%02x:%02x:%02x, dhcp discover sent, %u tcp "
+           "connections, %u-byte buffers\n", mac.data[0], mac.data[1], mac.data[2], mac.data[3],
+           mac.data[4], mac.data[5], NET_TCP_CONNS, NET_TCP_BUF);
+    anv_console_flush();
+    serve();
+}

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""The network stack component against Linux (idl/systems/netstack.system): QEMU's NIC is
+a tap device in a private network namespace (a unique name per run, deleted afterwards
+even on failure) where Linux is 10.213.9.1 and dnsmasq serves DHCP and DNS. Checks what
+the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest pinging
+Linux, two lookups (a CNAME, an NXDOMAIN), 1 MiB each way between a guest TCP client and a
+Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
+datagram, and requests refused for want of a grant (both clients), each with its console
+line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
+exact instruction counts per KiB, per lookup and per connect). Exits 77 (skip) without root, /dev/net/tun,
+iproute2 or dnsmasq.
+
+    test_netstack.py --image netstack.img [--timeout S]"""
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from qemu_harness import run_scenario  # noqa: E402
+
+NS_IP = "10.213.9.1"
+SERVER_PORT, ECHO_PORT, UDP_PORT = 5001, 7, 9999
+TRANSFER = 1 << 20
+ECHO_BYTES = 200_000
+# The benchmark mode (docs/benchmarks.md): QEMU counts instructions exactly.
+ICOUNT = os.environ.get("ANVAYA_NETSTACK_ICOUNT") == "1"
+
+
+def sh(*args, check_rc=True, timeout=20):
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if check_rc and p.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+def start_dnsmasq(tap, tmp):
+    conf = os.path.join(tmp, "dnsmasq.conf")
+    lines = [
+        f"interface={tap}", "bind-interfaces", "except-interface=lo", "user=root",
+        "no-resolv", "no-hosts", "no-poll", "port=53",
+        "dhcp-range=10.213.9.50,10.213.9.60,255.255.255.0,2m",
+        f"dhcp-option=option:router,{NS_IP}", f"dhcp-option=option:dns-server,{NS_IP}",
+        f"dhcp-leasefile={tmp}/leases", f"pid-file={tmp}/pid",
+        "local=/anvaya.test/",
+        "host-record=target.anvaya.test,10.213.9.88",
+        "cname=alias.anvaya.test,target.anvaya.test",
+        "log-queries", "log-dhcp", f"log-facility={tmp}/dnsmasq.log",
+    ]
+    with open(conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    p = subprocess.Popen(["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    if p.poll() is not None:
+        raise RuntimeError("dnsmasq did not start: " + p.stderr.read())
+    return p
+
+
+class TcpServer(threading.Thread):
+    """One connection: read TRANSFER bytes, then send TRANSFER random bytes and close."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((NS_IP, SERVER_PORT))
+        self.sock.listen(1)
+        self.sock.settimeout(90)
+        self.got_hash = self.sent_hash = self.error = self.peer = None
+        self.got = 0
+
+    def run(self):
+        try:
+            c, self.peer = self.sock.accept()
+            c.settimeout(60)
+            h = hashlib.sha256()
+            while self.got < TRANSFER:
+                d = c.recv(min(65536, TRANSFER - self.got))
+                if not d:
+                    break
+                h.update(d)
+                self.got += len(d)
+            self.got_hash = h.hexdigest()
+            data = os.urandom(TRANSFER)
+            c.sendall(data)
+            self.sent_hash = hashlib.sha256(data).hexdigest()
+            c.shutdown(socket.SHUT_WR)
+            # The guest closes after reading to the end; wait for its FIN.
+            while c.recv(4096):
+                pass
+            c.close()
+        except Exception as e:  # reported by the scenario, never a hang
+            self.error = repr(e)
+        finally:
+            self.sock.close()
+
+
+def echo_client(ip, data):
+    """Sends data to the guest's echo server while reading the echo; returns the echo."""
+    c = socket.create_connection((ip, ECHO_PORT), timeout=30)
+    back = bytearray()
+
+    def reader():
+        while True:
+            d = c.recv(65536)
+            if not d:
+                return
+            back.extend(d)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    c.sendall(data)
+    c.shutdown(socket.SHUT_WR)
+    t.join(40)
+    c.close()
+    return bytes(back)
+
+
+def scenario(args):
+    tap = "anvns" + secrets.token_hex(3)
+    tmp = tempfile.mkdtemp(prefix="anvnetstack-")
+    dnsmasq = None
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sh("ip", "link", "set", "lo", "up")
+        sh("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+        sh("ip", "addr", "add", NS_IP + "/24", "dev", tap)
+        sh("ip", "link", "set", tap, "up")
+        dnsmasq = start_dnsmasq(tap, tmp)
+        server = TcpServer()
+        server.start()
+        udp.bind((NS_IP, UDP_PORT))
+        udp.settimeout(1)
+        # The NIC first: QEMU gives it the highest virtio-mmio slot (virtio_pinned.idl).
+        s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no", "rng"],
+                         timeout=max(args.timeout, 120), icount=ICOUNT)
+        s.start()
+        s.expect(r"virtio-net: device in slot 0 \(modern\), mac ([0-9a-f:]{17})")
+        s.expect(r"virtio-rng: device in slot 0 \(modern")
+        s.expect(r"netstack: client 1 holds 5 grants: tcp-connect:10\.213\.9\.1:5001 ")
+        mac = s.expect(r"netstack: mac ([0-9a-f:]{17}), dhcp discover sent").group(1)
+        m = s.expect(r"netstack: dhcp bound ip (10\.213\.9\.\d+) mask 255\.255\.255\.0 router "
+                     r"10\.213\.9\.1 dns 10\.213\.9\.1 lease 120 s", timeout=30)
+        ip = m.group(1)
+        s.check(50 <= int(ip.rsplit(".", 1)[1]) <= 60, f"the address is from dnsmasq's range ({ip})")
+        leases = open(os.path.join(tmp, "leases")).read()
+        s.check(any(mac in line and ip in line for line in leases.splitlines()),
+                f"dnsmasq's lease file holds {mac} {ip}: {leases!r}")
+        p = sh("ping", "-c", "3", "-i", "0.2", "-W", "2", ip, check_rc=False)
+        s.check(p.returncode == 0 and " 0% packet loss" in p.stdout, f"Linux pings the guest: {p.stdout}")
+        # The stack pings its router once bound, before it gives its clients the address.
+        s.expect(r"netstack: ping 10\.213\.9\.1: 3 sent, 3 replies",
+                 what="the guest's three echo requests to Linux all answered")
+        s.expect(rf"netclient: address {re.escape(ip)} mask 255\.255\.255\.0 gateway 10\.213\.9\.1 "
+                 r"dns 10\.213\.9\.1")
+        s.expect(r"netclient: lookup alias\.anvaya\.test -> 10\.213\.9\.88 \(1 aliases\)")
+        s.expect(r"netclient: lookup nosuch\.anvaya\.test -> error 1111 \(NXDOMAIN\)")
+        s.expect(r"netclient: connect 10\.213\.9\.1:5001 -> ok")
+        m = s.expect(r"netclient: tcp sent (\d+) bytes in (\d+) ms sha256 ([0-9a-f]{64})")
+        sent_ms = int(m.group(2))
+        server.join(60)
+        s.check(server.error is None, f"the Linux server ran without error ({server.error})")
+        s.check(server.peer == (ip, server.peer[1]) if server.peer else False,
+                f"the connection came from the guest ({server.peer})")
+        s.check(int(m.group(1)) == TRANSFER and server.got == TRANSFER and
+                server.got_hash == m.group(3),
+                f"guest -> Linux: {server.got} bytes, sha256 {server.got_hash} vs {m.group(3)}")
+        m = s.expect(r"netclient: tcp received (\d+) bytes in (\d+) ms sha256 ([0-9a-f]{64}) "
+                     r"\(ended CLOSED\)")
+        recv_ms = int(m.group(2))
+        s.check(int(m.group(1)) == TRANSFER and m.group(3) == server.sent_hash,
+                f"Linux -> guest: {m.group(1)} bytes, sha256 {m.group(3)} vs {server.sent_hash}")
+        s.expect(rf"netclient: listen on {ECHO_PORT} -> ok")
+        data = os.urandom(ECHO_BYTES)
+        back = echo_client(ip, data)
+        s.check(back == data, f"the guest's echo server returned the {len(data)} bytes exactly "
+                f"(got {len(back)})")
+        s.expect(rf"netclient: accepted 10\.213\.9\.1:\d+")
+        m = s.expect(r"netclient: echoed (\d+) bytes sha256 ([0-9a-f]{64}) \(ended CLOSED, close ok/ok\)")
+        s.check(int(m.group(1)) == ECHO_BYTES and m.group(2) == hashlib.sha256(data).hexdigest(),
+                "the echo server's own count and hash")
+        s.expect(r"netstack: client 1 denied tcp-connect 10\.213\.9\.1:5002 \(not granted\)")
+        s.expect(r"netclient: connect 10\.213\.9\.1:5002 \(not granted\) -> DENIED")
+        s.expect(r"netstack: client 1 denied tcp-listen port 8 \(not granted\)")
+        s.expect(r"netclient: listen on 8 \(not granted\) -> DENIED")
+        s.expect(r"netclient: udp 4000 -> 10\.213\.9\.1:9999 -> ok")
+        s.expect(r"netstack: client 1 denied udp-send 10\.213\.9\.2:9999 \(not granted\)")
+        s.expect(r"netclient: udp 4000 -> 10\.213\.9\.2:9999 \(not granted\) -> DENIED")
+        s.expect(r"netclient: close of a closed socket -> NOSOCK")
+        m = s.expect(r"netclient: stack stats ok: rx (\d+) tx (\d+) bad (\d+) retransmits (\d+)")
+        rx, tx, bad, rexmit = (int(g) for g in m.groups())
+        s.check(rx > TRANSFER // 1460 and tx > TRANSFER // 1460,
+                f"the stack's frame counters cover the transfers (rx {rx} tx {tx})")
+        s.check(bad == 0, f"no bad frame from Linux counted ({bad})")
+        print(f"stack: rx {rx} frames, tx {tx}, bad {bad}, retransmits {rexmit}")
+        s.expect(r"netclient: done, 0 failures")
+        s.expect_exit(0)
+        try:
+            d, addr = udp.recvfrom(2048)
+        except socket.timeout:
+            d, addr = b"", None
+        s.check(d == b"netclient udp hello" and addr == (ip, 4000),
+                f"the guest's datagram reached Linux from port 4000 ({d!r} from {addr})")
+        # The client with no grants: refused everything, each refusal on the console.
+        for what in ("tcp-connect 10\\.213\\.9\\.1:5001", "tcp-listen port 7", "udp-bind port 53",
+                     "resolve"):
+            s.find(rf"netstack: client 2 denied {what} \(not granted\)", f"client 2's {what} refused")
+        s.find(r"netdeny: connect 1100 \(DENIED\), listen 1100 \(DENIED\), bind 1100 \(DENIED\), "
+               r"lookup 1100 \(DENIED\)")
+        s.find(r"netdeny: address -> ok")
+        # Socket numbers it does not hold (including the other client's), a NUL in a name:
+        # NOSOCK (1103) and INVAL (1102), and the stack served on.
+        s.find(r"netdeny: bad calls 1103 1103 1103 1103 1103 1103 1102 1103")
+        if ICOUNT:
+            ins = {}
+            for key, pat in (("send", r"instructions sending (\d+), of them making and hashing "
+                                      r"the data (\d+), the stack's own (\d+)"),
+                             ("recv", r"instructions receiving (\d+), of them hashing the data "
+                                      r"(\d+), the stack's own (\d+)")):
+                m = s.find(r"netclient: " + pat)
+                ins[key] = tuple(int(g) for g in m.groups())
+            kib = TRANSFER / 1024
+            for key, what in (("send", "sent"), ("recv", "received")):
+                total, own, stack = ins[key]
+                print(f"figure: instructions per KiB {what}: the stack's thread {stack / kib:.0f}; "
+                      f"the whole machine {total / kib:.0f} (QEMU's idle warps included), of "
+                      f"which the client making and hashing data {own / kib:.0f}")
+            for name in ("alias.anvaya.test", "nosuch.anvaya.test"):
+                m = s.find(rf"netclient: instructions lookup {re.escape(name)} (\d+)")
+                print(f"figure: instructions for the lookup of {name}: {m.group(1)}")
+            m = s.find(r"netclient: instructions connect (\d+)")
+            print(f"figure: instructions for a TCP connect (to established): {m.group(1)}")
+        mib = TRANSFER / (1 << 20)
+        print(f"figure: tcp guest->linux {TRANSFER} bytes in {sent_ms} ms "
+              f"({mib / max(sent_ms, 1) * 1000:.2f} MiB/s); linux->guest in {recv_ms} ms "
+              f"({mib / max(recv_ms, 1) * 1000:.2f} MiB/s)")
+    finally:
+        udp.close()
+        if dnsmasq is not None:
+            dnsmasq.terminate()
+            try:
+                dnsmasq.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                dnsmasq.kill()
+                dnsmasq.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    argv = sys.argv[1:]
+    if argv[:1] == ["--inner"]:
+        return run_scenario(scenario, argv[1:])
+    if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip") \
+            or not shutil.which("dnsmasq"):
+        print("skip: needs root, /dev/net/tun, iproute2 and dnsmasq")
+        return 77
+    ns = f"anvns{os.getpid()}x{secrets.token_hex(3)}"
+    # meson's timeout sends SIGTERM: turn it into an exception so the cleanup still runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    sh("ip", "netns", "add", ns)
+    try:
+        p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
+                            "--inner"] + argv, timeout=280)
+        return p.returncode
+    finally:
+        # Anything still running in the namespace was started by this test: end it by pid.
+        for pid in sh("ip", "netns", "pids", ns, check_rc=False).stdout.split():
+            try:
+                os.kill(int(pid), 9)
+            except (ProcessLookupError, ValueError):
+                pass
+        sh("ip", "netns", "del", ns, check_rc=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
