@@ -1,6 +1,7 @@
-/* net_tcp.c: TCP's state machine, segment output within the peer's window, in-order
- * input into a fixed receive buffer, and the RFC 6298 timer. Sequence numbers are
- * compared modulo 2^32 through signed differences. */
+/* net_tcp.c: TCP's state machine, segment output within the peer's window and the
+ * congestion window, input into a fixed receive buffer with a bounded out-of-order
+ * queue, the RFC 6298 timer and fast retransmit. Sequence numbers are compared modulo
+ * 2^32 through signed differences. */
 #include "net_tcp.h"
 
 #include <string.h>
@@ -16,6 +17,8 @@
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GE(a, b) SEQ_LE(b, a)
+#define CWND_MAX 65535u /* no window scaling: the peer never offers more */
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static uint32_t get32(const uint8_t *p)
@@ -93,6 +96,31 @@ static void arm(net_tcp *t, struct net_tcp_conn *c)
         c->rto_deadline_ms = t->s->now_ms + c->rto_ms;
 }
 
+static void rearm(net_tcp *t, struct net_tcp_conn *c)
+{
+    c->rto_deadline_ms = 0;
+    arm(t, c);
+}
+
+/* RFC 5681 3.1: the initial window, once the peer's MSS is known. */
+static void cc_init(struct net_tcp_conn *c)
+{
+    uint32_t m = c->mss;
+    uint32_t iw = 2u * m > 4380u ? 2u * m : 4380u;
+    c->cwnd = iw < 4u * m ? iw : 4u * m;
+    c->ssthresh = CWND_MAX;
+    c->recover = c->iss; /* RFC 6582 3.2 step 1 */
+    c->snd_max = c->snd_nxt;
+    c->dupacks = 0;
+    c->in_recovery = 0;
+}
+
+static uint32_t half_flight(const struct net_tcp_conn *c)
+{
+    uint32_t f = (c->snd_max - c->snd_una) / 2u, floor = 2u * c->mss;
+    return f > floor ? f : floor;
+}
+
 static void conn_closed(struct net_tcp_conn *c, net_err why)
 {
     c->state = NET_TCP_CLOSED;
@@ -114,7 +142,12 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
         if (off > c->slen)
             return; /* the FIN is out already */
         uint32_t avail = c->slen - off;
-        uint32_t edge = c->snd_una + c->snd_wnd;
+        /* RFC 3042 limited transmit: a segment more for each of the first two duplicate
+         * ACKs, so that a small window still yields the third. */
+        uint32_t cw = c->cwnd;
+        if (!c->in_recovery && c->dupacks < NET_TCP_DUPACK_THRESH)
+            cw += (uint32_t)c->dupacks * c->mss;
+        uint32_t edge = c->snd_una + (c->snd_wnd < cw ? c->snd_wnd : cw);
         uint32_t usable = SEQ_LT(c->snd_nxt, edge) ? edge - c->snd_nxt : 0;
         uint32_t n = avail < usable ? avail : usable;
         if (n > c->mss)
@@ -123,6 +156,8 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
             if (avail == 0 && c->fin_queued && !c->fin_sent) {
                 send_ctl(t, c, c->snd_nxt, F_FIN | F_ACK);
                 c->snd_nxt++;
+                if (SEQ_GT(c->snd_nxt, c->snd_max))
+                    c->snd_max = c->snd_nxt;
                 c->fin_sent = 1;
                 arm(t, c);
             } else if (avail > 0 && c->snd_wnd == 0) {
@@ -139,8 +174,154 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
                  rcv_window(c), c->sbuf + off, n, 0);
         c->rcv_adv = c->rcv_nxt + rcv_window(c);
         c->snd_nxt += n;
+        if (SEQ_GT(c->snd_nxt, c->snd_max))
+            c->snd_max = c->snd_nxt;
         arm(t, c);
     }
+}
+
+/* The oldest unacknowledged segment again (fast retransmit, a partial ACK), or the FIN
+ * when only it is outstanding. */
+static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
+{
+    uint32_t off = c->snd_una - c->snd_base;
+    t->stats.retransmits++;
+    c->timing = 0; /* Karn: no sample from a segment sent twice */
+    if (off < c->slen) {
+        uint32_t n = c->slen - off;
+        if (n > c->mss)
+            n = c->mss;
+        send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
+                 rcv_window(c), c->sbuf + off, n, 0);
+    } else if (c->fin_sent && off == c->slen) {
+        send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
+    }
+    c->rcv_adv = c->rcv_nxt + rcv_window(c);
+}
+
+/* A new cumulative ACK of `acked` bytes (RFC 5681 3.1, RFC 6582 3.2 steps 3 and 5). */
+static void cc_ack(net_tcp *t, struct net_tcp_conn *c, uint32_t acked)
+{
+    uint32_t m = c->mss;
+    if (c->in_recovery) {
+        if (SEQ_GE(c->snd_una, c->recover)) { /* full ACK: deflate to ssthresh */
+            uint32_t fl = c->snd_max - c->snd_una;
+            uint32_t w = (fl > m ? fl : m) + m;
+            c->cwnd = w < c->ssthresh ? w : c->ssthresh;
+            c->in_recovery = 0;
+            c->dupacks = 0;
+        } else { /* partial ACK: the next hole is lost too */
+            t->stats.partial_acks++;
+            retransmit_first(t, c);
+            c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+            if (acked >= m)
+                c->cwnd += m;
+            if (c->cwnd < m)
+                c->cwnd = m;
+            rearm(t, c);
+        }
+        return;
+    }
+    c->dupacks = 0;
+    if (c->cwnd < c->ssthresh)
+        c->cwnd += acked < m ? acked : m; /* slow start */
+    else
+        c->cwnd += (m * m / c->cwnd) ? m * m / c->cwnd : 1u; /* congestion avoidance */
+    if (c->cwnd > CWND_MAX)
+        c->cwnd = CWND_MAX;
+}
+
+/* A duplicate ACK (RFC 5681 3.2, RFC 6582 3.2 steps 1, 2 and 4). */
+static void cc_dupack(net_tcp *t, struct net_tcp_conn *c)
+{
+    t->stats.dup_acks++;
+    if (c->in_recovery) {
+        c->cwnd += c->mss; /* a segment has left the network */
+        if (c->cwnd > CWND_MAX)
+            c->cwnd = CWND_MAX;
+        return;
+    }
+    if (c->dupacks < 255u)
+        c->dupacks++;
+    /* After a timeout, duplicates of what was sent before it start no recovery. */
+    if (c->dupacks != NET_TCP_DUPACK_THRESH || SEQ_LT(c->snd_una, c->recover))
+        return;
+    t->stats.fast_retransmits++;
+    c->ssthresh = half_flight(c);
+    c->recover = c->snd_max;
+    c->in_recovery = 1;
+    retransmit_first(t, c);
+    c->cwnd = c->ssthresh + 3u * c->mss;
+    rearm(t, c);
+}
+
+/* Stores out-of-order bytes [seq, seq + n) (all inside the receive window) and records
+ * the range, merged with those it overlaps or touches. A segment that would need a range
+ * more than NET_TCP_OOO is dropped; the peer sends it again. */
+static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const uint8_t *d,
+                       uint32_t n)
+{
+    uint32_t s = seq, e = seq + n;
+    unsigned keep = 0;
+    for (unsigned i = 0; i < c->nooo; i++)
+        if (SEQ_LT(c->ooo[i].end, s) || SEQ_GT(c->ooo[i].start, e))
+            keep++;
+    if (keep + 1u > NET_TCP_OOO) {
+        t->stats.ooo_dropped++;
+        return false;
+    }
+    memcpy(c->rbuf + c->rlen + (seq - c->rcv_nxt), d, n);
+    unsigned k = 0;
+    bool placed = false;
+    for (unsigned i = 0; i < c->nooo; i++) {
+        uint32_t rs = c->ooo[i].start, re = c->ooo[i].end;
+        if (SEQ_LT(re, s)) { /* wholly before: stays */
+            c->ooo[k].start = rs;
+            c->ooo[k++].end = re;
+        } else if (SEQ_GT(rs, e)) { /* wholly after: the new range goes first */
+            if (!placed) {
+                c->ooo[k].start = s;
+                c->ooo[k++].end = e;
+                placed = true;
+            }
+            c->ooo[k].start = rs;
+            c->ooo[k++].end = re;
+        } else { /* overlaps or touches: absorbed */
+            if (SEQ_LT(rs, s))
+                s = rs;
+            if (SEQ_GT(re, e))
+                e = re;
+        }
+    }
+    if (!placed) {
+        c->ooo[k].start = s;
+        c->ooo[k++].end = e;
+    }
+    c->nooo = (uint8_t)k;
+    t->stats.ooo_queued++;
+    return true;
+}
+
+/* After in-order data advanced rcv_nxt: ranges it reached are in order now. */
+static void ooo_pull(struct net_tcp_conn *c)
+{
+    while (c->nooo > 0 && SEQ_LE(c->ooo[0].start, c->rcv_nxt)) {
+        if (SEQ_GT(c->ooo[0].end, c->rcv_nxt)) {
+            uint32_t adv = c->ooo[0].end - c->rcv_nxt;
+            c->rlen = (uint16_t)(c->rlen + adv);
+            c->rcv_nxt = c->ooo[0].end;
+        }
+        c->nooo--;
+        memmove(&c->ooo[0], &c->ooo[1], c->nooo * sizeof c->ooo[0]);
+    }
+}
+
+/* Bytes of rbuf in use: the in-order data and the out-of-order ranges beyond it. */
+static uint32_t rbuf_extent(const struct net_tcp_conn *c)
+{
+    if (c->nooo == 0)
+        return c->rlen;
+    return c->rlen + (c->ooo[c->nooo - 1u].end - c->rcv_nxt);
 }
 
 static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
@@ -211,6 +392,30 @@ static struct net_tcp_conn *alloc(net_tcp *t)
             return &t->c[i];
         }
     return NULL;
+}
+
+/* A slot for a new passive open. Half-open connections are capped at NET_TCP_HALF_OPEN
+ * and, at the cap or with the table full, the oldest of them makes room: a SYN flood
+ * churns through those slots and never takes an established connection's. */
+static struct net_tcp_conn *alloc_passive(net_tcp *t)
+{
+    struct net_tcp_conn *oldest = NULL;
+    unsigned half = 0;
+    for (size_t i = 0; i < NET_TCP_CONNS; i++) {
+        struct net_tcp_conn *c = &t->c[i];
+        if (c->in_use == 2 && c->state == NET_TCP_SYN_RCVD) {
+            half++;
+            if (!oldest || c->opened_ms < oldest->opened_ms)
+                oldest = c;
+        }
+    }
+    struct net_tcp_conn *c = half < NET_TCP_HALF_OPEN ? alloc(t) : NULL;
+    if (!c && oldest) {
+        t->stats.half_open_evicted++;
+        memset(oldest, 0, sizeof *oldest);
+        c = oldest;
+    }
+    return c;
 }
 
 static uint32_t random32(net_tcp *t)
@@ -288,7 +493,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         if (fl & F_RST)
             return;
         if ((fl & (F_SYN | F_ACK | F_FIN)) == F_SYN && listening(t, dport)) {
-            c = alloc(t);
+            c = alloc_passive(t);
             if (!c) {
                 t->stats.dropped++; /* the peer's SYN retransmission may find room */
                 return;
@@ -307,6 +512,8 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             uint16_t m = parse_mss(p, doff);
             c->mss = m < NET_TCP_MSS ? m : (uint16_t)NET_TCP_MSS;
             c->rto_ms = NET_TCP_RTO_INIT_MS;
+            c->opened_ms = s->now_ms;
+            cc_init(c);
             c->state = NET_TCP_SYN_RCVD;
             c->timing = 1;
             c->rtt_seq = c->iss;
@@ -340,6 +547,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->snd_wnd = win;
             c->retries = 0;
             c->rto_deadline_ms = 0;
+            cc_init(c);
             c->state = NET_TCP_ESTABLISHED;
             send_ack(t, c);
             output(t, c);
@@ -362,13 +570,34 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         return;
     }
     if (seq != c->rcv_nxt) {
-        if (dlen > 0 || (fl & F_FIN)) {
+        if (dlen == 0 && !(fl & F_FIN))
+            return; /* a bare ACK out of place */
+        bool fin = (fl & F_FIN) != 0;
+        if (SEQ_LT(seq, c->rcv_nxt)) {
+            uint32_t old = c->rcv_nxt - seq;
+            if (old < dlen || (old == dlen && fin)) {
+                data += old; /* a retransmission overlapping what we have: keep the rest */
+                dlen -= old;
+                seq = c->rcv_nxt;
+            }
+        }
+        if (seq != c->rcv_nxt) {
             t->stats.out_of_order++;
+            bool takes = c->state == NET_TCP_ESTABLISHED || c->state == NET_TCP_FIN_WAIT_1 ||
+                         c->state == NET_TCP_FIN_WAIT_2;
+            uint32_t ahead = seq - c->rcv_nxt, wnd = rcv_window(c);
+            if (takes && SEQ_GT(seq, c->rcv_nxt) && ahead < wnd && dlen > 0) {
+                uint32_t n = (uint32_t)dlen < wnd - ahead ? (uint32_t)dlen : wnd - ahead;
+                if (ooo_insert(t, c, seq, data, n) && n == dlen && fin) {
+                    c->fin_ooo = 1;
+                    c->fin_ooo_seq = seq + n;
+                }
+            }
             send_ack(t, c); /* a duplicate ACK tells the peer where we are */
             if (c->state == NET_TCP_TIME_WAIT)
                 c->tw_deadline_ms = s->now_ms + NET_TCP_TIME_WAIT_MS;
+            return;
         }
-        return;
     }
     if (!(fl & F_ACK))
         return;
@@ -384,11 +613,16 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         c->rto_deadline_ms = 0;
         c->state = NET_TCP_ESTABLISHED;
     }
-    if (SEQ_GT(ack, c->snd_nxt)) {
+    if (SEQ_GT(ack, c->snd_max)) {
         send_ack(t, c); /* acknowledges what we never sent */
         return;
     }
+    bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && win == c->snd_wnd &&
+               c->snd_una != c->snd_max;
     if (SEQ_GT(ack, c->snd_una)) {
+        uint32_t newly = ack - c->snd_una;
+        if (SEQ_GT(ack, c->snd_nxt))
+            c->snd_nxt = ack; /* after go-back-N: the peer had kept what followed */
         rtt_sample(t, c, ack);
         uint32_t acked = ack - c->snd_base;
         if (SEQ_LT(ack, c->snd_base))
@@ -402,12 +636,18 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         c->snd_una = ack;
         c->retries = 0;
         c->rto_deadline_ms = 0;
-        if (c->snd_una != c->snd_nxt)
+        cc_ack(t, c, newly);
+        if (c->snd_una != c->snd_max)
             arm(t, c);
+    } else if (dup) {
+        cc_dupack(t, c);
     }
     if (SEQ_LE(c->snd_una, ack))
         c->snd_wnd = win;
-    bool fin_acked = c->fin_sent && c->snd_una == c->snd_nxt;
+    /* The FIN's sequence number follows the last data byte. */
+    bool fin_acked = c->fin_queued && c->slen == 0 && c->snd_una == c->snd_base + 1u;
+    if (fin_acked)
+        c->fin_sent = 1;
     if (fin_acked) {
         if (c->state == NET_TCP_FIN_WAIT_1)
             c->state = NET_TCP_FIN_WAIT_2;
@@ -420,6 +660,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     }
     bool need_ack = false;
     size_t taken = 0;
+    uint32_t seg_end = seq + (uint32_t)dlen;
     if (dlen > 0) {
         if (c->state == NET_TCP_ESTABLISHED || c->state == NET_TCP_FIN_WAIT_1 ||
             c->state == NET_TCP_FIN_WAIT_2) {
@@ -430,10 +671,17 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->rcv_nxt += (uint32_t)taken;
             if (taken < dlen)
                 t->stats.dropped++; /* beyond our window: the peer sends it again */
+            ooo_pull(c);
         }
         need_ack = true;
     }
-    if ((fl & F_FIN) && taken == dlen) {
+    /* A FIN counts where it stands: right after this segment's data (and no queued data
+     * beyond it), or after a hole it arrived behind has been filled. */
+    bool fin_now = ((fl & F_FIN) && taken == dlen && c->rcv_nxt == seg_end) ||
+                   (c->fin_ooo && c->rcv_nxt == c->fin_ooo_seq);
+    if (fin_now && !c->fin_rcvd) {
+        c->fin_ooo = 0;
+        c->nooo = 0;
         c->rcv_nxt++;
         c->fin_rcvd = 1;
         need_ack = true;
@@ -529,6 +777,8 @@ int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err)
     c->snd_base = c->iss + 1;
     c->mss = DEFAULT_MSS;
     c->rto_ms = NET_TCP_RTO_INIT_MS;
+    c->opened_ms = t->s->now_ms;
+    cc_init(c);
     c->state = NET_TCP_SYN_SENT;
     c->timing = 1;
     c->rtt_seq = c->iss;
@@ -568,7 +818,7 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
         return 0;
     uint16_t before = rcv_window(c);
     memcpy(buf, c->rbuf, n);
-    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    memmove(c->rbuf, c->rbuf + n, rbuf_extent(c) - n); /* out-of-order data moves too */
     c->rlen = (uint16_t)(c->rlen - n);
     /* Tell the peer when the window opens from under one segment (avoids a stall). */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
@@ -653,6 +903,10 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         if (c->rto_deadline_ms == 0 || now < c->rto_deadline_ms)
             continue;
         c->rto_deadline_ms = 0;
+        if (c->state == NET_TCP_SYN_RCVD && c->retries >= NET_TCP_SYN_RETRIES) {
+            conn_closed(c, NET_ERR_TIMEOUT); /* a half-open connection: give up quietly */
+            continue;
+        }
         if (++c->retries > NET_TCP_MAX_RETRIES) {
             if (c->state != NET_TCP_SYN_SENT)
                 send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0);
@@ -668,6 +922,15 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         } else if (c->state == NET_TCP_SYN_RCVD) {
             send_ctl(t, c, c->iss, F_SYN | F_ACK);
         } else {
+            /* RFC 5681 3.1 (ssthresh from the first timeout only), a loss window of one
+             * segment, and RFC 6582: no fast retransmit for what was sent before. */
+            t->stats.timeouts++;
+            if (c->retries == 1)
+                c->ssthresh = half_flight(c);
+            c->cwnd = c->mss;
+            c->in_recovery = 0;
+            c->dupacks = 0;
+            c->recover = c->snd_max;
             /* Go back to the oldest unacknowledged byte and send again from there. */
             c->snd_nxt = c->snd_una;
             if (SEQ_LE(c->snd_nxt, c->snd_base + c->slen))
@@ -678,6 +941,8 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
                     send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
                              F_ACK, rcv_window(c), c->sbuf + off, 1, 0);
                     c->snd_nxt++;
+                    if (SEQ_GT(c->snd_nxt, c->snd_max))
+                        c->snd_max = c->snd_nxt;
                 }
             } else {
                 output(t, c);

@@ -1,28 +1,40 @@
 /* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, an MSS option, data
- * both ways within the peer's window, in-order receive into a fixed buffer, the RFC 6298
- * retransmission timer with Karn's rule and backoff, close from either side, TIME_WAIT,
- * RST sent and received. Connections and their buffers are fixed arrays in net_tcp. */
+ * both ways within the peer's window and RFC 5681/6582 congestion control, a bounded
+ * out-of-order queue inside the receive buffer, the RFC 6298 retransmission timer with
+ * Karn's rule and backoff, fast retransmit and recovery, close from either side,
+ * TIME_WAIT, RST sent and received. Connections and their buffers are fixed arrays in
+ * net_tcp. */
 #ifndef NET_TCP_H
 #define NET_TCP_H
 
 #include "net.h"
 
 #ifndef NET_TCP_CONNS
-#define NET_TCP_CONNS 4u
+#define NET_TCP_CONNS 16u
 #endif
 #ifndef NET_TCP_BUF
 #define NET_TCP_BUF 8192u /* send and receive buffer per connection (< 65536) */
 #endif
 #ifndef NET_TCP_LISTENERS
-#define NET_TCP_LISTENERS 2u
+#define NET_TCP_LISTENERS 4u
+#endif
+#ifndef NET_TCP_OOO
+#define NET_TCP_OOO 8u /* disjoint out-of-order ranges held per connection */
+#endif
+#ifndef NET_TCP_HALF_OPEN
+#define NET_TCP_HALF_OPEN (NET_TCP_CONNS / 2u) /* SYN_RCVD connections at most */
 #endif
 #ifndef NET_TCP_TIME_WAIT_MS
 #define NET_TCP_TIME_WAIT_MS 60000u /* 2 MSL, with MSL taken as 30 s */
 #endif
 #define NET_TCP_RTO_INIT_MS 1000u /* RFC 6298 2.1 */
-#define NET_TCP_RTO_MIN_MS 1000u  /* RFC 6298 2.4 */
+#ifndef NET_TCP_RTO_MIN_MS
+#define NET_TCP_RTO_MIN_MS 200u /* Linux's floor; RFC 6298 2.4 suggests 1 s (docs/net.md) */
+#endif
 #define NET_TCP_RTO_MAX_MS 60000u
 #define NET_TCP_MAX_RETRIES 8u
+#define NET_TCP_SYN_RETRIES 3u /* a half-open passive connection is given up sooner */
+#define NET_TCP_DUPACK_THRESH 3u
 #define NET_TCP_MSS (NET_MTU - 40u)
 
 typedef enum net_tcp_state {
@@ -50,6 +62,18 @@ struct net_tcp_conn {
     uint64_t rtt_start_ms, rto_deadline_ms, tw_deadline_ms;
     uint32_t srtt_ms, rttvar_ms, rto_ms;
     net_err err; /* why it closed, NET_OK for an orderly close */
+    /* Congestion control (RFC 5681, NewReno recovery of RFC 6582). snd_max: the highest
+     * sequence sent, which go-back-N after a timeout does not forget. */
+    uint32_t cwnd, ssthresh, recover, snd_max;
+    uint8_t dupacks, in_recovery;
+    /* Out-of-order data waits in rbuf past the rlen in-order bytes, at its offset from
+     * rcv_nxt; ooo[] lists the ranges held (sorted, disjoint, never touching). */
+    uint8_t nooo, fin_ooo;
+    uint32_t fin_ooo_seq;
+    struct {
+        uint32_t start, end;
+    } ooo[NET_TCP_OOO];
+    uint64_t opened_ms;
     uint16_t slen, rlen;
     uint8_t sbuf[NET_TCP_BUF];
     uint8_t rbuf[NET_TCP_BUF];
@@ -58,6 +82,8 @@ struct net_tcp_conn {
 typedef struct net_tcp_stats {
     uint32_t rx, bad, bad_checksum, rst_sent, rst_rx, retransmits, out_of_order, dropped;
     uint32_t rtt_samples;
+    uint32_t dup_acks, fast_retransmits, partial_acks, timeouts, ooo_queued, ooo_dropped,
+        half_open_evicted;
 } net_tcp_stats;
 
 typedef struct net_tcp {

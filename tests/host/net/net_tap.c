@@ -1,6 +1,8 @@
 /* net_tap.c: runs lib/net natively on a Linux tap device so the real-peer tests can talk
- * to it from a network namespace. Creates the tap named on the command line, prints
- * "ready", then obeys one command per line on stdin and reports events on stdout:
+ * to it from a network namespace. Creates the tap named on the command line (or, with
+ * --udp LPORT RPORT, exchanges frames as UDP datagrams on 127.0.0.1 the way QEMU's
+ * dgram/socket backends do, e.g. with tools/net_relay.py), prints "ready", then obeys one
+ * command per line on stdin and reports events on stdout:
  *   config IP MASK GW | ping IP COUNT SIZE | udpecho PORT | udplisten PORT
  *   udpsend SRCPORT IP PORT TEXT | stats | advance MS | quit
  * (plus dhcp/dns commands when built with those modules). */
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,26 +215,61 @@ static int command(char *line)
     return 0;
 }
 
+/* A UDP socket on 127.0.0.1:lport connected to 127.0.0.1:rport: one datagram, one frame. */
+static int udp_open(const char *lport, const char *rport)
+{
+    char *end;
+    long lp = strtol(lport, &end, 10), rp;
+    if (*end || lp <= 0 || lp > 65535)
+        return fprintf(stderr, "net_tap: bad port %s\n", lport), -1;
+    rp = strtol(rport, &end, 10);
+    if (*end || rp <= 0 || rp > 65535)
+        return fprintf(stderr, "net_tap: bad port %s\n", rport), -1;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return perror("net_tap: socket"), -1;
+    int big = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big) < 0)
+        perror("net_tap: SO_RCVBUF/SO_SNDBUF (continuing with the defaults)");
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)lp);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return perror("net_tap: bind"), close(fd), -1;
+    a.sin_port = htons((uint16_t)rp);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return perror("net_tap: connect"), close(fd), -1;
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
     static uint8_t frame[65536];
     static char line[512];
     struct ifreq ifr;
-    if (argc != 2 || strlen(argv[1]) >= IFNAMSIZ) {
-        fprintf(stderr, "usage: net_tap TAPNAME\n");
-        return 2;
-    }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
-    if (tap_fd < 0) {
-        perror("net_tap: /dev/net/tun");
-        return 77;
-    }
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    memcpy(ifr.ifr_name, argv[1], strlen(argv[1]));
-    if (ioctl(tap_fd, TUNSETIFF, &ifr) < 0) {
-        perror("net_tap: TUNSETIFF");
+    if (argc == 4 && strcmp(argv[1], "--udp") == 0) {
+        tap_fd = udp_open(argv[2], argv[3]);
+        if (tap_fd < 0)
+            return 2;
+    } else if (argc == 2 && strlen(argv[1]) < IFNAMSIZ) {
+        tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+        if (tap_fd < 0) {
+            perror("net_tap: /dev/net/tun");
+            return 77;
+        }
+        memset(&ifr, 0, sizeof ifr);
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+        memcpy(ifr.ifr_name, argv[1], strlen(argv[1]));
+        if (ioctl(tap_fd, TUNSETIFF, &ifr) < 0) {
+            perror("net_tap: TUNSETIFF");
+            return 2;
+        }
+    } else {
+        fprintf(stderr, "usage: net_tap TAPNAME | net_tap --udp LOCALPORT REMOTEPORT\n");
         return 2;
     }
     uint8_t mac[6] = {0x02, 0x4e, 0x54, 0, 0, 0};
@@ -249,7 +287,7 @@ int main(int argc, char **argv)
         if (r < 0 && errno != EINTR)
             return 2;
         /* Bounded per wakeup so stdin and timers are never starved. */
-        for (int i = 0; i < 64 && (pf[0].revents & POLLIN); i++) {
+        for (int i = 0; i < 64 && (pf[0].revents & (POLLIN | POLLERR)); i++) {
             ssize_t n = read(tap_fd, frame, sizeof frame);
             if (n <= 0)
                 break;

@@ -9,6 +9,7 @@
 #include "net_dns.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static net_dhcp dhcp;
@@ -99,26 +100,70 @@ void tap_ext_poll(net_stack *s, uint64_t now_ms)
 /* ---- TCP ------------------------------------------------------------------------------
  *   tcplisten PORT             accept connections on PORT and echo what they send,
  *                              closing when the peer closes
+ *   tcpsink PORT               accept connections on PORT and read (and hash) all they
+ *                              send, closing when the peer closes
  *   tcpconnect IP PORT N       connect, send N pattern bytes, close; report what came back
+ *   tcpsource IP PORT N        the same with N pseudo-random bytes (xorshift, no period
+ *                              a misplaced segment could hide in)
  *   tcpabort                   reset the client connection
  * Events: "tcp accepted h=", "tcp connected h=", "tcp state h= state=",
- *         "tcp closed h= err= received= sent=". */
+ *         "tcp closed h= err= received= sent= sum= rxsha256= txsha256=" (SHA-256 by
+ *         OpenSSL of everything received and sent). */
 #include "net_tcp.h"
+
+#include <openssl/evp.h>
 
 static net_tcp tcp;
 static int tcp_on;
-static uint16_t tcp_listen_port;
+static uint16_t tcp_listen_port, tcp_sink_port;
 struct tcp_app {
-    int used, echo;
+    int used, echo, sink, random;
     size_t to_send, sent, received;
-    uint32_t rx_sum;
+    uint32_t rx_sum, rng;
     net_tcp_state last;
     int closing;
+    EVP_MD_CTX *rx_sha, *tx_sha;
 };
 static struct tcp_app apps[NET_TCP_CONNS];
 static int client_h = -1;
 
 static uint8_t pattern(size_t i) { return (uint8_t)(i * 31u + 7u); }
+
+static uint8_t xorshift_byte(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return (uint8_t)(*x >> 24);
+}
+
+static void app_start(int h, int echo, int sink)
+{
+    struct tcp_app *ap = &apps[h];
+    memset(ap, 0, sizeof *ap);
+    ap->used = 1;
+    ap->echo = echo;
+    ap->sink = sink;
+    ap->rng = 0x9e3779b9u;
+    ap->rx_sha = EVP_MD_CTX_new();
+    ap->tx_sha = EVP_MD_CTX_new();
+    if (!ap->rx_sha || !ap->tx_sha || !EVP_DigestInit_ex(ap->rx_sha, EVP_sha256(), NULL) ||
+        !EVP_DigestInit_ex(ap->tx_sha, EVP_sha256(), NULL)) {
+        fprintf(stderr, "net_tap: EVP sha256 unavailable\n");
+        exit(2);
+    }
+}
+
+static void hex_digest(EVP_MD_CTX *ctx, char out[65])
+{
+    unsigned char md[32];
+    unsigned n = 0;
+    if (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32)
+        memset(md, 0, sizeof md);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(ctx);
+}
 
 static void tcp_ensure(net_stack *s)
 {
@@ -136,7 +181,13 @@ int tap_tcp_command(net_stack *s, const char *line)
         net_err e = net_tcp_listen(&tcp, (uint16_t)port);
         tcp_listen_port = (uint16_t)port;
         printf("tcplisten %s\n", net_strerror(e));
-    } else if (sscanf(line, "tcpconnect %63s %u %u", a, &port, &n) == 3) {
+    } else if (sscanf(line, "tcpsink %u", &port) == 1) {
+        tcp_ensure(s);
+        net_err e = net_tcp_listen(&tcp, (uint16_t)port);
+        tcp_sink_port = (uint16_t)port;
+        printf("tcpsink %s\n", net_strerror(e));
+    } else if (sscanf(line, "tcpconnect %63s %u %u", a, &port, &n) == 3 ||
+               sscanf(line, "tcpsource %63s %u %u", a, &port, &n) == 3) {
         tcp_ensure(s);
         if (tap_parse_ip(a, &ip))
             return printf("error bad address\n"), 1;
@@ -144,8 +195,8 @@ int tap_tcp_command(net_stack *s, const char *line)
         int h = net_tcp_connect(&tcp, ip, (uint16_t)port, &e);
         printf("tcpconnect %s h=%d\n", net_strerror(e), h);
         if (h >= 0) {
-            memset(&apps[h], 0, sizeof apps[h]);
-            apps[h].used = 1;
+            app_start(h, 0, 0);
+            apps[h].random = strncmp(line, "tcpsource", 9) == 0;
             apps[h].to_send = n;
             apps[h].last = NET_TCP_SYN_SENT;
             client_h = h;
@@ -155,9 +206,12 @@ int tap_tcp_command(net_stack *s, const char *line)
     } else if (strcmp(line, "tcpstats") == 0) {
         const net_tcp_stats *t = &tcp.stats;
         printf("tcpstats rx=%u bad=%u bad_checksum=%u rst_sent=%u rst_rx=%u retransmits=%u "
-               "out_of_order=%u dropped=%u rtt_samples=%u\n", t->rx, t->bad, t->bad_checksum,
+               "out_of_order=%u dropped=%u rtt_samples=%u dup_acks=%u fast_retransmits=%u "
+               "partial_acks=%u timeouts=%u ooo_queued=%u ooo_dropped=%u "
+               "half_open_evicted=%u\n", t->rx, t->bad, t->bad_checksum,
                t->rst_sent, t->rst_rx, t->retransmits, t->out_of_order, t->dropped,
-               t->rtt_samples);
+               t->rtt_samples, t->dup_acks, t->fast_retransmits, t->partial_acks, t->timeouts,
+               t->ooo_queued, t->ooo_dropped, t->half_open_evicted);
     } else {
         return 0;
     }
@@ -172,12 +226,14 @@ void tap_tcp_poll(uint64_t now)
         return;
     net_tcp_poll(&tcp, now);
     int h;
-    while (tcp_listen_port && (h = net_tcp_accept(&tcp, tcp_listen_port)) >= 0) {
-        memset(&apps[h], 0, sizeof apps[h]);
-        apps[h].used = 1;
-        apps[h].echo = 1;
-        apps[h].last = NET_TCP_ESTABLISHED;
-        printf("tcp accepted h=%d from=%s:%u\n", h, tap_ipstr(tcp.c[h].rip, b), tcp.c[h].rport);
+    for (int pass = 0; pass < 2; pass++) {
+        uint16_t port = pass ? tcp_sink_port : tcp_listen_port;
+        while (port && (h = net_tcp_accept(&tcp, port)) >= 0) {
+            app_start(h, !pass, pass);
+            apps[h].last = NET_TCP_ESTABLISHED;
+            printf("tcp accepted h=%d from=%s:%u\n", h, tap_ipstr(tcp.c[h].rip, b),
+                   tcp.c[h].rport);
+        }
     }
     for (h = 0; h < (int)NET_TCP_CONNS; h++) {
         struct tcp_app *ap = &apps[h];
@@ -189,11 +245,19 @@ void tap_tcp_poll(uint64_t now)
                 size_t k = ap->to_send - ap->sent;
                 if (k > sizeof buf)
                     k = sizeof buf;
-                for (size_t i = 0; i < k; i++)
-                    buf[i] = pattern(ap->sent + i);
-                long w = net_tcp_send(&tcp, h, buf, k);
-                if (w <= 0)
+                size_t room = NET_TCP_BUF - tcp.c[h].slen;
+                if (k > room)
+                    k = room; /* generate only what is taken: the stream must not skip */
+                if (k == 0)
                     break;
+                for (size_t i = 0; i < k; i++)
+                    buf[i] = ap->random ? xorshift_byte(&ap->rng) : pattern(ap->sent + i);
+                long w = net_tcp_send(&tcp, h, buf, k);
+                if (w != (long)k) {
+                    printf("tcp send took %ld of %zu\n", w, k);
+                    break;
+                }
+                EVP_DigestUpdate(ap->tx_sha, buf, k);
                 ap->sent += (size_t)w;
             }
             if (ap->sent == ap->to_send && !ap->closing &&
@@ -204,7 +268,7 @@ void tap_tcp_poll(uint64_t now)
                     printf("tcp close failed: %s\n", net_strerror(e));
             }
         }
-        for (int k = 0; k < 16; k++) {
+        for (int k = 0; k < (ap->sink ? 64 : 16); k++) {
             size_t want = sizeof buf;
             if (ap->echo) { /* read only what can be echoed: the rest waits in the window */
                 size_t room = NET_TCP_BUF - tcp.c[h].slen;
@@ -215,7 +279,7 @@ void tap_tcp_poll(uint64_t now)
             }
             long r = net_tcp_recv(&tcp, h, buf, want);
             if (r <= 0) {
-                if (r < 0 && ap->echo && !ap->closing &&
+                if (r < 0 && (ap->echo || ap->sink) && !ap->closing &&
                     net_tcp_get_state(&tcp, h) == NET_TCP_CLOSE_WAIT && tcp.c[h].slen == 0) {
                     ap->closing = 1;
                     (void)net_tcp_close(&tcp, h);
@@ -224,9 +288,12 @@ void tap_tcp_poll(uint64_t now)
             }
             for (long i = 0; i < r; i++)
                 ap->rx_sum = ap->rx_sum * 31u + buf[i];
+            EVP_DigestUpdate(ap->rx_sha, buf, (size_t)r);
             ap->received += (size_t)r;
             if (ap->echo) {
                 long w = net_tcp_send(&tcp, h, buf, (size_t)r);
+                if (w > 0)
+                    EVP_DigestUpdate(ap->tx_sha, buf, (size_t)w);
                 /* The echo waits for room: the peer reads as it writes. */
                 if (w != r)
                     printf("tcp echo short write %ld of %ld\n", w, r);
@@ -241,8 +308,12 @@ void tap_tcp_poll(uint64_t now)
             ap->last = st;
         }
         if (st == NET_TCP_CLOSED) {
-            printf("tcp closed h=%d err=%s received=%zu sent=%zu sum=%08x\n", h,
-                   net_strerror(net_tcp_error(&tcp, h)), ap->received, ap->sent, ap->rx_sum);
+            char rx[65], tx[65];
+            hex_digest(ap->rx_sha, rx);
+            hex_digest(ap->tx_sha, tx);
+            printf("tcp closed h=%d err=%s received=%zu sent=%zu sum=%08x rxsha256=%s "
+                   "txsha256=%s\n", h, net_strerror(net_tcp_error(&tcp, h)), ap->received,
+                   ap->sent, ap->rx_sum, rx, tx);
             ap->used = 0;
             net_tcp_release(&tcp, h);
         }

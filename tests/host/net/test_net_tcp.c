@@ -1,7 +1,10 @@
 /* test_net_tcp.c: lib/net's TCP on hand-built segments with a simulated clock: the SYN
  * and its MSS option, window-limited sending, RFC 6298 RTO values (first sample, backoff,
  * give-up), RST for unknown connections, exact and challenge-ACK RST handling, sequence
- * wrap-around, TIME_WAIT, bad checksums and offsets counted. */
+ * wrap-around, TIME_WAIT, bad checksums and offsets counted; the out-of-order queue
+ * (holes filled, overlaps trimmed, a FIN behind a hole), RFC 5681/6582 congestion control
+ * (cwnd after given ACK sequences, fast retransmit, partial and full ACKs, the timeout's
+ * reset), and the half-open limit under a SYN flood. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,16 +131,18 @@ static int open_conn(uint32_t isn, uint16_t peer_win)
     return h;
 }
 
+static uint32_t rcv_window_of(const struct net_tcp_conn *c) { return NET_TCP_BUF - c->rlen; }
+
 static void test_handshake_and_rtt(void **state)
 {
     (void)state;
     int h = open_conn(0x11223344, 60000);
     struct net_tcp_conn *c = &tcp.c[h];
     assert_int_equal(c->mss, 1000);
-    /* One 100 ms sample: SRTT 100, RTTVAR 50, RTO = max(1 s, 100 + 4*50) = 1 s. */
+    /* One 100 ms sample: SRTT 100, RTTVAR 50, RTO = max(floor, 100 + 4*50). */
     assert_int_equal(c->srtt_ms, 100);
     assert_int_equal(c->rttvar_ms, 50);
-    assert_int_equal(c->rto_ms, 1000);
+    assert_int_equal(c->rto_ms, 300 > NET_TCP_RTO_MIN_MS ? 300 : NET_TCP_RTO_MIN_MS);
 }
 
 static void test_window_and_retransmit(void **state)
@@ -160,15 +165,18 @@ static void test_window_and_retransmit(void **state)
     assert_int_equal(tcp.c[h].slen, 2000);
     /* Silence: at the RTO the oldest unacknowledged byte goes again, and the RTO doubles. */
     nout = 0;
-    net_tcp_poll(&tcp, 1200 + 999);
+    /* Two 100 ms samples (handshake, first segment): SRTT 100, RTTVAR 37, RTO 248. */
+    uint32_t rto = tcp.c[h].rto_ms;
+    assert_int_equal(rto, 248 > NET_TCP_RTO_MIN_MS ? 248 : NET_TCP_RTO_MIN_MS);
+    net_tcp_poll(&tcp, 1200 + rto - 1);
     assert_int_equal(nout, 0);
-    net_tcp_poll(&tcp, 1200 + 1000);
-    assert_true(nout >= 1);
+    net_tcp_poll(&tcp, 1200 + rto);
+    assert_int_equal(nout, 1); /* the loss window: one segment */
     assert_int_equal(g32(seg(0) + 4), 0x11223345u + 1000);
-    assert_int_equal(tcp.c[h].rto_ms, 2000);
+    assert_int_equal(tcp.c[h].rto_ms, 2 * rto);
     assert_int_equal(tcp.stats.retransmits, 1);
     /* Keep silent: backoff 2, 4, 8 ... s, then give up with a timeout and an RST. */
-    uint64_t now = 2200;
+    uint64_t now = 1200 + rto;
     for (unsigned k = 0; k < NET_TCP_MAX_RETRIES + 2 && net_tcp_get_state(&tcp, h) != NET_TCP_CLOSED; k++) {
         now += tcp.c[h].rto_ms;
         nout = 0;
@@ -297,6 +305,225 @@ static void test_bad_segments(void **state)
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_ESTABLISHED);
 }
 
+
+static void ack_in(uint16_t lport, uint32_t ack, uint64_t now)
+{
+    input_seg(80, lport, 5001, ack, 0x10, 60000, NULL, 0, 0, now);
+}
+
+static void test_ooo_reassembly(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    struct net_tcp_conn *c = &tcp.c[h];
+    static uint8_t d[4000], b[4000];
+    for (size_t i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 7 + 3);
+    uint32_t edge = c->rcv_nxt + NET_TCP_BUF;
+    /* Bytes 1000-1999 first: kept, and a duplicate ACK still names byte 0. */
+    input_seg(80, lport, 5001 + 1000, 0x1001, 0x18, 60000, d + 1000, 1000, 0, 1200);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 8), 5001);
+    assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF); /* the window's right edge holds */
+    assert_int_equal(tcp.stats.ooo_queued, 1);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 0);
+    /* 3000-3499, then 2500-3199 overlapping it: two ranges, the second grown. */
+    input_seg(80, lport, 5001 + 3000, 0x1001, 0x18, 60000, d + 3000, 500, 0, 1200);
+    input_seg(80, lport, 5001 + 2500, 0x1001, 0x18, 60000, d + 2500, 700, 0, 1200);
+    assert_int_equal(nout, 3);
+    assert_int_equal(g32(seg(2) + 8), 5001);
+    assert_int_equal(c->nooo, 2);
+    assert_int_equal(c->ooo[1].start, 5001 + 2500);
+    assert_int_equal(c->ooo[1].end, 5001 + 3500);
+    /* The first hole filled: the ACK jumps over the kept range to the second hole. */
+    input_seg(80, lport, 5001, 0x1001, 0x18, 60000, d, 1000, 0, 1200);
+    assert_int_equal(nout, 4);
+    assert_int_equal(g32(seg(3) + 8), 5001 + 2000);
+    assert_int_equal(c->rcv_nxt + rcv_window_of(c), edge);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, 1500), 1500);
+    assert_memory_equal(b, d, 1500);
+    /* A retransmission of 1500-2599 overlaps what we have: the new 600 bytes are taken. */
+    input_seg(80, lport, 5001 + 1500, 0x1001, 0x18, 60000, d + 1500, 1100, 0, 1200);
+    assert_int_equal(g32(seg(4) + 8), 5001 + 3500);
+    assert_int_equal(c->nooo, 0);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 2000);
+    assert_memory_equal(b, d + 1500, 2000);
+    /* A FIN ahead of a hole is remembered: filling the hole closes the stream. */
+    input_seg(80, lport, 5001 + 3700, 0x1001, 0x19, 60000, d + 3700, 300, 0, 1300);
+    assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_ESTABLISHED);
+    input_seg(80, lport, 5001 + 3500, 0x1001, 0x18, 60000, d + 3500, 200, 0, 1300);
+    assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_CLOSE_WAIT);
+    assert_int_equal(g32(seg(nout - 1) + 8), 5001 + 4000 + 1);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 500);
+    assert_memory_equal(b, d + 3500, 500);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), -1);
+    /* Out of the window (beyond the right edge) or wholly old: nothing is kept. */
+    assert_int_equal(tcp.stats.ooo_dropped, 0);
+}
+
+static void test_ooo_table_full(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    struct net_tcp_conn *c = &tcp.c[h];
+    uint8_t d[10];
+    memset(d, 0x5a, sizeof d);
+    /* NET_TCP_OOO separate islands fit; one more is refused; one touching a kept island
+     * merges into it and still fits. */
+    for (unsigned i = 0; i < NET_TCP_OOO; i++)
+        input_seg(80, lport, 5001 + 20 * (i + 1), 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    assert_int_equal(c->nooo, NET_TCP_OOO);
+    input_seg(80, lport, 5001 + 20 * (NET_TCP_OOO + 1), 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    assert_int_equal(tcp.stats.ooo_dropped, 1);
+    input_seg(80, lport, 5001 + 30, 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    assert_int_equal(c->nooo, NET_TCP_OOO - 1);
+    assert_int_equal(c->ooo[0].end, 5001 + 50);
+    /* Beyond the window: not stored, counted as out of order. */
+    uint32_t before = tcp.stats.ooo_queued;
+    input_seg(80, lport, 5001 + NET_TCP_BUF, 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    assert_int_equal(tcp.stats.ooo_queued, before);
+}
+
+static void test_congestion_control(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    struct net_tcp_conn *c = &tcp.c[h];
+    const uint32_t I = 0x1001;
+    static uint8_t d[8192];
+    memset(d, 0x33, sizeof d);
+    /* RFC 5681 3.1: IW = min(4 * 1000, max(2 * 1000, 4380)) = 4000: four segments. */
+    assert_int_equal(c->cwnd, 4000);
+    assert_int_equal(net_tcp_send(&tcp, h, d, sizeof d), 8192);
+    assert_int_equal(nout, 4);
+    /* Slow start: +1000 per ACK of a full segment, +min(acked, SMSS) for a stretch ACK. */
+    ack_in(lport, I + 1000, 1200);
+    assert_int_equal(c->cwnd, 5000);
+    assert_int_equal(nout, 6);
+    ack_in(lport, I + 3000, 1210);
+    assert_int_equal(c->cwnd, 6000);
+    assert_int_equal(nout, 9); /* up to the end of the data: 6000, 7000, 8000-8191 */
+    assert_int_equal(seg_data(8), 192);
+    /* Two duplicate ACKs: no retransmission yet. The third: one, of the oldest segment. */
+    ack_in(lport, I + 3000, 1220);
+    ack_in(lport, I + 3000, 1221);
+    assert_int_equal(nout, 9);
+    assert_int_equal(tcp.stats.dup_acks, 2);
+    ack_in(lport, I + 3000, 1222);
+    assert_int_equal(nout, 10);
+    assert_int_equal(g32(seg(9) + 4), I + 3000);
+    assert_int_equal(seg_data(9), 1000);
+    assert_int_equal(tcp.stats.fast_retransmits, 1);
+    /* ssthresh = max(FlightSize / 2, 2 SMSS) = 5192 / 2; cwnd = ssthresh + 3 SMSS. */
+    assert_int_equal(c->ssthresh, 2596);
+    assert_int_equal(c->cwnd, 2596 + 3000);
+    /* A fourth inflates the window by one segment and retransmits nothing. */
+    ack_in(lport, I + 3000, 1223);
+    assert_int_equal(nout, 10);
+    assert_int_equal(c->cwnd, 6596);
+    /* A partial ACK (RFC 6582): the next hole goes at once; cwnd deflates by the 2000
+     * acknowledged and gains one SMSS. */
+    ack_in(lport, I + 5000, 1230);
+    assert_int_equal(nout, 11);
+    assert_int_equal(g32(seg(10) + 4), I + 5000);
+    assert_int_equal(tcp.stats.partial_acks, 1);
+    assert_int_equal(c->cwnd, 5596);
+    /* The full ACK ends recovery: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
+    ack_in(lport, I + 8192, 1240);
+    assert_int_equal(c->in_recovery, 0);
+    assert_int_equal(c->cwnd, 2000);
+    assert_int_equal(tcp.stats.retransmits, 2);
+    /* Below ssthresh: slow start; above: congestion avoidance adds SMSS^2 / cwnd. */
+    nout = 0;
+    assert_int_equal(net_tcp_send(&tcp, h, d, 5000), 5000);
+    assert_int_equal(nout, 2);
+    ack_in(lport, I + 8192 + 1000, 1250);
+    assert_int_equal(c->cwnd, 3000);
+    ack_in(lport, I + 8192 + 2000, 1260);
+    assert_int_equal(c->cwnd, 3333);
+    assert_int_equal(nout, 5); /* flight 3000 of 3333 */
+    /* A timeout: ssthresh from the flight, cwnd one segment, one segment resent. */
+    uint64_t dl = c->rto_deadline_ms;
+    nout = 0;
+    net_tcp_poll(&tcp, dl);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 4), I + 8192 + 2000);
+    assert_int_equal(c->cwnd, 1000);
+    assert_int_equal(c->ssthresh, 2000);
+    assert_int_equal(tcp.stats.timeouts, 1);
+    /* Duplicate ACKs of what was in flight before the timeout start no fast retransmit. */
+    for (int i = 0; i < 3; i++)
+        ack_in(lport, I + 8192 + 2000, dl + 5);
+    assert_int_equal(tcp.stats.fast_retransmits, 1);
+    /* The peer had kept the rest: one ACK for all of it moves snd_nxt past the go-back. */
+    ack_in(lport, I + 8192 + 5000, dl + 10);
+    assert_int_equal(c->slen, 0);
+    assert_int_equal(c->snd_nxt, I + 8192 + 5000);
+    assert_int_equal(c->snd_una, c->snd_max);
+}
+
+static void test_limited_transmit(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    static uint8_t d[8000];
+    memset(d, 1, sizeof d);
+    assert_int_equal(net_tcp_send(&tcp, h, d, sizeof d), 8000);
+    assert_int_equal(nout, 4);
+    /* RFC 3042: each of the first two duplicate ACKs lets one new segment out. */
+    ack_in(lport, 0x1001, 1200);
+    assert_int_equal(nout, 5);
+    ack_in(lport, 0x1001, 1201);
+    assert_int_equal(nout, 6);
+    ack_in(lport, 0x1001, 1202);
+    assert_int_equal(nout, 7); /* the third: the fast retransmission of byte 0 */
+    assert_int_equal(g32(seg(6) + 4), 0x1001);
+}
+
+static void test_syn_flood(void **state)
+{
+    (void)state;
+    assert_int_equal(net_tcp_listen(&tcp, 80), NET_OK);
+    /* One established connection first. */
+    input_seg(4000, 80, 100, 0, 0x02, 4000, NULL, 0, 1200, 1000);
+    uint32_t iss = g32(seg(0) + 4);
+    input_seg(4000, 80, 101, iss + 1, 0x10, 4000, NULL, 0, 0, 1010);
+    int h = net_tcp_accept(&tcp, 80);
+    assert_true(h >= 0);
+    /* A flood from 200 ports: never more than NET_TCP_HALF_OPEN half-open at once. */
+    for (unsigned i = 0; i < 200; i++)
+        input_seg((uint16_t)(5000 + i), 80, 1000 * i, 0, 0x02, 4000, NULL, 0, 0, 1100 + i);
+    unsigned half = 0;
+    for (unsigned i = 0; i < NET_TCP_CONNS; i++)
+        half += tcp.c[i].in_use && tcp.c[i].state == NET_TCP_SYN_RCVD;
+    assert_int_equal(half, NET_TCP_HALF_OPEN);
+    assert_int_equal(tcp.stats.half_open_evicted, 200 - NET_TCP_HALF_OPEN);
+    assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_ESTABLISHED);
+    /* The established connection still carries data. */
+    input_seg(4000, 80, 101, iss + 1, 0x18, 4000, (const uint8_t *)"still", 5, 0, 1400);
+    uint8_t b[8];
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 5);
+    assert_memory_equal(b, "still", 5);
+    /* A real client completes its handshake during the flood. */
+    nout = 0;
+    input_seg(6000, 80, 77, 0, 0x02, 4000, NULL, 0, 0, 1500);
+    uint32_t iss2 = g32(seg(0) + 4);
+    input_seg(6000, 80, 78, iss2 + 1, 0x10, 4000, NULL, 0, 0, 1510);
+    int h2 = net_tcp_accept(&tcp, 80);
+    assert_true(h2 >= 0 && h2 != h);
+    /* The half-open ones give up after 1 + 2 + 4 s of retries and free their slots. */
+    for (uint64_t now = 2000; now < 40000; now += 500)
+        net_tcp_poll(&tcp, now);
+    half = 0;
+    for (unsigned i = 0; i < NET_TCP_CONNS; i++)
+        half += tcp.c[i].in_use != 0;
+    assert_int_equal(half, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +532,11 @@ int main(void)
         cmocka_unit_test_setup(test_rst_rules, setup),
         cmocka_unit_test_setup(test_wrap_and_time_wait, setup),
         cmocka_unit_test_setup(test_bad_segments, setup),
+        cmocka_unit_test_setup(test_ooo_reassembly, setup),
+        cmocka_unit_test_setup(test_ooo_table_full, setup),
+        cmocka_unit_test_setup(test_congestion_control, setup),
+        cmocka_unit_test_setup(test_limited_transmit, setup),
+        cmocka_unit_test_setup(test_syn_flood, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,13 @@
 deleted afterwards even on failure) holds a tap device; net_tap runs the stack on it as
 10.213.0.2 while the namespace's kernel is 10.213.0.1. Checks ping both ways (plain and
 fragmented), UDP echo both ways, port unreachable, and (with --dhcp-dns) DHCP and DNS
-against dnsmasq, and (--phases tcp) TCP both ways. Exits 77 (skip) when not root or without /dev/net/tun.
+against dnsmasq, and (--phases tcp) TCP both ways. With the relay phase the stack talks
+UDP frames to tools/net_relay.py, which loses, duplicates, reorders and delays them on
+their way to and from the tap. Every phase but hostile is captured by tcpdump on the tap
+and the capture decoded by tshark with checksum validation on: no malformed packet, no
+checksum error. Exits 77 (skip) when not root or without /dev/net/tun.
 
-    test_tap.py NET_TAP [--phases ip,dhcp,dns,tcp]"""
+    test_tap.py NET_TAP [--phases ip,dhcp,dns,tcp,relay]"""
 import os
 import queue
 import secrets
@@ -37,8 +41,8 @@ def sh(*args, check_rc=True, timeout=20):
 class Harness:
     """net_tap as a child: commands on stdin, event lines collected by a reader thread."""
 
-    def __init__(self, exe, tap):
-        self.p = subprocess.Popen([exe, tap], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, exe, *args):
+        self.p = subprocess.Popen([exe, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=sys.stderr, text=True, bufsize=1)
         self.lines = queue.Queue()
         self.log = []
@@ -155,14 +159,82 @@ def phase_ip(h):
     check("reassembled and fragmented", int(f["frag_reassembled"]) >= 5 and int(f["tx_frags"]) >= 4, f)
 
 
+RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools",
+                     "net_relay.py")
+
+
+def start_relay(tap):
+    """tools/net_relay.py between the tap and a UDP port pair on 127.0.0.1."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    seed = int(os.environ.get("ANVAYA_NET_RELAY_SEED", "11"))
+    relay = Harness("/usr/bin/python3", RELAY, "--tap", tap, "--local", f"127.0.0.1:{ports[0]}",
+                    "--remote", f"127.0.0.1:{ports[1]}", "--seed", str(seed), "--drop", "0.05",
+                    "--dup", "0.01", "--reorder", "0.02", "--delay-ms", "1")
+    relay.wait_for("relay ready", timeout=5)
+    return relay, ports
+
+
+def start_capture(tap, path):
+    """tcpdump on the tap, full frames, written as they come; None if tcpdump is missing."""
+    if not shutil.which("tcpdump"):
+        return None
+    p = subprocess.Popen(["tcpdump", "-i", tap, "-U", "-s", "0", "-Z", "root", "-w", path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:  # "listening on ..." once the capture runs
+        if "listening on" in line:
+            break
+    threading.Thread(target=lambda: p.stderr.read(), daemon=True).start()
+    return p
+
+
+def check_capture(p, path, label):
+    """Ends tcpdump and decodes its file with tshark, checksums validated: no malformed
+    packet and no checksum error (expert errors of those groups)."""
+    if p is None:
+        return
+    p.terminate()
+    p.wait(timeout=10)
+    if not shutil.which("tshark"):
+        check(f"{label}: tshark installed to decode the capture", False, "tshark missing")
+        return
+    opts = []
+    for o in ("ip.check_checksum", "tcp.check_checksum", "udp.check_checksum"):
+        opts += ["-o", o + ":TRUE"]
+    r = subprocess.run(["tshark", "-n", "-r", path] + opts + ["-q", "-z", "expert,error"],
+                       capture_output=True, text=True, timeout=120)
+    out = r.stdout
+    npk = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    bad = [ln for ln in out.splitlines()
+           if "Malformed" in ln or "checksum" in ln.lower() or "Error" in ln and "Group" not in ln]
+    check(f"{label}: tshark decodes the capture ({len(npk)} packets): no malformed packet, "
+          "no checksum error", r.returncode == 0 and len(npk) > 0 and not bad,
+          (r.returncode, r.stderr[-300:], bad[:10]))
+
+
 def inner(exe, phases):
     tap = "anvtap" + secrets.token_hex(3)
     sh("ip", "link", "set", "lo", "up")
-    h = Harness(exe, tap)
+    relay = None
+    if "relay" in phases:
+        relay, ports = start_relay(tap)
+        h = Harness(exe, "--udp", str(ports[1]), str(ports[0]))
+    else:
+        h = Harness(exe, tap)
+    capdir = tempfile.mkdtemp(prefix="anvcap")
+    cap_path = os.path.join(capdir, "tap.pcap")
+    cap = None
     try:
         h.wait_for("ready", timeout=5)
         sh("ip", "addr", "add", NS_IP + "/24", "dev", tap)
         sh("ip", "link", "set", tap, "up")
+        if "hostile" not in phases:
+            cap = start_capture(tap, cap_path)
         if "dhcp" not in phases:
             h.send(f"config {STACK_IP} 255.255.255.0 0.0.0.0")
             h.wait_for("config ok")
@@ -172,6 +244,12 @@ def inner(exe, phases):
             elif name == "tcp":
                 import tap_tcp  # beside this file
                 tap_tcp.phase_tcp(h, tap, check, sh, fields)
+            elif name == "relay":
+                import tap_relay
+                tap_relay.phase_relay(h, relay, check, fields)
+            elif name == "hostile":
+                import tap_hostile
+                tap_hostile.phase_hostile(h, tap, check, fields)
             else:
                 import tap_services  # DHCP and DNS phases, beside this file
                 getattr(tap_services, "phase_" + name)(h, tap, check, sh, fields)
@@ -183,6 +261,17 @@ def inner(exe, phases):
             tap_services.stop_dnsmasq()
         rc = h.stop()
         check("net_tap exited cleanly (no sanitizer report)", rc == 0, rc)
+        if relay is not None:
+            relay.send("stats")
+            try:
+                print(relay.wait_for("relay stats", timeout=5), flush=True)
+            except TimeoutError:
+                pass
+            relay.stop()
+        try:
+            check_capture(cap, cap_path, "capture")
+        finally:
+            shutil.rmtree(capdir, ignore_errors=True)
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")
@@ -198,6 +287,7 @@ def main():
     phases = "ip"
     if len(args) == 3 and args[1] == "--phases":
         phases = args[2]
+    limit = int(os.environ.get("ANVAYA_NET_TAP_TIMEOUT", "100"))
     if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip"):
         print("skip: needs root, /dev/net/tun and iproute2")
         return 77
@@ -207,7 +297,7 @@ def main():
     sh("ip", "netns", "add", ns)
     try:
         p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
-                            "--inner", exe, phases], timeout=100)
+                            "--inner", exe, phases], timeout=limit)
         return p.returncode
     finally:
         # Anything still running in the namespace was started by this test: end it by pid.
