@@ -34,11 +34,11 @@ static uint64_t rdinstret(void)
 }
 
 /* The stack's own instruction count (Socket.stats), and its frame counters on the console. */
-static uint64_t stack_work(void)
+static uint64_t stack_work(uint64_t *nic)
 {
     uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
     uint64_t ins = 0;
-    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins, nic);
     return ins;
 }
 
@@ -115,7 +115,8 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_init(&hr);
     uint64_t x = 0x9E3779B97F4A7C15ull;
     uint64_t t0 = now_ms(), end = t0 + PHASE_MS, i0 = rdinstret(), own = 0;
-    uint64_t w_start = stack_work();
+    uint64_t n_start = 0, n_sent = 0, n_end = 0;
+    uint64_t w_start = stack_work(&n_start);
     uint32_t sent = 0;
     while (sent < n && now_ms() < end) {
         uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
@@ -151,10 +152,11 @@ static int transfer(uint32_t sock, uint32_t n)
     char hex[65];
     netclient_sha256_hex(&hs, hex);
     printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
-    uint64_t w_sent = stack_work();
+    uint64_t w_sent = stack_work(&n_sent);
     printf("netclient: instructions sending %lu, of them making and hashing the data %lu, "
-           "the stack's own %lu\n", (unsigned long)(i1 - i0), (unsigned long)own,
-           (unsigned long)(w_sent - w_start));
+           "the stack's own %lu, in the NIC's send %lu\n", (unsigned long)(i1 - i0),
+           (unsigned long)own, (unsigned long)(w_sent - w_start),
+           (unsigned long)(n_sent - n_start));
     anv_console_flush();
     uint32_t got = 0;
     int e = ANV_OK;
@@ -184,9 +186,10 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_hex(&hr, hex);
     printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
            (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
+    uint64_t w_end = stack_work(&n_end);
     printf("netclient: instructions receiving %lu, of them hashing the data %lu, the stack's "
-           "own %lu\n", (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own,
-           (unsigned long)(stack_work() - w_sent));
+           "own %lu, in the NIC's send %lu\n", (unsigned long)(i2 ? i3 - i2 : 0),
+           (unsigned long)own, (unsigned long)(w_end - w_sent), (unsigned long)(n_end - n_sent));
     anv_console_flush();
     return e == SOCKET_E_CLOSED ? ANV_OK : e;
 }
@@ -343,8 +346,8 @@ int main(void)
     failures += e != SOCKET_E_NOSOCK;
 
     uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
-    uint64_t ins = 0;
-    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    uint64_t ins = 0, nic = 0;
+    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins, &nic);
     printf("netclient: stack stats %s: rx %u tx %u bad %u retransmits %u\n", err_name(e), rx, tx,
            bad, rexmit);
     printf("netclient: done, %d failures\n", failures);

@@ -102,6 +102,17 @@ static void ip_text(uint32_t ip, char out[16])
 
 /* ---- the link under lib/net: the NIC through its dataport, randomness from Entropy ---- */
 
+/* Retired instructions (exact under QEMU's -icount): what the stack thread spent on its
+ * requests, and inside the NIC's send within them (Socket.stats). */
+static uint64_t work_instructions, nic_send_instructions;
+
+static uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
 /* Whether thread 1 may be waiting inside the driver's receive (it is not while it hands
  * thread 0 a round). A send then first kicks the driver out of that wait, or it would
  * queue behind it for up to a tick. */
@@ -120,7 +131,10 @@ static net_err link_send(void *ctx, const uint8_t *frame, size_t len)
     volatile uint8_t *tx = (volatile uint8_t *)NET_STACK_FRAMES + NIC_TX;
     for (size_t i = 0; i < len; i++)
         tx[i] = frame[i];
-    return net_stack_nic_send((uint32_t)len) == ANV_OK ? NET_OK : NET_ERR_LINK;
+    uint64_t i0 = rdinstret();
+    int err = net_stack_nic_send((uint32_t)len);
+    nic_send_instructions += rdinstret() - i0;
+    return err == ANV_OK ? NET_OK : NET_ERR_LINK;
 }
 
 static void link_random(void *ctx, uint8_t *buf, size_t len)
@@ -740,10 +754,8 @@ int net_stack_sockets_lookup(uint64_t badge, const struct anv_bytes_128 *name, u
     return again(c, NULL);
 }
 
-static uint64_t work_instructions;
-
 int net_stack_sockets_stats(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t *bad,
-                            uint32_t *retransmits, uint64_t *instructions)
+                            uint32_t *retransmits, uint64_t *instructions, uint64_t *nic_send)
 {
     CLIENT_OR_FAIL();
     (void)c;
@@ -756,14 +768,8 @@ int net_stack_sockets_stats(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t
            tcp.stats.bad_checksum;
     *retransmits = tcp.stats.retransmits;
     *instructions = work_instructions;
+    *nic_send = nic_send_instructions;
     return ANV_OK;
-}
-
-static uint64_t rdinstret(void)
-{
-    uint64_t n;
-    __asm__ volatile("rdinstret %0" : "=r"(n));
-    return n;
 }
 
 /* The generated serve loop, with the instructions of each request counted (the waits for

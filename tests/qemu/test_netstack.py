@@ -223,16 +223,17 @@ def scenario(args):
         if ICOUNT:
             ins = {}
             for key, pat in (("send", r"instructions sending (\d+), of them making and hashing "
-                                      r"the data (\d+), the stack's own (\d+)"),
+                                      r"the data (\d+), the stack's own (\d+), in the NIC's send (\d+)"),
                              ("recv", r"instructions receiving (\d+), of them hashing the data "
-                                      r"(\d+), the stack's own (\d+)")):
+                                      r"(\d+), the stack's own (\d+), in the NIC's send (\d+)")):
                 m = s.find(r"netclient: " + pat)
                 ins[key] = tuple(int(g) for g in m.groups())
             kib = TRANSFER / 1024
             for key, what in (("send", "sent"), ("recv", "received")):
-                total, own, stack = ins[key]
-                print(f"figure: instructions per KiB {what}: the stack's thread {stack / kib:.0f}; "
-                      f"the whole machine {total / kib:.0f} (QEMU's idle warps included), of "
+                total, own, stack, nic = ins[key]
+                print(f"figure: instructions per KiB {what}: the stack's thread "
+                      f"{(stack - nic) / kib:.0f} outside the NIC's send, {nic / kib:.0f} in it "
+                      f"(waits included); the whole machine {total / kib:.0f} (idle included), of "
                       f"which the client making and hashing data {own / kib:.0f}")
             for name in ("alias.anvaya.test", "nosuch.anvaya.test"):
                 m = s.find(rf"netclient: instructions lookup {re.escape(name)} (\d+)")
