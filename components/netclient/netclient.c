@@ -337,6 +337,21 @@ int main(void)
     }
     printf("netclient: udp 4000 -> %s:9999 -> %s\n", ip_text(server), err_name(e));
     failures += e != ANV_OK;
+    /* Linux answers with the bytes reversed. */
+    uint32_t from = 0, got = 0;
+    uint16_t from_port = 0;
+    e = SOCKET_E_AGAIN;
+    for (uint64_t end = now_ms() + 10000u; e == SOCKET_E_AGAIN && now_ms() < end;) {
+        e = net_client_net_udp_recvfrom(u, &from, &from_port, &got);
+        if (e == SOCKET_E_AGAIN)
+            nap();
+    }
+    char reply[64] = {0};
+    for (uint32_t i = 0; e == ANV_OK && i < got && i < sizeof reply - 1; i++)
+        reply[i] = (char)buf[i];
+    printf("netclient: udp from %s:%u -> %s, %u bytes '%s'\n", ip_text(from), from_port,
+           err_name(e), got, reply);
+    failures += e != ANV_OK;
     e = net_client_net_udp_sendto(u, server + 1, 9999, 1);
     printf("netclient: udp 4000 -> %s:9999 (not granted) -> %s\n", ip_text(server + 1), err_name(e));
     failures += e != SOCKET_E_DENIED;

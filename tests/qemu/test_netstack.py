@@ -5,7 +5,7 @@ even on failure) where Linux is 10.213.9.1 and dnsmasq serves DHCP and DNS. Chec
 the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest pinging
 Linux, two lookups (a CNAME, an NXDOMAIN), 1 MiB each way between a guest TCP client and a
 Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
-datagram, and requests refused for want of a grant (both clients), each with its console
+datagram each way, and requests refused for want of a grant (both clients), each with its console
 line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
 exact instruction counts per KiB, per lookup and per connect). Exits 77 (skip) without root, /dev/net/tun,
 iproute2 or dnsmasq.
@@ -139,7 +139,7 @@ def scenario(args):
         server = TcpServer()
         server.start()
         udp.bind((NS_IP, UDP_PORT))
-        udp.settimeout(1)
+        udp.settimeout(5)
         # The NIC first: QEMU gives it the highest virtio-mmio slot (virtio_pinned.idl).
         s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no", "rng"],
                          timeout=max(args.timeout, 120), icount=ICOUNT)
@@ -193,6 +193,15 @@ def scenario(args):
         s.expect(r"netstack: client 1 denied tcp-listen port 8 \(not granted\)")
         s.expect(r"netclient: listen on 8 \(not granted\) -> DENIED")
         s.expect(r"netclient: udp 4000 -> 10\.213\.9\.1:9999 -> ok")
+        try:
+            d, addr = udp.recvfrom(2048)
+        except socket.timeout:
+            d, addr = b"", None
+        s.check(d == b"netclient udp hello" and addr == (ip, 4000),
+                f"the guest's datagram reached Linux from port 4000 ({d!r} from {addr})")
+        if addr:
+            udp.sendto(d[::-1], addr)
+        s.expect(r"netclient: udp from 10\.213\.9\.1:9999 -> ok, 19 bytes 'olleh pdu tneilcten'")
         s.expect(r"netstack: client 1 denied udp-send 10\.213\.9\.2:9999 \(not granted\)")
         s.expect(r"netclient: udp 4000 -> 10\.213\.9\.2:9999 \(not granted\) -> DENIED")
         s.expect(r"netclient: close of a closed socket -> NOSOCK")
@@ -204,12 +213,6 @@ def scenario(args):
         print(f"stack: rx {rx} frames, tx {tx}, bad {bad}, retransmits {rexmit}")
         s.expect(r"netclient: done, 0 failures")
         s.expect_exit(0)
-        try:
-            d, addr = udp.recvfrom(2048)
-        except socket.timeout:
-            d, addr = b"", None
-        s.check(d == b"netclient udp hello" and addr == (ip, 4000),
-                f"the guest's datagram reached Linux from port 4000 ({d!r} from {addr})")
         # The client with no grants: refused everything, each refusal on the console.
         for what in ("tcp-connect 10\\.213\\.9\\.1:5001", "tcp-listen port 7", "udp-bind port 53",
                      "resolve"):
