@@ -317,6 +317,14 @@ int main(void)
     }
 
     failures += echo_server((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT) != ANV_OK;
+    /* The port is free again once its listener is closed, and listening twice is INUSE. */
+    uint32_t l1 = 0, l2 = 0;
+    int again1 = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l1);
+    int twice = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l2);
+    int closed = net_client_net_close(l1);
+    printf("netclient: listen on %u again -> %s, a second time -> %s, close -> %s\n",
+           (unsigned)NET_CLIENT_CONFIG_ECHO_PORT, err_name(again1), err_name(twice), err_name(closed));
+    failures += again1 != ANV_OK || twice != SOCKET_E_INUSE || closed != ANV_OK;
 
     /* Not granted: another port of the same server, and a port to listen on. */
     e = net_client_net_tcp_connect(server, (uint16_t)(NET_CLIENT_CONFIG_SERVER_PORT + 1), &s);

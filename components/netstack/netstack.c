@@ -80,6 +80,8 @@ static struct client clients[CLIENTS + 1];
 /* TCP handles no socket owns any more (closed by their owner, or never accepted): they
  * finish their close in lib/net and are released here once CLOSED. */
 static bool tcp_orphan[NET_TCP_CONNS];
+/* Ports lib/net still listens on whose listener socket was closed (0: none). */
+static uint16_t orphan_port[NET_TCP_LISTENERS];
 static _Alignas(8) uint8_t staging[NET_FRAME_MAX > NET_STACK_CLIENT1_SIZE ? NET_FRAME_MAX : NET_STACK_CLIENT1_SIZE];
 static uint32_t ping_sent, ping_replies, ping_failed;
 static uint64_t ping_next_ms, ping_deadline_ms;
@@ -378,16 +380,15 @@ static void accept_pending(void)
         }
     /* Connections to a port whose listener was closed (lib/net keeps listening: it has no
      * way to stop) have nobody to go to: reset them. */
-    for (uint32_t h = 0; h < NET_TCP_CONNS; h++) {
-        const struct net_tcp_conn *t = &tcp.c[h];
-        if (t->in_use == 2 && !t->accepted && t->state != NET_TCP_SYN_RCVD &&
-            !port_taken(SK_LISTEN, t->lport)) {
-            int a = net_tcp_accept(&tcp, t->lport);
-            if (a >= 0) {
-                (void)net_tcp_abort(&tcp, a);
-                tcp_orphan[a] = true;
-            }
+    for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
+        for (uint32_t n = 0; orphan_port[k] != 0 && n < NET_TCP_CONNS; n++) {
+            int a = net_tcp_accept(&tcp, orphan_port[k]);
+            if (a < 0)
+                break;
+            (void)net_tcp_abort(&tcp, a);
+            tcp_orphan[a] = true;
         }
+    for (uint32_t h = 0; h < NET_TCP_CONNS; h++) {
         if (tcp_orphan[h] && net_tcp_get_state(&tcp, (int)h) == NET_TCP_CLOSED) {
             net_tcp_release(&tcp, (int)h);
             tcp_orphan[h] = false;
@@ -620,10 +621,17 @@ int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, uint32_t *out)
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
         return err;
-    net_err e = net_tcp_listen(&tcp, port);
-    /* INUSE: a listener closed earlier, which lib/net still keeps; it is ours again. */
-    if (e != NET_OK && e != NET_ERR_INUSE)
-        return sock_err(e);
+    bool reused = false;
+    for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
+        if (orphan_port[k] == port) {
+            orphan_port[k] = 0; /* a listener closed earlier, which lib/net still keeps */
+            reused = true;
+        }
+    if (!reused) {
+        net_err e = net_tcp_listen(&tcp, port);
+        if (e != NET_OK)
+            return sock_err(e);
+    }
     struct sock *s = &c->s[n - 1];
     s->kind = SK_LISTEN;
     s->port = port;
@@ -741,6 +749,11 @@ int net_stack_sockets_close(uint64_t badge, uint32_t sock)
             (void)net_tcp_abort(&tcp, s->backlog[i]);
             tcp_orphan[s->backlog[i]] = true;
         }
+        for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
+            if (orphan_port[k] == 0) {
+                orphan_port[k] = s->port;
+                break;
+            }
         break;
     case SK_TCP:
         if (net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&

@@ -188,11 +188,22 @@ def scenario(args):
         m = s.expect(r"netclient: echoed (\d+) bytes sha256 ([0-9a-f]{64}) \(ended CLOSED, close ok/ok\)")
         s.check(int(m.group(1)) == ECHO_BYTES and m.group(2) == hashlib.sha256(data).hexdigest(),
                 "the echo server's own count and hash")
+        s.expect(rf"netclient: listen on {ECHO_PORT} again -> ok, a second time -> INUSE, close -> ok")
         s.expect(r"netstack: client 1 denied tcp-connect 10\.213\.9\.1:5002 \(not granted\)")
         s.expect(r"netclient: connect 10\.213\.9\.1:5002 \(not granted\) -> DENIED")
         s.expect(r"netstack: client 1 denied tcp-listen port 8 \(not granted\)")
         s.expect(r"netclient: listen on 8 \(not granted\) -> DENIED")
         s.expect(r"netclient: udp 4000 -> 10\.213\.9\.1:9999 -> ok")
+        # Port 7 has no listener socket now (lib/net still listens: it cannot stop); a
+        # connection to it is reset by the stack, not left hanging.
+        try:
+            with socket.create_connection((ip, ECHO_PORT), timeout=10) as c:
+                outcome = f"read {c.recv(10)!r}"
+        except ConnectionResetError:
+            outcome = "reset"
+        except OSError as e:
+            outcome = repr(e)
+        s.check(outcome == "reset", f"a connection to the closed listener's port is reset ({outcome})")
         try:
             d, addr = udp.recvfrom(2048)
         except socket.timeout:
