@@ -60,7 +60,7 @@ struct client {
     uint32_t buf_size;
     int (*emit)(void);
     bool waiting;   /* told AGAIN since its last event */
-    bool want_addr; /* told AGAIN by address(): woken once DHCP has bound */
+    bool want_addr; /* told AGAIN by address(): woken once the stack is up */
     struct sock s[SOCKS];
     /* The client's one DNS lookup. */
     uint8_t dns_state; /* 0 none, 1 pending, 2 done */
