@@ -34,11 +34,11 @@ static uint64_t rdinstret(void)
 }
 
 /* The stack's own instruction count (Socket.stats), and its frame counters on the console. */
-static uint64_t stack_work(void)
+static uint64_t stack_work(uint64_t *nic)
 {
     uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
     uint64_t ins = 0;
-    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    (void)net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins, nic);
     return ins;
 }
 
@@ -115,7 +115,8 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_init(&hr);
     uint64_t x = 0x9E3779B97F4A7C15ull;
     uint64_t t0 = now_ms(), end = t0 + PHASE_MS, i0 = rdinstret(), own = 0;
-    uint64_t w_start = stack_work();
+    uint64_t n_start = 0, n_sent = 0, n_end = 0;
+    uint64_t w_start = stack_work(&n_start);
     uint32_t sent = 0;
     while (sent < n && now_ms() < end) {
         uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
@@ -151,10 +152,11 @@ static int transfer(uint32_t sock, uint32_t n)
     char hex[65];
     netclient_sha256_hex(&hs, hex);
     printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
-    uint64_t w_sent = stack_work();
+    uint64_t w_sent = stack_work(&n_sent);
     printf("netclient: instructions sending %lu, of them making and hashing the data %lu, "
-           "the stack's own %lu\n", (unsigned long)(i1 - i0), (unsigned long)own,
-           (unsigned long)(w_sent - w_start));
+           "the stack's own %lu, in the NIC's send %lu\n", (unsigned long)(i1 - i0),
+           (unsigned long)own, (unsigned long)(w_sent - w_start),
+           (unsigned long)(n_sent - n_start));
     anv_console_flush();
     uint32_t got = 0;
     int e = ANV_OK;
@@ -184,9 +186,10 @@ static int transfer(uint32_t sock, uint32_t n)
     netclient_sha256_hex(&hr, hex);
     printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
            (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
+    uint64_t w_end = stack_work(&n_end);
     printf("netclient: instructions receiving %lu, of them hashing the data %lu, the stack's "
-           "own %lu\n", (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)own,
-           (unsigned long)(stack_work() - w_sent));
+           "own %lu, in the NIC's send %lu\n", (unsigned long)(i2 ? i3 - i2 : 0),
+           (unsigned long)own, (unsigned long)(w_end - w_sent), (unsigned long)(n_end - n_sent));
     anv_console_flush();
     return e == SOCKET_E_CLOSED ? ANV_OK : e;
 }
@@ -314,6 +317,14 @@ int main(void)
     }
 
     failures += echo_server((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT) != ANV_OK;
+    /* The port is free again once its listener is closed, and listening twice is INUSE. */
+    uint32_t l1 = 0, l2 = 0;
+    int again1 = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l1);
+    int twice = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l2);
+    int closed = net_client_net_close(l1);
+    printf("netclient: listen on %u again -> %s, a second time -> %s, close -> %s\n",
+           (unsigned)NET_CLIENT_CONFIG_ECHO_PORT, err_name(again1), err_name(twice), err_name(closed));
+    failures += again1 != ANV_OK || twice != SOCKET_E_INUSE || closed != ANV_OK;
 
     /* Not granted: another port of the same server, and a port to listen on. */
     e = net_client_net_tcp_connect(server, (uint16_t)(NET_CLIENT_CONFIG_SERVER_PORT + 1), &s);
@@ -334,6 +345,21 @@ int main(void)
     }
     printf("netclient: udp 4000 -> %s:9999 -> %s\n", ip_text(server), err_name(e));
     failures += e != ANV_OK;
+    /* Linux answers with the bytes reversed. */
+    uint32_t from = 0, got = 0;
+    uint16_t from_port = 0;
+    e = SOCKET_E_AGAIN;
+    for (uint64_t end = now_ms() + 10000u; e == SOCKET_E_AGAIN && now_ms() < end;) {
+        e = net_client_net_udp_recvfrom(u, &from, &from_port, &got);
+        if (e == SOCKET_E_AGAIN)
+            nap();
+    }
+    char reply[64] = {0};
+    for (uint32_t i = 0; e == ANV_OK && i < got && i < sizeof reply - 1; i++)
+        reply[i] = (char)buf[i];
+    printf("netclient: udp from %s:%u -> %s, %u bytes '%s'\n", ip_text(from), from_port,
+           err_name(e), got, reply);
+    failures += e != ANV_OK;
     e = net_client_net_udp_sendto(u, server + 1, 9999, 1);
     printf("netclient: udp 4000 -> %s:9999 (not granted) -> %s\n", ip_text(server + 1), err_name(e));
     failures += e != SOCKET_E_DENIED;
@@ -343,8 +369,8 @@ int main(void)
     failures += e != SOCKET_E_NOSOCK;
 
     uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
-    uint64_t ins = 0;
-    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins);
+    uint64_t ins = 0, nic = 0;
+    e = net_client_net_stats(&rx, &tx, &bad, &rexmit, &ins, &nic);
     printf("netclient: stack stats %s: rx %u tx %u bad %u retransmits %u\n", err_name(e), rx, tx,
            bad, rexmit);
     printf("netclient: done, %d failures\n", failures);
