@@ -19,6 +19,7 @@
 #include "../../lib/net/net_tcp.h"
 
 #define CLIENTS 4u
+_Static_assert(NET_STACK_SOCKETS_GRANT_COUNT <= CLIENTS, "more Socket clients than the stack serves");
 #define SOCKS 8u           /* sockets per client */
 #define BACKLOG 4u         /* connections accepted ahead of the listener's owner */
 #define UDP_QUEUE 4u       /* datagrams queued per UDP socket */
@@ -880,23 +881,25 @@ int main(void)
         return 1;
     }
     const struct {
-        const char *grants;
         volatile void *buf;
         uint32_t size;
         int (*emit)(void);
     } cfg[CLIENTS] = {
-        {NET_STACK_CONFIG_GRANTS1, NET_STACK_CLIENT1, NET_STACK_CLIENT1_SIZE, net_stack_ready1_emit},
-        {NET_STACK_CONFIG_GRANTS2, NET_STACK_CLIENT2, NET_STACK_CLIENT2_SIZE, net_stack_ready2_emit},
-        {NET_STACK_CONFIG_GRANTS3, NET_STACK_CLIENT3, NET_STACK_CLIENT3_SIZE, net_stack_ready3_emit},
-        {NET_STACK_CONFIG_GRANTS4, NET_STACK_CLIENT4, NET_STACK_CLIENT4_SIZE, net_stack_ready4_emit},
+        {NET_STACK_CLIENT1, NET_STACK_CLIENT1_SIZE, net_stack_ready1_emit},
+        {NET_STACK_CLIENT2, NET_STACK_CLIENT2_SIZE, net_stack_ready2_emit},
+        {NET_STACK_CLIENT3, NET_STACK_CLIENT3_SIZE, net_stack_ready3_emit},
+        {NET_STACK_CLIENT4, NET_STACK_CLIENT4_SIZE, net_stack_ready4_emit},
     };
-    for (uint32_t k = 0; k < CLIENTS; k++) {
+    for (uint32_t k = 0; k < NET_STACK_SOCKETS_GRANT_COUNT; k++) {
+        const struct net_stack_sockets_grant *g = &net_stack_sockets_grants[k];
         struct client *c = &clients[k + 1];
         size_t where = 0;
+        size_t len = g->allow.len <= sizeof g->allow.data ? g->allow.len : sizeof g->allow.data;
         netstack_grant_err ge =
-            netstack_grants_parse(cfg[k].grants, strlen(cfg[k].grants), &c->grants, &where);
+            netstack_grants_parse((const char *)g->allow.data, len, &c->grants, &where);
         if (ge != NETSTACK_GRANT_OK) {
-            printf("netstack: grants of client %u, at offset %u: %s\n", k + 1, (unsigned)where,
+            printf("netstack: grants of client %u (%s), at offset %u: %s\n", k + 1,
+                   net_stack_sockets_grant_clients[k], (unsigned)where,
                    netstack_grant_strerror(ge));
             return 2;
         }
@@ -906,8 +909,9 @@ int main(void)
         c->buf_size = cfg[k].size < sizeof staging ? cfg[k].size : (uint32_t)sizeof staging;
         c->emit = cfg[k].emit;
         if (c->grants.count > 0)
-            printf("netstack: client %u holds %u grants: %s\n", k + 1, c->grants.count,
-                   cfg[k].grants);
+            printf("netstack: client %u (%s) holds %u grants: %.*s\n", k + 1,
+                   net_stack_sockets_grant_clients[k], c->grants.count, (int)len,
+                   (const char *)g->allow.data);
     }
     raw_tx(mac.data);
     const net_link link = {.ctx = NULL, .send = link_send, .random = link_random};

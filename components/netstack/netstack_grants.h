@@ -1,8 +1,6 @@
 /* netstack_grants.h: what each client of the network stack may do, and the one function
- * that checks a request against it. The table comes from the stack instance's per-client
- * configuration today (grants1..4 in the system description); the check is kept apart so
- * that the table can later come from generator-level connection grants instead. Built
- * for the guest (components/netstack) and natively (tests/host/netstack, the fuzzer). */
+ * that checks a request against it. The list is the `allow` grant of the client's
+ * connection in the system description (the generated grant table). Built for the guest (components/netstack) and natively (tests/host/netstack, the fuzzer). */
 #ifndef NETSTACK_GRANTS_H
 #define NETSTACK_GRANTS_H
 

@@ -12,6 +12,7 @@ iproute2 or dnsmasq.
 
     test_netstack.py --image netstack.img [--timeout S]"""
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -125,7 +126,24 @@ def echo_client(ip, data):
     return bytes(back)
 
 
+GRANTED = "tcp-connect:10.213.9.1:5001 tcp-listen:7 resolve udp-bind:* udp-send:10.213.9.1:*"
+
+
+def check_manifest(s, cspace_json):
+    """The grants the stack enforces are the ones the generated CSpace manifest shows."""
+    with open(cspace_json, encoding="utf-8") as f:
+        system = json.load(f)
+    inst = {i["name"]: i for i in system["instances"]}
+    given = {g["client"]: g["grants"] for g in inst["netstack"]["grants_given"]}
+    s.check(given == {"netclient.net": {"allow": GRANTED}, "netdeny.net": {"allow": ""}},
+            f"netstack's manifest lists each client's grants: {given!r}")
+    slots = [c for c in inst["netclient"]["slots"] if c.get("grants")]
+    s.check([c["grants"] for c in slots] == [{"allow": GRANTED}],
+            "netclient's manifest shows its grant on its Socket slot")
+
+
 def scenario(args):
+    check_manifest_json = args.extra[0] if args.extra else None
     tap = "anvns" + secrets.token_hex(3)
     tmp = tempfile.mkdtemp(prefix="anvnetstack-")
     dnsmasq = None
@@ -143,10 +161,12 @@ def scenario(args):
         # The NIC first: QEMU gives it the highest virtio-mmio slot (virtio_pinned.idl).
         s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no", "rng"],
                          timeout=max(args.timeout, 120), icount=ICOUNT)
+        if check_manifest_json:
+            check_manifest(s, check_manifest_json)
         s.start()
         s.expect(r"virtio-net: device in slot 0 \(modern\), mac ([0-9a-f:]{17})")
         s.expect(r"virtio-rng: device in slot 0 \(modern")
-        s.expect(r"netstack: client 1 holds 5 grants: tcp-connect:10\.213\.9\.1:5001 ")
+        s.expect(r"netstack: client 1 \(netclient\.net\) holds 5 grants: tcp-connect:10\.213\.9\.1:5001 ")
         m = s.expect(r"netstack: raw tx (\d+) frames of 1514 bytes in (\d+) ms, 0 failed")
         raw_bytes, raw_ms = int(m.group(1)) * 1514, int(m.group(2))
         mac = s.expect(r"netstack: mac ([0-9a-f:]{17}), dhcp discover sent").group(1)
