@@ -62,7 +62,7 @@ def case(label, module, args, env=(), dirname=None, trap=None, status=None, fuel
 
 
 case("hello", app("hello"), ["one", "two words", ""],
-     env=["HELLO_EXIT=0", "LANG=C"], status=0)
+     env=["HELLO_EXIT=0", "LANG=C", "HELLO_EXTRAS=1"], status=0)
 case("hello exit 7", app("hello"), [], env=["HELLO_EXIT=7"], status=7)
 case("hello no env", app("hello"), ["--flag"], status=0)
 case("files run", app("files"), ["run"], dirname=".", status=0)
