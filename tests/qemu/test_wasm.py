@@ -4,7 +4,8 @@ its own process with its own subtree of the file store, on a disk image made her
 tools/anvaya-store and preloaded with the built modules. Checked: hello's output is the
 one node's WASI prints for the same arguments and environment, and its exit status goes
 through init's policy; the files app's output is node's too, and the files it left are on
-the image afterwards (read back with anvaya-store) and nowhere else; the misbehaving app
+the image afterwards (read back with anvaya-store) and nowhere else, and a second files
+app in its own subtree sees none of them; the misbehaving app
 is ended by fuel with the reason logged and init's exit line.
 
 usage: test_wasm.py --image IMG -- APPS_DIR NODE_WASI_MJS"""
@@ -48,6 +49,8 @@ def scenario(args):
         for argv in (["mkfs", image, "--size", "8M"],
                      ["mkdir", image, "apps"], ["mkdir", image, "apps/hello"],
                      ["mkdir", image, "apps/files"], ["mkdir", image, "apps/misbehave"],
+                     ["mkdir", image, "apps/list"],
+                     ["put", image, "apps/list/files.wasm", os.path.join(apps, "files.wasm")],
                      ["put", image, "apps/hello/hello.wasm", os.path.join(apps, "hello.wasm")],
                      ["put", image, "apps/files/files.wasm", os.path.join(apps, "files.wasm")],
                      ["put", image, "apps/misbehave/misbehave.wasm",
@@ -66,6 +69,7 @@ def scenario(args):
         m = seen(r"wfiles: app exited with status 0; (\d+) WASI calls, fuel used (\d+), "
                  r"instantiate (\d+) ticks, run (\d+) ticks, sync 0")
         seen(r"init: wfiles running -> exited \(status 0\)")
+        seen(r"init: wlist running -> exited \(status 0\)")
         seen(r"wmis: app ended by fuel exhausted \(status 70\)")
         seen(r"init: wmis running -> exited \(status 70\)")
         # Let the last lines arrive, then stop the machine: nothing shuts it down.
@@ -86,6 +90,9 @@ def scenario(args):
         got = app_stdout(log, "wfiles")
         s.check(rc == 0 and got == want, f"files' stdout is node's:\n{got}\n---- node:\n{want}")
         s.check(app_stdout(log, "wmis") == "misbehave: loop\n", "misbehave printed its mode")
+        # The second files app, in its own subtree, sees an empty directory whenever it runs.
+        s.check(app_stdout(log, "wlist") == ".: 0 entries\n",
+                f"the second files app sees nothing: {app_stdout(log, 'wlist')!r}")
         s.check("misbehave: still running" not in log, "the endless loop never ended by itself")
 
         rc, out = tool("check", image)
@@ -100,7 +107,8 @@ def scenario(args):
         s.check(files_left == ["apps/files/", "apps/files/files.wasm", "apps/files/home/",
                                "apps/files/home/log.txt", "apps/files/home/notes/",
                                "apps/files/home/notes/final.txt", "apps/hello/",
-                               "apps/hello/hello.wasm", "apps/hello/home/",
+                               "apps/hello/hello.wasm", "apps/hello/home/", "apps/list/",
+                               "apps/list/files.wasm", "apps/list/home/",
                                "apps/misbehave/", "apps/misbehave/home/",
                                "apps/misbehave/misbehave.wasm"],
                 f"the files app's files are in its own subtree only: {files_left}")
