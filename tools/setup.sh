@@ -10,7 +10,8 @@ PACKAGES="meson ninja-build qemu-system-misc opensbi gcc-riscv64-unknown-elf \
 picolibc-riscv64-unknown-elf libfdt-dev python3-libfdt libcmocka-dev python3-jinja2 \
 device-tree-compiler gdb-multiarch graphviz clang-14 libclang-rt-14-dev valgrind \
 libssl-dev python3-cryptography python3-cryptography-vectors qemu-user wabt binaryen \
-lld-14 iproute2 iputils-ping python3-scapy dnsmasq tcpdump tshark"
+lld-14 iproute2 iputils-ping python3-scapy dnsmasq tcpdump tshark wasi-libc \
+libclang-rt-14-dev-wasm32 nodejs"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,179 @@
+/* WASI preview1 (wasi_snapshot_preview1) for lib/wasm instances: the host functions, the
+ * descriptor table and path resolution, over a table of host operations (docs/wasm.md). */
+#ifndef WASI_H
+#define WASI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasm.h"
+
+/* The specification's errno values (witx `errno`), also this library's result codes. */
+typedef enum wasi_errno {
+    WASI_ESUCCESS = 0, WASI_E2BIG = 1, WASI_EACCES = 2, WASI_EADDRINUSE = 3,
+    WASI_EADDRNOTAVAIL = 4, WASI_EAFNOSUPPORT = 5, WASI_EAGAIN = 6, WASI_EALREADY = 7,
+    WASI_EBADF = 8, WASI_EBADMSG = 9, WASI_EBUSY = 10, WASI_ECANCELED = 11, WASI_ECHILD = 12,
+    WASI_ECONNABORTED = 13, WASI_ECONNREFUSED = 14, WASI_ECONNRESET = 15, WASI_EDEADLK = 16,
+    WASI_EDESTADDRREQ = 17, WASI_EDOM = 18, WASI_EDQUOT = 19, WASI_EEXIST = 20,
+    WASI_EFAULT = 21, WASI_EFBIG = 22, WASI_EHOSTUNREACH = 23, WASI_EIDRM = 24,
+    WASI_EILSEQ = 25, WASI_EINPROGRESS = 26, WASI_EINTR = 27, WASI_EINVAL = 28, WASI_EIO = 29,
+    WASI_EISCONN = 30, WASI_EISDIR = 31, WASI_ELOOP = 32, WASI_EMFILE = 33, WASI_EMLINK = 34,
+    WASI_EMSGSIZE = 35, WASI_EMULTIHOP = 36, WASI_ENAMETOOLONG = 37, WASI_ENETDOWN = 38,
+    WASI_ENETRESET = 39, WASI_ENETUNREACH = 40, WASI_ENFILE = 41, WASI_ENOBUFS = 42,
+    WASI_ENODEV = 43, WASI_ENOENT = 44, WASI_ENOEXEC = 45, WASI_ENOLCK = 46,
+    WASI_ENOLINK = 47, WASI_ENOMEM = 48, WASI_ENOMSG = 49, WASI_ENOPROTOOPT = 50,
+    WASI_ENOSPC = 51, WASI_ENOSYS = 52, WASI_ENOTCONN = 53, WASI_ENOTDIR = 54,
+    WASI_ENOTEMPTY = 55, WASI_ENOTRECOVERABLE = 56, WASI_ENOTSOCK = 57, WASI_ENOTSUP = 58,
+    WASI_ENOTTY = 59, WASI_ENXIO = 60, WASI_EOVERFLOW = 61, WASI_EOWNERDEAD = 62,
+    WASI_EPERM = 63, WASI_EPIPE = 64, WASI_EPROTO = 65, WASI_EPROTONOSUPPORT = 66,
+    WASI_EPROTOTYPE = 67, WASI_ERANGE = 68, WASI_EROFS = 69, WASI_ESPIPE = 70,
+    WASI_ESRCH = 71, WASI_ESTALE = 72, WASI_ETIMEDOUT = 73, WASI_ETXTBSY = 74,
+    WASI_EXDEV = 75, WASI_ENOTCAPABLE = 76,
+    WASI_ERRNO_COUNT
+} wasi_errno;
+
+/* "ENOENT: no such file or directory"; every value has a text. */
+const char *wasi_errno_message(wasi_errno e);
+
+enum {
+    WASI_FILETYPE_UNKNOWN = 0,
+    WASI_FILETYPE_CHARACTER_DEVICE = 2,
+    WASI_FILETYPE_DIRECTORY = 3,
+    WASI_FILETYPE_REGULAR_FILE = 4,
+};
+
+#define WASI_PATH_MAX 1024u  /* bytes of a resolved path below a preopen, without its NUL */
+#define WASI_NAME_MAX 255u   /* bytes of one directory entry's name */
+#define WASI_MAX_FDS 32u
+#define WASI_MAX_PREOPENS 4u
+#define WASI_MAX_ARGS 256u   /* arguments, and separately environment entries */
+
+/* One entry of a directory listing, or a path's state. */
+typedef struct wasi_file_stat {
+    uint8_t type;  /* WASI_FILETYPE_* */
+    uint64_t ino;
+    uint64_t size;
+} wasi_file_stat;
+
+/* A file-system backend: one directory tree. Paths are resolved and relative to its root
+ * ("" is the root itself; no '.', '..', empty components or leading '/'), NUL-terminated.
+ * Every operation returns a WASI errno (the backend maps its own errors). */
+typedef struct wasi_fs_ops {
+    wasi_errno (*stat)(void *ctx, const char *path, wasi_file_stat *out);
+    wasi_errno (*create)(void *ctx, const char *path);   /* an empty file; EEXIST if there */
+    wasi_errno (*mkdir)(void *ctx, const char *path);
+    wasi_errno (*read)(void *ctx, const char *path, uint64_t off, void *buf, size_t len,
+                       size_t *got);
+    wasi_errno (*write)(void *ctx, const char *path, uint64_t off, const void *buf,
+                        size_t len);
+    wasi_errno (*truncate)(void *ctx, const char *path, uint64_t size);
+    wasi_errno (*rename)(void *ctx, const char *from, const char *to);
+    wasi_errno (*unlink)(void *ctx, const char *path);
+    wasi_errno (*rmdir)(void *ctx, const char *path);
+    /* The entry after *cookie (0: the first), *cookie advanced past it; *end set, and
+     * nothing else, after the last. name gets the NUL-terminated name. */
+    wasi_errno (*list)(void *ctx, const char *path, uint64_t *cookie, char *name,
+                       size_t name_cap, wasi_file_stat *st, int *end);
+    wasi_errno (*sync)(void *ctx);
+    /* The largest single read or write the backend accepts (0: unlimited). */
+    size_t max_io;
+} wasi_fs_ops;
+
+/* Everything else an app may reach. A NULL operation makes its functions fail cleanly
+ * (ENOSYS, or EBADF for a console stream that is absent). */
+typedef struct wasi_host_ops {
+    /* fd 1 (stdout) and 2 (stderr); the whole buffer is written or an errno returned. */
+    wasi_errno (*console_write)(void *ctx, int fd, const void *buf, size_t len);
+    /* fd 0: up to len bytes, *got 0 at the end of input. */
+    wasi_errno (*console_read)(void *ctx, void *buf, size_t len, size_t *got);
+    /* WASI clock ids 0 (realtime) and 1 (monotonic), in nanoseconds. */
+    wasi_errno (*clock_now)(void *ctx, uint32_t id, uint64_t *ns);
+    wasi_errno (*clock_res)(void *ctx, uint32_t id, uint64_t *ns);
+    wasi_errno (*random)(void *ctx, void *buf, size_t len);
+    wasi_errno (*sleep)(void *ctx, uint64_t ns);
+    wasi_errno (*yield)(void *ctx);
+    void *ctx;
+} wasi_host_ops;
+
+typedef struct wasi_preopen {
+    const char *name;         /* what the app sees (fd_prestat_dir_name), e.g. "." or "/data" */
+    const wasi_fs_ops *ops;
+    void *ctx;
+} wasi_preopen;
+
+typedef struct wasi_config {
+    const char *const *argv;  /* argv[0] is the program's name */
+    uint32_t argc;
+    const char *const *envp;  /* "NAME=value" */
+    uint32_t envc;
+    const wasi_preopen *preopens;  /* fds 3, 4, ... in this order */
+    uint32_t npreopens;
+    const wasi_host_ops *host;
+} wasi_config;
+
+/* One descriptor. Private to wasi.c. */
+typedef struct wasi_fd {
+    uint8_t kind;
+    uint8_t preopen;
+    uint16_t fdflags;
+    uint64_t rights, inheriting;
+    uint64_t offset;
+    char path[WASI_PATH_MAX + 1];
+} wasi_fd;
+
+#define WASI_FN_COUNT 46u  /* the preview1 functions */
+
+/* A host function's context: its descriptor in wasi.c's table. */
+typedef struct wasi_binding {
+    struct wasi_ctx *c;
+    const void *fn;
+} wasi_binding;
+
+/* One app's WASI state, in the caller's memory; fields are private to wasi.c. */
+typedef struct wasi_ctx {
+    wasi_config cfg;
+    wasi_preopen preopens[WASI_MAX_PREOPENS];
+    wasi_fd fds[WASI_MAX_FDS];
+    wasm_env *env;
+    wasm_memory *memory;
+    uint64_t started_ns;
+    int exited;
+    uint32_t exit_code;
+    uint32_t calls;           /* WASI calls made, for the embedder's figures */
+    wasi_binding bindings[WASI_FN_COUNT];
+    wasm_func *funcs[WASI_FN_COUNT];
+    char scratch[WASI_PATH_MAX + 1], scratch2[WASI_PATH_MAX + 1];
+} wasi_ctx;
+
+/* Checks the configuration (counts within the limits, every string present, every
+ * preopen with its operations) and sets c up: fds 0-2 the console, then the preopens.
+ * Strings and tables the configuration points at must outlive c. */
+wasi_errno wasi_init(wasi_ctx *c, const wasi_config *cfg, wasm_env *env);
+
+/* A wasm_resolve_fn (ctx: the wasi_ctx) that resolves every wasi_snapshot_preview1
+ * function with its exact type (functions this library does not implement return
+ * ENOSYS) and nothing else. A host function is made in c's environment per import. */
+wasm_status wasi_resolve(void *ctx, const char *module, size_t module_len, const char *name,
+                         size_t name_len, wasm_extern_kind kind, wasm_extern *out);
+
+/* What running an app ended in. */
+typedef enum wasi_outcome {
+    WASI_EXITED = 0,     /* proc_exit, or _start returned (exit status 0) */
+    WASI_TRAPPED,        /* a trap: status says which (fuel, stack, memory, ...) */
+    WASI_NOT_COMMAND,    /* no "_start" of type [] -> [] or no exported "memory" */
+} wasi_outcome;
+
+typedef struct wasi_result {
+    wasi_outcome outcome;
+    uint32_t exit_code;   /* WASI_EXITED */
+    wasm_status status;   /* WASI_TRAPPED */
+} wasi_result;
+
+/* Runs an instantiated command module: binds its exported memory, calls _start. */
+wasi_result wasi_run(wasi_ctx *c, wasm_instance *inst);
+
+/* Binds the memory WASI calls use (wasi_run does this); for embedders that call other
+ * exports. */
+void wasi_bind_memory(wasi_ctx *c, wasm_memory *m);
+
+#endif
