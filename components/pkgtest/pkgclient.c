@@ -126,13 +126,27 @@ static void scenario(void)
     list();
 }
 
-/* Install, read back, uninstall, for ever: every kill lands somewhere in that cycle. */
+static uint64_t now(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+/* Install, read back, wait as long as the install took, uninstall, for ever: every kill
+ * lands somewhere in that cycle, about as often with the package installed as not. */
 static void crash_loop(void)
 {
     for (uint32_t round = 0;; round++) {
+        uint64_t t0 = now();
         int e = install("big.pkg");
-        if (e == ANV_OK)
+        uint64_t took = now() - t0;
+        /* Installed already: the kill before this boot came after the install's rename. */
+        if (e == ANV_OK || e == (int)PACKAGES_E_INSTALLED)
             read_payload("big");
+        anv_console_flush();
+        for (uint64_t until = now() + took; now() < until;)
+            (void)anv_thread_yield();
         struct anv_bytes_64 big = name64("big");
         e = pkg_client_packages_uninstall(&big);
         printf("pkgclient: round %u uninstall -> %d\n", (unsigned)round, e);
