@@ -154,13 +154,36 @@ static void crash_loop(void)
     }
 }
 
+/* The benchmark (tools/pkg_bench.py): installs of a staged 1 MiB package, each timed by
+ * the instruction counter and the clock, each followed by an uninstall. */
+static void bench(void)
+{
+    struct anv_bytes_64 name = name64("bench");
+    for (uint32_t k = 0; k < 3; k++) {
+        uint64_t i0, t0, i1, t1;
+        __asm__ volatile("rdinstret %0" : "=r"(i0));
+        t0 = now();
+        int e = install("bench.pkg");
+        __asm__ volatile("rdinstret %0" : "=r"(i1));
+        t1 = now();
+        printf("pkgclient: bench install %u -> %d: %lu instructions, %lu ticks\n", (unsigned)k, e,
+               (unsigned long)(i1 - i0), (unsigned long)(t1 - t0));
+        e = pkg_client_packages_uninstall(&name);
+        if (e != ANV_OK)
+            printf("pkgclient: bench uninstall -> %d\n", e);
+    }
+}
+
 int main(void)
 {
     printf("pkgclient: mode %u\n", (unsigned)PKG_CLIENT_CONFIG_MODE);
     list();
     if (PKG_CLIENT_CONFIG_MODE == 1)
         crash_loop();
-    scenario();
+    if (PKG_CLIENT_CONFIG_MODE == 2)
+        bench();
+    else
+        scenario();
     printf("pkgclient: done\n");
     anv_console_flush();
     anv_system_shutdown(PKG_CLIENT_HANDLE_SYSCTL, 0);

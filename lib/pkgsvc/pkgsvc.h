@@ -87,7 +87,8 @@ void pkgsvc_hex_encode(const uint8_t *in, size_t n, char *out);
 typedef struct pkgsvc_version_entry {
     char name[PKG_NAME_MAX + 1];
     pkg_version version;          /* the highest ever installed */
-    uint8_t digest[64];           /* SHA-512 of that package file */
+    uint8_t digest[64];           /* SHA-512 of that package's signed part (header and
+                                     manifest, which binds the payload by its digest) */
 } pkgsvc_version_entry;
 
 typedef struct pkgsvc_versions {
@@ -111,7 +112,7 @@ CRYPTO_MUST_CHECK pkgsvc_result pkgsvc_versions_raise(pkgsvc_versions *v, const 
                                                       const pkg_version *version,
                                                       const uint8_t digest[64]);
 
-/* The version decision for a verified package with file digest `digest`: refused as a
+/* The version decision for a verified package whose signed part has digest `digest`: refused as a
  * rollback when below the recorded highest, or equal to it with another digest; refused as
  * installed when `installed` (may be NULL: nothing of that name installed) is the same
  * version. An equal version with the same digest may be installed again after an

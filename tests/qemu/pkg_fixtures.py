@@ -33,7 +33,7 @@ def run(*argv):
 
 
 def store(*argv):
-    return subprocess.run([STORE_TOOL, *argv], capture_output=True)
+    return subprocess.run([STORE_TOOL, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def write_keys(d):
@@ -96,6 +96,11 @@ def fnv1a(data):
 
 def manifest_length(pkg):
     return int.from_bytes(pkg[12:16], "little")
+
+
+def signed_part(pkg):
+    """Header and manifest: what the signature covers, and the version record's digest."""
+    return pkg[:24 + manifest_length(pkg)]
 
 
 def payload_of(pkg):

@@ -25,7 +25,8 @@ import pkg_fixtures as fx  # noqa: E402
 def check_disk(image, pkg, keys, k):
     r = fx.store("check", image)
     if r.returncode != 0:
-        raise ScenarioFailure(f"round {k}: anvaya-store check: {r.stdout.decode(errors='replace')}")
+        raise ScenarioFailure(f"round {k}: anvaya-store check (exit {r.returncode}): "
+                              f"{r.stdout.decode(errors='replace')}{r.stderr.decode(errors='replace')}")
     files = fx.snapshot(image)
     state = "absent"
     got = files.get("pkg/installed/big")
@@ -39,7 +40,7 @@ def check_disk(image, pkg, keys, k):
         fx.run(fx.PKG_TOOL, "verify", "--pub", keys[1][1], path)
         state = "installed"
     record = files.get("pkg/versions")
-    want = f"big 1.0.0 {hashlib.sha512(pkg).hexdigest()}\n".encode()
+    want = f"big 1.0.0 {hashlib.sha512(fx.signed_part(pkg)).hexdigest()}\n".encode()
     if record is not None and record != want:
         raise ScenarioFailure(f"round {k}: the version record is {record!r}")
     if got is not None and record is None:
