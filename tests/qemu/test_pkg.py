@@ -15,7 +15,10 @@ audit file has one line per install, refusal and uninstall, in order; the staged
 are untouched. A second boot on the same image refuses the old version again (the record
 is durable), lists what is installed, and - since everything it tries is refused or
 undone - leaves every file byte for byte as it was, except the audit file, which only
-grew by its new lines."""
+grew by its new lines. A third boot, after the test flipped a payload byte of the installed
+package and replaced the version record by garbage on the image, offers nothing that does
+not verify, refuses every install while the record is unreadable, and changes nothing but
+the audit file."""
 import hashlib
 import os
 import sys
@@ -28,7 +31,7 @@ import pkg_fixtures as fx  # noqa: E402
 
 OK, ARGUMENT, NOENT, TRUNCATED, OVERSIZED, MALFORMED = 0, 1201, 1202, 1204, 1205, 1206
 UNKNOWN_KEY, SIGNATURE, DIGEST, ROLLBACK, NOT_ALLOWED, INSTALLED = 1207, 1208, 1209, 1210, 1211, 1212
-END = 1213
+END, RECORD = 1213, 1215
 WORD = {OK: "ok", ARGUMENT: "argument", NOENT: "no-entry", TRUNCATED: "truncated",
         OVERSIZED: "oversized", MALFORMED: "malformed", UNKNOWN_KEY: "unknown-key",
         SIGNATURE: "bad-signature", DIGEST: "digest-mismatch", ROLLBACK: "rollback",
@@ -158,6 +161,27 @@ def boot(args, image, n, pkgs):
     return audit
 
 
+def boot3(args, image):
+    s = args.session(devices=[f"blk:{image}"])
+    s.start()
+    s.expect(r"pkgclient: list: \(then 1213\)")
+    s.find(r"pkgsvc: the version record is unreadable \(version record unreadable: installs "
+           r"refused, offset 0, store 0\): installs refused", "the unreadable record")
+    s.find(r"pkgsvc: installed/hello does not verify \(digest-mismatch: payload digest "
+           r"mismatch\): not offered", "the tampered package")
+    s.find(r"pkgsvc: ready: 2 keys, 0 installed, record of 0 names \(unreadable\)", "the start")
+    for file, _, _ in INSTALLS:
+        s.expect(rf"pkgclient: install {file} -> {RECORD}\n")
+    s.expect(rf"pkgclient: uninstall tool -> {NOENT}\n")
+    s.expect(rf"pkgclient: install tool-1.0.0.pkg -> {RECORD}\n")
+    s.expect(rf"pkgclient: read hello -> {NOENT}: 0 of 0 bytes")
+    s.expect(rf"pkgclient: install junk.pkg -> {RECORD}\n")
+    s.expect(r"pkgclient: list: \(then 1213\)")
+    s.expect(r"pkgclient: done")
+    s.expect_exit(0)
+    s.close()
+
+
 def audit_tuples(text):
     out = []
     for line in text.decode().splitlines():
@@ -227,8 +251,38 @@ def scenario(args):
         log1, log2 = after1["pkg/audit.log"], after2["pkg/audit.log"]
         if not log2.startswith(log1) or len(log2) <= len(log1):
             fail("the audit file was not only appended to")
-        print(f"pkg test: {len(INSTALLS) + 2} installs a boot, {len(audit1) + len(audit2)} audit "
-              "records, the image checked after each of two boots")
+        # Boot 3: the disk changed behind the service's back: installed/hello with a payload
+        # byte flipped, the version record replaced by garbage. Nothing is offered that does
+        # not verify, every install is refused while the record is unreadable, nothing is
+        # deleted or rewritten on suspicion.
+        tampered = bytearray(after2["pkg/installed/hello"])
+        tampered[-7] ^= 0x40
+        for path, data in (("pkg/installed/hello", bytes(tampered)),
+                           ("pkg/versions", b"hello 9.9.9 not-a-digest\n")):
+            local = os.path.join(tmp, "put.bin")
+            with open(local, "wb") as f:
+                f.write(data)
+            r = fx.store("put", image, path, local)
+            if r.returncode != 0:
+                fail(f"anvaya-store put {path}: {r.stdout!r} {r.stderr!r}")
+        before3 = fx.snapshot(image)
+        boot3(args, image)
+        after3 = fx.snapshot(image)
+        r = fx.store("check", image)
+        if r.returncode != 0:
+            fail(f"anvaya-store check after boot 3: {r.stdout!r}")
+        for p in set(before3) | set(after3):
+            if p != "pkg/audit.log" and before3.get(p) != after3.get(p):
+                fail(f"{p} changed in boot 3, where every install was refused")
+        got = audit_tuples(after3["pkg/audit.log"][len(before3["pkg/audit.log"]):])
+        want = ([("install", f"staging/{f}", "record", RECORD) for f, _, _ in INSTALLS] +
+                [("install", "staging/tool-1.0.0.pkg", "record", RECORD),
+                 ("install", "staging/junk.pkg", "record", RECORD)])
+        if got != want:
+            fail(f"boot 3's audit lines are {got}\nexpected {want}")
+        print(f"pkg test: {len(INSTALLS) + 2} installs a boot, "
+              f"{len(audit1) + len(audit2) + len(got)} audit records, the image checked after "
+              "each of three boots (the third with a tampered package and record)")
 
 
 if __name__ == "__main__":
