@@ -277,6 +277,7 @@ static pkgsvc_result verify_buffer(uint64_t len, pkg_info *info, uint8_t digest[
 
 /* ---- the interface ------------------------------------------------------------------------ */
 
+/* The dataport of a Packages client (client1, client2 by badge) ... */
 static volatile uint8_t *client_buf(uint64_t badge)
 {
     uint64_t k = badge & 0xFFFFFFu;
@@ -284,6 +285,17 @@ static volatile uint8_t *client_buf(uint64_t badge)
         return (volatile uint8_t *)PACKAGE_SERVICE_CLIENT1;
     if (k == 2)
         return (volatile uint8_t *)PACKAGE_SERVICE_CLIENT2;
+    return NULL;
+}
+
+/* ... and of a PackageReader client (reader1, reader2). */
+static volatile uint8_t *reader_buf(uint64_t badge)
+{
+    uint64_t k = badge & 0xFFFFFFu;
+    if (k == 1)
+        return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
+    if (k == 2)
+        return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
     return NULL;
 }
 
@@ -487,11 +499,8 @@ int package_service_packages_uninstall(uint64_t badge, const struct anv_bytes_64
     return ANV_OK;
 }
 
-int package_service_packages_list(uint64_t badge, uint32_t *cookie, struct package_info *pkg)
+static int list_one(uint32_t *cookie, struct package_info *pkg)
 {
-    memset(pkg, 0, sizeof *pkg);
-    if (client_buf(badge) == NULL)
-        return code(PKGSVC_ERR_ARGUMENT);
     if (*cookie >= index_count)
         return code(PKGSVC_ERR_END);
     describe(&index_[*cookie].info, pkg);
@@ -499,14 +508,30 @@ int package_service_packages_list(uint64_t badge, uint32_t *cookie, struct packa
     return ANV_OK;
 }
 
-int package_service_packages_read(uint64_t badge, const struct anv_bytes_64 *n, uint64_t offset,
-                                  uint32_t length, uint32_t *got, uint64_t *total)
+int package_service_packages_list(uint64_t badge, uint32_t *cookie, struct package_info *pkg)
 {
-    volatile uint8_t *buf = client_buf(badge);
+    memset(pkg, 0, sizeof *pkg);
+    if (client_buf(badge) == NULL)
+        return code(PKGSVC_ERR_ARGUMENT);
+    return list_one(cookie, pkg);
+}
+
+int package_service_reader_list(uint64_t badge, uint32_t *cookie, struct package_info *pkg)
+{
+    memset(pkg, 0, sizeof *pkg);
+    if (reader_buf(badge) == NULL)
+        return code(PKGSVC_ERR_ARGUMENT);
+    return list_one(cookie, pkg);
+}
+
+int package_service_reader_read(uint64_t badge, const struct anv_bytes_64 *n, uint64_t offset,
+                                uint32_t length, uint32_t *got, uint64_t *total)
+{
+    volatile uint8_t *buf = reader_buf(badge);
     char name[PKG_NAME_MAX + 1];
     *got = 0;
     *total = 0;
-    if (buf == NULL || !package_name_of(n, name) || length > PACKAGE_SERVICE_CLIENT1_SIZE)
+    if (buf == NULL || !package_name_of(n, name) || length > PACKAGE_SERVICE_READER1_SIZE)
         return code(PKGSVC_ERR_ARGUMENT);
     struct installed *slot = find_installed(name);
     if (slot == NULL)

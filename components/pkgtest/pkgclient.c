@@ -35,7 +35,8 @@ static int install(const char *file)
     return e;
 }
 
-static void list(void)
+/* Through the managing interface, or the reader's (a runner's view): the same index. */
+static void list(bool via_reader)
 {
     char line[512];
     size_t at = 0;
@@ -44,7 +45,8 @@ static void list(void)
     line[0] = '\0';
     for (uint32_t guard = 0; guard < 64; guard++) {
         struct package_info pkg;
-        e = pkg_client_packages_list(&cookie, &pkg);
+        e = via_reader ? pkg_client_reader_list(&cookie, &pkg)
+                       : pkg_client_packages_list(&cookie, &pkg);
         if (e != ANV_OK)
             break;
         int n = snprintf(line + at, sizeof line - at, " %.*s=%u.%u.%u", (int)pkg.name.len,
@@ -60,14 +62,14 @@ static void list(void)
  * the same over the payload it packed. */
 static void read_payload(const char *name)
 {
-    volatile uint8_t *buf = (volatile uint8_t *)PKG_CLIENT_BUF;
+    volatile uint8_t *buf = (volatile uint8_t *)PKG_CLIENT_RBUF;
     struct anv_bytes_64 n = name64(name);
     uint64_t h = 0xcbf29ce484222325u, off = 0, total = 0;
     uint8_t head[4] = {0};
     int e = ANV_OK;
     for (uint32_t guard = 0; guard < 1024; guard++) {
         uint32_t got = 0;
-        e = pkg_client_packages_read(&n, off, PKG_CLIENT_BUF_SIZE, &got, &total);
+        e = pkg_client_reader_read(&n, off, PKG_CLIENT_RBUF_SIZE, &got, &total);
         if (e != ANV_OK || got == 0)
             break;
         for (uint32_t i = 0; i < got; i++) {
@@ -104,7 +106,7 @@ static void scenario(void)
     };
     for (unsigned k = 0; k < sizeof first / sizeof first[0]; k++)
         (void)install(first[k]);
-    list();
+    list(true);
     struct anv_bytes_64 tool = name64("tool");
     printf("pkgclient: uninstall tool -> %d\n", pkg_client_packages_uninstall(&tool));
     printf("pkgclient: uninstall tool again -> %d\n", pkg_client_packages_uninstall(&tool));
@@ -123,7 +125,7 @@ static void scenario(void)
     printf("pkgclient: unstage junk.pkg -> %d\n", pkg_client_packages_unstage(&j));
     struct anv_bytes_64 bad = name64("../versions");
     printf("pkgclient: stage ../versions -> %d\n", pkg_client_packages_stage(&bad, 0, 4));
-    list();
+    list(false);
 }
 
 static uint64_t now(void)
@@ -177,7 +179,7 @@ static void bench(void)
 int main(void)
 {
     printf("pkgclient: mode %u\n", (unsigned)PKG_CLIENT_CONFIG_MODE);
-    list();
+    list(false);
     if (PKG_CLIENT_CONFIG_MODE == 1)
         crash_loop();
     if (PKG_CLIENT_CONFIG_MODE == 2)
