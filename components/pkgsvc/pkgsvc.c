@@ -138,9 +138,16 @@ static int replace_atomically(const struct anv_bytes_128 *final, const struct an
         e = package_service_files_sync();
     if (e == ANV_OK)
         e = package_service_files_rename(tmp, final);
-    if (e == ANV_OK)
-        e = package_service_files_sync();
-    return e;
+    if (e != ANV_OK) {
+        /* Not renamed: the old file stands. The temporary would be swept at the next start
+         * anyway; removing it now gives its space back (a full disk is a likely cause). */
+        int u = package_service_files_unlink(tmp);
+        if (u != ANV_OK && u != (int)FILES_E_NOENT)
+            printf("pkgsvc: removing %.*s after a failed install: %d\n", (int)tmp->len,
+                   (const char *)tmp->data, u);
+        return e;
+    }
+    return package_service_files_sync();
 }
 
 /* One line at the end of the audit file, synced, and the same on the console. */
@@ -733,7 +740,14 @@ static void load_index(void)
                        (unsigned)info.version.patch);
             }
         }
-        struct installed *slot = &index_[index_count++];
+        /* In name order, as list promises (the directory's own order is the store's). */
+        uint32_t k = 0;
+        while (k < index_count && strcmp(index_[k].info.name, name) < 0)
+            k++;
+        for (uint32_t j = index_count; j > k; j--)
+            index_[j] = index_[j - 1];
+        index_count++;
+        struct installed *slot = &index_[k];
         slot->info = info;
         memcpy(slot->digest, digest, 64);
         slot->size = len;

@@ -18,7 +18,10 @@ undone - leaves every file byte for byte as it was, except the audit file, which
 grew by its new lines. A third boot, after the test flipped a payload byte of the installed
 package and replaced the version record by garbage on the image, offers nothing that does
 not verify, refuses every install while the record is unreadable, and changes nothing but
-the audit file."""
+the audit file. A fourth boot, with the good files back and a byte quota on the service's
+subtree too small for the last install, sees that install fail in the file store after its
+checks passed (1203, the audit line naming the quota error), with no temporary file left
+and nothing else changed."""
 import hashlib
 import os
 import sys
@@ -31,7 +34,7 @@ import pkg_fixtures as fx  # noqa: E402
 
 OK, ARGUMENT, NOENT, TRUNCATED, OVERSIZED, MALFORMED = 0, 1201, 1202, 1204, 1205, 1206
 UNKNOWN_KEY, SIGNATURE, DIGEST, ROLLBACK, NOT_ALLOWED, INSTALLED = 1207, 1208, 1209, 1210, 1211, 1212
-END, RECORD = 1213, 1215
+END, RECORD, STORE = 1213, 1215, 1203
 WORD = {OK: "ok", ARGUMENT: "argument", NOENT: "no-entry", TRUNCATED: "truncated",
         OVERSIZED: "oversized", MALFORMED: "malformed", UNKNOWN_KEY: "unknown-key",
         SIGNATURE: "bad-signature", DIGEST: "digest-mismatch", ROLLBACK: "rollback",
@@ -182,6 +185,23 @@ def boot3(args, image):
     s.close()
 
 
+def boot4(args, image):
+    s = args.session(devices=[f"blk:{image}"])
+    s.start()
+    s.expect(r"pkgclient: list: hello=1\.1\.0 \(then 1213\)")
+    s.find(r"pkgsvc: ready: 2 keys, 1 installed, record of 2 names, 0 temporaries removed",
+           "the start")
+    for file, _, c in INSTALLS:
+        s.expect(rf"pkgclient: install {file} -> {STORE if file == 'tool-2.0.0.pkg' else c}\n")
+    s.expect(r"pkgclient: list: hello=1\.1\.0 \(then 1213\)")
+    s.expect(rf"pkgclient: uninstall tool -> {NOENT}\n")
+    s.expect(rf"pkgclient: install tool-1.0.0.pkg -> {ROLLBACK}\n")
+    s.expect(r"pkgclient: read hello -> 0: 150000 of 150000 bytes")
+    s.expect(r"pkgclient: done")
+    s.expect_exit(0)
+    s.close()
+
+
 def audit_tuples(text):
     out = []
     for line in text.decode().splitlines():
@@ -280,9 +300,42 @@ def scenario(args):
                  ("install", "staging/junk.pkg", "record", RECORD)])
         if got != want:
             fail(f"boot 3's audit lines are {got}\nexpected {want}")
+        # Boot 4: the good record and package back, and a byte quota on the service's
+        # subtree that leaves room for the audit lines and the record but not for tool's
+        # package: its install fails in the file store after the checks passed. The
+        # temporary file goes, nothing is installed, the store stays consistent.
+        for path in ("pkg/installed/hello", "pkg/versions"):
+            local = os.path.join(tmp, "put.bin")
+            with open(local, "wb") as f:
+                f.write(after2[path])
+            r = fx.store("put", image, path, local)
+            if r.returncode != 0:
+                fail(f"anvaya-store put {path}: {r.stdout!r} {r.stderr!r}")
+        used = sum(len(v) for v in fx.snapshot(image).values())
+        boot2_audit = len(log2) - len(log1)
+        quota = used + boot2_audit + 3000
+        if len(pkgs["tool-2.0.0.pkg"]) < 3000 + 1000:
+            fail("tool's package is too small for the quota test")
+        r = fx.store("quota", image, "pkg", str(quota), "-")
+        if r.returncode != 0:
+            fail(f"anvaya-store quota: {r.stdout!r} {r.stderr!r}")
+        boot4(args, image)
+        r = fx.store("check", image)
+        if r.returncode != 0:
+            fail(f"anvaya-store check after boot 4: {r.stdout!r}")
+        after4 = fx.snapshot(image)
+        if sorted(p for p in after4 if p.startswith("pkg/installed/")) != ["pkg/installed/hello"]:
+            fail(f"boot 4 left {sorted(p for p in after4 if p.startswith('pkg/installed/'))}")
+        if after4["pkg/installed/hello"] != pkgs["hello-1.1.0.pkg"] or \
+                after4["pkg/versions"] != after2["pkg/versions"]:
+            fail("boot 4 changed the installed package or the record")
+        if b"install staging/tool-2.0.0.pkg store 1203 tool 2.0.0: package: the file store " \
+                b"answered 613" not in after4["pkg/audit.log"]:
+            fail("boot 4's failed install has no audit line naming the quota (613)")
         print(f"pkg test: {len(INSTALLS) + 2} installs a boot, "
               f"{len(audit1) + len(audit2) + len(got)} audit records, the image checked after "
-              "each of three boots (the third with a tampered package and record)")
+              "each of four boots (the third with a tampered package and record, the fourth with a "
+              "quota the last install does not fit in)")
 
 
 if __name__ == "__main__":
