@@ -612,6 +612,8 @@ static bool load_keys(void)
         }
         memcpy(trust.id[trust.count], id, sizeof id);
         trust.count++;
+        /* What it trusts, where a reviewer of the boot log looks. */
+        printf("pkgsvc: trusts key %u: id %s\n", k + 1, cfg[k][0]);
     }
     return true;
 }
@@ -772,6 +774,10 @@ int main(void)
         return 2;
     }
     allow.clocks = (uint8_t)PACKAGE_SERVICE_CONFIG_ALLOW_CLOCKS;
+    printf("pkgsvc: allows storage up to %lu bytes, %u network entries (\"%s\"), console %s, "
+           "entropy %s, clocks %u\n", (unsigned long)allow.storage_quota_max,
+           (unsigned)allow.net_count, net, allow.console ? "yes" : "no",
+           allow.entropy ? "yes" : "no", (unsigned)allow.clocks);
     pkgbuf_cap = PACKAGE_SERVICE_CONFIG_MAX_PACKAGE;
     if (pkgbuf_cap < PKG_HEADER_SIZE || pkgbuf_cap > PACKAGE_LIMIT ||
         (pkgbuf = malloc((size_t)pkgbuf_cap)) == NULL) {

@@ -115,6 +115,11 @@ def boot(args, image, n, pkgs):
     s.find(rf"pkgsvc: ready: 2 keys, {installed_before} installed, record of "
            rf"{0 if n == 1 else 2} names, 0 temporaries removed", "the service's start")
     s.find(r"pkgclient: mode 0", "the client's start")
+    s.find(r"pkgsvc: trusts key 1: id 4c310f7a092e1c8d35a115817007c711\n"
+           r"pkgsvc: trusts key 2: id fe6069768b0ae4d5ed3f1f78a503b1ab\n", "the trust store")
+    s.find(r'pkgsvc: allows storage up to 1048576 bytes, 2 network entries \("tcp-connect '
+           r'10\.0\.2\.2:8080, udp 0\.0\.0\.0:53"\), console yes, entropy no, clocks 1',
+           "the allowance")
     audit = []
     for file, c1, c2 in INSTALLS:
         c = c1 if n == 1 else c2
