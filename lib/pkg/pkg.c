@@ -78,6 +78,11 @@ static int name_valid(const uint8_t *s, size_t n)
     return 1;
 }
 
+int pkg_name_valid(const char *name, size_t len)
+{
+    return name != NULL && name_valid((const uint8_t *)name, len);
+}
+
 /* Components of 1..32 bytes of [a-z0-9._-] separated by single '/', none "." or "..". */
 static int path_valid(const uint8_t *s, size_t n)
 {

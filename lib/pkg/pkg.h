@@ -121,6 +121,10 @@ CRYPTO_MUST_CHECK pkg_result pkg_verify_prepared(const pkg_info *info, const uin
                                                  size_t len, const crypto_ed25519_key *key,
                                                  crypto_result *sig_result);
 
+/* 1 when name[0, len) is a valid package name ([a-z][a-z0-9-]*, 1..64 bytes, no trailing
+ * '-'), else 0; the rule pkg_parse applies to the manifest's name. */
+int pkg_name_valid(const char *name, size_t len);
+
 /* -1, 0, 1: the total order of versions (major, then minor, then patch). */
 int pkg_version_compare(const pkg_version *a, const pkg_version *b);
 

@@ -1,0 +1,811 @@
+/* The package service: verifies staged packages against the trust store and the system's
+ * allowance (lib/pkg, lib/pkgsvc), installs them atomically into its subtree of the file
+ * store, keeps the durable record of the highest version per name and the audit file, and
+ * hands verified payloads to runners. Layout and argument: docs/packages.md. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PKGSVC_GEN_HEADER
+#error "build with -DPKGSVC_GEN_HEADER=\"<instance>_gen.h\""
+#endif
+#include PKGSVC_GEN_HEADER
+#include "pkg.h"
+#include "pkgsvc.h"
+
+#define CLIENTS 2u
+#define INDEX_MAX 32u
+#define CHUNK PACKAGE_SERVICE_STORE_SIZE
+#define FILE_NAME_MAX 54u
+/* The largest package lib/pkg can describe: header, manifest, signature, payload. */
+#define PACKAGE_LIMIT ((uint64_t)PKG_HEADER_SIZE + PKG_MANIFEST_MAX + PKG_SIGNATURE_SIZE + \
+                       PKG_PAYLOAD_MAX)
+
+struct installed {
+    pkg_info info;
+    uint8_t digest[64];       /* SHA-512 of its signed part (header and manifest) */
+    uint64_t size;
+};
+
+static struct {
+    uint32_t count;
+    uint8_t id[PKGSVC_KEYS_MAX][PKG_KEY_ID_SIZE];
+    crypto_ed25519_key key[PKGSVC_KEYS_MAX];
+} trust;
+
+static pkgsvc_allow allow;
+static pkgsvc_versions versions;
+static bool record_ok;
+static struct installed index_[INDEX_MAX];
+static uint32_t index_count;
+static uint8_t *pkgbuf;
+static uint64_t pkgbuf_cap;
+/* The package whose verified bytes pkgbuf holds, for read; "" when none. */
+static char cached[PKG_NAME_MAX + 1];
+static char record_text[PKGSVC_VERSIONS_FILE_MAX];
+
+/* Instructions retired so far (every process and the kernel: exact under -icount). */
+static uint64_t instret(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdinstret %0" : "=r"(v));
+    return v;
+}
+
+/* ---- paths and the file store --------------------------------------------------------- */
+
+static bool path_join(struct anv_bytes_128 *p, const char *a, const char *b, const char *c)
+{
+    const char *parts[3] = {a, b, c};
+    size_t at = 0;
+    for (unsigned k = 0; k < 3; k++) {
+        size_t n = parts[k] ? strlen(parts[k]) : 0;
+        if (n > sizeof p->data - at)
+            return false;
+        memcpy(p->data + at, parts[k], n);
+        at += n;
+    }
+    p->len = (uint32_t)at;
+    return true;
+}
+
+static volatile uint8_t *store_io(void)
+{
+    return (volatile uint8_t *)PACKAGE_SERVICE_STORE;
+}
+
+/* The whole file into buf (at most cap bytes): NOENT, OVERSIZED when larger, STORE. */
+static pkgsvc_result read_whole(const struct anv_bytes_128 *p, uint8_t *buf, uint64_t cap,
+                                uint64_t *len, int *store_err)
+{
+    struct file_stat st;
+    int e = package_service_files_stat(p, &st);
+    *store_err = e;
+    if (e == (int)FILES_E_NOENT)
+        return PKGSVC_ERR_NOENT;
+    if (e != ANV_OK)
+        return PKGSVC_ERR_STORE;
+    if (st.type != 1)
+        return PKGSVC_ERR_NOENT;
+    if (st.size > cap)
+        return PKGSVC_ERR_OVERSIZED;
+    uint64_t done = 0;
+    for (uint32_t guard = 0; done < st.size && guard <= st.size / CHUNK + 1; guard++) {
+        uint32_t want = st.size - done < CHUNK ? (uint32_t)(st.size - done) : CHUNK;
+        uint32_t got = 0;
+        e = package_service_files_read(p, done, want, &got);
+        *store_err = e;
+        if (e != ANV_OK)
+            return PKGSVC_ERR_STORE;
+        if (got != want)
+            return PKGSVC_ERR_STORE;
+        const volatile uint8_t *io = store_io();
+        for (uint32_t i = 0; i < got; i++)
+            buf[done + i] = io[i];
+        done += got;
+    }
+    if (done != st.size)
+        return PKGSVC_ERR_STORE;
+    *len = done;
+    return PKGSVC_OK;
+}
+
+/* buf whole into the file p, made if missing and cut to exactly len bytes. Not durable
+ * until a sync; not atomic: callers write a temporary name and rename it. */
+static int write_whole(const struct anv_bytes_128 *p, const uint8_t *buf, uint64_t len)
+{
+    int e = package_service_files_create(p);
+    if (e != ANV_OK && e != (int)FILES_E_EXIST)
+        return e;
+    e = package_service_files_truncate(p, 0);
+    for (uint64_t done = 0; e == ANV_OK && done < len;) {
+        uint32_t n = len - done < CHUNK ? (uint32_t)(len - done) : CHUNK;
+        volatile uint8_t *io = store_io();
+        for (uint32_t i = 0; i < n; i++)
+            io[i] = buf[done + i];
+        e = package_service_files_write(p, done, n);
+        done += n;
+    }
+    return e;
+}
+
+/* Write to tmp, sync, rename tmp over final, sync (docs/packages.md: why this is atomic). */
+static int replace_atomically(const struct anv_bytes_128 *final, const struct anv_bytes_128 *tmp,
+                              const uint8_t *buf, uint64_t len)
+{
+    int e = write_whole(tmp, buf, len);
+    if (e == ANV_OK)
+        e = package_service_files_sync();
+    if (e == ANV_OK)
+        e = package_service_files_rename(tmp, final);
+    if (e != ANV_OK) {
+        /* Not renamed: the old file stands. The temporary would be swept at the next start
+         * anyway; removing it now gives its space back (a full disk is a likely cause). */
+        int u = package_service_files_unlink(tmp);
+        if (u != ANV_OK && u != (int)FILES_E_NOENT)
+            printf("pkgsvc: removing %.*s after a failed install: %d\n", (int)tmp->len,
+                   (const char *)tmp->data, u);
+        return e;
+    }
+    return package_service_files_sync();
+}
+
+/* One line at the end of the audit file, synced, and the same on the console. */
+static void audit(const char *event, const char *subject, pkgsvc_result r, const pkg_info *info,
+                  const char *detail)
+{
+    char line[PKGSVC_AUDIT_LINE_MAX];
+    size_t n = pkgsvc_audit_line(line, event, subject, r, info, detail);
+    printf("pkgsvc: audit %s", line);
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "audit.log", NULL, NULL);
+    struct file_stat st;
+    int e = package_service_files_stat(&p, &st);
+    if (e == (int)FILES_E_NOENT) {
+        e = package_service_files_create(&p);
+        st.size = 0;
+    }
+    if (e == ANV_OK) {
+        volatile uint8_t *io = store_io();
+        for (size_t i = 0; i < n; i++)
+            io[i] = (uint8_t)line[i];
+        e = package_service_files_write(&p, st.size, (uint32_t)n);
+    }
+    if (e == ANV_OK)
+        e = package_service_files_sync();
+    if (e != ANV_OK)
+        printf("pkgsvc: the audit record could not be written (%d)\n", e);
+}
+
+/* ---- names ------------------------------------------------------------------------------ */
+
+/* A staging file name: [a-z0-9._-], 1..54 bytes, not "." or "..". */
+static bool file_name_of(const struct anv_bytes_64 *in, char out[FILE_NAME_MAX + 1])
+{
+    if (in->len < 1 || in->len > FILE_NAME_MAX)
+        return false;
+    for (uint32_t i = 0; i < in->len; i++) {
+        uint8_t c = in->data[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    if (in->data[0] == '.' && (in->len == 1 || (in->len == 2 && in->data[1] == '.')))
+        return false;
+    memcpy(out, in->data, in->len);
+    out[in->len] = '\0';
+    return true;
+}
+
+static bool package_name_of(const struct anv_bytes_64 *in, char out[PKG_NAME_MAX + 1])
+{
+    if (in->len > PKG_NAME_MAX || !pkg_name_valid((const char *)in->data, in->len))
+        return false;
+    memcpy(out, in->data, in->len);
+    out[in->len] = '\0';
+    return true;
+}
+
+static struct installed *find_installed(const char *name)
+{
+    for (uint32_t k = 0; k < index_count; k++)
+        if (strcmp(index_[k].info.name, name) == 0)
+            return &index_[k];
+    return NULL;
+}
+
+static void describe(const pkg_info *in, struct package_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->name.len = (uint32_t)strlen(in->name);
+    memcpy(out->name.data, in->name, out->name.len);
+    out->major = in->version.major;
+    out->minor = in->version.minor;
+    out->patch = in->version.patch;
+    out->key_id.len = PKG_KEY_ID_SIZE;
+    memcpy(out->key_id.data, in->key_id, PKG_KEY_ID_SIZE);
+    out->payload_length = in->payload_length;
+    out->payload_kind = in->payload_kind;
+    out->storage_quota = in->has_storage ? in->storage_quota : 0;
+    if (in->has_storage) {
+        out->storage_path.len = (uint32_t)strlen(in->storage_path);
+        memcpy(out->storage_path.data, in->storage_path, out->storage_path.len);
+    }
+    out->net_count = in->net_count;
+    out->console = in->console != 0;
+    out->entropy = in->entropy != 0;
+    out->clocks = in->clocks;
+}
+
+static int code(pkgsvc_result r)
+{
+    return r == PKGSVC_OK ? ANV_OK : PKGSVC_ERROR_BASE + (int)r;
+}
+
+/* ---- verification ------------------------------------------------------------------------- */
+
+/* Everything about the bytes in pkgbuf[0, len): format, trusted key, signature, digest,
+ * payload kind; then the SHA-512 of its signed part (header and manifest) into digest.
+ * detail names the reason. */
+static pkgsvc_result verify_buffer(uint64_t len, pkg_info *info, uint8_t digest[64],
+                                   char *detail, size_t detail_cap)
+{
+    size_t where = 0;
+    pkg_result pr = pkg_parse(pkgbuf, (size_t)len, info, &where);
+    if (pr != PKG_OK) {
+        snprintf(detail, detail_cap, "%s (offset %lu)", pkg_result_message(pr),
+                 (unsigned long)where);
+        return pkgsvc_from_pkg(pr);
+    }
+    uint32_t k = 0;
+    while (k < trust.count && memcmp(trust.id[k], info->key_id, PKG_KEY_ID_SIZE) != 0)
+        k++;
+    if (k == trust.count) {
+        char hex[2 * PKG_KEY_ID_SIZE + 1];
+        pkgsvc_hex_encode(info->key_id, PKG_KEY_ID_SIZE, hex);
+        snprintf(detail, detail_cap, "key id %s", hex);
+        return PKGSVC_ERR_UNKNOWN_KEY;
+    }
+    crypto_result cr = CRYPTO_OK;
+    pr = pkg_verify_prepared(info, pkgbuf, (size_t)len, &trust.key[k], &cr);
+    if (pr != PKG_OK) {
+        snprintf(detail, detail_cap, "%s%s%s", pkg_result_message(pr),
+                 pr == PKG_ERR_SIGNATURE ? ": " : "",
+                 pr == PKG_ERR_SIGNATURE ? crypto_result_message(cr) : "");
+        return pkgsvc_from_pkg(pr);
+    }
+    /* The package's identity for the record: the signed bytes, which bind the payload
+     * through its verified digest, so a second hash of a large payload is not needed. */
+    if (crypto_sha512(pkgbuf, info->signed_length, digest) != CRYPTO_OK) {
+        snprintf(detail, detail_cap, "SHA-512 of the signed part failed");
+        return PKGSVC_ERR_ARGUMENT;
+    }
+    return PKGSVC_OK;
+}
+
+/* ---- the interface ------------------------------------------------------------------------ */
+
+/* The dataport of a Packages client (client1, client2 by badge) ... */
+static volatile uint8_t *client_buf(uint64_t badge)
+{
+    uint64_t k = badge & 0xFFFFFFu;
+    if (k == 1)
+        return (volatile uint8_t *)PACKAGE_SERVICE_CLIENT1;
+    if (k == 2)
+        return (volatile uint8_t *)PACKAGE_SERVICE_CLIENT2;
+    return NULL;
+}
+
+/* ... and of a PackageReader client (reader1, reader2). */
+static volatile uint8_t *reader_buf(uint64_t badge)
+{
+    uint64_t k = badge & 0xFFFFFFu;
+    if (k == 1)
+        return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
+    if (k == 2)
+        return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
+    return NULL;
+}
+
+int package_service_packages_stage(uint64_t badge, const struct anv_bytes_64 *file,
+                                   uint64_t offset, uint32_t length)
+{
+    volatile uint8_t *buf = client_buf(badge);
+    char name[FILE_NAME_MAX + 1];
+    if (buf == NULL || !file_name_of(file, name) || length > PACKAGE_SERVICE_CLIENT1_SIZE ||
+        offset > pkgbuf_cap || length > pkgbuf_cap - offset)
+        return code(PKGSVC_ERR_ARGUMENT);
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "staging/", name, NULL);
+    int e = ANV_OK;
+    if (offset == 0) {
+        e = package_service_files_create(&p);
+        if (e == (int)FILES_E_EXIST)
+            e = package_service_files_truncate(&p, 0);
+    }
+    if (e == ANV_OK) {
+        volatile uint8_t *io = store_io();
+        for (uint32_t i = 0; i < length; i++)
+            io[i] = buf[i];
+        e = package_service_files_write(&p, offset, length);
+    }
+    if (e == (int)FILES_E_NOENT)
+        return code(PKGSVC_ERR_NOENT);
+    if (e != ANV_OK) {
+        printf("pkgsvc: stage %s: the file store answered %d\n", name, e);
+        return code(PKGSVC_ERR_STORE);
+    }
+    return ANV_OK;
+}
+
+int package_service_packages_unstage(uint64_t badge, const struct anv_bytes_64 *file)
+{
+    char name[FILE_NAME_MAX + 1];
+    if (client_buf(badge) == NULL || !file_name_of(file, name))
+        return code(PKGSVC_ERR_ARGUMENT);
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "staging/", name, NULL);
+    int e = package_service_files_unlink(&p);
+    if (e == ANV_OK)
+        e = package_service_files_sync();
+    if (e == (int)FILES_E_NOENT)
+        return code(PKGSVC_ERR_NOENT);
+    return e == ANV_OK ? ANV_OK : code(PKGSVC_ERR_STORE);
+}
+
+/* The durable part of an accepted install: the record first, then the package. A crash
+ * between the two leaves the record ahead of what is installed, which refuses nothing
+ * that should be accepted (the same package may be installed again: same digest). */
+static pkgsvc_result commit_install(const pkg_info *info, const uint8_t digest[64], uint64_t len,
+                                    char *detail, size_t detail_cap)
+{
+    static pkgsvc_versions next;
+    next = versions;
+    pkgsvc_result r = pkgsvc_versions_raise(&next, info->name, &info->version, digest);
+    if (r != PKGSVC_OK)
+        return r;
+    size_t text_len = 0;
+    r = pkgsvc_versions_format(&next, record_text, sizeof record_text, &text_len);
+    if (r != PKGSVC_OK)
+        return r;
+    struct anv_bytes_128 final, tmp;
+    (void)path_join(&final, "versions", NULL, NULL);
+    (void)path_join(&tmp, "versions.new", NULL, NULL);
+    int e = replace_atomically(&final, &tmp, (const uint8_t *)record_text, text_len);
+    if (e != ANV_OK) {
+        snprintf(detail, detail_cap, "version record: the file store answered %d", e);
+        return PKGSVC_ERR_STORE;
+    }
+    versions = next;
+    (void)path_join(&final, "installed/", info->name, NULL);
+    (void)path_join(&tmp, "installed/", info->name, ".new");
+    e = replace_atomically(&final, &tmp, pkgbuf, len);
+    if (e != ANV_OK) {
+        snprintf(detail, detail_cap, "package: the file store answered %d", e);
+        return PKGSVC_ERR_STORE;
+    }
+    return PKGSVC_OK;
+}
+
+int package_service_packages_install(uint64_t badge, const struct anv_bytes_64 *file,
+                                     struct package_info *pkg)
+{
+    char name[FILE_NAME_MAX + 1] = "-";
+    char subject[FILE_NAME_MAX + 16];
+    char detail[160] = "";
+    static pkg_info info;
+    bool parsed = false;
+    uint8_t digest[64];
+    pkgsvc_result r = PKGSVC_OK;
+    uint64_t len = 0;
+    int store_err = 0;
+
+    memset(pkg, 0, sizeof *pkg);
+    if (client_buf(badge) == NULL || !file_name_of(file, name)) {
+        r = PKGSVC_ERR_ARGUMENT;
+        snprintf(subject, sizeof subject, "staging/?");
+        audit("install", subject, r, NULL, "staging file name");
+        return code(r);
+    }
+    snprintf(subject, sizeof subject, "staging/%s", name);
+    if (!record_ok) {
+        audit("install", subject, PKGSVC_ERR_RECORD, NULL, NULL);
+        return code(PKGSVC_ERR_RECORD);
+    }
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "staging/", name, NULL);
+    cached[0] = '\0';
+    uint64_t t_read = instret();
+    r = read_whole(&p, pkgbuf, pkgbuf_cap, &len, &store_err);
+    uint64_t t_verify = instret();
+    if (r == PKGSVC_ERR_OVERSIZED)
+        snprintf(detail, sizeof detail, "above the service's limit of %lu bytes",
+                 (unsigned long)pkgbuf_cap);
+    else if (r == PKGSVC_ERR_STORE)
+        snprintf(detail, sizeof detail, "the file store answered %d", store_err);
+    /* Zeroed first: pkg_parse leaves it untouched on a refusal, and an earlier package's
+     * name must not appear in this one's audit record. */
+    memset(&info, 0, sizeof info);
+    if (r == PKGSVC_OK)
+        r = verify_buffer(len, &info, digest, detail, sizeof detail);
+    parsed = info.name[0] != '\0';
+    if (r == PKGSVC_OK) {
+        struct installed *now = find_installed(info.name);
+        r = pkgsvc_decide_version(&versions, &info, digest, now ? &now->info.version : NULL);
+        if (r == PKGSVC_ERR_ROLLBACK || r == PKGSVC_ERR_INSTALLED) {
+            const pkgsvc_version_entry *e = pkgsvc_versions_find(&versions, info.name);
+            if (e != NULL)
+                snprintf(detail, sizeof detail, "highest ever installed %u.%u.%u",
+                         (unsigned)e->version.major, (unsigned)e->version.minor,
+                         (unsigned)e->version.patch);
+        }
+    }
+    if (r == PKGSVC_OK)
+        r = pkgsvc_check_grants(&info, &allow, detail, sizeof detail);
+    if (r == PKGSVC_OK && find_installed(info.name) == NULL && index_count == INDEX_MAX) {
+        r = PKGSVC_ERR_FULL;
+        snprintf(detail, sizeof detail, "%u packages installed", (unsigned)INDEX_MAX);
+    }
+    uint64_t t_commit = instret();
+    if (r == PKGSVC_OK)
+        r = commit_install(&info, digest, len, detail, sizeof detail);
+    if (PACKAGE_SERVICE_CONFIG_REPORT_COSTS)
+        printf("pkgsvc: costs of %s (%lu bytes): read %lu, verify %lu, write %lu instructions\n",
+               name, (unsigned long)len, (unsigned long)(t_verify - t_read),
+               (unsigned long)(t_commit - t_verify), (unsigned long)(instret() - t_commit));
+    if (r != PKGSVC_OK) {
+        audit("install", subject, r, parsed ? &info : NULL, detail);
+        return code(r);
+    }
+    struct installed *slot = find_installed(info.name);
+    if (slot == NULL) {
+        /* Kept in name order, as list promises. */
+        uint32_t k = 0;
+        while (k < index_count && strcmp(index_[k].info.name, info.name) < 0)
+            k++;
+        for (uint32_t j = index_count; j > k; j--)
+            index_[j] = index_[j - 1];
+        index_count++;
+        slot = &index_[k];
+    }
+    slot->info = info;
+    memcpy(slot->digest, digest, 64);
+    slot->size = len;
+    memcpy(cached, info.name, strlen(info.name) + 1);
+    describe(&info, pkg);
+    audit("install", subject, PKGSVC_OK, &info, NULL);
+    return ANV_OK;
+}
+
+int package_service_packages_uninstall(uint64_t badge, const struct anv_bytes_64 *n)
+{
+    char name[PKG_NAME_MAX + 1];
+    if (client_buf(badge) == NULL || !package_name_of(n, name))
+        return code(PKGSVC_ERR_ARGUMENT);
+    struct installed *slot = find_installed(name);
+    if (slot == NULL)
+        return code(PKGSVC_ERR_NOENT);
+    pkg_info info = slot->info;
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "installed/", name, NULL);
+    int e = package_service_files_unlink(&p);
+    if (e == ANV_OK)
+        e = package_service_files_sync();
+    if (e != ANV_OK) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "the file store answered %d", e);
+        audit("uninstall", name, PKGSVC_ERR_STORE, &info, detail);
+        return code(PKGSVC_ERR_STORE);
+    }
+    uint32_t k = (uint32_t)(slot - index_);
+    for (uint32_t j = k; j + 1 < index_count; j++)
+        index_[j] = index_[j + 1];
+    index_count--;
+    if (strcmp(cached, name) == 0)
+        cached[0] = '\0';
+    audit("uninstall", name, PKGSVC_OK, &info, NULL);
+    return ANV_OK;
+}
+
+static int list_one(uint32_t *cookie, struct package_info *pkg)
+{
+    if (*cookie >= index_count)
+        return code(PKGSVC_ERR_END);
+    describe(&index_[*cookie].info, pkg);
+    (*cookie)++;
+    return ANV_OK;
+}
+
+int package_service_packages_list(uint64_t badge, uint32_t *cookie, struct package_info *pkg)
+{
+    memset(pkg, 0, sizeof *pkg);
+    if (client_buf(badge) == NULL)
+        return code(PKGSVC_ERR_ARGUMENT);
+    return list_one(cookie, pkg);
+}
+
+int package_service_reader_list(uint64_t badge, uint32_t *cookie, struct package_info *pkg)
+{
+    memset(pkg, 0, sizeof *pkg);
+    if (reader_buf(badge) == NULL)
+        return code(PKGSVC_ERR_ARGUMENT);
+    return list_one(cookie, pkg);
+}
+
+int package_service_reader_read(uint64_t badge, const struct anv_bytes_64 *n, uint64_t offset,
+                                uint32_t length, uint32_t *got, uint64_t *total)
+{
+    volatile uint8_t *buf = reader_buf(badge);
+    char name[PKG_NAME_MAX + 1];
+    *got = 0;
+    *total = 0;
+    if (buf == NULL || !package_name_of(n, name) || length > PACKAGE_SERVICE_READER1_SIZE)
+        return code(PKGSVC_ERR_ARGUMENT);
+    struct installed *slot = find_installed(name);
+    if (slot == NULL)
+        return code(PKGSVC_ERR_NOENT);
+    if (strcmp(cached, name) != 0) {
+        /* From the disk again: the signature, the payload's digest and the file's digest
+         * as installed, before a byte of it leaves the service. */
+        cached[0] = '\0';
+        struct anv_bytes_128 p;
+        (void)path_join(&p, "installed/", name, NULL);
+        uint64_t len = 0;
+        int store_err = 0;
+        char detail[160] = "";
+        static pkg_info info;
+        uint8_t digest[64];
+        pkgsvc_result r = read_whole(&p, pkgbuf, pkgbuf_cap, &len, &store_err);
+        if (r == PKGSVC_OK)
+            r = verify_buffer(len, &info, digest, detail, sizeof detail);
+        if (r == PKGSVC_OK && (len != slot->size || memcmp(digest, slot->digest, 64) != 0)) {
+            r = PKGSVC_ERR_CORRUPT;
+            snprintf(detail, sizeof detail, "not the file that was installed");
+        }
+        if (r != PKGSVC_OK) {
+            if (detail[0] == '\0')
+                snprintf(detail, sizeof detail, "%s (%d)", pkgsvc_result_message(r), store_err);
+            audit("read", name, PKGSVC_ERR_CORRUPT, &slot->info, detail);
+            return code(PKGSVC_ERR_CORRUPT);
+        }
+        memcpy(cached, name, strlen(name) + 1);
+    }
+    const pkg_info *info = &slot->info;
+    *total = info->payload_length;
+    if (offset > info->payload_length)
+        return code(PKGSVC_ERR_ARGUMENT);
+    uint64_t left = info->payload_length - offset;
+    uint32_t n_out = left < length ? (uint32_t)left : length;
+    const uint8_t *src = pkgbuf + info->payload_offset + offset;
+    for (uint32_t i = 0; i < n_out; i++)
+        buf[i] = src[i];
+    *got = n_out;
+    return ANV_OK;
+}
+
+/* ---- start ---------------------------------------------------------------------------------- */
+
+static bool load_keys(void)
+{
+    const char *cfg[PKGSVC_KEYS_MAX][2] = {
+        {PACKAGE_SERVICE_CONFIG_KEY1_ID, PACKAGE_SERVICE_CONFIG_KEY1_PUB},
+        {PACKAGE_SERVICE_CONFIG_KEY2_ID, PACKAGE_SERVICE_CONFIG_KEY2_PUB},
+        {PACKAGE_SERVICE_CONFIG_KEY3_ID, PACKAGE_SERVICE_CONFIG_KEY3_PUB},
+        {PACKAGE_SERVICE_CONFIG_KEY4_ID, PACKAGE_SERVICE_CONFIG_KEY4_PUB},
+    };
+    for (uint32_t k = 0; k < PKGSVC_KEYS_MAX; k++) {
+        if (cfg[k][0][0] == '\0' && cfg[k][1][0] == '\0')
+            continue;
+        uint8_t id[PKG_KEY_ID_SIZE], pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE], derived[PKG_KEY_ID_SIZE];
+        if (pkgsvc_hex_decode(cfg[k][0], strlen(cfg[k][0]), id, sizeof id) != PKGSVC_OK ||
+            pkgsvc_hex_decode(cfg[k][1], strlen(cfg[k][1]), pub, sizeof pub) != PKGSVC_OK) {
+            printf("pkgsvc: key %u: the id needs 32 hex digits and the key 64\n", k + 1);
+            return false;
+        }
+        if (pkg_key_id(pub, derived) != PKG_OK || memcmp(id, derived, sizeof id) != 0) {
+            printf("pkgsvc: key %u: the id %s is not the id of its key\n", k + 1, cfg[k][0]);
+            return false;
+        }
+        crypto_result cr = crypto_ed25519_key_prepare(&trust.key[trust.count], pub);
+        if (cr != CRYPTO_OK) {
+            printf("pkgsvc: key %u refused: %s\n", k + 1, crypto_result_message(cr));
+            return false;
+        }
+        memcpy(trust.id[trust.count], id, sizeof id);
+        trust.count++;
+        /* What it trusts, where a reviewer of the boot log looks. */
+        printf("pkgsvc: trusts key %u: id %s\n", k + 1, cfg[k][0]);
+    }
+    return true;
+}
+
+/* Leftover temporary files of an install a crash interrupted: never visible as installed. */
+static int sweep_temporaries(uint32_t *removed)
+{
+    struct anv_bytes_128 dir, p;
+    (void)path_join(&dir, "installed", NULL, NULL);
+    uint64_t cookie = 0;
+    for (uint32_t guard = 0; guard < 4096; guard++) {
+        struct anv_bytes_54 name;
+        uint32_t type = 0;
+        uint64_t size = 0;
+        int e = package_service_files_list(&dir, &cookie, &name, &type, &size);
+        if (e == (int)FILES_E_END)
+            break;
+        if (e != ANV_OK)
+            return e;
+        if (name.len > 4 && memcmp(name.data + name.len - 4, ".new", 4) == 0) {
+            char n[55];
+            memcpy(n, name.data, name.len);
+            n[name.len] = '\0';
+            (void)path_join(&p, "installed/", n, NULL);
+            e = package_service_files_unlink(&p);
+            if (e != ANV_OK)
+                return e;
+            (*removed)++;
+            cookie = 0; /* the directory changed under the cookie: walk it again */
+        }
+    }
+    (void)path_join(&p, "versions.new", NULL, NULL);
+    int e = package_service_files_unlink(&p);
+    if (e == ANV_OK)
+        (*removed)++;
+    else if (e != (int)FILES_E_NOENT)
+        return e;
+    return *removed ? package_service_files_sync() : ANV_OK;
+}
+
+static void load_record(void)
+{
+    struct anv_bytes_128 p;
+    (void)path_join(&p, "versions", NULL, NULL);
+    uint64_t len = 0;
+    int store_err = 0;
+    pkgsvc_result r = read_whole(&p, (uint8_t *)record_text, sizeof record_text, &len, &store_err);
+    if (r == PKGSVC_ERR_NOENT) {
+        versions.count = 0;
+        record_ok = true;
+        return;
+    }
+    size_t at = 0;
+    if (r == PKGSVC_OK)
+        r = pkgsvc_versions_parse(record_text, (size_t)len, &versions, &at);
+    if (r != PKGSVC_OK) {
+        printf("pkgsvc: the version record is unreadable (%s, offset %lu, store %d): "
+               "installs refused\n", pkgsvc_result_message(r), (unsigned long)at, store_err);
+        return;
+    }
+    record_ok = true;
+}
+
+/* The index from the installed files, each verified whole as at install. */
+static void load_index(void)
+{
+    struct anv_bytes_128 dir;
+    (void)path_join(&dir, "installed", NULL, NULL);
+    uint64_t cookie = 0;
+    for (uint32_t guard = 0; guard < 4096; guard++) {
+        struct anv_bytes_54 entry;
+        uint32_t type = 0;
+        uint64_t size = 0;
+        int e = package_service_files_list(&dir, &cookie, &entry, &type, &size);
+        if (e != ANV_OK) {
+            if (e != (int)FILES_E_END)
+                printf("pkgsvc: listing installed: %d\n", e);
+            break;
+        }
+        char name[PKG_NAME_MAX + 1];
+        struct anv_bytes_64 n64 = {.len = entry.len};
+        memcpy(n64.data, entry.data, entry.len);
+        if (type != 1 || !package_name_of(&n64, name)) {
+            printf("pkgsvc: installed/%.*s is not a package name: ignored\n", (int)entry.len,
+                   (const char *)entry.data);
+            continue;
+        }
+        struct anv_bytes_128 p;
+        (void)path_join(&p, "installed/", name, NULL);
+        uint64_t len = 0;
+        int store_err = 0;
+        char detail[160] = "";
+        static pkg_info info;
+        uint8_t digest[64];
+        pkgsvc_result r = read_whole(&p, pkgbuf, pkgbuf_cap, &len, &store_err);
+        if (r == PKGSVC_OK)
+            r = verify_buffer(len, &info, digest, detail, sizeof detail);
+        if (r == PKGSVC_OK && strcmp(info.name, name) != 0) {
+            r = PKGSVC_ERR_CORRUPT;
+            snprintf(detail, sizeof detail, "holds package %s", info.name);
+        }
+        if (r == PKGSVC_OK && index_count == INDEX_MAX)
+            r = PKGSVC_ERR_FULL;
+        if (r != PKGSVC_OK) {
+            printf("pkgsvc: installed/%s does not verify (%s: %s): not offered\n", name,
+                   pkgsvc_result_word(r), detail);
+            continue;
+        }
+        /* The record can only go up: an installed package above it (the record lost or
+         * replaced by an older copy) raises it. */
+        const pkgsvc_version_entry *ve = pkgsvc_versions_find(&versions, name);
+        if (record_ok && (ve == NULL || pkg_version_compare(&ve->version, &info.version) < 0)) {
+            static pkgsvc_versions next;
+            next = versions;
+            size_t text_len = 0;
+            struct anv_bytes_128 f, t;
+            (void)path_join(&f, "versions", NULL, NULL);
+            (void)path_join(&t, "versions.new", NULL, NULL);
+            if (pkgsvc_versions_raise(&next, name, &info.version, digest) == PKGSVC_OK &&
+                pkgsvc_versions_format(&next, record_text, sizeof record_text, &text_len) ==
+                    PKGSVC_OK &&
+                replace_atomically(&f, &t, (const uint8_t *)record_text, text_len) == ANV_OK) {
+                versions = next;
+                printf("pkgsvc: the record was below installed %s %u.%u.%u: raised\n", name,
+                       (unsigned)info.version.major, (unsigned)info.version.minor,
+                       (unsigned)info.version.patch);
+            }
+        }
+        /* In name order, as list promises (the directory's own order is the store's). */
+        uint32_t k = 0;
+        while (k < index_count && strcmp(index_[k].info.name, name) < 0)
+            k++;
+        for (uint32_t j = index_count; j > k; j--)
+            index_[j] = index_[j - 1];
+        index_count++;
+        struct installed *slot = &index_[k];
+        slot->info = info;
+        memcpy(slot->digest, digest, 64);
+        slot->size = len;
+    }
+}
+
+int main(void)
+{
+    if (!load_keys())
+        return 2;
+    size_t bad_at = 0;
+    const char *net = PACKAGE_SERVICE_CONFIG_ALLOW_NETWORK;
+    if (pkgsvc_allow_parse_net(net, strlen(net), &allow, &bad_at) != PKGSVC_OK) {
+        printf("pkgsvc: allow_network refused at offset %lu: \"%s\"\n", (unsigned long)bad_at, net);
+        return 2;
+    }
+    allow.storage_quota_max = PACKAGE_SERVICE_CONFIG_ALLOW_STORAGE_QUOTA;
+    allow.console = PACKAGE_SERVICE_CONFIG_ALLOW_CONSOLE;
+    allow.entropy = PACKAGE_SERVICE_CONFIG_ALLOW_ENTROPY;
+    if (PACKAGE_SERVICE_CONFIG_ALLOW_CLOCKS > 3u) {
+        printf("pkgsvc: allow_clocks has bits beyond monotonic (1) and wall (2)\n");
+        return 2;
+    }
+    allow.clocks = (uint8_t)PACKAGE_SERVICE_CONFIG_ALLOW_CLOCKS;
+    printf("pkgsvc: allows storage up to %lu bytes, %u network entries (\"%s\"), console %s, "
+           "entropy %s, clocks %u\n", (unsigned long)allow.storage_quota_max,
+           (unsigned)allow.net_count, net, allow.console ? "yes" : "no",
+           allow.entropy ? "yes" : "no", (unsigned)allow.clocks);
+    pkgbuf_cap = PACKAGE_SERVICE_CONFIG_MAX_PACKAGE;
+    if (pkgbuf_cap < PKG_HEADER_SIZE || pkgbuf_cap > PACKAGE_LIMIT ||
+        (pkgbuf = malloc((size_t)pkgbuf_cap)) == NULL) {
+        printf("pkgsvc: max_package %lu: not between %u and %lu, or no heap for it\n",
+               (unsigned long)pkgbuf_cap, PKG_HEADER_SIZE, (unsigned long)PACKAGE_LIMIT);
+        return 2;
+    }
+    static const char *const dirs[] = {"staging", "installed"};
+    for (unsigned k = 0; k < 2; k++) {
+        struct anv_bytes_128 p;
+        (void)path_join(&p, dirs[k], NULL, NULL);
+        int e = package_service_files_mkdir(&p);
+        if (e != ANV_OK && e != (int)FILES_E_EXIST) {
+            printf("pkgsvc: mkdir %s: %d\n", dirs[k], e);
+            return 2;
+        }
+    }
+    uint32_t removed = 0;
+    int e = sweep_temporaries(&removed);
+    if (e != ANV_OK) {
+        printf("pkgsvc: removing temporaries: %d\n", e);
+        return 2;
+    }
+    load_record();
+    load_index();
+    printf("pkgsvc: ready: %u keys, %u installed, record of %u names%s, %u temporaries removed\n",
+           (unsigned)trust.count, (unsigned)index_count, (unsigned)versions.count,
+           record_ok ? "" : " (unreadable)", (unsigned)removed);
+    anv_console_flush();
+    return package_service_serve();
+}
