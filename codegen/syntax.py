@@ -504,6 +504,8 @@ class Parser:
             self.next()
             items = []
             while not self.at("]"):
+                if self.at("["):
+                    self.fail("a list inside a list", "array grants are one-dimensional: [1, 2, 3]")
                 items.append(self.value())
                 if not self.accept(","):
                     break
@@ -647,8 +649,8 @@ class Parser:
 
     def grant_decl(self, port):
         t = self.tok
+        port.grants_broken = True   # the block is not empty: an error here is its own report
         if not (t.kind == "ident" and t.text == "grant"):
-            port.grants_broken = True   # reported here: the model need not say it is empty
             self.fail("expected 'grant' in the block of a port" + self._found(),
                       did_you_mean(t.text, {"grant"}) if t.kind == "ident" else
                       "declare each as: grant u64 quota_bytes = 0;")
