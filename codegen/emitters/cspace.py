@@ -22,14 +22,22 @@ def supervision_record(sysm, inst):
                             "restart_policy": s.restart_policy}
                            for n, s in enumerate(sysm.start_order)]
         return rec
+    by_client = getattr(sysm, "_routes_by_client", None)
+    if by_client is None:
+        # Indexed once per system: a per-instance scan of every route is quadratic.
+        by_client = sysm._routes_by_client = {}
+        for r in sysm.routes:
+            by_client.setdefault(r["client"].name, []).append(r)
+        for a, b in sysm.manages:
+            by_client.setdefault(("manages", a.name), []).append(b.name)
     rec["restarts"] = inst.attrs["restarts"]
     rec["restart_policy"] = inst.restart_policy
     rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
                         "badge": f"0x{r['badge']:x}"}
                        | ({"grants": grant_record(r["port"]["service"].comp.port_map[r["port"]["port"]],
                                                   r["grants"])} if r.get("grants") is not None else {})
-                       for r in sysm.routes if r["client"] is inst]
-    rec["manages"] = [b.name for a, b in sysm.manages if a is inst]
+                       for r in by_client.get(inst.name, [])]
+    rec["manages"] = by_client.get(("manages", inst.name), [])
     return rec
 
 
@@ -135,15 +143,27 @@ def to_json(record):
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def instance_markdown(sysm, inst):
+def instance_markdown(sysm, inst, managers=None):
     # Who besides the supervisor may stop and restart this instance (`connect manage`):
     # that authority sits in the manager's record, so it is gathered here for the reader.
-    managed_by = sorted(o.name for o in sysm.instances if o is not inst
-                        and inst.name in ((supervision_record(sysm, o) or {}).get("manages") or []))
+    # `managers` (instance -> its managers, from emit) keeps a large system linear.
+    if managers is None:
+        managers = _managers(sysm)
+    managed_by = managers.get(inst.name, [])
     return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst),
                   managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}",
                   grants_text=grants_text, value_text=value_text, cell=_cell,
                   config_types={n: t.name for n, t, _v in inst.config})
+
+
+def _managers(sysm):
+    out = {}
+    if getattr(sysm, "supervisor", None) is None:
+        return out
+    for a, b in sysm.manages:
+        if a is not b:
+            out.setdefault(b.name, []).append(a.name)
+    return {k: sorted(set(v)) for k, v in out.items()}
 
 
 def _cell(text):
@@ -156,6 +176,7 @@ def emit(sysm):
            f"{sysm.name.lower()}.trust.md": render(
                "trust.md.j2", system=sysm.name,
                trusted=[instance_record(sysm, i) for i in sysm.instances if i.dma])}
+    managers = _managers(sysm)
     for inst in sysm.instances:
-        out[f"{inst.name}.cspace.md"] = instance_markdown(sysm, inst)
+        out[f"{inst.name}.cspace.md"] = instance_markdown(sysm, inst, managers)
     return out
