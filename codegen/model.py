@@ -82,6 +82,28 @@ class ArrayType(Type):
         return (self.n + 7) // 8 if self.packed else self.n * self.elem.words
 
 
+def c_layout(t):
+    """(sizeof, alignof) of type t as the generated C declares it, for RV64 lp64 and the
+    x86-64 host alike (natural alignment); the generated code asserts it with the compiler."""
+    if isinstance(t, IntType):
+        return t.bits // 8, t.bits // 8
+    if isinstance(t, BoolType):
+        return 1, 1
+    if isinstance(t, EnumType):
+        return 4, 4
+    if isinstance(t, BytesType):
+        return -(-(4 + t.bound) // 4) * 4, 4
+    if isinstance(t, ArrayType):
+        size, align = c_layout(t.elem)
+        return size * t.n, align
+    off, align = 0, 1
+    for _name, ft in t.fields:
+        fs, fa = c_layout(ft)
+        off = -(-off // fa) * fa + fs
+        align = max(align, fa)
+    return max(1, -(-off // align) * align), align
+
+
 def snake(name):
     s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
     return s.lower()
@@ -417,10 +439,24 @@ class Builder:
                 ports[p.name] = p
                 if p.kind in ("provides", "uses") and p.iface not in self.interfaces:
                     self.unknown(p.iface_pos, "interface", p.iface, self.interfaces)
-                if p.kind == "dataport":
+                if p.kind == "dataport" and p.dtype is not None:
+                    # Typed: one struct, its C size (the generated code asserts the
+                    # compiler agrees), mapped as whole pages.
+                    p.t = self.type_of(p.dtype)
+                    p.size = S.Value(p.dtype.pos, kind="int", value=0, unit="")
+                    if p.t is not None and not isinstance(p.t, StructType):
+                        self.d.error(p.dtype.pos, f"a typed dataport holds a struct, not {p.t.name}",
+                                     f"declare `struct S {{ ... }};` and write `dataport {p.name} : S rw;`, "
+                                     f"or give a size: `dataport {p.name}[4K] rw;`")
+                        p.t = None
+                    p.size_bytes = c_layout(p.t)[0] if p.t is not None else self.abi.PAGE_SIZE
+                    p.size.value = p.size_bytes
+                elif p.kind == "dataport":
+                    p.t = None
                     if p.size.unit not in S.SIZE_UNITS or p.size.value <= 0:
                         self.d.error(p.size.pos, "a dataport size is a positive byte count (K, M allowed)")
                     p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
+                if p.kind == "dataport":
                     p.max_rights = parse_rights(p.rights)
                     if p.max_rights is None or p.max_rights & 8:
                         self.d.error(p.rights_pos, f"bad dataport rights '{p.rights}'",
@@ -937,6 +973,10 @@ class Builder:
                 self.d.error(c.dst.pos, f"'{si.name}' calls its own '{dp.name}' but has only one thread",
                              f"its thread would wait for a reply only it could send; give component "
                              f"'{si.comp.name}' `threads = 2;` or more")
+                continue
+            if c.kind == "dataport" and sp.t is not None and dp.t is not None and sp.t is not dp.t:
+                self.d.error(c.dst.port_pos, f"type mismatch: dataport '{c.src.instance}.{c.src.port}' holds "
+                             f"'{sp.t.name}' but '{c.dst.instance}.{c.dst.port}' holds '{dp.t.name}'")
                 continue
             if c.kind == "dataport" and sp.size_bytes != dp.size_bytes:
                 self.d.error(c.dst.port_pos, f"type mismatch: dataport sizes differ "

@@ -560,13 +560,20 @@ class Parser:
                 c.ports.append(Port(n.pos, kind=t.text, name=n.text, optional=opt))
             elif self.accept("dataport"):
                 n = self.ident("a dataport name")
-                self.expect("[")
-                size = self.number("a size")
-                self.expect("]")
+                dtype = None
+                if self.accept(":"):
+                    # A typed dataport: `dataport state : Status rw;` holds one struct,
+                    # read and written through a generated accessor.
+                    dtype = self.type_ref()
+                    size = None
+                else:
+                    self.expect("[", "or ':' and a struct type after the dataport name")
+                    size = self.number("a size")
+                    self.expect("]")
                 r = self.ident("rights (r, rw, rx ...)")
                 opt = self._optional()
                 self.expect(";")
-                c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size,
+                c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size, dtype=dtype,
                                     rights=r.text, rights_pos=r.pos, optional=opt))
             elif self.accept("device"):
                 n = self.ident("a device name")

@@ -106,6 +106,21 @@ def grants_given(inst):
     return out
 
 
+def _holds(sysm, inst, m):
+    """What a dataport mapping holds, when that is not simply its pages: a typed
+    dataport's struct, or a declared size the mapping rounds up to whole pages."""
+    if not m.name.startswith("dataport "):
+        return {}
+    port = inst.comp.port_map.get(m.name[len("dataport "):])
+    if port is None:
+        return {}
+    if port.t is not None:
+        return {"holds": f"{port.t.ctype}, {port.size_bytes} bytes"}
+    if port.size_bytes != m.pages * sysm.abi.PAGE_SIZE:
+        return {"holds": f"{port.size_bytes} bytes, rounded up to {m.pages} page{'s' if m.pages != 1 else ''}"}
+    return {}
+
+
 def instance_record(sysm, inst):
     return {
         "name": inst.name,
@@ -123,7 +138,7 @@ def instance_record(sysm, inst):
         "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
                       "object": m.obj.name, "name": m.name,
                       "memory": "device" if m.flags else ("dma" if m.obj.flags & 2 else "normal")}
-                     for m in inst.mappings],
+                     | _holds(sysm, inst, m) for m in inst.mappings],
         "regions": [{"name": n, "vaddr": f"0x{va:x}", "bytes": size}
                     for n, (va, size) in inst.regions.items()],
         "trusted_with_physical_memory": dma_trust(inst),
