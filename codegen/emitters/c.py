@@ -257,6 +257,7 @@ def instance_view(sysm, inst):
         "pool_pages": inst.pool_pages,
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
         "has_events": inst.ntfn_obj is not None, "has_service": bool(provides),
+        "has_console": "console" in inst.comp.kernel_set,
         "supervisor": supervisor_view(sysm, inst, by_name),
         "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
         "threads": inst.threads,
