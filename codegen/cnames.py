@@ -135,6 +135,14 @@ def check(b):
                             if g.type.array is not None:
                                 fields.claim(f"{g.name}_count", g.pos, f"grant '{g.name}'",
                                              f"{g.name}_count, the length of array grant '{g.name}'")
+                elif p.kind == "dataport":
+                    # <COMP>_<PORT>_MAPPED_SIZE would be a port '<port>_mapped''s _SIZE.
+                    funcs.claim("SIZE " + p.name.upper(), p.pos, shown,
+                                f"<COMPONENT>_{p.name.upper()}_SIZE")
+                    funcs.claim("SIZE " + f"{p.name}_mapped".upper(), p.pos, f"{shown} (its mapped size)",
+                                f"<COMPONENT>_{p.name.upper()}_MAPPED_SIZE")
+                    if getattr(p, "dtype", None) is not None:
+                        funcs.claim(p.name.lower(), p.pos, f"{shown} (its accessor)")
                 elif p.kind in ("emits", "consumes"):
                     funcs.claim(f"{p.name}_emit".lower(), p.pos, shown)
                     funcs.claim(f"{p.name}_wait".lower(), p.pos, shown)

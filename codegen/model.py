@@ -82,6 +82,28 @@ class ArrayType(Type):
         return (self.n + 7) // 8 if self.packed else self.n * self.elem.words
 
 
+def c_layout(t):
+    """(sizeof, alignof) of type t as the generated C declares it, for RV64 lp64 and the
+    x86-64 host alike (natural alignment); the generated code asserts it with the compiler."""
+    if isinstance(t, IntType):
+        return t.bits // 8, t.bits // 8
+    if isinstance(t, BoolType):
+        return 1, 1
+    if isinstance(t, EnumType):
+        return 4, 4
+    if isinstance(t, BytesType):
+        return -(-(4 + t.bound) // 4) * 4, 4
+    if isinstance(t, ArrayType):
+        size, align = c_layout(t.elem)
+        return size * t.n, align
+    off, align = 0, 1
+    for _name, ft in t.fields:
+        fs, fa = c_layout(ft)
+        off = -(-off // fa) * fa + fs
+        align = max(align, fa)
+    return max(1, -(-off // align) * align), align
+
+
 def snake(name):
     s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
     return s.lower()
@@ -216,6 +238,11 @@ MAP_DEVICE = 1  # mapping flag: uncached device memory
 OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
 # What a service's exit (proc.exit, or returning from main) makes its supervisor do.
 RESTART_POLICIES = ("on-failure", "always", "never")
+# Memory the build assumes the kernel keeps before its loader runs (its image, stacks, the
+# boot image; the pre-flight step of the tests assumes the same), and a lower bound of a
+# capability's size in the kernel (struct cap in kernel/object.h is larger).
+KERNEL_RESERVED_BYTES = 8 << 20
+CAP_BYTES_AT_LEAST = 64
 # Elements of an array grant at most: a short list per client (ports, peers).
 MAX_GRANT_ARRAY = 64
 
@@ -412,10 +439,24 @@ class Builder:
                 ports[p.name] = p
                 if p.kind in ("provides", "uses") and p.iface not in self.interfaces:
                     self.unknown(p.iface_pos, "interface", p.iface, self.interfaces)
-                if p.kind == "dataport":
+                if p.kind == "dataport" and p.dtype is not None:
+                    # Typed: one struct, its C size (the generated code asserts the
+                    # compiler agrees), mapped as whole pages.
+                    p.t = self.type_of(p.dtype)
+                    p.size = S.Value(p.dtype.pos, kind="int", value=0, unit="")
+                    if p.t is not None and not isinstance(p.t, StructType):
+                        self.d.error(p.dtype.pos, f"a typed dataport holds a struct, not {p.t.name}",
+                                     f"declare `struct S {{ ... }};` and write `dataport {p.name} : S rw;`, "
+                                     f"or give a size: `dataport {p.name}[4K] rw;`")
+                        p.t = None
+                    p.size_bytes = c_layout(p.t)[0] if p.t is not None else self.abi.PAGE_SIZE
+                    p.size.value = p.size_bytes
+                elif p.kind == "dataport":
+                    p.t = None
                     if p.size.unit not in S.SIZE_UNITS or p.size.value <= 0:
                         self.d.error(p.size.pos, "a dataport size is a positive byte count (K, M allowed)")
                     p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
+                if p.kind == "dataport":
                     p.max_rights = parse_rights(p.rights)
                     if p.max_rights is None or p.max_rights & 8:
                         self.d.error(p.rights_pos, f"bad dataport rights '{p.rights}'",
@@ -933,6 +974,10 @@ class Builder:
                              f"its thread would wait for a reply only it could send; give component "
                              f"'{si.comp.name}' `threads = 2;` or more")
                 continue
+            if c.kind == "dataport" and sp.t is not None and dp.t is not None and sp.t is not dp.t:
+                self.d.error(c.dst.port_pos, f"type mismatch: dataport '{c.src.instance}.{c.src.port}' holds "
+                             f"'{sp.t.name}' but '{c.dst.instance}.{c.dst.port}' holds '{dp.t.name}'")
+                continue
             if c.kind == "dataport" and sp.size_bytes != dp.size_bytes:
                 self.d.error(c.dst.port_pos, f"type mismatch: dataport sizes differ "
                              f"({sp.size_bytes} and {dp.size_bytes} bytes)")
@@ -1204,6 +1249,53 @@ class Builder:
                 self.d.error(pos, f"CSpace of '{inst.name}' has {inst.attrs['cspace']} slots but "
                              f"needs {used} ({why})", f"set `cspace = {used};` or more")
         sysm.objects = objs
+        self.check_memory(sysm, sd)
+
+    def check_memory(self, sysm, sd):
+        """What the kernel's pre-flight refuses about memory, refused here first at the IDL
+        line: the pages every object takes (frames, pools, CSpaces' capabilities) against
+        the platform's RAM less what the kernel keeps. A lower bound of what the loader
+        needs (ELF segments, page tables and kernel objects come on top), so it never
+        refuses what the kernel would accept; the pre-flight step checks the rest."""
+        if not sd.platform and self.platform_override is None:
+            return
+        if self.load_platform_once(sd, sd.platform[1] if sd.platform else None) is None:
+            return
+        ram = sum(size for _base, size in getattr(self.platform, "memory", []))
+        if not ram:
+            return
+        page = self.abi.PAGE_SIZE
+        free = max(0, ram - KERNEL_RESERVED_BYTES) // page
+        total = 0
+        per_inst = {}
+        for o in sysm.objects:
+            if o.type_name == "FRAME" and not o.flags & OBJ_F_DEVICE or o.type_name == "POOL":
+                n = o.pages
+            elif o.type_name == "CSPACE":
+                n = -(-o.pages * CAP_BYTES_AT_LEAST // page)   # o.pages holds the slot count
+            else:
+                continue
+            total += n
+            if o.owner is not None:
+                per_inst[o.owner.name] = per_inst.get(o.owner.name, 0) + n
+        if total <= free:
+            return
+        big = max(sysm.instances, key=lambda i: per_inst.get(i.name, 0))
+        parts = [("heap", big.heap_pages, big.attr_pos["heap"]),
+                 ("pool", big.pool_pages, big.attr_pos["pool"]),
+                 ("stack", big.stack_pages * len(big.threads), big.attr_pos["stack"]),
+                 ("cspace", -(-big.attrs["cspace"] * CAP_BYTES_AT_LEAST // page), big.attr_pos["cspace"])]
+        for p in big.comp.ports:
+            if p.kind in ("dataport", "dma"):
+                parts.append((f"{p.kind} {p.name}", -(-p.size_bytes // page), p.size.pos))
+        what, n, pos = max(parts, key=lambda x: x[1])
+        mib = lambda pages: f"{pages * page / (1 << 20):.1f} MiB"   # noqa: E731
+        self.d.error(pos or big.decl.pos,
+                     f"the system needs at least {total} pages ({mib(total)}) of RAM, more than the "
+                     f"{free} pages ({mib(free)}) the platform leaves after the kernel's "
+                     f"{KERNEL_RESERVED_BYTES >> 20} MiB; '{big.name}' takes the most "
+                     f"({per_inst.get(big.name, 0)} pages), its {what} {n} pages",
+                     f"shrink {what} of '{big.name}', or use a platform with more memory")
 
     def supervision(self, sysm, conns, badge_of):
         """What the supervisor is given: every service's faults (badged by service number),
@@ -1335,7 +1427,8 @@ class Builder:
         return sorted((d for d in self.platform if match in d.compatible),
                       key=lambda d: (d.regs[0][0] if d.regs else 0, d.path))
 
-    def find_device(self, sd, match, pos):
+    def load_platform_once(self, sd, pos):
+        """The platform's devices (loading it on first use); None after an error."""
         if self.platform is None:
             path = self.platform_override
             if path is None and sd.platform:
@@ -1353,6 +1446,11 @@ class Builder:
                 self.d.error(sd.platform[1] if sd.platform else None, f"cannot read platform '{path}': {why}")
                 self.platform = []
                 return None
+        return self.platform
+
+    def find_device(self, sd, match, pos):
+        if self.load_platform_once(sd, pos) is None:
+            return None
         if match.startswith("/"):
             for dev in self.platform:
                 if dev.path == match:

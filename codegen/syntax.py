@@ -504,6 +504,8 @@ class Parser:
             self.next()
             items = []
             while not self.at("]"):
+                if self.at("["):
+                    self.fail("a list inside a list", "array grants are one-dimensional: [1, 2, 3]")
                 items.append(self.value())
                 if not self.accept(","):
                     break
@@ -558,13 +560,20 @@ class Parser:
                 c.ports.append(Port(n.pos, kind=t.text, name=n.text, optional=opt))
             elif self.accept("dataport"):
                 n = self.ident("a dataport name")
-                self.expect("[")
-                size = self.number("a size")
-                self.expect("]")
+                dtype = None
+                if self.accept(":"):
+                    # A typed dataport: `dataport state : Status rw;` holds one struct,
+                    # read and written through a generated accessor.
+                    dtype = self.type_ref()
+                    size = None
+                else:
+                    self.expect("[", "or ':' and a struct type after the dataport name")
+                    size = self.number("a size")
+                    self.expect("]")
                 r = self.ident("rights (r, rw, rx ...)")
                 opt = self._optional()
                 self.expect(";")
-                c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size,
+                c.ports.append(Port(n.pos, kind="dataport", name=n.text, size=size, dtype=dtype,
                                     rights=r.text, rights_pos=r.pos, optional=opt))
             elif self.accept("device"):
                 n = self.ident("a device name")
@@ -647,8 +656,8 @@ class Parser:
 
     def grant_decl(self, port):
         t = self.tok
+        port.grants_broken = True   # the block is not empty: an error here is its own report
         if not (t.kind == "ident" and t.text == "grant"):
-            port.grants_broken = True   # reported here: the model need not say it is empty
             self.fail("expected 'grant' in the block of a port" + self._found(),
                       did_you_mean(t.text, {"grant"}) if t.kind == "ident" else
                       "declare each as: grant u64 quota_bytes = 0;")

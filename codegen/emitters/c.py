@@ -216,6 +216,7 @@ def instance_view(sysm, inst):
                 provides.append(view)
     all_types = [t for i in ifaces.values() for pr in i.procs for _, _, t in pr.params]
     all_types += [t for _, t, _ in inst.config]
+    all_types += [p.t for p in inst.comp.ports if p.kind == "dataport" and p.t is not None]
     all_types += [g.t for p in inst.comp.ports if p.kind == "provides" for g in p.grant_map.values()]
     order, bounds = type_closure(all_types)
     slots = [{"macro": f"{U}_SLOT_{s.name.upper().replace('->', '_TO_').replace('.', '_')}",
@@ -228,7 +229,10 @@ def instance_view(sysm, inst):
               for p in inst.comp.ports if p.kind == "consumes"]
     emits = [{"port": p.name, "handles": [by_name[s.name]["hmacro"] for s in inst.emit_slots[p.name]]}
              for p in inst.comp.ports if p.kind == "emits"]
-    dataports = [{"port": n, "vaddr": m.vaddr, "size": size, "rights": s.rights}
+    dataports = [{"port": n, "vaddr": m.vaddr, "size": size, "rights": s.rights,
+                  "mapped": m.pages * sysm.abi.PAGE_SIZE, "pages": m.pages,
+                  "ctype": inst.comp.port_map[n].t.ctype if inst.comp.port_map[n].t else None,
+                  "ro": not s.rights & 2}
                  for n, (m, s, size) in inst.dataports.items()]
     devices = [{"port": n, "vaddr": d["vaddr"], "size": d["size"], "paddr": d["device"].regs[0][0],
                 "path": d["device"].path, "bit": inst.event_bits[n],
@@ -253,6 +257,7 @@ def instance_view(sysm, inst):
         "pool_pages": inst.pool_pages,
         "config": [(n.upper(), c_literal(t, v), t) for n, t, v in inst.config],
         "has_events": inst.ntfn_obj is not None, "has_service": bool(provides),
+        "has_console": "console" in inst.comp.kernel_set,
         "supervisor": supervisor_view(sysm, inst, by_name),
         "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
         "threads": inst.threads,

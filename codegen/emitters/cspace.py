@@ -22,14 +22,22 @@ def supervision_record(sysm, inst):
                             "restart_policy": s.restart_policy}
                            for n, s in enumerate(sysm.start_order)]
         return rec
+    by_client = getattr(sysm, "_routes_by_client", None)
+    if by_client is None:
+        # Indexed once per system: a per-instance scan of every route is quadratic.
+        by_client = sysm._routes_by_client = {}
+        for r in sysm.routes:
+            by_client.setdefault(r["client"].name, []).append(r)
+        for a, b in sysm.manages:
+            by_client.setdefault(("manages", a.name), []).append(b.name)
     rec["restarts"] = inst.attrs["restarts"]
     rec["restart_policy"] = inst.restart_policy
     rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
                         "badge": f"0x{r['badge']:x}"}
                        | ({"grants": grant_record(r["port"]["service"].comp.port_map[r["port"]["port"]],
                                                   r["grants"])} if r.get("grants") is not None else {})
-                       for r in sysm.routes if r["client"] is inst]
-    rec["manages"] = [b.name for a, b in sysm.manages if a is inst]
+                       for r in by_client.get(inst.name, [])]
+    rec["manages"] = by_client.get(("manages", inst.name), [])
     return rec
 
 
@@ -98,6 +106,21 @@ def grants_given(inst):
     return out
 
 
+def _holds(sysm, inst, m):
+    """What a dataport mapping holds, when that is not simply its pages: a typed
+    dataport's struct, or a declared size the mapping rounds up to whole pages."""
+    if not m.name.startswith("dataport "):
+        return {}
+    port = inst.comp.port_map.get(m.name[len("dataport "):])
+    if port is None:
+        return {}
+    if port.t is not None:
+        return {"holds": f"{port.t.ctype}, {port.size_bytes} bytes"}
+    if port.size_bytes != m.pages * sysm.abi.PAGE_SIZE:
+        return {"holds": f"{port.size_bytes} bytes, rounded up to {m.pages} page{'s' if m.pages != 1 else ''}"}
+    return {}
+
+
 def instance_record(sysm, inst):
     return {
         "name": inst.name,
@@ -115,7 +138,7 @@ def instance_record(sysm, inst):
         "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
                       "object": m.obj.name, "name": m.name,
                       "memory": "device" if m.flags else ("dma" if m.obj.flags & 2 else "normal")}
-                     for m in inst.mappings],
+                     | _holds(sysm, inst, m) for m in inst.mappings],
         "regions": [{"name": n, "vaddr": f"0x{va:x}", "bytes": size}
                     for n, (va, size) in inst.regions.items()],
         "trusted_with_physical_memory": dma_trust(inst),
@@ -135,15 +158,27 @@ def to_json(record):
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def instance_markdown(sysm, inst):
+def instance_markdown(sysm, inst, managers=None):
     # Who besides the supervisor may stop and restart this instance (`connect manage`):
     # that authority sits in the manager's record, so it is gathered here for the reader.
-    managed_by = sorted(o.name for o in sysm.instances if o is not inst
-                        and inst.name in ((supervision_record(sysm, o) or {}).get("manages") or []))
+    # `managers` (instance -> its managers, from emit) keeps a large system linear.
+    if managers is None:
+        managers = _managers(sysm)
+    managed_by = managers.get(inst.name, [])
     return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst),
                   managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}",
                   grants_text=grants_text, value_text=value_text, cell=_cell,
                   config_types={n: t.name for n, t, _v in inst.config})
+
+
+def _managers(sysm):
+    out = {}
+    if getattr(sysm, "supervisor", None) is None:
+        return out
+    for a, b in sysm.manages:
+        if a is not b:
+            out.setdefault(b.name, []).append(a.name)
+    return {k: sorted(set(v)) for k, v in out.items()}
 
 
 def _cell(text):
@@ -156,6 +191,7 @@ def emit(sysm):
            f"{sysm.name.lower()}.trust.md": render(
                "trust.md.j2", system=sysm.name,
                trusted=[instance_record(sysm, i) for i in sysm.instances if i.dma])}
+    managers = _managers(sysm)
     for inst in sysm.instances:
-        out[f"{inst.name}.cspace.md"] = instance_markdown(sysm, inst)
+        out[f"{inst.name}.cspace.md"] = instance_markdown(sysm, inst, managers)
     return out

@@ -1,10 +1,13 @@
 /* The component runtime behind crt0: per-thread C library state in the IPC buffer page,
- * picolibc's stdin/stdout/stderr on the console capability, the heap, and thread exit. */
+ * the line buffer behind picolibc's stdin/stdout/stderr on the console capability (the
+ * streams themselves are defined by the generated code of a component with a console:
+ * anvaya/stdio_console.h), the heap, and thread exit. */
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
 
 #include <anvaya/sdk.h>
+#include <anvaya/stdio_console.h>
 
 #define ANV_CONSOLE_LINE 128
 /* wait_one refuses longer timeouts; an exited thread re-arms it, which costs nothing. */
@@ -72,35 +75,32 @@ void anv_console_flush(void)
     anv_line_len = 0;
 }
 
-static int anv_console_put(char c, FILE *f)
+static void anv_line_put(char c)
 {
-    (void)f;
     anv_line[anv_line_len++] = c;
     if (c == '\n' || anv_line_len == ANV_CONSOLE_LINE)
         anv_console_flush();
+}
+
+int anv_stdio_put(char c, FILE *f)
+{
+    (void)f;
+    anv_line_put(c);
     return (unsigned char)c;
 }
 
-static int anv_console_sync(FILE *f)
+int anv_stdio_sync(FILE *f)
 {
     (void)f;
     anv_console_flush();
     return 0;
 }
 
-static int anv_console_get(FILE *f)
+int anv_stdio_get(FILE *f)
 {
     (void)f;
     return _FDEV_EOF; /* the console capability is output only */
 }
-
-static FILE anv_console_out =
-    FDEV_SETUP_STREAM(anv_console_put, NULL, anv_console_sync, _FDEV_SETUP_WRITE);
-static FILE anv_console_in = FDEV_SETUP_STREAM(NULL, anv_console_get, NULL, _FDEV_SETUP_READ);
-
-FILE *const stdin = &anv_console_in;
-FILE *const stdout = &anv_console_out;
-FILE *const stderr = &anv_console_out;
 
 /* picolibc's malloc grows through sbrk. Defining it here (this object is always linked
  * because crt0 needs anv_start) keeps libc's version, which wants other symbols, out. */
@@ -121,7 +121,7 @@ _Noreturn void anv_exit(int status)
 {
     /* End an unterminated last line so the supervisor's report starts a line of its own. */
     if (anv_line_len > 0 && anv_line[anv_line_len - 1] != '\n')
-        (void)anv_console_put('\n', stdout);
+        anv_line_put('\n');
     anv_console_flush();
     anv_proc_exit(status);
 }

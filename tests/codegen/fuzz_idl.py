@@ -133,6 +133,15 @@ def main():
             "blocks.system": "system S {" + " instance a : A {" * 20000 + "\n",
             "line.system": "component A { thread; }; // " + "x" * 1000000 + "\n" + "x" * 1000000,
             "cycle.system": 'import "cycle.system"; component A { thread; }; system S { instance a : A; }',
+            # Grant lists nested by the thousand (refused at the inner "["), a list of
+            # 20,000 values, and a connection block left open.
+            "lists.system": "interface F { s(); };\ncomponent St { provides F f { grant u8 x[2] = "
+            + "[" * 50000 + "]" * 50000 + "; }; thread; };\nsystem S { instance st : St; }\n",
+            "longlist.system": "interface F { s(); };\ncomponent St { provides F f { grant u8 x[64] = ["
+            + ", ".join("1" for _ in range(20000)) + "]; }; thread; };\nsystem S { instance st : St; }\n",
+            "grantblock.system": "interface F { s(); };\ncomponent St { provides F f { grant u8 x; }; thread; };\n"
+            "component C { uses F f; thread; };\nsystem S { instance st : St; instance c : C;\n"
+            "connect rpc c.f -> st.f {" + " x = 1;" * 20000 + "\n",
         }
         for name, text in deep.items():
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:

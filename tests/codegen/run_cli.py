@@ -44,6 +44,7 @@ with tempfile.TemporaryDirectory() as tmp:
         'platform "../', f'platform "{ROOT}/idl/')
     changed = text.replace("connect rpc app.net(wg) -> net.net {", "connect rpc app.net -> net.net {")
     changed = changed.replace("connect rpc storage.log -> log.log;", "connect rpc storage.log(wg) -> log.log;")
+    changed = changed.replace("queue_depth = 32;", "queue_depth = 64;")
     new = os.path.join(tmp, "new.system")
     with open(new, "w", encoding="utf-8") as f:
         f.write(changed)
@@ -51,8 +52,9 @@ with tempfile.TemporaryDirectory() as tmp:
     run("generate", new, "-o", os.path.join(tmp, "new"), "--only", "cspace")
     a, b = os.path.join(tmp, "old", "example.cspace.json"), os.path.join(tmp, "new", "example.cspace.json")
     lines = run("diff", a, b).splitlines()
-    expect(lines == ["~ app: net: rights -w-g -> -w--", "~ storage: log: rights -w-- -> -w-g"],
-           f"diff names exactly the changed rights: {lines}")
+    expect(lines == ["~ storage: config queue_depth 32 -> 64",
+                     "~ app: net: rights -w-g -> -w--", "~ storage: log: rights -w-- -> -w-g"],
+           f"diff names exactly the changed rights and configuration: {lines}")
     expect(run("diff", a, a).strip() == "no change in authority", "diff of identical manifests")
     run("diff", "--exit-code", a, b, code=1)
     json.load(open(b, encoding="utf-8"))

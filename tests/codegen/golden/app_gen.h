@@ -46,11 +46,17 @@
 #define APP_STACK_TOP_0 UINT64_C(0x10006000)
 #define APP_HEAP_BASE UINT64_C(0x20000000)
 #define APP_HEAP_SIZE UINT64_C(0x20000)
+/* dataport blocks, 65536 bytes */
 #define APP_BLOCKS_SIZE 65536u
+#define APP_BLOCKS_MAPPED_SIZE 65536u
 #define APP_BLOCKS ((volatile void *)(uintptr_t)UINT64_C(0x30000000))
+/* dataport rx, 16384 bytes */
 #define APP_RX_SIZE 16384u
+#define APP_RX_MAPPED_SIZE 16384u
 #define APP_RX ((volatile void *)(uintptr_t)UINT64_C(0x30011000))
+/* dataport tx, 16384 bytes */
 #define APP_TX_SIZE 16384u
+#define APP_TX_MAPPED_SIZE 16384u
 #define APP_TX ((volatile void *)(uintptr_t)UINT64_C(0x30016000))
 /* The CSpace: its size, and the lowest slot a capability acquired at run time may take
  * (the kernel refuses the ones below with ANV_E_RESERVED_SLOT). */

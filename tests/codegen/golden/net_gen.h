@@ -48,9 +48,13 @@
 #define NET_SERVER_STACK_TOP_0 UINT64_C(0x10006000)
 #define NET_SERVER_HEAP_BASE UINT64_C(0x20000000)
 #define NET_SERVER_HEAP_SIZE UINT64_C(0x8000)
+/* dataport rx, 16384 bytes */
 #define NET_SERVER_RX_SIZE 16384u
+#define NET_SERVER_RX_MAPPED_SIZE 16384u
 #define NET_SERVER_RX ((volatile void *)(uintptr_t)UINT64_C(0x30000000))
+/* dataport tx, 16384 bytes */
 #define NET_SERVER_TX_SIZE 16384u
+#define NET_SERVER_TX_MAPPED_SIZE 16384u
 #define NET_SERVER_TX ((volatile void *)(uintptr_t)UINT64_C(0x30005000))
 /* /soc/virtio_mmio@10007000: registers at physical 0x10007000, irq 7 */
 #define NET_SERVER_NIC_REGS ((volatile void *)(uintptr_t)UINT64_C(0x40000000))

@@ -46,7 +46,9 @@
 #define STORAGE_STACK_TOP_0 UINT64_C(0x10006000)
 #define STORAGE_HEAP_BASE UINT64_C(0x20000000)
 #define STORAGE_HEAP_SIZE UINT64_C(0x10000)
+/* dataport buf, 65536 bytes */
 #define STORAGE_BUF_SIZE 65536u
+#define STORAGE_BUF_MAPPED_SIZE 65536u
 #define STORAGE_BUF ((volatile void *)(uintptr_t)UINT64_C(0x30000000))
 /* /soc/virtio_mmio@10008000: registers at physical 0x10008000, irq 8 */
 #define STORAGE_DISK_REGS ((volatile void *)(uintptr_t)UINT64_C(0x40000000))

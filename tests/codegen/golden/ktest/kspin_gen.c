@@ -2,6 +2,14 @@
  * KSpin: client stubs, server dispatch and event wrappers. Do not edit. */
 #include "kspin_gen.h"
 
+/* `kernel console`: the C library's stdin, stdout and stderr write to it. A component
+ * without a console has no such streams, so printing there fails to link. */
+#include <stdio.h>
+#ifdef __PICOLIBC__
+#include <anvaya/stdio_console.h>
+ANV_STDIO_ON_CONSOLE();
+#endif
+
 /* Bytes travel 8 to a word, little-endian; unused bytes are zero on the wire. */
 static inline void anv_gen_pack(uint64_t *w, const uint8_t *src, uint32_t len, uint32_t bound)
 {
