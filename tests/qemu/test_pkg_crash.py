@@ -37,7 +37,7 @@ def check_disk(image, pkg, keys, k):
         path = os.path.join(os.path.dirname(image), "check.pkg")
         with open(path, "wb") as f:
             f.write(got)
-        fx.run(fx.PKG_TOOL, "verify", "--pub", keys[1][1], path)
+        fx.run(fx.PKG_TOOL, "verify", "--pub", keys[2][1], path)
         state = "installed"
     record = files.get("pkg/versions")
     want = f"big 1.0.0 {hashlib.sha512(fx.signed_part(pkg)).hexdigest()}\n".encode()
@@ -54,7 +54,7 @@ def scenario(args):
     rng = random.Random(int(os.environ.get("ANVAYA_PKG_CRASH_SEED", "12")))
     with tempfile.TemporaryDirectory() as tmp:
         keys = fx.write_keys(tmp)
-        pkg = fx.make_package(tmp, keys, 1, 1, "big", "1.0.0", fx.wasm_payload(600 * 1024, 3),
+        pkg = fx.make_package(tmp, keys, 2, 2, "big", "1.0.0", fx.wasm_payload(600 * 1024, 3),
                               ["console = yes"])
         tree = os.path.join(tmp, "tree", "pkg", "staging")
         os.makedirs(tree)
@@ -72,7 +72,7 @@ def scenario(args):
         for k in range(rounds):
             s = args.session(devices=[f"blk:{image}"])
             s.start()
-            m = s.expect(r"pkgsvc: ready: 2 keys, (\d) installed, record of (\d) names, "
+            m = s.expect(r"pkgsvc: ready: 1 keys, (\d) installed, record of (\d) names, "
                          r"(\d+) temporaries removed")
             s.check(int(m.group(3)) == len(left_before),
                     f"round {k}: {m.group(3)} temporaries removed, {len(left_before)} left")
