@@ -570,8 +570,13 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         return;
     }
     if (seq != c->rcv_nxt) {
-        if (dlen == 0 && !(fl & F_FIN))
-            return; /* a bare ACK out of place */
+        if (dlen == 0 && !(fl & F_FIN)) {
+            /* A bare ACK out of place, such as a zero-window probe (sent one below
+             * RCV.NXT): RFC 9293 3.10.7.4 answers it, which also repeats a lost window
+             * update. */
+            send_ack(t, c);
+            return;
+        }
         bool fin = (fl & F_FIN) != 0;
         if (SEQ_LT(seq, c->rcv_nxt)) {
             uint32_t old = c->rcv_nxt - seq;

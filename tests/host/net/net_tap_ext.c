@@ -240,7 +240,7 @@ void tap_tcp_poll(uint64_t now)
         if (!ap->used)
             continue;
         net_tcp_state st = net_tcp_get_state(&tcp, h);
-        if (!ap->echo) { /* client: push the pattern, then close */
+        if (!ap->echo && !ap->sink) { /* client: push the pattern, then close */
             while (ap->sent < ap->to_send && (st == NET_TCP_ESTABLISHED || st == NET_TCP_CLOSE_WAIT)) {
                 size_t k = ap->to_send - ap->sent;
                 if (k > sizeof buf)

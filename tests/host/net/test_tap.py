@@ -173,7 +173,8 @@ def start_relay(tap):
         s.close()
     seed = int(os.environ.get("ANVAYA_NET_RELAY_SEED", "11"))
     relay = Harness("/usr/bin/python3", RELAY, "--tap", tap, "--local", f"127.0.0.1:{ports[0]}",
-                    "--remote", f"127.0.0.1:{ports[1]}", "--seed", str(seed), "--drop", "0.05",
+                    "--remote", f"127.0.0.1:{ports[1]}", "--seed", str(seed),
+                    "--drop", os.environ.get("ANVAYA_NET_RELAY_DROP", "0.05"),
                     "--dup", "0.01", "--reorder", "0.02", "--delay-ms", "1")
     relay.wait_for("relay ready", timeout=5)
     return relay, ports
@@ -199,12 +200,19 @@ def check_capture(p, path, label):
         return
     p.terminate()
     p.wait(timeout=10)
+    keep = os.environ.get("ANVAYA_NET_KEEP_CAPTURE")
+    if keep:
+        shutil.copy(path, keep)
     if not shutil.which("tshark"):
         check(f"{label}: tshark installed to decode the capture", False, "tshark missing")
         return
     opts = []
     for o in ("ip.check_checksum", "tcp.check_checksum", "udp.check_checksum"):
         opts += ["-o", o + ":TRUE"]
+    # The test ports carry raw bytes: decode them as data, not as whatever protocol
+    # tshark guesses from the number (7000 would be Gryphon and its PDUs garbage).
+    for port in (7000, 8080, 9090, 9191):
+        opts += ["-d", f"tcp.port=={port},data"]
     r = subprocess.run(["tshark", "-n", "-r", path] + opts + ["-q", "-z", "expert,error"],
                        capture_output=True, text=True, timeout=120)
     out = r.stdout
