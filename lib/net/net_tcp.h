@@ -13,7 +13,7 @@
 #define NET_TCP_CONNS 16u
 #endif
 #ifndef NET_TCP_BUF
-#define NET_TCP_BUF 8192u /* send and receive buffer per connection (< 65536) */
+#define NET_TCP_BUF 16384u /* send and receive buffer per connection (< 65536) */
 #endif
 #ifndef NET_TCP_LISTENERS
 #define NET_TCP_LISTENERS 4u
