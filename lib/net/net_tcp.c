@@ -618,8 +618,12 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         c->rto_deadline_ms = 0;
         c->state = NET_TCP_ESTABLISHED;
     }
-    if (SEQ_GT(ack, c->snd_max)) {
-        send_ack(t, c); /* acknowledges what we never sent */
+    /* RFC 5961 5.2: an ACK of what we never sent, or of more than a window before
+     * SND.UNA, is answered and the segment (data included) dropped; so a blind
+     * in-window data injection must also guess an acceptable ACK. */
+    if (SEQ_GT(ack, c->snd_max) || SEQ_LT(ack, c->snd_una - CWND_MAX)) {
+        t->stats.ack_unacceptable++;
+        send_ack(t, c);
         return;
     }
     bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && win == c->snd_wnd &&

@@ -83,7 +83,7 @@ typedef struct net_tcp_stats {
     uint32_t rx, bad, bad_checksum, rst_sent, rst_rx, retransmits, out_of_order, dropped;
     uint32_t rtt_samples;
     uint32_t dup_acks, fast_retransmits, partial_acks, timeouts, ooo_queued, ooo_dropped,
-        half_open_evicted;
+        half_open_evicted, ack_unacceptable;
 } net_tcp_stats;
 
 typedef struct net_tcp {
