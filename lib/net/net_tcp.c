@@ -425,6 +425,73 @@ static uint32_t random32(net_tcp *t)
     return get32(r);
 }
 
+/* SipHash-2-4 (Aumasson and Bernstein) of one message, written from the algorithm's
+ * description: the keyed hash F of RFC 6528. */
+static uint64_t rotl64(uint64_t x, unsigned b) { return (x << b) | (x >> (64u - b)); }
+
+static void sip_round(uint64_t v[4])
+{
+    v[0] += v[1];
+    v[1] = rotl64(v[1], 13) ^ v[0];
+    v[0] = rotl64(v[0], 32);
+    v[2] += v[3];
+    v[3] = rotl64(v[3], 16) ^ v[2];
+    v[0] += v[3];
+    v[3] = rotl64(v[3], 21) ^ v[0];
+    v[2] += v[1];
+    v[1] = rotl64(v[1], 17) ^ v[2];
+    v[2] = rotl64(v[2], 32);
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8u * i);
+    return v;
+}
+
+static uint64_t siphash24(const uint8_t key[16], const uint8_t *m, size_t len)
+{
+    uint64_t k0 = le64(key), k1 = le64(key + 8);
+    uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
+                     k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
+    size_t full = len & ~(size_t)7;
+    for (size_t i = 0; i < full; i += 8) {
+        uint64_t w = le64(m + i);
+        v[3] ^= w;
+        sip_round(v);
+        sip_round(v);
+        v[0] ^= w;
+    }
+    uint64_t last = (uint64_t)(len & 0xffu) << 56;
+    for (size_t i = full; i < len; i++)
+        last |= (uint64_t)m[i] << (8u * (i - full));
+    v[3] ^= last;
+    sip_round(v);
+    sip_round(v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    for (unsigned r = 0; r < 4; r++)
+        sip_round(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* RFC 6528: ISN = M + F(local address, local port, remote address, remote port, key),
+ * M a clock ticking every 4 us (here the millisecond clock times 250) and F a keyed hash
+ * whose key came from the random source at net_tcp_init. A new incarnation of the same
+ * 4-tuple starts above the old one; another tuple's ISN cannot be guessed from ours. */
+static uint32_t isn_for(const net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport)
+{
+    uint8_t m[12];
+    put32(m, t->s->ip);
+    put16(m + 4, lport);
+    put32(m + 6, rip);
+    put16(m + 10, rport);
+    uint32_t f = (uint32_t)siphash24(t->isn_key, m, sizeof m);
+    return (uint32_t)(t->s->now_ms * 250u) + f;
+}
+
 static void reset_reply(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport, uint32_t seq,
                         uint32_t ack, uint8_t flags, size_t dlen)
 {
@@ -504,7 +571,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->lport = dport;
             c->irs = seq;
             c->rcv_nxt = seq + 1;
-            c->iss = random32(t);
+            c->iss = isn_for(t, src, dport, sport);
             c->snd_una = c->iss;
             c->snd_nxt = c->iss + 1;
             c->snd_base = c->iss + 1;
@@ -710,8 +777,11 @@ net_err net_tcp_init(net_tcp *t, net_stack *s)
 {
     if (!t || !s)
         return NET_ERR_ARG;
+    if (!s->link.random)
+        return NET_ERR_ARG;
     memset(t, 0, sizeof *t);
     t->s = s;
+    s->link.random(s->link.ctx, t->isn_key, sizeof t->isn_key);
     return net_set_proto_handler(s, PROTO_TCP, tcp_input, t);
 }
 
@@ -780,7 +850,7 @@ int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err)
     c->rip = ip;
     c->rport = port;
     c->lport = lport;
-    c->iss = random32(t);
+    c->iss = isn_for(t, ip, lport, port);
     c->snd_una = c->iss;
     c->snd_nxt = c->iss + 1;
     c->snd_base = c->iss + 1;

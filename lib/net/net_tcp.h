@@ -92,6 +92,7 @@ typedef struct net_tcp {
     struct net_tcp_conn c[NET_TCP_CONNS];
     net_tcp_stats stats;
     uint8_t seg[24 + NET_TCP_MSS]; /* the segment being sent (kept off the call stack) */
+    uint8_t isn_key[16];           /* RFC 6528's secret, from the random source */
 } net_tcp;
 
 /* Takes over IP protocol 6 on s. */
