@@ -483,6 +483,14 @@ static uint64_t siphash24(const uint8_t key[16], const uint8_t *m, size_t len)
  * 4-tuple starts above the old one; another tuple's ISN cannot be guessed from ours. */
 static uint32_t isn_for(const net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport)
 {
+#ifdef NET_FUZZ_ZERO_ISN
+    /* The frame fuzzer's seeds answer ISN 0; a hashed ISN would hide both handshakes. */
+    (void)t;
+    (void)rip;
+    (void)lport;
+    (void)rport;
+    return 0;
+#endif
     uint8_t m[12];
     put32(m, t->s->ip);
     put16(m + 4, lport);

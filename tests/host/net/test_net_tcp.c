@@ -542,6 +542,37 @@ static void test_limited_transmit(void **state)
     assert_int_equal(g32(seg(6) + 4), isn1);
 }
 
+static void test_probe_answered(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    static uint8_t d[NET_TCP_BUF];
+    memset(d, 7, sizeof d);
+    /* The peer fills our window; the ACK says 0. */
+    for (unsigned off = 0; off < NET_TCP_BUF; off += 1000) {
+        size_t n = NET_TCP_BUF - off < 1000 ? NET_TCP_BUF - off : 1000;
+        input_seg(80, lport, 5001 + off, isn1, 0x18, 60000, d + off, n, 0, 1200);
+    }
+    assert_int_equal(g16(seg(nout - 1) + 14), 0);
+    /* Reading opens it; suppose that window update is lost. The peer's zero-window
+     * probe (one below RCV.NXT, no data) must get an ACK with the open window. */
+    static uint8_t b[NET_TCP_BUF];
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), NET_TCP_BUF);
+    nout = 0;
+    input_seg(80, lport, 5001 + NET_TCP_BUF - 1, isn1, 0x10, 60000, NULL, 0, 0, 1300);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 8), 5001 + NET_TCP_BUF);
+    assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF);
+    /* A segment acknowledging data never sent is answered and its data dropped. */
+    nout = 0;
+    input_seg(80, lport, 5001 + NET_TCP_BUF, isn1 + 5000, 0x18, 60000, d, 10, 0, 1300);
+    assert_int_equal(tcp.stats.ack_unacceptable, 1);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 8), 5001 + NET_TCP_BUF);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 0);
+}
+
 static void test_syn_flood(void **state)
 {
     (void)state;
@@ -595,6 +626,7 @@ int main(void)
         cmocka_unit_test_setup(test_ooo_table_full, setup),
         cmocka_unit_test_setup(test_congestion_control, setup),
         cmocka_unit_test_setup(test_limited_transmit, setup),
+        cmocka_unit_test_setup(test_probe_answered, setup),
         cmocka_unit_test_setup(test_syn_flood, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
