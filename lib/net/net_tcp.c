@@ -44,6 +44,38 @@ const char *net_tcp_state_name(net_tcp_state st)
     return (unsigned)st < sizeof n / sizeof n[0] ? n[st] : "unknown";
 }
 
+/* Both buffers are rings of NET_TCP_BUF bytes, so acknowledging or reading data moves
+ * an index instead of the bytes behind it. */
+static void ring_write(uint8_t *ring, uint32_t pos, const uint8_t *src, uint32_t n)
+{
+    pos %= NET_TCP_BUF;
+    uint32_t first = NET_TCP_BUF - pos < n ? NET_TCP_BUF - pos : n;
+    memcpy(ring + pos, src, first);
+    if (n > first)
+        memcpy(ring, src + first, n - first);
+}
+
+static void ring_read(const uint8_t *ring, uint32_t pos, uint8_t *dst, uint32_t n)
+{
+    pos %= NET_TCP_BUF;
+    uint32_t first = NET_TCP_BUF - pos < n ? NET_TCP_BUF - pos : n;
+    memcpy(dst, ring + pos, first);
+    if (n > first)
+        memcpy(dst + first, ring, n - first);
+}
+
+/* n bytes of send data from offset off past snd_base, contiguous: in place, or copied
+ * into t->lin when they wrap around the ring's end. */
+static const uint8_t *sbuf_span(net_tcp *t, const struct net_tcp_conn *c, uint32_t off,
+                                uint32_t n)
+{
+    uint32_t pos = (c->shead + off) % NET_TCP_BUF;
+    if (pos + n <= NET_TCP_BUF)
+        return c->sbuf + pos;
+    ring_read(c->sbuf, pos, t->lin, n);
+    return t->lin;
+}
+
 static uint16_t rcv_window(const struct net_tcp_conn *c)
 {
     return (uint16_t)(NET_TCP_BUF - c->rlen);
@@ -171,7 +203,7 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
             c->rtt_start_ms = t->s->now_ms;
         }
         send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), c->sbuf + off, n, 0);
+                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
         c->rcv_adv = c->rcv_nxt + rcv_window(c);
         c->snd_nxt += n;
         if (SEQ_GT(c->snd_nxt, c->snd_max))
@@ -192,7 +224,7 @@ static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
         if (n > c->mss)
             n = c->mss;
         send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), c->sbuf + off, n, 0);
+                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
     } else if (c->fin_sent && off == c->slen) {
         send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
     }
@@ -270,7 +302,7 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         t->stats.ooo_dropped++;
         return false;
     }
-    memcpy(c->rbuf + c->rlen + (seq - c->rcv_nxt), d, n);
+    ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen + (seq - c->rcv_nxt), d, n);
     unsigned k = 0;
     bool placed = false;
     for (unsigned i = 0; i < c->nooo; i++) {
@@ -316,13 +348,6 @@ static void ooo_pull(struct net_tcp_conn *c)
     }
 }
 
-/* Bytes of rbuf in use: the in-order data and the out-of-order ranges beyond it. */
-static uint32_t rbuf_extent(const struct net_tcp_conn *c)
-{
-    if (c->nooo == 0)
-        return c->rlen;
-    return c->rlen + (c->ooo[c->nooo - 1u].end - c->rcv_nxt);
-}
 
 static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
 {
@@ -713,7 +738,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             acked = 0;
         uint32_t data_acked = acked > c->slen ? c->slen : acked;
         if (data_acked) {
-            memmove(c->sbuf, c->sbuf + data_acked, c->slen - data_acked);
+            c->shead = (uint16_t)((c->shead + data_acked) % NET_TCP_BUF);
             c->slen = (uint16_t)(c->slen - data_acked);
             c->snd_base += data_acked;
         }
@@ -750,7 +775,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->state == NET_TCP_FIN_WAIT_2) {
             size_t room = NET_TCP_BUF - c->rlen;
             taken = dlen < room ? dlen : room;
-            memcpy(c->rbuf + c->rlen, data, taken);
+            ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen, data, (uint32_t)taken);
             c->rlen = (uint16_t)(c->rlen + taken);
             c->rcv_nxt += (uint32_t)taken;
             if (taken < dlen)
@@ -887,7 +912,7 @@ long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len)
     size_t room = NET_TCP_BUF - c->slen;
     size_t n = len < room ? len : room;
     if (n)
-        memcpy(c->sbuf + c->slen, data, n);
+        ring_write(c->sbuf, (uint32_t)c->shead + c->slen, data, (uint32_t)n);
     c->slen = (uint16_t)(c->slen + n);
     output(t, c);
     return (long)n;
@@ -904,8 +929,8 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     if (n == 0)
         return 0;
     uint16_t before = rcv_window(c);
-    memcpy(buf, c->rbuf, n);
-    memmove(c->rbuf, c->rbuf + n, rbuf_extent(c) - n); /* out-of-order data moves too */
+    ring_read(c->rbuf, c->rhead, buf, (uint32_t)n);
+    c->rhead = (uint16_t)((c->rhead + n) % NET_TCP_BUF);
     c->rlen = (uint16_t)(c->rlen - n);
     /* Tell the peer when the window opens from under one segment (avoids a stall). */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
@@ -1026,7 +1051,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
                 uint32_t off = c->snd_nxt - c->snd_base;
                 if (off < c->slen) {
                     send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
-                             F_ACK, rcv_window(c), c->sbuf + off, 1, 0);
+                             F_ACK, rcv_window(c), sbuf_span(t, c, off, 1), 1, 0);
                     c->snd_nxt++;
                     if (SEQ_GT(c->snd_nxt, c->snd_max))
                         c->snd_max = c->snd_nxt;

@@ -573,6 +573,46 @@ static void test_probe_answered(void **state)
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 0);
 }
 
+static void test_ring_wrap(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    static uint8_t d[2000], b[2000];
+    uint32_t seq = isn1, rseq = 5001;
+    /* Move both rings' heads to 16 000 bytes, 1000 at a time. */
+    for (unsigned k = 0; k < 16; k++) {
+        memset(d, (int)k, 1000);
+        assert_int_equal(net_tcp_send(&tcp, h, d, 1000), 1000);
+        seq += 1000;
+        ack_in(lport, seq, 1200 + k);
+        input_seg(80, lport, rseq, seq, 0x18, 60000, d, 1000, 0, 1200 + k);
+        rseq += 1000;
+        assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 1000);
+    }
+    assert_int_equal(tcp.c[h].shead, 16000 % NET_TCP_BUF);
+    /* A segment across the send ring's end goes out whole and in order. */
+    for (unsigned i = 0; i < 1000; i++)
+        d[i] = (uint8_t)(i * 13 + 1);
+    nout = 0;
+    assert_int_equal(net_tcp_send(&tcp, h, d, 1000), 1000);
+    assert_int_equal(nout, 1);
+    assert_int_equal(seg_data(0), 1000);
+    assert_memory_equal(seg(0) + 20, d, 1000);
+    /* Its retransmission at the RTO too. */
+    nout = 0;
+    net_tcp_poll(&tcp, tcp.c[h].rto_deadline_ms);
+    assert_int_equal(nout, 1);
+    assert_memory_equal(seg(0) + 20, d, 1000);
+    /* Received data across the ring's end, the second half arriving first. */
+    for (unsigned i = 0; i < 2000; i++)
+        d[i] = (uint8_t)(i * 7 + 5);
+    input_seg(80, lport, rseq + 1000, seq, 0x18, 60000, d + 1000, 1000, 0, 1300);
+    input_seg(80, lport, rseq, seq, 0x18, 60000, d, 1000, 0, 1300);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 2000);
+    assert_memory_equal(b, d, 2000);
+}
+
 static void test_syn_flood(void **state)
 {
     (void)state;
@@ -627,6 +667,7 @@ int main(void)
         cmocka_unit_test_setup(test_congestion_control, setup),
         cmocka_unit_test_setup(test_limited_transmit, setup),
         cmocka_unit_test_setup(test_probe_answered, setup),
+        cmocka_unit_test_setup(test_ring_wrap, setup),
         cmocka_unit_test_setup(test_syn_flood, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
