@@ -299,6 +299,8 @@ def main():
     if len(args) == 3 and args[1] == "--phases":
         phases = args[2]
     limit = int(os.environ.get("ANVAYA_NET_TAP_TIMEOUT", "100"))
+    if "relay" in phases:  # a bigger transfer gets the time it needs
+        limit = max(limit, int(60 + 8 * int(os.environ.get("ANVAYA_NET_RELAY_MIB", "16"))))
     if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip"):
         print("skip: needs root, /dev/net/tun and iproute2")
         return 77
