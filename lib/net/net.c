@@ -255,14 +255,23 @@ static void arp_input(net_stack *s, const uint8_t *p, size_t len)
     }
     if (s->ip != 0 && spa == s->ip) { /* someone claims our address: not learnt */
         s->stats.arp_bad++;
+        s->stats.arp_own_claimed++;
         return;
     }
     /* RFC 826: update an existing entry from any packet; create one only when the
      * packet is for us. */
     bool for_us = s->ip != 0 && tpa == s->ip;
     struct net_arp_entry *e = arp_find(s, spa);
-    if (!e && for_us)
+    if (e && e->state == 2 && s->now_ms < e->expires_ms && memcmp(e->mac, sha, 6) != 0) {
+        /* A resolved, unexpired neighbour never changes its MAC on an unasked-for ARP
+         * packet (cache poisoning); a genuine change is learnt once the entry expires. */
+        s->stats.arp_mac_change_ignored++;
+        e = NULL;
+        if (op != 1 || !for_us)
+            return;
+    } else if (!e && for_us) {
         e = arp_alloc(s);
+    }
     if (e) {
         /* A reused entry was free or resolved, so no queued frame belongs to it. */
         bool was_resolving = e->state == 1;

@@ -86,6 +86,7 @@ typedef struct net_stats {
         icmp_unreach_rx, icmp_unreach_sent, icmp_other;
     uint32_t udp_rx, udp_bad, udp_bad_checksum, udp_no_port;
     uint32_t tx_frames, tx_errors, tx_frags;
+    uint32_t arp_own_claimed, arp_mac_change_ignored; /* ARP spoofing attempts */
 } net_stats;
 
 /* Called for every UDP datagram to a bound port. */

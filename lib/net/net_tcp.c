@@ -44,6 +44,38 @@ const char *net_tcp_state_name(net_tcp_state st)
     return (unsigned)st < sizeof n / sizeof n[0] ? n[st] : "unknown";
 }
 
+/* Both buffers are rings of NET_TCP_BUF bytes, so acknowledging or reading data moves
+ * an index instead of the bytes behind it. */
+static void ring_write(uint8_t *ring, uint32_t pos, const uint8_t *src, uint32_t n)
+{
+    pos %= NET_TCP_BUF;
+    uint32_t first = NET_TCP_BUF - pos < n ? NET_TCP_BUF - pos : n;
+    memcpy(ring + pos, src, first);
+    if (n > first)
+        memcpy(ring, src + first, n - first);
+}
+
+static void ring_read(const uint8_t *ring, uint32_t pos, uint8_t *dst, uint32_t n)
+{
+    pos %= NET_TCP_BUF;
+    uint32_t first = NET_TCP_BUF - pos < n ? NET_TCP_BUF - pos : n;
+    memcpy(dst, ring + pos, first);
+    if (n > first)
+        memcpy(dst + first, ring, n - first);
+}
+
+/* n bytes of send data from offset off past snd_base, contiguous: in place, or copied
+ * into t->lin when they wrap around the ring's end. */
+static const uint8_t *sbuf_span(net_tcp *t, const struct net_tcp_conn *c, uint32_t off,
+                                uint32_t n)
+{
+    uint32_t pos = (c->shead + off) % NET_TCP_BUF;
+    if (pos + n <= NET_TCP_BUF)
+        return c->sbuf + pos;
+    ring_read(c->sbuf, pos, t->lin, n);
+    return t->lin;
+}
+
 static uint16_t rcv_window(const struct net_tcp_conn *c)
 {
     return (uint16_t)(NET_TCP_BUF - c->rlen);
@@ -171,7 +203,7 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
             c->rtt_start_ms = t->s->now_ms;
         }
         send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), c->sbuf + off, n, 0);
+                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
         c->rcv_adv = c->rcv_nxt + rcv_window(c);
         c->snd_nxt += n;
         if (SEQ_GT(c->snd_nxt, c->snd_max))
@@ -192,7 +224,7 @@ static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
         if (n > c->mss)
             n = c->mss;
         send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), c->sbuf + off, n, 0);
+                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
     } else if (c->fin_sent && off == c->slen) {
         send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
     }
@@ -270,7 +302,7 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         t->stats.ooo_dropped++;
         return false;
     }
-    memcpy(c->rbuf + c->rlen + (seq - c->rcv_nxt), d, n);
+    ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen + (seq - c->rcv_nxt), d, n);
     unsigned k = 0;
     bool placed = false;
     for (unsigned i = 0; i < c->nooo; i++) {
@@ -316,13 +348,6 @@ static void ooo_pull(struct net_tcp_conn *c)
     }
 }
 
-/* Bytes of rbuf in use: the in-order data and the out-of-order ranges beyond it. */
-static uint32_t rbuf_extent(const struct net_tcp_conn *c)
-{
-    if (c->nooo == 0)
-        return c->rlen;
-    return c->rlen + (c->ooo[c->nooo - 1u].end - c->rcv_nxt);
-}
 
 static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
 {
@@ -425,6 +450,81 @@ static uint32_t random32(net_tcp *t)
     return get32(r);
 }
 
+/* SipHash-2-4 (Aumasson and Bernstein) of one message, written from the algorithm's
+ * description: the keyed hash F of RFC 6528. */
+static uint64_t rotl64(uint64_t x, unsigned b) { return (x << b) | (x >> (64u - b)); }
+
+static void sip_round(uint64_t v[4])
+{
+    v[0] += v[1];
+    v[1] = rotl64(v[1], 13) ^ v[0];
+    v[0] = rotl64(v[0], 32);
+    v[2] += v[3];
+    v[3] = rotl64(v[3], 16) ^ v[2];
+    v[0] += v[3];
+    v[3] = rotl64(v[3], 21) ^ v[0];
+    v[2] += v[1];
+    v[1] = rotl64(v[1], 17) ^ v[2];
+    v[2] = rotl64(v[2], 32);
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8u * i);
+    return v;
+}
+
+static uint64_t siphash24(const uint8_t key[16], const uint8_t *m, size_t len)
+{
+    uint64_t k0 = le64(key), k1 = le64(key + 8);
+    uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
+                     k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
+    size_t full = len & ~(size_t)7;
+    for (size_t i = 0; i < full; i += 8) {
+        uint64_t w = le64(m + i);
+        v[3] ^= w;
+        sip_round(v);
+        sip_round(v);
+        v[0] ^= w;
+    }
+    uint64_t last = (uint64_t)(len & 0xffu) << 56;
+    for (size_t i = full; i < len; i++)
+        last |= (uint64_t)m[i] << (8u * (i - full));
+    v[3] ^= last;
+    sip_round(v);
+    sip_round(v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    for (unsigned r = 0; r < 4; r++)
+        sip_round(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* RFC 6528: ISN = M + F(local address, local port, remote address, remote port, key),
+ * M a clock ticking every 4 us (here the millisecond clock times 250) and F a keyed hash
+ * whose key came from the random source at net_tcp_init. A new incarnation of the same
+ * 4-tuple starts above the old one; another tuple's ISN cannot be guessed from ours. */
+static uint32_t isn_for(const net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport)
+{
+#ifdef NET_FUZZ_ZERO_ISN
+    /* The frame fuzzer's seeds answer ISN 0; a hashed ISN would hide both handshakes. */
+    (void)t;
+    (void)rip;
+    (void)lport;
+    (void)rport;
+    return 0;
+#endif
+    uint8_t m[12];
+    put32(m, t->s->ip);
+    put16(m + 4, lport);
+    put32(m + 6, rip);
+    put16(m + 10, rport);
+    uint32_t f = (uint32_t)siphash24(t->isn_key, m, sizeof m);
+    return (uint32_t)(t->s->now_ms * 250u) + f;
+}
+
 static void reset_reply(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport, uint32_t seq,
                         uint32_t ack, uint8_t flags, size_t dlen)
 {
@@ -504,7 +604,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->lport = dport;
             c->irs = seq;
             c->rcv_nxt = seq + 1;
-            c->iss = random32(t);
+            c->iss = isn_for(t, src, dport, sport);
             c->snd_una = c->iss;
             c->snd_nxt = c->iss + 1;
             c->snd_base = c->iss + 1;
@@ -570,8 +670,13 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         return;
     }
     if (seq != c->rcv_nxt) {
-        if (dlen == 0 && !(fl & F_FIN))
-            return; /* a bare ACK out of place */
+        if (dlen == 0 && !(fl & F_FIN)) {
+            /* A bare ACK out of place, such as a zero-window probe (sent one below
+             * RCV.NXT): RFC 9293 3.10.7.4 answers it, which also repeats a lost window
+             * update. */
+            send_ack(t, c);
+            return;
+        }
         bool fin = (fl & F_FIN) != 0;
         if (SEQ_LT(seq, c->rcv_nxt)) {
             uint32_t old = c->rcv_nxt - seq;
@@ -613,8 +718,12 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         c->rto_deadline_ms = 0;
         c->state = NET_TCP_ESTABLISHED;
     }
-    if (SEQ_GT(ack, c->snd_max)) {
-        send_ack(t, c); /* acknowledges what we never sent */
+    /* RFC 5961 5.2: an ACK of what we never sent, or of more than a window before
+     * SND.UNA, is answered and the segment (data included) dropped; so a blind
+     * in-window data injection must also guess an acceptable ACK. */
+    if (SEQ_GT(ack, c->snd_max) || SEQ_LT(ack, c->snd_una - CWND_MAX)) {
+        t->stats.ack_unacceptable++;
+        send_ack(t, c);
         return;
     }
     bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && win == c->snd_wnd &&
@@ -629,7 +738,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             acked = 0;
         uint32_t data_acked = acked > c->slen ? c->slen : acked;
         if (data_acked) {
-            memmove(c->sbuf, c->sbuf + data_acked, c->slen - data_acked);
+            c->shead = (uint16_t)((c->shead + data_acked) % NET_TCP_BUF);
             c->slen = (uint16_t)(c->slen - data_acked);
             c->snd_base += data_acked;
         }
@@ -666,7 +775,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->state == NET_TCP_FIN_WAIT_2) {
             size_t room = NET_TCP_BUF - c->rlen;
             taken = dlen < room ? dlen : room;
-            memcpy(c->rbuf + c->rlen, data, taken);
+            ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen, data, (uint32_t)taken);
             c->rlen = (uint16_t)(c->rlen + taken);
             c->rcv_nxt += (uint32_t)taken;
             if (taken < dlen)
@@ -701,8 +810,11 @@ net_err net_tcp_init(net_tcp *t, net_stack *s)
 {
     if (!t || !s)
         return NET_ERR_ARG;
+    if (!s->link.random)
+        return NET_ERR_ARG;
     memset(t, 0, sizeof *t);
     t->s = s;
+    s->link.random(s->link.ctx, t->isn_key, sizeof t->isn_key);
     return net_set_proto_handler(s, PROTO_TCP, tcp_input, t);
 }
 
@@ -771,7 +883,7 @@ int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err)
     c->rip = ip;
     c->rport = port;
     c->lport = lport;
-    c->iss = random32(t);
+    c->iss = isn_for(t, ip, lport, port);
     c->snd_una = c->iss;
     c->snd_nxt = c->iss + 1;
     c->snd_base = c->iss + 1;
@@ -800,7 +912,7 @@ long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len)
     size_t room = NET_TCP_BUF - c->slen;
     size_t n = len < room ? len : room;
     if (n)
-        memcpy(c->sbuf + c->slen, data, n);
+        ring_write(c->sbuf, (uint32_t)c->shead + c->slen, data, (uint32_t)n);
     c->slen = (uint16_t)(c->slen + n);
     output(t, c);
     return (long)n;
@@ -817,8 +929,8 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     if (n == 0)
         return 0;
     uint16_t before = rcv_window(c);
-    memcpy(buf, c->rbuf, n);
-    memmove(c->rbuf, c->rbuf + n, rbuf_extent(c) - n); /* out-of-order data moves too */
+    ring_read(c->rbuf, c->rhead, buf, (uint32_t)n);
+    c->rhead = (uint16_t)((c->rhead + n) % NET_TCP_BUF);
     c->rlen = (uint16_t)(c->rlen - n);
     /* Tell the peer when the window opens from under one segment (avoids a stall). */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
@@ -939,7 +1051,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
                 uint32_t off = c->snd_nxt - c->snd_base;
                 if (off < c->slen) {
                     send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
-                             F_ACK, rcv_window(c), c->sbuf + off, 1, 0);
+                             F_ACK, rcv_window(c), sbuf_span(t, c, off, 1), 1, 0);
                     c->snd_nxt++;
                     if (SEQ_GT(c->snd_nxt, c->snd_max))
                         c->snd_max = c->snd_nxt;

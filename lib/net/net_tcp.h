@@ -13,7 +13,7 @@
 #define NET_TCP_CONNS 16u
 #endif
 #ifndef NET_TCP_BUF
-#define NET_TCP_BUF 8192u /* send and receive buffer per connection (< 65536) */
+#define NET_TCP_BUF 16384u /* send and receive buffer per connection (< 65536) */
 #endif
 #ifndef NET_TCP_LISTENERS
 #define NET_TCP_LISTENERS 4u
@@ -56,7 +56,7 @@ struct net_tcp_conn {
     uint32_t rip;
     uint16_t lport, rport, mss;
     uint32_t iss, irs;
-    uint32_t snd_una, snd_nxt, snd_wnd, snd_base; /* snd_base: sequence of sbuf[0] */
+    uint32_t snd_una, snd_nxt, snd_wnd, snd_base; /* snd_base: sequence of sbuf[shead] */
     uint32_t rcv_nxt, rcv_adv;                    /* rcv_adv: right edge last advertised */
     uint32_t rtt_seq;
     uint64_t rtt_start_ms, rto_deadline_ms, tw_deadline_ms;
@@ -66,7 +66,8 @@ struct net_tcp_conn {
      * sequence sent, which go-back-N after a timeout does not forget. */
     uint32_t cwnd, ssthresh, recover, snd_max;
     uint8_t dupacks, in_recovery;
-    /* Out-of-order data waits in rbuf past the rlen in-order bytes, at its offset from
+    /* sbuf and rbuf are rings: slen bytes from sbuf[shead], rlen from rbuf[rhead].
+     * Out-of-order data waits in rbuf past the rlen in-order bytes, at its offset from
      * rcv_nxt; ooo[] lists the ranges held (sorted, disjoint, never touching). */
     uint8_t nooo, fin_ooo;
     uint32_t fin_ooo_seq;
@@ -74,6 +75,7 @@ struct net_tcp_conn {
         uint32_t start, end;
     } ooo[NET_TCP_OOO];
     uint64_t opened_ms;
+    uint16_t shead, rhead;
     uint16_t slen, rlen;
     uint8_t sbuf[NET_TCP_BUF];
     uint8_t rbuf[NET_TCP_BUF];
@@ -83,7 +85,7 @@ typedef struct net_tcp_stats {
     uint32_t rx, bad, bad_checksum, rst_sent, rst_rx, retransmits, out_of_order, dropped;
     uint32_t rtt_samples;
     uint32_t dup_acks, fast_retransmits, partial_acks, timeouts, ooo_queued, ooo_dropped,
-        half_open_evicted;
+        half_open_evicted, ack_unacceptable;
 } net_tcp_stats;
 
 typedef struct net_tcp {
@@ -92,6 +94,8 @@ typedef struct net_tcp {
     struct net_tcp_conn c[NET_TCP_CONNS];
     net_tcp_stats stats;
     uint8_t seg[24 + NET_TCP_MSS]; /* the segment being sent (kept off the call stack) */
+    uint8_t lin[NET_TCP_MSS];      /* a segment's data that wraps around the send ring */
+    uint8_t isn_key[16];           /* RFC 6528's secret, from the random source */
 } net_tcp;
 
 /* Takes over IP protocol 6 on s. */

@@ -159,11 +159,15 @@ static void print_stats(void)
     printf("stats rx=%u tx=%u arp_bad=%u ip_bad_header=%u ip_bad_checksum=%u ip_bad_length=%u "
            "frag_reassembled=%u frag_timeout=%u icmp_bad_checksum=%u icmp_echo_replied=%u "
            "udp_bad=%u udp_bad_checksum=%u udp_no_port=%u tx_errors=%u tx_frags=%u "
-           "arp_queue_dropped=%u\n",
+           "arp_queue_dropped=%u rx_short=%u rx_not_for_us=%u arp_own_claimed=%u "
+           "arp_mac_change_ignored=%u ip_bad_source=%u ip_not_for_us=%u udp_no_port=%u "
+           "icmp_unreach_sent=%u\n",
            st->rx_frames, st->tx_frames, st->arp_bad, st->ip_bad_header, st->ip_bad_checksum,
            st->ip_bad_length, st->frag_reassembled, st->frag_timeout, st->icmp_bad_checksum,
            st->icmp_echo_replied, st->udp_bad, st->udp_bad_checksum, st->udp_no_port,
-           st->tx_errors, st->tx_frags, st->arp_queue_dropped);
+           st->tx_errors, st->tx_frags, st->arp_queue_dropped, st->rx_short, st->rx_not_for_us,
+           st->arp_own_claimed, st->arp_mac_change_ignored, st->ip_bad_source,
+           st->ip_not_for_us, st->udp_no_port, st->icmp_unreach_sent);
 }
 
 static int command(char *line)

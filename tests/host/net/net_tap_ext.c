@@ -208,10 +208,21 @@ int tap_tcp_command(net_stack *s, const char *line)
         printf("tcpstats rx=%u bad=%u bad_checksum=%u rst_sent=%u rst_rx=%u retransmits=%u "
                "out_of_order=%u dropped=%u rtt_samples=%u dup_acks=%u fast_retransmits=%u "
                "partial_acks=%u timeouts=%u ooo_queued=%u ooo_dropped=%u "
-               "half_open_evicted=%u\n", t->rx, t->bad, t->bad_checksum,
+               "half_open_evicted=%u ack_unacceptable=%u\n", t->rx, t->bad, t->bad_checksum,
                t->rst_sent, t->rst_rx, t->retransmits, t->out_of_order, t->dropped,
                t->rtt_samples, t->dup_acks, t->fast_retransmits, t->partial_acks, t->timeouts,
-               t->ooo_queued, t->ooo_dropped, t->half_open_evicted);
+               t->ooo_queued, t->ooo_dropped, t->half_open_evicted, t->ack_unacceptable);
+    } else if (strcmp(line, "tcpconns") == 0) { /* one line per slot in use */
+        char b[16];
+        for (unsigned i = 0; i < NET_TCP_CONNS; i++) {
+            const struct net_tcp_conn *c = &tcp.c[i];
+            if (c->in_use)
+                printf("tcpconn h=%u state=%s peer=%s:%u lport=%u rcv_nxt=%u snd_una=%u "
+                       "snd_nxt=%u wnd=%u\n", i, net_tcp_state_name((net_tcp_state)c->state),
+                       tap_ipstr(c->rip, b), c->rport, c->lport, c->rcv_nxt, c->snd_una,
+                       c->snd_nxt, NET_TCP_BUF - c->rlen);
+        }
+        printf("tcpconns done\n");
     } else {
         return 0;
     }
@@ -240,7 +251,7 @@ void tap_tcp_poll(uint64_t now)
         if (!ap->used)
             continue;
         net_tcp_state st = net_tcp_get_state(&tcp, h);
-        if (!ap->echo) { /* client: push the pattern, then close */
+        if (!ap->echo && !ap->sink) { /* client: push the pattern, then close */
             while (ap->sent < ap->to_send && (st == NET_TCP_ESTABLISHED || st == NET_TCP_CLOSE_WAIT)) {
                 size_t k = ap->to_send - ap->sent;
                 if (k > sizeof buf)

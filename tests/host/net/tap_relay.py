@@ -13,6 +13,7 @@ NS_IP, STACK_IP = "10.213.0.1", "10.213.0.2"
 
 def phase_relay(h, relay, check, fields):
     size = int(os.environ.get("ANVAYA_NET_RELAY_MIB", "16")) << 20
+    dirs = os.environ.get("ANVAYA_NET_RELAY_DIRS", "in,out").split(",")  # for diagnosis
     limit = 45 + size / (1 << 20) * 6  # seconds; the default run takes well under this
     h.send("tcpsink 7000")
     h.wait_for("tcpsink ok")
@@ -55,15 +56,21 @@ def phase_relay(h, relay, check, fields):
             res["recv_error"] = repr(e)
 
     t0 = time.monotonic()
-    threads = [threading.Thread(target=linux_receiver), threading.Thread(target=linux_sender)]
+    threads = []
+    if "out" in dirs:
+        threads.append(threading.Thread(target=linux_receiver))
+    if "in" in dirs:
+        threads.append(threading.Thread(target=linux_sender))
     for t in threads:
         t.start()
-    h.send(f"tcpsource {NS_IP} 9191 {size}")
-    src_h = fields(h.wait_for("tcpconnect ok"))["h"]
+    src_h = None
+    if "out" in dirs:
+        h.send(f"tcpsource {NS_IP} 9191 {size}")
+        src_h = fields(h.wait_for("tcpconnect ok"))["h"]
     closed = {}
     end = time.monotonic() + limit
     time_wait = False
-    while len(closed) < 2 and time.monotonic() < end:
+    while len(closed) < len(threads) and time.monotonic() < end:
         try:
             line = h.wait_for("tcp ", timeout=end - time.monotonic())
         except TimeoutError:
@@ -81,6 +88,7 @@ def phase_relay(h, relay, check, fields):
     src = closed.get(src_h, {})
     sink = next((f for k, f in closed.items() if k != src_h), {})
     mib = size >> 20
+    print(f"relay: {size} bytes each way in {took:.1f} s", flush=True)
     check(f"relay: {mib} MiB linux -> stack intact (SHA-256) through loss, duplication, "
           "reordering", sink.get("received") == str(size) and sink.get("rxsha256") == want_in
           and sink.get("err") == "ok", (sink, res.get("send_error")))

@@ -88,6 +88,14 @@ static void input_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack
     (void)net_input(&st, f, 14 + 20 + tl, now);
 }
 
+/* Teaches ARP the peer's MAC with a request for us. */
+static void teach_arp(uint64_t now)
+{
+    uint8_t a[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 7, 8, 6, 0, 1, 8, 0, 6, 4,
+                     0, 1, 2, 0, 0, 0, 0, 7, 10, 0, 0, 7, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+    (void)net_input(&st, a, sizeof a, now);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -97,18 +105,18 @@ static int setup(void **state)
     assert_int_equal(net_init(&st, &l, mac, 1000), NET_OK);
     assert_int_equal(net_set_ipv4(&st, ME, 0xffffff00, 0), NET_OK);
     assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
-    /* Teach ARP the peer's MAC with a request for us. */
-    uint8_t a[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 7, 8, 6, 0, 1, 8, 0, 6, 4,
-                     0, 1, 2, 0, 0, 0, 0, 7, 10, 0, 0, 7, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
-    (void)net_input(&st, a, sizeof a, 1000);
+    teach_arp(1000);
     nout = 0;
     return 0;
 }
 
-/* Active open to PEER:80 with the given ISN; the peer answers with ISN 5000, MSS 1000. */
-static int open_conn(uint32_t isn, uint16_t peer_win)
+static uint32_t isn1; /* ISS + 1 of the last connection open_conn made */
+
+/* Active open to PEER:80, the random source giving rndv (so the local port); the ISN is
+ * RFC 6528's and taken from the SYN. The peer answers with ISN 5000, MSS 1000. */
+static int open_conn(uint32_t rndv, uint16_t peer_win)
 {
-    rnd_value = isn;
+    rnd_value = rndv;
     net_err e;
     int h = net_tcp_connect(&tcp, PEER, 80, &e);
     assert_int_equal(e, NET_OK);
@@ -116,7 +124,8 @@ static int open_conn(uint32_t isn, uint16_t peer_win)
     assert_int_equal(nout, 1);
     const uint8_t *s = seg(0);
     assert_int_equal(s[13], 0x02);
-    assert_int_equal(g32(s + 4), isn);
+    uint32_t isn = g32(s + 4);
+    isn1 = isn + 1;
     assert_int_equal(s[12] >> 4, 6);
     assert_int_equal(s[20], 2);
     assert_int_equal(g16(s + 22), NET_TCP_MSS);
@@ -157,11 +166,11 @@ static void test_window_and_retransmit(void **state)
     /* The peer's 2000-byte window allows two 1000-byte segments, no more. */
     assert_int_equal(nout, 2);
     assert_int_equal(seg_data(0), 1000);
-    assert_int_equal(g32(seg(1) + 4), 0x11223345u + 1000);
+    assert_int_equal(g32(seg(1) + 4), isn1 + 1000);
     /* An ACK of the first opens room for the third. */
-    input_seg(80, lport, 5001, 0x11223345u + 1000, 0x10, 2000, NULL, 0, 0, 1200);
+    input_seg(80, lport, 5001, isn1 + 1000, 0x10, 2000, NULL, 0, 0, 1200);
     assert_int_equal(nout, 3);
-    assert_int_equal(g32(seg(2) + 4), 0x11223345u + 2000);
+    assert_int_equal(g32(seg(2) + 4), isn1 + 2000);
     assert_int_equal(tcp.c[h].slen, 2000);
     /* Silence: at the RTO the oldest unacknowledged byte goes again, and the RTO doubles. */
     nout = 0;
@@ -172,7 +181,7 @@ static void test_window_and_retransmit(void **state)
     assert_int_equal(nout, 0);
     net_tcp_poll(&tcp, 1200 + rto);
     assert_int_equal(nout, 1); /* the loss window: one segment */
-    assert_int_equal(g32(seg(0) + 4), 0x11223345u + 1000);
+    assert_int_equal(g32(seg(0) + 4), isn1 + 1000);
     assert_int_equal(tcp.c[h].rto_ms, 2 * rto);
     assert_int_equal(tcp.stats.retransmits, 1);
     /* Keep silent: backoff 2, 4, 8 ... s, then give up with a timeout and an RST. */
@@ -226,19 +235,37 @@ static void test_rst_rules(void **state)
 static void test_wrap_and_time_wait(void **state)
 {
     (void)state;
-    /* An ISN 10 bytes below 2^32: sequence numbers wrap during the transfer. */
-    int h = open_conn(0xfffffff6u, 8000);
+    /* RFC 6528: ISN = 250 * clock_ms + F(4-tuple, key). Learn F from one connection, then
+     * set the clock so that the same 4-tuple's next ISN sits just below 2^32 and the
+     * sequence numbers wrap during the transfer. */
+    int h0 = open_conn(0x01020304, 8000);
+    uint32_t first = isn1 - 1;
+    uint16_t lport0 = tcp.c[h0].lport;
+    assert_int_equal(net_tcp_abort(&tcp, h0), NET_OK);
+    net_tcp_release(&tcp, h0);
+    nout = 0;
+    uint64_t T = 1000 + (uint32_t)(0xffffffc0u - first) / 250u;
+    net_poll(&st, T);
+    teach_arp(T); /* hours later, the ARP entry has long expired */
+    nout = 0;
+    int h = open_conn(0x01020304, 8000);
     uint16_t lport = tcp.c[h].lport;
-    uint8_t d[100];
+    assert_int_equal(lport, lport0);
+    uint32_t isn = isn1 - 1;
+    assert_int_equal(isn - first, (uint32_t)((T - 1000) * 250u)); /* the clock's share */
+    assert_true(isn > 0xfffffe6fu && isn <= 0xffffffc0u);
+    static uint8_t d[400];
     memset(d, 0xab, sizeof d);
-    assert_int_equal(net_tcp_send(&tcp, h, d, sizeof d), 100);
+    assert_int_equal(net_tcp_send(&tcp, h, d, sizeof d), 400);
     assert_int_equal(nout, 1);
-    assert_int_equal(g32(seg(0) + 4), 0xfffffff7u);
-    input_seg(80, lport, 5001, 0xfffffff7u + 100u, 0x10, 8000, NULL, 0, 0, 1200);
+    assert_int_equal(g32(seg(0) + 4), isn1);
+    uint32_t una = isn1 + 400u;
+    assert_true(una < 0x200u); /* wrapped */
+    input_seg(80, lport, 5001, una, 0x10, 8000, NULL, 0, 0, T + 100);
     assert_int_equal(tcp.c[h].slen, 0);
-    assert_int_equal(tcp.c[h].snd_una, 0x5bu);
+    assert_int_equal(tcp.c[h].snd_una, una);
     /* Data from the peer, then our close, its ACK and FIN: TIME_WAIT, then closed. */
-    input_seg(80, lport, 5001, 0x5b, 0x18, 8000, (const uint8_t *)"hello", 5, 0, 1200);
+    input_seg(80, lport, 5001, una, 0x18, 8000, (const uint8_t *)"hello", 5, 0, T + 100);
     uint8_t b[16];
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 5);
     assert_memory_equal(b, "hello", 5);
@@ -247,16 +274,47 @@ static void test_wrap_and_time_wait(void **state)
     assert_int_equal(nout, 1);
     assert_int_equal(seg(0)[13], 0x11);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_FIN_WAIT_1);
-    input_seg(80, lport, 5006, 0x5c, 0x10, 8000, NULL, 0, 0, 1300);
+    input_seg(80, lport, 5006, una + 1, 0x10, 8000, NULL, 0, 0, T + 200);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_FIN_WAIT_2);
-    input_seg(80, lport, 5006, 0x5c, 0x11, 8000, NULL, 0, 0, 1300);
+    input_seg(80, lport, 5006, una + 1, 0x11, 8000, NULL, 0, 0, T + 200);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_TIME_WAIT);
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), -1); /* end of stream */
-    net_tcp_poll(&tcp, 1300 + NET_TCP_TIME_WAIT_MS - 1);
+    net_tcp_poll(&tcp, T + 200 + NET_TCP_TIME_WAIT_MS - 1);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_TIME_WAIT);
-    net_tcp_poll(&tcp, 1300 + NET_TCP_TIME_WAIT_MS);
+    net_tcp_poll(&tcp, T + 200 + NET_TCP_TIME_WAIT_MS);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_CLOSED);
     assert_int_equal(net_tcp_error(&tcp, h), NET_OK);
+}
+
+static void test_isn_rfc6528(void **state)
+{
+    (void)state;
+    /* The same 4-tuple 1 s later: 250 000 further on (a 4 us clock). */
+    int h = open_conn(0x01020304, 8000);
+    uint32_t a = isn1 - 1;
+    (void)net_tcp_abort(&tcp, h);
+    net_tcp_release(&tcp, h);
+    nout = 0;
+    net_poll(&st, 2000);
+    h = open_conn(0x01020304, 8000);
+    uint32_t b = isn1 - 1;
+    assert_int_equal(b - a, 250000u);
+    (void)net_tcp_abort(&tcp, h);
+    net_tcp_release(&tcp, h);
+    nout = 0;
+    /* Another local port at the same moment: another hash, not a fixed step. */
+    h = open_conn(0x0a0b0c0d, 8000);
+    uint32_t c = isn1 - 1;
+    assert_true(c != b);
+    (void)net_tcp_abort(&tcp, h);
+    net_tcp_release(&tcp, h);
+    nout = 0;
+    /* Another key (a new net_tcp from other random bytes): another ISN for the same
+     * tuple and time. */
+    rnd_value = 0x55667788;
+    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
+    h = open_conn(0x01020304, 8000);
+    assert_true(isn1 - 1 != b);
 }
 
 static void test_bad_segments(void **state)
@@ -322,37 +380,37 @@ static void test_ooo_reassembly(void **state)
         d[i] = (uint8_t)(i * 7 + 3);
     uint32_t edge = c->rcv_nxt + NET_TCP_BUF;
     /* Bytes 1000-1999 first: kept, and a duplicate ACK still names byte 0. */
-    input_seg(80, lport, 5001 + 1000, 0x1001, 0x18, 60000, d + 1000, 1000, 0, 1200);
+    input_seg(80, lport, 5001 + 1000, isn1, 0x18, 60000, d + 1000, 1000, 0, 1200);
     assert_int_equal(nout, 1);
     assert_int_equal(g32(seg(0) + 8), 5001);
     assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF); /* the window's right edge holds */
     assert_int_equal(tcp.stats.ooo_queued, 1);
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 0);
     /* 3000-3499, then 2500-3199 overlapping it: two ranges, the second grown. */
-    input_seg(80, lport, 5001 + 3000, 0x1001, 0x18, 60000, d + 3000, 500, 0, 1200);
-    input_seg(80, lport, 5001 + 2500, 0x1001, 0x18, 60000, d + 2500, 700, 0, 1200);
+    input_seg(80, lport, 5001 + 3000, isn1, 0x18, 60000, d + 3000, 500, 0, 1200);
+    input_seg(80, lport, 5001 + 2500, isn1, 0x18, 60000, d + 2500, 700, 0, 1200);
     assert_int_equal(nout, 3);
     assert_int_equal(g32(seg(2) + 8), 5001);
     assert_int_equal(c->nooo, 2);
     assert_int_equal(c->ooo[1].start, 5001 + 2500);
     assert_int_equal(c->ooo[1].end, 5001 + 3500);
     /* The first hole filled: the ACK jumps over the kept range to the second hole. */
-    input_seg(80, lport, 5001, 0x1001, 0x18, 60000, d, 1000, 0, 1200);
+    input_seg(80, lport, 5001, isn1, 0x18, 60000, d, 1000, 0, 1200);
     assert_int_equal(nout, 4);
     assert_int_equal(g32(seg(3) + 8), 5001 + 2000);
     assert_int_equal(c->rcv_nxt + rcv_window_of(c), edge);
     assert_int_equal(net_tcp_recv(&tcp, h, b, 1500), 1500);
     assert_memory_equal(b, d, 1500);
     /* A retransmission of 1500-2599 overlaps what we have: the new 600 bytes are taken. */
-    input_seg(80, lport, 5001 + 1500, 0x1001, 0x18, 60000, d + 1500, 1100, 0, 1200);
+    input_seg(80, lport, 5001 + 1500, isn1, 0x18, 60000, d + 1500, 1100, 0, 1200);
     assert_int_equal(g32(seg(4) + 8), 5001 + 3500);
     assert_int_equal(c->nooo, 0);
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 2000);
     assert_memory_equal(b, d + 1500, 2000);
     /* A FIN ahead of a hole is remembered: filling the hole closes the stream. */
-    input_seg(80, lport, 5001 + 3700, 0x1001, 0x19, 60000, d + 3700, 300, 0, 1300);
+    input_seg(80, lport, 5001 + 3700, isn1, 0x19, 60000, d + 3700, 300, 0, 1300);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_ESTABLISHED);
-    input_seg(80, lport, 5001 + 3500, 0x1001, 0x18, 60000, d + 3500, 200, 0, 1300);
+    input_seg(80, lport, 5001 + 3500, isn1, 0x18, 60000, d + 3500, 200, 0, 1300);
     assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_CLOSE_WAIT);
     assert_int_equal(g32(seg(nout - 1) + 8), 5001 + 4000 + 1);
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 500);
@@ -373,16 +431,16 @@ static void test_ooo_table_full(void **state)
     /* NET_TCP_OOO separate islands fit; one more is refused; one touching a kept island
      * merges into it and still fits. */
     for (unsigned i = 0; i < NET_TCP_OOO; i++)
-        input_seg(80, lport, 5001 + 20 * (i + 1), 0x1001, 0x18, 60000, d, 10, 0, 1200);
+        input_seg(80, lport, 5001 + 20 * (i + 1), isn1, 0x18, 60000, d, 10, 0, 1200);
     assert_int_equal(c->nooo, NET_TCP_OOO);
-    input_seg(80, lport, 5001 + 20 * (NET_TCP_OOO + 1), 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    input_seg(80, lport, 5001 + 20 * (NET_TCP_OOO + 1), isn1, 0x18, 60000, d, 10, 0, 1200);
     assert_int_equal(tcp.stats.ooo_dropped, 1);
-    input_seg(80, lport, 5001 + 30, 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    input_seg(80, lport, 5001 + 30, isn1, 0x18, 60000, d, 10, 0, 1200);
     assert_int_equal(c->nooo, NET_TCP_OOO - 1);
     assert_int_equal(c->ooo[0].end, 5001 + 50);
     /* Beyond the window: not stored, counted as out of order. */
     uint32_t before = tcp.stats.ooo_queued;
-    input_seg(80, lport, 5001 + NET_TCP_BUF, 0x1001, 0x18, 60000, d, 10, 0, 1200);
+    input_seg(80, lport, 5001 + NET_TCP_BUF, isn1, 0x18, 60000, d, 10, 0, 1200);
     assert_int_equal(tcp.stats.ooo_queued, before);
 }
 
@@ -392,7 +450,7 @@ static void test_congestion_control(void **state)
     int h = open_conn(0x1000, 60000);
     uint16_t lport = tcp.c[h].lport;
     struct net_tcp_conn *c = &tcp.c[h];
-    const uint32_t I = 0x1001;
+    const uint32_t I = isn1;
     static uint8_t d[8192];
     memset(d, 0x33, sizeof d);
     /* RFC 5681 3.1: IW = min(4 * 1000, max(2 * 1000, 4380)) = 4000: four segments. */
@@ -475,13 +533,84 @@ static void test_limited_transmit(void **state)
     assert_int_equal(net_tcp_send(&tcp, h, d, sizeof d), 8000);
     assert_int_equal(nout, 4);
     /* RFC 3042: each of the first two duplicate ACKs lets one new segment out. */
-    ack_in(lport, 0x1001, 1200);
+    ack_in(lport, isn1, 1200);
     assert_int_equal(nout, 5);
-    ack_in(lport, 0x1001, 1201);
+    ack_in(lport, isn1, 1201);
     assert_int_equal(nout, 6);
-    ack_in(lport, 0x1001, 1202);
+    ack_in(lport, isn1, 1202);
     assert_int_equal(nout, 7); /* the third: the fast retransmission of byte 0 */
-    assert_int_equal(g32(seg(6) + 4), 0x1001);
+    assert_int_equal(g32(seg(6) + 4), isn1);
+}
+
+static void test_probe_answered(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    static uint8_t d[NET_TCP_BUF];
+    memset(d, 7, sizeof d);
+    /* The peer fills our window; the ACK says 0. */
+    for (unsigned off = 0; off < NET_TCP_BUF; off += 1000) {
+        size_t n = NET_TCP_BUF - off < 1000 ? NET_TCP_BUF - off : 1000;
+        input_seg(80, lport, 5001 + off, isn1, 0x18, 60000, d + off, n, 0, 1200);
+    }
+    assert_int_equal(g16(seg(nout - 1) + 14), 0);
+    /* Reading opens it; suppose that window update is lost. The peer's zero-window
+     * probe (one below RCV.NXT, no data) must get an ACK with the open window. */
+    static uint8_t b[NET_TCP_BUF];
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), NET_TCP_BUF);
+    nout = 0;
+    input_seg(80, lport, 5001 + NET_TCP_BUF - 1, isn1, 0x10, 60000, NULL, 0, 0, 1300);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 8), 5001 + NET_TCP_BUF);
+    assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF);
+    /* A segment acknowledging data never sent is answered and its data dropped. */
+    nout = 0;
+    input_seg(80, lport, 5001 + NET_TCP_BUF, isn1 + 5000, 0x18, 60000, d, 10, 0, 1300);
+    assert_int_equal(tcp.stats.ack_unacceptable, 1);
+    assert_int_equal(nout, 1);
+    assert_int_equal(g32(seg(0) + 8), 5001 + NET_TCP_BUF);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 0);
+}
+
+static void test_ring_wrap(void **state)
+{
+    (void)state;
+    int h = open_conn(0x1000, 60000);
+    uint16_t lport = tcp.c[h].lport;
+    static uint8_t d[2000], b[2000];
+    uint32_t seq = isn1, rseq = 5001;
+    /* Move both rings' heads to 16 000 bytes, 1000 at a time. */
+    for (unsigned k = 0; k < 16; k++) {
+        memset(d, (int)k, 1000);
+        assert_int_equal(net_tcp_send(&tcp, h, d, 1000), 1000);
+        seq += 1000;
+        ack_in(lport, seq, 1200 + k);
+        input_seg(80, lport, rseq, seq, 0x18, 60000, d, 1000, 0, 1200 + k);
+        rseq += 1000;
+        assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 1000);
+    }
+    assert_int_equal(tcp.c[h].shead, 16000 % NET_TCP_BUF);
+    /* A segment across the send ring's end goes out whole and in order. */
+    for (unsigned i = 0; i < 1000; i++)
+        d[i] = (uint8_t)(i * 13 + 1);
+    nout = 0;
+    assert_int_equal(net_tcp_send(&tcp, h, d, 1000), 1000);
+    assert_int_equal(nout, 1);
+    assert_int_equal(seg_data(0), 1000);
+    assert_memory_equal(seg(0) + 20, d, 1000);
+    /* Its retransmission at the RTO too. */
+    nout = 0;
+    net_tcp_poll(&tcp, tcp.c[h].rto_deadline_ms);
+    assert_int_equal(nout, 1);
+    assert_memory_equal(seg(0) + 20, d, 1000);
+    /* Received data across the ring's end, the second half arriving first. */
+    for (unsigned i = 0; i < 2000; i++)
+        d[i] = (uint8_t)(i * 7 + 5);
+    input_seg(80, lport, rseq + 1000, seq, 0x18, 60000, d + 1000, 1000, 0, 1300);
+    input_seg(80, lport, rseq, seq, 0x18, 60000, d, 1000, 0, 1300);
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 2000);
+    assert_memory_equal(b, d, 2000);
 }
 
 static void test_syn_flood(void **state)
@@ -531,11 +660,14 @@ int main(void)
         cmocka_unit_test_setup(test_window_and_retransmit, setup),
         cmocka_unit_test_setup(test_rst_rules, setup),
         cmocka_unit_test_setup(test_wrap_and_time_wait, setup),
+        cmocka_unit_test_setup(test_isn_rfc6528, setup),
         cmocka_unit_test_setup(test_bad_segments, setup),
         cmocka_unit_test_setup(test_ooo_reassembly, setup),
         cmocka_unit_test_setup(test_ooo_table_full, setup),
         cmocka_unit_test_setup(test_congestion_control, setup),
         cmocka_unit_test_setup(test_limited_transmit, setup),
+        cmocka_unit_test_setup(test_probe_answered, setup),
+        cmocka_unit_test_setup(test_ring_wrap, setup),
         cmocka_unit_test_setup(test_syn_flood, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,35 @@ static void test_arp_learn_expire(void **state)
     assert_false(net_arp_lookup(&st, 0x0a000002, mac));
 }
 
+static void test_arp_poisoning(void **state)
+{
+    (void)state;
+    uint8_t f[64], mac[6];
+    const uint8_t peer[6] = {2, 0, 0, 0, 0, 7}, evil[6] = {2, 0xee, 0, 0, 0, 7};
+    (void)net_input(&st, f, arp_frame(f, 1, peer, 0x0a000007, 0x0a000002), 1000);
+    assert_true(net_arp_lookup(&st, 0x0a000007, mac));
+    /* A gratuitous reply moving the peer to another MAC is ignored while the entry is
+     * fresh, and counted. */
+    (void)net_input(&st, f, arp_frame(f, 2, evil, 0x0a000007, 0x0a000007), 2000);
+    assert_true(net_arp_lookup(&st, 0x0a000007, mac));
+    assert_memory_equal(mac, peer, 6);
+    assert_int_equal(st.stats.arp_mac_change_ignored, 1);
+    /* So is a request carrying the change (it is still answered). */
+    (void)net_input(&st, f, arp_frame(f, 1, evil, 0x0a000007, 0x0a000002), 3000);
+    assert_true(net_arp_lookup(&st, 0x0a000007, mac));
+    assert_memory_equal(mac, peer, 6);
+    assert_int_equal(st.stats.arp_mac_change_ignored, 2);
+    /* A claim to our own address is counted as such. */
+    (void)net_input(&st, f, arp_frame(f, 2, evil, 0x0a000002, 0x0a000002), 3000);
+    assert_int_equal(st.stats.arp_own_claimed, 1);
+    /* Once the entry has expired, a new MAC is learnt. */
+    net_poll(&st, 1000 + NET_ARP_TTL_MS);
+    (void)net_input(&st, f, arp_frame(f, 1, evil, 0x0a000007, 0x0a000002),
+                    1000 + NET_ARP_TTL_MS);
+    assert_true(net_arp_lookup(&st, 0x0a000007, mac));
+    assert_memory_equal(mac, evil, 6);
+}
+
 static void test_arp_eviction(void **state)
 {
     (void)state;
@@ -241,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test_setup(test_arp_learn_expire, setup),
+        cmocka_unit_test_setup(test_arp_poisoning, setup),
         cmocka_unit_test_setup(test_arp_eviction, setup),
         cmocka_unit_test_setup(test_arp_queue_bound, setup),
         cmocka_unit_test_setup(test_ping_bytes, setup),
