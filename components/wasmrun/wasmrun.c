@@ -21,6 +21,15 @@
 
 static volatile uint8_t *const dport = (volatile uint8_t *)WASM_RUNNER_BUF;
 
+/* Instructions retired by this hart (every process and the kernel): exact under QEMU's
+ * -icount shift=0, which is how tools/wasm_guest_bench.py reads the figures below. */
+static uint64_t rdinstret(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdinstret %0" : "=r"(v));
+    return v;
+}
+
 static uint64_t rdtime(void)
 {
     uint64_t t;
@@ -357,30 +366,6 @@ int main(void)
 {
     printf("%s: module %s, fuel %lu, %u pages at most\n", NAME, WASM_RUNNER_CONFIG_MODULE,
            (unsigned long)WASM_RUNNER_CONFIG_FUEL, (unsigned)WASM_RUNNER_CONFIG_MAX_PAGES);
-    uint8_t *bytes;
-    size_t len;
-    if (module_source(&bytes, &len) != 0)
-        return RUN_EXIT_LOAD;
-    uint64_t t0 = rdtime();
-    static const wasm_allocator alloc = {run_realloc, NULL};
-    static const wasm_memory_ops mem_ops = {run_grow, run_release, NULL};
-    wasm_limits limits = {WASM_RUNNER_CONFIG_MAX_PAGES, 10000, 65536, 2000, 4u << 20};
-    wasm_module *m;
-    wasm_diag diag = {0};
-    wasm_status st = wasm_module_load(&alloc, &limits, bytes, len, &m, &diag);
-    free(bytes);
-    if (st != WASM_OK) {
-        printf("%s: module refused: %s (at byte %lu)\n", NAME, wasm_status_message(st),
-               (unsigned long)diag.offset);
-        return RUN_EXIT_LOAD;
-    }
-    wasm_env *env;
-    st = wasm_env_new(&alloc, &mem_ops, &limits, &env);
-    if (st != WASM_OK) {
-        printf("%s: %s\n", NAME, wasm_status_message(st));
-        return RUN_EXIT_LOAD;
-    }
-
     /* The app's home: made if missing (the store confines us to our root in any case). */
     struct anv_bytes_128 home;
     if (files_path("", &home) != WASI_ESUCCESS) {
@@ -393,6 +378,31 @@ int main(void)
                wasi_errno_message(files_errno(rc)));
         return RUN_EXIT_LOAD;
     }
+    uint8_t *bytes;
+    size_t len;
+    if (module_source(&bytes, &len) != 0)
+        return RUN_EXIT_LOAD;
+    uint64_t t0 = rdtime(), i0 = rdinstret();
+    static const wasm_allocator alloc = {run_realloc, NULL};
+    static const wasm_memory_ops mem_ops = {run_grow, run_release, NULL};
+    wasm_limits limits = {WASM_RUNNER_CONFIG_MAX_PAGES, 10000, 65536, 2000, 4u << 20};
+    wasm_module *m;
+    wasm_diag diag = {0};
+    wasm_status st = wasm_module_load(&alloc, &limits, bytes, len, &m, &diag);
+    free(bytes);
+    if (st != WASM_OK) {
+        printf("%s: module refused: %s (at byte %lu)\n", NAME, wasm_status_message(st),
+               (unsigned long)diag.offset);
+        return RUN_EXIT_LOAD;
+    }
+    uint64_t i_loaded = rdinstret();
+    wasm_env *env;
+    st = wasm_env_new(&alloc, &mem_ops, &limits, &env);
+    if (st != WASM_OK) {
+        printf("%s: %s\n", NAME, wasm_status_message(st));
+        return RUN_EXIT_LOAD;
+    }
+
     wasi_preopen pre = {".", &files_ops, NULL};
 
     memcpy(arg_text[0], WASM_RUNNER_CONFIG_ARGS, sizeof WASM_RUNNER_CONFIG_ARGS);
@@ -414,11 +424,11 @@ int main(void)
         printf("%s: instantiation: %s\n", NAME, wasm_status_message(st));
         return RUN_EXIT_LOAD;
     }
-    uint64_t t1 = rdtime();
+    uint64_t t1 = rdtime(), i1 = rdinstret();
     int64_t fuel0 = WASM_RUNNER_CONFIG_FUEL ? (int64_t)WASM_RUNNER_CONFIG_FUEL : INT64_MAX;
     wasm_env_set_fuel(env, fuel0);
     wasi_result r = wasi_run(&wc, inst);
-    uint64_t t2 = rdtime();
+    uint64_t t2 = rdtime(), i2 = rdinstret();
     for (int i = 0; i < 2; i++)
         if (out_lines[i].len > 0)
             line_flush(i);
@@ -440,5 +450,8 @@ int main(void)
            "sync %d\n", NAME, reason, (unsigned long)wc.calls,
            (long)(fuel0 - wasm_env_fuel(env)), (unsigned long)(t1 - t0),
            (unsigned long)(t2 - t1), sync_rc);
+    printf("%s: instructions: load %lu (%lu module bytes), instantiate %lu, run %lu\n", NAME,
+           (unsigned long)(i_loaded - i0), (unsigned long)len, (unsigned long)(i1 - i_loaded),
+           (unsigned long)(i2 - i1));
     return status;
 }

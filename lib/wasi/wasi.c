@@ -1034,6 +1034,7 @@ static wasi_errno f_random_get(wasi_ctx *c, const wasm_value *a)
 
 static wasi_errno f_sched_yield(wasi_ctx *c, const wasm_value *a)
 {
+    (void)a;
     const wasi_host_ops *h = c->cfg.host;
     /* With no scheduler to ask, yielding is done at once. */
     return h->yield ? h->yield(h->ctx) : WASI_ESUCCESS;
@@ -1136,6 +1137,8 @@ static wasi_errno f_poll_oneoff(wasi_ctx *c, const wasm_value *a)
 
 static wasi_errno f_enosys(wasi_ctx *c, const wasm_value *a)
 {
+    (void)c;
+    (void)a;
     return WASI_ENOSYS;
 }
 
@@ -1203,10 +1206,16 @@ static const wasi_fn wasi_fns[] = {
 /* The host function's context: one per import, pointing back at its table entry. */
 _Static_assert(WASI_NFNS == WASI_FN_COUNT, "wasi.h's WASI_FN_COUNT is the table's size");
 
+const char *wasi_fn_name(uint32_t i)
+{
+    return i < WASI_NFNS ? wasi_fns[i].name : NULL;
+}
+
 static wasm_status call_fn(void *ctx, wasm_env *env, const wasm_value *args,
                            wasm_value *results)
 {
     const wasi_binding *b = ctx;
+    (void)env;
     const wasi_fn *fn = b->fn;
     b->c->calls++;
     if (fn->impl == NULL) {

@@ -156,6 +156,10 @@ wasi_errno wasi_init(wasi_ctx *c, const wasi_config *cfg, wasm_env *env);
 wasm_status wasi_resolve(void *ctx, const char *module, size_t module_len, const char *name,
                          size_t name_len, wasm_extern_kind kind, wasm_extern *out);
 
+/* The i-th preview1 function's name (0 .. WASI_FN_COUNT-1), NULL past the last: for
+ * tools and the fuzzer, which call them all. */
+const char *wasi_fn_name(uint32_t i);
+
 /* What running an app ended in. */
 typedef enum wasi_outcome {
     WASI_EXITED = 0,     /* proc_exit, or _start returned (exit status 0) */
