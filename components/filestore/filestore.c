@@ -12,6 +12,7 @@
 #endif
 #include FSTORE_GEN_HEADER
 #include "../../lib/store/store.h"
+#include "../common/dataport_copy.h"
 
 #define CLIENTS 4u
 #define CACHE_NODES 256u
@@ -40,8 +41,7 @@ static int dev_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
         int err = file_store_block_read(lba + done, n, 0);
         if (err != ANV_OK)
             return err;
-        for (uint32_t i = 0; i < n * STORE_SECTOR; i++)
-            out[(size_t)done * STORE_SECTOR + i] = io[i];
+        dataport_copy(out + (size_t)done * STORE_SECTOR, io, (size_t)n * STORE_SECTOR);
         done += n;
     }
     return 0;
@@ -54,8 +54,7 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
     volatile uint8_t *io = (volatile uint8_t *)FILE_STORE_DISK;
     for (uint32_t done = 0; done < count;) {
         uint32_t n = count - done < IO_SECTORS ? count - done : IO_SECTORS;
-        for (uint32_t i = 0; i < n * STORE_SECTOR; i++)
-            io[i] = in[(size_t)done * STORE_SECTOR + i];
+        dataport_copy(io, in + (size_t)done * STORE_SECTOR, (size_t)n * STORE_SECTOR);
         int err = file_store_block_write(lba + done, n, 0);
         if (err != ANV_OK)
             return err;
@@ -122,8 +121,7 @@ int file_store_files_write(uint64_t badge, const struct anv_bytes_128 *p, uint64
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
     static uint8_t staging[FILE_STORE_CLIENT1_SIZE];
-    for (uint32_t i = 0; i < length; i++)
-        staging[i] = c->buf[i];
+    dataport_copy(staging, c->buf, length);
     return result(store_write(&fs, &c->root, path, offset, staging, length));
 }
 
@@ -138,8 +136,7 @@ int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_
     store_err e = store_read(&fs, &c->root, path, offset, staging, length, &n);
     if (e != STORE_OK)
         return result(e);
-    for (size_t i = 0; i < n; i++)
-        c->buf[i] = staging[i];
+    dataport_copy(c->buf, staging, n);
     *got = (uint32_t)n;
     return ANV_OK;
 }
