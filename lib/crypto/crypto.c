@@ -150,9 +150,13 @@ const char *crypto_result_message(crypto_result r)
     SHA_W(w12, w13, w5, w10); SHA_W(w13, w14, w6, w11); SHA_W(w14, w15, w7, w12);  \
     SHA_W(w15, w0, w8, w13)
 
-static void sha512_blocks(uint64_t st[8], const uint8_t *p, size_t nblocks)
+/* Not inlined: its body is 19 KB of straight-line code, wanted once. */
+static __attribute__((noinline)) void sha512_blocks(uint64_t st[8], const uint8_t *p, size_t nblocks)
 {
     const uint64_t *k = sha512_k;
+    /* Held in a register: without this gcc forms the table's address again (auipc) for
+     * each of the 80 constants. */
+    __asm__("" : "+r"(k));
     for (size_t n = 0; n < nblocks; n++, p += CRYPTO_SHA512_BLOCK_SIZE) {
         uint64_t w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15;
         if (((uintptr_t)p & 7u) == 0) {
@@ -316,18 +320,23 @@ static void fe_copy(fe *h, const fe *f)
     *h = *f;
 }
 
+/* Written out limb by limb: gcc keeps a five-step loop, which costs more in counters and
+ * branches than the additions themselves (about 130 instructions per point doubling). */
 static void fe_add(fe *h, const fe *f, const fe *g)
 {
-    for (unsigned i = 0; i < 5; i++)
-        h->v[i] = f->v[i] + g->v[i];
+    uint64_t h0 = f->v[0] + g->v[0], h1 = f->v[1] + g->v[1], h2 = f->v[2] + g->v[2];
+    uint64_t h3 = f->v[3] + g->v[3], h4 = f->v[4] + g->v[4];
+    h->v[0] = h0; h->v[1] = h1; h->v[2] = h2; h->v[3] = h3; h->v[4] = h4;
 }
 
 static void fe_sub(fe *h, const fe *f, const fe *g)
 {
     FE_CHECK_SUB(g);
-    h->v[0] = f->v[0] + ((UINT64_C(1) << 53) - 76) - g->v[0];
-    for (unsigned i = 1; i < 5; i++)
-        h->v[i] = f->v[i] + ((UINT64_C(1) << 53) - 4) - g->v[i];
+    const uint64_t p4_0 = (UINT64_C(1) << 53) - 76, p4_i = (UINT64_C(1) << 53) - 4;
+    uint64_t h0 = f->v[0] + p4_0 - g->v[0], h1 = f->v[1] + p4_i - g->v[1];
+    uint64_t h2 = f->v[2] + p4_i - g->v[2], h3 = f->v[3] + p4_i - g->v[3];
+    uint64_t h4 = f->v[4] + p4_i - g->v[4];
+    h->v[0] = h0; h->v[1] = h1; h->v[2] = h2; h->v[3] = h3; h->v[4] = h4;
 }
 
 /* Limbs of any size below 2^63 to reduced limbs, the value unchanged modulo p. */
@@ -360,18 +369,28 @@ static void fe_neg(fe *h, const fe *f)
  * T_j = Lo_j - 2^51 HC_j + HC_(j-1), HC = H + 19 H', below 2^64 for inputs below 2^54. */
 #define FE_MULHI(x, y) ((uint64_t)(((u128)(x) * (y)) >> 64))
 
-#define FE_FINISH(h, l0, l1, l2, l3, l4, c0, c1, c2, c3, c4)                     \
+/* 19, opaque to the optimiser: gcc would otherwise multiply by 19 with four shifts and
+ * additions, where rv64's mul is one instruction (what we count, docs/crypto.md). */
+static inline uint64_t fe_k19(void)
+{
+    uint64_t k = 19;
+    __asm__("" : "+r"(k));
+    return k;
+}
+
+#define FE_FINISH(h, l0, l1, l2, l3, l4, unreduced, c0, c1, c2, c3, c4)         \
     do {                                                                          \
-        uint64_t t0_ = (l0) - ((c0) << 51) + 19 * (c4);                           \
-        uint64_t t1_ = (l1) - ((c1) << 51) + (c0);                                \
-        uint64_t t2_ = (l2) - ((c2) << 51) + (c1);                                \
-        uint64_t t3_ = (l3) - ((c3) << 51) + (c2);                                \
-        uint64_t t4_ = (l4) - ((c4) << 51) + (c3);                                \
+        /* unreduced: the l still hold 2^51 c (the squaring); else already taken off */ \
+        uint64_t t0_ = (l0) - ((unreduced) ? (c0) << 51 : 0) + k19 * (c4);        \
+        uint64_t t1_ = (l1) - ((unreduced) ? (c1) << 51 : 0) + (c0);              \
+        uint64_t t2_ = (l2) - ((unreduced) ? (c2) << 51 : 0) + (c1);              \
+        uint64_t t3_ = (l3) - ((unreduced) ? (c3) << 51 : 0) + (c2);              \
+        uint64_t t4_ = (l4) - ((unreduced) ? (c4) << 51 : 0) + (c3);              \
         t1_ += t0_ >> 51; t0_ &= MASK51;                                          \
         t2_ += t1_ >> 51; t1_ &= MASK51;                                          \
         t3_ += t2_ >> 51; t2_ &= MASK51;                                          \
         t4_ += t3_ >> 51; t3_ &= MASK51;                                          \
-        t0_ += 19 * (t4_ >> 51); t4_ &= MASK51;                                   \
+        t0_ += k19 * (t4_ >> 51); t4_ &= MASK51;                                  \
         t1_ += t0_ >> 51; t0_ &= MASK51;                                          \
         (h)->v[0] = t0_; (h)->v[1] = t1_; (h)->v[2] = t2_;                        \
         (h)->v[3] = t3_; (h)->v[4] = t4_;                                         \
@@ -381,30 +400,40 @@ static void fe_mul(fe *h, const fe *f, const fe *g)
 {
     FE_CHECK_MUL(f);
     FE_CHECK_MUL(g);
-    uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint64_t k19 = fe_k19();
+    /* Only f << 6 is kept: mul(f << 6, g) is the product times 64 modulo 2^64, which
+     * still holds the column sums modulo 2^58, all FE_FINISH6 needs; five live values
+     * fewer than keeping f as well, so fewer spills. */
+    uint64_t F0 = f->v[0] << 6, F1 = f->v[1] << 6, F2 = f->v[2] << 6, F3 = f->v[3] << 6,
+             F4 = f->v[4] << 6;
     uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
-    uint64_t F0 = f0 << 6, F1 = f1 << 6, F2 = f2 << 6, F3 = f3 << 6, F4 = f4 << 6;
+    uint64_t g1_19 = k19 * g1, g2_19 = k19 * g2, g3_19 = k19 * g3, g4_19 = k19 * g4;
+    uint64_t l0 = F0 * g0 + F1 * g4_19 + F2 * g3_19 + F3 * g2_19 + F4 * g1_19;
+    uint64_t l1 = F0 * g1 + F1 * g0 + F2 * g4_19 + F3 * g3_19 + F4 * g2_19;
+    uint64_t l2 = F0 * g2 + F1 * g1 + F2 * g0 + F3 * g4_19 + F4 * g3_19;
+    uint64_t l3 = F0 * g3 + F1 * g2 + F2 * g1 + F3 * g0 + F4 * g4_19;
+    uint64_t l4 = F0 * g4 + F1 * g3 + F2 * g2 + F3 * g1 + F4 * g0;
     uint64_t G0 = g0 << 7, G1 = g1 << 7, G2 = g2 << 7, G3 = g3 << 7, G4 = g4 << 7;
-    uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
-    uint64_t l0 = f0 * g0 + f1 * g4_19 + f2 * g3_19 + f3 * g2_19 + f4 * g1_19;
-    uint64_t l1 = f0 * g1 + f1 * g0 + f2 * g4_19 + f3 * g3_19 + f4 * g2_19;
-    uint64_t l2 = f0 * g2 + f1 * g1 + f2 * g0 + f3 * g4_19 + f4 * g3_19;
-    uint64_t l3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + f4 * g4_19;
-    uint64_t l4 = f0 * g4 + f1 * g3 + f2 * g2 + f3 * g1 + f4 * g0;
-    uint64_t c0 = FE_MULHI(F0, G0) + 19 * (FE_MULHI(F1, G4) + FE_MULHI(F2, G3) + FE_MULHI(F3, G2) + FE_MULHI(F4, G1));
-    uint64_t c1 = FE_MULHI(F0, G1) + FE_MULHI(F1, G0) + 19 * (FE_MULHI(F2, G4) + FE_MULHI(F3, G3) + FE_MULHI(F4, G2));
-    uint64_t c2 = FE_MULHI(F0, G2) + FE_MULHI(F1, G1) + FE_MULHI(F2, G0) + 19 * (FE_MULHI(F3, G4) + FE_MULHI(F4, G3));
-    uint64_t c3 = FE_MULHI(F0, G3) + FE_MULHI(F1, G2) + FE_MULHI(F2, G1) + FE_MULHI(F3, G0) + 19 * FE_MULHI(F4, G4);
+    uint64_t c0 = FE_MULHI(F0, G0) + k19 * (FE_MULHI(F1, G4) + FE_MULHI(F2, G3) + FE_MULHI(F3, G2) + FE_MULHI(F4, G1));
+    uint64_t c1 = FE_MULHI(F0, G1) + FE_MULHI(F1, G0) + k19 * (FE_MULHI(F2, G4) + FE_MULHI(F3, G3) + FE_MULHI(F4, G2));
+    uint64_t c2 = FE_MULHI(F0, G2) + FE_MULHI(F1, G1) + FE_MULHI(F2, G0) + k19 * (FE_MULHI(F3, G4) + FE_MULHI(F4, G3));
+    uint64_t c3 = FE_MULHI(F0, G3) + FE_MULHI(F1, G2) + FE_MULHI(F2, G1) + FE_MULHI(F3, G0) + k19 * FE_MULHI(F4, G4);
     uint64_t c4 = FE_MULHI(F0, G4) + FE_MULHI(F1, G3) + FE_MULHI(F2, G2) + FE_MULHI(F3, G1) + FE_MULHI(F4, G0);
-    FE_FINISH(h, l0, l1, l2, l3, l4, c0, c1, c2, c3, c4);
+    l0 = (l0 - (c0 << 57)) >> 6;
+    l1 = (l1 - (c1 << 57)) >> 6;
+    l2 = (l2 - (c2 << 57)) >> 6;
+    l3 = (l3 - (c3 << 57)) >> 6;
+    l4 = (l4 - (c4 << 57)) >> 6;
+    FE_FINISH(h, l0, l1, l2, l3, l4, 0, c0, c1, c2, c3, c4);
 }
 
 static void fe_sq(fe *h, const fe *f)
 {
     FE_CHECK_MUL(f);
+    const uint64_t k19 = fe_k19();
     uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
     uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;
-    uint64_t f3_19 = 19 * f3, f4_19 = 19 * f4;
+    uint64_t f3_19 = k19 * f3, f4_19 = k19 * f4;
     /* U = f << 7: mulhu(U_i, U_j) = floor(2 f_i f_j / 2^51); diagonal: F_i = f_i << 6 */
     uint64_t U0 = f0 << 7, U1 = f1 << 7, U2 = f2 << 7, U3 = f3 << 7, U4 = f4 << 7;
     uint64_t F0 = f0 << 6, F1 = f1 << 6, F2 = f2 << 6, F3 = f3 << 6, F4 = f4 << 6;
@@ -413,12 +442,12 @@ static void fe_sq(fe *h, const fe *f)
     uint64_t l2 = d0 * f2 + f1 * f1 + d3 * f4_19;
     uint64_t l3 = d0 * f3 + d1 * f2 + f4 * f4_19;
     uint64_t l4 = d0 * f4 + d1 * f3 + f2 * f2;
-    uint64_t c0 = FE_MULHI(F0, U0) + 19 * (FE_MULHI(U1, U4) + FE_MULHI(U2, U3));
-    uint64_t c1 = FE_MULHI(U0, U1) + 19 * (FE_MULHI(U2, U4) + FE_MULHI(F3, U3));
-    uint64_t c2 = FE_MULHI(U0, U2) + FE_MULHI(F1, U1) + 19 * FE_MULHI(U3, U4);
-    uint64_t c3 = FE_MULHI(U0, U3) + FE_MULHI(U1, U2) + 19 * FE_MULHI(F4, U4);
+    uint64_t c0 = FE_MULHI(F0, U0) + k19 * (FE_MULHI(U1, U4) + FE_MULHI(U2, U3));
+    uint64_t c1 = FE_MULHI(U0, U1) + k19 * (FE_MULHI(U2, U4) + FE_MULHI(F3, U3));
+    uint64_t c2 = FE_MULHI(U0, U2) + FE_MULHI(F1, U1) + k19 * FE_MULHI(U3, U4);
+    uint64_t c3 = FE_MULHI(U0, U3) + FE_MULHI(U1, U2) + k19 * FE_MULHI(F4, U4);
     uint64_t c4 = FE_MULHI(U0, U4) + FE_MULHI(U1, U3) + FE_MULHI(F2, U2);
-    FE_FINISH(h, l0, l1, l2, l3, l4, c0, c1, c2, c3, c4);
+    FE_FINISH(h, l0, l1, l2, l3, l4, 1, c0, c1, c2, c3, c4);
 }
 
 static void fe_sqn(fe *h, const fe *f, unsigned n)
@@ -686,6 +715,23 @@ static int ge_is_small_order(const ge_p3 *p)
     return fe_iszero(&q.X);
 }
 
+/* The same answer from the encoding of a point that decoded: a y fixes x up to its sign,
+ * and negation keeps the order, so the small-order points are exactly those whose y is
+ * one of five values (gen_tables.py derives them and checks each; crypto_unit checks them
+ * against ge_is_small_order). A comparison instead of three doublings. */
+static int enc_is_small_order(const uint8_t s[32])
+{
+    for (unsigned k = 0; k < 5; k++) {
+        const uint8_t *y = ed25519_small_order_y[k];
+        unsigned diff = (unsigned)((s[31] & 0x7f) ^ y[31]);
+        for (unsigned i = 0; i < 31; i++)
+            diff |= (unsigned)(s[i] ^ y[i]);
+        if (diff == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- scalars modulo L */
 
 /* S < L, compared from the most significant byte (S and L little-endian). */
@@ -737,6 +783,24 @@ static void scalar_reduce(uint64_t r[4], const uint8_t h[64])
     r[0] = r0; r[1] = r1; r[2] = r2; r[3] = r3;
 }
 
+/* The bit length of a 256-bit number (0 for 0). */
+static unsigned mp_bits(const uint64_t x[4])
+{
+    for (unsigned i = 4; i-- > 0;) {
+        uint64_t v = x[i];
+        if (v == 0)
+            continue;
+        unsigned n = 1;
+        for (unsigned s = 32; s > 0; s /= 2)
+            if (v >> s) {
+                v >>= s;
+                n += s;
+            }
+        return 64 * i + n;
+    }
+    return 0;
+}
+
 static unsigned scalar_window(const uint64_t x[4], unsigned pos, unsigned w)
 {
     unsigned word = pos / 64, off = pos % 64;
@@ -753,10 +817,13 @@ static unsigned scalar_window(const uint64_t x[4], unsigned pos, unsigned w)
  * at least w positions apart, so a 253-bit scalar costs about 253 / (w + 1) additions. */
 static void scalar_wnaf(int8_t digits[256], const uint64_t x[4], unsigned w)
 {
-    unsigned carry = 0;
+    unsigned carry = 0, top = mp_bits(x);
     for (unsigned i = 0; i < 256; i++)
         digits[i] = 0;
     for (unsigned pos = 0; pos < 256;) {
+        /* Past the top bit with no carry, every digit left is 0 (half-size scalars). */
+        if (pos >= top && carry == 0)
+            break;
         unsigned win = scalar_window(x, pos, w) + carry;
         if ((win & 1) == 0) {
             /* digit 0; the low bit and the carry were equal, so the carry moves on unchanged */
@@ -847,23 +914,6 @@ static void load_scalar(uint64_t x[4], const uint8_t s[32])
  * extended Euclidean algorithm on (8L, k), stopped when the remainder falls below 2^128
  * (then |c1| <= 8L / 2^128 < 2^128); one loop of about 128 doublings replaces 253. */
 
-static unsigned mp_bits(const uint64_t x[4])
-{
-    for (unsigned i = 4; i-- > 0;) {
-        uint64_t v = x[i];
-        if (v == 0)
-            continue;
-        unsigned n = 1;
-        for (unsigned s = 32; s > 0; s /= 2)
-            if (v >> s) {
-                v >>= s;
-                n += s;
-            }
-        return 64 * i + n;
-    }
-    return 0;
-}
-
 static int mp_geq(const uint64_t a[4], const uint64_t b[4])
 {
     for (unsigned i = 4; i-- > 0;)
@@ -916,14 +966,60 @@ static void mp_shr1(uint64_t x[4], int arithmetic)
     x[3] = (x[3] >> 1) | top;
 }
 
-/* One Euclidean step: (r0, t0) becomes (r0 mod r1, t0 - floor(r0 / r1) t1), quotient bit
- * by bit. Needs r1 > 0 and |t1| floor(r0 / r1) below 2^254 (the caller's bounds give it). */
+/* a -= q b modulo 2^256 (b unsigned, or a two's-complement cofactor). */
+static void mp_submul(uint64_t a[4], uint64_t q, const uint64_t b[4])
+{
+    uint64_t carry = 0, borrow = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        u128 p = (u128)q * b[i] + carry;
+        uint64_t lo = (uint64_t)p;
+        carry = (uint64_t)(p >> 64);
+        uint64_t x = a[i];
+        uint64_t d = x - lo;
+        uint64_t b1 = x < lo;
+        a[i] = d - borrow;
+        borrow = b1 | (d < borrow);
+    }
+}
+
+/* The 64 bits of x from bit e up (e >= 0). */
+static uint64_t mp_bits_from(const uint64_t x[4], unsigned e)
+{
+    unsigned q = e / 64, b = e % 64;
+    uint64_t v = q < 4 ? x[q] >> b : 0;
+    if (b != 0 && q + 1 < 4)
+        v |= x[q + 1] << (64 - b);
+    return v;
+}
+
+/* One Euclidean step: (r0, t0) becomes (r0 mod r1, t0 - floor(r0 / r1) t1). Needs r1 > 0
+ * and |t1| floor(r0 / r1) below 2^254 (the caller's bounds give it). The quotient is
+ * estimated from the top 64 bits of r0 and the bits of r1 at the same place,
+ * q' = floor(x0 / (y1 + 1)) <= q; for quotients below 2^30 (all but about one step in
+ * 2^30) that falls short of q by at most 2, which the bounded correction adds. Larger
+ * quotients are taken bit by bit. */
 static void euclid_step(uint64_t r0[4], uint64_t t0[4], const uint64_t r1[4], const uint64_t t1[4])
 {
     unsigned b0 = mp_bits(r0), b1 = mp_bits(r1);
     if (b0 < b1)
         return;
     unsigned s = b0 - b1;
+    if (s < 30) {
+        unsigned e = b0 > 64 ? b0 - 64 : 0;
+        uint64_t x0 = mp_bits_from(r0, e), y1 = mp_bits_from(r1, e);
+        uint64_t q = e == 0 ? x0 / y1 : y1 == UINT64_MAX ? 0 : x0 / (y1 + 1);
+        mp_submul(r0, q, r1);
+        mp_submul(t0, q, t1);
+        for (unsigned i = 0; i < 3 && mp_geq(r0, r1); i++) {
+            mp_sub(r0, r1);
+            mp_sub(t0, t1);
+        }
+        if (!mp_geq(r0, r1))
+            return;
+        /* not reached with the bound above; the bitwise loop finishes the job if it is */
+        b0 = mp_bits(r0);
+        s = b0 - b1;
+    }
     uint64_t rs[4], ts[4];
     mp_shl(rs, r1, s);
     mp_shl(ts, t1, s);
@@ -1024,7 +1120,7 @@ static crypto_result decode_public_key(ge_p3 *a, const uint8_t pub[32])
     crypto_result res = ge_decode(a, pub, CRYPTO_ERR_A_NONCANONICAL, CRYPTO_ERR_A_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(a))
+    if (enc_is_small_order(pub))
         return CRYPTO_ERR_A_SMALL_ORDER;
     return CRYPTO_OK;
 }
@@ -1114,7 +1210,7 @@ crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_S
     res = ge_decode(&r, r_bytes, CRYPTO_ERR_R_NONCANONICAL, CRYPTO_ERR_R_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(&r))
+    if (enc_is_small_order(r_bytes))
         return CRYPTO_ERR_R_SMALL_ORDER;
 
     /* k = SHA-512(R || A || M) mod L */
@@ -1273,7 +1369,7 @@ crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
     crypto_result res = ge_decode(&r, r_bytes, CRYPTO_ERR_R_NONCANONICAL, CRYPTO_ERR_R_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(&r))
+    if (enc_is_small_order(r_bytes))
         return CRYPTO_ERR_R_SMALL_ORDER;
 
     crypto_sha512_ctx ctx;
@@ -1424,5 +1520,19 @@ int crypto_test_check_constants(void)
     ge_dbl(&p, &q);
     ge_p1p1_to_p3(&b, &p);
     bad |= check_odd_multiples(base128_odd_multiples, &b) << 6;
+    /* Each small-order y, with either sign of x, decodes to a point of order 1, 2, 4 or 8
+     * and is recognised from its encoding (the other direction: no other y has one). */
+    for (unsigned k = 0; k < 5; k++)
+        for (unsigned sign = 0; sign < 2; sign++) {
+            uint8_t enc[32];
+            ge_p3 q8;
+            mem_copy(enc, ed25519_small_order_y[k], 32);
+            enc[31] |= (uint8_t)(sign << 7);
+            crypto_result res = ge_decode(&q8, enc, CRYPTO_ERR_A_NONCANONICAL, CRYPTO_ERR_A_NOT_ON_CURVE);
+            if (res == CRYPTO_ERR_A_NONCANONICAL && sign && (k == 0 || k == 1))
+                continue; /* x = 0 with the sign bit: refused before the order is asked */
+            if (res != CRYPTO_OK || !ge_is_small_order(&q8) || !enc_is_small_order(enc))
+                bad |= 1 << 7;
+        }
     return bad;
 }
