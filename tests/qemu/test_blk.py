@@ -16,7 +16,10 @@ with a known pattern and reads back afterwards.
   counts the failed requests (the read's eight, which QEMU merged into one, and the
   write's one) and issues exactly the requests of a clean boot (nothing retried),
   the image keeps its old contents where the failed write was, and the later requests
-  work."""
+  work;
+- on a device that answers only after the driver's timeout (QEMU's null-co driver with a
+  latency) every call that reaches it is reported as TIMEOUT (401), once, and the device
+  is reset each time."""
 import os
 import re
 import sys
@@ -29,7 +32,7 @@ SECTOR = 512
 SECTORS = 8192
 TESTER_FIRST, PEER_FIRST, PART = 64, 2048, 1024
 TESTER_MARK, PEER_MARK = 0xA5, 0x5B
-IO, RANGE, READ_ONLY = 400, 402, 403
+IO, TIMEOUT, RANGE, READ_ONLY = 400, 401, 402, 403
 # The sectors blkdebug fails (absolute): inside the third of the tester's eight 8 KiB read
 # requests (sectors 100.. of its partition at 64), and inside its 16-sector write at 10.
 FAIL_READ_SECTOR, FAIL_WRITE_SECTOR = TESTER_FIRST + 100 + 36, TESTER_FIRST + 10 + 6
@@ -128,6 +131,31 @@ def boot(args, image, ro=False, legacy=False, earlier=False, rules=None):
     return int(m.group(1))
 
 
+def boot_unanswering(args):
+    """A device that answers too late: QEMU's null-co block driver completes every request
+    after 2.3 s, past the driver's 2 s timeout. Each of the eight calls that reach the
+    device (the peer's write, flush and read; the tester's two reads, write, flush and
+    read back) is reported to its caller as TIMEOUT once, the driver resets the device
+    each time and counts eight errors and no completed request: nothing is retried."""
+    drive = ["-blockdev", "driver=null-co,node-name=disk0,size=4194304,"
+             "latency-ns=2300000000,read-zeroes=on",
+             "-device", "virtio-blk-device,drive=disk0"]
+    s = args.session(drives=[drive], timeout=max(args.timeout, 90))
+    s.start()
+    s.expect(rf"blktester: read 128 sectors at 100: {TIMEOUT}, \d+ bytes differ from the image")
+    s.expect(rf"blktester: sector 10 before writing: {TIMEOUT}, as the image was made")
+    s.expect(rf"blktester: write 16 at 10: {TIMEOUT}, flush {TIMEOUT}, read back {TIMEOUT}, "
+             r"\d+ bytes differ")
+    s.expect(r"blktester: peer done: yes")
+    s.expect(r"blktester: driver 0: 0 requests, \d+ interrupts, at most 8 in flight, 8 errors")
+    s.expect_exit(0)
+    s.check(re.search(rf"blkpeer: write {TIMEOUT} flush {TIMEOUT} read {TIMEOUT}, ", s.log)
+            is not None, "the peer's three calls timed out")
+    resets = len(re.findall(r"virtio-blk: no answer in time, resetting the device", s.log))
+    s.check(resets == 8, f"one reset per call that timed out ({resets})")
+    s.close()
+
+
 def check_image(args, image, want, what):
     with open(image, "rb") as f:
         got = f.read()
@@ -167,6 +195,8 @@ def scenario(args):
             raise SystemExit(1)
         check_image(args, failing, expected_image(tester=False),
                     "the image under failing requests (the failed write must not land)")
+
+        boot_unanswering(args)
 
 
 if __name__ == "__main__":
