@@ -1137,7 +1137,7 @@ static void add_niels_digit(ge_p1p1 *t, const ge_niels *table, int d)
 #define HALF_BITS_MAX 160u
 
 /* [(c1 S) mod L]B - [c0]A - [c1]R = identity, with c0 >= 0 and c1 odd, signed: see above. */
-static crypto_result verify_half_size(const uint64_t s[4], const ge_p3 *a, const ge_p3 *r,
+static __attribute__((noinline)) crypto_result verify_half_size(const uint64_t s[4], const ge_p3 *a, const ge_p3 *r,
                                       uint64_t c0[4], uint64_t c1[4])
 {
     /* With c1 < 0 use (-c0, -c1): c1 positive, and -[c0]A = +[|c0|]A. */
@@ -1193,9 +1193,37 @@ static crypto_result verify_half_size(const uint64_t s[4], const ge_p3 *a, const
     return CRYPTO_OK;
 }
 
-crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
-                                    const void *msg, size_t len,
-                                    const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+/* A rare k with no short pair: R' = [S]B + [k](-A), accepted exactly when R' = R. Out of
+ * line, like verify_half_size, so that the caller's frame holds neither's tables. */
+static __attribute__((noinline)) crypto_result verify_full_size(const uint64_t s[4],
+                                                                const uint64_t k[4], ge_p3 *a,
+                                                                const ge_p3 *r)
+{
+    int8_t k_digits[256], s_digits[256];
+    scalar_wnaf(k_digits, k, A_WINDOW);
+    scalar_wnaf(s_digits, s, BASE_WINDOW);
+    fe_neg(&a->X, &a->X);
+    fe_neg(&a->T, &a->T);
+    ge_cached a_tab[A_TABLE];
+    ge_odd_multiples(a_tab, a);
+    ge_p2 rp;
+    ge_double_scalarmult(&rp, k_digits, a_tab, s_digits);
+
+    fe t;
+    fe_mul(&t, &r->X, &rp.Z);
+    if (!fe_equal(&rp.X, &t))
+        return CRYPTO_ERR_EQUATION;
+    fe_mul(&t, &r->Y, &rp.Z);
+    if (!fe_equal(&rp.Y, &t))
+        return CRYPTO_ERR_EQUATION;
+    return CRYPTO_OK;
+}
+
+/* The raw-key verification; full_size forces the full-length loop (a test hook, so that
+ * the fallback is checked against the half-size path on every test input). */
+static crypto_result verify_raw(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                const void *msg, size_t len,
+                                const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE], int full_size)
 {
     if (!sig || !pub || (!msg && len))
         return CRYPTO_ERR_ARGUMENT;
@@ -1232,28 +1260,17 @@ crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_S
     load_scalar(s, s_bytes);
 
     uint64_t c0[4], c1[4];
-    if (scalar_half_size(c0, c1, k) <= HALF_BITS_MAX)
+    if (!full_size && scalar_half_size(c0, c1, k) <= HALF_BITS_MAX)
         return verify_half_size(s, &a, &r, c0, c1);
 
-    /* A rare k with no short pair: R' = [S]B + [k](-A), accepted exactly when R' = R. */
-    int8_t k_digits[256], s_digits[256];
-    scalar_wnaf(k_digits, k, A_WINDOW);
-    scalar_wnaf(s_digits, s, BASE_WINDOW);
-    fe_neg(&a.X, &a.X);
-    fe_neg(&a.T, &a.T);
-    ge_cached a_tab[A_TABLE];
-    ge_odd_multiples(a_tab, &a);
-    ge_p2 rp;
-    ge_double_scalarmult(&rp, k_digits, a_tab, s_digits);
+    return verify_full_size(s, k, &a, &r);
+}
 
-    fe t;
-    fe_mul(&t, &r.X, &rp.Z);
-    if (!fe_equal(&rp.X, &t))
-        return CRYPTO_ERR_EQUATION;
-    fe_mul(&t, &r.Y, &rp.Z);
-    if (!fe_equal(&rp.Y, &t))
-        return CRYPTO_ERR_EQUATION;
-    return CRYPTO_OK;
+crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                    const void *msg, size_t len,
+                                    const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+{
+    return verify_raw(sig, msg, len, pub, 0);
 }
 
 /* [L]A = identity: A has no small-order component. */
@@ -1427,6 +1444,13 @@ crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
 }
 
 /* ---------------------------------------------------------------- test hooks */
+
+crypto_result crypto_test_verify_full_size(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                           const void *msg, size_t len,
+                                           const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+{
+    return verify_raw(sig, msg, len, pub, 1);
+}
 
 void crypto_test_scalar_reduce(uint8_t out[32], const uint8_t h[64])
 {
