@@ -1,10 +1,12 @@
 /* SHA-512 (FIPS 180-4) and Ed25519 verification (RFC 8032) with the strict policy of
  * docs/crypto.md. Freestanding: no allocation, no libc, fixed stack use, every loop bounded.
  *
- * Field elements are five 51-bit limbs (radix 2^51) multiplied through unsigned __int128:
- * rv64 forms a 64x64->128 product with two instructions (mul, mulhu), so a field product is
- * 25 such pairs, against 100 multiplications and twice the additions for ten 25.5-bit limbs;
- * the core has no FPU, which rules out floating-point representations. */
+ * Field elements are five 51-bit limbs (radix 2^51); a product keeps, per column, the sum of
+ * the 64x64-bit products modulo 2^64 (mul) and the sum of their floors divided by 2^51
+ * (mulhu of shifted operands), since rv64 has no carry flag to add 128-bit products with.
+ * Verification from a raw key checks a short multiple of the equation, [c1]([S]B - [k]A - R),
+ * with c1 odd and c0 = c1 k (mod 8L) from the Euclidean algorithm: the same verdict for
+ * every input, in about half the doublings (docs/crypto.md). */
 #include "crypto.h"
 
 #define CRYPTO_CTX_MAGIC 0x53484135u /* "SHA5" */
@@ -285,8 +287,11 @@ crypto_result crypto_sha512(const void *data, size_t len, uint8_t out[CRYPTO_SHA
  * Limb bounds (checked at run time when CRYPTO_CHECK_BOUNDS is defined, as in the host
  * tests): fe_mul and fe_sq take limbs below 2^54 and return "reduced" limbs (below
  * 2^51 + 2^13); fe_add adds limb-wise; fe_sub(f, g) returns f + 4p - g and needs g below 4p
- * limb-wise (at most three reduced values added together). With inputs below 2^54 every
- * column sum stays below 2^115, its carry below 2^64, and 19 times the top carry too. */
+ * limb-wise (at most three reduced values added together). With inputs below 2^54 a
+ * product is below 2^108, so a column's floors (product / 2^51) sum below 5 * 2^57 and
+ * with the wrapped ones times 19 below 2^63.6; its remainders with 19 times theirs stay
+ * below 2^58; each limb T_j before the carries is below 2^64; shifting an input left by
+ * 7 stays below 2^61. */
 
 #define MASK51 ((UINT64_C(1) << 51) - 1)
 
@@ -414,11 +419,16 @@ static void fe_mul(fe *h, const fe *f, const fe *g)
     uint64_t l3 = F0 * g3 + F1 * g2 + F2 * g1 + F3 * g0 + F4 * g4_19;
     uint64_t l4 = F0 * g4 + F1 * g3 + F2 * g2 + F3 * g1 + F4 * g0;
     uint64_t G0 = g0 << 7, G1 = g1 << 7, G2 = g2 << 7, G3 = g3 << 7, G4 = g4 << 7;
-    uint64_t c0 = FE_MULHI(F0, G0) + k19 * (FE_MULHI(F1, G4) + FE_MULHI(F2, G3) + FE_MULHI(F3, G2) + FE_MULHI(F4, G1));
-    uint64_t c1 = FE_MULHI(F0, G1) + FE_MULHI(F1, G0) + k19 * (FE_MULHI(F2, G4) + FE_MULHI(F3, G3) + FE_MULHI(F4, G2));
-    uint64_t c2 = FE_MULHI(F0, G2) + FE_MULHI(F1, G1) + FE_MULHI(F2, G0) + k19 * (FE_MULHI(F3, G4) + FE_MULHI(F4, G3));
-    uint64_t c3 = FE_MULHI(F0, G3) + FE_MULHI(F1, G2) + FE_MULHI(F2, G1) + FE_MULHI(F3, G0) + k19 * FE_MULHI(F4, G4);
-    uint64_t c4 = FE_MULHI(F0, G4) + FE_MULHI(F1, G3) + FE_MULHI(F2, G2) + FE_MULHI(F3, G1) + FE_MULHI(F4, G0);
+    uint64_t c0 = FE_MULHI(F0, G0) +
+                  k19 * (FE_MULHI(F1, G4) + FE_MULHI(F2, G3) + FE_MULHI(F3, G2) + FE_MULHI(F4, G1));
+    uint64_t c1 = FE_MULHI(F0, G1) + FE_MULHI(F1, G0) +
+                  k19 * (FE_MULHI(F2, G4) + FE_MULHI(F3, G3) + FE_MULHI(F4, G2));
+    uint64_t c2 = FE_MULHI(F0, G2) + FE_MULHI(F1, G1) + FE_MULHI(F2, G0) +
+                  k19 * (FE_MULHI(F3, G4) + FE_MULHI(F4, G3));
+    uint64_t c3 = FE_MULHI(F0, G3) + FE_MULHI(F1, G2) + FE_MULHI(F2, G1) + FE_MULHI(F3, G0) +
+                  k19 * FE_MULHI(F4, G4);
+    uint64_t c4 = FE_MULHI(F0, G4) + FE_MULHI(F1, G3) + FE_MULHI(F2, G2) + FE_MULHI(F3, G1) +
+                  FE_MULHI(F4, G0);
     l0 = (l0 - (c0 << 57)) >> 6;
     l1 = (l1 - (c1 << 57)) >> 6;
     l2 = (l2 - (c2 << 57)) >> 6;
