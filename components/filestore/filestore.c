@@ -28,6 +28,10 @@ struct client {
 
 static store fs;
 static struct client clients[CLIENTS + 1];
+/* A client's bytes are copied here before the store sees them, so a client that rewrites
+ * its dataport during the call cannot make the store write bytes other than those it
+ * checksummed. 64-bit words: dataport_copy moves words, and the store reads bytes. */
+static uint64_t staging[FILE_STORE_CLIENT1_SIZE / 8];
 
 /* ---- the block device under the store: the block service, through the disk dataport ---- */
 
@@ -120,9 +124,8 @@ int file_store_files_write(uint64_t badge, const struct anv_bytes_128 *p, uint64
     PREAMBLE(p);
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
-    static uint8_t staging[FILE_STORE_CLIENT1_SIZE];
     dataport_copy(staging, c->buf, length);
-    return result(store_write(&fs, &c->root, path, offset, staging, length));
+    return result(store_write(&fs, &c->root, path, offset, (const uint8_t *)staging, length));
 }
 
 int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_t offset,
@@ -131,9 +134,8 @@ int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_
     PREAMBLE(p);
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
-    static uint8_t staging[FILE_STORE_CLIENT1_SIZE];
     size_t n = 0;
-    store_err e = store_read(&fs, &c->root, path, offset, staging, length, &n);
+    store_err e = store_read(&fs, &c->root, path, offset, (uint8_t *)staging, length, &n);
     if (e != STORE_OK)
         return result(e);
     dataport_copy(c->buf, staging, n);
