@@ -11,6 +11,7 @@
 #error "build with -DBLOCKS_GEN_HEADER=\"<instance>_gen.h\""
 #endif
 #include BLOCKS_GEN_HEADER
+#include "../common/dataport_copy.h"
 
 #define SECTOR 512u
 #define CLIENTS 4u
@@ -69,8 +70,7 @@ int block_service_block_read(uint64_t badge, uint64_t sector, uint32_t count, ui
     if (err != ANV_OK)
         return err; /* the driver's codes are the same numbers */
     const volatile uint8_t *io = (const volatile uint8_t *)BLOCK_SERVICE_IO;
-    for (uint32_t i = 0; i < count * SECTOR; i++)
-        p->buf[offset + i] = io[i];
+    dataport_copy(p->buf + offset, io, (size_t)count * SECTOR);
     return ANV_OK;
 }
 
@@ -83,8 +83,7 @@ int block_service_block_write(uint64_t badge, uint64_t sector, uint32_t count, u
     if (disk.read_only)
         return BLOCK_E_READ_ONLY;
     volatile uint8_t *io = (volatile uint8_t *)BLOCK_SERVICE_IO;
-    for (uint32_t i = 0; i < count * SECTOR; i++)
-        io[i] = p->buf[offset + i];
+    dataport_copy(io, p->buf + offset, (size_t)count * SECTOR);
     return block_service_disk_write(p->first + sector, count, 0);
 }
 

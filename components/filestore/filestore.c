@@ -13,6 +13,7 @@
 #endif
 #include FSTORE_GEN_HEADER
 #include "../../lib/store/store.h"
+#include "../common/dataport_copy.h"
 
 #define CLIENTS 4u
 /* Client k moves its data through dataport clientk: a fifth has none. */
@@ -31,6 +32,10 @@ struct client {
 
 static store fs;
 static struct client clients[CLIENTS + 1];
+/* A client's bytes are copied here before the store sees them, so a client that rewrites
+ * its dataport during the call cannot make the store write bytes other than those it
+ * checksummed. 64-bit words: dataport_copy moves words, and the store reads bytes. */
+static uint64_t staging[FILE_STORE_CLIENT1_SIZE / 8];
 
 /* ---- the block device under the store: the block service, through the disk dataport ---- */
 
@@ -44,8 +49,7 @@ static int dev_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
         int err = file_store_block_read(lba + done, n, 0);
         if (err != ANV_OK)
             return err;
-        for (uint32_t i = 0; i < n * STORE_SECTOR; i++)
-            out[(size_t)done * STORE_SECTOR + i] = io[i];
+        dataport_copy(out + (size_t)done * STORE_SECTOR, io, (size_t)n * STORE_SECTOR);
         done += n;
     }
     return 0;
@@ -58,8 +62,7 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
     volatile uint8_t *io = (volatile uint8_t *)FILE_STORE_DISK;
     for (uint32_t done = 0; done < count;) {
         uint32_t n = count - done < IO_SECTORS ? count - done : IO_SECTORS;
-        for (uint32_t i = 0; i < n * STORE_SECTOR; i++)
-            io[i] = in[(size_t)done * STORE_SECTOR + i];
+        dataport_copy(io, in + (size_t)done * STORE_SECTOR, (size_t)n * STORE_SECTOR);
         int err = file_store_block_write(lba + done, n, 0);
         if (err != ANV_OK)
             return err;
@@ -125,10 +128,8 @@ int file_store_files_write(uint64_t badge, const struct anv_bytes_128 *p, uint64
     PREAMBLE(p);
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
-    static uint8_t staging[FILE_STORE_CLIENT1_SIZE];
-    for (uint32_t i = 0; i < length; i++)
-        staging[i] = c->buf[i];
-    return result(store_write(&fs, &c->root, path, offset, staging, length));
+    dataport_copy(staging, c->buf, length);
+    return result(store_write(&fs, &c->root, path, offset, (const uint8_t *)staging, length));
 }
 
 int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_t offset,
@@ -137,13 +138,11 @@ int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_
     PREAMBLE(p);
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
-    static uint8_t staging[FILE_STORE_CLIENT1_SIZE];
     size_t n = 0;
-    store_err e = store_read(&fs, &c->root, path, offset, staging, length, &n);
+    store_err e = store_read(&fs, &c->root, path, offset, (uint8_t *)staging, length, &n);
     if (e != STORE_OK)
         return result(e);
-    for (size_t i = 0; i < n; i++)
-        c->buf[i] = staging[i];
+    dataport_copy(c->buf, staging, n);
     *got = (uint32_t)n;
     return ANV_OK;
 }

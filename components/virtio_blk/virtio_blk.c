@@ -12,6 +12,7 @@
 #endif
 #include VBLK_GEN_HEADER
 #include "../virtio/virtio_mmio.h"
+#include "../common/dataport_copy.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX 1u
 #define VIRTIO_BLK_F_SEG_MAX 2u
@@ -223,12 +224,10 @@ static int blk_transfer(uint32_t type, uint64_t sector, uint32_t count, uint32_t
         s->hdr.sector = sector + (uint64_t)k * (CHUNK / SECTOR);
     }
     if (type == VIRTIO_BLK_T_OUT)
-        for (uint32_t i = 0; i < bytes; i++)
-            data[i] = io[i];
+        dataport_copy(data, io, bytes);
     err = blk_run(n, lens, type == VIRTIO_BLK_T_IN);
     if (err == ANV_OK && type == VIRTIO_BLK_T_IN)
-        for (uint32_t i = 0; i < bytes; i++)
-            io[i] = data[i];
+        dataport_copy(io, data, bytes);
     return err;
 }
 

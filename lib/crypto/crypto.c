@@ -1,10 +1,12 @@
 /* SHA-512 (FIPS 180-4) and Ed25519 verification (RFC 8032) with the strict policy of
  * docs/crypto.md. Freestanding: no allocation, no libc, fixed stack use, every loop bounded.
  *
- * Field elements are five 51-bit limbs (radix 2^51) multiplied through unsigned __int128:
- * rv64 forms a 64x64->128 product with two instructions (mul, mulhu), so a field product is
- * 25 such pairs, against 100 multiplications and twice the additions for ten 25.5-bit limbs;
- * the core has no FPU, which rules out floating-point representations. */
+ * Field elements are five 51-bit limbs (radix 2^51); a product keeps, per column, the sum of
+ * the 64x64-bit products modulo 2^64 (mul) and the sum of their floors divided by 2^51
+ * (mulhu of shifted operands), since rv64 has no carry flag to add 128-bit products with.
+ * Verification from a raw key checks a short multiple of the equation, [c1]([S]B - [k]A - R),
+ * with c1 odd and c0 = c1 k (mod 8L) from the Euclidean algorithm: the same verdict for
+ * every input, in about half the doublings (docs/crypto.md). */
 #include "crypto.h"
 
 #define CRYPTO_CTX_MAGIC 0x53484135u /* "SHA5" */
@@ -41,6 +43,22 @@ static uint64_t load_be64(const uint8_t *p)
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) |
            ((uint64_t)p[3] << 32) | ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) |
            ((uint64_t)p[6] << 8) | (uint64_t)p[7];
+}
+
+/* p is 8-byte aligned: one load (memcpy, so no aliasing rule is broken) and a swap in
+ * three steps, the way a core without Zbb's rev8 has to do it. */
+static uint64_t load_be64_aligned(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    const uint64_t m16 = UINT64_C(0x0000ffff0000ffff), m8 = UINT64_C(0x00ff00ff00ff00ff);
+    v = (v << 32) | (v >> 32);
+    v = ((v & m16) << 16) | ((v >> 16) & m16);
+    return ((v & m8) << 8) | ((v >> 8) & m8);
+#endif
 }
 
 static void store_be64(uint8_t *p, uint64_t v)
@@ -91,51 +109,89 @@ const char *crypto_result_message(crypto_result r)
 #define SSIG0(x) (ROTR64(x, 1) ^ ROTR64(x, 8) ^ ((x) >> 7))
 #define SSIG1(x) (ROTR64(x, 19) ^ ROTR64(x, 61) ^ ((x) >> 6))
 
-/* The eight working variables rotate through the macro's arguments instead of being moved. */
-#define SHA_ROUND(a, b, c, d, e, f, g, h, i)                                       \
+/* One round; the eight working variables rotate through the macro's arguments instead of
+ * being moved. Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and b ^ c is the a ^ b of the round
+ * before (kept in bc), so Maj costs three operations, not four. */
+#define SHA_ROUND(a, b, c, d, e, f, g, h, kw)                                      \
     do {                                                                           \
-        uint64_t t1_ = (h) + BSIG1(e) + ((g) ^ ((e) & ((f) ^ (g)))) + k[i] + w[i]; \
-        uint64_t t2_ = BSIG0(a) + (((a) & (b)) | ((c) & ((a) | (b))));             \
+        uint64_t t1_ = (h) + BSIG1(e) + ((g) ^ ((e) & ((f) ^ (g)))) + (kw);        \
+        uint64_t ab_ = (a) ^ (b);                                                  \
+        uint64_t t2_ = BSIG0(a) + ((b) ^ (ab_ & bc));                              \
+        bc = ab_;                                                                  \
         (d) += t1_;                                                                \
         (h) = t1_ + t2_;                                                           \
     } while (0)
 
-/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], in a ring of 16 words. */
-#define SHA_SCHED(i) \
-    (w[i] += SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] + SSIG0(w[((i) + 1) & 15]))
+/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], in place in sixteen variables. */
+#define SHA_W(w16, w15, w7, w2) ((w16) += SSIG1(w2) + (w7) + SSIG0(w15))
 
-#define SHA_ROUNDS8(i)                              \
-    SHA_ROUND(a, b, c, d, e, f, g, h, (i) + 0);     \
-    SHA_ROUND(h, a, b, c, d, e, f, g, (i) + 1);     \
-    SHA_ROUND(g, h, a, b, c, d, e, f, (i) + 2);     \
-    SHA_ROUND(f, g, h, a, b, c, d, e, (i) + 3);     \
-    SHA_ROUND(e, f, g, h, a, b, c, d, (i) + 4);     \
-    SHA_ROUND(d, e, f, g, h, a, b, c, (i) + 5);     \
-    SHA_ROUND(c, d, e, f, g, h, a, b, (i) + 6);     \
-    SHA_ROUND(b, c, d, e, f, g, h, a, (i) + 7)
+/* Sixteen rounds over w0..w15 with the constants k[i..i+15]. */
+#define SHA_ROUNDS16(i)                                            \
+    SHA_ROUND(a, b, c, d, e, f, g, h, k[(i) + 0] + w0);            \
+    SHA_ROUND(h, a, b, c, d, e, f, g, k[(i) + 1] + w1);            \
+    SHA_ROUND(g, h, a, b, c, d, e, f, k[(i) + 2] + w2);            \
+    SHA_ROUND(f, g, h, a, b, c, d, e, k[(i) + 3] + w3);            \
+    SHA_ROUND(e, f, g, h, a, b, c, d, k[(i) + 4] + w4);            \
+    SHA_ROUND(d, e, f, g, h, a, b, c, k[(i) + 5] + w5);            \
+    SHA_ROUND(c, d, e, f, g, h, a, b, k[(i) + 6] + w6);            \
+    SHA_ROUND(b, c, d, e, f, g, h, a, k[(i) + 7] + w7);            \
+    SHA_ROUND(a, b, c, d, e, f, g, h, k[(i) + 8] + w8);            \
+    SHA_ROUND(h, a, b, c, d, e, f, g, k[(i) + 9] + w9);            \
+    SHA_ROUND(g, h, a, b, c, d, e, f, k[(i) + 10] + w10);          \
+    SHA_ROUND(f, g, h, a, b, c, d, e, k[(i) + 11] + w11);          \
+    SHA_ROUND(e, f, g, h, a, b, c, d, k[(i) + 12] + w12);          \
+    SHA_ROUND(d, e, f, g, h, a, b, c, k[(i) + 13] + w13);          \
+    SHA_ROUND(c, d, e, f, g, h, a, b, k[(i) + 14] + w14);          \
+    SHA_ROUND(b, c, d, e, f, g, h, a, k[(i) + 15] + w15)
 
-#define SHA_SCHED8(i)                                                              \
-    SHA_SCHED((i) + 0); SHA_SCHED((i) + 1); SHA_SCHED((i) + 2); SHA_SCHED((i) + 3); \
-    SHA_SCHED((i) + 4); SHA_SCHED((i) + 5); SHA_SCHED((i) + 6); SHA_SCHED((i) + 7)
+#define SHA_SCHED16()                                                              \
+    SHA_W(w0, w1, w9, w14); SHA_W(w1, w2, w10, w15); SHA_W(w2, w3, w11, w0);       \
+    SHA_W(w3, w4, w12, w1); SHA_W(w4, w5, w13, w2); SHA_W(w5, w6, w14, w3);        \
+    SHA_W(w6, w7, w15, w4); SHA_W(w7, w8, w0, w5); SHA_W(w8, w9, w1, w6);          \
+    SHA_W(w9, w10, w2, w7); SHA_W(w10, w11, w3, w8); SHA_W(w11, w12, w4, w9);      \
+    SHA_W(w12, w13, w5, w10); SHA_W(w13, w14, w6, w11); SHA_W(w14, w15, w7, w12);  \
+    SHA_W(w15, w0, w8, w13)
 
-static void sha512_blocks(uint64_t st[8], const uint8_t *p, size_t nblocks)
+/* Not inlined: its body is 19 KB of straight-line code, wanted once. */
+static __attribute__((noinline)) void sha512_blocks(uint64_t st[8], const uint8_t *p, size_t nblocks)
 {
+    const uint64_t *k = sha512_k;
+    /* Held in a register: without this gcc forms the table's address again (auipc) for
+     * each of the 80 constants. */
+    __asm__("" : "+r"(k));
     for (size_t n = 0; n < nblocks; n++, p += CRYPTO_SHA512_BLOCK_SIZE) {
-        uint64_t w[16];
-        for (unsigned i = 0; i < 16; i++)
-            w[i] = load_be64(p + 8 * i);
+        uint64_t w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15;
+        if (((uintptr_t)p & 7u) == 0) {
+            /* A word load and a byte swap: 14 instructions against 22 for eight bytes. */
+            const uint8_t *q = (const uint8_t *)__builtin_assume_aligned(p, 8);
+            w0 = load_be64_aligned(q); w1 = load_be64_aligned(q + 8);
+            w2 = load_be64_aligned(q + 16); w3 = load_be64_aligned(q + 24);
+            w4 = load_be64_aligned(q + 32); w5 = load_be64_aligned(q + 40);
+            w6 = load_be64_aligned(q + 48); w7 = load_be64_aligned(q + 56);
+            w8 = load_be64_aligned(q + 64); w9 = load_be64_aligned(q + 72);
+            w10 = load_be64_aligned(q + 80); w11 = load_be64_aligned(q + 88);
+            w12 = load_be64_aligned(q + 96); w13 = load_be64_aligned(q + 104);
+            w14 = load_be64_aligned(q + 112); w15 = load_be64_aligned(q + 120);
+        } else {
+            w0 = load_be64(p); w1 = load_be64(p + 8); w2 = load_be64(p + 16);
+            w3 = load_be64(p + 24); w4 = load_be64(p + 32); w5 = load_be64(p + 40);
+            w6 = load_be64(p + 48); w7 = load_be64(p + 56); w8 = load_be64(p + 64);
+            w9 = load_be64(p + 72); w10 = load_be64(p + 80); w11 = load_be64(p + 88);
+            w12 = load_be64(p + 96); w13 = load_be64(p + 104); w14 = load_be64(p + 112);
+            w15 = load_be64(p + 120);
+        }
         uint64_t a = st[0], b = st[1], c = st[2], d = st[3];
         uint64_t e = st[4], f = st[5], g = st[6], h = st[7];
-        const uint64_t *k = sha512_k;
-        SHA_ROUNDS8(0);
-        SHA_ROUNDS8(8);
-        for (unsigned r = 16; r < 80; r += 16) {
-            k = sha512_k + r;
-            SHA_SCHED8(0);
-            SHA_ROUNDS8(0);
-            SHA_SCHED8(8);
-            SHA_ROUNDS8(8);
-        }
+        uint64_t bc = b ^ c;
+        SHA_ROUNDS16(0);
+        SHA_SCHED16();
+        SHA_ROUNDS16(16);
+        SHA_SCHED16();
+        SHA_ROUNDS16(32);
+        SHA_SCHED16();
+        SHA_ROUNDS16(48);
+        SHA_SCHED16();
+        SHA_ROUNDS16(64);
         st[0] += a; st[1] += b; st[2] += c; st[3] += d;
         st[4] += e; st[5] += f; st[6] += g; st[7] += h;
     }
@@ -231,8 +287,11 @@ crypto_result crypto_sha512(const void *data, size_t len, uint8_t out[CRYPTO_SHA
  * Limb bounds (checked at run time when CRYPTO_CHECK_BOUNDS is defined, as in the host
  * tests): fe_mul and fe_sq take limbs below 2^54 and return "reduced" limbs (below
  * 2^51 + 2^13); fe_add adds limb-wise; fe_sub(f, g) returns f + 4p - g and needs g below 4p
- * limb-wise (at most three reduced values added together). With inputs below 2^54 every
- * column sum stays below 2^115, its carry below 2^64, and 19 times the top carry too. */
+ * limb-wise (at most three reduced values added together). With inputs below 2^54 a
+ * product is below 2^108, so a column's floors (product / 2^51) sum below 5 * 2^57 and
+ * with the wrapped ones times 19 below 2^63.6; its remainders with 19 times theirs stay
+ * below 2^58; each limb T_j before the carries is below 2^64; shifting an input left by
+ * 7 stays below 2^61. */
 
 #define MASK51 ((UINT64_C(1) << 51) - 1)
 
@@ -266,18 +325,23 @@ static void fe_copy(fe *h, const fe *f)
     *h = *f;
 }
 
+/* Written out limb by limb: gcc keeps a five-step loop, which costs more in counters and
+ * branches than the additions themselves (about 130 instructions per point doubling). */
 static void fe_add(fe *h, const fe *f, const fe *g)
 {
-    for (unsigned i = 0; i < 5; i++)
-        h->v[i] = f->v[i] + g->v[i];
+    uint64_t h0 = f->v[0] + g->v[0], h1 = f->v[1] + g->v[1], h2 = f->v[2] + g->v[2];
+    uint64_t h3 = f->v[3] + g->v[3], h4 = f->v[4] + g->v[4];
+    h->v[0] = h0; h->v[1] = h1; h->v[2] = h2; h->v[3] = h3; h->v[4] = h4;
 }
 
 static void fe_sub(fe *h, const fe *f, const fe *g)
 {
     FE_CHECK_SUB(g);
-    h->v[0] = f->v[0] + ((UINT64_C(1) << 53) - 76) - g->v[0];
-    for (unsigned i = 1; i < 5; i++)
-        h->v[i] = f->v[i] + ((UINT64_C(1) << 53) - 4) - g->v[i];
+    const uint64_t p4_0 = (UINT64_C(1) << 53) - 76, p4_i = (UINT64_C(1) << 53) - 4;
+    uint64_t h0 = f->v[0] + p4_0 - g->v[0], h1 = f->v[1] + p4_i - g->v[1];
+    uint64_t h2 = f->v[2] + p4_i - g->v[2], h3 = f->v[3] + p4_i - g->v[3];
+    uint64_t h4 = f->v[4] + p4_i - g->v[4];
+    h->v[0] = h0; h->v[1] = h1; h->v[2] = h2; h->v[3] = h3; h->v[4] = h4;
 }
 
 /* Limbs of any size below 2^63 to reduced limbs, the value unchanged modulo p. */
@@ -301,49 +365,99 @@ static void fe_neg(fe *h, const fe *f)
     fe_carry(h, h);
 }
 
-/* Column sums r0..r4 to reduced limbs: carries pass up, the top one comes back times 19. */
-#define FE_CARRY_COLUMNS(h, r0, r1, r2, r3, r4)                 \
-    do {                                                        \
-        uint64_t c_, h0_, h1_, h2_, h3_, h4_;                   \
-        c_ = (uint64_t)((r0) >> 51); h0_ = (uint64_t)(r0) & MASK51; (r1) += c_; \
-        c_ = (uint64_t)((r1) >> 51); h1_ = (uint64_t)(r1) & MASK51; (r2) += c_; \
-        c_ = (uint64_t)((r2) >> 51); h2_ = (uint64_t)(r2) & MASK51; (r3) += c_; \
-        c_ = (uint64_t)((r3) >> 51); h3_ = (uint64_t)(r3) & MASK51; (r4) += c_; \
-        c_ = (uint64_t)((r4) >> 51); h4_ = (uint64_t)(r4) & MASK51;             \
-        h0_ += c_ * 19;                                         \
-        h1_ += h0_ >> 51; h0_ &= MASK51;                        \
-        (h)->v[0] = h0_; (h)->v[1] = h1_; (h)->v[2] = h2_;      \
-        (h)->v[3] = h3_; (h)->v[4] = h4_;                       \
+/* Column sums without 128-bit additions: for each product, mul gives it modulo 2^64 and
+ * mulhu of the operands shifted left by 6 and 7 gives floor(product / 2^51). In a column,
+ * Lo = (sum of products) mod 2^64 and H = sum of the floors; the column's value is
+ * 2^51 H + R with R = Lo - 2^51 H (mod 2^64), exact because R < 2^64. The wrapped columns
+ * (weight 2^255 = 19) keep their floors apart, H', and add 19 H' to H; their low parts are
+ * taken with 19 g, which mul may wrap. The limb of weight 2^51j is then
+ * T_j = Lo_j - 2^51 HC_j + HC_(j-1), HC = H + 19 H', below 2^64 for inputs below 2^54. */
+#define FE_MULHI(x, y) ((uint64_t)(((u128)(x) * (y)) >> 64))
+
+/* 19, opaque to the optimiser: gcc would otherwise multiply by 19 with four shifts and
+ * additions, where rv64's mul is one instruction (what we count, docs/crypto.md). */
+static inline uint64_t fe_k19(void)
+{
+    uint64_t k = 19;
+    __asm__("" : "+r"(k));
+    return k;
+}
+
+#define FE_FINISH(h, l0, l1, l2, l3, l4, unreduced, c0, c1, c2, c3, c4)         \
+    do {                                                                          \
+        /* unreduced: the l still hold 2^51 c (the squaring); else already taken off */ \
+        uint64_t t0_ = (l0) - ((unreduced) ? (c0) << 51 : 0) + k19 * (c4);        \
+        uint64_t t1_ = (l1) - ((unreduced) ? (c1) << 51 : 0) + (c0);              \
+        uint64_t t2_ = (l2) - ((unreduced) ? (c2) << 51 : 0) + (c1);              \
+        uint64_t t3_ = (l3) - ((unreduced) ? (c3) << 51 : 0) + (c2);              \
+        uint64_t t4_ = (l4) - ((unreduced) ? (c4) << 51 : 0) + (c3);              \
+        t1_ += t0_ >> 51; t0_ &= MASK51;                                          \
+        t2_ += t1_ >> 51; t1_ &= MASK51;                                          \
+        t3_ += t2_ >> 51; t2_ &= MASK51;                                          \
+        t4_ += t3_ >> 51; t3_ &= MASK51;                                          \
+        t0_ += k19 * (t4_ >> 51); t4_ &= MASK51;                                  \
+        t1_ += t0_ >> 51; t0_ &= MASK51;                                          \
+        (h)->v[0] = t0_; (h)->v[1] = t1_; (h)->v[2] = t2_;                        \
+        (h)->v[3] = t3_; (h)->v[4] = t4_;                                         \
     } while (0)
 
 static void fe_mul(fe *h, const fe *f, const fe *g)
 {
     FE_CHECK_MUL(f);
     FE_CHECK_MUL(g);
-    uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint64_t k19 = fe_k19();
+    /* Only f << 6 is kept: mul(f << 6, g) is the product times 64 modulo 2^64, which
+     * still holds the column sums modulo 2^58, all FE_FINISH6 needs; five live values
+     * fewer than keeping f as well, so fewer spills. */
+    uint64_t F0 = f->v[0] << 6, F1 = f->v[1] << 6, F2 = f->v[2] << 6, F3 = f->v[3] << 6,
+             F4 = f->v[4] << 6;
     uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
-    /* 2^255 = 19 (mod p): a product landing at limb 5 + i is folded to limb i times 19. */
-    uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
-    u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 + (u128)f4 * g1_19;
-    u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 + (u128)f4 * g2_19;
-    u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 + (u128)f4 * g3_19;
-    u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
-    u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
-    FE_CARRY_COLUMNS(h, r0, r1, r2, r3, r4);
+    uint64_t g1_19 = k19 * g1, g2_19 = k19 * g2, g3_19 = k19 * g3, g4_19 = k19 * g4;
+    uint64_t l0 = F0 * g0 + F1 * g4_19 + F2 * g3_19 + F3 * g2_19 + F4 * g1_19;
+    uint64_t l1 = F0 * g1 + F1 * g0 + F2 * g4_19 + F3 * g3_19 + F4 * g2_19;
+    uint64_t l2 = F0 * g2 + F1 * g1 + F2 * g0 + F3 * g4_19 + F4 * g3_19;
+    uint64_t l3 = F0 * g3 + F1 * g2 + F2 * g1 + F3 * g0 + F4 * g4_19;
+    uint64_t l4 = F0 * g4 + F1 * g3 + F2 * g2 + F3 * g1 + F4 * g0;
+    uint64_t G0 = g0 << 7, G1 = g1 << 7, G2 = g2 << 7, G3 = g3 << 7, G4 = g4 << 7;
+    uint64_t c0 = FE_MULHI(F0, G0) +
+                  k19 * (FE_MULHI(F1, G4) + FE_MULHI(F2, G3) + FE_MULHI(F3, G2) + FE_MULHI(F4, G1));
+    uint64_t c1 = FE_MULHI(F0, G1) + FE_MULHI(F1, G0) +
+                  k19 * (FE_MULHI(F2, G4) + FE_MULHI(F3, G3) + FE_MULHI(F4, G2));
+    uint64_t c2 = FE_MULHI(F0, G2) + FE_MULHI(F1, G1) + FE_MULHI(F2, G0) +
+                  k19 * (FE_MULHI(F3, G4) + FE_MULHI(F4, G3));
+    uint64_t c3 = FE_MULHI(F0, G3) + FE_MULHI(F1, G2) + FE_MULHI(F2, G1) + FE_MULHI(F3, G0) +
+                  k19 * FE_MULHI(F4, G4);
+    uint64_t c4 = FE_MULHI(F0, G4) + FE_MULHI(F1, G3) + FE_MULHI(F2, G2) + FE_MULHI(F3, G1) +
+                  FE_MULHI(F4, G0);
+    l0 = (l0 - (c0 << 57)) >> 6;
+    l1 = (l1 - (c1 << 57)) >> 6;
+    l2 = (l2 - (c2 << 57)) >> 6;
+    l3 = (l3 - (c3 << 57)) >> 6;
+    l4 = (l4 - (c4 << 57)) >> 6;
+    FE_FINISH(h, l0, l1, l2, l3, l4, 0, c0, c1, c2, c3, c4);
 }
 
 static void fe_sq(fe *h, const fe *f)
 {
     FE_CHECK_MUL(f);
+    const uint64_t k19 = fe_k19();
     uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
-    uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f2_2 = 2 * f2, f3_2 = 2 * f3;
-    uint64_t f3_19 = 19 * f3, f4_19 = 19 * f4;
-    u128 r0 = (u128)f0 * f0 + (u128)f1_2 * f4_19 + (u128)f2_2 * f3_19;
-    u128 r1 = (u128)f0_2 * f1 + (u128)f2_2 * f4_19 + (u128)f3 * f3_19;
-    u128 r2 = (u128)f0_2 * f2 + (u128)f1 * f1 + (u128)f3_2 * f4_19;
-    u128 r3 = (u128)f0_2 * f3 + (u128)f1_2 * f2 + (u128)f4 * f4_19;
-    u128 r4 = (u128)f0_2 * f4 + (u128)f1_2 * f3 + (u128)f2 * f2;
-    FE_CARRY_COLUMNS(h, r0, r1, r2, r3, r4);
+    uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;
+    uint64_t f3_19 = k19 * f3, f4_19 = k19 * f4;
+    /* U = f << 7: mulhu(U_i, U_j) = floor(2 f_i f_j / 2^51); diagonal: F_i = f_i << 6 */
+    uint64_t U0 = f0 << 7, U1 = f1 << 7, U2 = f2 << 7, U3 = f3 << 7, U4 = f4 << 7;
+    uint64_t F0 = f0 << 6, F1 = f1 << 6, F2 = f2 << 6, F3 = f3 << 6, F4 = f4 << 6;
+    uint64_t l0 = f0 * f0 + d1 * f4_19 + d2 * f3_19;
+    uint64_t l1 = d0 * f1 + d2 * f4_19 + f3 * f3_19;
+    uint64_t l2 = d0 * f2 + f1 * f1 + d3 * f4_19;
+    uint64_t l3 = d0 * f3 + d1 * f2 + f4 * f4_19;
+    uint64_t l4 = d0 * f4 + d1 * f3 + f2 * f2;
+    uint64_t c0 = FE_MULHI(F0, U0) + k19 * (FE_MULHI(U1, U4) + FE_MULHI(U2, U3));
+    uint64_t c1 = FE_MULHI(U0, U1) + k19 * (FE_MULHI(U2, U4) + FE_MULHI(F3, U3));
+    uint64_t c2 = FE_MULHI(U0, U2) + FE_MULHI(F1, U1) + k19 * FE_MULHI(U3, U4);
+    uint64_t c3 = FE_MULHI(U0, U3) + FE_MULHI(U1, U2) + k19 * FE_MULHI(F4, U4);
+    uint64_t c4 = FE_MULHI(U0, U4) + FE_MULHI(U1, U3) + FE_MULHI(F2, U2);
+    FE_FINISH(h, l0, l1, l2, l3, l4, 1, c0, c1, c2, c3, c4);
 }
 
 static void fe_sqn(fe *h, const fe *f, unsigned n)
@@ -611,6 +725,23 @@ static int ge_is_small_order(const ge_p3 *p)
     return fe_iszero(&q.X);
 }
 
+/* The same answer from the encoding of a point that decoded: a y fixes x up to its sign,
+ * and negation keeps the order, so the small-order points are exactly those whose y is
+ * one of five values (gen_tables.py derives them and checks each; crypto_unit checks them
+ * against ge_is_small_order). A comparison instead of three doublings. */
+static int enc_is_small_order(const uint8_t s[32])
+{
+    for (unsigned k = 0; k < 5; k++) {
+        const uint8_t *y = ed25519_small_order_y[k];
+        unsigned diff = (unsigned)((s[31] & 0x7f) ^ y[31]);
+        for (unsigned i = 0; i < 31; i++)
+            diff |= (unsigned)(s[i] ^ y[i]);
+        if (diff == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- scalars modulo L */
 
 /* S < L, compared from the most significant byte (S and L little-endian). */
@@ -662,6 +793,24 @@ static void scalar_reduce(uint64_t r[4], const uint8_t h[64])
     r[0] = r0; r[1] = r1; r[2] = r2; r[3] = r3;
 }
 
+/* The bit length of a 256-bit number (0 for 0). */
+static unsigned mp_bits(const uint64_t x[4])
+{
+    for (unsigned i = 4; i-- > 0;) {
+        uint64_t v = x[i];
+        if (v == 0)
+            continue;
+        unsigned n = 1;
+        for (unsigned s = 32; s > 0; s /= 2)
+            if (v >> s) {
+                v >>= s;
+                n += s;
+            }
+        return 64 * i + n;
+    }
+    return 0;
+}
+
 static unsigned scalar_window(const uint64_t x[4], unsigned pos, unsigned w)
 {
     unsigned word = pos / 64, off = pos % 64;
@@ -678,10 +827,13 @@ static unsigned scalar_window(const uint64_t x[4], unsigned pos, unsigned w)
  * at least w positions apart, so a 253-bit scalar costs about 253 / (w + 1) additions. */
 static void scalar_wnaf(int8_t digits[256], const uint64_t x[4], unsigned w)
 {
-    unsigned carry = 0;
+    unsigned carry = 0, top = mp_bits(x);
     for (unsigned i = 0; i < 256; i++)
         digits[i] = 0;
     for (unsigned pos = 0; pos < 256;) {
+        /* Past the top bit with no carry, every digit left is 0 (half-size scalars). */
+        if (pos >= top && carry == 0)
+            break;
         unsigned win = scalar_window(x, pos, w) + carry;
         if ((win & 1) == 0) {
             /* digit 0; the low bit and the carry were equal, so the carry moves on unchanged */
@@ -761,19 +913,327 @@ static void load_scalar(uint64_t x[4], const uint8_t s[32])
         x[i] = load_le64(s + 8 * i);
 }
 
+/* ---------------------------------------------------------------- half-size scalars
+ *
+ * The raw-key path checks D = [S]B - [k]A - R = 0 through [c1]D = 0 with half-size c0, c1:
+ * c0 = c1 k (mod 8L) and c1 odd. Every point P of the curve has [8L]P = 0, so
+ * [c1 k]A = [c0]A for any A, small-order component or not; B has order L, so
+ * [c1 S]B = [(c1 S) mod L]B. Hence [c1]D = [(c1 S) mod L]B - [c0]A - [c1]R, exactly. The
+ * group has order 8L with L prime and c1 is odd and below L, so [c1]D = 0 only when D = 0:
+ * the verdict is the cofactorless equation's, for every input. (c0, c1) comes from the
+ * extended Euclidean algorithm on (8L, k), stopped when the remainder falls below 2^128
+ * (then |c1| <= 8L / 2^128 < 2^128); one loop of about 128 doublings replaces 253. */
+
+static int mp_geq(const uint64_t a[4], const uint64_t b[4])
+{
+    for (unsigned i = 4; i-- > 0;)
+        if (a[i] != b[i])
+            return a[i] > b[i];
+    return 1;
+}
+
+/* a -= b modulo 2^256 (two's complement for the signed cofactors). */
+static void mp_sub(uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t borrow = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t x = a[i], y = b[i];
+        uint64_t d = x - y - borrow;
+        borrow = (x < y) | ((x == y) & borrow);
+        a[i] = d;
+    }
+}
+
+static void mp_neg(uint64_t a[4])
+{
+    const uint64_t zero[4] = {0, 0, 0, 0};
+    uint64_t t[4] = {a[0], a[1], a[2], a[3]};
+    for (unsigned i = 0; i < 4; i++)
+        a[i] = zero[i];
+    mp_sub(a, t);
+}
+
+static void mp_shl(uint64_t out[4], const uint64_t x[4], unsigned sh)
+{
+    unsigned q = sh / 64, b = sh % 64;
+    for (unsigned i = 4; i-- > 0;) {
+        uint64_t v = 0;
+        if (i >= q) {
+            v = x[i - q] << b;
+            if (b != 0 && i > q)
+                v |= x[i - q - 1] >> (64 - b);
+        }
+        out[i] = v;
+    }
+}
+
+/* x >>= 1, arithmetic when sign is set (the cofactors), logical otherwise. */
+static void mp_shr1(uint64_t x[4], int arithmetic)
+{
+    uint64_t top = arithmetic ? x[3] & (UINT64_C(1) << 63) : 0;
+    for (unsigned i = 0; i < 3; i++)
+        x[i] = (x[i] >> 1) | (x[i + 1] << 63);
+    x[3] = (x[3] >> 1) | top;
+}
+
+/* a -= q b modulo 2^256 (b unsigned, or a two's-complement cofactor). */
+static void mp_submul(uint64_t a[4], uint64_t q, const uint64_t b[4])
+{
+    uint64_t carry = 0, borrow = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        u128 p = (u128)q * b[i] + carry;
+        uint64_t lo = (uint64_t)p;
+        carry = (uint64_t)(p >> 64);
+        uint64_t x = a[i];
+        uint64_t d = x - lo;
+        uint64_t b1 = x < lo;
+        a[i] = d - borrow;
+        borrow = b1 | (d < borrow);
+    }
+}
+
+/* The 64 bits of x from bit e up (e >= 0). */
+static uint64_t mp_bits_from(const uint64_t x[4], unsigned e)
+{
+    unsigned q = e / 64, b = e % 64;
+    uint64_t v = q < 4 ? x[q] >> b : 0;
+    if (b != 0 && q + 1 < 4)
+        v |= x[q + 1] << (64 - b);
+    return v;
+}
+
+/* One Euclidean step: (r0, t0) becomes (r0 mod r1, t0 - floor(r0 / r1) t1). Needs r1 > 0
+ * and |t1| floor(r0 / r1) below 2^254 (the caller's bounds give it). The quotient is
+ * estimated from the top 64 bits of r0 and the bits of r1 at the same place,
+ * q' = floor(x0 / (y1 + 1)) <= q; for quotients below 2^30 (all but about one step in
+ * 2^30) that falls short of q by at most 2, which the bounded correction adds. Larger
+ * quotients are taken bit by bit. */
+static void euclid_step(uint64_t r0[4], uint64_t t0[4], const uint64_t r1[4], const uint64_t t1[4])
+{
+    unsigned b0 = mp_bits(r0), b1 = mp_bits(r1);
+    if (b0 < b1)
+        return;
+    unsigned s = b0 - b1;
+    if (s < 30) {
+        unsigned e = b0 > 64 ? b0 - 64 : 0;
+        uint64_t x0 = mp_bits_from(r0, e), y1 = mp_bits_from(r1, e);
+        uint64_t q = e == 0 ? x0 / y1 : y1 == UINT64_MAX ? 0 : x0 / (y1 + 1);
+        mp_submul(r0, q, r1);
+        mp_submul(t0, q, t1);
+        for (unsigned i = 0; i < 3 && mp_geq(r0, r1); i++) {
+            mp_sub(r0, r1);
+            mp_sub(t0, t1);
+        }
+        if (!mp_geq(r0, r1))
+            return;
+        /* not reached with the bound above; the bitwise loop finishes the job if it is */
+        b0 = mp_bits(r0);
+        s = b0 - b1;
+    }
+    uint64_t rs[4], ts[4];
+    mp_shl(rs, r1, s);
+    mp_shl(ts, t1, s);
+    for (unsigned i = 0; i <= s; i++) {
+        if (mp_geq(r0, rs)) {
+            mp_sub(r0, rs);
+            mp_sub(t0, ts);
+        }
+        mp_shr1(rs, 0);
+        mp_shr1(ts, 1);
+    }
+}
+
+static int mp_negative(const uint64_t t[4])
+{
+    return (int)(t[3] >> 63);
+}
+
+/* Max of the bit lengths of r and |t|. */
+static unsigned pair_bits(const uint64_t r[4], const uint64_t t[4])
+{
+    uint64_t a[4] = {t[0], t[1], t[2], t[3]};
+    if (mp_negative(a))
+        mp_neg(a);
+    unsigned br = mp_bits(r), bt = mp_bits(a);
+    return br > bt ? br : bt;
+}
+
+/* (c0, c1) for k: c0 = r >= 0 and signed c1 = t with r = t k (mod 8L) and t odd, both as
+ * short as the Euclidean sequence gives. Returns their larger bit length. */
+static unsigned scalar_half_size(uint64_t c0[4], uint64_t c1[4], const uint64_t k[4])
+{
+    uint64_t r0[4], t0[4] = {0, 0, 0, 0}, r1[4] = {k[0], k[1], k[2], k[3]}, t1[4] = {1, 0, 0, 0};
+    mp_shl(r0, ed25519_l_words, 3);
+    /* At most 1.45 log2(8L) < 371 steps for any Euclidean sequence from 256-bit inputs. */
+    for (unsigned guard = 0; guard < 372 && mp_bits(r1) > 128; guard++) {
+        euclid_step(r0, t0, r1, t1);
+        for (unsigned i = 0; i < 4; i++) {
+            uint64_t x = r0[i], y = t0[i];
+            r0[i] = r1[i];
+            t0[i] = t1[i];
+            r1[i] = x;
+            t1[i] = y;
+        }
+    }
+    /* t0 and t1 are coprime, so one of (r1, t1), (r0, t0) and the next pair
+     * (r0 mod r1, t0 - q t1) has an odd t: take the shortest such. */
+    unsigned best = 0;
+    if (t1[0] & 1) {
+        best = pair_bits(r1, t1);
+        for (unsigned i = 0; i < 4; i++) {
+            c0[i] = r1[i];
+            c1[i] = t1[i];
+        }
+        return best;
+    }
+    best = pair_bits(r0, t0);
+    for (unsigned i = 0; i < 4; i++) {
+        c0[i] = r0[i];
+        c1[i] = t0[i];
+    }
+    if (mp_bits(r1) > 2) { /* r1 >= 4 keeps |t1| q below 2^254 */
+        uint64_t r2[4] = {r0[0], r0[1], r0[2], r0[3]}, t2[4] = {t0[0], t0[1], t0[2], t0[3]};
+        euclid_step(r2, t2, r1, t1);
+        unsigned b2 = pair_bits(r2, t2);
+        if (mp_bits(r2) != 0 && b2 < best) {
+            best = b2;
+            for (unsigned i = 0; i < 4; i++) {
+                c0[i] = r2[i];
+                c1[i] = t2[i];
+            }
+        }
+    }
+    return best;
+}
+
+/* (a b) mod L for a, b below 2^256. */
+static void scalar_mul_mod_l(uint64_t out[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t prod[8] = {0};
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t carry = 0;
+        for (unsigned j = 0; j < 4; j++) {
+            u128 t = (u128)a[i] * b[j] + prod[i + j] + carry;
+            prod[i + j] = (uint64_t)t;
+            carry = (uint64_t)(t >> 64);
+        }
+        prod[i + 4] = carry;
+    }
+    uint8_t bytes[64];
+    for (unsigned i = 0; i < 8; i++)
+        store_le64(bytes + 8 * i, prod[i]);
+    scalar_reduce(out, bytes);
+}
+
 static crypto_result decode_public_key(ge_p3 *a, const uint8_t pub[32])
 {
     crypto_result res = ge_decode(a, pub, CRYPTO_ERR_A_NONCANONICAL, CRYPTO_ERR_A_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(a))
+    if (enc_is_small_order(pub))
         return CRYPTO_ERR_A_SMALL_ORDER;
     return CRYPTO_OK;
 }
 
-crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
-                                    const void *msg, size_t len,
-                                    const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+static void add_niels_digit(ge_p1p1 *t, const ge_niels *table, int d)
+{
+    ge_p3 u;
+    ge_p1p1_to_p3(&u, t);
+    ge_add_niels(t, &u, &table[(d < 0 ? -d : d) / 2], d < 0);
+}
+
+/* Pairs longer than this take the full-length loop instead (never seen: the Euclidean
+ * bound gives 128 bits for the first candidate, a little more for the others). */
+#define HALF_BITS_MAX 160u
+
+/* [(c1 S) mod L]B - [c0]A - [c1]R = identity, with c0 >= 0 and c1 odd, signed: see above. */
+static __attribute__((noinline)) crypto_result verify_half_size(const uint64_t s[4], const ge_p3 *a, const ge_p3 *r,
+                                      uint64_t c0[4], uint64_t c1[4])
+{
+    /* With c1 < 0 use (-c0, -c1): c1 positive, and -[c0]A = +[|c0|]A. */
+    int a_positive = mp_negative(c1);
+    if (a_positive)
+        mp_neg(c1);
+    uint64_t sc[4];
+    scalar_mul_mod_l(sc, c1, s);
+    const uint64_t s0[4] = {sc[0], sc[1], 0, 0}, s1[4] = {sc[2], sc[3], 0, 0};
+    int8_t da[256], dr[256], ds0[256], ds1[256];
+    scalar_wnaf(da, c0, A_WINDOW);
+    scalar_wnaf(dr, c1, A_WINDOW);
+    scalar_wnaf(ds0, s0, BASE_WINDOW);
+    scalar_wnaf(ds1, s1, BASE_WINDOW);
+
+    ge_p3 pa = *a, pr = *r;
+    if (!a_positive) {
+        fe_neg(&pa.X, &pa.X);
+        fe_neg(&pa.T, &pa.T);
+    }
+    fe_neg(&pr.X, &pr.X);
+    fe_neg(&pr.T, &pr.T);
+    ge_cached a_tab[A_TABLE], r_tab[A_TABLE];
+    ge_odd_multiples(a_tab, &pa);
+    ge_odd_multiples(r_tab, &pr);
+
+    int i = 255;
+    while (i >= 0 && !da[i] && !dr[i] && !ds0[i] && !ds1[i])
+        i--;
+    ge_p2 e;
+    ge_p2_identity(&e);
+    for (; i >= 0; i--) {
+        ge_p1p1 t;
+        ge_p3 u;
+        ge_dbl(&t, &e);
+        if (da[i]) {
+            ge_p1p1_to_p3(&u, &t);
+            ge_add_cached(&t, &u, &a_tab[(da[i] < 0 ? -da[i] : da[i]) / 2], da[i] < 0);
+        }
+        if (dr[i]) {
+            ge_p1p1_to_p3(&u, &t);
+            ge_add_cached(&t, &u, &r_tab[(dr[i] < 0 ? -dr[i] : dr[i]) / 2], dr[i] < 0);
+        }
+        if (ds0[i])
+            add_niels_digit(&t, base_odd_multiples, ds0[i]);
+        if (ds1[i])
+            add_niels_digit(&t, base128_odd_multiples, ds1[i]);
+        ge_p1p1_to_p2(&e, &t);
+    }
+    /* The identity is (0 : Z : Z). */
+    if (!fe_iszero(&e.X) || !fe_equal(&e.Y, &e.Z))
+        return CRYPTO_ERR_EQUATION;
+    return CRYPTO_OK;
+}
+
+/* A rare k with no short pair: R' = [S]B + [k](-A), accepted exactly when R' = R. Out of
+ * line, like verify_half_size, so that the caller's frame holds neither's tables. */
+static __attribute__((noinline)) crypto_result verify_full_size(const uint64_t s[4],
+                                                                const uint64_t k[4], ge_p3 *a,
+                                                                const ge_p3 *r)
+{
+    int8_t k_digits[256], s_digits[256];
+    scalar_wnaf(k_digits, k, A_WINDOW);
+    scalar_wnaf(s_digits, s, BASE_WINDOW);
+    fe_neg(&a->X, &a->X);
+    fe_neg(&a->T, &a->T);
+    ge_cached a_tab[A_TABLE];
+    ge_odd_multiples(a_tab, a);
+    ge_p2 rp;
+    ge_double_scalarmult(&rp, k_digits, a_tab, s_digits);
+
+    fe t;
+    fe_mul(&t, &r->X, &rp.Z);
+    if (!fe_equal(&rp.X, &t))
+        return CRYPTO_ERR_EQUATION;
+    fe_mul(&t, &r->Y, &rp.Z);
+    if (!fe_equal(&rp.Y, &t))
+        return CRYPTO_ERR_EQUATION;
+    return CRYPTO_OK;
+}
+
+/* The raw-key verification; full_size forces the full-length loop (a test hook, so that
+ * the fallback is checked against the half-size path on every test input). */
+static crypto_result verify_raw(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                const void *msg, size_t len,
+                                const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE], int full_size)
 {
     if (!sig || !pub || (!msg && len))
         return CRYPTO_ERR_ARGUMENT;
@@ -788,7 +1248,7 @@ crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_S
     res = ge_decode(&r, r_bytes, CRYPTO_ERR_R_NONCANONICAL, CRYPTO_ERR_R_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(&r))
+    if (enc_is_small_order(r_bytes))
         return CRYPTO_ERR_R_SMALL_ORDER;
 
     /* k = SHA-512(R || A || M) mod L */
@@ -809,25 +1269,18 @@ crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_S
     scalar_reduce(k, h);
     load_scalar(s, s_bytes);
 
-    /* R' = [S]B + [k](-A); accept exactly when R' = R (cofactorless). */
-    int8_t k_digits[256], s_digits[256];
-    scalar_wnaf(k_digits, k, A_WINDOW);
-    scalar_wnaf(s_digits, s, BASE_WINDOW);
-    fe_neg(&a.X, &a.X);
-    fe_neg(&a.T, &a.T);
-    ge_cached a_tab[A_TABLE];
-    ge_odd_multiples(a_tab, &a);
-    ge_p2 rp;
-    ge_double_scalarmult(&rp, k_digits, a_tab, s_digits);
+    uint64_t c0[4], c1[4];
+    if (!full_size && scalar_half_size(c0, c1, k) <= HALF_BITS_MAX)
+        return verify_half_size(s, &a, &r, c0, c1);
 
-    fe t;
-    fe_mul(&t, &r.X, &rp.Z);
-    if (!fe_equal(&rp.X, &t))
-        return CRYPTO_ERR_EQUATION;
-    fe_mul(&t, &r.Y, &rp.Z);
-    if (!fe_equal(&rp.Y, &t))
-        return CRYPTO_ERR_EQUATION;
-    return CRYPTO_OK;
+    return verify_full_size(s, k, &a, &r);
+}
+
+crypto_result crypto_ed25519_verify(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                    const void *msg, size_t len,
+                                    const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+{
+    return verify_raw(sig, msg, len, pub, 0);
 }
 
 /* [L]A = identity: A has no small-order component. */
@@ -929,12 +1382,6 @@ static void add_cached_digit(ge_p1p1 *t, const uint64_t table[A_TABLE][4][5], in
     ge_add_cached(t, &u, &c, d < 0);
 }
 
-static void add_niels_digit(ge_p1p1 *t, const ge_niels *table, int d)
-{
-    ge_p3 u;
-    ge_p1p1_to_p3(&u, t);
-    ge_add_niels(t, &u, &table[(d < 0 ? -d : d) / 2], d < 0);
-}
 
 crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
                                              const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
@@ -949,7 +1396,7 @@ crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
     crypto_result res = ge_decode(&r, r_bytes, CRYPTO_ERR_R_NONCANONICAL, CRYPTO_ERR_R_NOT_ON_CURVE);
     if (res != CRYPTO_OK)
         return res;
-    if (ge_is_small_order(&r))
+    if (enc_is_small_order(r_bytes))
         return CRYPTO_ERR_R_SMALL_ORDER;
 
     crypto_sha512_ctx ctx;
@@ -1007,6 +1454,13 @@ crypto_result crypto_ed25519_verify_prepared(const crypto_ed25519_key *key,
 }
 
 /* ---------------------------------------------------------------- test hooks */
+
+crypto_result crypto_test_verify_full_size(const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE],
+                                           const void *msg, size_t len,
+                                           const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE])
+{
+    return verify_raw(sig, msg, len, pub, 1);
+}
 
 void crypto_test_scalar_reduce(uint8_t out[32], const uint8_t h[64])
 {
@@ -1100,5 +1554,19 @@ int crypto_test_check_constants(void)
     ge_dbl(&p, &q);
     ge_p1p1_to_p3(&b, &p);
     bad |= check_odd_multiples(base128_odd_multiples, &b) << 6;
+    /* Each small-order y, with either sign of x, decodes to a point of order 1, 2, 4 or 8
+     * and is recognised from its encoding (the other direction: no other y has one). */
+    for (unsigned k = 0; k < 5; k++)
+        for (unsigned sign = 0; sign < 2; sign++) {
+            uint8_t enc[32];
+            ge_p3 q8;
+            mem_copy(enc, ed25519_small_order_y[k], 32);
+            enc[31] |= (uint8_t)(sign << 7);
+            crypto_result res = ge_decode(&q8, enc, CRYPTO_ERR_A_NONCANONICAL, CRYPTO_ERR_A_NOT_ON_CURVE);
+            if (res == CRYPTO_ERR_A_NONCANONICAL && sign && (k == 0 || k == 1))
+                continue; /* x = 0 with the sign bit: refused before the order is asked */
+            if (res != CRYPTO_OK || !ge_is_small_order(&q8) || !enc_is_small_order(enc))
+                bad |= 1 << 7;
+        }
     return bad;
 }

@@ -88,6 +88,11 @@ CRYPTO_MUST_CHECK crypto_result crypto_ed25519_verify_prepared(const crypto_ed25
     const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE], const void *msg, size_t len);
 
 /* Internals exposed to the host tests only; not part of the API. */
+/* crypto_ed25519_verify with the full-length scalar loop it falls back to when k has no
+ * short pair (docs/crypto.md): the same result for every input. */
+CRYPTO_MUST_CHECK crypto_result crypto_test_verify_full_size(
+    const uint8_t sig[CRYPTO_ED25519_SIGNATURE_SIZE], const void *msg, size_t len,
+    const uint8_t pub[CRYPTO_ED25519_PUBLIC_KEY_SIZE]);
 /* h (64 bytes, little-endian) reduced modulo L, written as 32 little-endian bytes. */
 void crypto_test_scalar_reduce(uint8_t out[32], const uint8_t h[64]);
 /* Signed-digit form of a 256-bit little-endian scalar below 2^253 with window width w (2..8):

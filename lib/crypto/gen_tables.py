@@ -68,6 +68,33 @@ def edwards_add(a, b):
     return x3, y3
 
 
+def fe_sqrt(a):
+    """A square root of a modulo P, or None."""
+    x = pow(a, (P + 3) // 8, P)
+    if (x * x - a) % P:
+        x = x * SQRTM1 % P
+    return x if (x * x - a) % P == 0 else None
+
+
+def small_order_ys():
+    """The y of every point of order 1, 2, 4 or 8: 1, -1, 0 and the two of order 8, whose
+    doubles have y = 0: y^2 = -x^2 on the curve gives d y^4 + 2 y^2 - 1 = 0."""
+    ys = [1, P - 1, 0]
+    root = fe_sqrt((1 + D) % P)
+    for yy in ((-1 + root) * pow(D, P - 2, P) % P, (-1 - root) * pow(D, P - 2, P) % P):
+        y = fe_sqrt(yy)
+        if y is not None and fe_sqrt(-yy % P) is not None:
+            ys += [y, P - y]
+    assert len(ys) == 5, ys
+    for y in ys:  # each one's point (either sign) has order dividing 8, and no other y does
+        pt = (fe_sqrt((y * y - 1) * pow(D * y * y + 1, P - 2, P) % P), y)
+        q = pt
+        for _ in range(3):
+            q = edwards_add(q, q)
+        assert q == (0, 1), y
+    return ys
+
+
 def fe_init(x):
     return '{{' + ', '.join('UINT64_C(0x%013x)' % v for v in limbs(x)) + '}}'
 
@@ -123,6 +150,14 @@ def main():
     w('};')
     w('static const uint64_t ed25519_c_words[2] = {UINT64_C(0x%016x), UINT64_C(0x%016x)};'
       % (c & (2**64 - 1), c >> 64))
+    w('/* y (little-endian, y < p) of the eight points of order 1, 2, 4 and 8: a point is of')
+    w(' * small order exactly when its y is one of these. */')
+    w('static const uint8_t ed25519_small_order_y[5][32] = {')
+    for y in small_order_ys():
+        yb = y.to_bytes(32, 'little')
+        w('    {' + ', '.join('0x%02x' % v for v in yb[:16]) + ',')
+        w('     ' + ', '.join('0x%02x' % v for v in yb[16:]) + '},')
+    w('};')
     w('')
     w('#define BASE_WINDOW %d' % BASE_WINDOW)
     w('/* (y + x, y - x, 2dxy) of the odd multiples B, 3B, ..., %dB of the base point. */'

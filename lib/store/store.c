@@ -105,6 +105,27 @@ uint32_t store_crc32c(uint32_t crc, const void *buf, size_t len)
     if (!crc_ready)
         crc_init();
     crc = ~crc;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Aligned (every sector buffer is): one 64-bit load per eight bytes, and each table
+     * index taken as byte * 4 straight from the word, so a byte costs a shift, a mask,
+     * an add, a load and an xor (about 5.5 instructions a byte on rv64, against 7). */
+    if (((uintptr_t)p & 7u) == 0) {
+        const uint8_t *t0 = (const uint8_t *)crc_tab[0], *t1 = (const uint8_t *)crc_tab[1];
+        const uint8_t *t2 = (const uint8_t *)crc_tab[2], *t3 = (const uint8_t *)crc_tab[3];
+        const uint8_t *t4 = (const uint8_t *)crc_tab[4], *t5 = (const uint8_t *)crc_tab[5];
+        const uint8_t *t6 = (const uint8_t *)crc_tab[6], *t7 = (const uint8_t *)crc_tab[7];
+#define CRC_AT(t, x, s) (*(const uint32_t *)((t) + (((x) >> (s)) & 0x3fcu)))
+        for (; len >= 8; p += 8, len -= 8) {
+            uint64_t x;
+            __builtin_memcpy(&x, __builtin_assume_aligned(p, 8), 8);
+            x ^= crc;
+            crc = *(const uint32_t *)(t7 + ((x << 2) & 0x3fcu)) ^ CRC_AT(t6, x, 6) ^
+                  CRC_AT(t5, x, 14) ^ CRC_AT(t4, x, 22) ^ CRC_AT(t3, x, 30) ^
+                  CRC_AT(t2, x, 38) ^ CRC_AT(t1, x, 46) ^ CRC_AT(t0, x, 54);
+        }
+#undef CRC_AT
+    }
+#endif
     while (len >= 8) {
         uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                              (uint32_t)p[3] << 24);

@@ -65,6 +65,12 @@ int main(void)
             continue;
         }
         crypto_result plain = crypto_ed25519_verify(sig, msg, (size_t)ml, pub);
+        /* The full-length fallback must agree with the half-size path on every line. */
+        crypto_result full = crypto_test_verify_full_size(sig, msg, (size_t)ml, pub);
+        if (full != plain) {
+            printf("FULL_SIZE_DIFFERS_%s_%s\n", ctu_result_name(plain), ctu_result_name(full));
+            continue;
+        }
         /* The prepared-key path must agree whenever it accepts the key. */
         static crypto_ed25519_key key;
         if (crypto_ed25519_key_prepare(&key, pub) == CRYPTO_OK) {

@@ -129,12 +129,15 @@ static const struct rfc_vector rfc_vectors[] = {
      "09351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"},
 };
 
-/* crypto_ed25519_verify, and the prepared-key path, which must give the same answer. */
+/* crypto_ed25519_verify, its full-length fallback and the prepared-key path, which must
+ * all give the same answer. */
 static crypto_result verify_both(const uint8_t *sig, const uint8_t *msg, size_t len,
                                  const uint8_t *pub)
 {
     static crypto_ed25519_key key;
     crypto_result plain = crypto_ed25519_verify(sig, msg, len, pub);
+    /* The half-size path and the full-length fallback agree on every input. */
+    assert_int_equal(crypto_test_verify_full_size(sig, msg, len, pub), plain);
     crypto_result prep = crypto_ed25519_key_prepare(&key, pub);
     if (prep == CRYPTO_OK)
         assert_int_equal(crypto_ed25519_verify_prepared(&key, sig, msg, len), plain);

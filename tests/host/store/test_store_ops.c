@@ -86,6 +86,22 @@ static void test_crc32c(void **state)
     for (int i = 0; i < 32; i++)
         b[i] = (uint8_t)i;
     assert_int_equal(store_crc32c(0, b, 32), 0x46dd794eu);
+    /* The word path (8-byte aligned input) and the byte path against a bitwise CRC, at
+     * every alignment and many lengths. */
+    static uint64_t words[130];
+    uint8_t *w8 = (uint8_t *)words;
+    for (size_t i = 0; i < sizeof words; i++)
+        w8[i] = (uint8_t)(i * 151u + 17u);
+    for (uint32_t off = 0; off < 8; off++)
+        for (uint32_t len = 0; len + off <= sizeof words; len += 61) {
+            uint32_t ref = 0xffffffffu;
+            for (uint32_t i = 0; i < len; i++) {
+                ref ^= w8[off + i];
+                for (int k = 0; k < 8; k++)
+                    ref = (ref & 1) ? (ref >> 1) ^ 0x82f63b78u : ref >> 1;
+            }
+            assert_int_equal(store_crc32c(0, w8 + off, len), ~ref);
+        }
     /* Incremental equals one pass. */
     uint8_t big[1000];
     fill(big, sizeof big, 7);
