@@ -261,6 +261,13 @@ static void arp_input(net_stack *s, const uint8_t *p, size_t len)
      * packet is for us. */
     bool for_us = s->ip != 0 && tpa == s->ip;
     struct net_arp_entry *e = arp_find(s, spa);
+    if (e && e->state == 2 && s->now_ms < e->expires_ms && memcmp(e->mac, sha, 6) != 0) {
+        /* A resolved address moving to another MAC before its entry expires is what ARP
+         * spoofing looks like (a forged reply for the gateway would divert every
+         * connection): the known MAC stays until the entry expires and is asked anew. */
+        s->stats.arp_bad++;
+        return;
+    }
     if (!e && for_us)
         e = arp_alloc(s);
     if (e) {
