@@ -11,6 +11,7 @@ frame, and tcpdump's capture on the tap, decoded by tshark, no malformed packet 
 checksum error. ANVAYA_NETSTACK_LOSS_SEED picks the relay's seed (default 11);
 ANVAYA_NETSTACK_LOSS_MIB the size Linux sends (default 4 MiB: the guest sends the 16 MiB its
 image says; 16 makes both ways 16 MiB, about a minute longer).
+ANVAYA_NETSTACK_LOSS_PCAP=FILE keeps the tap's capture there, pass or fail.
 Exits 77 (skip) without root, /dev/net/tun, iproute2 or dnsmasq.
 
     test_netstack_loss.py --image netstack.img [--timeout S]"""
@@ -191,9 +192,6 @@ def check_capture(s, p, path):
     if bad:
         print(f"capture: tshark reports {bad[:5]}; segments contradicting earlier ones: "
               f"{conflicting_overlaps(path)}", flush=True)
-    keep = os.environ.get("ANVAYA_NETSTACK_LOSS_PCAP")
-    if keep:  # for a look at the capture afterwards
-        shutil.copyfile(path, keep)
     s.check(r.returncode == 0 and len(npk) > (ns.TRANSFER + RECV_SIZE) // 1460 and not bad,
             f"tshark decodes the capture ({len(npk)} packets): no malformed packet, no "
             f"checksum error ({r.returncode}, {r.stderr[-300:]!r}, {bad[:10]})")
@@ -322,12 +320,15 @@ def scenario(args):
               f"both transfers "
               f"{t_transfers:.1f} s, the whole run {t_all:.1f} s")
         check_capture(s, cap, cap_path)
-        cap = None
+        cap = None  # ended by check_capture
     finally:
         udp.close()
         if cap is not None:
             cap.terminate()
             cap.wait(timeout=10)
+        keep = os.environ.get("ANVAYA_NETSTACK_LOSS_PCAP")
+        if keep and os.path.exists(os.path.join(tmp, "loss.pcap")):  # to look at afterwards
+            shutil.copyfile(os.path.join(tmp, "loss.pcap"), keep)
         if dnsmasq is not None:
             dnsmasq.terminate()
             try:
