@@ -818,6 +818,16 @@ int net_stack_sockets_stats(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t
            st->icmp_bad_checksum + st->udp_bad + st->udp_bad_checksum + tcp.stats.bad +
            tcp.stats.bad_checksum;
     *retransmits = tcp.stats.retransmits;
+    /* What was dropped, by layer, on the console (tests/qemu/test_netstack_hostile.py). */
+    const net_tcp_stats *ts = &tcp.stats;
+    printf("netstack: dropped: short %u arp-bad %u ip-header %u ip-checksum %u ip-length %u "
+           "ip-source %u frag-bad %u icmp-bad %u icmp-checksum %u udp-bad %u udp-checksum %u "
+           "udp-no-port %u tcp-bad %u tcp-checksum %u tcp-dropped %u tcp-out-of-order %u "
+           "tcp-rst-rx %u tcp-rst-sent %u tcp-half-open-evicted %u\n",
+           st->rx_short, st->arp_bad, st->ip_bad_header, st->ip_bad_checksum, st->ip_bad_length,
+           st->ip_bad_source, st->frag_bad, st->icmp_bad, st->icmp_bad_checksum, st->udp_bad,
+           st->udp_bad_checksum, st->udp_no_port, ts->bad, ts->bad_checksum, ts->dropped,
+           ts->out_of_order, ts->rst_rx, ts->rst_sent, ts->half_open_evicted);
     *instructions = work_instructions;
     *nic_send = nic_send_instructions;
     return ANV_OK;

@@ -264,7 +264,9 @@ static void arp_input(net_stack *s, const uint8_t *p, size_t len)
     struct net_arp_entry *e = arp_find(s, spa);
     if (e && e->state == 2 && s->now_ms < e->expires_ms && memcmp(e->mac, sha, 6) != 0) {
         /* A resolved, unexpired neighbour never changes its MAC on an unasked-for ARP
-         * packet (cache poisoning); a genuine change is learnt once the entry expires. */
+         * packet (cache poisoning); a genuine change is learnt once the entry expires.
+         * Counted as refused too (arp_bad), like a claim to our own address. */
+        s->stats.arp_bad++;
         s->stats.arp_mac_change_ignored++;
         e = NULL;
         if (op != 1 || !for_us)

@@ -3,7 +3,7 @@
 a tap device in a private network namespace (a unique name per run, deleted afterwards
 even on failure) where Linux is 10.213.9.1 and dnsmasq serves DHCP and DNS. Checks what
 the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest pinging
-Linux, two lookups (a CNAME, an NXDOMAIN), 1 MiB each way between a guest TCP client and a
+Linux, two lookups (a CNAME, an NXDOMAIN), 16 MiB each way between a guest TCP client and a
 Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
 datagram each way, and requests refused for want of a grant (both clients), each with its console
 line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
@@ -30,7 +30,7 @@ from qemu_harness import run_scenario  # noqa: E402
 
 NS_IP = "10.213.9.1"
 SERVER_PORT, ECHO_PORT, UDP_PORT = 5001, 7, 9999
-TRANSFER = 1 << 20
+TRANSFER = 16 << 20  # the netclient's transfer_bytes in netstack.system
 ECHO_BYTES = 200_000
 # The benchmark mode (docs/benchmarks.md): QEMU counts instructions exactly.
 ICOUNT = os.environ.get("ANVAYA_NETSTACK_ICOUNT") == "1"
@@ -67,10 +67,12 @@ def start_dnsmasq(tap, tmp):
 
 
 class TcpServer(threading.Thread):
-    """One connection: read TRANSFER bytes, then send TRANSFER random bytes and close."""
+    """One connection: read TRANSFER bytes, then send send_size random bytes and close."""
 
-    def __init__(self):
+    def __init__(self, io_timeout=60, send_size=TRANSFER):
         super().__init__(daemon=True)
+        self.io_timeout = io_timeout
+        self.send_size = send_size
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((NS_IP, SERVER_PORT))
@@ -82,7 +84,7 @@ class TcpServer(threading.Thread):
     def run(self):
         try:
             c, self.peer = self.sock.accept()
-            c.settimeout(60)
+            c.settimeout(self.io_timeout)
             h = hashlib.sha256()
             while self.got < TRANSFER:
                 d = c.recv(min(65536, TRANSFER - self.got))
@@ -91,7 +93,7 @@ class TcpServer(threading.Thread):
                 h.update(d)
                 self.got += len(d)
             self.got_hash = h.hexdigest()
-            data = os.urandom(TRANSFER)
+            data = os.urandom(self.send_size)
             c.sendall(data)
             self.sent_hash = hashlib.sha256(data).hexdigest()
             c.shutdown(socket.SHUT_WR)
@@ -100,7 +102,8 @@ class TcpServer(threading.Thread):
                 pass
             c.close()
         except Exception as e:  # reported by the scenario, never a hang
-            self.error = repr(e)
+            self.error = f"{e!r} after receiving {self.got} bytes" + (
+                ", while sending" if self.got_hash else "")
         finally:
             self.sock.close()
 
