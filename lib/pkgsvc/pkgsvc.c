@@ -22,6 +22,15 @@ const char *pkgsvc_result_message(pkgsvc_result r)
     case PKGSVC_ERR_CORRUPT: return "installed package no longer verifies";
     case PKGSVC_ERR_RECORD: return "version record unreadable: installs refused";
     case PKGSVC_ERR_FULL: return "version record or index full";
+    case PKGSVC_ERR_NO_NETWORK: return "no network: this service cannot download";
+    case PKGSVC_ERR_URL: return "not an http:// URL the service accepts";
+    case PKGSVC_ERR_DENIED: return "the network stack refused: not granted to this service";
+    case PKGSVC_ERR_NETWORK: return "name lookup, connection or transfer failed";
+    case PKGSVC_ERR_HTTP_STATUS: return "the server answered with a status other than 200";
+    case PKGSVC_ERR_HTTP_TRUNCATED: return "download cut short: the connection ended early";
+    case PKGSVC_ERR_HTTP_TOO_BIG: return "download above the service's limit";
+    case PKGSVC_ERR_HTTP_MALFORMED: return "malformed HTTP response";
+    case PKGSVC_ERR_TIMEOUT: return "download timed out";
     case PKGSVC_RESULT_COUNT: break;
     }
     return "unknown result";
@@ -47,6 +56,15 @@ const char *pkgsvc_result_word(pkgsvc_result r)
     case PKGSVC_ERR_CORRUPT: return "corrupt";
     case PKGSVC_ERR_RECORD: return "record";
     case PKGSVC_ERR_FULL: return "full";
+    case PKGSVC_ERR_NO_NETWORK: return "no-network";
+    case PKGSVC_ERR_URL: return "bad-url";
+    case PKGSVC_ERR_DENIED: return "denied";
+    case PKGSVC_ERR_NETWORK: return "network";
+    case PKGSVC_ERR_HTTP_STATUS: return "http-status";
+    case PKGSVC_ERR_HTTP_TRUNCATED: return "http-truncated";
+    case PKGSVC_ERR_HTTP_TOO_BIG: return "http-too-big";
+    case PKGSVC_ERR_HTTP_MALFORMED: return "http-malformed";
+    case PKGSVC_ERR_TIMEOUT: return "timeout";
     case PKGSVC_RESULT_COUNT: break;
     }
     return "unknown";

@@ -41,6 +41,16 @@ typedef enum pkgsvc_result {
     PKGSVC_ERR_CORRUPT,         /* an installed package no longer verifies */
     PKGSVC_ERR_RECORD,          /* the version record is unreadable: installs refused */
     PKGSVC_ERR_FULL,            /* the version record or the index has no room */
+    /* Downloads (Packages.fetch): each way one can fail has its own outcome. */
+    PKGSVC_ERR_NO_NETWORK,      /* this service has no connection to a network stack */
+    PKGSVC_ERR_URL,             /* not an http:// URL lib/http accepts */
+    PKGSVC_ERR_DENIED,          /* the network stack refused: not in the service's grant */
+    PKGSVC_ERR_NETWORK,         /* name lookup, connection or transfer failed */
+    PKGSVC_ERR_HTTP_STATUS,     /* the server answered with a status other than 200 */
+    PKGSVC_ERR_HTTP_TRUNCATED,  /* the connection ended before the body did */
+    PKGSVC_ERR_HTTP_TOO_BIG,    /* the body is longer than the service's max_package */
+    PKGSVC_ERR_HTTP_MALFORMED,  /* the response breaks HTTP/1.1 (lib/http refused it) */
+    PKGSVC_ERR_TIMEOUT,         /* no progress within the service's fetch timeout */
     PKGSVC_RESULT_COUNT
 } pkgsvc_result;
 
