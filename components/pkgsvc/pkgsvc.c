@@ -641,34 +641,6 @@ static const char *socket_word(int e)
     }
 }
 
-/* A dotted IPv4 address (http_url_parse has checked the host's characters): true and *ip
- * when host is four decimal parts 0..255. */
-static bool dotted_ipv4(const char *host, uint32_t *ip)
-{
-    uint32_t v = 0, part = 0, parts = 0, digits = 0;
-    for (size_t i = 0; i <= HTTP_HOST_MAX; i++) {
-        char c = host[i];
-        if (c >= '0' && c <= '9') {
-            part = part * 10u + (uint32_t)(c - '0');
-            if (++digits > 3 || part > 255u)
-                return false;
-            continue;
-        }
-        if ((c != '.' && c != '\0') || digits == 0 || parts == 4)
-            return false;
-        v = (v << 8) | part;
-        parts++;
-        part = 0;
-        digits = 0;
-        if (c == '\0')
-            break;
-    }
-    if (parts != 4)
-        return false;
-    *ip = v;
-    return true;
-}
-
 static pkgsvc_result socket_failure(int e)
 {
     if (e == (int)SOCKET_E_DENIED)
@@ -727,7 +699,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
     uint32_t ip = 0;
     int e = ANV_OK;
 
-    if (!dotted_ipv4(url->host, &ip)) {
+    if (pkgsvc_ipv4_parse(url->host, strlen(url->host), &ip) != PKGSVC_OK) {
         struct anv_bytes_128 name = {0};
         size_t n = strlen(url->host);
         if (n > sizeof name.data) {

@@ -577,3 +577,29 @@ size_t pkgsvc_audit_line(char *out, const char *event, const char *subject, pkgs
     out[at] = '\0';
     return at;
 }
+
+pkgsvc_result pkgsvc_ipv4_parse(const char *text, size_t len, uint32_t *ip)
+{
+    if (text == NULL || ip == NULL || len == 0 || len > 15)
+        return PKGSVC_ERR_URL;
+    uint32_t v = 0, part = 0, parts = 0, digits = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? text[i] : '.';
+        if (c >= '0' && c <= '9') {
+            part = part * 10u + (uint32_t)(c - '0');
+            if (++digits > 3 || part > 255u)
+                return PKGSVC_ERR_URL;
+            continue;
+        }
+        if (c != '.' || digits == 0 || parts == 4)
+            return PKGSVC_ERR_URL;
+        v = (v << 8) | part;
+        parts++;
+        part = 0;
+        digits = 0;
+    }
+    if (parts != 4)
+        return PKGSVC_ERR_URL;
+    *ip = v;
+    return PKGSVC_OK;
+}

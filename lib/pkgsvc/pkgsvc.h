@@ -61,6 +61,11 @@ const char *pkgsvc_result_word(pkgsvc_result r);
 /* The refusal a lib/pkg result stands for (parse or verify). */
 pkgsvc_result pkgsvc_from_pkg(pkg_result r);
 
+/* A URL's host as a dotted IPv4 address (fetch: such a host is used as it is, any other
+ * is looked up): exactly four decimal parts 0..255 of 1..3 digits, len bytes of text (no NUL
+ * needed). PKGSVC_OK and *ip (host order), else PKGSVC_ERR_URL with *ip unchanged. */
+CRYPTO_MUST_CHECK pkgsvc_result pkgsvc_ipv4_parse(const char *text, size_t len, uint32_t *ip);
+
 /* ---- what the system allows ---------------------------------------------------------- */
 
 typedef struct pkgsvc_allow {
