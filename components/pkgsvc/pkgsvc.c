@@ -845,8 +845,9 @@ int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *u
     char subject[sizeof url_in->data + FILE_NAME_MAX + 16];
     char detail[160] = "";
     *length = 0;
-    if (client_buf(badge) == NULL || !file_name_of(file, name)) {
-        audit("fetch", "staging/?", PKGSVC_ERR_ARGUMENT, NULL, "staging file name");
+    if (client_buf(badge) == NULL || !file_name_of(file, name) ||
+        url_in->len > sizeof url_in->data) {
+        audit("fetch", "staging/?", PKGSVC_ERR_ARGUMENT, NULL, "staging file name or URL length");
         return code(PKGSVC_ERR_ARGUMENT);
     }
     /* The URL in the audit line as given: lib/audit replaces what is not printable. */
@@ -855,8 +856,7 @@ int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *u
     for (char *c = subject; *c != '\0'; c++)
         if (*c == ' ')
             *c = '?';
-    if (url_in->len > sizeof url_in->data ||
-        http_url_parse((const char *)url_in->data, url_in->len, &url) != HTTP_OK) {
+    if (http_url_parse((const char *)url_in->data, url_in->len, &url) != HTTP_OK) {
         audit("fetch", subject, PKGSVC_ERR_URL, NULL, "not http://host[:port][/path]");
         return code(PKGSVC_ERR_URL);
     }
