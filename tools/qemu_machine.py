@@ -7,6 +7,7 @@ qemu_argv() so they boot exactly the same machine."""
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -24,24 +25,33 @@ def device_argv(spec, index):
     name them: 'rng' (bytes from /dev/urandom) or 'rng:<file>' (the file's bytes, in order,
     so a test knows what the guest must receive); 'blk:<image>' or 'blk:<image>:ro';
     'net:user' (slirp) or
-    'net:<netdev options>' (e.g. 'net:tap,ifname=t0,script=no,downscript=no'). Drivers find
-    their device by probing the slots, so the order here is not an interface."""
+    'net:<netdev options>' (e.g. 'net:tap,ifname=t0,script=no,downscript=no'). A spec may
+    end in '@N' (0..7): the device goes into virtio-mmio slot N, at 0x10001000 + N * 0x1000
+    (`bus=virtio-mmio-bus.N`), which a driver pinned to that slot needs
+    (idl/components/virtio_pinned.idl); without it QEMU fills the slots from the highest
+    down in command-line order, and drivers that probe every slot find it anywhere."""
+    bus = ""
+    pinned = re.fullmatch(r"(.+)@([0-9]+)", spec)
+    if pinned:
+        if int(pinned.group(2)) > 7:
+            raise ValueError(f"device '{spec}': the slot after '@' is 0..7")
+        spec, bus = pinned.group(1), f",bus=virtio-mmio-bus.{int(pinned.group(2))}"
     kind, _, rest = spec.partition(":")
     if kind == "rng":
         source = rest or "/dev/urandom"
         return ["-object", f"rng-random,id=rng{index},filename={source}",
-                "-device", f"virtio-rng-device,rng=rng{index}"]
+                "-device", f"virtio-rng-device,rng=rng{index}{bus}"]
     if kind == "blk":
         path, _, mode = rest.partition(":")
         if not path:
             raise ValueError(f"device '{spec}': blk needs an image path")
         ro = ",readonly=on" if mode == "ro" else ""
         return ["-drive", f"if=none,id=disk{index},format=raw,file={path}{ro}",
-                "-device", f"virtio-blk-device,drive=disk{index}"]
+                "-device", f"virtio-blk-device,drive=disk{index}{bus}"]
     if kind == "net":
         backend = rest or "user"
-        return ["-netdev", f"{backend},id=net{index}", "-device", f"virtio-net-device,netdev=net{index}"]
-    raise ValueError(f"unknown device '{spec}' (rng, blk:<image>[:ro], net:<backend>)")
+        return ["-netdev", f"{backend},id=net{index}", "-device", f"virtio-net-device,netdev=net{index}{bus}"]
+    raise ValueError(f"unknown device '{spec}' (rng, blk:<image>[:ro], net:<backend>, each [@slot])")
 
 
 def qemu_argv(platform, kernel=None, extra_machine_opts=(), drives=(), netdevs=(),
@@ -89,7 +99,8 @@ def main():
     r.add_argument("image")
     r.add_argument("--icount", action="store_true", help="-icount shift=0 (exact counters)")
     r.add_argument("--device", action="append", default=[],
-                   help="a virtio device: rng, blk:<image>[:ro], net:<backend> (repeatable)")
+                   help="a virtio device: rng, blk:<image>[:ro], net:<backend>, each "
+                        "optionally @N for virtio-mmio slot N (repeatable)")
     r.add_argument("--legacy-virtio", action="store_true",
                    help="offer the legacy virtio-mmio transport (version 1)")
     g = sub.add_parser("gdb", help="boot paused with the gdbstub on :1234")

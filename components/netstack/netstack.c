@@ -11,7 +11,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netstack_gen.h"
+/* Another instance name: -DNETSTACK_GEN_HEADER="<instance>_gen.h" and
+ * -DNETSTACK_SELF_BADGE=NET_STACK_PUMP_CLIENT_<INSTANCE>_SELF (components/meson.build). */
+#ifndef NETSTACK_GEN_HEADER
+#define NETSTACK_GEN_HEADER "netstack_gen.h"
+#endif
+#include NETSTACK_GEN_HEADER
+#ifndef NETSTACK_SELF_BADGE
+#define NETSTACK_SELF_BADGE NET_STACK_PUMP_CLIENT_NETSTACK_SELF
+#endif
 #include "netstack_grants.h"
 #include "../../lib/net/net.h"
 #include "../../lib/net/net_dhcp.h"
@@ -458,7 +466,7 @@ static void timers(uint64_t now)
 
 int net_stack_pump_frame(uint64_t badge, uint32_t length)
 {
-    if (badge != NET_STACK_PUMP_CLIENT_NETSTACK_SELF)
+    if (badge != NETSTACK_SELF_BADGE)
         return ANV_E_INVALID_ARG;
     uint64_t now = now_ms();
     if (length > 0) {

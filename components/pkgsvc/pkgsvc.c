@@ -582,6 +582,374 @@ int package_service_reader_read(uint64_t badge, const struct anv_bytes_64 *n, ui
     return ANV_OK;
 }
 
+/* ---- downloads (docs/packages.md, "Downloads") -------------------------------------------- */
+
+#ifdef PACKAGE_SERVICE_HANDLE_NET
+#include "http.h"
+
+#define NET_CHUNK PACKAGE_SERVICE_NETBUF_SIZE
+#define NAP_TICKS 10u         /* 0.1 s: the longest wait for the stack's event before asking again */
+#define TIME_PER_MS 10000u    /* QEMU virt's timebase is 10 MHz */
+#define TCP_ESTABLISHED 3u
+
+static uint8_t net_chunk[NET_CHUNK];
+static http_resp fetch_resp;
+
+/* What one download is writing: the file in fetching/ and how far it got. */
+static struct {
+    struct anv_bytes_128 path;
+    uint64_t written;
+    int store_err;
+    bool status_refused;
+} fetch_out;
+
+static uint64_t now_ms(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t / TIME_PER_MS;
+}
+
+/* Until the stack signals our event or a short nap ends: the stack signals on every change
+ * of a socket we asked about, so a nap only bounds the cost of a lost signal. */
+static void nap(void)
+{
+    uint64_t res = 0, bits = 0;
+    (void)anv_wait_one(PACKAGE_SERVICE_HANDLE_EVENTS, NAP_TICKS, &res, &bits);
+}
+
+static const char *socket_word(int e)
+{
+    switch (e) {
+    case SOCKET_E_DENIED: return "denied";
+    case SOCKET_E_AGAIN: return "again";
+    case SOCKET_E_INVAL: return "invalid argument";
+    case SOCKET_E_NOSOCK: return "no such socket";
+    case SOCKET_E_NOSPACE: return "no socket free";
+    case SOCKET_E_NOADDR: return "no address yet";
+    case SOCKET_E_CLOSED: return "closed";
+    case SOCKET_E_RESET: return "connection reset";
+    case SOCKET_E_CONNREFUSED: return "connection refused";
+    case SOCKET_E_TIMEOUT: return "peer timed out";
+    case SOCKET_E_NXDOMAIN: return "no such name";
+    case SOCKET_E_NODATA: return "no A record";
+    case SOCKET_E_TRUNCATED: return "DNS answer truncated";
+    case SOCKET_E_SERVFAIL: return "DNS server failure";
+    case SOCKET_E_STATE: return "wrong socket state";
+    case SOCKET_E_NETWORK: return "could not send";
+    default: return "unexpected answer";
+    }
+}
+
+static pkgsvc_result socket_failure(int e)
+{
+    if (e == (int)SOCKET_E_DENIED)
+        return PKGSVC_ERR_DENIED;
+    if (e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR)
+        return PKGSVC_ERR_TIMEOUT;
+    return PKGSVC_ERR_NETWORK;
+}
+
+/* Each run of body bytes straight into the file being downloaded. */
+static http_err fetch_body(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    if (fetch_resp.status != 200) {
+        fetch_out.status_refused = true;
+        return HTTP_ERR_BODY;
+    }
+    for (size_t done = 0; done < len;) {
+        uint32_t n = len - done < CHUNK ? (uint32_t)(len - done) : CHUNK;
+        volatile uint8_t *io = store_io();
+        for (uint32_t i = 0; i < n; i++)
+            io[i] = data[done + i];
+        int e = package_service_files_write(&fetch_out.path, fetch_out.written, n);
+        if (e != ANV_OK) {
+            fetch_out.store_err = e;
+            return HTTP_ERR_BODY;
+        }
+        fetch_out.written += n;
+        done += n;
+    }
+    return HTTP_OK;
+}
+
+/* What a lib/http error means for a download. */
+static pkgsvc_result http_failure(http_err he)
+{
+    if (fetch_out.store_err != ANV_OK)
+        return PKGSVC_ERR_STORE;
+    if (fetch_out.status_refused || (http_resp_head_done(&fetch_resp) && fetch_resp.status != 200))
+        return PKGSVC_ERR_HTTP_STATUS;
+    if (he == HTTP_ERR_TOO_BIG)
+        return PKGSVC_ERR_HTTP_TOO_BIG;
+    if (he == HTTP_ERR_TRUNCATED)
+        return PKGSVC_ERR_HTTP_TRUNCATED;
+    return PKGSVC_ERR_HTTP_MALFORMED;
+}
+
+/* Resolves, connects, sends the request and feeds the answer to lib/http, writing the body
+ * into fetch_out.path. detail names the reason of a failure. */
+static pkgsvc_result download(const http_url *url, char *detail, size_t detail_cap)
+{
+    const uint64_t idle_ms = PACKAGE_SERVICE_CONFIG_FETCH_TIMEOUT_MS;
+    const uint64_t start = now_ms();
+    const uint64_t hard_end = start + PACKAGE_SERVICE_CONFIG_FETCH_LIMIT_MS;
+    uint64_t idle_end = start + idle_ms;
+    uint32_t ip = 0;
+    int e = ANV_OK;
+
+    if (pkgsvc_ipv4_parse(url->host, strlen(url->host), &ip) != PKGSVC_OK) {
+        struct anv_bytes_128 name = {0};
+        size_t n = strlen(url->host);
+        if (n > sizeof name.data) {
+            snprintf(detail, detail_cap, "host name too long for a lookup");
+            return PKGSVC_ERR_URL;
+        }
+        memcpy(name.data, url->host, n);
+        name.len = (uint32_t)n;
+        uint32_t aliases = 0;
+        e = SOCKET_E_AGAIN;
+        while ((e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR) && now_ms() < idle_end) {
+            e = package_service_net_lookup(&name, &ip, &aliases);
+            if (e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR)
+                nap();
+        }
+        if (e != ANV_OK) {
+            snprintf(detail, detail_cap, "lookup %s: %s (%d)", url->host, socket_word(e), e);
+            return socket_failure(e);
+        }
+    }
+    uint32_t sock = 0;
+    e = SOCKET_E_NOADDR;
+    while (e == (int)SOCKET_E_NOADDR && now_ms() < idle_end) {
+        e = package_service_net_tcp_connect(ip, url->port, &sock);
+        if (e == (int)SOCKET_E_NOADDR)
+            nap();
+    }
+    if (e != ANV_OK) {
+        snprintf(detail, detail_cap, "connect %u.%u.%u.%u:%u: %s (%d)", (unsigned)(ip >> 24),
+                 (unsigned)(ip >> 16) & 255u, (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u,
+                 (unsigned)url->port, socket_word(e), e);
+        return socket_failure(e);
+    }
+
+    pkgsvc_result r = PKGSVC_OK;
+    char request[HTTP_REQUEST_MAX];
+    size_t req_len = 0;
+    if (http_request_get(url, request, sizeof request, &req_len) != HTTP_OK ||
+        req_len > NET_CHUNK) {
+        snprintf(detail, detail_cap, "the request does not fit");
+        r = PKGSVC_ERR_URL;
+    }
+    /* The handshake, then the request: tcp_send answers AGAIN until established. */
+    volatile uint8_t *nb = (volatile uint8_t *)PACKAGE_SERVICE_NETBUF;
+    for (size_t off = 0; r == PKGSVC_OK && off < req_len;) {
+        if (now_ms() >= idle_end) {
+            snprintf(detail, detail_cap, "connecting: no answer in %lu ms", (unsigned long)idle_ms);
+            r = PKGSVC_ERR_TIMEOUT;
+            break;
+        }
+        for (size_t i = off; i < req_len; i++)
+            nb[i - off] = (uint8_t)request[i];
+        uint32_t taken = 0;
+        e = package_service_net_tcp_send(sock, (uint32_t)(req_len - off), &taken);
+        if (e == (int)SOCKET_E_AGAIN) {
+            nap();
+            continue;
+        }
+        if (e != ANV_OK) {
+            snprintf(detail, detail_cap, "sending the request: %s (%d)", socket_word(e), e);
+            r = socket_failure(e);
+            break;
+        }
+        off += taken;
+        idle_end = now_ms() + idle_ms;
+    }
+
+    http_resp_init(&fetch_resp, pkgbuf_cap, fetch_body, NULL);
+    idle_end = now_ms() + idle_ms;
+    while (r == PKGSVC_OK && !http_resp_done(&fetch_resp)) {
+        uint64_t t = now_ms();
+        if (t >= idle_end || t >= hard_end) {
+            snprintf(detail, detail_cap, "%s after %lu body bytes",
+                     t >= hard_end ? "over the whole download's limit" : "nothing arrived in time",
+                     (unsigned long)fetch_resp.body_bytes);
+            r = PKGSVC_ERR_TIMEOUT;
+            break;
+        }
+        uint32_t got = 0;
+        e = package_service_net_tcp_recv(sock, NET_CHUNK, &got);
+        if (e == (int)SOCKET_E_AGAIN) {
+            nap();
+            continue;
+        }
+        http_err he = HTTP_OK;
+        if (e == (int)SOCKET_E_CLOSED) {
+            he = http_resp_close(&fetch_resp);
+            if (he == HTTP_OK && !http_resp_done(&fetch_resp))
+                he = HTTP_ERR_TRUNCATED;
+        } else if (e != ANV_OK) {
+            snprintf(detail, detail_cap, "receiving after %lu body bytes: %s (%d)",
+                     (unsigned long)fetch_resp.body_bytes, socket_word(e), e);
+            r = socket_failure(e);
+            break;
+        } else {
+            if (got > NET_CHUNK)
+                got = NET_CHUNK;
+            for (uint32_t i = 0; i < got; i++)
+                net_chunk[i] = nb[i];
+            he = http_resp_feed(&fetch_resp, net_chunk, got);
+            idle_end = now_ms() + idle_ms;
+        }
+        if (he == HTTP_OK && http_resp_head_done(&fetch_resp) && fetch_resp.status != 200)
+            he = HTTP_ERR_BODY;
+        if (he != HTTP_OK) {
+            r = http_failure(he);
+            if (r == PKGSVC_ERR_HTTP_STATUS)
+                snprintf(detail, detail_cap, "status %u", (unsigned)fetch_resp.status);
+            else if (r == PKGSVC_ERR_STORE)
+                snprintf(detail, detail_cap, "writing the body: the file store answered %d",
+                         fetch_out.store_err);
+            else
+                snprintf(detail, detail_cap, "%s after %lu body bytes", http_strerror(he),
+                         (unsigned long)fetch_resp.body_bytes);
+            break;
+        }
+        if (e == (int)SOCKET_E_CLOSED)
+            break;
+    }
+    /* Orderly close whatever happened: the stack finishes it and frees the socket. */
+    int ce = package_service_net_close(sock);
+    if (ce != ANV_OK && r == PKGSVC_OK)
+        printf("pkgsvc: closing the download's socket: %d\n", ce);
+    return r;
+}
+
+/* Removes what a download left in fetching/; says so when the store will not. */
+static void discard_download(void)
+{
+    int e = package_service_files_unlink(&fetch_out.path);
+    if (e == ANV_OK)
+        e = package_service_files_sync();
+    if (e != ANV_OK && e != (int)FILES_E_NOENT)
+        printf("pkgsvc: removing %.*s after a failed download: %d\n", (int)fetch_out.path.len,
+               (const char *)fetch_out.path.data, e);
+}
+
+int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *url_in,
+                                   const struct anv_bytes_64 *file, uint64_t *length)
+{
+    static http_url url;
+    char name[FILE_NAME_MAX + 1] = "-";
+    char subject[sizeof url_in->data + FILE_NAME_MAX + 16];
+    char detail[160] = "";
+    *length = 0;
+    if (client_buf(badge) == NULL || !file_name_of(file, name) ||
+        url_in->len > sizeof url_in->data) {
+        audit("fetch", "staging/?", PKGSVC_ERR_ARGUMENT, NULL, "staging file name or URL length");
+        return code(PKGSVC_ERR_ARGUMENT);
+    }
+    /* The URL in the audit line as given: lib/audit replaces what is not printable. */
+    snprintf(subject, sizeof subject, "%.*s->staging/%s", (int)url_in->len,
+             (const char *)url_in->data, name);
+    for (char *c = subject; *c != '\0'; c++)
+        if (*c == ' ')
+            *c = '?';
+    if (http_url_parse((const char *)url_in->data, url_in->len, &url) != HTTP_OK) {
+        audit("fetch", subject, PKGSVC_ERR_URL, NULL, "not http://host[:port][/path]");
+        return code(PKGSVC_ERR_URL);
+    }
+    (void)path_join(&fetch_out.path, "fetching/", name, NULL);
+    fetch_out.written = 0;
+    fetch_out.store_err = ANV_OK;
+    fetch_out.status_refused = false;
+    int e = package_service_files_create(&fetch_out.path);
+    if (e == (int)FILES_E_EXIST)
+        e = package_service_files_truncate(&fetch_out.path, 0);
+    if (e != ANV_OK) {
+        snprintf(detail, sizeof detail, "fetching/%s: the file store answered %d", name, e);
+        audit("fetch", subject, PKGSVC_ERR_STORE, NULL, detail);
+        return code(PKGSVC_ERR_STORE);
+    }
+    uint64_t t0 = now_ms(), i0 = instret();
+    pkgsvc_result r = download(&url, detail, sizeof detail);
+    struct anv_bytes_128 staged;
+    (void)path_join(&staged, "staging/", name, NULL);
+    if (r == PKGSVC_OK) {
+        /* Durable before it is visible: the whole body synced, then renamed in one step
+         * over any earlier staged file of that name. */
+        e = package_service_files_sync();
+        if (e == ANV_OK)
+            e = package_service_files_rename(&fetch_out.path, &staged);
+        if (e == ANV_OK)
+            e = package_service_files_sync();
+        if (e != ANV_OK) {
+            snprintf(detail, sizeof detail, "staging the download: the file store answered %d", e);
+            r = PKGSVC_ERR_STORE;
+        }
+    }
+    if (r != PKGSVC_OK) {
+        discard_download();
+        audit("fetch", subject, r, NULL, detail);
+        return code(r);
+    }
+    *length = fetch_out.written;
+    snprintf(detail, sizeof detail, "%lu bytes in %lu ms, %lu instructions",
+             (unsigned long)fetch_out.written, (unsigned long)(now_ms() - t0),
+             (unsigned long)(instret() - i0));
+    audit("fetch", subject, PKGSVC_OK, NULL, detail);
+    return ANV_OK;
+}
+
+/* Downloads interrupted by a crash or a reset: never staged, removed at start. */
+static int sweep_downloads(uint32_t *removed)
+{
+    struct anv_bytes_128 dir, p;
+    (void)path_join(&dir, "fetching", NULL, NULL);
+    int e = package_service_files_mkdir(&dir);
+    if (e != ANV_OK && e != (int)FILES_E_EXIST)
+        return e;
+    uint64_t cookie = 0;
+    for (uint32_t guard = 0; guard < 4096; guard++) {
+        struct anv_bytes_54 entry;
+        uint32_t type = 0;
+        uint64_t size = 0;
+        e = package_service_files_list(&dir, &cookie, &entry, &type, &size);
+        if (e == (int)FILES_E_END)
+            break;
+        if (e != ANV_OK)
+            return e;
+        char n[55];
+        memcpy(n, entry.data, entry.len);
+        n[entry.len] = '\0';
+        (void)path_join(&p, "fetching/", n, NULL);
+        e = package_service_files_unlink(&p);
+        if (e != ANV_OK)
+            return e;
+        (*removed)++;
+        cookie = 0;
+    }
+    return *removed ? package_service_files_sync() : ANV_OK;
+}
+
+#else
+
+/* Built without a network stack (idl/components/pkgsvc.idl): nothing to download through. */
+int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *url,
+                                   const struct anv_bytes_64 *file, uint64_t *length)
+{
+    (void)url;
+    *length = 0;
+    char name[FILE_NAME_MAX + 1];
+    if (client_buf(badge) == NULL || !file_name_of(file, name))
+        return code(PKGSVC_ERR_ARGUMENT);
+    audit("fetch", "-", PKGSVC_ERR_NO_NETWORK, NULL, "this system gives the service no network");
+    return code(PKGSVC_ERR_NO_NETWORK);
+}
+
+#endif
+
 /* ---- start ---------------------------------------------------------------------------------- */
 
 static bool load_keys(void)
@@ -801,8 +1169,20 @@ int main(void)
         printf("pkgsvc: removing temporaries: %d\n", e);
         return 2;
     }
+#ifdef PACKAGE_SERVICE_HANDLE_NET
+    e = sweep_downloads(&removed);
+    if (e != ANV_OK) {
+        printf("pkgsvc: removing interrupted downloads: %d\n", e);
+        return 2;
+    }
+#endif
     load_record();
     load_index();
+#ifdef PACKAGE_SERVICE_HANDLE_NET
+    printf("pkgsvc: downloads through the network stack: %lu ms without progress or %lu ms "
+           "in all end a download\n", (unsigned long)PACKAGE_SERVICE_CONFIG_FETCH_TIMEOUT_MS,
+           (unsigned long)PACKAGE_SERVICE_CONFIG_FETCH_LIMIT_MS);
+#endif
     printf("pkgsvc: ready: %u keys, %u installed, record of %u names%s, %u temporaries removed\n",
            (unsigned)trust.count, (unsigned)index_count, (unsigned)versions.count,
            record_ok ? "" : " (unreadable)", (unsigned)removed);

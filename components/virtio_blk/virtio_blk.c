@@ -60,6 +60,13 @@ static uint32_t blk_block_size = SECTOR;
 static bool blk_read_only, blk_has_flush, blk_broken;
 static uint32_t blk_requests, blk_interrupts, blk_max_in_flight, blk_errors;
 
+#ifndef VIRTIO_BLK_VIRTIO_COUNT
+/* Pinned to one slot (idl/components/virtio_pinned.idl). */
+#define VIRTIO_BLK_VIRTIO_COUNT 1u
+#define VIRTIO_BLK_VIRTIO_REGS_LIST {VIRTIO_BLK_VIRTIO_REGS}
+#define VIRTIO_BLK_VIRTIO_IRQ_BIT_LIST {VIRTIO_BLK_VIRTIO_IRQ_BIT}
+#define VIRTIO_BLK_VIRTIO_IRQ_HANDLE_LIST {VIRTIO_BLK_HANDLE_VIRTIO_IRQ}
+#endif
 static volatile void *const blk_slots[] = VIRTIO_BLK_VIRTIO_REGS_LIST;
 static const uint64_t blk_irq_bits[] = VIRTIO_BLK_VIRTIO_IRQ_BIT_LIST;
 static const anv_handle_t blk_irqs[] = VIRTIO_BLK_VIRTIO_IRQ_HANDLE_LIST;

@@ -22,6 +22,15 @@ const char *pkgsvc_result_message(pkgsvc_result r)
     case PKGSVC_ERR_CORRUPT: return "installed package no longer verifies";
     case PKGSVC_ERR_RECORD: return "version record unreadable: installs refused";
     case PKGSVC_ERR_FULL: return "version record or index full";
+    case PKGSVC_ERR_NO_NETWORK: return "no network: this service cannot download";
+    case PKGSVC_ERR_URL: return "not an http:// URL the service accepts";
+    case PKGSVC_ERR_DENIED: return "the network stack refused: not granted to this service";
+    case PKGSVC_ERR_NETWORK: return "name lookup, connection or transfer failed";
+    case PKGSVC_ERR_HTTP_STATUS: return "the server answered with a status other than 200";
+    case PKGSVC_ERR_HTTP_TRUNCATED: return "download cut short: the connection ended early";
+    case PKGSVC_ERR_HTTP_TOO_BIG: return "download above the service's limit";
+    case PKGSVC_ERR_HTTP_MALFORMED: return "malformed HTTP response";
+    case PKGSVC_ERR_TIMEOUT: return "download timed out";
     case PKGSVC_RESULT_COUNT: break;
     }
     return "unknown result";
@@ -47,6 +56,15 @@ const char *pkgsvc_result_word(pkgsvc_result r)
     case PKGSVC_ERR_CORRUPT: return "corrupt";
     case PKGSVC_ERR_RECORD: return "record";
     case PKGSVC_ERR_FULL: return "full";
+    case PKGSVC_ERR_NO_NETWORK: return "no-network";
+    case PKGSVC_ERR_URL: return "bad-url";
+    case PKGSVC_ERR_DENIED: return "denied";
+    case PKGSVC_ERR_NETWORK: return "network";
+    case PKGSVC_ERR_HTTP_STATUS: return "http-status";
+    case PKGSVC_ERR_HTTP_TRUNCATED: return "http-truncated";
+    case PKGSVC_ERR_HTTP_TOO_BIG: return "http-too-big";
+    case PKGSVC_ERR_HTTP_MALFORMED: return "http-malformed";
+    case PKGSVC_ERR_TIMEOUT: return "timeout";
     case PKGSVC_RESULT_COUNT: break;
     }
     return "unknown";
@@ -558,4 +576,30 @@ size_t pkgsvc_audit_line(char *out, const char *event, const char *subject, pkgs
     out[at++] = '\n';
     out[at] = '\0';
     return at;
+}
+
+pkgsvc_result pkgsvc_ipv4_parse(const char *text, size_t len, uint32_t *ip)
+{
+    if (text == NULL || ip == NULL || len == 0 || len > 15)
+        return PKGSVC_ERR_URL;
+    uint32_t v = 0, part = 0, parts = 0, digits = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? text[i] : '.';
+        if (c >= '0' && c <= '9') {
+            part = part * 10u + (uint32_t)(c - '0');
+            if (++digits > 3 || part > 255u)
+                return PKGSVC_ERR_URL;
+            continue;
+        }
+        if (c != '.' || digits == 0 || parts == 4)
+            return PKGSVC_ERR_URL;
+        v = (v << 8) | part;
+        parts++;
+        part = 0;
+        digits = 0;
+    }
+    if (parts != 4)
+        return PKGSVC_ERR_URL;
+    *ip = v;
+    return PKGSVC_OK;
 }

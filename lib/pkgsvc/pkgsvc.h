@@ -41,6 +41,16 @@ typedef enum pkgsvc_result {
     PKGSVC_ERR_CORRUPT,         /* an installed package no longer verifies */
     PKGSVC_ERR_RECORD,          /* the version record is unreadable: installs refused */
     PKGSVC_ERR_FULL,            /* the version record or the index has no room */
+    /* Downloads (Packages.fetch): each way one can fail has its own outcome. */
+    PKGSVC_ERR_NO_NETWORK,      /* this service has no connection to a network stack */
+    PKGSVC_ERR_URL,             /* not an http:// URL lib/http accepts */
+    PKGSVC_ERR_DENIED,          /* the network stack refused: not in the service's grant */
+    PKGSVC_ERR_NETWORK,         /* name lookup, connection or transfer failed */
+    PKGSVC_ERR_HTTP_STATUS,     /* the server answered with a status other than 200 */
+    PKGSVC_ERR_HTTP_TRUNCATED,  /* the connection ended before the body did */
+    PKGSVC_ERR_HTTP_TOO_BIG,    /* the body is longer than the service's max_package */
+    PKGSVC_ERR_HTTP_MALFORMED,  /* the response breaks HTTP/1.1 (lib/http refused it) */
+    PKGSVC_ERR_TIMEOUT,         /* no progress within the service's fetch timeout */
     PKGSVC_RESULT_COUNT
 } pkgsvc_result;
 
@@ -50,6 +60,11 @@ const char *pkgsvc_result_word(pkgsvc_result r);
 
 /* The refusal a lib/pkg result stands for (parse or verify). */
 pkgsvc_result pkgsvc_from_pkg(pkg_result r);
+
+/* A URL's host as a dotted IPv4 address (fetch: such a host is used as it is, any other
+ * is looked up): exactly four decimal parts 0..255 of 1..3 digits, len bytes of text (no NUL
+ * needed). PKGSVC_OK and *ip (host order), else PKGSVC_ERR_URL with *ip unchanged. */
+CRYPTO_MUST_CHECK pkgsvc_result pkgsvc_ipv4_parse(const char *text, size_t len, uint32_t *ip);
 
 /* ---- what the system allows ---------------------------------------------------------- */
 

@@ -161,8 +161,8 @@ def scenario(args):
         server.start()
         udp.bind((NS_IP, UDP_PORT))
         udp.settimeout(5)
-        # The NIC first: QEMU gives it the highest virtio-mmio slot (virtio_pinned.idl).
-        s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no", "rng"],
+        # Each device in the slot its pinned driver probes (virtio_pinned.idl): NIC 7, RNG 6.
+        s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no@7", "rng@6"],
                          timeout=max(args.timeout, 120), icount=ICOUNT)
         if check_manifest_json:
             check_manifest(s, check_manifest_json)

@@ -3,6 +3,7 @@
  * refusal leaves the output untouched, an accepted record formats back to the same bytes,
  * an accepted allowance grants exactly its own entries, an audit line is one line. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -106,5 +107,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         fuzz_record(rest, size - 1);
     fuzz_audit(rest, size - 1);
+    /* fetch's dotted-address test: an accepted address prints back as the same text. */
+    uint32_t ip = 0;
+    if (pkgsvc_ipv4_parse(rest, size - 1, &ip) == PKGSVC_OK) {
+        char back[16];
+        int n = snprintf(back, sizeof back, "%u.%u.%u.%u", (unsigned)(ip >> 24),
+                         (unsigned)(ip >> 16) & 255u, (unsigned)(ip >> 8) & 255u,
+                         (unsigned)ip & 255u);
+        FUZZ_CHECK(n > 0 && (size_t)n <= size - 1, "address text");
+    }
     return 0;
 }

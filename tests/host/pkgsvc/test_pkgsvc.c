@@ -375,6 +375,34 @@ static void test_audit_and_messages(void **state)
     assert_int_equal(pkgsvc_from_pkg(PKG_OK), PKGSVC_OK);
 }
 
+/* fetch's dotted-address test: exactly what it accepts, and nothing written on a refusal. */
+static void test_ipv4(void **state)
+{
+    (void)state;
+    uint32_t ip = 0;
+    assert_int_equal(pkgsvc_ipv4_parse("10.0.2.2", 8, &ip), PKGSVC_OK);
+    assert_int_equal(ip, 0x0a000202u);
+    assert_int_equal(pkgsvc_ipv4_parse("255.255.255.255", 15, &ip), PKGSVC_OK);
+    assert_int_equal(ip, 0xffffffffu);
+    assert_int_equal(pkgsvc_ipv4_parse("0.0.0.0", 7, &ip), PKGSVC_OK);
+    assert_int_equal(ip, 0u);
+    /* The length counts, not a NUL: "10.0.2.2" inside a longer text. */
+    assert_int_equal(pkgsvc_ipv4_parse("1.2.3.45:80", 8, &ip), PKGSVC_OK);
+    assert_int_equal(ip, 0x0102032du);
+    static const char *const bad[] = {
+        "", "1", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "256.0.0.1",
+        "1.2.3.0256", "1.2.3.1000", "a.b.c.d", "1.2.3.4 ", "-1.2.3.4", "1.2.3.4x",
+        "example.com", "10.0.2.2a", "1.2.3.4.",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        ip = 0x5a5a5a5au;
+        assert_int_equal(pkgsvc_ipv4_parse(bad[k], strlen(bad[k]), &ip), PKGSVC_ERR_URL);
+        assert_int_equal(ip, 0x5a5a5a5au);
+    }
+    assert_int_equal(pkgsvc_ipv4_parse(NULL, 4, &ip), PKGSVC_ERR_URL);
+    assert_int_equal(pkgsvc_ipv4_parse("1.2.3.4", 7, NULL), PKGSVC_ERR_URL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_versions_refused),
         cmocka_unit_test(test_decide),
         cmocka_unit_test(test_audit_and_messages),
+        cmocka_unit_test(test_ipv4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
