@@ -12,9 +12,11 @@ Scenario scripts import it:
 
 On any failure it raises ScenarioFailure with what was expected, and the command-line
 entry prints the tail of the console log before exiting non-zero."""
+import ctypes
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -27,6 +29,13 @@ TAIL_LINES = 40
 
 class ScenarioFailure(Exception):
     pass
+
+
+def _die_with_parent():
+    """In the QEMU child before exec: the kernel kills it if the test process dies, even
+    by SIGKILL or a meson timeout, so no machine outlives its test."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Session:
@@ -66,7 +75,8 @@ class Session:
     def start(self):
         self.deadline = time.monotonic() + self.timeout
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0)
+                                     stderr=subprocess.STDOUT, bufsize=0,
+                                     preexec_fn=_die_with_parent)
 
     def close(self):
         if self.proc and self.proc.poll() is None:
