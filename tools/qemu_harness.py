@@ -31,11 +31,16 @@ class ScenarioFailure(Exception):
     pass
 
 
+# Looked up once here, not in the child: between fork and exec of a test that runs threads
+# (the network tests' servers) the child must not load libraries or import anything.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent():
     """In the QEMU child before exec: the kernel kills it if the test process dies, even
     by SIGKILL or a meson timeout, so no machine outlives its test."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 class Session:
