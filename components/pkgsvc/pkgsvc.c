@@ -1142,10 +1142,12 @@ int main(void)
         return 2;
     }
     allow.clocks = (uint8_t)PACKAGE_SERVICE_CONFIG_ALLOW_CLOCKS;
-    printf("pkgsvc: allows storage up to %lu bytes, %u network entries (\"%s\"), console %s, "
-           "entropy %s, clocks %u\n", (unsigned long)allow.storage_quota_max,
-           (unsigned)allow.net_count, net, allow.console ? "yes" : "no",
+    /* Two lines, each shorter than the SDK's console line (128 bytes), so that no other
+     * process's output can land inside one. */
+    printf("pkgsvc: allows storage up to %lu bytes, console %s, entropy %s, clocks %u\n",
+           (unsigned long)allow.storage_quota_max, allow.console ? "yes" : "no",
            allow.entropy ? "yes" : "no", (unsigned)allow.clocks);
+    printf("pkgsvc: allows %u network entries: \"%s\"\n", (unsigned)allow.net_count, net);
     pkgbuf_cap = PACKAGE_SERVICE_CONFIG_MAX_PACKAGE;
     if (pkgbuf_cap < PKG_HEADER_SIZE || pkgbuf_cap > PACKAGE_LIMIT ||
         (pkgbuf = malloc((size_t)pkgbuf_cap)) == NULL) {
