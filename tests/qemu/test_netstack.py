@@ -299,31 +299,37 @@ def scenario(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main():
+def run_in_namespace(script, scenario_fn, prefix, timeout, needs_scapy=False):
+    """The main of every netstack test: `--inner` runs the scenario (already inside the
+    namespace); otherwise check the test can run here (77: skipped), make a private
+    namespace, run the script again inside it, and always delete it afterwards."""
     argv = sys.argv[1:]
     if argv[:1] == ["--inner"]:
-        return run_scenario(scenario, argv[1:])
+        return run_scenario(scenario_fn, argv[1:])
+    needs = "root, /dev/net/tun, iproute2, dnsmasq" + (" and scapy" if needs_scapy else "")
+    have_scapy = not needs_scapy or subprocess.run(
+        [sys.executable, "-c", "import scapy.all"], capture_output=True).returncode == 0
     if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip") \
-            or not shutil.which("dnsmasq"):
-        print("skip: needs root, /dev/net/tun, iproute2 and dnsmasq")
+            or not shutil.which("dnsmasq") or not have_scapy:
+        print(f"skip: needs {needs}")
         return 77
-    ns = f"anvns{os.getpid()}x{secrets.token_hex(3)}"
+    netns = f"{prefix}{os.getpid()}x{secrets.token_hex(3)}"
     # meson's timeout sends SIGTERM: turn it into an exception so the cleanup still runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    sh("ip", "netns", "add", ns)
+    sh("ip", "netns", "add", netns)
     try:
-        p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
-                            "--inner"] + argv, timeout=280)
+        p = subprocess.run(["ip", "netns", "exec", netns, sys.executable, os.path.abspath(script),
+                            "--inner"] + argv, timeout=timeout)
         return p.returncode
     finally:
         # Anything still running in the namespace was started by this test: end it by pid.
-        for pid in sh("ip", "netns", "pids", ns, check_rc=False).stdout.split():
+        for pid in sh("ip", "netns", "pids", netns, check_rc=False).stdout.split():
             try:
                 os.kill(int(pid), 9)
             except (ProcessLookupError, ValueError):
                 pass
-        sh("ip", "netns", "del", ns, check_rc=False)
+        sh("ip", "netns", "del", netns, check_rc=False)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_in_namespace(__file__, scenario, "anvns", 280))

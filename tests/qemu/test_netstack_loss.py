@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +30,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
-from qemu_harness import run_scenario  # noqa: E402
 import test_netstack as ns  # noqa: E402
 
 RELAY = os.path.join(HERE, "..", "..", "tools", "net_relay.py")
@@ -350,29 +348,5 @@ def scenario(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main():
-    argv = sys.argv[1:]
-    if argv[:1] == ["--inner"]:
-        return run_scenario(scenario, argv[1:])
-    if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip") \
-            or not shutil.which("dnsmasq"):
-        print("skip: needs root, /dev/net/tun, iproute2 and dnsmasq")
-        return 77
-    netns = f"anvls{os.getpid()}x{secrets.token_hex(3)}"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    ns.sh("ip", "netns", "add", netns)
-    try:
-        p = subprocess.run(["ip", "netns", "exec", netns, sys.executable, os.path.abspath(__file__),
-                            "--inner"] + argv, timeout=600)
-        return p.returncode
-    finally:
-        for pid in ns.sh("ip", "netns", "pids", netns, check_rc=False).stdout.split():
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
-        ns.sh("ip", "netns", "del", netns, check_rc=False)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(ns.run_in_namespace(__file__, scenario, "anvls", 600))
