@@ -1026,7 +1026,7 @@ class Builder:
         for inst in self.insts.values():
             for p in inst.comp.ports:
                 if p.kind == "uses" and (inst.name, p.name) not in used \
-                        and (inst.name, p.name) not in attempted:
+                        and (inst.name, p.name) not in attempted and not getattr(p, "optional", False):
                     self.d.error(inst.decl.pos, f"'{inst.name}.{p.name}' ({p.iface}) is not connected",
                                  f"add `connect rpc {inst.name}.{p.name} -> <server>.<port>;`")
         return conns
@@ -1532,6 +1532,8 @@ class Builder:
             inst.ntfn_slot = slot(take(), "events", inst.ntfn_obj, R)
         for p in inst.comp.ports:
             if p.kind == "uses" and p.name not in inst.resolved:
+                if (inst.name, p.name) not in badge_of:
+                    continue        # an optional port left unconnected: no slot
                 srv, spname, badge, r = badge_of[(inst.name, p.name)]
                 s = slot(take(), p.name, srv.service_obj, r, badge, f"{srv.name}.{spname}")
                 s.grants = self.grants_of.get((inst.name, p.name))

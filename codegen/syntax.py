@@ -541,8 +541,11 @@ class Parser:
                 self.next()
                 iface = self.ident("an interface name")
                 n = self.ident("a port name")
+                # `uses Entropy entropy optional;`: the port may stay unconnected; the C
+                # then has no handle macro and no stubs for it (test the macro).
+                opt = self._optional() if t.text == "uses" else False
                 port = Port(n.pos, kind=t.text, name=n.text, iface=iface.text,
-                            iface_pos=iface.pos, grants=[], grants_pos=None)
+                            iface_pos=iface.pos, grants=[], grants_pos=None, optional=opt)
                 c.ports.append(port)
                 if self.at("{"):
                     # `provides Files files { grant bytes<64> root; ... }`: what each

@@ -203,6 +203,8 @@ def instance_view(sysm, inst):
                 view["peer"] = f"{srv.name}.{spname}, resolved through the registry"
                 view["handle"] = f"{P}_{p.name}_handle"
                 uses.append(view)
+            elif p.kind == "uses" and p.name not in inst.uses_conn:
+                continue            # optional and unconnected: no handle, no stubs
             elif p.kind == "uses":
                 view["slot"] = inst.uses_conn[p.name][2]
                 view["peer"] = view["slot"].peer
