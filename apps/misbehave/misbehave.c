@@ -1,9 +1,36 @@
 /* misbehave: a WASI command that does one wrong thing, chosen by its argument, so a
  * runtime's limits can be seen to end it: `loop` never stops (fuel), `oob` stores outside
- * its linear memory (a trap), `recurse` recurses without end (call stack exhaustion). */
+ * its linear memory (a trap), `recurse` recurses without end (call stack exhaustion),
+ * `net [IP [PORT]]` connects where its runner's grants do not allow (an errno, no trap). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+__attribute__((import_module("anvaya"), import_name("resolve")))
+int32_t anvaya_resolve(const char *name, uint32_t len, uint32_t *ip);
+__attribute__((import_module("anvaya"), import_name("sock_connect")))
+int32_t anvaya_sock_connect(uint32_t ip, uint32_t port, uint32_t fdflags, uint32_t *fd);
+
+/* Exit 0 when the connection was refused as not granted (ENOTCAPABLE), 1 otherwise. */
+static int net_denied(const char *addr, const char *port_text)
+{
+    uint32_t ip = 0, fd = 0;
+    int32_t e = anvaya_resolve(addr, (uint32_t)strlen(addr), &ip);
+    if (e != 0) {
+        printf("misbehave: resolve %s: errno %d (%s)\n", addr, (int)e, strerror(e));
+        return 1;
+    }
+    unsigned long port = strtoul(port_text, NULL, 10);
+    e = anvaya_sock_connect(ip, (uint32_t)port, 0, &fd);
+    if (e == 0) {
+        printf("misbehave: connected to %s:%lu (should not be)\n", addr, port);
+        return 1;
+    }
+    printf("misbehave: connect %s:%lu: errno %d (%s)\n", addr, port, (int)e, strerror(e));
+    return e == ENOTCAPABLE ? 0 : 1;
+}
 
 static volatile uint32_t sink;
 
@@ -30,8 +57,10 @@ int main(int argc, char **argv)
         *p = 1;
     } else if (strcmp(mode, "recurse") == 0) {
         sink = down(0);
+    } else if (strcmp(mode, "net") == 0) {
+        return net_denied(argc > 2 ? argv[2] : "10.0.2.2", argc > 3 ? argv[3] : "8080");
     } else {
-        fprintf(stderr, "usage: misbehave loop|oob|recurse\n");
+        fprintf(stderr, "usage: misbehave loop|oob|recurse|net [IP [PORT]]\n");
         return 64;
     }
     printf("misbehave: still running (should not be)\n");

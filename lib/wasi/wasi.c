@@ -12,6 +12,7 @@ enum {
     FD_STDERR,
     FD_DIR,
     FD_FILE,
+    FD_SOCKET,
 };
 
 #define FD_IS_PREOPEN 0x8000u /* kept in wasi_fd.fdflags above the WASI flag bits */
@@ -99,6 +100,12 @@ const char *wasi_errno_message(wasi_errno e)
         return "unknown WASI errno";
     return errno_text[e];
 }
+
+static wasi_errno sock_release(wasi_ctx *c, wasi_fd *f);
+static wasi_errno sock_read_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint32_t n,
+                                 int waitall, uint64_t *done_out);
+static wasi_errno sock_write_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint32_t n,
+                                  uint64_t *done_out);
 
 /* ---- linear memory ---------------------------------------------------------------- */
 
@@ -201,6 +208,8 @@ static uint8_t fd_filetype(const wasi_fd *f)
         return WASI_FILETYPE_DIRECTORY;
     case FD_FILE:
         return WASI_FILETYPE_REGULAR_FILE;
+    case FD_SOCKET:
+        return WASI_FILETYPE_SOCKET_STREAM;
     default:
         return WASI_FILETYPE_UNKNOWN;
     }
@@ -395,8 +404,10 @@ static wasi_errno f_fd_close(wasi_ctx *c, const wasm_value *a)
     wasi_fd *f = fd_get(c, ARG32(0));
     if (f == NULL)
         return WASI_EBADF;
+    /* The descriptor is gone whatever the backend says of its socket. */
+    wasi_errno e = sock_release(c, f);
     memset(f, 0, sizeof *f);
-    return WASI_ESUCCESS;
+    return e;
 }
 
 static wasi_errno fd_sync_common(wasi_ctx *c, uint32_t fd, uint64_t right)
@@ -446,6 +457,13 @@ static wasi_errno f_fd_fdstat_set_flags(wasi_ctx *c, const wasm_value *a)
     uint32_t flags = ARG32(1);
     if (flags & ~FDFLAG_ALL)
         return WASI_EINVAL;
+    if (f->kind == FD_SOCKET) {
+        /* Only non-blocking means anything for a socket. */
+        if (flags & ~4u)
+            return WASI_ENOTSUP;
+        f->fdflags = (uint16_t)flags;
+        return WASI_ESUCCESS;
+    }
     if (f->kind != FD_FILE)
         return flags == 0 ? WASI_ESUCCESS : WASI_ENOTSUP;
     f->fdflags = (uint16_t)((f->fdflags & FD_IS_PREOPEN) | flags);
@@ -619,6 +637,16 @@ static wasi_errno do_read(wasi_ctx *c, uint32_t fd, uint32_t iovs, uint32_t n, i
         }
         if (!positional)
             f->offset += done;
+    } else if (f->kind == FD_SOCKET) {
+        if (positional)
+            return WASI_ESPIPE;
+        if (c->net == NULL)
+            return WASI_ENOSYS;
+        e = sock_read_iovs(c, f, v, n, 0, &done);
+        if (e != WASI_ESUCCESS)
+            return e;
+        if ((np = mem_at(c, nread_ptr, 4)) == NULL)
+            return WASI_EFAULT;
     } else {
         return f->kind == FD_DIR ? WASI_EISDIR : WASI_EBADF;
     }
@@ -690,6 +718,16 @@ static wasi_errno do_write(wasi_ctx *c, uint32_t fd, uint32_t iovs, uint32_t n,
             if (e != WASI_ESUCCESS)
                 return e;
         }
+    } else if (f->kind == FD_SOCKET) {
+        if (positional)
+            return WASI_ESPIPE;
+        if (c->net == NULL)
+            return WASI_ENOSYS;
+        e = sock_write_iovs(c, f, v, n, &done);
+        if (e != WASI_ESUCCESS)
+            return e;
+        if ((np = mem_at(c, nwritten_ptr, 4)) == NULL)
+            return WASI_EFAULT;
     } else {
         return f->kind == FD_DIR ? WASI_EISDIR : WASI_EBADF;
     }
@@ -824,6 +862,7 @@ static wasi_errno f_fd_renumber(wasi_ctx *c, const wasm_value *a)
     if (from == NULL || to == NULL)
         return WASI_EBADF;
     if (from != to) {
+        (void)sock_release(c, to); /* the old descriptor at `to` is closed, as by fd_close */
         *to = *from;
         memset(from, 0, sizeof *from);
     }
@@ -1040,6 +1079,619 @@ static wasi_errno f_sched_yield(wasi_ctx *c, const wasm_value *a)
     return h->yield ? h->yield(h->ctx) : WASI_ESUCCESS;
 }
 
+/* ---- sockets (docs/wasm.md, "Sockets") ---------------------------------------------- */
+
+#define R_SOCK_SHUTDOWN R(28)
+#define R_SOCK_ACCEPT R(29)
+#define SOCK_RIGHTS                                                                         \
+    (R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET |                   \
+     R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN)
+#define LISTENER_RIGHTS                                                                    \
+    (R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT)
+
+#define SF_LISTENER 1u
+#define SF_SHUT_RD 2u
+#define SF_SHUT_WR 4u
+#define FDFLAG_NONBLOCK 4u
+#define RIFLAG_PEEK 1u
+#define RIFLAG_WAITALL 2u
+#define NET_SLICE_NS 10000000ull   /* one wait at most: 10 ms, so a lost wake-up costs little */
+#define NET_MAX_WAITS (1u << 22)   /* a bound on any blocking loop beyond its deadline */
+#define NET_NAME_MAX 253u
+
+/* Where a blocking call stands: its deadline on the monotonic clock (or a count of waits
+ * where there is no clock). */
+typedef struct net_block {
+    uint64_t deadline;
+    uint32_t waits;
+    int have_clock;
+} net_block;
+
+static void net_block_start(wasi_ctx *c, net_block *b)
+{
+    uint64_t now = 0, span = c->net->block_ns ? c->net->block_ns : WASI_NET_BLOCK_NS_DEFAULT;
+    b->waits = 0;
+    b->have_clock = clock_read(c, 1, &now) == WASI_ESUCCESS;
+    b->deadline = now > UINT64_MAX - span ? UINT64_MAX : now + span;
+}
+
+/* One wait for the n sockets; ETIMEDOUT once the call has waited its longest. */
+static wasi_errno net_block_wait(wasi_ctx *c, net_block *b, const wasi_net_wait *w, uint32_t n)
+{
+    const wasi_net_ops *o = c->net;
+    uint64_t slice = NET_SLICE_NS;
+    if (b->have_clock) {
+        uint64_t now = 0;
+        if (clock_read(c, 1, &now) != WASI_ESUCCESS || now >= b->deadline)
+            return WASI_ETIMEDOUT;
+        if (b->deadline - now < slice)
+            slice = b->deadline - now;
+    } else {
+        uint64_t span = o->block_ns ? o->block_ns : WASI_NET_BLOCK_NS_DEFAULT;
+        if ((uint64_t)b->waits * NET_SLICE_NS >= span)
+            return WASI_ETIMEDOUT;
+    }
+    if (++b->waits > NET_MAX_WAITS)
+        return WASI_ETIMEDOUT;
+    return o->wait(o->ctx, w, n, slice);
+}
+
+/* The socket descriptor fd (ENOTSOCK for any other kind), with the rights asked for. */
+static wasi_errno sock_need(wasi_ctx *c, uint32_t fd, uint64_t rights, wasi_fd **out)
+{
+    wasi_fd *f = fd_get(c, fd);
+    if (f == NULL)
+        return WASI_EBADF;
+    if (f->kind != FD_SOCKET)
+        return WASI_ENOTSOCK;
+    if ((f->rights & rights) != rights)
+        return WASI_ENOTCAPABLE;
+    if (c->net == NULL)
+        return WASI_ENOSYS;
+    *out = f;
+    return WASI_ESUCCESS;
+}
+
+static int fd_free_slot(wasi_ctx *c, uint32_t *fd)
+{
+    for (uint32_t i = 0; i < WASI_MAX_FDS; i++)
+        if (c->fds[i].kind == FD_FREE) {
+            *fd = i;
+            return 1;
+        }
+    return 0;
+}
+
+static void sock_fd_set(wasi_fd *f, uint32_t sock, int listener, uint32_t fdflags)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = FD_SOCKET;
+    f->sock = sock;
+    f->sflags = listener ? SF_LISTENER : 0;
+    f->fdflags = (uint16_t)fdflags;
+    f->rights = listener ? LISTENER_RIGHTS : SOCK_RIGHTS;
+}
+
+/* Closes a descriptor's socket in the backend; the descriptor is the caller's to free. */
+static wasi_errno sock_release(wasi_ctx *c, wasi_fd *f)
+{
+    if (f->kind != FD_SOCKET || c->net == NULL)
+        return WASI_ESUCCESS;
+    return c->net->close(c->net->ctx, f->sock);
+}
+
+/* Receives into the n iovecs at v: what is there at once, or (blocking) at least one
+ * byte or the end; with waitall until every buffer is full or the stream ends. */
+static wasi_errno sock_read_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint32_t n,
+                                 int waitall, uint64_t *done_out)
+{
+    const wasi_net_ops *o = c->net;
+    uint64_t done = 0;
+    *done_out = 0;
+    if (f->sflags & SF_LISTENER)
+        return WASI_ENOTCONN;
+    if (f->sflags & SF_SHUT_RD)
+        return WASI_ESUCCESS;
+    net_block b;
+    int started = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = get32(v + 8 * i + 4);
+        uint32_t at = 0;
+        while (at < len) {
+            uint8_t *p = mem_at(c, get32(v + 8 * i), len); /* memory may have moved: refetch */
+            if (p == NULL)
+                return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EFAULT;
+            size_t want = len - at, got = 0;
+            if (o->max_io && want > o->max_io)
+                want = o->max_io;
+            wasi_errno e = o->recv(o->ctx, f->sock, p + at, want, &got);
+            if (e == WASI_EAGAIN) {
+                if (done > 0 && !waitall)
+                    goto out;
+                if (f->fdflags & FDFLAG_NONBLOCK)
+                    return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EAGAIN;
+                if (!started) {
+                    net_block_start(c, &b);
+                    started = 1;
+                }
+                wasi_net_wait w = {f->sock, WASI_NET_READ};
+                e = net_block_wait(c, &b, &w, 1);
+                if (e != WASI_ESUCCESS)
+                    return done ? (*done_out = done, WASI_ESUCCESS) : (e == WASI_ETIMEDOUT ? WASI_EAGAIN : e);
+                continue;
+            }
+            if (e != WASI_ESUCCESS)
+                return done ? (*done_out = done, WASI_ESUCCESS) : e;
+            if (got > want)
+                return WASI_EIO;
+            if (got == 0)
+                goto out; /* the end of the stream */
+            at += (uint32_t)got;
+            done += got;
+            if (!waitall && got < want)
+                goto out;
+        }
+    }
+out:
+    *done_out = done;
+    return WASI_ESUCCESS;
+}
+
+/* Sends every byte of the n iovecs at v (blocking), or what fits at once (non-blocking). */
+static wasi_errno sock_write_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint32_t n,
+                                  uint64_t *done_out)
+{
+    const wasi_net_ops *o = c->net;
+    uint64_t done = 0;
+    *done_out = 0;
+    if (f->sflags & SF_LISTENER)
+        return WASI_ENOTCONN;
+    if (f->sflags & SF_SHUT_WR)
+        return WASI_EPIPE;
+    net_block b;
+    int started = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = get32(v + 8 * i + 4);
+        uint32_t at = 0;
+        while (at < len) {
+            const uint8_t *p = mem_at(c, get32(v + 8 * i), len);
+            if (p == NULL)
+                return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EFAULT;
+            size_t want = len - at, sent = 0;
+            if (o->max_io && want > o->max_io)
+                want = o->max_io;
+            wasi_errno e = o->send(o->ctx, f->sock, p + at, want, &sent);
+            if (e == WASI_EAGAIN || (e == WASI_ESUCCESS && sent == 0)) {
+                if (f->fdflags & FDFLAG_NONBLOCK)
+                    return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EAGAIN;
+                if (!started) {
+                    net_block_start(c, &b);
+                    started = 1;
+                }
+                wasi_net_wait w = {f->sock, WASI_NET_WRITE};
+                e = net_block_wait(c, &b, &w, 1);
+                if (e != WASI_ESUCCESS)
+                    return done ? (*done_out = done, WASI_ESUCCESS) : (e == WASI_ETIMEDOUT ? WASI_EAGAIN : e);
+                continue;
+            }
+            if (e != WASI_ESUCCESS)
+                return done ? (*done_out = done, WASI_ESUCCESS) : e;
+            if (sent > want)
+                return WASI_EIO;
+            at += (uint32_t)sent;
+            done += sent;
+        }
+    }
+    *done_out = done;
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno f_sock_recv(wasi_ctx *c, const wasm_value *a)
+{
+    wasi_fd *f;
+    wasi_errno e = sock_need(c, ARG32(0), R_FD_READ, &f);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint32_t iovs = ARG32(1), n = ARG32(2), flags = ARG32(3);
+    uint64_t total;
+    e = check_iovs(c, iovs, n, &total);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint8_t *lenp = mem_at(c, ARG32(4), 4), *flagp = mem_at(c, ARG32(5), 2);
+    if (lenp == NULL || flagp == NULL)
+        return WASI_EFAULT;
+    if (flags & ~(RIFLAG_PEEK | RIFLAG_WAITALL))
+        return WASI_EINVAL;
+    if (flags & RIFLAG_PEEK)
+        return WASI_ENOTSUP; /* the stack's sockets cannot give data back */
+    uint64_t done = 0;
+    e = sock_read_iovs(c, f, mem_at(c, iovs, (uint64_t)n * 8), n, (flags & RIFLAG_WAITALL) != 0,
+                       &done);
+    if (e != WASI_ESUCCESS)
+        return e;
+    /* The result pointers again: a host call may not move memory, but check anyway. */
+    lenp = mem_at(c, ARG32(4), 4);
+    flagp = mem_at(c, ARG32(5), 2);
+    if (lenp == NULL || flagp == NULL)
+        return WASI_EFAULT;
+    put32(lenp, (uint32_t)done);
+    put16(flagp, 0);
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno f_sock_send(wasi_ctx *c, const wasm_value *a)
+{
+    wasi_fd *f;
+    wasi_errno e = sock_need(c, ARG32(0), R_FD_WRITE, &f);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint32_t iovs = ARG32(1), n = ARG32(2);
+    uint64_t total;
+    e = check_iovs(c, iovs, n, &total);
+    if (e != WASI_ESUCCESS)
+        return e;
+    if (mem_at(c, ARG32(4), 4) == NULL)
+        return WASI_EFAULT;
+    if (ARG32(3) != 0)
+        return WASI_EINVAL; /* preview1 defines no send flags */
+    uint64_t done = 0;
+    e = sock_write_iovs(c, f, mem_at(c, iovs, (uint64_t)n * 8), n, &done);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint8_t *p = mem_at(c, ARG32(4), 4);
+    if (p == NULL)
+        return WASI_EFAULT;
+    put32(p, (uint32_t)done);
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno f_sock_shutdown(wasi_ctx *c, const wasm_value *a)
+{
+    wasi_fd *f;
+    wasi_errno e = sock_need(c, ARG32(0), R_SOCK_SHUTDOWN, &f);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint32_t how = ARG32(1);
+    if (how == 0 || how > 3)
+        return WASI_EINVAL;
+    if (f->sflags & SF_LISTENER)
+        return WASI_ENOTCONN;
+    e = c->net->shutdown(c->net->ctx, f->sock, how);
+    if (e != WASI_ESUCCESS)
+        return e;
+    f->sflags |= (uint8_t)(((how & 1) ? SF_SHUT_RD : 0) | ((how & 2) ? SF_SHUT_WR : 0));
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno f_sock_accept(wasi_ctx *c, const wasm_value *a)
+{
+    wasi_fd *f;
+    wasi_errno e = sock_need(c, ARG32(0), R_SOCK_ACCEPT, &f);
+    if (e != WASI_ESUCCESS)
+        return e;
+    uint32_t flags = ARG32(1);
+    if (mem_at(c, ARG32(2), 4) == NULL)
+        return WASI_EFAULT;
+    if (flags & ~FDFLAG_NONBLOCK)
+        return WASI_EINVAL;
+    if (!(f->sflags & SF_LISTENER))
+        return WASI_EINVAL;
+    uint32_t nfd;
+    if (!fd_free_slot(c, &nfd))
+        return WASI_EMFILE;
+    const wasi_net_ops *o = c->net;
+    uint32_t sock = 0;
+    net_block b;
+    int started = 0;
+    for (;;) {
+        e = o->accept(o->ctx, f->sock, &sock);
+        if (e != WASI_EAGAIN)
+            break;
+        if (f->fdflags & FDFLAG_NONBLOCK)
+            return WASI_EAGAIN;
+        if (!started) {
+            net_block_start(c, &b);
+            started = 1;
+        }
+        wasi_net_wait w = {f->sock, WASI_NET_READ};
+        e = net_block_wait(c, &b, &w, 1);
+        if (e != WASI_ESUCCESS)
+            return e == WASI_ETIMEDOUT ? WASI_EAGAIN : e;
+    }
+    if (e != WASI_ESUCCESS)
+        return e;
+    sock_fd_set(&c->fds[nfd], sock, 0, flags);
+    put32(mem_at(c, ARG32(2), 4), nfd);
+    return WASI_ESUCCESS;
+}
+
+/* anvaya.sock_connect(ip, port, fdflags, fd_out) */
+static wasi_errno f_anv_connect(wasi_ctx *c, const wasm_value *a)
+{
+    uint32_t ip = ARG32(0), port = ARG32(1), flags = ARG32(2);
+    if (mem_at(c, ARG32(3), 4) == NULL)
+        return WASI_EFAULT;
+    if (port == 0 || port > 65535 || (flags & ~FDFLAG_NONBLOCK))
+        return WASI_EINVAL;
+    if (c->net == NULL)
+        return WASI_ENOSYS;
+    uint32_t nfd;
+    if (!fd_free_slot(c, &nfd))
+        return WASI_EMFILE;
+    const wasi_net_ops *o = c->net;
+    uint32_t sock = 0;
+    wasi_errno e = o->connect(o->ctx, ip, (uint16_t)port, &sock);
+    if (e != WASI_ESUCCESS)
+        return e;
+    if (!(flags & FDFLAG_NONBLOCK)) {
+        net_block b;
+        net_block_start(c, &b);
+        for (;;) {
+            e = o->connected(o->ctx, sock);
+            if (e != WASI_EAGAIN)
+                break;
+            wasi_net_wait w = {sock, WASI_NET_WRITE};
+            e = net_block_wait(c, &b, &w, 1);
+            if (e != WASI_ESUCCESS)
+                break;
+        }
+        if (e != WASI_ESUCCESS) {
+            (void)o->close(o->ctx, sock); /* the connection's error is the one to report */
+            return e;
+        }
+    }
+    sock_fd_set(&c->fds[nfd], sock, 0, flags);
+    put32(mem_at(c, ARG32(3), 4), nfd);
+    return WASI_ESUCCESS;
+}
+
+/* anvaya.sock_listen(port, fdflags, fd_out) */
+static wasi_errno f_anv_listen(wasi_ctx *c, const wasm_value *a)
+{
+    uint32_t port = ARG32(0), flags = ARG32(1);
+    if (mem_at(c, ARG32(2), 4) == NULL)
+        return WASI_EFAULT;
+    if (port == 0 || port > 65535 || (flags & ~FDFLAG_NONBLOCK))
+        return WASI_EINVAL;
+    if (c->net == NULL)
+        return WASI_ENOSYS;
+    uint32_t nfd;
+    if (!fd_free_slot(c, &nfd))
+        return WASI_EMFILE;
+    uint32_t sock = 0;
+    wasi_errno e = c->net->listen(c->net->ctx, (uint16_t)port, &sock);
+    if (e != WASI_ESUCCESS)
+        return e;
+    sock_fd_set(&c->fds[nfd], sock, 1, flags);
+    put32(mem_at(c, ARG32(2), 4), nfd);
+    return WASI_ESUCCESS;
+}
+
+int wasi_ipv4_parse(const char *s, size_t len, uint32_t *ip)
+{
+    uint32_t v = 0;
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0) {
+            if (i >= len || s[i] != '.')
+                return -1;
+            i++;
+        }
+        size_t start = i;
+        uint32_t x = 0;
+        while (i < len && i - start < 4 && s[i] >= '0' && s[i] <= '9')
+            x = x * 10 + (uint32_t)(s[i++] - '0');
+        size_t digits = i - start;
+        if (digits == 0 || digits > 3 || x > 255 || (digits > 1 && s[start] == '0'))
+            return -1;
+        v = v << 8 | x;
+    }
+    if (i != len)
+        return -1;
+    *ip = v;
+    return 0;
+}
+
+/* anvaya.resolve(name, name_len, ip_out): a dotted address as itself, a name by the
+ * backend. Names are 1..253 bytes of letters, digits, '-' and '.'. */
+static wasi_errno f_anv_resolve(wasi_ctx *c, const wasm_value *a)
+{
+    uint32_t len = ARG32(1);
+    const uint8_t *p = mem_at(c, ARG32(0), len);
+    if (p == NULL || mem_at(c, ARG32(2), 4) == NULL)
+        return WASI_EFAULT;
+    if (len == 0 || len > NET_NAME_MAX)
+        return WASI_EINVAL;
+    char name[NET_NAME_MAX + 1];
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t ch = p[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+        if (!ok)
+            return WASI_EINVAL;
+        name[i] = (char)ch;
+    }
+    name[len] = '\0';
+    uint32_t ip = 0;
+    if (wasi_ipv4_parse(name, len, &ip) != 0) {
+        if (c->net == NULL)
+            return WASI_ENOSYS;
+        const wasi_net_ops *o = c->net;
+        net_block b;
+        net_block_start(c, &b);
+        wasi_errno e;
+        for (;;) {
+            e = o->resolve(o->ctx, name, &ip);
+            if (e != WASI_EAGAIN)
+                break;
+            e = net_block_wait(c, &b, NULL, 0);
+            if (e != WASI_ESUCCESS)
+                break;
+        }
+        if (e != WASI_ESUCCESS)
+            return e;
+    }
+    put32(mem_at(c, ARG32(2), 4), ip);
+    return WASI_ESUCCESS;
+}
+
+wasi_errno wasi_net_attach(wasi_ctx *c, const wasi_net_ops *o)
+{
+    if (c == NULL || o == NULL || !o->connect || !o->connected || !o->listen || !o->accept ||
+        !o->send || !o->recv || !o->shutdown || !o->close || !o->ready || !o->resolve ||
+        !o->wait)
+        return WASI_EINVAL;
+    c->net = o;
+    return WASI_ESUCCESS;
+}
+
+/* One subscription's state at time now (monotonic; start is when the call began, for
+ * relative clocks): *fire set when it is to be reported, with its error, nbytes, flags. */
+static void poll_eval(wasi_ctx *c, const uint8_t *s, uint64_t now, uint64_t start,
+                      int *fire, uint16_t *err, uint64_t *nbytes, uint16_t *rflags,
+                      uint64_t *wait_ns)
+{
+    uint8_t tag = s[8];
+    *fire = 1;
+    *err = WASI_ESUCCESS;
+    *nbytes = 0;
+    *rflags = 0;
+    *wait_ns = UINT64_MAX;
+    if (tag == 0) {
+        uint32_t id = get32(s + 16);
+        uint64_t timeout = get64(s + 24), at;
+        if (id > 3) {
+            *err = WASI_EINVAL;
+            return;
+        }
+        if (get16(s + 40) & 1) {
+            uint64_t t = 0;
+            wasi_errno e = clock_read(c, id, &t);
+            if (e != WASI_ESUCCESS) {
+                *err = (uint16_t)e;
+                return;
+            }
+            /* An absolute deadline on clock id, as a wait from now. */
+            at = timeout > t ? now + (timeout - t) : now;
+        } else {
+            at = start > UINT64_MAX - timeout ? UINT64_MAX : start + timeout;
+        }
+        if (at > now) {
+            *fire = 0;
+            *wait_ns = at - now;
+        }
+        return;
+    }
+    if (tag != 1 && tag != 2) {
+        *err = WASI_EINVAL;
+        return;
+    }
+    wasi_fd *f = fd_get(c, get32(s + 16));
+    if (f == NULL) {
+        *err = WASI_EBADF;
+        return;
+    }
+    if (f->kind != FD_SOCKET) {
+        if (!(f->rights & R_POLL_FD_READWRITE) && f->kind == FD_FILE)
+            *err = WASI_ENOTCAPABLE;
+        else if (tag == 1 && f->kind == FD_FILE) {
+            wasi_file_stat st;
+            if (tree_stat(c, f, f->path, &st) == WASI_ESUCCESS && st.size > f->offset)
+                *nbytes = st.size - f->offset;
+        }
+        return;
+    }
+    if (!(f->rights & R_POLL_FD_READWRITE)) {
+        *err = WASI_ENOTCAPABLE;
+        return;
+    }
+    uint32_t ev = 0;
+    uint64_t nb = 0;
+    wasi_errno e = c->net->ready(c->net->ctx, f->sock, &ev, &nb);
+    if (e != WASI_ESUCCESS) {
+        *err = (uint16_t)e;
+        return;
+    }
+    uint32_t want = tag == 1 ? WASI_NET_READ : WASI_NET_WRITE;
+    if ((tag == 1 && (f->sflags & SF_SHUT_RD)) || (ev & WASI_NET_HUP))
+        ev |= WASI_NET_READ | (tag == 2 ? WASI_NET_WRITE : 0);
+    if (!(ev & want)) {
+        *fire = 0;
+        return;
+    }
+    *nbytes = tag == 1 ? nb : 0;
+    *rflags = (ev & WASI_NET_HUP) ? 1 : 0; /* event_rwflags fd_readwrite_hangup */
+}
+
+/* poll_oneoff with at least one socket subscription: waits in the backend until a socket
+ * is ready as asked or the earliest clock fires, in bounded slices. */
+static wasi_errno poll_with_sockets(wasi_ctx *c, const uint8_t *in, uint8_t *out, uint32_t n,
+                                    uint8_t *nev)
+{
+    wasi_net_wait w[WASI_MAX_FDS];
+    uint32_t nw = 0;
+    for (uint32_t i = 0; i < n && nw < WASI_MAX_FDS; i++) {
+        const uint8_t *s = in + 48 * i;
+        wasi_fd *f = (s[8] == 1 || s[8] == 2) ? fd_get(c, get32(s + 16)) : NULL;
+        if (f != NULL && f->kind == FD_SOCKET) {
+            w[nw].sock = f->sock;
+            w[nw].events = s[8] == 1 ? WASI_NET_READ : WASI_NET_WRITE;
+            nw++;
+        }
+    }
+    uint64_t start = 0, now = 0;
+    int have_clock = clock_read(c, 1, &start) == WASI_ESUCCESS;
+    now = start;
+    uint64_t waited = 0;
+    for (uint32_t round = 0; round < NET_MAX_WAITS; round++) {
+        uint64_t earliest = UINT64_MAX;
+        int any = 0;
+        for (uint32_t i = 0; i < n && !any; i++) {
+            int fire;
+            uint16_t err, rflags;
+            uint64_t nbytes, wait_ns;
+            poll_eval(c, in + 48 * i, now, start, &fire, &err, &nbytes, &rflags, &wait_ns);
+            if (fire)
+                any = 1;
+            else if (wait_ns < earliest)
+                earliest = wait_ns;
+        }
+        if (any)
+            break;
+        uint64_t slice = earliest < NET_SLICE_NS ? earliest : NET_SLICE_NS;
+        wasi_errno e = c->net->wait(c->net->ctx, w, nw, slice);
+        if (e != WASI_ESUCCESS)
+            return e;
+        if (have_clock) {
+            if (clock_read(c, 1, &now) != WASI_ESUCCESS)
+                return WASI_EIO;
+        } else {
+            waited += slice; /* without a clock, time is the waits' sum */
+            now = start + waited;
+        }
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *s = in + 48 * i;
+        int fire;
+        uint16_t err, rflags;
+        uint64_t nbytes, wait_ns;
+        poll_eval(c, s, now, start, &fire, &err, &nbytes, &rflags, &wait_ns);
+        if (!fire)
+            continue;
+        uint8_t *ev = out + 32 * k;
+        memset(ev, 0, 32);
+        memcpy(ev, s, 8);
+        put16(ev + 8, err);
+        ev[10] = s[8] <= 2 ? s[8] : 0;
+        put64(ev + 16, nbytes);
+        put16(ev + 24, rflags);
+        k++;
+    }
+    put32(nev, k);
+    return WASI_ESUCCESS;
+}
+
 /* poll_oneoff: clock subscriptions sleep until the earliest deadline; descriptor
  * subscriptions on the console and files are always ready (nothing here blocks), so with
  * any of them nothing sleeps. */
@@ -1053,6 +1705,13 @@ static wasi_errno f_poll_oneoff(wasi_ctx *c, const wasm_value *a)
     uint8_t *nev = mem_at(c, ARG32(3), 4);
     if (in == NULL || out == NULL || nev == NULL)
         return WASI_EFAULT;
+    if (c->net != NULL)
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *s = in + 48 * i;
+            wasi_fd *f = (s[8] == 1 || s[8] == 2) ? fd_get(c, get32(s + 16)) : NULL;
+            if (f != NULL && f->kind == FD_SOCKET)
+                return poll_with_sockets(c, in, out, n, nev);
+        }
     const wasi_host_ops *h = c->cfg.host;
     uint64_t earliest = UINT64_MAX;
     int ready = 0;
@@ -1195,11 +1854,20 @@ static const wasi_fn wasi_fns[] = {
     {"proc_raise", "i", f_enosys},
     {"sched_yield", "", f_sched_yield},
     {"random_get", "ii", f_random_get},
-    {"sock_accept", "iii", f_enosys},
-    {"sock_recv", "iiiiii", f_enosys},
-    {"sock_send", "iiiii", f_enosys},
-    {"sock_shutdown", "ii", f_enosys},
+    {"sock_accept", "iii", f_sock_accept},
+    {"sock_recv", "iiiiii", f_sock_recv},
+    {"sock_send", "iiiii", f_sock_send},
+    {"sock_shutdown", "ii", f_sock_shutdown},
 };
+
+/* The "anvaya" module: what preview1 lacks (docs/wasm.md, "Sockets"). */
+static const wasi_fn anvaya_fns[] = {
+    {"sock_connect", "iiii", f_anv_connect},
+    {"sock_listen", "iii", f_anv_listen},
+    {"resolve", "iii", f_anv_resolve},
+};
+_Static_assert(sizeof anvaya_fns / sizeof anvaya_fns[0] == WASI_ANVAYA_FN_COUNT,
+               "wasi.h's WASI_ANVAYA_FN_COUNT is the table's size");
 
 #define WASI_NFNS (sizeof wasi_fns / sizeof wasi_fns[0])
 
@@ -1209,6 +1877,11 @@ _Static_assert(WASI_NFNS == WASI_FN_COUNT, "wasi.h's WASI_FN_COUNT is the table'
 const char *wasi_fn_name(uint32_t i)
 {
     return i < WASI_NFNS ? wasi_fns[i].name : NULL;
+}
+
+const char *wasi_anvaya_fn_name(uint32_t i)
+{
+    return i < WASI_ANVAYA_FN_COUNT ? anvaya_fns[i].name : NULL;
 }
 
 static wasm_status call_fn(void *ctx, wasm_env *env, const wasm_value *args,
@@ -1230,37 +1903,51 @@ static wasm_status call_fn(void *ctx, wasm_env *env, const wasm_value *args,
     return WASM_OK;
 }
 
+/* The host function of table entry fn, made once per context in slots funcs/bindings. */
+static wasm_status bind_fn(wasi_ctx *c, const wasi_fn *fn, wasi_binding *b, wasm_func **f,
+                           wasm_extern *out)
+{
+    if (*f == NULL) {
+        uint8_t params[16];
+        uint32_t np = (uint32_t)strlen(fn->params);
+        for (uint32_t k = 0; k < np; k++)
+            params[k] = fn->params[k] == 'I' ? WASM_I64 : WASM_I32;
+        static const uint8_t result_i32[1] = {WASM_I32};
+        b->c = c;
+        b->fn = fn;
+        wasm_status st = wasm_host_func_new(c->env, params, np, result_i32, fn->impl ? 1 : 0,
+                                            call_fn, b, f);
+        if (st != WASM_OK)
+            return st;
+    }
+    out->kind = WASM_EXTERN_FUNC;
+    out->u.func = *f;
+    return WASM_OK;
+}
+
 wasm_status wasi_resolve(void *ctx, const char *module, size_t module_len, const char *name,
                          size_t name_len, wasm_extern_kind kind, wasm_extern *out)
 {
     wasi_ctx *c = ctx;
-    static const char mod[] = "wasi_snapshot_preview1";
+    static const char mod[] = "wasi_snapshot_preview1", anv[] = "anvaya";
     if (c == NULL || c->env == NULL || out == NULL)
         return WASM_ERR_ARGUMENT;
-    if (module_len != sizeof mod - 1 || memcmp(module, mod, module_len) != 0 ||
-        kind != WASM_EXTERN_FUNC)
+    if (kind != WASM_EXTERN_FUNC)
+        return WASM_ERR_UNKNOWN_IMPORT;
+    if (module_len == sizeof anv - 1 && memcmp(module, anv, module_len) == 0) {
+        for (uint32_t i = 0; i < WASI_ANVAYA_FN_COUNT; i++) {
+            const wasi_fn *fn = &anvaya_fns[i];
+            if (strlen(fn->name) == name_len && memcmp(fn->name, name, name_len) == 0)
+                return bind_fn(c, fn, &c->anv_bindings[i], &c->anv_funcs[i], out);
+        }
+        return WASM_ERR_UNKNOWN_IMPORT;
+    }
+    if (module_len != sizeof mod - 1 || memcmp(module, mod, module_len) != 0)
         return WASM_ERR_UNKNOWN_IMPORT;
     for (uint32_t i = 0; i < WASI_NFNS; i++) {
         const wasi_fn *fn = &wasi_fns[i];
-        if (strlen(fn->name) != name_len || memcmp(fn->name, name, name_len) != 0)
-            continue;
-        if (c->funcs[i] == NULL) {
-            uint8_t params[16];
-            uint32_t np = (uint32_t)strlen(fn->params);
-            for (uint32_t k = 0; k < np; k++)
-                params[k] = fn->params[k] == 'I' ? WASM_I64 : WASM_I32;
-            static const uint8_t result_i32[1] = {WASM_I32};
-            c->bindings[i].c = c;
-            c->bindings[i].fn = fn;
-            wasm_status st = wasm_host_func_new(c->env, params, np, result_i32,
-                                                fn->impl ? 1 : 0, call_fn, &c->bindings[i],
-                                                &c->funcs[i]);
-            if (st != WASM_OK)
-                return st;
-        }
-        out->kind = WASM_EXTERN_FUNC;
-        out->u.func = c->funcs[i];
-        return WASM_OK;
+        if (strlen(fn->name) == name_len && memcmp(fn->name, name, name_len) == 0)
+            return bind_fn(c, fn, &c->bindings[i], &c->funcs[i], out);
     }
     return WASM_ERR_UNKNOWN_IMPORT;
 }

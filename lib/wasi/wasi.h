@@ -40,6 +40,7 @@ enum {
     WASI_FILETYPE_CHARACTER_DEVICE = 2,
     WASI_FILETYPE_DIRECTORY = 3,
     WASI_FILETYPE_REGULAR_FILE = 4,
+    WASI_FILETYPE_SOCKET_STREAM = 6,
 };
 
 #define WASI_PATH_MAX 1024u  /* bytes of a resolved path below a preopen, without its NUL */
@@ -95,6 +96,51 @@ typedef struct wasi_host_ops {
     void *ctx;
 } wasi_host_ops;
 
+/* Sockets (docs/wasm.md, "Sockets"): a backend of TCP operations on its own socket
+ * handles. Addresses are IPv4 in host order (10.0.2.2 is 0x0A000202). No operation waits:
+ * one that cannot be done yet returns EAGAIN and lib/wasi calls wait() and asks again,
+ * for as long as the app's descriptor is blocking and at most block_ns. A refusal by the
+ * system's grants is ENOTCAPABLE. */
+#define WASI_NET_READ 1u   /* data, the end of the stream, or an error to read; a listener: a connection */
+#define WASI_NET_WRITE 2u  /* room to send, or the connection's end to report */
+#define WASI_NET_HUP 4u    /* the peer has closed its direction, or the connection is gone */
+#define WASI_NET_BLOCK_NS_DEFAULT 60000000000ull
+
+typedef struct wasi_net_wait {
+    uint32_t sock;
+    uint32_t events;  /* WASI_NET_READ | WASI_NET_WRITE */
+} wasi_net_wait;
+
+typedef struct wasi_net_ops {
+    /* Starts a connection to ip:port (port 1..65535); *sock at once, the handshake later. */
+    wasi_errno (*connect)(void *ctx, uint32_t ip, uint16_t port, uint32_t *sock);
+    /* ESUCCESS once established, EAGAIN while in progress, or the error that ended it
+     * (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ENETUNREACH, ...). */
+    wasi_errno (*connected)(void *ctx, uint32_t sock);
+    wasi_errno (*listen)(void *ctx, uint16_t port, uint32_t *sock);
+    /* A completed connection of the listener as a new socket (EAGAIN: none yet). */
+    wasi_errno (*accept)(void *ctx, uint32_t listener, uint32_t *sock);
+    /* Queues up to len bytes, *sent of them (EAGAIN when none fits). */
+    wasi_errno (*send)(void *ctx, uint32_t sock, const void *buf, size_t len, size_t *sent);
+    /* Up to len received bytes (EAGAIN: none yet; *got 0: the end of the stream). */
+    wasi_errno (*recv)(void *ctx, uint32_t sock, void *buf, size_t len, size_t *got);
+    /* how: 1 receiving, 2 sending, 3 both. */
+    wasi_errno (*shutdown)(void *ctx, uint32_t sock, uint32_t how);
+    /* Frees the handle whatever happens (an orderly close where the connection allows). */
+    wasi_errno (*close)(void *ctx, uint32_t sock);
+    /* Which of WASI_NET_* hold now, and the bytes readable when known (0 otherwise). */
+    wasi_errno (*ready)(void *ctx, uint32_t sock, uint32_t *events, uint64_t *nbytes);
+    /* An IPv4 address of a host name (EAGAIN while the lookup runs; ENOENT no such name,
+     * EADDRNOTAVAIL no address record, ETIMEDOUT no answer, EIO a failed server). */
+    wasi_errno (*resolve)(void *ctx, const char *name, uint32_t *ip);
+    /* Returns when one of the n sockets may have become ready as asked (n 0: anything
+     * the backend waits for, such as a lookup), or after about ns nanoseconds. */
+    wasi_errno (*wait)(void *ctx, const wasi_net_wait *w, uint32_t n, uint64_t ns);
+    size_t max_io;     /* the largest send or recv the backend takes (0: unlimited) */
+    uint64_t block_ns; /* the longest one blocking call waits (0: WASI_NET_BLOCK_NS_DEFAULT) */
+    void *ctx;
+} wasi_net_ops;
+
 typedef struct wasi_preopen {
     const char *name;         /* what the app sees (fd_prestat_dir_name), e.g. "." or "/data" */
     const wasi_fs_ops *ops;
@@ -118,10 +164,13 @@ typedef struct wasi_fd {
     uint16_t fdflags;
     uint64_t rights, inheriting;
     uint64_t offset;
+    uint32_t sock;            /* a socket: the backend's handle */
+    uint8_t sflags;           /* a socket: listener, shut down for reading, for writing */
     char path[WASI_PATH_MAX + 1];
 } wasi_fd;
 
 #define WASI_FN_COUNT 46u  /* the preview1 functions */
+#define WASI_ANVAYA_FN_COUNT 3u /* the "anvaya" module's: sock_connect, sock_listen, resolve */
 
 /* A host function's context: its descriptor in wasi.c's table. */
 typedef struct wasi_binding {
@@ -142,6 +191,9 @@ typedef struct wasi_ctx {
     uint32_t calls;           /* WASI calls made, for the embedder's figures */
     wasi_binding bindings[WASI_FN_COUNT];
     wasm_func *funcs[WASI_FN_COUNT];
+    const wasi_net_ops *net;
+    wasi_binding anv_bindings[WASI_ANVAYA_FN_COUNT];
+    wasm_func *anv_funcs[WASI_ANVAYA_FN_COUNT];
     char scratch[WASI_PATH_MAX + 1], scratch2[WASI_PATH_MAX + 1];
 } wasi_ctx;
 
@@ -150,15 +202,27 @@ typedef struct wasi_ctx {
  * Strings and tables the configuration points at must outlive c. */
 wasi_errno wasi_init(wasi_ctx *c, const wasi_config *cfg, wasm_env *env);
 
+/* Gives the app sockets over ops (after wasi_init, before the app runs): every operation
+ * present. Without it, the socket functions return ENOSYS. ops must outlive c. */
+wasi_errno wasi_net_attach(wasi_ctx *c, const wasi_net_ops *ops);
+
 /* A wasm_resolve_fn (ctx: the wasi_ctx) that resolves every wasi_snapshot_preview1
  * function with its exact type (functions this library does not implement return
- * ENOSYS) and nothing else. A host function is made in c's environment per import. */
+ * ENOSYS), the "anvaya" module's socket functions (docs/wasm.md), and nothing else. A
+ * host function is made in c's environment per import. */
 wasm_status wasi_resolve(void *ctx, const char *module, size_t module_len, const char *name,
                          size_t name_len, wasm_extern_kind kind, wasm_extern *out);
 
 /* The i-th preview1 function's name (0 .. WASI_FN_COUNT-1), NULL past the last: for
  * tools and the fuzzer, which call them all. */
 const char *wasi_fn_name(uint32_t i);
+
+/* The same for the "anvaya" module's functions (0 .. WASI_ANVAYA_FN_COUNT-1). */
+const char *wasi_anvaya_fn_name(uint32_t i);
+
+/* "10.0.2.2" -> 0x0A000202: four decimal parts 0..255, no leading zeros, nothing else
+ * (len bytes, no NUL needed). 0 on success, -1 otherwise. */
+int wasi_ipv4_parse(const char *s, size_t len, uint32_t *ip);
 
 /* What running an app ended in. */
 typedef enum wasi_outcome {

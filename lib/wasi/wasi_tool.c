@@ -1,6 +1,8 @@
 /* anvaya-wasm: runs a WASI command module natively under lib/wasm and lib/wasi, with its
- * preopened directory in lib/store (an in-memory disk, or a store image file). */
+ * preopened directory in lib/store (an in-memory disk, or a store image file) and the
+ * host's sockets as far as --net grants them. */
 #include "wasi.h"
+#include "wasi_hostnet.h"
 #include "wasi_store.h"
 #include "wasm.h"
 
@@ -31,6 +33,9 @@ static void usage(void)
             "  --fuel N           instruction budget (loop back-edges and calls)\n"
             "  --max-pages N      linear memory limit in 64 KiB pages (default 256)\n"
             "  --call-depth N     nested calls (default 20000)\n"
+            "  --net GRANTS       sockets the app may use, as the stack's allow list:\n"
+            "                     'tcp-connect:IP:PORT tcp-listen:PORT resolve' (IP, PORT may be *);\n"
+            "                     without it nothing is granted\n"
             "  --stats            fuel used and WASI calls on stderr\n"
             "exit status: the app's; %d a trap or limit; %d a module that cannot run; %d usage\n",
             TOOL_EXIT_TRAP, TOOL_EXIT_LOAD, TOOL_EXIT_USAGE);
@@ -227,7 +232,7 @@ static store_err open_root(store *s, const char *path, store_root *out)
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *image = NULL, *root_path = "";
+    const char *dir = NULL, *image = NULL, *root_path = "", *net_grants = "";
     const char *envs[WASI_MAX_ARGS];
     uint32_t nenv = 0;
     uint64_t fuel = 0, max_pages = 256, call_depth = 20000, disk_kib = 4096;
@@ -255,6 +260,8 @@ int main(int argc, char **argv)
             image = v;
         else if (strcmp(o, "--root") == 0)
             root_path = v;
+        else if (strcmp(o, "--net") == 0)
+            net_grants = v;
         else if (strcmp(o, "--env") == 0) {
             if (nenv >= WASI_MAX_ARGS || strchr(v, '=') == NULL)
                 bad = 1;
@@ -279,6 +286,14 @@ int main(int argc, char **argv)
     }
     if (i >= argc || (image && !dir)) {
         usage();
+        return TOOL_EXIT_USAGE;
+    }
+    /* The grants first: a bad one is a usage error before anything is loaded. */
+    static wasi_hostnet hnet;
+    size_t where = 0;
+    if (wasi_hostnet_init(&hnet, net_grants, &where, stderr) != WASI_ESUCCESS) {
+        fprintf(stderr, "anvaya-wasm: --net: bad grant at offset %zu of '%s'\n", where,
+                net_grants);
         return TOOL_EXIT_USAGE;
     }
     const char *modpath = argv[i];
@@ -397,6 +412,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "anvaya-wasm: %s\n", wasi_errno_message(we));
         return TOOL_EXIT_USAGE;
     }
+    we = wasi_net_attach(&wc, &hnet.ops);
+    if (we != WASI_ESUCCESS) {
+        fprintf(stderr, "anvaya-wasm: %s\n", wasi_errno_message(we));
+        return TOOL_EXIT_USAGE;
+    }
     wasm_instance *inst;
     st = wasm_instantiate(env, m, wasi_resolve, &wc, &inst);
     if (st != WASM_OK) {
@@ -434,6 +454,7 @@ int main(int argc, char **argv)
         if (dk.fd >= 0)
             close(dk.fd);
     }
+    wasi_hostnet_close_all(&hnet);
     wasm_env_free(env);
     wasm_module_free(m);
     free(fsmem);
