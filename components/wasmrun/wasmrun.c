@@ -13,6 +13,9 @@
 #include "../../lib/wasi/wasi.h"
 #include "../../lib/wasi/wasi_store.h"
 #include "../../lib/wasm/wasm.h"
+#ifdef WASM_RUNNER_HANDLE_NET
+#include "wasmrun_net.h"
+#endif
 
 #define RUN_EXIT_TRAP 70  /* a trap, fuel or a limit ended the app */
 #define RUN_EXIT_LOAD 65  /* the module could not be loaded, decoded, validated or linked */
@@ -362,6 +365,21 @@ static uint32_t split(char *s, const char **out, uint32_t cap)
 
 static wasi_ctx wc;
 
+/* Sockets for the app when the system connects our `net` port to the network stack (the
+ * stack enforces that connection's grants); otherwise its socket calls are ENOSYS. */
+static int attach_sockets(void)
+{
+#ifdef WASM_RUNNER_HANDLE_NET
+    wasi_errno e = wasmrun_net_attach(&wc);
+    if (e != WASI_ESUCCESS) {
+        printf("%s: sockets: %s\n", NAME, wasi_errno_message(e));
+        return -1;
+    }
+    printf("%s: sockets through the network stack\n", NAME);
+#endif
+    return 0;
+}
+
 int main(void)
 {
     printf("%s: module %s, fuel %lu, %u pages at most\n", NAME, WASM_RUNNER_CONFIG_MODULE,
@@ -418,6 +436,8 @@ int main(void)
         printf("%s: %s\n", NAME, wasi_errno_message(we));
         return RUN_EXIT_LOAD;
     }
+    if (attach_sockets() != 0)
+        return RUN_EXIT_LOAD;
     wasm_instance *inst;
     st = wasm_instantiate(env, m, wasi_resolve, &wc, &inst);
     if (st != WASM_OK) {
