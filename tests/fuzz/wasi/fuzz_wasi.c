@@ -1,7 +1,10 @@
 /* libFuzzer target for lib/wasi: an input is a linear memory's first bytes and a script
  * of WASI calls with arbitrary arguments (pointers, lengths, descriptors, paths and
- * subscriptions the app controls), run against lib/store on an in-memory disk. Nothing
- * may crash, read or write outside the memory, or loop without bound. */
+ * subscriptions the app controls), run against lib/store on an in-memory disk, and the
+ * anvaya socket functions against a small deterministic socket model (each connection
+ * loops back what is sent into it; some ports refuse, time out or never finish the
+ * handshake; names starting 'n' do not exist). Nothing may crash, read or write outside
+ * the memory, or loop without bound. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -112,6 +115,156 @@ static void f_release(void *ctx, void *base, size_t bytes)
     free(base);
 }
 
+/* ---- the socket model ---- */
+
+#define MSOCKS 6u
+typedef struct msock {
+    int used, listener, backlog;
+    uint8_t buf[48];
+    size_t len;
+    uint16_t port;
+} msock;
+static msock msocks[MSOCKS];
+
+static msock *ms(uint32_t h)
+{
+    return h >= 1 && h <= MSOCKS && msocks[h - 1].used ? &msocks[h - 1] : NULL;
+}
+
+static wasi_errno ms_new(int listener, uint16_t port, uint32_t *h)
+{
+    for (uint32_t i = 0; i < MSOCKS; i++)
+        if (!msocks[i].used) {
+            memset(&msocks[i], 0, sizeof msocks[i]);
+            msocks[i].used = 1;
+            msocks[i].listener = listener;
+            msocks[i].port = port;
+            msocks[i].backlog = listener ? 2 : 0;
+            *h = i + 1;
+            return WASI_ESUCCESS;
+        }
+    return WASI_ENFILE;
+}
+
+static wasi_errno m_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
+{
+    (void)ctx;
+    if (ip == 0)
+        return WASI_ECONNREFUSED;
+    if (port % 5 == 1)
+        return WASI_ENOTCAPABLE;
+    return ms_new(0, port, h);
+}
+
+static wasi_errno m_connected(void *ctx, uint32_t h)
+{
+    (void)ctx;
+    msock *m = ms(h);
+    if (m == NULL)
+        return WASI_EBADF;
+    return m->port % 5 == 2 ? WASI_EAGAIN : m->port % 5 == 3 ? WASI_ETIMEDOUT : WASI_ESUCCESS;
+}
+
+static wasi_errno m_listen(void *ctx, uint16_t port, uint32_t *h)
+{
+    (void)ctx;
+    return port % 7 == 0 ? WASI_EADDRINUSE : ms_new(1, port, h);
+}
+
+static wasi_errno m_accept(void *ctx, uint32_t l, uint32_t *h)
+{
+    (void)ctx;
+    msock *m = ms(l);
+    if (m == NULL || !m->listener)
+        return WASI_EBADF;
+    if (m->backlog == 0)
+        return WASI_EAGAIN;
+    m->backlog--;
+    return ms_new(0, 80, h);
+}
+
+static wasi_errno m_send(void *ctx, uint32_t h, const void *buf, size_t len, size_t *sent)
+{
+    (void)ctx;
+    msock *m = ms(h);
+    if (m == NULL || m->listener)
+        return WASI_EBADF;
+    size_t room = sizeof m->buf - m->len, n = len < room ? len : room;
+    if (n == 0)
+        return WASI_EAGAIN;
+    memcpy(m->buf + m->len, buf, n);
+    m->len += n;
+    *sent = n;
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno m_recv(void *ctx, uint32_t h, void *buf, size_t len, size_t *got)
+{
+    (void)ctx;
+    msock *m = ms(h);
+    if (m == NULL || m->listener)
+        return WASI_EBADF;
+    if (m->len == 0)
+        return m->port % 2 ? WASI_EAGAIN : (*got = 0, WASI_ESUCCESS);
+    size_t n = len < m->len ? len : m->len;
+    memcpy(buf, m->buf, n);
+    memmove(m->buf, m->buf + n, m->len - n);
+    m->len -= n;
+    *got = n;
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno m_shutdown(void *ctx, uint32_t h, uint32_t how)
+{
+    (void)ctx;
+    (void)how;
+    return ms(h) ? WASI_ESUCCESS : WASI_EBADF;
+}
+
+static wasi_errno m_close(void *ctx, uint32_t h)
+{
+    (void)ctx;
+    msock *m = ms(h);
+    if (m == NULL)
+        return WASI_EBADF;
+    m->used = 0;
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno m_ready(void *ctx, uint32_t h, uint32_t *ev, uint64_t *nbytes)
+{
+    (void)ctx;
+    msock *m = ms(h);
+    if (m == NULL)
+        return WASI_EBADF;
+    *ev = (m->len ? WASI_NET_READ : 0) | (m->len < sizeof m->buf ? WASI_NET_WRITE : 0) |
+          (m->listener && m->backlog ? WASI_NET_READ : 0);
+    *nbytes = m->len;
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno m_resolve(void *ctx, const char *name, uint32_t *ip)
+{
+    (void)ctx;
+    if (name[0] == 'n')
+        return WASI_ENOENT;
+    if (name[0] == 'w')
+        return WASI_EAGAIN; /* never answers: the call's bound ends it */
+    *ip = (uint32_t)strlen(name);
+    return WASI_ESUCCESS;
+}
+
+static wasi_errno m_wait(void *ctx, const wasi_net_wait *w, uint32_t n, uint64_t ns)
+{
+    (void)ctx, (void)w, (void)n;
+    now_ns += ns; /* time passes only here and in sleep */
+    return WASI_ESUCCESS;
+}
+
+static const wasi_net_ops net_model = {m_connect, m_connected, m_listen, m_accept, m_send,
+                                       m_recv, m_shutdown, m_close, m_ready, m_resolve,
+                                       m_wait, 16, 30000000u, NULL};
+
 static const wasi_host_ops host = {h_write, h_read, h_clock, h_clock, h_random, h_sleep, NULL,
                                    NULL};
 static const wasm_allocator alloc = {f_realloc, NULL};
@@ -163,6 +316,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wasm_host_memory_new(env, 1, 1, 1, &mem) != WASM_OK)
         abort();
     wasi_bind_memory(&wc, mem);
+    memset(msocks, 0, sizeof msocks);
+    if (wasi_net_attach(&wc, &net_model) != WASI_ESUCCESS)
+        abort();
     now_ns = 1000;
 
     /* The first byte says how much of the input is memory (in 256-byte units). */
@@ -176,11 +332,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= mlen;
 
     for (uint32_t step = 0; step < 64 && size > 0; step++) {
-        uint32_t which = take(&data, &size, 1) % WASI_FN_COUNT;
-        const char *name = wasi_fn_name(which);
+        uint32_t which = take(&data, &size, 1) % (WASI_FN_COUNT + WASI_ANVAYA_FN_COUNT);
+        int anv = which >= WASI_FN_COUNT;
+        const char *name = anv ? wasi_anvaya_fn_name(which - WASI_FN_COUNT) : wasi_fn_name(which);
         wasm_extern e;
-        if (wasi_resolve(&wc, "wasi_snapshot_preview1", 22, name, strlen(name),
-                         WASM_EXTERN_FUNC, &e) != WASM_OK)
+        if (wasi_resolve(&wc, anv ? "anvaya" : "wasi_snapshot_preview1", anv ? 6 : 22, name,
+                         strlen(name), WASM_EXTERN_FUNC, &e) != WASM_OK)
             abort();
         const uint8_t *params, *results;
         uint32_t np, nr;
