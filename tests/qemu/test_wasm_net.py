@@ -12,6 +12,8 @@ are the ones the generated CSpace manifest shows.
 
 ANVAYA_WASMNET_ICOUNT=1 boots with -icount shift=0 and prints the runner's instruction
 counts (load, instantiate, run) for the one fetch: the benchmark figure.
+ANVAYA_WASMNET_PAGE_BYTES=N serves a page of N bytes (at least 24) instead of 64 KiB, so
+the cost per byte can be told from the fixed cost.
 
 usage: test_wasm_net.py --image IMG -- APPS_DIR CSPACE_JSON"""
 import hashlib
@@ -32,16 +34,17 @@ from qemu_harness import ScenarioFailure, run_scenario  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ICOUNT = os.environ.get("ANVAYA_WASMNET_ICOUNT") == "1"
 GRANT = "tcp-connect:10.0.2.2:*"
+PAGE_BYTES = max(24, int(os.environ.get("ANVAYA_WASMNET_PAGE_BYTES", "65536")))
 
 
 def page_bytes():
-    """64 KiB: a first line, then numbered lines, cut to exactly 65536 bytes."""
+    """64 KiB (PAGE_BYTES): a first line, then numbered lines, cut to exactly that size."""
     out = bytearray(b"anvaya guest fetch page\n")
     i = 0
-    while len(out) < 65536:
+    while len(out) < PAGE_BYTES:
         out += b"line %06d the quick brown fox jumps over the lazy dog\n" % i
         i += 1
-    return bytes(out[:65536])
+    return bytes(out[:PAGE_BYTES])
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
