@@ -6,6 +6,7 @@
  * be known then). Exit status 0 on 200, 1 another status, 2 a network error, 3 a
  * malformed answer, 64 bad usage. */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,15 @@ int main(int argc, char **argv)
     sha256_init(&body_hash);
     static uint8_t buf[16384];
     for (;;) {
+        /* Wait for the answer with poll (poll_oneoff: a read subscription and a clock), so
+         * a server that stops sending ends the fetch after 30 s of silence. */
+        struct pollfd pfd = {(int)fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, 30000);
+        if (pr <= 0) {
+            printf("fetch: %s after %llu body bytes\n", pr == 0 ? "no data for 30 s" : strerror(errno),
+                   (unsigned long long)body_len);
+            return 2;
+        }
         ssize_t r = recv((int)fd, buf, sizeof buf, 0);
         if (r < 0) {
             printf("fetch: receiving after %llu body bytes: %s (errno %d)\n",
