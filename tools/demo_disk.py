@@ -7,11 +7,11 @@ makes, in DIR: publisher.key and publisher.pub, the demo's publisher key (derive
 fixed seed, so idl/systems/anvaya.system can name it; it is nobody's real key); disk.img, a
 16 MiB file store whose staging area holds the signed packages the boot plan installs
 (hello, counter 1.1.0 and the older counter 1.0.0, misbehave); and www/, what the host
-serves over HTTP: fetch-1.0.0.pkg, signed, and notes-1.0.0.pkg, signed and then tampered
-with (one payload byte changed). Each package's manifest is apps/<app>/package.manifest
+serves over HTTP: fetch-1.0.0.pkg, signed, notes-1.0.0.pkg, signed and then tampered
+with (one payload byte changed), and page.txt, the page the fetch app downloads. Each package's manifest is apps/<app>/package.manifest
 with its version set here. An existing disk.img is kept (the system's state lives on it)
-unless --force; www/ is always made afresh. --module replaces an app's module (a file of
-your own)."""
+unless --force; the packages in www/ are made afresh each time (files of your own there
+stay). --module replaces an app's module (a file of your own)."""
 import argparse
 import base64
 import hashlib
@@ -35,6 +35,11 @@ PACKAGES = [("hello", "1.0.0", "disk"), ("counter", "1.1.0", "disk"),
             ("counter", "1.0.0", "disk"), ("misbehave", "1.0.0", "disk"),
             ("fetch", "1.0.0", "www"), ("notes", "1.0.0", "tampered")]
 MODULES = {"notes": "files"}   # the tampered package carries the files app
+# The page the fetch app downloads (www/page.txt): a first line to show and 8 KiB in all,
+# so the transfer takes several TCP segments.
+PAGE = b"A page from the host, fetched over TCP by a WebAssembly app.\n" + \
+    b"".join(b"line %04d of the page's filler text, to make it longer than one segment\n" % i
+             for i in range(112))
 
 
 class DiskError(Exception):
@@ -111,9 +116,9 @@ def main():
     disk = os.path.join(a.out, "disk.img")
     www = os.path.join(a.out, "www")
     os.makedirs(www, exist_ok=True)
-    for old in os.listdir(www):
-        os.remove(os.path.join(www, old))
     make_disk = a.force or not os.path.exists(disk)
+    with open(os.path.join(www, "page.txt"), "wb") as f:
+        f.write(PAGE)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             staged = []

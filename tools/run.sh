@@ -5,10 +5,21 @@
 # system remembers; the host serves build/demo/www over HTTP on 127.0.0.1:8480 while QEMU
 # runs (the guest's 10.0.2.2:8480). QEMU exits by itself when the system shuts down; the
 # exit status is the system's. ANVAYA_FRESH_DISK=1 makes the disk afresh.
+#   ./tools/run.sh <system> [--device SPEC ...]  boots build/components/<system>.img instead
+#   (idl/systems/<system>.system), with the devices given (tools/qemu_machine.py run --help).
 set -eu
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
 BUILD_DIR=${ANVAYA_BUILD_DIR:-build}
+if [ $# -gt 0 ]; then
+    system=$1
+    shift
+    if [ ! -f "$BUILD_DIR/components/$system.img" ]; then
+        echo "run: no image $BUILD_DIR/components/$system.img (the systems: README.md, \"Systems\")"
+        exit 2
+    fi
+    exec /usr/bin/python3 tools/qemu_machine.py run "$BUILD_DIR/components/$system.img" "$@"
+fi
 DEMO="$BUILD_DIR/demo"
 force=""
 [ "${ANVAYA_FRESH_DISK:-0}" = 1 ] && force="--force"
