@@ -1,6 +1,7 @@
 /* The boot plan: installs and downloads the packages its configuration lists through the
  * package service, says what each step did and why, waits for the apps it awaits, then
  * shuts the system down (idl/components/installer.idl). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,23 @@
 static const char installer_plan[] = INSTALLER_CONFIG_PLAN;
 static const char installer_expect[] = INSTALLER_CONFIG_EXPECT;
 static const char installer_await_text[] = INSTALLER_CONFIG_AWAIT;
+
+/* One line through the console service (Log: one line a call, at most 199 bytes). */
+static void installer_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void installer_say(const char *fmt, ...)
+{
+    struct anv_bytes_200 line;
+    memset(&line, 0, sizeof line);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf((char *)line.data, sizeof line.data, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    line.len = (size_t)n < sizeof line.data ? (uint32_t)n : (uint32_t)sizeof line.data - 1u;
+    memset(line.data + line.len, 0, sizeof line.data - line.len);
+    (void)installer_log_write(LOG_LEVEL_INFO, &line);   /* nowhere else to say it failed */
+}
 
 typedef struct installer_word {
     const char *text;
@@ -37,7 +55,7 @@ static uint32_t installer_split(const char *s, size_t len, installer_word *out, 
         if (i == start)
             break;
         if (n == cap) {
-            printf("installer: more than %u words in %s: the rest is ignored\n", cap, what);
+            installer_say("installer: more than %u words in %s: the rest is ignored", cap, what);
             break;
         }
         out[n].text = s + start;
@@ -64,9 +82,9 @@ static void installer_print_result(const char *verb, const installer_word *subje
     char num[16];
     const char *name = installer_outcome(e, num, sizeof num);
     if (e == (int)PACKAGES_E_INSTALLED)
-        printf("installer: %s %.*s: already installed\n", verb, (int)subject->len, subject->text);
+        installer_say("installer: %s %.*s: already installed", verb, (int)subject->len, subject->text);
     else
-        printf("installer: %s %.*s refused: %s (%d)\n", verb, (int)subject->len, subject->text,
+        installer_say("installer: %s %.*s refused: %s (%d)", verb, (int)subject->len, subject->text,
                name, e);
 }
 
@@ -77,13 +95,12 @@ static int installer_install(const installer_word *file)
     struct package_info pkg;
     int e = installer_packages_install(&f, &pkg);
     if (e == ANV_OK)
-        printf("installer: installed %.*s %u.%u.%u from %.*s (%lu-byte payload)\n",
+        installer_say("installer: installed %.*s %u.%u.%u from %.*s (%lu-byte payload)",
                (int)pkg.name.len, (const char *)pkg.name.data, (unsigned)pkg.major,
                (unsigned)pkg.minor, (unsigned)pkg.patch, (int)file->len, file->text,
                (unsigned long)pkg.payload_length);
     else
         installer_print_result("install", file, e);
-    anv_console_flush();
     return e;
 }
 
@@ -92,8 +109,8 @@ static int installer_fetch(const installer_word *w, size_t eq)
 {
     installer_word url = {w->text, eq}, file = {w->text + eq + 1, w->len - eq - 1};
     if (url.len == 0 || url.len > URL_MAX || file.len == 0 || file.len > FILE_MAX) {
-        printf("installer: '%.*s' is not url=file (a URL of at most %u bytes, a file name of "
-               "at most %u)\n", (int)w->len, w->text, URL_MAX, FILE_MAX);
+        installer_say("installer: '%.*s' is not url=file (a URL of at most %u bytes, a file name of "
+               "at most %u)", (int)w->len, w->text, URL_MAX, FILE_MAX);
         return (int)PACKAGES_E_ARGUMENT;
     }
     struct anv_bytes_128 u = {.len = (uint32_t)url.len};
@@ -101,15 +118,13 @@ static int installer_fetch(const installer_word *w, size_t eq)
     memcpy(u.data, url.text, url.len);
     memcpy(f.data, file.text, file.len);
     uint64_t length = 0;
-    printf("installer: downloading %.*s\n", (int)url.len, url.text);
-    anv_console_flush();
+    installer_say("installer: downloading %.*s", (int)url.len, url.text);
     int e = installer_packages_fetch(&u, &f, &length);
     if (e != ANV_OK) {
         installer_print_result("download", &url, e);
-        anv_console_flush();
         return e;
     }
-    printf("installer: downloaded %lu bytes into %.*s\n", (unsigned long)length,
+    installer_say("installer: downloaded %lu bytes into %.*s", (unsigned long)length,
            (int)file.len, file.text);
     return installer_install(&file);
 }
@@ -133,8 +148,8 @@ static void installer_list(void)
             at += (size_t)n;
     }
     if (e != ANV_OK && e != (int)PACKAGES_E_END)
-        printf("installer: listing the installed packages failed: %d\n", e);
-    printf("installer: installed now:%s\n", at ? line : " nothing");
+        installer_say("installer: listing the installed packages failed: %d", e);
+    installer_say("installer: installed now:%s", at ? line : " nothing");
 }
 
 /* Runs the plan; the number of steps whose outcome was not the expected one. */
@@ -144,7 +159,7 @@ static uint32_t installer_run_plan(void)
     uint32_t n = installer_split(installer_plan, sizeof installer_plan - 1, plan, PLAN_WORDS, "plan");
     uint32_t m = installer_split(installer_expect, sizeof installer_expect - 1, expect, PLAN_WORDS, "expect");
     if (m != 0 && m != n) {
-        printf("installer: the plan has %u steps but expect names %u outcomes\n", n, m);
+        installer_say("installer: the plan has %u steps but expect names %u outcomes", n, m);
         return n ? n : 1;
     }
     uint32_t unexpected = 0;
@@ -162,7 +177,7 @@ static uint32_t installer_run_plan(void)
             want_len = expect[k].len;
         }
         if (strlen(got) != want_len || memcmp(got, want, want_len) != 0) {
-            printf("installer: step %u (%.*s): expected %.*s, got %s\n", k + 1,
+            installer_say("installer: step %u (%.*s): expected %.*s, got %s", k + 1,
                    (int)plan[k].len, plan[k].text, (int)want_len, want, got);
             unexpected++;
         }
@@ -188,7 +203,7 @@ static uint32_t installer_await(void)
             uint32_t state = 0, restarts = 0;
             int e = anv_sm_status(INSTALLER_HANDLE_REGISTRY, name, &state, &restarts);
             if (e != ANV_OK) {
-                printf("installer: cannot await %s: init answers %d\n", name, e);
+                installer_say("installer: cannot await %s: init answers %d", name, e);
                 return n;
             }
             if (state != ANV_SM_EXITED && state != ANV_SM_FAILED)
@@ -200,17 +215,17 @@ static uint32_t installer_await(void)
         }
     }
     if (pending)
-        printf("installer: %u of the awaited services still run after %u ms\n", pending,
+        installer_say("installer: %u of the awaited services still run after %u ms", pending,
                (unsigned)INSTALLER_CONFIG_AWAIT_MS);
     else if (n)
-        printf("installer: every awaited app has ended\n");
+        installer_say("installer: every awaited app has ended");
     return pending;
 }
 #else
 static uint32_t installer_await(void)
 {
     if (sizeof installer_await_text > 1) {
-        printf("installer: `await` needs init's registry: connect manage installer -> <app>\n");
+        installer_say("installer: `await` needs init's registry: connect manage installer -> <app>");
         return 1;
     }
     return 0;
@@ -221,16 +236,13 @@ int main(void)
 {
     uint32_t unexpected = installer_run_plan();
     installer_list();
-    printf("installer: plan done, %u unexpected outcomes\n", unexpected);
-    anv_console_flush();
+    installer_say("installer: plan done, %u unexpected outcomes", unexpected);
     uint32_t late = installer_await();
     int status = (unexpected || late) ? 1 : 0;
-    anv_console_flush();
     if (INSTALLER_CONFIG_SHUTDOWN) {
-        printf("installer: shutting the system down (status %d)\n", status);
-        anv_console_flush();
+        installer_say("installer: shutting the system down (status %d)", status);
         int e = anv_system_shutdown(INSTALLER_HANDLE_SYSCTL, (uint32_t)status);
-        printf("installer: shutdown refused: %d\n", e);
+        installer_say("installer: shutdown refused: %d", e);
     }
     return status;
 }
