@@ -79,6 +79,9 @@ static void one(const char *url, size_t url_len, const char *file, size_t file_l
     memcpy(u.data, url, url_len);
     memcpy(f.data, file, file_len);
     uint64_t length = 0, i0 = instret(), t0 = now_ms();
+    /* Where the call starts, so the console shows what else was answered meanwhile. */
+    printf("pkgfetch: fetching %.*s at %lu ms\n", (int)url_len, url, (unsigned long)t0);
+    anv_console_flush();
     int e = pkg_fetch_client_packages_fetch(&u, &f, &length);
     uint64_t i1 = instret(), t1 = now_ms();
     printf("pkgfetch: fetch %.*s -> %d: %lu bytes, %lu ms, %lu instructions\n", (int)url_len,

@@ -28,6 +28,7 @@ where the instructions are exact and the time virtual)."""
 import hashlib
 import http.server
 import os
+import re
 import socket
 import socketserver
 import sys
@@ -46,14 +47,15 @@ WORD = {OK: "ok", DIGEST: "digest-mismatch", ROLLBACK: "rollback", URL: "bad-url
         DENIED: "denied", NETWORK: "network", STATUS: "http-status", TRUNC: "http-truncated",
         TOO_BIG: "http-too-big", MALFORMED: "http-malformed", TIMEOUT: "timeout"}
 MAX_PACKAGE = 2097152
+SLOW_PIECES, SLOW_GAP = 9, 0.5   # the slow download: about 4 s
 ALLOWED = ["console = yes", "clocks = monotonic"]
 BENCH = os.environ.get("ANVAYA_PKGFETCH_BENCH") == "1"
 ICOUNT = os.environ.get("ANVAYA_PKGFETCH_ICOUNT") == "1"
 
 
-def free_port():
+def free_port(host="127.0.0.1"):
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -61,6 +63,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     files = {}
     requests = []
+    # Paths whose body is sent in SLOW_PIECES pieces SLOW_GAP s apart (each gap well under
+    # the service's 3 s fetch timeout), and when the first and last piece went out.
+    slow = set()
+    slow_times = {}
 
     def log_message(self, fmt, *a):
         pass
@@ -77,7 +83,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         Handler.requests.append(self.path)
         self.close_connection = True
         p = self.path
-        if p in Handler.files:
+        if p in Handler.slow and p in Handler.files:
+            data = Handler.files[p]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            step = -(-len(data) // SLOW_PIECES)
+            t0 = time.monotonic()
+            for k in range(SLOW_PIECES):
+                if k:
+                    time.sleep(SLOW_GAP)
+                self.wfile.write(data[k * step:(k + 1) * step])
+                self.wfile.flush()
+            Handler.slow_times[p] = (t0, time.monotonic())
+        elif p in Handler.files:
             self.send_body(Handler.files[p])
         elif p == "/short.pkg":
             data = Handler.files["/good.pkg"]
@@ -181,11 +201,13 @@ def make_image(tmp, lines):
     return image
 
 
-def serve(pkgs):
+def serve(pkgs, host="127.0.0.1", slow=()):
     Handler.files = dict(pkgs)
     Handler.requests = []
-    port = free_port()
-    srv = Server(("127.0.0.1", port), Handler)
+    Handler.slow = set(slow)
+    Handler.slow_times = {}
+    port = free_port(host)
+    srv = Server((host, port), Handler)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     return srv, port
@@ -207,6 +229,35 @@ def boot(args, image, timeout):
     return s
 
 
+SLOW_PATH = "/tool.pkg"
+WATCH_ROUND = re.compile(r"^pkgwatch: round \d+ at \d+ ms: (.*), answered in (\d+) ms$", re.M)
+WATCH_OK = "list hello 1.1.0, read 65536 of 150000 -> 0"
+
+
+def answered_meanwhile(s, between, fetch_ms, url):
+    """The console from the slow fetch's call to its result: the watcher's list and read
+    were answered, quickly, all through the download, and the service's audit line of the
+    fetch comes after them (the single-threaded service answered nothing meanwhile)."""
+    sent = Handler.slow_times.get(SLOW_PATH)
+    s.check(sent is not None and sent[1] - sent[0] >= SLOW_GAP * (SLOW_PIECES - 1) * 0.95,
+            f"the server sent {SLOW_PATH} slowly ({sent})")
+    s.check(fetch_ms >= SLOW_GAP * (SLOW_PIECES - 1) * 1000 * 0.9,
+            f"the slow fetch took {fetch_ms} ms")
+    rounds = WATCH_ROUND.findall(between)
+    s.check(all(what == WATCH_OK for what, _ in rounds),
+            f"every watcher round during the download listed and read hello: {rounds}")
+    worst = max((int(ms) for _, ms in rounds), default=None)
+    s.check(len(rounds) >= 6, f"at least 6 watcher rounds during the {fetch_ms} ms download "
+            f"(got {len(rounds)})")
+    s.check(worst is not None and worst < 1000,
+            f"each answered in under 1 s while the download ran (slowest {worst} ms)")
+    audit_at = between.find(f"pkgsvc: audit fetch {url}->staging/")
+    last_round = [m.start() for m in WATCH_ROUND.finditer(between)][5]
+    s.check(audit_at > last_round, "the console shows watcher rounds, then the fetch's end")
+    print(f"pkg-fetch: during the {fetch_ms} ms download of {SLOW_PATH}, {len(rounds)} watcher "
+          f"rounds (list + 64 KiB read) answered, the slowest in {worst} ms")
+
+
 def scenario(args):
     def fail(msg):
         raise ScenarioFailure(msg)
@@ -215,7 +266,7 @@ def scenario(args):
         return bench(args)
     with tempfile.TemporaryDirectory() as tmp:
         keys, pkgs = make_packages(tmp)
-        srv, port = serve(pkgs)
+        srv, port = serve(pkgs, slow=[SLOW_PATH])
         closed_port = free_port()
         try:
             lines = list_lines(port, closed_port)
@@ -223,9 +274,12 @@ def scenario(args):
             s = boot(args, image, 180)
             audit = []
             for url, name, action, fc, ic in lines:
+                start = s.expect(rf"pkgfetch: fetching {re.escape(url)} at \d+ ms\n").end()
                 if fc == OK:
                     n = len(pkgs[url[url.rindex("/"):]])
-                    s.expect(rf"pkgfetch: fetch {url} -> 0: {n} bytes, \d+ ms, \d+ instructions\n")
+                    m = s.expect(rf"pkgfetch: fetch {url} -> 0: {n} bytes, (\d+) ms, \d+ instructions\n")
+                    if url.endswith(SLOW_PATH):
+                        answered_meanwhile(s, s.log[start:m.start()], int(m.group(1)), url)
                 else:
                     s.expect(rf"pkgfetch: fetch {url} -> {fc}: 0 bytes")
                 audit.append(("fetch", f"{url}->staging/{name}", WORD[fc], fc))
