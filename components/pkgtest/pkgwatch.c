@@ -1,6 +1,7 @@
-/* The watcher of the download test: a PackageReader client that lists and reads every
- * period_ms and prints how long each round's answers took, so the console shows whether
- * the package service answered it while another client's download was under way. */
+/* The other client of the download test: a PackageReader client that lists and reads
+ * every period_ms and prints how long each round's answers took, and a Packages client
+ * that installs one staged file a second after the fetch client says a download began,
+ * so the console shows whether the package service answered them during the download. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 #define TIME_PER_MS 10000u /* QEMU virt's timebase is 10 MHz */
 #define TICK_MS 10u
+#define INSTALL_DELAY_MS 1000u
 
 static uint64_t now_ms(void)
 {
@@ -40,12 +42,41 @@ static void round_once(uint32_t k)
     anv_console_flush();
 }
 
+static void install_once(void)
+{
+    const char *file = PKG_WATCH_CONFIG_INSTALL_FILE;
+    struct anv_bytes_64 f = {.len = (uint32_t)strlen(file)};
+    memcpy(f.data, file, f.len);
+    struct package_info pkg;
+    uint64_t t0 = now_ms();
+    int e = pkg_watch_manage_install(&f, &pkg);
+    uint64_t ms = now_ms() - t0;
+    if (e == ANV_OK)
+        printf("pkgwatch: install %s at %lu ms -> 0 (%.*s %u.%u.%u), answered in %lu ms\n", file,
+               (unsigned long)t0, (int)pkg.name.len, (const char *)pkg.name.data,
+               (unsigned)pkg.major, (unsigned)pkg.minor, (unsigned)pkg.patch, (unsigned long)ms);
+    else
+        printf("pkgwatch: install %s at %lu ms -> %d, answered in %lu ms\n", file,
+               (unsigned long)t0, e, (unsigned long)ms);
+    anv_console_flush();
+}
+
 int main(void)
 {
-    const uint32_t ticks = PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS ? PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS : 1u;
+    const uint32_t ticks =
+        PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS ? PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS : 1u;
+    uint64_t install_at = 0;
+    bool installed = false;
     for (uint32_t k = 1; k <= PKG_WATCH_CONFIG_ROUNDS; k++) {
         round_once(k);
-        (void)anv_wait_one(ANV_HANDLE_NULL, ticks, NULL, NULL);
+        if (!installed && install_at != 0 && now_ms() >= install_at) {
+            install_once();
+            installed = true;
+        }
+        uint64_t res = 0, bits = 0;
+        int e = anv_wait_one(PKG_WATCH_HANDLE_EVENTS, ticks, &res, &bits);
+        if (e == ANV_OK && res == ANV_WAIT_NOTIFIED && install_at == 0)
+            install_at = now_ms() + INSTALL_DELAY_MS;
     }
     printf("pkgwatch: done, %u rounds\n", (unsigned)PKG_WATCH_CONFIG_ROUNDS);
     return 0;

@@ -17,9 +17,14 @@ host nobody listens on; and a failed download over an already staged name, which
 that file as it was.
 
 Checked on the console (every code, the stack's denial line) and on the image afterwards:
-the store consistent; installed/ holds exactly the good package; the version record names
-it; staging/ holds only the second publisher's package, byte for byte; fetching/ is empty;
+the store consistent; installed/ holds exactly the good package and extra; the version
+record names both; staging/ holds only the second publisher's package and extra, byte for
+byte; fetching/ is empty;
 the audit file has exactly one line per fetch and install, in order.
+
+The download of /tool.pkg is slow (nine pieces half a second apart): all through it the
+watcher (pfwatch) must be answered, its list and read every 250 ms and its install of the
+preloaded extra.pkg a second in, each before the fetch ends (answered_meanwhile).
 
 ANVAYA_PKGFETCH_BENCH=1 runs the benchmark instead: three 1 MiB packages (versions 1, 2
 and 3 of one name, so each install is an upgrade) fetched and installed, printing the time
@@ -159,6 +164,11 @@ def make_packages(tmp):
     return keys, p
 
 
+def make_extra(tmp, keys):
+    """The package the watcher installs during the slow download: preloaded, not served."""
+    return fx.make_package(tmp, keys, 2, 2, "extra", "1.0.0", fx.wasm_payload(5000, 9), ALLOWED)
+
+
 def list_lines(port, closed_port):
     h = f"http://10.0.2.2:{port}"
     # (url, staged file, action, fetch code, install code or None)
@@ -166,7 +176,7 @@ def list_lines(port, closed_port):
         (f"{h}/good.pkg", "good.pkg", "install", OK, OK),
         (f"{h}/tampered.pkg", "tampered.pkg", "install", OK, DIGEST),
         (f"{h}/old.pkg", "old.pkg", "install", OK, ROLLBACK),
-        (f"{h}/tool.pkg", "tool.pkg", "fetch", OK, None),
+        (f"{h}/tool.pkg", "tool.pkg", "fetch watched", OK, None),   # slow: see answered_meanwhile
         (f"{h}/missing.pkg", "tool.pkg", "install", STATUS, None),   # over a staged name
         (f"{h}/short.pkg", "short.pkg", "install", TRUNC, None),
         (f"{h}/huge.pkg", "huge.pkg", "install", TOO_BIG, None),
@@ -187,10 +197,13 @@ def audit_tuples(text):
     return out
 
 
-def make_image(tmp, lines):
+def make_image(tmp, lines, staged=None):
     tree = os.path.join(tmp, "tree")
     os.makedirs(os.path.join(tree, "fetchlist"))
     os.makedirs(os.path.join(tree, "pkg", "staging"))
+    for name, data in (staged or {}).items():
+        with open(os.path.join(tree, "pkg", "staging", name), "wb") as f:
+            f.write(data)
     with open(os.path.join(tree, "fetchlist", "list"), "w") as f:
         for url, name, action, *_ in lines:
             f.write(f"{url} {name} {action}\n")
@@ -231,7 +244,8 @@ def boot(args, image, timeout):
 
 SLOW_PATH = "/tool.pkg"
 WATCH_ROUND = re.compile(r"^pkgwatch: round \d+ at \d+ ms: (.*), answered in (\d+) ms$", re.M)
-WATCH_OK = "list hello 1.1.0, read 65536 of 150000 -> 0"
+# hello's first 64 KiB until the watcher installed extra, which then lists first.
+WATCH_OK = re.compile(r"list (hello 1\.1\.0, read 65536 of 150000|extra 1\.0\.0, read (\d+) of \2) -> 0")
 
 
 def answered_meanwhile(s, between, fetch_ms, url):
@@ -244,8 +258,8 @@ def answered_meanwhile(s, between, fetch_ms, url):
     s.check(fetch_ms >= SLOW_GAP * (SLOW_PIECES - 1) * 1000 * 0.9,
             f"the slow fetch took {fetch_ms} ms")
     rounds = WATCH_ROUND.findall(between)
-    s.check(all(what == WATCH_OK for what, _ in rounds),
-            f"every watcher round during the download listed and read hello: {rounds}")
+    s.check(all(WATCH_OK.fullmatch(what) for what, _ in rounds),
+            f"every watcher round during the download listed and read a package: {rounds}")
     worst = max((int(ms) for _, ms in rounds), default=None)
     s.check(len(rounds) >= 6, f"at least 6 watcher rounds during the {fetch_ms} ms download "
             f"(got {len(rounds)})")
@@ -254,8 +268,18 @@ def answered_meanwhile(s, between, fetch_ms, url):
     audit_at = between.find(f"pkgsvc: audit fetch {url}->staging/")
     last_round = [m.start() for m in WATCH_ROUND.finditer(between)][5]
     s.check(audit_at > last_round, "the console shows watcher rounds, then the fetch's end")
+    # The second installer: a second after the download began, its install of a staged
+    # package is answered (and audited) before the download ends.
+    m = re.search(r"^pkgwatch: install extra\.pkg at \d+ ms -> (-?\d+)(?: \((\S+ \S+)\))?, "
+                  r"answered in (\d+) ms$", between, re.M)
+    s.check(m is not None and m.group(1) == "0" and m.group(2) == "extra 1.0.0",
+            f"the watcher's install during the download: {m.group(0) if m else None}")
+    inst_audit = between.find("pkgsvc: audit install staging/extra.pkg ok 0 extra 1.0.0")
+    s.check(0 <= inst_audit < audit_at and m.start() < audit_at,
+            "the install's audit line and answer come before the fetch's end")
     print(f"pkg-fetch: during the {fetch_ms} ms download of {SLOW_PATH}, {len(rounds)} watcher "
-          f"rounds (list + 64 KiB read) answered, the slowest in {worst} ms")
+          f"rounds (list + 64 KiB read) answered, the slowest in {worst} ms; a second "
+          f"client's install answered in {m.group(3)} ms")
 
 
 def scenario(args):
@@ -266,11 +290,12 @@ def scenario(args):
         return bench(args)
     with tempfile.TemporaryDirectory() as tmp:
         keys, pkgs = make_packages(tmp)
+        extra = make_extra(tmp, keys)
         srv, port = serve(pkgs, slow=[SLOW_PATH])
         closed_port = free_port()
         try:
             lines = list_lines(port, closed_port)
-            image = make_image(tmp, lines)
+            image = make_image(tmp, lines, {"extra.pkg": extra})
             s = boot(args, image, 180)
             audit = []
             for url, name, action, fc, ic in lines:
@@ -280,6 +305,7 @@ def scenario(args):
                     m = s.expect(rf"pkgfetch: fetch {url} -> 0: {n} bytes, (\d+) ms, \d+ instructions\n")
                     if url.endswith(SLOW_PATH):
                         answered_meanwhile(s, s.log[start:m.start()], int(m.group(1)), url)
+                        audit.append(("install", "staging/extra.pkg", "ok", OK))
                 else:
                     s.expect(rf"pkgfetch: fetch {url} -> {fc}: 0 bytes")
                 audit.append(("fetch", f"{url}->staging/{name}", WORD[fc], fc))
@@ -290,7 +316,7 @@ def scenario(args):
                         s.expect(rf"pkgfetch: install {name} -> {ic}\n")
                     s.expect(rf"pkgfetch: unstage {name} -> 0\n")
                     audit.append(("install", f"staging/{name}", WORD[ic], ic))
-            s.expect(r"pkgfetch: list: hello=1\.1\.0 \(then 1213\)")
+            s.expect(r"pkgfetch: list: extra=1\.0\.0 hello=1\.1\.0 \(then 1213\)")
             s.expect(rf"pkgfetch: done, {len(lines)} downloads asked for")
             s.expect_exit(0)
             # Each refusal's reason on the console, as in the audit file.
@@ -325,19 +351,22 @@ def scenario(args):
             fail(f"anvaya-store check: {r.stdout.decode(errors='replace')}")
         files = fx.snapshot(image)
         pk = {p: d for p, d in files.items() if p.startswith("pkg/")}
-        expect_names = {"pkg/installed/hello", "pkg/versions", "pkg/audit.log",
-                        "pkg/staging/tool.pkg"}
+        expect_names = {"pkg/installed/hello", "pkg/installed/extra", "pkg/versions",
+                        "pkg/audit.log", "pkg/staging/tool.pkg", "pkg/staging/extra.pkg"}
         if set(pk) != expect_names:
             fail(f"the service's subtree holds {sorted(pk)}, expected {sorted(expect_names)}")
         if pk["pkg/installed/hello"] != pkgs["/good.pkg"]:
             fail("installed/hello is not the good package byte for byte")
+        if pk["pkg/installed/extra"] != extra or pk["pkg/staging/extra.pkg"] != extra:
+            fail("installed/extra or staging/extra.pkg is not the preloaded package byte for byte")
         if pk["pkg/staging/tool.pkg"] != pkgs["/tool.pkg"]:
             fail("staging/tool.pkg is not what the server sent (or the failed fetch over it changed it)")
         path = os.path.join(tmp, "installed-hello.pkg")
         with open(path, "wb") as f:
             f.write(pk["pkg/installed/hello"])
         fx.run(fx.PKG_TOOL, "verify", "--pub", keys[1][1], path)
-        want_rec = f"hello 1.1.0 {hashlib.sha512(fx.signed_part(pkgs['/good.pkg'])).hexdigest()}\n"
+        want_rec = (f"extra 1.0.0 {hashlib.sha512(fx.signed_part(extra)).hexdigest()}\n"
+                    f"hello 1.1.0 {hashlib.sha512(fx.signed_part(pkgs['/good.pkg'])).hexdigest()}\n")
         if pk["pkg/versions"].decode() != want_rec:
             fail(f"the version record is {pk['pkg/versions']!r}, expected {want_rec!r}")
         got = audit_tuples(pk["pkg/audit.log"])
