@@ -899,24 +899,31 @@ static void discard_download(void)
                (const char *)fetch_out.path.data, e);
 }
 
-/* Set while a download is under way: one at a time, since it owns the socket dataport,
- * the parser and fetch_out. Read and written only under the service lock. */
-static bool downloading;
+/* One download at a time, since it owns the socket dataport, the parser and fetch_out;
+ * fetches take their turns in the order they came (a ticket each), so a client that
+ * fetches again at once cannot starve another. Read and written only under the lock. */
+static uint32_t dl_next, dl_serving;
 
-/* Waits, without the lock, until no other download is under way, then claims the
- * downloader. Bounded by the longest a download may take, plus a second. */
-static bool download_claim(void)
+/* Waits, without the lock, for this call's turn. Every download ahead ends within its own
+ * bounds (the lookup, connect and request each fetch_timeout_ms, the transfer
+ * fetch_limit_ms), and at most two other threads can be ahead; a wait beyond that is a
+ * bug, and the service stops rather than hang its clients. */
+static void download_claim(void)
 {
-    const uint64_t end = now_ms() + PACKAGE_SERVICE_CONFIG_FETCH_LIMIT_MS + 1000u;
-    while (downloading) {
-        if (now_ms() >= end)
-            return false;
+    const uint32_t mine = dl_next++;
+    const uint64_t each = PACKAGE_SERVICE_CONFIG_FETCH_LIMIT_MS +
+                          3u * (uint64_t)PACKAGE_SERVICE_CONFIG_FETCH_TIMEOUT_MS + 2000u;
+    const uint64_t end = now_ms() + (uint64_t)(mine - dl_serving) * each + 1000u;
+    while (dl_serving != mine) {
+        if (now_ms() >= end) {
+            printf("pkgsvc: a download waited past every bound for its turn: stopping\n");
+            anv_console_flush();
+            anv_proc_exit(3);
+        }
         lock_give();
         (void)anv_wait_one(ANV_HANDLE_NULL, NAP_TICKS, NULL, NULL);
         lock_take();
     }
-    downloading = true;
-    return true;
 }
 
 static int fetch_claimed(const struct anv_bytes_128 *url_in, const char *name,
@@ -939,13 +946,9 @@ int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *u
     for (char *c = subject; *c != '\0'; c++)
         if (*c == ' ')
             *c = '?';
-    if (!download_claim()) {
-        audit("fetch", subject, PKGSVC_ERR_TIMEOUT, NULL,
-              "another download held the downloader too long");
-        return code(PKGSVC_ERR_TIMEOUT);
-    }
+    download_claim();
     int rc = fetch_claimed(url_in, name, subject, length);
-    downloading = false;
+    dl_serving++;
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* The other client of the download test: a PackageReader client that lists and reads
  * every period_ms and prints how long each round's answers took, and a Packages client
- * that installs one staged file a second after the fetch client says a download began,
- * so the console shows whether the package service answered them during the download. */
+ * that installs one staged file a second after the fetch client says a download began
+ * and asks for a download of its own a second later, so the console shows whether the
+ * package service answered them during the download, and that a second download waits. */
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,21 @@ static void round_once(uint32_t k)
     anv_console_flush();
 }
 
+/* A fetch while another download is under way: it waits its turn, then runs. */
+static void fetch_queued(void)
+{
+    const char *url = PKG_WATCH_CONFIG_QUEUED_URL;
+    struct anv_bytes_128 u = {.len = (uint32_t)strlen(url)};
+    struct anv_bytes_64 f = {.len = 10};
+    memcpy(u.data, url, u.len);
+    memcpy(f.data, "queued.pkg", 10);
+    uint64_t length = 0, t0 = now_ms();
+    int e = pkg_watch_manage_fetch(&u, &f, &length);
+    printf("pkgwatch: fetch %s at %lu ms -> %d, answered in %lu ms\n", url, (unsigned long)t0, e,
+           (unsigned long)(now_ms() - t0));
+    anv_console_flush();
+}
+
 static void install_once(void)
 {
     const char *file = PKG_WATCH_CONFIG_INSTALL_FILE;
@@ -66,12 +82,16 @@ int main(void)
     const uint32_t ticks =
         PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS ? PKG_WATCH_CONFIG_PERIOD_MS / TICK_MS : 1u;
     uint64_t install_at = 0;
-    bool installed = false;
+    bool installed = false, fetched = PKG_WATCH_CONFIG_QUEUED_URL[0] == '\0';
     for (uint32_t k = 1; k <= PKG_WATCH_CONFIG_ROUNDS; k++) {
         round_once(k);
         if (!installed && install_at != 0 && now_ms() >= install_at) {
             install_once();
             installed = true;
+        }
+        if (installed && !fetched && now_ms() >= install_at + INSTALL_DELAY_MS) {
+            fetch_queued();
+            fetched = true;
         }
         uint64_t res = 0, bits = 0;
         int e = anv_wait_one(PKG_WATCH_HANDLE_EVENTS, ticks, &res, &bits);
