@@ -19,88 +19,8 @@ int32_t anvaya_resolve(const char *name, uint32_t len, uint32_t *ip);
 __attribute__((import_module("anvaya"), import_name("sock_connect")))
 int32_t anvaya_sock_connect(uint32_t ip, uint32_t port, uint32_t fdflags, uint32_t *fd);
 
-/* ---- SHA-256 (FIPS 180-4), streaming ---- */
-
-typedef struct sha256_ctx {
-    uint32_t h[8];
-    uint8_t block[64];
-    uint64_t bytes;
-} sha256_ctx;
-
-static const uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
-
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_compress(uint32_t h[8], const uint8_t *p)
-{
-    uint32_t w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = k + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-        uint32_t t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
-}
-
-static void sha256_init(sha256_ctx *s)
-{
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(s->h, iv, sizeof iv);
-    s->bytes = 0;
-}
-
-static void sha256_update(sha256_ctx *s, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        s->block[s->bytes % 64] = p[i];
-        s->bytes++;
-        if (s->bytes % 64 == 0)
-            sha256_compress(s->h, s->block);
-    }
-}
-
-static void sha256_final(sha256_ctx *s, char hex[65])
-{
-    uint64_t bits = s->bytes * 8;
-    uint8_t pad = 0x80;
-    sha256_update(s, &pad, 1);
-    pad = 0;
-    while (s->bytes % 64 != 56)
-        sha256_update(s, &pad, 1);
-    for (int i = 7; i >= 0; i--) {
-        uint8_t b = (uint8_t)(bits >> (8 * i));
-        sha256_update(s, &b, 1);
-    }
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", (unsigned)(s->h[i / 4] >> (24 - 8 * (i % 4))) & 255u);
-}
+/* SHA-256: lib/crypto's one source, compiled into the app (as apps/compute does). */
+#include "../../lib/crypto/sha256.c"
 
 /* ---- the URL ---- */
 
@@ -150,7 +70,7 @@ static int parse_url(const char *url, char *host, unsigned *port, char *path)
 static char head[HEAD_MAX + 1];
 static size_t head_len;
 static int head_done;
-static sha256_ctx body_hash;
+static crypto_sha256_ctx body_hash;
 static uint64_t body_len;
 static char first_line[FIRST_LINE_MAX + 1];
 static size_t first_len;
@@ -158,7 +78,7 @@ static int first_done;
 
 static void body_bytes(const uint8_t *p, size_t n)
 {
-    sha256_update(&body_hash, p, n);
+    crypto_sha256_update(&body_hash, p, n);
     body_len += n;
     for (size_t i = 0; i < n && !first_done; i++) {
         if (p[i] == '\n' || p[i] == '\r' || first_len == FIRST_LINE_MAX)
@@ -266,7 +186,7 @@ int main(int argc, char **argv)
         printf("fetch: shutdown: %s\n", strerror(errno));
         return 2;
     }
-    sha256_init(&body_hash);
+    crypto_sha256_init(&body_hash);
     static uint8_t buf[16384];
     for (;;) {
         /* Wait for the answer with poll (poll_oneoff: a read subscription and a clock), so
@@ -312,7 +232,9 @@ int main(int argc, char **argv)
         return 3;
     }
     char hex[65];
-    sha256_final(&body_hash, hex);
+    uint8_t digest[32];
+    crypto_sha256_final(&body_hash, digest);
+    crypto_sha256_hex(digest, hex);
     printf("fetch: body %llu bytes, sha256 %s\n", (unsigned long long)body_len, hex);
     printf("fetch: first line: %.*s\n", (int)first_len, first_line);
     return status == 200 ? 0 : 1;
