@@ -112,7 +112,10 @@ static wasi_errno n_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
                (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u, (unsigned)port);
     if (e != ANV_OK)
         return sock_errno(e);
-    (void)gs_new(s, 0, h);
+    if (!gs_new(s, 0, h)) {
+        (void)wasm_runner_net_close(s); /* cannot happen (a slot was free): undo anyway */
+        return WASI_ENFILE;
+    }
     return WASI_ESUCCESS;
 }
 
