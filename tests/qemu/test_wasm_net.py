@@ -33,7 +33,7 @@ from qemu_harness import ScenarioFailure, run_scenario  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ICOUNT = os.environ.get("ANVAYA_WASMNET_ICOUNT") == "1"
-GRANT = "tcp-connect:10.0.2.2:*"
+GRANT = "tcp-connect:10.0.2.2:* resolve"
 PAGE_BYTES = max(24, int(os.environ.get("ANVAYA_WASMNET_PAGE_BYTES", "65536")))
 
 
@@ -95,8 +95,9 @@ def check_manifest(s, cspace_json):
         s.check(got == want, f"{name}'s CSpace manifest: {got!r}")
 
 
-def scenario(args):
-    apps, cspace_json = args.extra[0], args.extra[1]
+def run_system(args, apps, cspace_json, bind_ip, url_host, devices):
+    """Serves the page on bind_ip, boots wasmnet with the NIC devices(image) gives and fetch
+    asking for http://url_host:PORT/page.txt, and checks everything; returns the figures."""
     body = page_bytes()
     digest = hashlib.sha256(body).hexdigest()
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,12 +106,11 @@ def scenario(args):
         with open(os.path.join(www, "page.txt"), "wb") as f:
             f.write(body)
         Handler.requests = []
-        srv = Server(("127.0.0.1", 0),
-                     lambda *a, **k: Handler(*a, directory=www, **k))
+        srv = Server((bind_ip, 0), lambda *a, **k: Handler(*a, directory=www, **k))
         port = srv.server_address[1]
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         try:
-            url = f"http://10.0.2.2:{port}/page.txt"
+            url = f"http://{url_host}:{port}/page.txt"
             urlfile = os.path.join(tmp, "url.txt")
             with open(urlfile, "w") as f:
                 f.write(url + "\n")
@@ -122,8 +122,8 @@ def scenario(args):
             store("put", image, "apps/fetch/home/url.txt", urlfile)
             store("put", image, "apps/misbehave/misbehave.wasm",
                   os.path.join(apps, "misbehave.wasm"))
-            s = args.session(devices=["net:user@7", "rng@6", f"blk:{image}@5"],
-                             timeout=max(args.timeout, 120), icount=ICOUNT)
+            s = args.session(devices=devices(image), timeout=max(args.timeout, 120),
+                             icount=ICOUNT)
             s.start()
 
             def seen(pattern):
@@ -143,7 +143,7 @@ def scenario(args):
             s.read_for(1)
             log = s.log
             s.close()
-            want = (f"fetch: 10.0.2.2 is 10.0.2.2\n"
+            want = (f"fetch: {url_host} is 10.0.2.2\n"
                     f"fetch: status HTTP/1.0 200 OK\n"
                     f"fetch: body {len(body)} bytes, sha256 {digest}\n"
                     f"fetch: first line: anvaya guest fetch page\n")
@@ -158,7 +158,7 @@ def scenario(args):
                    "the stack's DENIED line for misbehave")
             s.find(r"wnmis: app's connect to 10\.0\.2\.2:8080 denied by the stack",
                    "the runner's denial line")
-            s.find(rf"netstack: client 1 \(wnfetch\.net\) holds 1 grants: {re.escape(GRANT)}",
+            s.find(rf"netstack: client 1 \(wnfetch\.net\) holds 2 grants: {re.escape(GRANT)}",
                    "fetch's grant, as the stack holds it")
             s.absent(r"netstack: client 1 denied", "fetch was never refused")
             s.absent(r"app ended by|PANIC", "no app trapped or ran out, no panic")
@@ -166,10 +166,18 @@ def scenario(args):
         finally:
             srv.shutdown()
             srv.server_close()
-    print(f"wasm-net: fetched {len(body)} bytes (sha256 {digest[:16]}...) in {calls} WASI "
-          f"calls; instructions: load {figures[0]} ({figures[1]} module bytes), instantiate "
-          f"{figures[2]}, run {figures[3]}{' (-icount shift=0)' if ICOUNT else ''}; "
-          f"misbehave denied with errno 76")
+    return (f"fetched {len(body)} bytes (sha256 {digest[:16]}...) from {url_host} in {calls} "
+            f"WASI calls; instructions: load {figures[0]} ({figures[1]} module bytes), "
+            f"instantiate {figures[2]}, run {figures[3]}{' (-icount shift=0)' if ICOUNT else ''}; "
+            f"misbehave denied with errno 76")
+
+
+def scenario(args):
+    apps, cspace_json = args.extra[0], args.extra[1]
+    # slirp: the host's 127.0.0.1 is the guest's 10.0.2.2.
+    text = run_system(args, apps, cspace_json, "127.0.0.1", "10.0.2.2",
+                      lambda image: ["net:user@7", "rng@6", f"blk:{image}@5"])
+    print("wasm-net: " + text)
 
 
 if __name__ == "__main__":
