@@ -2,6 +2,7 @@
  * and every initial mapping comes from here; after it returns nothing is allocated
  * except from pools. The manifest decoder already proved indices and ranges valid. */
 #include "loader.h"
+#include "loader_check.h"
 
 #include "arch/riscv64/memlayout.h"
 #include "boot.h"
@@ -22,8 +23,7 @@
 #include "thread.h"
 #include "vspace.h"
 
-#define LOADER_MAX_OBJECTS 1024
-#define LOADER_PT_POOL_PAGES 64
+#define LOADER_MAX_OBJECTS LOADER_CHECK_MAX_OBJECTS
 
 static struct kobj *loader_objects[LOADER_MAX_OBJECTS];
 static uint8_t *boot_heap_cur;
@@ -233,16 +233,20 @@ static void loader_report_cspace(const char *name, const struct cspace *cs)
 }
 
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 const struct dtb_inventory *inv, struct loader_stats *stats)
+                 const struct dtb_inventory *inv, uint32_t pt_pages, struct loader_stats *stats)
 {
     loader_inv = inv;
     uint32_t nobj = manifest_count(m, MANIFEST_T_OBJECT);
     if (nobj > LOADER_MAX_OBJECTS)
         panic("loader: %u objects, at most %u supported", nobj, LOADER_MAX_OBJECTS);
     {
-        static uint64_t pt_bitmap[POOL_BITMAP_WORDS(LOADER_PT_POOL_PAGES)];
-        uint64_t pa = boot_pages(LOADER_PT_POOL_PAGES);
-        pool_init(&loader_pt_pool, pa, LOADER_PT_POOL_PAGES, LOADER_PT_POOL_PAGES, pt_bitmap, 0);
+        static uint64_t pt_bitmap[POOL_BITMAP_WORDS(LOADER_CHECK_PT_POOL_MAX)];
+        if (pt_pages > LOADER_CHECK_PT_POOL_MAX)
+            panic("loader: a page-table pool of %u pages, at most %u", pt_pages,
+                  LOADER_CHECK_PT_POOL_MAX);
+        uint32_t pool_pages = pt_pages ? pt_pages : 1u; /* a pool is never empty */
+        uint64_t pa = boot_pages(pool_pages);
+        pool_init(&loader_pt_pool, pa, pool_pages, pool_pages, pt_bitmap, 0);
     }
 
     for (uint32_t i = 0; i < nobj; i++) {

@@ -14,10 +14,12 @@ struct loader_stats {
 };
 
 /* `image` is the boot image header's kernel address; `inv` the DTB inventory, against
- * which device frames are checked (never RAM, never the interrupt controller). Panics
+ * which device frames are checked (never RAM, never the interrupt controller); pt_pages
+ * the page-table pages loader_check computed for every address space. Panics
  * with the reason on any inconsistency: a manifest that passed manifest_open only fails
  * here on resources or on device addresses the platform does not allow. */
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 const struct dtb_inventory *inv, struct loader_stats *stats);
+                 const struct dtb_inventory *inv, uint32_t pt_pages,
+                 struct loader_stats *stats);
 
 #endif

@@ -562,7 +562,7 @@ static bool lc_memory(const struct manifest_view *m, const struct loader_check_p
 {
     struct manifest_object o = {0};
     struct lc_heap h = {0, 0};
-    uint64_t pages = LOADER_CHECK_PT_POOL_PAGES + elf_pages;
+    uint64_t pages = (out->pt_pages ? out->pt_pages : 1u) + elf_pages;
     uint64_t big = 0;
     uint32_t big_obj = LC_NONE;
     for (uint32_t i = 0; manifest_object(m, i, &o); i++) {
@@ -635,12 +635,13 @@ bool loader_check(const struct manifest_view *m, const struct loader_check_platf
             big_image = p.image;
         }
         pt += tables;
-        /* The loader maps every process from one fixed pool before any has a pool of its own. */
-        if (pt > LOADER_CHECK_PT_POOL_PAGES)
+        /* The loader maps every process from one pool, sized from this sum, before any
+         * process has a pool of its own. */
+        if (pt > LOADER_CHECK_PT_POOL_MAX)
             return lc_fail(out,
                            "process %u (\"%s\"): mappings and ELF segments need %u page-table "
-                           "pages, which brings the loader's pool of %u to %u",
-                           i, manifest_string(m, p.name), tables, LOADER_CHECK_PT_POOL_PAGES, pt);
+                           "pages, which brings the loader's pool to %u, above its limit of %u",
+                           i, manifest_string(m, p.name), tables, pt, LOADER_CHECK_PT_POOL_MAX);
     }
     out->pt_pages = pt;
     return lc_memory(m, pf, elf_pages, big_image, big_image_pages, out);

@@ -11,10 +11,12 @@
 #include "dtb.h"
 #include "manifest.h"
 
-/* Fixed sizes of loader.c (LOADER_MAX_OBJECTS, LOADER_PT_POOL_PAGES): they are private
- * to that file, so they are repeated here; keep the two equal. */
+/* The loader's fixed sizes (loader.c uses these): objects, and the most page-table pages
+ * its pool may hold. The pool itself is exactly what the check computes (pt_pages): one
+ * page table per 2 MiB of mappings, so a system of large heaps gets the tables it needs
+ * and a small one wastes nothing; 2,048 pages (8 MiB) bound the boot memory it takes. */
 #define LOADER_CHECK_MAX_OBJECTS 1024u
-#define LOADER_CHECK_PT_POOL_PAGES 64u
+#define LOADER_CHECK_PT_POOL_MAX 2048u
 /* Mappings plus ELF segments of one address space the overlap check holds at once. */
 #define LOADER_CHECK_MAX_RANGES 1024u
 

@@ -67,7 +67,7 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     if (inv->plic.present)
         plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
     struct loader_stats st = {0};
-    loader_load(&view, image, image_size, inv, &st);
+    loader_load(&view, image, image_size, inv, check.pt_pages, &st);
     kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
             st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
 #ifdef ANV_DEBUG_CHECKS

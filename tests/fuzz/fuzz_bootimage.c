@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (loader_check(&v, &pf, &report)) {
             FUZZ_CHECK(report.message[0] == '\0', "accepted with a message");
             FUZZ_CHECK(report.pages_needed <= pf.free_pages, "accepted beyond memory");
-            FUZZ_CHECK(report.pt_pages <= LOADER_CHECK_PT_POOL_PAGES, "page tables");
+            FUZZ_CHECK(report.pt_pages <= LOADER_CHECK_PT_POOL_MAX, "page tables");
         } else {
             fuzz_check_message(report.message, sizeof report.message);
         }
