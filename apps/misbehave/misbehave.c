@@ -1,9 +1,11 @@
 /* misbehave: a WASI command that does one wrong thing, chosen by its argument, so a
  * runtime's limits can be seen to end it: `loop` never stops (fuel), `oob` stores outside
- * its linear memory (a trap), `recurse` recurses without end (call stack exhaustion). */
+ * its linear memory (a trap), `recurse` recurses without end (call stack exhaustion),
+ * `entropy` asks for random bytes (a runner not granted entropy answers ENOTCAPABLE). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <wasi/api.h>
 
 static volatile uint32_t sink;
 
@@ -30,8 +32,15 @@ int main(int argc, char **argv)
         *p = 1;
     } else if (strcmp(mode, "recurse") == 0) {
         sink = down(0);
+    } else if (strcmp(mode, "entropy") == 0) {
+        /* The raw call, not arc4random: wasi-libc aborts the app where random_get fails. */
+        uint8_t bytes[16];
+        __wasi_errno_t e = __wasi_random_get(bytes, sizeof bytes);
+        printf("misbehave: random_get -> %u%s\n", (unsigned)e,
+               e == __WASI_ERRNO_NOTCAPABLE ? " (ENOTCAPABLE: not granted)" : "");
+        return 0;
     } else {
-        fprintf(stderr, "usage: misbehave loop|oob|recurse\n");
+        fprintf(stderr, "usage: misbehave loop|oob|recurse|entropy\n");
         return 64;
     }
     printf("misbehave: still running (should not be)\n");

@@ -295,15 +295,16 @@ static volatile uint8_t *client_buf(uint64_t badge)
     return NULL;
 }
 
-/* ... and of a PackageReader client (reader1, reader2). */
+/* ... and of a PackageReader client (reader1 .. reader4: up to four runners). */
 static volatile uint8_t *reader_buf(uint64_t badge)
 {
-    uint64_t k = badge & 0xFFFFFFu;
-    if (k == 1)
-        return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
-    if (k == 2)
-        return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
-    return NULL;
+    switch (badge & 0xFFFFFFu) {
+    case 1: return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
+    case 2: return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
+    case 3: return (volatile uint8_t *)PACKAGE_SERVICE_READER3;
+    case 4: return (volatile uint8_t *)PACKAGE_SERVICE_READER4;
+    default: return NULL;
+    }
 }
 
 int package_service_packages_stage(uint64_t badge, const struct anv_bytes_64 *file,
