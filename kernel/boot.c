@@ -97,7 +97,7 @@ static void boot_memory(const struct dtb_inventory *inv, uint64_t dtb_pa, uint64
 }
 
 /* Whether the space-separated boot argument list contains `word` exactly. */
-static bool boot_has_arg(const char *args, const char *word)
+bool boot_has_arg(const char *args, const char *word)
 {
     for (size_t i = 0; args[i] != '\0' && i < DTB_PATH_MAX; i++) {
         if (i > 0 && args[i - 1] != ' ')

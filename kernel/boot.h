@@ -2,11 +2,14 @@
 #ifndef ANVAYA_KERNEL_BOOT_H
 #define ANVAYA_KERNEL_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dtb.h"
 
 void kernel_main(uint64_t hartid, uint64_t dtb_pa);
+/* Whether the space-separated boot argument list contains `word` exactly. */
+bool boot_has_arg(const char *args, const char *word);
 /* Size of the boot image behind the kernel (0: none); panics on a malformed header. */
 uint64_t boot_image_size(void);
 /* Build the system from the image's manifest and run it; never returns. */

@@ -4,6 +4,7 @@
 #include "loader.h"
 
 #include "arch/riscv64/memlayout.h"
+#include "boot.h"
 #include "console.h"
 #include "cspace.h"
 #include "elf.h"
@@ -204,6 +205,33 @@ static uint64_t clock_units_of(uint32_t us)
     return us != 0 && units == 0 ? 1 : units;
 }
 
+/* With the boot argument anvaya.report=cspace: what the loader put in a process's CSpace,
+ * in the form processes report it themselves (anvaya/report.h) and the QEMU tests compare
+ * with the generated CSpace manifest. */
+static void loader_report_cspace(const char *name, const struct cspace *cs)
+{
+    static const char *const type_names[ANV_OBJ_COUNT] = ANV_OBJ_NAMES;
+    uint32_t on_line = 0;
+    for (uint32_t s = 1; s < cs->size; s++) {
+        const struct cap *c = &cs->slots[s];
+        if (c->obj == 0)
+            continue;
+        if (on_line == 0)
+            kprintf("cspace %s:", name);
+        kprintf(" %u=%s:%c%c%c%c", s, c->type < ANV_OBJ_COUNT ? type_names[c->type] : "?",
+                (c->rights & ANV_RIGHT_READ) ? 'r' : '-', (c->rights & ANV_RIGHT_WRITE) ? 'w' : '-',
+                (c->rights & ANV_RIGHT_EXEC) ? 'x' : '-', (c->rights & ANV_RIGHT_GRANT) ? 'g' : '-');
+        if (c->badge != 0)
+            kprintf(":0x%lx", (unsigned long)c->badge);
+        if (++on_line == 8) {
+            kprintf("\n");
+            on_line = 0;
+        }
+    }
+    if (on_line != 0)
+        kprintf("\n");
+}
+
 void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
                  const struct dtb_inventory *inv, struct loader_stats *stats)
 {
@@ -262,6 +290,8 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
         }
         /* Run-time capabilities never land in a slot the manifest placed or reserves. */
         cspace_set_first_dynamic(cs, manifest_top);
+        if (boot_has_arg(inv->bootargs, "anvaya.report=cspace"))
+            loader_report_cspace(name, cs);
         /* The record thread.restart uses to put the process back as it is now. */
         struct proc *proc = boot_alloc(sizeof *proc);
         proc_init(proc, cs, manifest_top);

@@ -6,7 +6,11 @@
 
 #include <anvaya/report.h>
 
-#include "console_gen.h"
+/* Another instance name: -DCONSOLE_GEN_HEADER="<instance>_gen.h". */
+#ifndef CONSOLE_GEN_HEADER
+#define CONSOLE_GEN_HEADER "console_gen.h"
+#endif
+#include CONSOLE_GEN_HEADER
 
 #define UART_THR 0
 #define UART_IER 1
@@ -105,11 +109,8 @@ int main(void)
     char caps[160];
     uint32_t slot = 1;
     while (anv_cspace_describe(caps, sizeof caps, &slot) != 0) {
-        uint8_t text[200];
-        size_t n = strlen(caps);
-        memcpy(text, "cspace console: ", 16);
-        memcpy(text + 16, caps, n);
-        uart_line("", text, (uint32_t)(16 + n));
+        uart_line("cspace " CONSOLE_INSTANCE_NAME ": ", (const uint8_t *)caps,
+                  (uint32_t)strlen(caps));
     }
     return console_serve();
 }

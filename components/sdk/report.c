@@ -3,15 +3,7 @@
 #include <anvaya/sdk.h>
 #include <stdio.h>
 
-static const char *const type_names[ANV_OBJ_COUNT] = {
-    [ANV_OBJ_NULL] = "NULL",          [ANV_OBJ_CSPACE] = "CSPACE",
-    [ANV_OBJ_THREAD] = "THREAD",      [ANV_OBJ_ENDPOINT] = "ENDPOINT",
-    [ANV_OBJ_NOTIFICATION] = "NOTIFICATION", [ANV_OBJ_REPLY] = "REPLY",
-    [ANV_OBJ_FRAME] = "FRAME",        [ANV_OBJ_VSPACE] = "VSPACE",
-    [ANV_OBJ_POOL] = "POOL",          [ANV_OBJ_IRQ] = "IRQ",
-    [ANV_OBJ_AUDIT] = "AUDIT",        [ANV_OBJ_CONSOLE] = "CONSOLE",
-    [ANV_OBJ_MAPPING] = "MAPPING",    [ANV_OBJ_SYSCTL] = "SYSCTL",
-};
+static const char *const type_names[ANV_OBJ_COUNT] = ANV_OBJ_NAMES;
 
 size_t anv_cspace_describe(char *out, size_t cap, uint32_t *slot)
 {

@@ -83,6 +83,9 @@
 #define ANV_OBJ_MAPPING 12
 #define ANV_OBJ_SYSCTL 13
 #define ANV_OBJ_COUNT 14
+/* Each type's name in ANV_OBJ_* order, as CSpace manifests and capability reports spell it. */
+#define ANV_OBJ_NAMES {"NULL", "CSPACE", "THREAD", "ENDPOINT", "NOTIFICATION", "REPLY", \
+    "FRAME", "VSPACE", "POOL", "IRQ", "AUDIT", "CONSOLE", "MAPPING", "SYSCTL"}
 
 /* ---- Rights (meaning per object type in docs/abi/rfc-0010-syscalls.md) -------------- */
 #define ANV_RIGHT_READ 0x1u  /* receive, wait, identify contents, map readable */

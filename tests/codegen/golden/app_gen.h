@@ -104,6 +104,15 @@ enum log_level {
 #define ANV_IFACE_BLOCK
 #define BLOCK_E_NO_MEDIUM 100u
 #define BLOCK_E_OUT_OF_RANGE 101u
+/* The name of one of Block's errors ("NO_MEDIUM"), NULL for any other value. */
+static inline const char *block_error_name(int code)
+{
+    switch (code) {
+    case 100: return "NO_MEDIUM";
+    case 101: return "OUT_OF_RANGE";
+    default: return (const char *)0;
+    }
+}
 #define BLOCK_LABEL_INFO 0u
 #define BLOCK_LABEL_READ 1u
 #define BLOCK_LABEL_WRITE 2u
@@ -113,6 +122,14 @@ enum log_level {
 #ifndef ANV_IFACE_NET
 #define ANV_IFACE_NET
 #define NET_E_LINK_DOWN 200u
+/* The name of one of Net's errors ("LINK_DOWN"), NULL for any other value. */
+static inline const char *net_error_name(int code)
+{
+    switch (code) {
+    case 200: return "LINK_DOWN";
+    default: return (const char *)0;
+    }
+}
 #define NET_LABEL_MAC 0u
 #define NET_LABEL_SEND 1u
 #define NET_LABEL_RECEIVE 2u

@@ -103,6 +103,14 @@ enum log_level {
 #ifndef ANV_IFACE_NET
 #define ANV_IFACE_NET
 #define NET_E_LINK_DOWN 200u
+/* The name of one of Net's errors ("LINK_DOWN"), NULL for any other value. */
+static inline const char *net_error_name(int code)
+{
+    switch (code) {
+    case 200: return "LINK_DOWN";
+    default: return (const char *)0;
+    }
+}
 #define NET_LABEL_MAC 0u
 #define NET_LABEL_SEND 1u
 #define NET_LABEL_RECEIVE 2u

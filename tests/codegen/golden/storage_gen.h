@@ -99,6 +99,15 @@ enum log_level {
 #define ANV_IFACE_BLOCK
 #define BLOCK_E_NO_MEDIUM 100u
 #define BLOCK_E_OUT_OF_RANGE 101u
+/* The name of one of Block's errors ("NO_MEDIUM"), NULL for any other value. */
+static inline const char *block_error_name(int code)
+{
+    switch (code) {
+    case 100: return "NO_MEDIUM";
+    case 101: return "OUT_OF_RANGE";
+    default: return (const char *)0;
+    }
+}
 #define BLOCK_LABEL_INFO 0u
 #define BLOCK_LABEL_READ 1u
 #define BLOCK_LABEL_WRITE 2u
