@@ -80,7 +80,7 @@ def main():
     for src in sorted(f for f in os.listdir(SRC) if f.endswith(".c") and f != "bench_run.c"):
         name = src[:-2]
         mod = os.path.join(out, name + ".wasm")
-        subprocess.run(["clang-14", "--target=wasm32", "-mcpu=mvp", "-nostdlib", "-O2",
+        subprocess.run(["clang-14", "--target=wasm32", "-mcpu=mvp", "-nostdlib", "-ffreestanding", "-O2",
                         "-Wl,--no-entry", "-Wl,--export=run", "-o", mod,
                         os.path.join(SRC, src)], check=True)
         if args.callgrind:

@@ -26,7 +26,7 @@ __attribute__((export_name("_start"))) void _start(void)
     for (size_t i = 0; i < sizeof msg; i++)
         msg[i] = (uint8_t)(i * 31 + (i >> 8));
     uint8_t digest[32];
-    sha256(msg, sizeof msg, digest);
+    crypto_sha256(msg, sizeof msg, digest);
     for (int i = 0; i < 32; i++)
         sum = sum * 131 + digest[i];
     for (size_t i = 0; i < 3000; i++)

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < len; i++)
         buf[i] = (uint8_t)(i * 31 + (i >> 8));
     uint8_t digest[32];
-    sha256(buf, len, digest);
+    crypto_sha256(buf, len, digest);
     printf("sha256: ");
     for (int i = 0; i < 32; i++)
         printf("%02x", digest[i]);

@@ -6,7 +6,15 @@
 #include <string.h>
 
 #include "netclient_gen.h"
-#include "netclient_sha256.h"
+#include "sha256.h"
+
+/* The finished digest of h as 64 hex digits. */
+static void netclient_digest_hex(crypto_sha256_ctx *h, char hex[65])
+{
+    uint8_t digest[32];
+    crypto_sha256_final(h, digest);
+    crypto_sha256_hex(digest, hex);
+}
 
 #define WAIT_TICKS 50u  /* 0.5 s: the longest nap between two asks if no event comes */
 #define PHASE_MS 60000u /* a phase that takes longer has failed */
@@ -113,9 +121,9 @@ static int lookup(const char *name)
  * directions hashed. */
 static int transfer(uint32_t sock, uint32_t n)
 {
-    struct netclient_sha256 hs, hr;
-    netclient_sha256_init(&hs);
-    netclient_sha256_init(&hr);
+    crypto_sha256_ctx hs, hr;
+    crypto_sha256_init(&hs);
+    crypto_sha256_init(&hr);
     uint64_t x = 0x9E3779B97F4A7C15ull;
     uint64_t t0 = now_ms(), end = t0 + TRANSFER_MS, i0 = rdinstret(), own = 0;
     uint64_t n_start = 0, n_sent = 0, n_end = 0;
@@ -132,7 +140,7 @@ static int transfer(uint32_t sock, uint32_t n)
             }
             chunk[i] = (uint8_t)(x >> (8 * (i % 8)));
         }
-        netclient_sha256_update(&hs, chunk, len);
+        crypto_sha256_update(&hs, chunk, len);
         own += rdinstret() - w0;
         for (uint32_t off = 0; off < len && now_ms() < end;) {
             for (uint32_t i = off; i < len; i++)
@@ -153,7 +161,7 @@ static int transfer(uint32_t sock, uint32_t n)
     }
     uint64_t t1 = now_ms(), i1 = rdinstret();
     char hex[65];
-    netclient_sha256_hex(&hs, hex);
+    netclient_digest_hex(&hs, hex);
     printf("netclient: tcp sent %u bytes in %u ms sha256 %s\n", sent, (unsigned)(t1 - t0), hex);
     uint64_t w_sent = stack_work(&n_sent);
     printf("netclient: instructions sending %lu, of them making and hashing the data %lu, "
@@ -181,12 +189,12 @@ static int transfer(uint32_t sock, uint32_t n)
         uint64_t w0 = rdinstret();
         for (uint32_t i = 0; i < len; i++)
             chunk[i] = buf[i];
-        netclient_sha256_update(&hr, chunk, len);
+        crypto_sha256_update(&hr, chunk, len);
         own += rdinstret() - w0;
         got += len;
     }
     uint64_t t3 = now_ms(), i3 = rdinstret();
-    netclient_sha256_hex(&hr, hex);
+    netclient_digest_hex(&hr, hex);
     printf("netclient: tcp received %u bytes in %u ms sha256 %s (ended %s)\n", got,
            (unsigned)(t3 - (t2 ? t2 : t3)), hex, err_name(e));
     uint64_t w_end = stack_work(&n_end);
@@ -240,8 +248,8 @@ static int echo_server(uint16_t port)
     printf("netclient: accepted %s:%u\n", ip_text(ip), rport);
     anv_console_flush();
     uint32_t echoed = 0;
-    struct netclient_sha256 h;
-    netclient_sha256_init(&h);
+    crypto_sha256_ctx h;
+    crypto_sha256_init(&h);
     for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
         uint32_t len = 0;
         e = net_client_net_tcp_recv(s, CHUNK, &len);
@@ -253,7 +261,7 @@ static int echo_server(uint16_t port)
             break;
         for (uint32_t i = 0; i < len; i++)
             chunk[i] = buf[i];
-        netclient_sha256_update(&h, chunk, len);
+        crypto_sha256_update(&h, chunk, len);
         for (uint32_t off = 0; off < len && now_ms() < end;) {
             for (uint32_t i = off; i < len; i++)
                 buf[i - off] = chunk[i];
@@ -272,7 +280,7 @@ static int echo_server(uint16_t port)
         echoed += len;
     }
     char hex[65];
-    netclient_sha256_hex(&h, hex);
+    netclient_digest_hex(&h, hex);
     int ce = net_client_net_close(s);
     int le = net_client_net_close(l);
     printf("netclient: echoed %u bytes sha256 %s (ended %s, close %s/%s)\n", echoed, hex,

@@ -52,6 +52,63 @@ static uint64_t instret(void)
     return v;
 }
 
+/* ---- the service lock (docs/packages.md, "Threads") ------------------------------------- */
+
+/* Every call runs holding this lock, so all state (the index, the record, the package
+ * buffer, the store's dataport) has one owner at a time. A download gives it up while it
+ * waits on the network and takes it back for each write into the store. The holder
+ * always gives it back within one call, whose own bounds (the store's, fetch_limit_ms)
+ * end it; a wait far beyond those is a bug, and the service stops rather than hang. */
+#define LOCK_WAIT_TICKS_MAX 60000u /* 10 minutes of 10 ms ticks */
+
+static uint32_t svc_lock;
+
+static void lock_take(void)
+{
+    for (uint32_t tick = 0;; tick++) {
+        if (__atomic_exchange_n(&svc_lock, 1u, __ATOMIC_ACQUIRE) == 0u)
+            return;
+        if (tick >= LOCK_WAIT_TICKS_MAX) {
+            printf("pkgsvc: the service lock was held for 10 minutes: stopping\n");
+            anv_console_flush();
+            anv_proc_exit(3);
+        }
+        /* The holder is usually blocked in the file store: a yield would spin, so sleep. */
+        (void)anv_wait_one(ANV_HANDLE_NULL, 1, NULL, NULL);
+    }
+}
+
+static void lock_give(void)
+{
+    __atomic_store_n(&svc_lock, 0u, __ATOMIC_RELEASE);
+}
+
+/* The generated serve loop with the lock around each call; every thread of the service
+ * runs it on the one endpoint, so while one waits on a download another answers. */
+static _Noreturn void serve_locked(void)
+{
+    uint64_t info, badge;
+    int err = anv_ipc_receive(PACKAGE_SERVICE_HANDLE_SERVICE, &info, &badge);
+    for (;;) {
+        if (err != ANV_OK) {
+            err = anv_ipc_receive(PACKAGE_SERVICE_HANDLE_SERVICE, &info, &badge);
+            continue;
+        }
+        lock_take();
+        uint64_t reply = package_service_dispatch(info, badge);
+        lock_give();
+        err = anv_ipc_reply_recv(PACKAGE_SERVICE_HANDLE_SERVICE, reply, &info, &badge);
+    }
+}
+
+/* Threads 1.. (threads = N in pkgsvc_net.idl): they start once thread 0 first blocks, in
+ * the middle of its start-up, which holds the lock until the service is ready. */
+int anv_thread_main(uint32_t index)
+{
+    (void)index;
+    serve_locked();
+}
+
 /* ---- paths and the file store --------------------------------------------------------- */
 
 static bool path_join(struct anv_bytes_128 *p, const char *a, const char *b, const char *c)
@@ -638,8 +695,8 @@ static const char *socket_word(int e)
     case SOCKET_E_RESET: return "connection reset";
     case SOCKET_E_CONNREFUSED: return "connection refused";
     case SOCKET_E_TIMEOUT: return "peer timed out";
-    case SOCKET_E_NXDOMAIN: return "no such name";
-    case SOCKET_E_NODATA: return "no A record";
+    case SOCKET_E_NXDOMAIN: return "NXDOMAIN, no such name";
+    case SOCKET_E_NODATA: return "NODATA, no A record";
     case SOCKET_E_TRUNCATED: return "DNS answer truncated";
     case SOCKET_E_SERVFAIL: return "DNS server failure";
     case SOCKET_E_STATE: return "wrong socket state";
@@ -665,6 +722,9 @@ static http_err fetch_body(void *ctx, const uint8_t *data, size_t len)
         fetch_out.status_refused = true;
         return HTTP_ERR_BODY;
     }
+    /* The download runs without the service lock; the store's dataport is shared. */
+    lock_take();
+    http_err r = HTTP_OK;
     for (size_t done = 0; done < len;) {
         uint32_t n = len - done < CHUNK ? (uint32_t)(len - done) : CHUNK;
         volatile uint8_t *io = store_io();
@@ -673,12 +733,14 @@ static http_err fetch_body(void *ctx, const uint8_t *data, size_t len)
         int e = package_service_files_write(&fetch_out.path, fetch_out.written, n);
         if (e != ANV_OK) {
             fetch_out.store_err = e;
-            return HTTP_ERR_BODY;
+            r = HTTP_ERR_BODY;
+            break;
         }
         fetch_out.written += n;
         done += n;
     }
-    return HTTP_OK;
+    lock_give();
+    return r;
 }
 
 /* What a lib/http error means for a download. */
@@ -844,13 +906,41 @@ static void discard_download(void)
                (const char *)fetch_out.path.data, e);
 }
 
+/* One download at a time, since it owns the socket dataport, the parser and fetch_out;
+ * fetches take their turns in the order they came (a ticket each), so a client that
+ * fetches again at once cannot starve another. Read and written only under the lock. */
+static uint32_t dl_next, dl_serving;
+
+/* Waits, without the lock, for this call's turn. Every download ahead ends within its own
+ * bounds (the lookup, connect and request each fetch_timeout_ms, the transfer
+ * fetch_limit_ms), and at most two other threads can be ahead; a wait beyond that is a
+ * bug, and the service stops rather than hang its clients. */
+static void download_claim(void)
+{
+    const uint32_t mine = dl_next++;
+    const uint64_t each = PACKAGE_SERVICE_CONFIG_FETCH_LIMIT_MS +
+                          3u * (uint64_t)PACKAGE_SERVICE_CONFIG_FETCH_TIMEOUT_MS + 2000u;
+    const uint64_t end = now_ms() + (uint64_t)(mine - dl_serving) * each + 1000u;
+    while (dl_serving != mine) {
+        if (now_ms() >= end) {
+            printf("pkgsvc: a download waited past every bound for its turn: stopping\n");
+            anv_console_flush();
+            anv_proc_exit(3);
+        }
+        lock_give();
+        (void)anv_wait_one(ANV_HANDLE_NULL, NAP_TICKS, NULL, NULL);
+        lock_take();
+    }
+}
+
+static int fetch_claimed(const struct anv_bytes_128 *url_in, const char *name,
+                         const char *subject, uint64_t *length);
+
 int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *url_in,
                                    const struct anv_bytes_64 *file, uint64_t *length)
 {
-    static http_url url;
     char name[FILE_NAME_MAX + 1] = "-";
     char subject[sizeof url_in->data + FILE_NAME_MAX + 16];
-    char detail[160] = "";
     *length = 0;
     if (client_buf(badge) == NULL || !file_name_of(file, name) ||
         url_in->len > sizeof url_in->data) {
@@ -863,6 +953,18 @@ int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *u
     for (char *c = subject; *c != '\0'; c++)
         if (*c == ' ')
             *c = '?';
+    download_claim();
+    int rc = fetch_claimed(url_in, name, subject, length);
+    dl_serving++;
+    return rc;
+}
+
+/* The download proper, the downloader claimed and the lock held on entry and exit. */
+static int fetch_claimed(const struct anv_bytes_128 *url_in, const char *name,
+                         const char *subject, uint64_t *length)
+{
+    static http_url url;
+    char detail[160] = "";
     if (http_url_parse((const char *)url_in->data, url_in->len, &url) != HTTP_OK) {
         audit("fetch", subject, PKGSVC_ERR_URL, NULL, "not http://host[:port][/path]");
         return code(PKGSVC_ERR_URL);
@@ -880,7 +982,11 @@ int package_service_packages_fetch(uint64_t badge, const struct anv_bytes_128 *u
         return code(PKGSVC_ERR_STORE);
     }
     uint64_t t0 = now_ms(), i0 = instret();
+    /* Other clients are served while this waits on the network (fetch_body takes the lock
+     * back for each write into the store). */
+    lock_give();
     pkgsvc_result r = download(&url, detail, sizeof detail);
+    lock_take();
     struct anv_bytes_128 staged;
     (void)path_join(&staged, "staging/", name, NULL);
     if (r == PKGSVC_OK) {
@@ -1133,6 +1239,9 @@ static void load_index(void)
 
 int main(void)
 {
+    /* Before any call that can block: the other threads start then, and must find the
+     * service not ready yet. */
+    lock_take();
     if (!load_keys())
         return 2;
     size_t bad_at = 0;
@@ -1196,5 +1305,6 @@ int main(void)
            (unsigned)trust.count, (unsigned)index_count, (unsigned)versions.count,
            record_ok ? "" : " (unreadable)", (unsigned)removed);
     anv_console_flush();
-    return package_service_serve();
+    lock_give();
+    serve_locked();
 }

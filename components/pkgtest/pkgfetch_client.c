@@ -1,7 +1,8 @@
 /* The download test client: reads "list" from its subtree of the file store (lines of
- * "<url> <staging file> <fetch|install>", written by tests/qemu/test_pkg_fetch.py), asks
- * the package service to fetch each URL and, for "install", to install the download and
- * then unstage it; prints each result with its instructions and milliseconds. */
+ * "<url> <staging file> <fetch|install> [watched]", written by tests/qemu/test_pkg_fetch.py),
+ * asks the package service to fetch each URL and, for "install", to install the download
+ * and then unstage it; prints each result with its instructions and milliseconds. Before a
+ * "watched" fetch it signals its `watched` event (the watcher then acts during it). */
 #include <stdio.h>
 #include <string.h>
 
@@ -72,13 +73,22 @@ static void install_and_unstage(const struct anv_bytes_64 *file)
            pkg_fetch_client_packages_unstage(file));
 }
 
-static void one(const char *url, size_t url_len, const char *file, size_t file_len, bool install)
+static void one(const char *url, size_t url_len, const char *file, size_t file_len, bool install,
+                bool watched)
 {
     struct anv_bytes_128 u = {.len = (uint32_t)url_len};
     struct anv_bytes_64 f = {.len = (uint32_t)file_len};
     memcpy(u.data, url, url_len);
     memcpy(f.data, file, file_len);
     uint64_t length = 0, i0 = instret(), t0 = now_ms();
+    /* Where the call starts, so the console shows what else was answered meanwhile. */
+    printf("pkgfetch: fetching %.*s at %lu ms\n", (int)url_len, url, (unsigned long)t0);
+    anv_console_flush();
+    if (watched) {
+        int we = pkg_fetch_client_watched_emit();
+        if (we != ANV_OK)
+            printf("pkgfetch: the watched event: %d\n", we);
+    }
     int e = pkg_fetch_client_packages_fetch(&u, &f, &length);
     uint64_t i1 = instret(), t1 = now_ms();
     printf("pkgfetch: fetch %.*s -> %d: %lu bytes, %lu ms, %lu instructions\n", (int)url_len,
@@ -119,9 +129,9 @@ static unsigned run_list(size_t len)
         size_t end = at;
         while (end < len && list_text[end] != '\n')
             end++;
-        const char *w[3];
-        size_t wl[3], k = 0, i = at;
-        while (k < 3 && i < end) {
+        const char *w[4];
+        size_t wl[4], k = 0, i = at;
+        while (k < 4 && i < end) {
             while (i < end && list_text[i] == ' ')
                 i++;
             size_t s = i;
@@ -133,10 +143,11 @@ static unsigned run_list(size_t len)
                 k++;
             }
         }
-        if (k == 3 && wl[0] <= 128 && wl[1] <= 64 &&
+        bool watched = k == 4 && wl[3] == 7 && memcmp(w[3], "watched", 7) == 0;
+        if ((k == 3 || watched) && wl[0] <= 128 && wl[1] <= 64 &&
             ((wl[2] == 7 && memcmp(w[2], "install", 7) == 0) ||
              (wl[2] == 5 && memcmp(w[2], "fetch", 5) == 0))) {
-            one(w[0], wl[0], w[1], wl[1], wl[2] == 7);
+            one(w[0], wl[0], w[1], wl[1], wl[2] == 7, watched);
             done++;
         } else if (end > at) {
             printf("pkgfetch: list line at %lu not understood\n", (unsigned long)at);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "crypto.h"
+#include "sha256.h"
 #include "crypto_test_util.h"
 
 static unsigned failures;
@@ -74,6 +75,35 @@ static void test_sha512(uint64_t *rng)
     }
     printf("sha512: %u lengths 0..%d equal to OpenSSL, whole and split in random pieces (%u)\n",
            whole, MAX, split);
+}
+
+/* SHA-256 against OpenSSL: every length 0..4,096, whole and fed in two random pieces. */
+static void test_sha256(uint64_t *rng)
+{
+    enum { MAX = 4096 };
+    static uint8_t buf[MAX];
+    for (size_t len = 0; len <= MAX; len++) {
+        uint8_t want[32], got[32], split[32];
+        unsigned int olen = 0;
+        ctu_rand_bytes(rng, buf, len);
+        if (!EVP_Digest(buf, len, want, &olen, EVP_sha256(), NULL) || olen != 32)
+            die("EVP_Digest sha256");
+        crypto_sha256(buf, len, got);
+        CHECK(memcmp(got, want, 32) == 0, "sha256 differs at length %zu", len);
+        size_t cut = len ? (size_t)(ctu_rand(rng) % (len + 1)) : 0;
+        crypto_sha256_ctx ctx;
+        crypto_sha256_init(&ctx);
+        crypto_sha256_update(&ctx, buf, cut);
+        crypto_sha256_update(&ctx, buf + cut, len - cut);
+        crypto_sha256_final(&ctx, split);
+        CHECK(memcmp(split, want, 32) == 0, "split sha256 differs at length %zu (cut %zu)", len, cut);
+    }
+    char hex[65];
+    crypto_sha256("abc", 3, buf);
+    crypto_sha256_hex(buf, hex);
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+          "sha256(abc) is FIPS 180-4's example: %s", hex);
+    printf("sha256: lengths 0..%d equal to OpenSSL, whole and in two pieces\n", MAX);
 }
 
 /* ---- scalars ----------------------------------------------------------------------------- */
@@ -258,6 +288,7 @@ int main(int argc, char **argv)
     printf("seed %" PRIu64 ", %lu Ed25519 cases\n", seed, cases);
     uint64_t rng = seed;
     test_sha512(&rng);
+    test_sha256(&rng);
     test_scalar_reduce(&rng);
     test_ed25519(cases, &rng);
     if (failures) {
