@@ -19,7 +19,12 @@ instantiate its package are printed. Afterwards the store is consistent and apps
 holds exactly home/count = "2\\n". Boot 3, a disk without misbehave: its runner says it
 waits, gives up after its wait_ms (10 s) with status 69, and the others run as before.
 
-usage: test_wasm_pkg.py --image IMG -- APPS_DIR NODE_WASI_MJS CSPACE_JSON"""
+Last, idl/systems/wasmpkgwait.system: a runner that starts before its package is there.
+A client (components/pkglater) installs the staged hello half a second after boot; the
+runner's first look finds nothing, it says it waits, and runs hello once installed (its
+output node's); every process's capabilities are its manifest's there too.
+
+usage: test_wasm_pkg.py --image IMG -- APPS_DIR NODE_WASI_MJS CSPACE_JSON WAIT_IMG WAIT_CSPACE_JSON"""
 import json
 import os
 import re
@@ -30,7 +35,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
-from qemu_harness import ScenarioFailure, run_scenario  # noqa: E402
+from qemu_harness import ScenarioFailure, Session, run_scenario  # noqa: E402
 from test_demo import expected_caps, reported_caps  # noqa: E402
 import pkg_fixtures as fx  # noqa: E402
 
@@ -183,9 +188,47 @@ def scenario(args):
             image = make_image(tmp3, apps, ["hello", "counter"])
             s, log = boot(args, image, absent=("wpmis",))
             s.check(app_stdout(log, "wpcounter") == "counter: boot 1\n", "counter on the third disk")
+
+        # The runner before its package, which a client installs half a second later.
+        with tempfile.TemporaryDirectory() as tmp4:
+            keys = fx.write_keys(tmp4)
+            image = os.path.join(tmp4, "disk.img")
+            with open(os.path.join(apps, "hello.wasm"), "rb") as f:
+                hello = fx.make_package(tmp4, keys, 1, 1, "hello", "1.0.0", f.read(),
+                                        ["console = yes", "clocks = monotonic"])
+            path = os.path.join(tmp4, "hello-1.0.0.pkg")
+            with open(path, "wb") as f:
+                f.write(hello)
+            for argv in (["mkfs", image, "--size", "8M"], ["mkdir", image, "pkg"],
+                         ["mkdir", image, "pkg/staging"],
+                         ["put", image, "pkg/staging/hello-1.0.0.pkg", path]):
+                rc, out = tool(*argv)
+                if rc != 0:
+                    raise ScenarioFailure(f"anvaya-store {' '.join(argv)}: {out!r}")
+            s = Session(args.extra[3], timeout=max(args.timeout, 120), log_path=args.log,
+                        devices=[f"blk:{image}"], append="anvaya.report=cspace")
+            try:
+                s.start()
+                s.expect(r"wwhello: package hello: not installed yet: waiting up to 30000 ms")
+                s.expect(r"pkglater: installed hello 1\.0\.0 from hello-1\.0\.0\.pkg after 500 ms")
+                s.expect(r"wwhello: package hello 1\.0\.0, \d+ payload bytes, verified by the "
+                         r"service \(after waiting\)")
+                s.expect(r"wwhello: grants: console clocks=monotonic; not requested: storage net "
+                         r"entropy\r?$")
+                s.expect(r"init: wwhello running -> exited \(status 0\)")
+                s.read_for(1)
+                log = s.log
+            finally:
+                s.close()
+            check_caps(s, args.extra[4])
+            rc, want = node(mjs, os.path.join(apps, "hello.wasm"), ["late"])
+            want = want.replace(os.path.join(apps, "hello.wasm"), "hello")
+            got = app_stdout(log, "wwhello")
+            s.check(rc == 0 and got == want, f"the late hello's stdout is node's:\n{got}\n---- "
+                                             f"node:\n{want}")
     print("wasm-pkg: three packages run with their grants, entropy from virtio-rng, "
           "ENOTCAPABLE without it, counter boot 1 then 2, a missing package given up, "
-          "capabilities as the manifest")
+          "a runner that waited until its package was installed, capabilities as the manifest")
     return 0
 
 
