@@ -352,15 +352,16 @@ static volatile uint8_t *client_buf(uint64_t badge)
     return NULL;
 }
 
-/* ... and of a PackageReader client (reader1, reader2). */
+/* ... and of a PackageReader client (reader1 .. reader4: up to four runners). */
 static volatile uint8_t *reader_buf(uint64_t badge)
 {
-    uint64_t k = badge & 0xFFFFFFu;
-    if (k == 1)
-        return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
-    if (k == 2)
-        return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
-    return NULL;
+    switch (badge & 0xFFFFFFu) {
+    case 1: return (volatile uint8_t *)PACKAGE_SERVICE_READER1;
+    case 2: return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
+    case 3: return (volatile uint8_t *)PACKAGE_SERVICE_READER3;
+    case 4: return (volatile uint8_t *)PACKAGE_SERVICE_READER4;
+    default: return NULL;
+    }
 }
 
 int package_service_packages_stage(uint64_t badge, const struct anv_bytes_64 *file,
@@ -611,9 +612,15 @@ int package_service_reader_read(uint64_t badge, const struct anv_bytes_64 *n, ui
         char detail[160] = "";
         static pkg_info info;
         uint8_t digest[64];
+        uint64_t t_read = instret();
         pkgsvc_result r = read_whole(&p, pkgbuf, pkgbuf_cap, &len, &store_err);
+        uint64_t t_verify = instret();
         if (r == PKGSVC_OK)
             r = verify_buffer(len, &info, digest, detail, sizeof detail);
+        if (PACKAGE_SERVICE_CONFIG_REPORT_COSTS)
+            printf("pkgsvc: costs of reading %s (%lu bytes): read %lu, verify %lu instructions\n",
+                   name, (unsigned long)len, (unsigned long)(t_verify - t_read),
+                   (unsigned long)(instret() - t_verify));
         if (r == PKGSVC_OK && (len != slot->size || memcmp(digest, slot->digest, 64) != 0)) {
             r = PKGSVC_ERR_CORRUPT;
             snprintf(detail, sizeof detail, "not the file that was installed");

@@ -91,6 +91,7 @@ def check_manifest(s, cspace_json):
                  {"root": root, "quota_bytes": 0, "quota_entries": 0}),
                 ("net", "ENDPOINT", "wnnet.sockets", {"allow": allow}),
                 ("buf", "FRAME", f"wnstore.client{n}", None),
+                ("pkgbuf", "FRAME", "", None),   # optional, unconnected: a page of its own
                 ("netbuf", "FRAME", f"wnnet.client{n}", None)]
         s.check(got == want, f"{name}'s CSpace manifest: {got!r}")
 

@@ -76,6 +76,30 @@ case("misbehave recurse", app("misbehave"), ["recurse"],
 case("misbehave loop", app("misbehave"), ["loop"], trap="fuel exhausted",
      status=70, fuel_only=True)
 case("misbehave usage", app("misbehave"), [], status=64)
+case("misbehave entropy", app("misbehave"), ["entropy"], status=0)
+case("counter", app("counter"), [], dirname=".", status=0)
+case("counter without a directory", app("counter"), [], status=1)
+
+# The counter twice on one store image and twice in one node directory: boot 1, then
+# boot 2, and the same `count` file left in both.
+with tempfile.TemporaryDirectory() as tmp:
+    image = os.path.join(tmp, "disk.img")
+    subprocess.run([store_tool, "mkfs", image, "--size", "4M"], check=True, capture_output=True)
+    hostdir = os.path.join(tmp, "node")
+    os.mkdir(hostdir)
+    for boot in (1, 2):
+        rc, out, _ = ours(app("counter"), [], dirname=".",
+                          extra=["--image", image, "--root", "apps/counter"])
+        nrc, nout, _ = node(app("counter"), [], hostdir=hostdir, dirname=".")
+        want = f"counter: boot {boot}\n".encode()
+        if (rc, out) != (0, want) or (nrc, nout) != (0, want):
+            failures.append(f"counter run {boot}: ours {rc} {out!r}, node {nrc} {nout!r}")
+    g = subprocess.run([store_tool, "get", image, "apps/counter/count"], capture_output=True)
+    nodecount = open(os.path.join(hostdir, "count"), "rb").read()
+    left = sorted(os.listdir(hostdir))
+    if g.stdout != b"2\n" or nodecount != b"2\n" or left != ["count"]:
+        failures.append(f"counter's file: ours {g.stdout!r}, node {nodecount!r} (node dir {left})")
+    print("counter twice on one image and in one node directory: boot 1, boot 2, count = 2")
 
 # The files app on a store image: what it leaves is what node left on disk.
 with tempfile.TemporaryDirectory() as tmp:
