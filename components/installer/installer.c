@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "installer_gen.h"
+#include <anvaya/services.h>
 
 #define PLAN_WORDS 16u
 #define URL_MAX 128u

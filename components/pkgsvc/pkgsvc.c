@@ -352,7 +352,7 @@ static volatile uint8_t *client_buf(uint64_t badge)
     return NULL;
 }
 
-/* ... and of a PackageReader client (reader1 .. reader4: up to four runners). */
+/* ... and of a PackageReader client (reader1 .. reader6: up to six runners). */
 static volatile uint8_t *reader_buf(uint64_t badge)
 {
     switch (badge & 0xFFFFFFu) {
@@ -360,6 +360,8 @@ static volatile uint8_t *reader_buf(uint64_t badge)
     case 2: return (volatile uint8_t *)PACKAGE_SERVICE_READER2;
     case 3: return (volatile uint8_t *)PACKAGE_SERVICE_READER3;
     case 4: return (volatile uint8_t *)PACKAGE_SERVICE_READER4;
+    case 5: return (volatile uint8_t *)PACKAGE_SERVICE_READER5;
+    case 6: return (volatile uint8_t *)PACKAGE_SERVICE_READER6;
     default: return NULL;
     }
 }

@@ -654,12 +654,14 @@ static wasi_ctx wc;
 
 /* Sockets for the app when its package asks for the network and the system connects our
  * `net` port to the network stack (the stack enforces that connection's grants);
- * otherwise its socket calls fail (ENOSYS, or ENOTCAPABLE for the anvaya imports). */
+ * otherwise the anvaya socket imports answer ENOTCAPABLE. */
 static int attach_sockets(void)
 {
-#ifdef WASM_RUNNER_HANDLE_NET
-    if (!grants.net)
+    if (!grants.net) {
+        wasi_net_refuse(&wc);
         return 0;
+    }
+#ifdef WASM_RUNNER_HANDLE_NET
     wasi_errno e = wasmrun_net_attach(&wc);
     if (e != WASI_ESUCCESS) {
         printf("%s: sockets: %s\n", NAME, wasi_errno_message(e));

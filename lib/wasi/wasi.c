@@ -1405,6 +1405,12 @@ static wasi_errno f_sock_accept(wasi_ctx *c, const wasm_value *a)
     return WASI_ESUCCESS;
 }
 
+/* Why an anvaya socket function has no backend to ask. */
+static wasi_errno no_net(const wasi_ctx *c)
+{
+    return c->net_refused ? WASI_ENOTCAPABLE : WASI_ENOSYS;
+}
+
 /* anvaya.sock_connect(ip, port, fdflags, fd_out) */
 static wasi_errno f_anv_connect(wasi_ctx *c, const wasm_value *a)
 {
@@ -1414,7 +1420,7 @@ static wasi_errno f_anv_connect(wasi_ctx *c, const wasm_value *a)
     if (port == 0 || port > 65535 || (flags & ~FDFLAG_NONBLOCK))
         return WASI_EINVAL;
     if (c->net == NULL)
-        return WASI_ENOSYS;
+        return no_net(c);
     uint32_t nfd;
     if (!fd_free_slot(c, &nfd))
         return WASI_EMFILE;
@@ -1454,7 +1460,7 @@ static wasi_errno f_anv_listen(wasi_ctx *c, const wasm_value *a)
     if (port == 0 || port > 65535 || (flags & ~FDFLAG_NONBLOCK))
         return WASI_EINVAL;
     if (c->net == NULL)
-        return WASI_ENOSYS;
+        return no_net(c);
     uint32_t nfd;
     if (!fd_free_slot(c, &nfd))
         return WASI_EMFILE;
@@ -1515,7 +1521,7 @@ static wasi_errno f_anv_resolve(wasi_ctx *c, const wasm_value *a)
     uint32_t ip = 0;
     if (wasi_ipv4_parse(name, len, &ip) != 0) {
         if (c->net == NULL)
-            return WASI_ENOSYS;
+            return no_net(c);
         const wasi_net_ops *o = c->net;
         net_block b;
         net_block_start(c, &b);
@@ -1533,6 +1539,12 @@ static wasi_errno f_anv_resolve(wasi_ctx *c, const wasm_value *a)
     }
     put32(mem_at(c, ARG32(2), 4), ip);
     return WASI_ESUCCESS;
+}
+
+void wasi_net_refuse(wasi_ctx *c)
+{
+    if (c != NULL)
+        c->net_refused = 1;
 }
 
 wasi_errno wasi_net_attach(wasi_ctx *c, const wasi_net_ops *o)

@@ -192,6 +192,7 @@ typedef struct wasi_ctx {
     wasi_binding bindings[WASI_FN_COUNT];
     wasm_func *funcs[WASI_FN_COUNT];
     const wasi_net_ops *net;
+    int net_refused;          /* no backend because the app was not granted one */
     wasi_binding anv_bindings[WASI_ANVAYA_FN_COUNT];
     wasm_func *anv_funcs[WASI_ANVAYA_FN_COUNT];
     char scratch[WASI_PATH_MAX + 1], scratch2[WASI_PATH_MAX + 1];
@@ -205,6 +206,9 @@ wasi_errno wasi_init(wasi_ctx *c, const wasi_config *cfg, wasm_env *env);
 /* Gives the app sockets over ops (after wasi_init, before the app runs): every operation
  * present. Without it, the socket functions return ENOSYS. ops must outlive c. */
 wasi_errno wasi_net_attach(wasi_ctx *c, const wasi_net_ops *ops);
+/* Says that the app asked for the network and was not granted it: without a backend the
+ * anvaya socket functions then answer ENOTCAPABLE instead of ENOSYS. */
+void wasi_net_refuse(wasi_ctx *c);
 
 /* A wasm_resolve_fn (ctx: the wasi_ctx) that resolves every wasi_snapshot_preview1
  * function with its exact type (functions this library does not implement return

@@ -6,13 +6,17 @@ port is this test's alone (root needed: skipped with 77 otherwise).
 
 Boot 1 on a fresh disk: DHCP; the boot plan installs the three staged packages, downloads
 fetch (installed) and the tampered notes (refused: DIGEST, with the service's reason) and
-refuses the older counter (ROLLBACK); every process's capabilities, as the loader reports
-them (boot argument anvaya.report=cspace), are its generated CSpace manifest's; the system
-shuts down with status 0. Boot 2 on the same disk: everything already installed, the
-same refusals. On the image afterwards: the store consistent, installed/ exactly the four
+refuses the older counter (ROLLBACK); the four runners run their packages with exactly
+their grants (each grant line checked): hello's output, the counter's first boot, the
+host's page fetched over TCP (length and SHA-256), misbehave refused the network and
+entropy (ENOTCAPABLE) and ended by its fuel; every process's capabilities, as the loader
+reports them (boot argument anvaya.report=cspace), are its generated CSpace manifest's;
+the system shuts down with status 0 once the apps have ended. Boot 2 on the same disk:
+everything already installed, the same refusals, and the counter's second boot. On the image afterwards: the store consistent, installed/ exactly the four
 packages, each verifying with anvaya-pkg. Then a crash: a fresh disk, QEMU killed during
 the installs (at a moment drawn from a seed the test prints), the store consistent and
 every installed package whole, and a reboot that completes the plan."""
+import hashlib
 import os
 import random
 import re
@@ -91,8 +95,49 @@ def expect_plan(s, first):
     want = "".join(f" {n} {v};" for n, v in sorted(INSTALLED.items()))
     s.expect(rf"installer: installed now:{re.escape(want)}")
     s.expect(r"installer: plan done, 0 unexpected outcomes")
+    s.expect(r"installer: every awaited app has ended")
     s.expect(r"installer: shutting the system down \(status 0\)")
     s.expect_exit(0)
+
+
+def app_stdout(log, inst):
+    """The app's stdout as its runner marked it: lines '<inst>> text'."""
+    return "".join(m.group(1) + "\n" for m in re.finditer(rf"^{inst}> (.*?)\r?$", log, re.M))
+
+
+def check_apps(s, boot, page):
+    """What each runner was granted and what its app did (runner lines come in any order
+    with the installer's, so they are looked for in the whole log)."""
+    grants = {
+        "counter": "grants: storage console; not requested: net entropy clocks",
+        "fetch": "grants: net console; not requested: storage entropy clocks",
+        "greet": "grants: console clocks=monotonic; not requested: storage net entropy",
+        "misbehave": "grants: console; refused: net (requested, not granted to this runner), "
+                     "entropy (requested, not granted to this runner); not requested: storage clocks",
+    }
+    for inst, line in grants.items():
+        s.find(rf"^{inst}: {re.escape(line)}\r?$", f"{inst}'s grants: {line}")
+    want = ('hello from wasm: 5 arguments\nargv[0] = "hello"\nargv[1] = "from"\n'
+            'argv[2] = "the"\nargv[3] = "default"\nargv[4] = "system"\nenv: PLACE=anvaya\n'
+            '1 environment entry\nmonotonic clock: ok\nexiting with status 0\n')
+    got = app_stdout(s.log, "greet")
+    s.check(got == want, f"hello's output in the greet runner:\n{got}")
+    s.check(app_stdout(s.log, "counter") == f"counter: boot {boot}\n",
+            f"the counter says boot {boot}: {app_stdout(s.log, 'counter')!r}")
+    first = page.split(b"\n", 1)[0].decode()
+    want = (f"fetch: 10.0.2.2 is 10.0.2.2\nfetch: status HTTP/1.0 200 OK\n"
+            f"fetch: body {len(page)} bytes, sha256 {hashlib.sha256(page).hexdigest()}\n"
+            f"fetch: first line: {first}\n")
+    got = app_stdout(s.log, "fetch")
+    s.check(got == want, f"the fetch app got the host's page:\n{got}")
+    want = ("misbehave: net\nmisbehave: connect 10.0.2.2:8480: errno 76 (Capabilities "
+            "insufficient)\nmisbehave: entropy\nmisbehave: random_get -> 76 (ENOTCAPABLE: not "
+            "granted)\nmisbehave: loop\n")
+    got = app_stdout(s.log, "misbehave")
+    s.check(got == want, f"misbehave refused the network and entropy, then looped:\n{got}")
+    s.find(r"^misbehave: app ended by fuel exhausted \(status 70\)", "misbehave ended by fuel")
+    for inst, status in (("counter", 0), ("fetch", 0), ("greet", 0), ("misbehave", 70)):
+        s.find(rf"^init: {inst} running -> exited \(status {status}\)", f"init: {inst} exited {status}")
 
 
 def check_caps(s, cspace_json):
@@ -136,6 +181,8 @@ def scenario(args):
         demo = os.path.join(tmp, "demo")
         image = make_disk(apps, demo)
         pub = os.path.join(demo, "publisher.pub")
+        with open(os.path.join(demo, "www", "page.txt"), "rb") as f:
+            page = f.read()
         requests = []
         server = start_server(os.path.join(demo, "www"), requests)
         try:
@@ -145,12 +192,14 @@ def scenario(args):
                 s.start()
                 expect_plan(s, boot == 1)
                 check_caps(s, cspace_json)
+                check_apps(s, boot, page)
                 s.close()
             names = check_image(s, image, pub)
             s.check(names == sorted(INSTALLED), f"installed/ holds exactly {sorted(INSTALLED)}: {names}")
-            got = [r.strip() for r in requests]
-            s.check(got == ["host: GET /fetch-1.0.0.pkg -> 200", "host: GET /notes-1.0.0.pkg -> 200"] * 2,
-                    f"the host served each download once per boot: {got}")
+            got = sorted(r.strip() for r in requests)
+            s.check(got == sorted(["host: GET /fetch-1.0.0.pkg -> 200", "host: GET /notes-1.0.0.pkg -> 200",
+                                   "host: GET /page.txt -> 200"] * 2),
+                    f"the host served each download and the page once per boot: {got}")
 
             # A crash during the installs, then a reboot.
             seed = int(os.environ.get("ANVAYA_SYSTEM_SEED", random.randrange(1 << 30)))
