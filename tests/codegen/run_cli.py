@@ -171,6 +171,36 @@ with tempfile.TemporaryDirectory() as tmp:
                and "internal error" not in r.stderr,
                f"{' '.join(args[:2])} on a broken input: one error ({r.returncode}: {r.stderr.strip()[:120]})")
 
+with tempfile.TemporaryDirectory() as tmp:
+    # The default system with one more grant to a runner (the fetch app may resolve names)
+    # and a new capability for another (entropy for greet): the diff names exactly those,
+    # and the slots and badges they moved.
+    dflt = os.path.join(ROOT, "idl", "systems", "anvaya.system")
+    text = open(dflt, encoding="utf-8").read().replace('import "../', f'import "{ROOT}/idl/').replace(
+        'platform "../', f'platform "{ROOT}/idl/')
+    changed = text.replace('connect rpc fetch.net -> net.sockets { allow = "tcp-connect:10.0.2.2:8480"; };',
+                           'connect rpc fetch.net -> net.sockets { allow = "tcp-connect:10.0.2.2:8480 resolve"; };')
+    changed = changed.replace("    connect rpc greet.packages -> pkgs.reader;\n",
+                              "    connect rpc greet.packages -> pkgs.reader;\n"
+                              "    connect rpc greet.entropy -> entropy.entropy;\n")
+    expect(changed.count("resolve") == 1 and "greet.entropy" in changed, "the default system's edit applies")
+    old_sys, new_sys = os.path.join(tmp, "old.system"), os.path.join(tmp, "new.system")
+    for path, body in ((old_sys, text), (new_sys, changed)):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(body)
+    run("generate", old_sys, "-o", os.path.join(tmp, "old"), "--only", "cspace")
+    run("generate", new_sys, "-o", os.path.join(tmp, "new"), "--only", "cspace")
+    lines = run("diff", os.path.join(tmp, "old", "anvaya.cspace.json"),
+                os.path.join(tmp, "new", "anvaya.cspace.json")).splitlines()
+    want = ["~ entropy: service: peer net.entropy -> greet.entropy, net.entropy",
+            '~ fetch: net: grant allow "tcp-connect:10.0.2.2:8480" -> "tcp-connect:10.0.2.2:8480 resolve"',
+            "~ greet: buf: moved from slot 10 to 11",
+            "+ greet: slot 10 entropy: entropy.service (ENDPOINT, -w--, badge 0x1) -> entropy.entropy",
+            "~ greet: netbuf: moved from slot 12 to 13",
+            "~ greet: pkgbuf: moved from slot 11 to 12",
+            "~ net: entropy: badge 0x1 -> 0x2"]
+    expect(lines == want, f"diff of the default system names the added grant and capability: {lines}")
+
 # A device tree's memory nodes become the platform's RAM (checked against device claims).
 doc = json.loads(run("platform", os.path.join(HERE, "valid", "uart.dtb")))
 expect(doc.get("memory") == [["0x80000000", "0x10000000"]] and
