@@ -1,5 +1,5 @@
 /* The network stack's scripted test client (tests/qemu/test_netstack.py checks every
- * line it prints against what Linux saw): its address, two lookups, a TCP transfer each
+ * line it prints against what Linux saw): its address, six lookups, a TCP transfer each
  * way with a Linux server hashed on both ends, an echo server for a Linux client, and
  * requests it holds no grant for. Every wait is on the stack's event with a timeout. */
 #include <stdio.h>
@@ -299,8 +299,15 @@ int main(void)
            ip_text(gw), ip_text(dns));
     anv_console_flush();
     int failures = 0;
+    /* dnsmasq's names (tests/qemu/test_netstack.py): an A record, a CNAME, a chain of three,
+     * a name that does not exist, one with no A record, and one whose answer does not fit
+     * in 512 bytes (the stack asks it again over TCP). */
+    failures += lookup("target.anvaya.test") != ANV_OK;
     failures += lookup("alias.anvaya.test") != ANV_OK;
+    failures += lookup("chain.anvaya.test") != ANV_OK;
     failures += lookup("nosuch.anvaya.test") != SOCKET_E_NXDOMAIN;
+    failures += lookup("v6only.anvaya.test") != SOCKET_E_NODATA;
+    failures += lookup("big.anvaya.test") != ANV_OK;
 
     const uint32_t server = (uint32_t)NET_CLIENT_CONFIG_SERVER_IP;
     uint32_t s = 0;
