@@ -97,15 +97,17 @@ def scenario(args):
         s = args.session(devices=[f"net:tap,ifname={tap},script=no,downscript=no@7", "rng@6"],
                          timeout=max(args.timeout, 300), icount=ICOUNT)
         s.start()
+        # Each figure's line is matched up to its end: a line still arriving would give a
+        # number cut short.
         m = s.expect(r"netstack: raw tx (\d+) frames of 1514 bytes in (\d+) ms, 0 failed")
         raw_bytes, raw_ms = int(m.group(1)) * 1514, int(m.group(2))
         s.expect(r"netstack: dhcp bound ip (10\.213\.9\.\d+)", timeout=30)
         s.expect(r"netclient: bench connect -> ok", timeout=60)
         m = s.expect(r"netclient: bench sent (\d+) bytes in (\d+) ms; instructions (\d+), the "
-                     r"stack's own (\d+), in the NIC's send (\d+)", timeout=200)
+                     r"stack's own (\d+), in the NIC's send (\d+)\r?\n", timeout=200)
         sent, sent_ms, s_all, s_stack, s_nic = (int(g) for g in m.groups())
         m = s.expect(r"netclient: bench received (\d+) bytes in (\d+) ms, pattern (\w+) \(ended "
-                     r"(\w+)\); instructions (\d+), the stack's own (\d+), in the NIC's send (\d+)",
+                     r"(\w+)\); instructions (\d+), the stack's own (\d+), in the NIC's send (\d+)\r?\n",
                      timeout=200)
         got, recv_ms = int(m.group(1)), int(m.group(2))
         r_all, r_stack, r_nic = int(m.group(5)), int(m.group(6)), int(m.group(7))
