@@ -591,6 +591,8 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     if (fl & F_RST)
         t->stats.rst_rx++;
     struct net_tcp_conn *c = find(t, src, sport, dport);
+    if (c)
+        c->wupd_left = 0; /* the peer is talking: it has heard from us, or will */
     if (!c) {
         if (fl & F_RST)
             return;
@@ -945,10 +947,15 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     ring_read(c->rbuf, c->rhead, buf, (uint32_t)n);
     c->rhead = (uint16_t)((c->rhead + n) % NET_TCP_BUF);
     c->rlen = (uint16_t)(c->rlen - n);
-    /* Tell the peer when the window opens from under one segment (avoids a stall). */
+    /* Tell the peer when the window opens from under one segment (avoids a stall), and
+     * again later unless it answers: this update may be the frame that is lost. */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
-        !c->fin_rcvd)
+        !c->fin_rcvd) {
         send_ack(t, c);
+        c->wupd_left = NET_TCP_WUPD_REPEATS;
+        c->wupd_gap_ms = c->rto_ms;
+        c->wupd_ms = t->s->now_ms + c->wupd_gap_ms;
+    }
     return (long)n;
 }
 
@@ -1027,6 +1034,13 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         }
         if (c->delack && now >= c->delack_ms)
             send_ack(t, c);
+        if (c->wupd_left > 0 && now >= c->wupd_ms) {
+            c->wupd_left--;
+            send_ack(t, c);
+            c->wupd_gap_ms = c->wupd_gap_ms * 2u > NET_TCP_RTO_MAX_MS ? NET_TCP_RTO_MAX_MS
+                                                                    : c->wupd_gap_ms * 2u;
+            c->wupd_ms = now + c->wupd_gap_ms;
+        }
         if (c->rto_deadline_ms == 0 || now < c->rto_deadline_ms)
             continue;
         c->rto_deadline_ms = 0;
