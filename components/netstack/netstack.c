@@ -362,7 +362,11 @@ static void on_echo(void *ctx, uint32_t src_ip, uint16_t ident, uint16_t seq, co
 static void on_dns(void *ctx, const char *name, const net_dns_result *r)
 {
     struct client *c = ctx;
-    (void)name;
+    if (r->via_tcp) {
+        printf("netstack: lookup %s truncated over udp, asked over tcp: %s, %u addresses\n",
+               name, net_strerror(r->err), (unsigned)r->total);
+        anv_console_flush();
+    }
     if (c->dns_state != 1)
         return;
     c->dns_state = 2;
@@ -430,8 +434,15 @@ static void timers(uint64_t now)
     if (bound && !bound_reported) {
         bound_reported = true;
         report_lease();
-        if (dhcp.lease.ndns > 0 && net_dns_init(&dns, &stack, dhcp.lease.dns[0]) == NET_OK)
+        if (dhcp.lease.ndns > 0 && net_dns_init(&dns, &stack, dhcp.lease.dns[0]) == NET_OK) {
             dns_ready = true;
+            /* RFC 7766: a truncated answer is asked again over TCP (docs/net.md). */
+            net_err e = net_dns_use_tcp(&dns, &tcp);
+            if (e != NET_OK) {
+                printf("netstack: dns over tcp not available: %s\n", net_strerror(e));
+                anv_console_flush();
+            }
+        }
         ping_next_ms = now;
         ping_deadline_ms = now + 2000u;
         if (NET_STACK_CONFIG_PING_ROUTER == 0 || dhcp.lease.router == 0)

@@ -62,17 +62,85 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* Loads of aligned words from a byte buffer, exempt from strict aliasing. */
+typedef uint64_t __attribute__((may_alias)) net_word64;
+typedef uint16_t __attribute__((may_alias)) net_word16;
+
+static uint64_t add_carry(uint64_t a, uint64_t b)
+{
+    a += b;
+    return a + (a < b); /* end-around carry */
+}
+
+/* The one's complement sum of the bytes as 16-bit words in the machine's own byte order,
+ * taken from an even address. RFC 1071 2(A)-(C): that sum does not depend on byte order
+ * beyond one swap at the end, and carries can be deferred, so the buffer is read as
+ * aligned 64-bit words (four at a time) into a 64-bit accumulator: about half an
+ * instruction a byte on rv64 against four for 16-bit big-endian reads. */
+static uint32_t sum_native(const uint8_t *p, size_t n)
+{
+    uint64_t acc = 0;
+    while (n >= 2 && ((uintptr_t)p & 7u) != 0) {
+        acc += *(const net_word16 *)(const void *)p;
+        p += 2;
+        n -= 2;
+    }
+    const net_word64 *w = (const net_word64 *)(const void *)p;
+    for (; n >= 32; n -= 32, w += 4) {
+        acc = add_carry(acc, w[0]);
+        acc = add_carry(acc, w[1]);
+        acc = add_carry(acc, w[2]);
+        acc = add_carry(acc, w[3]);
+    }
+    for (; n >= 8; n -= 8, w++)
+        acc = add_carry(acc, w[0]);
+    p = (const uint8_t *)w;
+    uint64_t tail = 0;
+    for (; n >= 2; n -= 2, p += 2)
+        tail += *(const net_word16 *)(const void *)p;
+    if (n) { /* the last byte is the first of a word whose second is zero */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        tail += p[0];
+#else
+        tail += (uint32_t)p[0] << 8;
+#endif
+    }
+    acc = add_carry(acc, tail);
+    acc = (acc & 0xffffffffu) + (acc >> 32);
+    acc = (acc & 0xffffffffu) + (acc >> 32);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    return (uint32_t)acc;
+}
+
+static uint32_t swap16(uint32_t v) { return ((v >> 8) & 0xffu) | ((v & 0xffu) << 8); }
+
 uint16_t net_checksum(const uint8_t *buf, size_t len, uint32_t sum)
 {
-    size_t i;
-    for (i = 0; i + 1 < len; i += 2)
-        sum += get16(buf + i);
-    if (len & 1u)
-        sum += (uint32_t)buf[len - 1] << 8;
-    /* Two folds bring any 32-bit sum under 0x10000. */
-    sum = (sum & 0xffffu) + (sum >> 16);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    return (uint16_t)~sum;
+    uint32_t r = 0;
+    if (len > 0) {
+        if ((uintptr_t)buf & 1u) {
+            /* From an odd address the machine's words pair each byte with the next one:
+             * sum from the second byte, swap back, and add the first as a high byte. */
+            r = swap16(sum_native(buf + 1, len - 1));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            r += buf[0];
+#else
+            r += (uint32_t)buf[0] << 8;
+#endif
+        } else {
+            r = sum_native(buf, len);
+        }
+        r = (r & 0xffffu) + (r >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        r = swap16(r); /* to network order, the order of `sum` and the result */
+#endif
+    }
+    uint64_t t = (uint64_t)sum + r;
+    t = (t & 0xffffu) + (t >> 16);
+    t = (t & 0xffffu) + (t >> 16);
+    t = (t & 0xffffu) + (t >> 16);
+    return (uint16_t)~t;
 }
 
 static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)

@@ -1,6 +1,7 @@
-/* net_dns.c: the stub resolver: query building, the retry timer, and the response
- * parser, whose name decoder follows compression pointers only backwards and at most
- * a bounded number of times, and checks every offset against the message length. */
+/* net_dns.c: the stub resolver: query building, the retry timer, the TCP retry of a
+ * truncated answer (RFC 7766), and the response parser, whose name decoder follows
+ * compression pointers only backwards and at most a bounded number of times, and checks
+ * every offset against the message length. */
 #include "net_dns.h"
 
 #include <string.h>
@@ -209,6 +210,8 @@ net_err net_dns_parse(const uint8_t *m, size_t len, uint16_t id, const uint8_t *
             continue;
         if (rr.rdlen != 4)
             return NET_ERR_MALFORMED;
+        if (r->total < UINT16_MAX)
+            r->total++;
         if (r->naddrs < NET_DNS_ADDRS)
             r->addrs[r->naddrs++] = get32(m + rr.rdata);
         if (rr.ttl < ttl)
@@ -222,17 +225,41 @@ net_err net_dns_parse(const uint8_t *m, size_t len, uint16_t id, const uint8_t *
     return NET_OK;
 }
 
+/* The query's TCP connection, if any, is closed and kept until lib/net has finished with
+ * it (TIME_WAIT included), then released; with no room to keep it, it is reset. */
+static void tcp_drop(net_dns *d, struct net_dns_query *q)
+{
+    if (q->tcp < 0)
+        return;
+    int h = q->tcp;
+    q->tcp = -1;
+    if (net_tcp_get_state(d->tcp, h) != NET_TCP_CLOSED && net_tcp_close(d->tcp, h) != NET_OK)
+        (void)net_tcp_abort(d->tcp, h);
+    if (net_tcp_get_state(d->tcp, h) == NET_TCP_CLOSED) {
+        net_tcp_release(d->tcp, h);
+        return;
+    }
+    for (size_t i = 0; i < NET_DNS_QUERIES; i++)
+        if (d->closing[i] < 0) {
+            d->closing[i] = h;
+            return;
+        }
+    (void)net_tcp_abort(d->tcp, h);
+    net_tcp_release(d->tcp, h);
+}
+
 static void finish(struct net_dns_query *q, const net_dns_result *r)
 {
     net_dns *d = q->dns;
     (void)net_udp_unbind(d->s, q->port);
+    tcp_drop(d, q);
     q->used = 0;
     q->fn(q->ctx, q->name, r); /* last: the callback may start a new query in this slot */
 }
 
-static void send_query(struct net_dns_query *q)
+/* The query message (header, question) into m; returns its length. */
+static size_t build_query(const struct net_dns_query *q, uint8_t m[12 + NET_DNS_NAME_MAX + 4])
 {
-    uint8_t m[12 + NET_DNS_NAME_MAX + 4];
     memset(m, 0, 12);
     put16(m, q->id);
     put16(m + 2, 0x0100u); /* recursion desired */
@@ -240,8 +267,97 @@ static void send_query(struct net_dns_query *q)
     memcpy(m + 12, q->qname, q->qlen);
     put16(m + 12 + q->qlen, TYPE_A);
     put16(m + 14 + q->qlen, CLASS_IN);
+    return 16 + q->qlen;
+}
+
+static void send_query(struct net_dns_query *q)
+{
+    uint8_t m[12 + NET_DNS_NAME_MAX + 4];
+    size_t n = build_query(q, m);
     q->dns->sent++;
-    (void)net_udp_send(q->dns->s, 0, q->port, q->dns->server, DNS_PORT, m, 16 + q->qlen);
+    (void)net_udp_send(q->dns->s, 0, q->port, q->dns->server, DNS_PORT, m, n);
+}
+
+static void tcp_fail(struct net_dns_query *q)
+{
+    net_dns_result r;
+    memset(&r, 0, sizeof r);
+    r.err = NET_ERR_TRUNCATED; /* what UDP said stands */
+    q->dns->tcp_failed++;
+    finish(q, &r);
+}
+
+/* RFC 7766 5: the same question over a TCP connection to the server's port 53. */
+static void tcp_start(struct net_dns_query *q)
+{
+    net_dns *d = q->dns;
+    net_err e = NET_OK;
+    int h = net_tcp_connect(d->tcp, d->server, DNS_PORT, &e);
+    if (h < 0) {
+        tcp_fail(q);
+        return;
+    }
+    d->tcp_retries++;
+    q->tcp = h;
+    q->tcp_sent = 0;
+    q->tcp_have = 0;
+    q->deadline_ms = d->s->now_ms + NET_DNS_TCP_TIMEOUT_MS;
+}
+
+/* Moves a TCP retry on: the query once connected, then the answer's length and bytes.
+ * Called from net_dns_poll; a query that ends here calls its callback. */
+static void tcp_step(struct net_dns_query *q, uint64_t now)
+{
+    net_dns *d = q->dns;
+    net_tcp_state st = net_tcp_get_state(d->tcp, q->tcp);
+    if (!q->tcp_sent && st == NET_TCP_ESTABLISHED) {
+        uint8_t m[2 + 12 + NET_DNS_NAME_MAX + 4];
+        size_t n = build_query(q, m + 2);
+        put16(m, (uint16_t)n);
+        if (net_tcp_send(d->tcp, q->tcp, m, n + 2) != (long)(n + 2)) {
+            tcp_fail(q); /* an empty send buffer takes a few hundred bytes at once */
+            return;
+        }
+        d->sent++;
+        q->tcp_sent = 1;
+    }
+    if (q->tcp_sent) {
+        for (int k = 0; k < 3; k++) { /* the length, then the rest: two reads suffice */
+            size_t want = 2;
+            if (q->tcp_have >= 2) {
+                size_t l = get16(q->tcp_buf);
+                if (l < 12 || l > NET_DNS_TCP_MAX) {
+                    tcp_fail(q);
+                    return;
+                }
+                want = 2 + l;
+            }
+            if (q->tcp_have == want) {
+                net_dns_result r;
+                net_err e = net_dns_parse(q->tcp_buf + 2, want - 2, q->id, q->qname, q->qlen, &r);
+                if (e == NET_ERR_NOTFOUND || e == NET_ERR_TRUNCATED) {
+                    tcp_fail(q); /* not our answer, or truncated even over TCP */
+                    return;
+                }
+                if (e == NET_ERR_MALFORMED)
+                    d->malformed++;
+                r.err = e;
+                r.via_tcp = 1;
+                finish(q, &r);
+                return;
+            }
+            long got = net_tcp_recv(d->tcp, q->tcp, q->tcp_buf + q->tcp_have, want - q->tcp_have);
+            if (got < 0) {
+                tcp_fail(q); /* closed or reset before the whole answer came */
+                return;
+            }
+            if (got == 0)
+                break;
+            q->tcp_have = (uint16_t)(q->tcp_have + (size_t)got);
+        }
+    }
+    if (st == NET_TCP_CLOSED || now >= q->deadline_ms)
+        tcp_fail(q);
 }
 
 static void dns_input(void *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
@@ -255,10 +371,16 @@ static void dns_input(void *ctx, uint32_t src_ip, uint16_t src_port, uint32_t ds
         d->mismatched++;
         return;
     }
+    if (q->tcp >= 0)
+        return; /* a late copy of the truncated answer: TCP is asked now */
     net_dns_result r;
     net_err e = net_dns_parse(data, len, q->id, q->qname, q->qlen, &r);
     if (e == NET_ERR_NOTFOUND) { /* spoofed or stale: keep waiting for the real one */
         d->mismatched++;
+        return;
+    }
+    if (e == NET_ERR_TRUNCATED && d->tcp) {
+        tcp_start(q);
         return;
     }
     if (e == NET_ERR_MALFORMED)
@@ -274,6 +396,16 @@ net_err net_dns_init(net_dns *d, net_stack *s, uint32_t server)
     memset(d, 0, sizeof *d);
     d->s = s;
     d->server = server;
+    for (size_t i = 0; i < NET_DNS_QUERIES; i++)
+        d->closing[i] = -1;
+    return NET_OK;
+}
+
+net_err net_dns_use_tcp(net_dns *d, net_tcp *t)
+{
+    if (!d || !d->s || !t || t->s != d->s)
+        return NET_ERR_ARG;
+    d->tcp = t;
     return NET_OK;
 }
 
@@ -315,6 +447,7 @@ net_err net_dns_query(net_dns *d, const char *name, net_dns_fn fn, void *ctx)
     memcpy(q->name, name, strlen(name) + 1);
     q->fn = fn;
     q->ctx = ctx;
+    q->tcp = -1;
     q->deadline_ms = d->s->now_ms + NET_DNS_TIMEOUT_MS;
     send_query(q);
     return NET_OK;
@@ -324,8 +457,19 @@ void net_dns_poll(net_dns *d, uint64_t now)
 {
     if (!d || !d->s)
         return;
+    for (size_t i = 0; d->tcp && i < NET_DNS_QUERIES; i++) {
+        int h = d->closing[i];
+        if (h >= 0 && net_tcp_get_state(d->tcp, h) == NET_TCP_CLOSED) {
+            net_tcp_release(d->tcp, h);
+            d->closing[i] = -1;
+        }
+    }
     for (size_t i = 0; i < NET_DNS_QUERIES; i++) {
         struct net_dns_query *q = &d->q[i];
+        if (q->used && q->tcp >= 0) {
+            tcp_step(q, now);
+            continue;
+        }
         if (!q->used || now < q->deadline_ms)
             continue;
         if (q->tries >= NET_DNS_TRIES) {

@@ -1,10 +1,12 @@
 /* net_dns.h: a DNS stub resolver (RFC 1035) over lib/net's UDP: A queries with a random
  * transaction ID and source port, retries with a timeout, CNAME chains followed, and
- * NXDOMAIN, no-data, server failure and truncation reported as errors. */
+ * NXDOMAIN, no-data and server failure reported as errors; a truncated answer is asked
+ * again over TCP (RFC 7766) when the resolver was given lib/net's TCP. */
 #ifndef NET_DNS_H
 #define NET_DNS_H
 
 #include "net.h"
+#include "net_tcp.h"
 
 #ifndef NET_DNS_QUERIES
 #define NET_DNS_QUERIES 4u /* queries in flight at once */
@@ -14,6 +16,10 @@
 #define NET_DNS_CNAME_HOPS 8u   /* longest alias chain followed */
 #define NET_DNS_TIMEOUT_MS 1000u
 #define NET_DNS_TRIES 3u
+#ifndef NET_DNS_TCP_MAX
+#define NET_DNS_TCP_MAX 2048u /* the longest answer taken over TCP (its length prefix aside) */
+#endif
+#define NET_DNS_TCP_TIMEOUT_MS 5000u /* connect, ask and read the whole answer */
 
 typedef struct net_dns_result {
     net_err err;
@@ -21,6 +27,8 @@ typedef struct net_dns_result {
     uint8_t naddrs;
     uint8_t cname_hops; /* aliases followed to reach the addresses */
     uint32_t ttl;       /* smallest TTL among the records used */
+    uint16_t total;     /* A records of the final name in the answer (may exceed naddrs) */
+    uint8_t via_tcp;    /* the UDP answer was truncated; this one came over TCP */
     char canonical[NET_DNS_NAME_MAX + 1]; /* the name the addresses belong to, dotted */
 } net_dns_result;
 
@@ -38,6 +46,12 @@ struct net_dns_query {
     char name[NET_DNS_NAME_MAX + 1];
     net_dns_fn fn;
     void *ctx;
+    /* RFC 7766 retry of a truncated answer: lib/net's TCP handle (-1: none), whether the
+     * query is out, and the answer read so far (its two-byte length first). */
+    int tcp;
+    uint8_t tcp_sent;
+    uint16_t tcp_have;
+    uint8_t tcp_buf[2 + NET_DNS_TCP_MAX];
 };
 
 typedef struct net_dns {
@@ -45,9 +59,16 @@ typedef struct net_dns {
     uint32_t server;
     struct net_dns_query q[NET_DNS_QUERIES];
     uint32_t sent, mismatched, malformed;
+    net_tcp *tcp; /* NULL: a truncated answer is reported as NET_ERR_TRUNCATED */
+    int closing[NET_DNS_QUERIES]; /* TCP handles closing, released once CLOSED (-1: free) */
+    uint32_t tcp_retries, tcp_failed;
 } net_dns;
 
 net_err net_dns_init(net_dns *d, net_stack *s, uint32_t server);
+/* Lets the resolver ask again over TCP (port 53, on t) when a UDP answer is truncated;
+ * if that fails too (no connection, a reset, over NET_DNS_TCP_TIMEOUT_MS, an answer
+ * longer than NET_DNS_TCP_MAX), the result is NET_ERR_TRUNCATED as without it. */
+net_err net_dns_use_tcp(net_dns *d, net_tcp *t);
 /* Starts an A query for a dotted name (a trailing dot is allowed). */
 net_err net_dns_query(net_dns *d, const char *name, net_dns_fn fn, void *ctx);
 /* Retransmissions and timeouts; call as often as net_poll. */

@@ -115,6 +115,7 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
 
 static void send_ctl(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint8_t flags)
 {
+    c->delack = 0; /* this segment acknowledges all we have */
     uint16_t mss = (flags & F_SYN) ? (uint16_t)NET_TCP_MSS : 0;
     send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, rcv_window(c), NULL, 0, mss);
     c->rcv_adv = c->rcv_nxt + rcv_window(c);
@@ -205,6 +206,7 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
         send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
                  rcv_window(c), sbuf_span(t, c, off, n), n, 0);
         c->rcv_adv = c->rcv_nxt + rcv_window(c);
+        c->delack = 0; /* the ACK rode on the data */
         c->snd_nxt += n;
         if (SEQ_GT(c->snd_nxt, c->snd_max))
             c->snd_max = c->snd_nxt;
@@ -589,6 +591,8 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     if (fl & F_RST)
         t->stats.rst_rx++;
     struct net_tcp_conn *c = find(t, src, sport, dport);
+    if (c)
+        c->wupd_left = 0; /* the peer is talking: it has heard from us, or will */
     if (!c) {
         if (fl & F_RST)
             return;
@@ -767,10 +771,14 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             return;
         }
     }
-    bool need_ack = false;
+    bool need_ack = false, may_delay = false;
     size_t taken = 0;
     uint32_t seg_end = seq + (uint32_t)dlen;
     if (dlen > 0) {
+        /* An ACK may wait only for plain in-order data: not for a segment that filled a
+         * hole or left data queued out of order (the peer is recovering), nor one cut
+         * short by our window. */
+        may_delay = NET_TCP_DELACK_MS > 0 && c->nooo == 0;
         if (c->state == NET_TCP_ESTABLISHED || c->state == NET_TCP_FIN_WAIT_1 ||
             c->state == NET_TCP_FIN_WAIT_2) {
             size_t room = NET_TCP_BUF - c->rlen;
@@ -778,8 +786,10 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen, data, (uint32_t)taken);
             c->rlen = (uint16_t)(c->rlen + taken);
             c->rcv_nxt += (uint32_t)taken;
-            if (taken < dlen)
+            if (taken < dlen) {
                 t->stats.dropped++; /* beyond our window: the peer sends it again */
+                may_delay = false;
+            }
             ooo_pull(c);
         }
         need_ack = true;
@@ -800,6 +810,11 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             fin_acked ? enter_time_wait(t, c) : (void)(c->state = NET_TCP_CLOSING);
         else if (c->state == NET_TCP_FIN_WAIT_2)
             enter_time_wait(t, c);
+    }
+    if (need_ack && may_delay && !(fl & F_FIN) && !c->delack && c->rcv_nxt == seg_end) {
+        c->delack = 1; /* every second segment is acknowledged, or this one within the delay */
+        c->delack_ms = s->now_ms + NET_TCP_DELACK_MS;
+        need_ack = false;
     }
     if (need_ack)
         send_ack(t, c);
@@ -932,10 +947,15 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     ring_read(c->rbuf, c->rhead, buf, (uint32_t)n);
     c->rhead = (uint16_t)((c->rhead + n) % NET_TCP_BUF);
     c->rlen = (uint16_t)(c->rlen - n);
-    /* Tell the peer when the window opens from under one segment (avoids a stall). */
+    /* Tell the peer when the window opens from under one segment (avoids a stall), and
+     * again later unless it answers: this update may be the frame that is lost. */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
-        !c->fin_rcvd)
+        !c->fin_rcvd) {
         send_ack(t, c);
+        c->wupd_left = NET_TCP_WUPD_REPEATS;
+        c->wupd_gap_ms = c->rto_ms;
+        c->wupd_ms = t->s->now_ms + c->wupd_gap_ms;
+    }
     return (long)n;
 }
 
@@ -1011,6 +1031,15 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
             if (now >= c->tw_deadline_ms)
                 conn_closed(c, NET_OK);
             continue;
+        }
+        if (c->delack && now >= c->delack_ms)
+            send_ack(t, c);
+        if (c->wupd_left > 0 && now >= c->wupd_ms) {
+            c->wupd_left--;
+            send_ack(t, c);
+            c->wupd_gap_ms = c->wupd_gap_ms * 2u > NET_TCP_RTO_MAX_MS ? NET_TCP_RTO_MAX_MS
+                                                                    : c->wupd_gap_ms * 2u;
+            c->wupd_ms = now + c->wupd_gap_ms;
         }
         if (c->rto_deadline_ms == 0 || now < c->rto_deadline_ms)
             continue;

@@ -35,6 +35,12 @@
 #define NET_TCP_MAX_RETRIES 8u
 #define NET_TCP_SYN_RETRIES 3u /* a half-open passive connection is given up sooner */
 #define NET_TCP_DUPACK_THRESH 3u
+#define NET_TCP_WUPD_REPEATS 3u
+/* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2): 0 acknowledges every segment at once;
+ * N > 0 acknowledges every second in-order data segment, and a lone one after N ms. */
+#ifndef NET_TCP_DELACK_MS
+#define NET_TCP_DELACK_MS 0u
+#endif
 #define NET_TCP_MSS (NET_MTU - 40u)
 
 typedef enum net_tcp_state {
@@ -66,6 +72,14 @@ struct net_tcp_conn {
      * sequence sent, which go-back-N after a timeout does not forget. */
     uint32_t cwnd, ssthresh, recover, snd_max;
     uint8_t dupacks, in_recovery;
+    uint8_t delack;          /* in-order data received and not yet acknowledged */
+    uint64_t delack_ms;      /* when that ACK is due */
+    /* A window update that reopened a window under one segment is repeated (up to
+     * NET_TCP_WUPD_REPEATS times, RTO apart, doubling) until the peer sends anything:
+     * if it was lost, a peer in its persist state may wait long before it probes. */
+    uint8_t wupd_left;
+    uint32_t wupd_gap_ms;
+    uint64_t wupd_ms;
     /* sbuf and rbuf are rings: slen bytes from sbuf[shead], rlen from rbuf[rhead].
      * Out-of-order data waits in rbuf past the rlen in-order bytes, at its offset from
      * rcv_nxt; ooo[] lists the ranges held (sorted, disjoint, never touching). */

@@ -3,7 +3,8 @@
 a tap device in a private network namespace (a unique name per run, deleted afterwards
 even on failure) where Linux is 10.213.9.1 and dnsmasq serves DHCP and DNS. Checks what
 the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest pinging
-Linux, two lookups (a CNAME, an NXDOMAIN), 16 MiB each way between a guest TCP client and a
+Linux, six lookups (an A record, a CNAME, a chain of three, NXDOMAIN, no A record, and
+an answer too long for UDP, asked again over TCP), 16 MiB each way between a guest TCP client and a
 Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
 datagram each way, and requests refused for want of a grant (both clients), each with its console
 line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
@@ -32,6 +33,7 @@ NS_IP = "10.213.9.1"
 SERVER_PORT, ECHO_PORT, UDP_PORT = 5001, 7, 9999
 TRANSFER = 16 << 20  # the netclient's transfer_bytes in netstack.system
 ECHO_BYTES = 200_000
+BIG_ADDRS = [f"10.213.10.{i}" for i in range(1, 41)]
 # The benchmark mode (docs/benchmarks.md): QEMU counts instructions exactly.
 ICOUNT = os.environ.get("ANVAYA_NETSTACK_ICOUNT") == "1"
 
@@ -54,6 +56,16 @@ def start_dnsmasq(tap, tmp):
         "local=/anvaya.test/",
         "host-record=target.anvaya.test,10.213.9.88",
         "cname=alias.anvaya.test,target.anvaya.test",
+        # chain -> link -> alias -> target: three aliases followed.
+        "cname=chain.anvaya.test,link.anvaya.test",
+        "cname=link.anvaya.test,alias.anvaya.test",
+        # An address of another family only: an A query is answered NOERROR, no records.
+        "host-record=v6only.anvaya.test,fd00::1",
+    ] + [
+        # 40 addresses: 660 bytes of answer, so over UDP (512 bytes without EDNS) dnsmasq
+        # sets TC and the stack asks again over TCP.
+        f"host-record=big.anvaya.test,{a}" for a in BIG_ADDRS
+    ] + [
         "log-queries", "log-dhcp", f"log-facility={tmp}/dnsmasq.log",
     ]
     with open(conf, "w") as f:
@@ -129,6 +141,22 @@ def echo_client(ip, data):
     return bytes(back)
 
 
+def check_lookups(s, timeout=None):
+    """The netclient's six lookups against dnsmasq's names (start_dnsmasq), in order: the
+    exact address and alias count, or the exact error code."""
+    s.expect(r"netclient: lookup target\.anvaya\.test -> 10\.213\.9\.88 \(0 aliases\)", timeout)
+    s.expect(r"netclient: lookup alias\.anvaya\.test -> 10\.213\.9\.88 \(1 aliases\)", timeout)
+    s.expect(r"netclient: lookup chain\.anvaya\.test -> 10\.213\.9\.88 \(3 aliases\)", timeout)
+    s.expect(r"netclient: lookup nosuch\.anvaya\.test -> error 1111 \(NXDOMAIN\)", timeout)
+    s.expect(r"netclient: lookup v6only\.anvaya\.test -> error 1112 \(NODATA\)", timeout)
+    m = s.expect(r"netclient: lookup big\.anvaya\.test -> (\S+) \(0 aliases\)", timeout)
+    s.check(m.group(1) in BIG_ADDRS, f"big.anvaya.test resolved to one of its 40 addresses "
+            f"({m.group(1)})")
+    # Over UDP its answer was truncated (TC): the stack asked again over TCP and got all 40.
+    s.find(r"netstack: lookup big\.anvaya\.test truncated over udp, asked over tcp: ok, "
+           r"40 addresses", what="the truncated answer asked again over TCP, all 40 addresses")
+
+
 GRANTED = "tcp-connect:10.213.9.1:5001 tcp-listen:7 resolve udp-bind:* udp-send:10.213.9.1:*"
 
 
@@ -187,8 +215,7 @@ def scenario(args):
                  what="the guest's three echo requests to Linux all answered")
         s.expect(rf"netclient: address {re.escape(ip)} mask 255\.255\.255\.0 gateway 10\.213\.9\.1 "
                  r"dns 10\.213\.9\.1")
-        s.expect(r"netclient: lookup alias\.anvaya\.test -> 10\.213\.9\.88 \(1 aliases\)")
-        s.expect(r"netclient: lookup nosuch\.anvaya\.test -> error 1111 \(NXDOMAIN\)")
+        check_lookups(s)
         s.expect(r"netclient: connect 10\.213\.9\.1:5001 -> ok")
         m = s.expect(r"netclient: tcp sent (\d+) bytes in (\d+) ms sha256 ([0-9a-f]{64})")
         sent_ms = int(m.group(2))
@@ -274,7 +301,8 @@ def scenario(args):
                       f"{(stack - nic) / kib:.0f} outside the NIC's send, {nic / kib:.0f} in it "
                       f"(waits included); the whole machine {total / kib:.0f} (idle included), of "
                       f"which the client making and hashing data {own / kib:.0f}")
-            for name in ("alias.anvaya.test", "nosuch.anvaya.test"):
+            for name in ("target.anvaya.test", "alias.anvaya.test", "nosuch.anvaya.test",
+                         "big.anvaya.test"):
                 m = s.find(rf"netclient: instructions lookup {re.escape(name)} (\d+)")
                 print(f"figure: instructions for the lookup of {name}: {m.group(1)}")
             m = s.find(r"netclient: instructions connect (\d+)")

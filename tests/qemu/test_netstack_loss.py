@@ -178,6 +178,13 @@ def check_capture(s, p, path):
     opts = []
     for o in ("ip.check_checksum", "tcp.check_checksum", "udp.check_checksum"):
         opts += ["-o", o + ":TRUE"]
+    # The transfers carry random bytes. On a port with no dissector of its own (5001) tshark
+    # tries its heuristic dissectors, and now and then one (Thrift) takes a segment for its
+    # protocol and asks TCP to reassemble what follows; the retransmissions that loss brings
+    # then overlap that reassembly and tshark reports each as "Malformed: New fragment
+    # overlaps old data" although their bytes are the same (conflicting_overlaps checks
+    # that itself). Both streams are plain data to this test, so tshark is told so.
+    opts += ["-d", f"tcp.port=={ns.SERVER_PORT},data", "-d", f"tcp.port=={ns.ECHO_PORT},data"]
     r = subprocess.run(["tshark", "-n", "-r", path] + opts + ["-q", "-z", "expert,error"],
                        capture_output=True, text=True, timeout=240)
     # capinfos counts the packets without decoding them a second time.
@@ -241,9 +248,7 @@ def scenario(args):
         s.check(got is not None and int(got.group(1)) >= 5,
                 f"Linux pings the guest through the relay (most of 10 answered): {p.stdout}")
         s.expect(r"netstack: ping 10\.213\.9\.1: 3 sent, (\d) replies")
-        s.expect(r"netclient: lookup alias\.anvaya\.test -> 10\.213\.9\.88 \(1 aliases\)",
-                 timeout=60)
-        s.expect(r"netclient: lookup nosuch\.anvaya\.test -> error 1111 \(NXDOMAIN\)", timeout=60)
+        ns.check_lookups(s, timeout=60)
         s.expect(r"netclient: connect 10\.213\.9\.1:5001 -> ok", timeout=60)
         t0 = time.monotonic()
         m = s.expect(r"netclient: tcp sent (\d+) bytes in (\d+) ms sha256 ([0-9a-f]{64})",

@@ -1,7 +1,8 @@
 /* test_net_clients.c: the DHCP client's and the resolver's state machines on hand-built
  * server messages with a simulated clock: DHCP retransmission backoff, NAK, T1 renewal
  * by unicast, T2 rebinding by broadcast, expiry; DNS answers from the wrong server, port,
- * ID or question ignored, a fresh ID and port per query, retries then a timeout. */
+ * ID or question ignored, a fresh ID and port per query, retries then a timeout, and a
+ * truncated answer asked again over TCP (RFC 7766) with a scripted server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include "net_dhcp.h"
 #include "net_dns.h"
+#include "net_tcp.h"
 
 #define SERVER 0x0a000001u
 
@@ -273,11 +275,158 @@ static void test_dns_matching(void **state)
     assert_int_equal(net_dns_query(&d, "x.test", on_dns, NULL), NET_ERR_NOSPACE);
 }
 
+/* A TCP segment from the server's port 53 to the resolver's connection. */
+static void tcp_in(uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *d,
+                   size_t n, uint64_t now)
+{
+    static uint8_t f[NET_FRAME_MAX];
+    memset(f, 0, 54);
+    memcpy(f, mac, 6);
+    memcpy(f + 6, "\x02\0\0\0\0\x01", 6);
+    p16(f + 12, 0x0800);
+    uint8_t *ip = f + 14, *t = ip + 20;
+    ip[0] = 0x45;
+    p16(ip + 2, (uint32_t)(40 + n));
+    ip[8] = 64;
+    ip[9] = 6;
+    p32(ip + 12, SERVER);
+    p32(ip + 16, 0x0a000002);
+    p16(ip + 10, net_checksum(ip, 20, 0));
+    p16(t, 53);
+    p16(t + 2, dport);
+    p32(t + 4, seq);
+    p32(t + 8, ack);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    p16(t + 14, 65535);
+    if (n)
+        memcpy(t + 20, d, n);
+    uint32_t len = (uint32_t)(20 + n);
+    uint32_t sum = (SERVER >> 16) + (SERVER & 0xffffu) + 0x0a00u + 0x0002u + 6u + len;
+    p16(t + 16, net_checksum(t, len, sum));
+    (void)net_input(&st, f, 34 + len, now);
+}
+
+static const uint8_t *tcp_of(unsigned i) { return out[i] + 14 + 20; }
+
+/* A truncated UDP answer is asked again over TCP: the query goes out with its length
+ * prefix, the answer comes back in two segments; a reset of the second attempt leaves
+ * the UDP outcome, TRUNCATED. */
+static void test_dns_tcp_retry(void **state)
+{
+    (void)state;
+    static net_tcp tcp;
+    net_dns d;
+    uint8_t m[600], seg[700];
+    uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 8, 6, 0, 1, 8, 0, 6, 4,
+                       0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+    calls = 0;
+    assert_int_equal(net_set_ipv4(&st, 0x0a000002, 0xffffff00, 0), NET_OK);
+    (void)net_input(&st, arp, sizeof arp, 1000);
+    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
+    assert_int_equal(net_dns_init(&d, &st, SERVER), NET_OK);
+    assert_int_equal(net_dns_use_tcp(&d, NULL), NET_ERR_ARG);
+    assert_int_equal(net_dns_use_tcp(&d, &tcp), NET_OK);
+    nout = 0;
+    assert_int_equal(net_dns_query(&d, "big.test", on_dns, NULL), NET_OK);
+    assert_int_equal(nout, 1);
+    uint16_t port = (uint16_t)g16(udp_of(0)), id = (uint16_t)g16(udp_of(0) + 8);
+    size_t n = answer(m, id, "big.test", 0x01020304);
+    m[2] |= 0x02; /* TC */
+    nout = 0;
+    udp_in(SERVER, 53, 0x0a000002, port, m, n, 1100);
+    assert_int_equal(calls, 0);
+    assert_int_equal(nout, 1); /* the SYN to port 53 */
+    const uint8_t *t = tcp_of(0);
+    assert_int_equal(g16(t + 2), 53);
+    assert_int_equal(t[13], 0x02);
+    uint16_t lport = (uint16_t)g16(t);
+    uint32_t iss = g32(t + 4), srv = 7000;
+    /* A late copy of the UDP answer changes nothing. */
+    udp_in(SERVER, 53, 0x0a000002, port, m, n, 1101);
+    assert_int_equal(calls, 0);
+    nout = 0;
+    tcp_in(lport, srv, iss + 1, 0x12, NULL, 0, 1102); /* SYN-ACK */
+    net_dns_poll(&d, 1103);
+    /* The ACK of the handshake, then the query: its length, then the UDP query's bytes. */
+    assert_true(nout >= 2);
+    t = tcp_of(nout - 1);
+    size_t qlen = 12 + 10 + 4;
+    assert_int_equal(g16(out[nout - 1] + 14 + 2) - 40, 2 + qlen);
+    assert_int_equal(g16(t + 20), qlen);
+    assert_int_equal(g16(t + 22), id);
+    assert_memory_equal(t + 22 + 12, "\x03" "big" "\x04" "test", 10);
+    /* The whole answer (two addresses), in two segments; the first cuts the length. */
+    n = answer(m, id, "big.test", 0x0a0b0c0d);
+    memcpy(m + n, m + n - 16, 16); /* a second A record */
+    p32(m + n + 12, 0x0a0b0c0e);
+    n += 16;
+    p16(m + 6, 2);
+    p16(seg, (uint32_t)n);
+    memcpy(seg + 2, m, n);
+    tcp_in(lport, srv + 1, iss + 1 + 2 + (uint32_t)qlen, 0x18, seg, 1, 1104);
+    net_dns_poll(&d, 1105);
+    assert_int_equal(calls, 0);
+    tcp_in(lport, srv + 2, iss + 1 + 2 + (uint32_t)qlen, 0x18, seg + 1, n + 1, 1106);
+    net_dns_poll(&d, 1107);
+    assert_int_equal(calls, 1);
+    assert_int_equal(last.err, NET_OK);
+    assert_int_equal(last.via_tcp, 1);
+    assert_int_equal(last.naddrs, 2);
+    assert_int_equal(last.total, 2);
+    assert_int_equal(last.addrs[0], 0x0a0b0c0d);
+    assert_int_equal(last.addrs[1], 0x0a0b0c0e);
+    assert_int_equal(d.tcp_retries, 1);
+    assert_int_equal(d.tcp_failed, 0);
+    /* The connection is being closed (our FIN); the server's FIN and ACK end it. */
+    assert_int_equal(d.closing[0] >= 0, 1);
+    tcp_in(lport, srv + 2 + (uint32_t)n + 1, iss + 1 + 2 + (uint32_t)qlen + 1, 0x11, NULL, 0, 1108);
+    net_dns_poll(&d, 1109);
+    assert_int_equal(d.closing[0] >= 0, 1); /* TIME_WAIT */
+    net_tcp_poll(&tcp, 1109 + NET_TCP_TIME_WAIT_MS);
+    net_dns_poll(&d, 1109 + NET_TCP_TIME_WAIT_MS);
+    assert_int_equal(d.closing[0], -1);
+    /* Again, but the server resets the connection: the UDP outcome stands. */
+    uint64_t now = 1109 + NET_TCP_TIME_WAIT_MS + 1;
+    nout = 0;
+    assert_int_equal(net_dns_query(&d, "big.test", on_dns, NULL), NET_OK);
+    port = (uint16_t)g16(udp_of(0));
+    id = (uint16_t)g16(udp_of(0) + 8);
+    n = answer(m, id, "big.test", 0x01020304);
+    m[2] |= 0x02;
+    nout = 0;
+    udp_in(SERVER, 53, 0x0a000002, port, m, n, now);
+    assert_int_equal(nout, 1);
+    lport = (uint16_t)g16(tcp_of(0));
+    iss = g32(tcp_of(0) + 4);
+    tcp_in(lport, 0, iss + 1, 0x14, NULL, 0, now + 1); /* RST, ACK */
+    net_dns_poll(&d, now + 2);
+    assert_int_equal(calls, 2);
+    assert_int_equal(last.err, NET_ERR_TRUNCATED);
+    assert_int_equal(last.via_tcp, 0);
+    assert_int_equal(d.tcp_failed, 1);
+    /* And a server that never answers: TRUNCATED after NET_DNS_TCP_TIMEOUT_MS. */
+    nout = 0;
+    assert_int_equal(net_dns_query(&d, "big.test", on_dns, NULL), NET_OK);
+    port = (uint16_t)g16(udp_of(0));
+    id = (uint16_t)g16(udp_of(0) + 8);
+    n = answer(m, id, "big.test", 0x01020304);
+    m[2] |= 0x02;
+    udp_in(SERVER, 53, 0x0a000002, port, m, n, now + 3);
+    net_dns_poll(&d, now + 3 + NET_DNS_TCP_TIMEOUT_MS - 1);
+    assert_int_equal(calls, 2);
+    net_dns_poll(&d, now + 3 + NET_DNS_TCP_TIMEOUT_MS);
+    assert_int_equal(calls, 3);
+    assert_int_equal(last.err, NET_ERR_TRUNCATED);
+    assert_int_equal(d.tcp_failed, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_dhcp_cycle, setup),
         cmocka_unit_test_setup(test_dns_matching, setup),
+        cmocka_unit_test_setup(test_dns_tcp_retry, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -558,12 +558,30 @@ static void test_probe_answered(void **state)
     /* Reading opens it; suppose that window update is lost. The peer's zero-window
      * probe (one below RCV.NXT, no data) must get an ACK with the open window. */
     static uint8_t b[NET_TCP_BUF];
+    nout = 0;
     assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), NET_TCP_BUF);
+    assert_int_equal(nout, 1); /* the window update */
+    assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF);
+    /* Nothing from the peer: the update is repeated one RTO later, then two. */
+    uint32_t rto = tcp.c[h].rto_ms;
+    net_tcp_poll(&tcp, 1200 + rto - 1);
+    assert_int_equal(nout, 1);
+    net_tcp_poll(&tcp, 1200 + rto);
+    assert_int_equal(nout, 2);
+    assert_int_equal(g16(seg(1) + 14), NET_TCP_BUF);
+    assert_int_equal(g32(seg(1) + 8), 5001 + NET_TCP_BUF);
+    net_tcp_poll(&tcp, 1200 + 2 * rto);
+    assert_int_equal(nout, 2);
+    net_tcp_poll(&tcp, 1200 + 3 * rto);
+    assert_int_equal(nout, 3);
     nout = 0;
     input_seg(80, lport, 5001 + NET_TCP_BUF - 1, isn1, 0x10, 60000, NULL, 0, 0, 1300);
     assert_int_equal(nout, 1);
     assert_int_equal(g32(seg(0) + 8), 5001 + NET_TCP_BUF);
     assert_int_equal(g16(seg(0) + 14), NET_TCP_BUF);
+    /* The peer has spoken: no more repeats. */
+    net_tcp_poll(&tcp, 1200 + 100 * rto);
+    assert_int_equal(nout, 1);
     /* A segment acknowledging data never sent is answered and its data dropped. */
     nout = 0;
     input_seg(80, lport, 5001 + NET_TCP_BUF, isn1 + 5000, 0x18, 60000, d, 10, 0, 1300);

@@ -109,6 +109,50 @@ static void test_checksum(void **state)
     assert_int_equal(net_checksum(NULL, 0, 0), 0xffff);
 }
 
+/* The RFC 1071 sum the plain way: 16-bit big-endian words, a 64-bit total folded. */
+static uint16_t ref_checksum(const uint8_t *b, size_t len, uint32_t sum)
+{
+    uint64_t t = sum;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        t += (uint32_t)(b[i] << 8 | b[i + 1]);
+    if (len & 1u)
+        t += (uint32_t)b[len - 1] << 8;
+    while (t >> 16)
+        t = (t & 0xffffu) + (t >> 16);
+    return (uint16_t)~t;
+}
+
+/* The word-at-a-time sum against the plain one: every start offset 0..15 (so every
+ * alignment, odd ones included), every length 0..600 and then random ones up to 9000,
+ * random bytes and all-0xff bytes (the most carries), with and without a pseudo-header. */
+static void test_checksum_words(void **state)
+{
+    (void)state;
+    static uint8_t buf[9100 + 16];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            memset(buf, 0xff, sizeof buf);
+        for (size_t off = 0; off < 16; off++) {
+            for (size_t len = 0; len <= 600; len++) {
+                assert_int_equal(net_checksum(buf + off, len, 0), ref_checksum(buf + off, len, 0));
+                assert_int_equal(net_checksum(buf + off, len, 0x3fffeu),
+                                 ref_checksum(buf + off, len, 0x3fffeu));
+            }
+            for (int k = 0; k < 50; k++) {
+                x = x * 1103515245u + 12345u;
+                size_t len = (x >> 8) % 9000u;
+                assert_int_equal(net_checksum(buf + off, len, x >> 12),
+                                 ref_checksum(buf + off, len, x >> 12));
+            }
+        }
+    }
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -268,6 +312,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_args, setup),
         cmocka_unit_test(test_checksum),
+        cmocka_unit_test(test_checksum_words),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test_setup(test_arp_learn_expire, setup),
         cmocka_unit_test_setup(test_arp_poisoning, setup),
