@@ -6,7 +6,7 @@
 #include <anvaya/sdk.h>
 #include <stdio.h>
 
-#include BSPIN_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "bench.h"
 
 #define SWITCHES 32u

@@ -7,10 +7,7 @@
 #include <stdio.h>
 
 /* The instance's generated header: every instance has its own CSpace layout. */
-#ifndef BLOCKS_GEN_HEADER
-#error "build with -DBLOCKS_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include BLOCKS_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../common/dataport_copy.h"
 
 #define SECTOR 512u

@@ -6,11 +6,7 @@
 
 #include <anvaya/report.h>
 
-/* Another instance name: -DCONSOLE_GEN_HEADER="<instance>_gen.h". */
-#ifndef CONSOLE_GEN_HEADER
-#define CONSOLE_GEN_HEADER "console_gen.h"
-#endif
-#include CONSOLE_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 #define UART_THR 0
 #define UART_IER 1

@@ -8,10 +8,7 @@
 #include <string.h>
 
 /* The instance's generated header: every instance has its own CSpace layout. */
-#ifndef FSTORE_GEN_HEADER
-#error "build with -DFSTORE_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include FSTORE_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../../lib/store/store.h"
 #include "../common/dataport_copy.h"
 

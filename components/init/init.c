@@ -8,10 +8,7 @@
 
 #include "supervisor.h"
 
-#ifndef INIT_GEN_HEADER
-#define INIT_GEN_HEADER "init_gen.h"
-#endif
-#include INIT_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 const struct anv_sm_config *init_cfg = &anv_sm_config;
 

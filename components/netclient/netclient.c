@@ -7,11 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Another instance name (the benchmark's netbench.system): -DNETCLIENT_GEN_HEADER. */
-#ifndef NETCLIENT_GEN_HEADER
-#define NETCLIENT_GEN_HEADER "netclient_gen.h"
-#endif
-#include NETCLIENT_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "sha256.h"
 
 /* The finished digest of h as 64 hex digits. */

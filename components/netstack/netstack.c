@@ -11,12 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Another instance name: -DNETSTACK_GEN_HEADER="<instance>_gen.h" and
- * -DNETSTACK_SELF_BADGE=NET_STACK_PUMP_CLIENT_<INSTANCE>_SELF (components/meson.build). */
-#ifndef NETSTACK_GEN_HEADER
-#define NETSTACK_GEN_HEADER "netstack_gen.h"
-#endif
-#include NETSTACK_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
+/* Another instance name than netstack: -DNETSTACK_SELF_BADGE=NET_STACK_PUMP_CLIENT_<INSTANCE>_SELF
+ * (components/meson.build). */
 #ifndef NETSTACK_SELF_BADGE
 #define NETSTACK_SELF_BADGE NET_STACK_PUMP_CLIENT_NETSTACK_SELF
 #endif

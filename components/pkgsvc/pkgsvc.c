@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PKGSVC_GEN_HEADER
-#error "build with -DPKGSVC_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include PKGSVC_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "pkg.h"
 #include "pkgsvc.h"
 

@@ -5,10 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef PKGCLIENT_GEN_HEADER
-#error "build with -DPKGCLIENT_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include PKGCLIENT_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 static struct anv_bytes_64 name64(const char *s)
 {

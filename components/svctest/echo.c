@@ -1,10 +1,7 @@
 /* An echo service of the service-manager test: answers x + 1 and says which instance it is. */
 #include <stdio.h>
 
-#ifndef ECHO_GEN_HEADER
-#error "build with -DECHO_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include ECHO_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 int echo_service_echo_echo(uint64_t badge, uint32_t x, uint32_t *y)
 {

@@ -2,10 +2,7 @@
  * proc.exit, with status 3 on the first run (a failure) and 0 on later ones. */
 #include <stdio.h>
 
-#ifndef EXITER_GEN_HEADER
-#error "build with -DEXITER_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include EXITER_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 int main(void)
 {

@@ -7,10 +7,7 @@
 #include <stdio.h>
 
 /* The instance's generated header: every instance has its own CSpace layout. */
-#ifndef VBLK_GEN_HEADER
-#error "build with -DVBLK_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include VBLK_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../virtio/virtio_mmio.h"
 #include "../common/dataport_copy.h"
 

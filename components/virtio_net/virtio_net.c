@@ -6,10 +6,7 @@
 #include <stdio.h>
 
 /* The instance's generated header (instance names are unique across systems). */
-#ifndef VNET_GEN_HEADER
-#define VNET_GEN_HEADER "vnet_gen.h"
-#endif
-#include VNET_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../virtio/virtio_mmio.h"
 
 #define VIRTIO_NET_F_MAC 5u

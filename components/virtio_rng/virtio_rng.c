@@ -5,10 +5,7 @@
 #include <stdio.h>
 
 /* The instance's generated header: every instance of VirtioRng has its own CSpace layout. */
-#ifndef RNG_GEN_HEADER
-#error "build with -DRNG_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include RNG_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../virtio/virtio_mmio.h"
 
 #define QUEUE_BYTES 8192u      /* the ring area: the legacy layout puts used on page 2 */

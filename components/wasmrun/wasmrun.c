@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef WASMRUN_GEN_HEADER
-#error "build with -DWASMRUN_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include WASMRUN_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 #include "../../lib/wasi/wasi.h"
 #include "../../lib/wasi/wasi_store.h"

@@ -2,10 +2,7 @@
  * stack's Socket interface. Nothing in the interface waits, so every operation answers at
  * once and waiting is the stack's ready event (with a timeout); a small stash per socket
  * lets poll_oneoff know a socket is readable without losing what it read. */
-#ifndef WASMRUN_GEN_HEADER
-#error "build with -DWASMRUN_GEN_HEADER=\"<instance>_gen.h\""
-#endif
-#include WASMRUN_GEN_HEADER
+#include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 
 #include <stdio.h>
 #include <string.h>
