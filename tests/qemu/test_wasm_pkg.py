@@ -51,7 +51,9 @@ GRANTS = {
     "wpmis": "grants: console; refused: entropy (requested, not granted to this runner); "
             "not requested: storage net clocks",
 }
-STATUS = {"wphello": 3, "wpcounter": 0, "wpmis": 0, "wpabsent": 69}
+GRANTS["wpoob"] = GRANTS["wprec"] = GRANTS["wpmis"]
+STATUS = {"wphello": 3, "wpcounter": 0, "wpmis": 0, "wpoob": 70, "wprec": 70, "wpabsent": 69}
+MISBEHAVE = ("wpmis", "wpoob", "wprec")
 
 
 def tool(*argv):
@@ -115,7 +117,7 @@ def boot(args, image, icount=False, absent=()):
     def seen(pattern):
         s._pos = 0
         return s.expect(pattern)
-    n = len(PACKAGES) - len(absent)
+    n = len(PACKAGES) - (1 if absent else 0)   # the absent runners all wait for misbehave
     seen(rf"pkgsvc: ready: 1 keys, {n} installed")
     for inst, line in GRANTS.items():
         if inst in absent:
@@ -155,6 +157,14 @@ def scenario(args):
                 "misbehave: entropy\nmisbehave: random_get -> 76 (ENOTCAPABLE: not granted)\n",
                 f"misbehave's random_get denied: {app_stdout(log, 'wpmis')!r}")
         s.check("wphello: the entropy service failed" not in log, "entropy served every request")
+        # A trap and an exhausted call stack each end their own app, logged with the reason.
+        for inst, mode, reason in (("wpoob", "oob", "out of bounds memory access"),
+                                   ("wprec", "recurse", "call stack exhausted")):
+            s.check(app_stdout(log, inst) == f"misbehave: {mode}\n", f"{inst} ran {mode}")
+            m = re.search(rf"^{inst}: app ended by (.*) \(status 70\)", log, re.M)
+            s.check(m and reason in m.group(1).lower(),
+                    f"{inst} ended by {reason}: {m.group(1) if m else 'no line'}")
+            s.check(f"misbehave: still running" not in app_stdout(log, inst), f"{inst} stopped")
         rc, out = tool("get", image, "apps/counter/home/count")
         s.check(rc == 0 and out == b"1\n", f"count after boot 1: {out!r}")
 
@@ -186,7 +196,7 @@ def scenario(args):
         # A disk without misbehave: its runner waits for it, then gives up.
         with tempfile.TemporaryDirectory() as tmp3:
             image = make_image(tmp3, apps, ["hello", "counter"])
-            s, log = boot(args, image, absent=("wpmis",))
+            s, log = boot(args, image, absent=MISBEHAVE)
             s.check(app_stdout(log, "wpcounter") == "counter: boot 1\n", "counter on the third disk")
 
         # The runner before its package, which a client installs half a second later.
