@@ -7,8 +7,11 @@ the image (apps/fetch/home/url.txt, with tools/anvaya-store): the runner's argum
 fixed when the system is built. Checked: fetch prints the page's exact length, SHA-256 and
 first line and exits 0 through init; the server saw exactly one GET of the page;
 misbehave's connect (no grant) gets errno 76 (ENOTCAPABLE) without a trap, the stack logs
-its DENIED line, and init logs its exit; the stack's grants and the runners' Socket slots
-are the ones the generated CSpace manifest shows.
+its DENIED line, and init logs its exit; the echo app listens on the guest's port 7
+(granted `tcp-listen:7` only), takes the test's connection through slirp's host forward
+(sock_accept), sends back 200,000 random bytes exactly and prints their SHA-256; the
+stack's grants and the runners' Socket slots are the ones the generated CSpace manifest
+shows.
 
 ANVAYA_WASMNET_ICOUNT=1 boots with -icount shift=0 and prints the runner's instruction
 counts (load, instantiate, run) for the one fetch: the benchmark figure.
@@ -77,7 +80,8 @@ def check_manifest(s, cspace_json):
         system = json.load(f)
     inst = {i["name"]: i for i in system["instances"]}
     given = {g["client"]: g["grants"] for g in inst["wnnet"]["grants_given"]}
-    s.check(given == {"wnfetch.net": {"allow": GRANT}, "wnmis.net": {"allow": ""}},
+    s.check(given == {"wnfetch.net": {"allow": GRANT}, "wnmis.net": {"allow": ""},
+                      "wnsrv.net": {"allow": "tcp-listen:7"}},
             f"the stack's manifest lists each runner's grant: {given!r}")
     # Every capability each runner holds, with its peer and grants: nothing beyond its
     # store subtree, its Socket endpoint (with the grant) and their dataports.
@@ -96,9 +100,32 @@ def check_manifest(s, cspace_json):
         s.check(got == want, f"{name}'s CSpace manifest: {got!r}")
 
 
-def run_system(args, apps, cspace_json, bind_ip, url_host, devices):
+def echo_exchange(s, addr, size=200000):
+    """Connects to the guest's echo app at addr, sends size random bytes, half-closes, and
+    checks every byte comes back and the app's own count and SHA-256."""
+    data = os.urandom(size)
+    got = b""
+    with socket.create_connection(addr, timeout=30) as c:
+        def send():
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+        t = threading.Thread(target=send, daemon=True)
+        t.start()
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            got += b
+        t.join(30)
+    s.check(got == data, f"the echo app sent back the {size} bytes exactly ({len(got)} came)")
+    s.expect(rf"wnsrv> echo: echoed {size} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+    s.expect(r"init: wnsrv running -> exited \(status 0\)")
+
+
+def run_system(args, apps, cspace_json, bind_ip, url_host, devices, echo_addr=None):
     """Serves the page on bind_ip, boots wasmnet with the NIC devices(image) gives and fetch
-    asking for http://url_host:PORT/page.txt, and checks everything; returns the figures."""
+    asking for http://url_host:PORT/page.txt, and checks everything; with echo_addr (where
+    the guest's port 7 is reached from here) also the echo app; returns the figures."""
     body = page_bytes()
     digest = hashlib.sha256(body).hexdigest()
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,8 +144,9 @@ def run_system(args, apps, cspace_json, bind_ip, url_host, devices):
                 f.write(url + "\n")
             image = os.path.join(tmp, "disk.img")
             store("mkfs", image, "--size", "8M")
-            for d in ("apps", "apps/fetch", "apps/fetch/home", "apps/misbehave"):
+            for d in ("apps", "apps/fetch", "apps/fetch/home", "apps/misbehave", "apps/echo"):
                 store("mkdir", image, d)
+            store("put", image, "apps/echo/echo.wasm", os.path.join(apps, "echo.wasm"))
             store("put", image, "apps/fetch/fetch.wasm", os.path.join(apps, "fetch.wasm"))
             store("put", image, "apps/fetch/home/url.txt", urlfile)
             store("put", image, "apps/misbehave/misbehave.wasm",
@@ -141,6 +169,9 @@ def run_system(args, apps, cspace_json, bind_ip, url_host, devices):
             seen(r"init: wnfetch running -> exited \(status 0\)")
             seen(r"wnmis: app exited with status 0")
             seen(r"init: wnmis running -> exited \(status 0\)")
+            if echo_addr is not None:
+                seen(r"wnsrv> echo: listening on 7")
+                echo_exchange(s, echo_addr)
             s.read_for(1)
             log = s.log
             s.close()
@@ -176,8 +207,14 @@ def run_system(args, apps, cspace_json, bind_ip, url_host, devices):
 def scenario(args):
     apps, cspace_json = args.extra[0], args.extra[1]
     # slirp: the host's 127.0.0.1 is the guest's 10.0.2.2.
+    # The echo app's port 7 is reached through a host forward on a free port of ours.
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    fwd = probe.getsockname()[1]
+    probe.close()
     text = run_system(args, apps, cspace_json, "127.0.0.1", "10.0.2.2",
-                      lambda image: ["net:user@7", "rng@6", f"blk:{image}@5"])
+                      lambda image: [f"net:user,hostfwd=tcp:127.0.0.1:{fwd}-:7@7", "rng@6",
+                                     f"blk:{image}@5"], echo_addr=("127.0.0.1", fwd))
     print("wasm-net: " + text)
 
 
