@@ -56,6 +56,7 @@ struct sock {
     struct dgram q[UDP_QUEUE];
     uint32_t udp_dropped;
     uint32_t seen;        /* a digest of the socket's state when the client last got AGAIN */
+    uint8_t shut;         /* TCP: our FIN is queued (tcp_shutdown): no more sends */
 };
 
 struct client {
@@ -699,6 +700,8 @@ int net_stack_sockets_tcp_send(uint64_t badge, uint32_t sock, uint32_t length, u
         return SOCKET_E_NOSOCK;
     if (length > c->buf_size)
         return SOCKET_E_INVAL;
+    if (s->shut)
+        return SOCKET_E_STATE;
     net_tcp_state st = net_tcp_get_state(&tcp, s->h);
     if (st == NET_TCP_CLOSED)
         return ended(s);
@@ -750,6 +753,25 @@ int net_stack_sockets_tcp_status(uint64_t badge, uint32_t sock, uint32_t *state,
     return ANV_OK;
 }
 
+int net_stack_sockets_tcp_shutdown(uint64_t badge, uint32_t sock)
+{
+    CLIENT_OR_FAIL();
+    struct sock *s = sock_of(c, sock, SK_TCP);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    if (s->shut)
+        return ANV_OK;
+    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
+    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
+        return again(c, s);
+    if (st != NET_TCP_ESTABLISHED && st != NET_TCP_CLOSE_WAIT)
+        return ended(s);
+    if (net_tcp_close(&tcp, s->h) != NET_OK)
+        return SOCKET_E_STATE;
+    s->shut = 1;
+    return ANV_OK;
+}
+
 int net_stack_sockets_close(uint64_t badge, uint32_t sock)
 {
     CLIENT_OR_FAIL();
@@ -773,7 +795,8 @@ int net_stack_sockets_close(uint64_t badge, uint32_t sock)
             }
         break;
     case SK_TCP:
-        if (net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&
+        /* After tcp_shutdown our FIN is on its way: the connection finishes by itself. */
+        if (!s->shut && net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&
             net_tcp_close(&tcp, s->h) != NET_OK)
             (void)net_tcp_abort(&tcp, s->h);
         tcp_orphan[s->h] = true;

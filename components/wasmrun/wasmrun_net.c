@@ -272,14 +272,21 @@ static wasi_errno n_recv(void *ctx, uint32_t h, void *buf, size_t len, size_t *g
     return WASI_ESUCCESS;
 }
 
-/* The Socket interface has no half-close (its close frees the socket): shutting down
- * only stops the app (lib/wasi refuses its sends); the FIN goes out at fd_close. */
+/* Shutting down the sending side is the stack's half-close: our FIN goes out after the
+ * queued data and receiving goes on (lib/wasi refuses the app's later sends itself).
+ * The receiving side needs nothing from the stack: the app just stops reading. */
 static wasi_errno n_shutdown(void *ctx, uint32_t h, uint32_t how)
 {
     (void)ctx;
-    (void)how;
     gsock *g = gs(h);
-    return g == NULL ? WASI_EBADF : WASI_ESUCCESS;
+    if (g == NULL)
+        return WASI_EBADF;
+    if (!(how & 2u) || g->listener)
+        return WASI_ESUCCESS;
+    int e = wasm_runner_net_tcp_shutdown(g->s);
+    if (e == (int)SOCKET_E_AGAIN)
+        return WASI_ENOTCONN; /* the handshake has not finished */
+    return sock_errno(e);
 }
 
 static wasi_errno n_close(void *ctx, uint32_t h)
