@@ -80,65 +80,7 @@ const char *store_strerror(store_err e)
     return err_text[e];
 }
 
-/* ---- CRC32C (Castagnoli, reflected polynomial 0x82F63B78), slicing by 8 ---- */
-
-static uint32_t crc_tab[8][256];
-static int crc_ready;
-
-static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-        crc_tab[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++)
-            crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-    crc_ready = 1;
-}
-
-uint32_t store_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    if (!crc_ready)
-        crc_init();
-    crc = ~crc;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* Aligned (every sector buffer is): one 64-bit load per eight bytes, and each table
-     * index taken as byte * 4 straight from the word, so a byte costs a shift, a mask,
-     * an add, a load and an xor (about 5.5 instructions a byte on rv64, against 7). */
-    if (((uintptr_t)p & 7u) == 0) {
-        const uint8_t *t0 = (const uint8_t *)crc_tab[0], *t1 = (const uint8_t *)crc_tab[1];
-        const uint8_t *t2 = (const uint8_t *)crc_tab[2], *t3 = (const uint8_t *)crc_tab[3];
-        const uint8_t *t4 = (const uint8_t *)crc_tab[4], *t5 = (const uint8_t *)crc_tab[5];
-        const uint8_t *t6 = (const uint8_t *)crc_tab[6], *t7 = (const uint8_t *)crc_tab[7];
-#define CRC_AT(t, x, s) (*(const uint32_t *)((t) + (((x) >> (s)) & 0x3fcu)))
-        for (; len >= 8; p += 8, len -= 8) {
-            uint64_t x;
-            __builtin_memcpy(&x, __builtin_assume_aligned(p, 8), 8);
-            x ^= crc;
-            crc = *(const uint32_t *)(t7 + ((x << 2) & 0x3fcu)) ^ CRC_AT(t6, x, 6) ^
-                  CRC_AT(t5, x, 14) ^ CRC_AT(t4, x, 22) ^ CRC_AT(t3, x, 30) ^
-                  CRC_AT(t2, x, 38) ^ CRC_AT(t1, x, 46) ^ CRC_AT(t0, x, 54);
-        }
-#undef CRC_AT
-    }
-#endif
-    while (len >= 8) {
-        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                             (uint32_t)p[3] << 24);
-        crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
-              crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^ crc_tab[3][p[4]] ^
-              crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^ crc_tab[0][p[7]];
-        p += 8;
-        len -= 8;
-    }
-    while (len--)
-        crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-    return ~crc;
-}
+/* CRC32C (store_crc32c) is in crc32c.c. */
 
 /* ---- little-endian fields ---- */
 

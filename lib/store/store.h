@@ -192,7 +192,13 @@ store_err store_dump(store *s, store_report_fn out, void *ctx);
 /* The largest write that fits the cache in one operation. */
 uint64_t store_max_write(const store *s);
 
+/* CRC32C of len bytes after crc (0 to start): with carry-less multiplication where the
+ * build has it (Zbc in -march, or the portable model), else store_crc32c_sw; both give the
+ * same value for every input (crc32c.c). */
 uint32_t store_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t store_crc32c_sw(uint32_t crc, const void *buf, size_t len);
+/* 1 when store_crc32c is the carry-less multiplication path. */
+int store_crc32c_uses_clmul(void);
 
 /* Little-endian fields, shared with the tool's dump. */
 uint32_t store_get32(const uint8_t *p);
