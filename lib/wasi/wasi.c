@@ -616,7 +616,15 @@ static wasi_errno do_read(wasi_ctx *c, uint32_t fd, uint32_t iovs, uint32_t n, i
             if (len == 0)
                 continue;
             size_t got = 0;
-            e = h->console_read(h->ctx, mem_at(c, get32(v + 8 * i), len), len, &got);
+            /* An earlier read may have written over the iovec array itself: each entry is
+             * checked again as it is used. */
+            uint8_t *p = mem_at(c, get32(v + 8 * i), len);
+            if (p == NULL) {
+                if (done == 0)
+                    return WASI_EFAULT;
+                break;
+            }
+            e = h->console_read(h->ctx, p, len, &got);
             if (e != WASI_ESUCCESS && done == 0)
                 return e;
             done += got > len ? len : got;
@@ -628,7 +636,13 @@ static wasi_errno do_read(wasi_ctx *c, uint32_t fd, uint32_t iovs, uint32_t n, i
         for (uint32_t i = 0; i < n; i++) {
             uint32_t len = get32(v + 8 * i + 4);
             size_t got = 0;
-            e = file_read(c, f, off + done, mem_at(c, get32(v + 8 * i), len), len, &got);
+            uint8_t *p = mem_at(c, get32(v + 8 * i), len); /* see the console case */
+            if (p == NULL) {
+                if (done == 0)
+                    return WASI_EFAULT;
+                break;
+            }
+            e = file_read(c, f, off + done, p, len, &got);
             if (e != WASI_ESUCCESS && done == 0)
                 return e;
             done += got;
