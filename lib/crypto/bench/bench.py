@@ -20,7 +20,7 @@ import tempfile
 def qemu_count(binary):
     """Instructions executed by a static rv64 Linux-user program."""
     # The CPU named with the extensions the guest build uses (lib/crypto/meson.build).
-    proc = subprocess.Popen(['qemu-riscv64', '-cpu', 'rv64,zba=true,zbb=true,zbs=true',
+    proc = subprocess.Popen(['qemu-riscv64', '-cpu', 'rv64,zba=true,zbb=true,zbc=true,zbs=true',
                              '-singlestep', '-d', 'nochain,exec', '-D',
                              '/dev/stdout', binary], stdout=subprocess.PIPE)
     n = 0
