@@ -15,7 +15,6 @@
 #include "thread.h"
 #include "vspace.h"
 
-#define DEBUG_WRITE_MAX 256
 
 static struct cspace *own(struct thread *t)
 {
@@ -340,12 +339,12 @@ static __attribute__((noinline)) int sys_audit_read(struct thread *t, uint64_t *
 static __attribute__((noinline)) int sys_debug_write(struct thread *t, uint64_t *r)
 {
     struct cap *c;
-    char buf[DEBUG_WRITE_MAX];
+    char buf[ANV_DEBUG_WRITE_MAX];
     int err = cspace_lookup_cap(own(t), r[REG_A0], ANV_OBJ_CONSOLE, ANV_RIGHT_WRITE, &c);
     if (err != ANV_OK)
         return err;
     uint64_t len = r[REG_A2];
-    if (len > DEBUG_WRITE_MAX)
+    if (len > ANV_DEBUG_WRITE_MAX)
         return ANV_E_INVALID_ARG;
     err = vs_copy_in(t->vspace, r[REG_A1], buf, (size_t)len);
     if (err != ANV_OK)

@@ -9,7 +9,8 @@
 #include <anvaya/sdk.h>
 #include <anvaya/stdio_console.h>
 
-#define ANV_CONSOLE_LINE 128
+/* A whole line is one debug.write, so another thread's output never lands inside it. */
+#define ANV_CONSOLE_LINE ANV_DEBUG_WRITE_MAX
 /* wait_one refuses longer timeouts; an exited thread re-arms it, which costs nothing. */
 #define ANV_SLEEP_TICKS (UINT64_C(1) << 40)
 

@@ -136,6 +136,8 @@ static inline uint32_t anv_handle_slot(uint64_t h)
 #define ANV_SLOT_IPCBUF 4   /* that thread's IPC buffer frame */
 #define ANV_SLOT_FAULT 5    /* endpoint its faults are reported to (may be empty) */
 #define ANV_SLOT_CONSOLE 6  /* console for debug.write (may be empty) */
+/* The most bytes one debug.write takes (longer ones are ANV_E_INVALID_ARG). */
+#define ANV_DEBUG_WRITE_MAX 256
 #define ANV_SLOT_POOL 7     /* memory pool for mem.frame_alloc (may be empty) */
 #define ANV_SLOT_FIRST_FREE 8
 

@@ -89,15 +89,14 @@ int anv_thread_restart(anv_handle_t thread, uint32_t flags, uint64_t arg);
 #define ANV_AUDIT_RECORD_WORDS 7
 int anv_audit_read(anv_handle_t audit, uint64_t index, uint64_t *record_words);
 /* Any length: the wrapper splits the text into debug.write calls of at most
- * ANV_DEBUG_WRITE_MAX bytes and stops at the first error. */
-#define ANV_DEBUG_WRITE_MAX 256
+ * ANV_DEBUG_WRITE_MAX bytes (abi.h) and stops at the first error. */
 int anv_debug_write(anv_handle_t console, const char *text, size_t len);
 int anv_system_shutdown(anv_handle_t sysctl, uint32_t failure);
 int anv_irq_ack(anv_handle_t irq);
 
 /* ---- Process runtime (crt0.S, rt.c) -------------------------------------------------
  * stdout and stderr go to the console capability in ANV_SLOT_CONSOLE, buffered per thread
- * up to a newline; they exist only in a component that declares `kernel console` (its
+ * up to a newline (or ANV_DEBUG_WRITE_MAX bytes: a line is one debug.write, whole); they exist only in a component that declares `kernel console` (its
  * generated code defines them: anvaya/stdio_console.h), so printing without a console
  * is a link error. The C library's per-thread state (errno, that buffer) lives in the
  * calling thread's IPC buffer page past struct anv_ipc_buffer, so threads need no other
