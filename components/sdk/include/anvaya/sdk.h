@@ -96,8 +96,9 @@ int anv_irq_ack(anv_handle_t irq);
 
 /* ---- Process runtime (crt0.S, rt.c) -------------------------------------------------
  * stdout and stderr go to the console capability in ANV_SLOT_CONSOLE, buffered per thread
- * up to a newline (or ANV_DEBUG_WRITE_MAX bytes: a line is one debug.write, whole); they exist only in a component that declares `kernel console` (its
- * generated code defines them: anvaya/stdio_console.h), so printing without a console
+ * up to a newline or ANV_DEBUG_WRITE_MAX bytes (a line is one debug.write, whole); they
+ * exist only in a component that declares `kernel console` (its generated code defines
+ * them: anvaya/stdio_console.h), so printing without a console
  * is a link error. The C library's per-thread state (errno, that buffer) lives in the
  * calling thread's IPC buffer page past struct anv_ipc_buffer, so threads need no other
  * memory; the kernel never touches that part of the page. */
