@@ -1,0 +1,94 @@
+/* net_tcp_harness.h: what lib/net's TCP host tests share: the stack and its TCP state,
+ * captured output frames, a fixed "random" source, byte helpers, and segments built by
+ * hand as the peer (PEER) sends them to us (ME). Included by one test file each. */
+#ifndef NET_TCP_HARNESS_H
+#define NET_TCP_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "net_tcp.h"
+
+#define ME 0x0a000002u
+#define PEER 0x0a000007u
+
+static uint8_t out[64][NET_FRAME_MAX];
+static size_t out_len[64];
+static unsigned nout;
+static uint32_t rnd_value;
+static net_stack st;
+static net_tcp tcp;
+
+static inline net_err cap(void *ctx, const uint8_t *f, size_t len)
+{
+    (void)ctx;
+    if (nout < 64) {
+        memcpy(out[nout], f, len);
+        out_len[nout] = len;
+    }
+    nout++;
+    return NET_OK;
+}
+
+static inline void rnd(void *ctx, uint8_t *b, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(rnd_value >> (8 * (3 - (i & 3))));
+}
+
+static inline void p16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void p32(uint8_t *p, uint32_t v) { p16(p, v >> 16); p16(p + 2, v & 0xffff); }
+static inline uint32_t g16(const uint8_t *p) { return (uint32_t)(p[0] << 8 | p[1]); }
+static inline uint32_t g32(const uint8_t *p) { return g16(p) << 16 | g16(p + 2); }
+
+/* The TCP header of captured frame i. */
+static inline const uint8_t *seg(unsigned i) { return out[i] + 14 + 20; }
+static inline size_t seg_data(unsigned i) { return out_len[i] - 14 - 20 - (size_t)(seg(i)[12] >> 4) * 4; }
+
+static inline void input_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                      uint16_t win, const uint8_t *data, size_t n, uint16_t mss, uint64_t now)
+{
+    uint8_t f[14 + 20 + 24 + 2000];
+    memset(f, 0, 14 + 20 + 24);
+    memcpy(f, st.mac, 6);
+    memcpy(f + 6, "\x02\0\0\0\0\x07", 6);
+    p16(f + 12, 0x0800);
+    uint8_t *ip = f + 14, *t = ip + 20;
+    size_t hl = mss ? 24 : 20, tl = hl + n;
+    ip[0] = 0x45;
+    p16(ip + 2, (uint32_t)(20 + tl));
+    ip[8] = 64;
+    ip[9] = 6;
+    p32(ip + 12, PEER);
+    p32(ip + 16, ME);
+    p16(ip + 10, net_checksum(ip, 20, 0));
+    p16(t, sport);
+    p16(t + 2, dport);
+    p32(t + 4, seq);
+    p32(t + 8, ack);
+    t[12] = (uint8_t)((hl / 4) << 4);
+    t[13] = flags;
+    p16(t + 14, win);
+    if (mss) {
+        t[20] = 2;
+        t[21] = 4;
+        p16(t + 22, mss);
+    }
+    if (n)
+        memcpy(t + hl, data, n);
+    uint32_t sum = (PEER >> 16) + (PEER & 0xffff) + (ME >> 16) + (ME & 0xffff) + 6 + (uint32_t)tl;
+    p16(t + 16, net_checksum(t, tl, sum));
+    (void)net_input(&st, f, 14 + 20 + tl, now);
+}
+
+/* Teaches ARP the peer's MAC with a request for us. */
+static inline void teach_arp(uint64_t now)
+{
+    uint8_t a[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 7, 8, 6, 0, 1, 8, 0, 6, 4,
+                     0, 1, 2, 0, 0, 0, 0, 7, 10, 0, 0, 7, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+    (void)net_input(&st, a, sizeof a, now);
+}
+
+#endif
