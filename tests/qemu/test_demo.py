@@ -69,6 +69,23 @@ def reported_caps(log):
     return reports
 
 
+def check_loader_caps(s, cspace_json):
+    """Every process of a system booted with anvaya.report=cspace holds, on every report,
+    exactly what its generated CSpace manifest says, and no other process reports; the
+    manifest's {instance: caps}."""
+    with open(cspace_json, encoding="utf-8") as f:
+        want = expected_caps(json.load(f))
+    got = reported_caps(s.log)
+    for inst, caps in want.items():
+        runs = got.get(inst)
+        s.check(runs, f"the loader reported {inst}'s capabilities")
+        for run in runs:
+            s.check(run == caps, f"{inst} holds exactly its manifest's capabilities:\n"
+                                 f"  reported {run}\n  manifest {caps}")
+    s.check(set(got) == set(want), f"reports for exactly the manifest's processes: {sorted(got)}")
+    return want
+
+
 def scenario(args):
     cspace_json = args.extra[0]
     with open(cspace_json, encoding="utf-8") as f:

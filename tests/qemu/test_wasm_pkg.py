@@ -25,7 +25,6 @@ runner's first look finds nothing, it says it waits, and runs hello once install
 output node's); every process's capabilities are its manifest's there too.
 
 usage: test_wasm_pkg.py --image IMG -- APPS_DIR NODE_WASI_MJS CSPACE_JSON WAIT_IMG WAIT_CSPACE_JSON"""
-import json
 import os
 import re
 import subprocess
@@ -36,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 from qemu_harness import ScenarioFailure, Session, run_scenario  # noqa: E402
-from test_demo import expected_caps, reported_caps  # noqa: E402
+from test_demo import check_loader_caps as check_caps  # noqa: E402
 import pkg_fixtures as fx  # noqa: E402
 
 DEVICES = ["rng@6"]
@@ -93,20 +92,6 @@ def make_image(tmp, apps, names):
         if rc != 0:
             raise ScenarioFailure(f"anvaya-store {' '.join(argv)}: {out!r}")
     return image
-
-
-def check_caps(s, cspace_json):
-    with open(cspace_json, encoding="utf-8") as f:
-        want = expected_caps(json.load(f))
-    got = reported_caps(s.log)
-    for inst, caps in want.items():
-        runs = got.get(inst)
-        s.check(runs, f"the loader reported {inst}'s capabilities")
-        for run in runs:
-            s.check(run == caps, f"{inst} holds exactly its manifest's capabilities:\n"
-                                 f"  reported {run}\n  manifest {caps}")
-    s.check(set(got) == set(want), f"reports for exactly the manifest's processes: {sorted(got)}")
-    return want
 
 
 def boot(args, image, icount=False, absent=()):
