@@ -148,7 +148,7 @@ def scenario(args):
             m = re.search(rf"^{inst}: app ended by (.*) \(status 70\)", log, re.M)
             s.check(m and reason in m.group(1).lower(),
                     f"{inst} ended by {reason}: {m.group(1) if m else 'no line'}")
-            s.check(f"misbehave: still running" not in app_stdout(log, inst), f"{inst} stopped")
+            s.check("misbehave: still running" not in app_stdout(log, inst), f"{inst} stopped")
         rc, out = tool("get", image, "apps/counter/home/count")
         s.check(rc == 0 and out == b"1\n", f"count after boot 1: {out!r}")
 
