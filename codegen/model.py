@@ -200,7 +200,7 @@ STACK_BASE = 0x1000_2000      # one unmapped guard page below it
 # (an overflow faults instead of writing into a neighbour) and above it (a stack top is
 # never adjacent to another thread's memory).
 MAX_THREADS = 16
-# The interrupt controllers the kernel drives (kernel/dtb.c) and its IRQ bound (kernel
+# The interrupt controllers the kernel drives (kernel/boot/dtb.c) and its IRQ bound (kernel
 # IRQ_MAX - 1); the platform's own source count is checked again at boot.
 INTERRUPT_CONTROLLERS = {"riscv,plic0", "sifive,plic-1.0.0"}
 IRQ_LIMIT = 127
@@ -240,7 +240,7 @@ OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
 RESTART_POLICIES = ("on-failure", "always", "never")
 # Memory the build assumes the kernel keeps before its loader runs (its image, stacks, the
 # boot image; the pre-flight step of the tests assumes the same), and a lower bound of a
-# capability's size in the kernel (struct cap in kernel/object.h is larger).
+# capability's size in the kernel (struct cap in kernel/object/object.h is larger).
 KERNEL_RESERVED_BYTES = 8 << 20
 CAP_BYTES_AT_LEAST = 64
 # Elements of an array grant at most: a short list per client (ports, peers).
@@ -1351,7 +1351,7 @@ class Builder:
             self.d.error(mpos, f"device '{dev.path}' has no MMIO region")
             return
         base, size = dev.regs[0]
-        # What kernel/loader_check.c refuses at boot, refused here at the IDL line first.
+        # What kernel/boot/loader_check.c refuses at boot, refused here at the IDL line first.
         if size == 0:
             self.d.error(mpos, f"device '{dev.path}' has an MMIO region of size 0",
                          "the platform file is wrong, or this node is not a device to claim")

@@ -7,7 +7,7 @@
 
 #include <anvaya/abi.h>
 
-#include "manifest.h"
+#include "boot/manifest.h"
 
 static unsigned char *blob;
 static size_t blob_len;

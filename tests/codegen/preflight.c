@@ -1,4 +1,4 @@
-/* The kernel's boot pre-flight (kernel/manifest.c + kernel/loader_check.c, compiled for the
+/* The kernel's boot pre-flight (kernel/boot/manifest.c + kernel/boot/loader_check.c, compiled for the
  * host) run on a packed system's final manifest and boot image, so a system the kernel
  * would refuse at boot fails the build's tests first, with the kernel's own message.
  * Usage: codegen-preflight SYSTEM MANIFEST BOOTIMAGE [RAM_MIB] */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader_check.h"
-#include "manifest.h"
+#include "boot/loader_check.h"
+#include "boot/manifest.h"
 
 static uint8_t *preflight_read(const char *path, size_t *size)
 {
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
         rc = 1;
     } else {
         /* The QEMU virt machine the project boots: RAM at 0x80000000, the PLIC with 95
-         * sources (what kernel/dtb.c reads from QEMU's device tree). */
+         * sources (what kernel/boot/dtb.c reads from QEMU's device tree). */
         memset(&inv, 0, sizeof inv);
         inv.memory_count = 1;
         inv.memory[0].base = 0x80000000u;

@@ -24,8 +24,8 @@ SYSTEMS = ["idl/systems/example.system", "tests/codegen/stubs/echo.system",
            "idl/systems/demo.system", "idl/systems/svctest.system"]
 
 
-# Kernel-granted objects the loader (kernel/loader.c) creates but the decoder's validation
-# in kernel/manifest.c may not accept yet. A refusal of exactly such an object is reported
+# Kernel-granted objects the loader (kernel/boot/loader.c) creates but the decoder's validation
+# in kernel/boot/manifest.c may not accept yet. A refusal of exactly such an object is reported
 # as a gap in the kernel, not counted as a generator failure; once the decoder accepts
 # them, the system gets the full field-by-field comparison like every other.
 KERNEL_GRANTED = ("POOL", "CONSOLE", "SYSCTL", "AUDIT")
@@ -38,8 +38,8 @@ def known_gap(sysm, result):
     o = sysm.objects[int(m.group(1))]
     if o.type_name not in KERNEL_GRANTED:
         return None
-    return (f"kernel/manifest.c refuses {o.type_name} object '{o.name}' (entry {m.group(1)}) "
-            "although kernel/loader.c creates it; this system cannot boot until it accepts it")
+    return (f"kernel/boot/manifest.c refuses {o.type_name} object '{o.name}' (entry {m.group(1)}) "
+            "although kernel/boot/loader.c creates it; this system cannot boot until it accepts it")
 
 
 def main():

@@ -1,6 +1,6 @@
 /* libFuzzer harness for the whole boot-time validation of a system image: the input is
  * a boot image as tools/mkimage.py writes it after the kernel (header, manifest, ELFs).
- * The header is checked as kernel/system.c does, the manifest's CRC-32 is recomputed so
+ * The header is checked as kernel/boot/system.c does, the manifest's CRC-32 is recomputed so
  * mutations reach the decoder, and an accepted manifest goes through the pre-flight
  * (loader_check: ELFs, rights, overlaps, devices, memory) with its ELFs in the input. */
 #include <stdint.h>
@@ -9,8 +9,8 @@
 
 #include "fuzz_common.h"
 #include "fuzz_platform.h"
-#include "loader_check.h"
-#include "manifest.h"
+#include "boot/loader_check.h"
+#include "boot/manifest.h"
 
 #define FUZZ_MAX_MANIFEST (16u << 10)
 

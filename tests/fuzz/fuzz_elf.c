@@ -1,4 +1,4 @@
-/* libFuzzer harness for the kernel's ELF inspector (kernel/elf.c): whatever the input,
+/* libFuzzer harness for the kernel's ELF inspector (kernel/boot/elf.c): whatever the input,
  * elf_inspect reads only inside it, and what it accepts is what the loader relies on:
  * every segment's bytes inside the file, page-aligned in user space, never W+X, no two
  * sharing a page, and the entry point in an executable segment. */
@@ -6,7 +6,7 @@
 
 #include <anvaya/abi.h>
 
-#include "elf.h"
+#include "boot/elf.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

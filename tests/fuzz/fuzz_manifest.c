@@ -1,4 +1,4 @@
-/* libFuzzer harness for the kernel's manifest decoder (kernel/manifest.c): manifest_open
+/* libFuzzer harness for the kernel's manifest decoder (kernel/boot/manifest.c): manifest_open
  * on the input as given (the checksum path), then on a copy whose CRC-32 is recomputed
  * so the mutations reach the table and record checks. On success every record is
  * decoded and what docs/system-image-manifest.md promises is checked again here; on
@@ -10,8 +10,8 @@
 
 #include "fuzz_common.h"
 #include "fuzz_platform.h"
-#include "loader_check.h"
-#include "manifest.h"
+#include "boot/loader_check.h"
+#include "boot/manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

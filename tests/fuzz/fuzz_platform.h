@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "loader_check.h"
-#include "manifest.h"
+#include "boot/loader_check.h"
+#include "boot/manifest.h"
 
 static inline struct loader_check_platform fuzz_platform(const uint8_t *image, uint64_t size)
 {

@@ -11,13 +11,13 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "cspace.h"
-#include "invariants.h"
+#include "core/audit.h"
+#include "object/cspace.h"
+#include "core/invariants.h"
 #include "kernel_stubs.h"
-#include "pool.h"
-#include "sched.h"
-#include "thread.h"
+#include "object/pool.h"
+#include "core/sched.h"
+#include "object/thread.h"
 
 #define HK_MAX_ALLOCS 1024
 

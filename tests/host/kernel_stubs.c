@@ -11,14 +11,14 @@
 
 #include <cmocka.h>
 
-#include "console.h"
-#include "irq.h"
+#include "core/console.h"
+#include "object/irq.h"
 #include "kernel_stubs.h"
-#include "panic.h"
-#include "sched.h"
-#include "syscall.h"
-#include "thread.h"
-#include "vspace.h"
+#include "core/panic.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+#include "object/thread.h"
+#include "object/vspace.h"
 
 struct stub_state stubs;
 

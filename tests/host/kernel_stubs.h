@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "object.h"
+#include "object/object.h"
 
 /* ---- Stub observations (kernel_stubs.c) ---------------------------------------------- */
 #define STUB_CONSOLE_MAX 8192

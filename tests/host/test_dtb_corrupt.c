@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
-#include "dtb.h"
+#include "boot/dtb.h"
 
 #define HDR 40u
 

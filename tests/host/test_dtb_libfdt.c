@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
-#include "dtb.h"
+#include "boot/dtb.h"
 
 static const char *dtb_file;
 static uint8_t *qemu_blob;  /* the file exactly as QEMU dumped it */

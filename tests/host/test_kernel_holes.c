@@ -14,17 +14,17 @@
 
 #include <anvaya/abi.h>
 
-#include "audit.h"
-#include "cspace.h"
-#include "endpoint.h"
-#include "invariants.h"
-#include "irq.h"
+#include "core/audit.h"
+#include "object/cspace.h"
+#include "object/endpoint.h"
+#include "core/invariants.h"
+#include "object/irq.h"
 #include "kernel_stubs.h"
-#include "manifest.h"
-#include "notification.h"
-#include "sched.h"
-#include "syscall.h"
-#include "thread.h"
+#include "boot/manifest.h"
+#include "object/notification.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+#include "object/thread.h"
 
 #define RW (ANV_RIGHT_READ | ANV_RIGHT_WRITE)
 #define RWG (ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_GRANT)

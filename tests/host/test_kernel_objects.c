@@ -10,19 +10,19 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "cspace.h"
-#include "endpoint.h"
-#include "fastpath.h"
-#include "invariants.h"
+#include "core/audit.h"
+#include "object/cspace.h"
+#include "object/endpoint.h"
+#include "core/fastpath.h"
+#include "core/invariants.h"
 #include "kernel_stubs.h"
-#include "notification.h"
-#include "pool.h"
-#include "process.h"
-#include "sched.h"
-#include "syscall.h"
-#include "thread.h"
-#include "vspace.h"
+#include "object/notification.h"
+#include "object/pool.h"
+#include "object/process.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+#include "object/thread.h"
+#include "object/vspace.h"
 
 #define RW (ANV_RIGHT_READ | ANV_RIGHT_WRITE)
 #define RWG (ANV_RIGHT_READ | ANV_RIGHT_WRITE | ANV_RIGHT_GRANT)

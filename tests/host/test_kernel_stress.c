@@ -23,19 +23,19 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "cspace.h"
-#include "endpoint.h"
-#include "invariants.h"
-#include "irq.h"
+#include "core/audit.h"
+#include "object/cspace.h"
+#include "object/endpoint.h"
+#include "core/invariants.h"
+#include "object/irq.h"
 #include "kernel_stubs.h"
-#include "notification.h"
-#include "pool.h"
-#include "process.h"
-#include "sched.h"
-#include "syscall.h"
-#include "thread.h"
-#include "vspace.h"
+#include "object/notification.h"
+#include "object/pool.h"
+#include "object/process.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+#include "object/thread.h"
+#include "object/vspace.h"
 
 #define NPROC 3
 #define NTHREADS 4

@@ -5,10 +5,10 @@ message naming the record and the field, a failing exit (3), no loader line and 
 driver output. The corruptions are made by tests/qemu/corrupt_image.py on the packed
 image; the CRC-32 is recomputed wherever the test means to get past the checksum.
 
-Decoder (kernel/manifest.c): bad checksum, wrong major version, a system built for
+Decoder (kernel/boot/manifest.c): bad checksum, wrong major version, a system built for
 another ABI major or a newer ABI minor, a table past the end, a
 count over its limit, a slot naming no object, a thread priority out of range.
-Pre-flight (kernel/loader_check.c): rights wider than the object allows (a console slot,
+Pre-flight (kernel/boot/loader_check.c): rights wider than the object allows (a console slot,
 an executable device mapping), two overlapping mappings, a mapping over an ELF segment,
 a device frame on the interrupt controller, not enough memory, a missing ELF, a corrupt
 ELF; and, end to end from a platform file, a device frame in RAM."""

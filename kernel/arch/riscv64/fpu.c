@@ -4,7 +4,7 @@
  * saved only if sstatus.FS says they changed. */
 #include "fpu.h"
 
-#include "../../object.h"
+#include "object/object.h"
 #include "csr.h"
 
 #define FS_CLEAN (2ul << 13)

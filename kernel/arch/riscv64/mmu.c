@@ -1,5 +1,5 @@
 /* The Sv39 hardware hooks: TLB maintenance and switching address spaces. */
-#include "../../vspace.h"
+#include "object/vspace.h"
 #include "csr.h"
 
 void vs_arch_flush_page(uint64_t vaddr)

@@ -2,7 +2,7 @@
  * complete when the driver acknowledges. Context 1 is hart 0 in S-mode on QEMU virt. */
 #include "plic.h"
 
-#include "../../irq.h"
+#include "object/irq.h"
 #include "csr.h"
 
 #define PLIC_CONTEXT 1

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "../../sched.h"
+#include "core/sched.h"
 
 static uint64_t timer_period;
 static uint64_t timer_next_deadline;

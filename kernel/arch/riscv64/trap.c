@@ -4,13 +4,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../../console.h"
-#include "../../fastpath.h"
-#include "../../invariants.h"
-#include "../../panic.h"
-#include "../../sched.h"
-#include "../../syscall.h"
-#include "../../vspace.h"
+#include "core/console.h"
+#include "core/fastpath.h"
+#include "core/invariants.h"
+#include "core/panic.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+#include "object/vspace.h"
 #include "csr.h"
 #include "fpu.h"
 #include "plic.h"

@@ -1,6 +1,6 @@
 /* The system image manifest format: the versioned, checksummed binary description of
  * every process, object, CSpace slot, mapping and thread the boot loader instantiates.
- * Written by the generator (codegen/emitters/image.py), read by kernel/manifest.c.
+ * Written by the generator (codegen/emitters/image.py), read by kernel/boot/manifest.c.
  * All integers little-endian; the layout is described in docs/system-image-manifest.md. */
 #ifndef ANVAYA_MANIFEST_FORMAT_H
 #define ANVAYA_MANIFEST_FORMAT_H

@@ -1,0 +1,679 @@
+/* Bounded, single-pass reader of the flattened device tree handed over at boot: it
+ * validates header and blocks, then fills the fixed inventory the kernel sizes itself from. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/dtb.h"
+
+/*
+ * Policy decisions, so callers know what to expect:
+ *  - A node path (or the stdout-path) that does not fit DTB_PATH_MAX with its NUL is an
+ *    error (DTB_E_PATH_TOO_LONG), never truncated: a truncated path could silently match
+ *    the wrong node.  model and compatible strings are informational and are truncated to
+ *    DTB_COMPAT_MAX - 1 characters.
+ *  - #address-cells/#size-cells values above 2 are accepted (PCI buses use 3) and only
+ *    rejected with DTB_E_BAD_CELLS when a reg this reader needs is decoded with them.
+ *  - Properties must precede subnodes, as the spec requires; a property after a child
+ *    is DTB_E_BAD_TOKEN.  That keeps a node's cells final before any child is decoded.
+ *  - The uart is matched against stdout-path when its node closes.  /chosen precedes
+ *    /soc in every blob QEMU and dtc produce; if it came later, the first ns16550a is
+ *    used instead.  Aliases in stdout-path are not resolved.
+ *  - A device this reader records (uart, plic, test, virtio, cpu) must have a reg.
+ *  - On any error the inventory is left zeroed, so no half-read state reaches boot.
+ */
+
+#define FDT_MAGIC 0xd00dfeedu
+#define HDR_SIZE 40u
+#define RSV_ENTRY_SIZE 16u
+
+#define TOK_BEGIN_NODE 1u
+#define TOK_END_NODE 2u
+#define TOK_PROP 3u
+#define TOK_NOP 4u
+#define TOK_END 9u
+
+/* Header field offsets, used as err->offset for header problems. */
+#define H_MAGIC 0u
+#define H_TOTALSIZE 4u
+#define H_OFF_STRUCT 8u
+#define H_OFF_STRINGS 12u
+#define H_OFF_RSVMAP 16u
+#define H_VERSION 20u
+#define H_LAST_COMP 24u
+#define H_SIZE_STRINGS 32u
+#define H_SIZE_STRUCT 36u
+
+enum node_kind { KIND_OTHER, KIND_ROOT, KIND_CPUS, KIND_CHOSEN, KIND_RESMEM };
+
+struct frame {
+    uint32_t node_off;    /* BEGIN_NODE token, for errors about the node as a whole */
+    uint32_t path_len;
+    uint32_t addr_cells;  /* this node's cells, which its children's reg use */
+    uint32_t size_cells;
+    uint32_t reg_tok, reg_off, reg_len;
+    uint32_t compat_off, compat_len;
+    uint32_t irq;
+    uint32_t ndev;
+    uint64_t timebase;
+    bool has_reg, has_compat, has_timebase, has_child;
+    bool dt_memory, dt_cpu;
+    enum node_kind kind;
+};
+
+struct parser {
+    const uint8_t *b;
+    uint32_t struct_off, struct_end;
+    uint32_t strings_off, strings_size;
+    struct dtb_inventory *inv;
+    struct dtb_error *err;
+    uint32_t depth;
+    bool stdout_set, uart_exact, uart_fallback_set;
+    struct dtb_device uart_fallback;
+    char path[DTB_PATH_MAX];
+    struct frame stack[DTB_MAX_DEPTH];
+};
+
+static uint32_t be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+           (uint32_t)p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    return ((uint64_t)be32(p) << 32) | be32(p + 4);
+}
+
+static void zero_bytes(void *dst, size_t n)
+{
+    uint8_t *d = dst;
+    for (size_t i = 0; i < n; i++)
+        d[i] = 0;
+}
+
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i];
+}
+
+/* Does the n-byte region at a hold exactly the C string lit (no terminator compared)? */
+static bool region_is(const uint8_t *a, size_t n, const char *lit)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (lit[i] == '\0' || (uint8_t)lit[i] != a[i])
+            return false;
+    }
+    return lit[i] == '\0';
+}
+
+/* Length of the string at a, stopping at NUL or the bound; *terminated says which. */
+static size_t bounded_len(const uint8_t *a, size_t max, bool *terminated)
+{
+    size_t i = 0;
+    while (i < max && a[i] != 0)
+        i++;
+    if (terminated)
+        *terminated = i < max;
+    return i;
+}
+
+static bool cstr_equal(const char *a, const char *b, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (a[i] != b[i])
+            return false;
+        if (a[i] == '\0')
+            return true;
+    }
+    return false;
+}
+
+/* A property value used as a string: up to its first NUL, never past its length. */
+static void copy_value_string(char *dst, size_t cap, const uint8_t *src, uint32_t len)
+{
+    size_t n = bounded_len(src, len, NULL);
+    if (n > cap - 1)
+        n = cap - 1;
+    copy_bytes(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Stringlist membership; an unterminated last entry never matches, since its end is unknown. */
+static bool stringlist_has(const uint8_t *v, uint32_t len, const char *want)
+{
+    uint32_t pos = 0;
+    while (pos < len) {
+        bool term;
+        size_t n = bounded_len(v + pos, len - pos, &term);
+        if (!term)
+            return false;
+        if (region_is(v + pos, n, want))
+            return true;
+        pos += (uint32_t)n + 1;
+    }
+    return false;
+}
+
+static enum dtb_status fail(struct parser *p, enum dtb_status st, uint64_t off)
+{
+    if (p->err) {
+        p->err->status = st;
+        p->err->offset = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+    }
+    return st;
+}
+
+static uint64_t read_cells(const uint8_t *v, uint32_t cells)
+{
+    if (cells == 0)
+        return 0;
+    if (cells == 1)
+        return be32(v);
+    return be64(v);
+}
+
+/* Number of (address, size) tuples in f's reg, decoded with the parent's cells. */
+static enum dtb_status reg_count(struct parser *p, const struct frame *parent,
+                                 const struct frame *f, uint32_t *count)
+{
+    uint32_t ac = parent->addr_cells, sc = parent->size_cells;
+    if (ac > 2 || sc > 2 || ac + sc == 0)
+        return fail(p, DTB_E_BAD_CELLS, f->reg_tok);
+    uint32_t tuple = (ac + sc) * 4u;
+    if (f->reg_len % tuple != 0)
+        return fail(p, DTB_E_BAD_REG, f->reg_tok);
+    *count = f->reg_len / tuple;
+    return DTB_OK;
+}
+
+/* Only valid after reg_count succeeded for the same frame and index < count. */
+static struct dtb_range reg_entry(const struct parser *p, const struct frame *parent,
+                                  const struct frame *f, uint32_t index)
+{
+    uint32_t ac = parent->addr_cells, sc = parent->size_cells;
+    const uint8_t *v = p->b + f->reg_off + (size_t)index * (ac + sc) * 4u;
+    struct dtb_range r;
+    r.base = read_cells(v, ac);
+    r.size = read_cells(v + ac * 4u, sc);
+    return r;
+}
+
+static enum dtb_status append_regs(struct parser *p, const struct frame *parent,
+                                   const struct frame *f, struct dtb_range *table,
+                                   uint32_t *n, uint32_t cap)
+{
+    uint32_t count;
+    enum dtb_status st = reg_count(p, parent, f, &count);
+    if (st != DTB_OK)
+        return st;
+    for (uint32_t i = 0; i < count; i++) {
+        if (*n >= cap)
+            return fail(p, DTB_E_TABLE_FULL, f->reg_tok);
+        table[(*n)++] = reg_entry(p, parent, f, i);
+    }
+    return DTB_OK;
+}
+
+static enum dtb_status fill_device(struct parser *p, const struct frame *parent,
+                                   const struct frame *f, struct dtb_device *dev)
+{
+    uint32_t count;
+    if (!f->has_reg)
+        return fail(p, DTB_E_BAD_REG, f->node_off);
+    enum dtb_status st = reg_count(p, parent, f, &count);
+    if (st != DTB_OK)
+        return st;
+    if (count == 0)
+        return fail(p, DTB_E_BAD_REG, f->reg_tok);
+    struct dtb_range r = reg_entry(p, parent, f, 0);
+    zero_bytes(dev, sizeof(*dev));
+    copy_bytes(dev->path, p->path, (size_t)f->path_len + 1);
+    if (f->has_compat)
+        copy_value_string(dev->compatible, sizeof(dev->compatible), p->b + f->compat_off,
+                          f->compat_len);
+    dev->base = r.base;
+    dev->size = r.size;
+    dev->irq = f->irq;
+    dev->present = 1;
+    return DTB_OK;
+}
+
+/* Everything about a node is known once it closes: its properties precede its children. */
+static enum dtb_status finish_node(struct parser *p)
+{
+    struct dtb_inventory *inv = p->inv;
+    const struct frame *f = &p->stack[p->depth - 1];
+    enum dtb_status st;
+    if (p->depth < 2)
+        return DTB_OK; /* the root has no parent cells to decode anything with */
+    const struct frame *parent = &p->stack[p->depth - 2];
+
+    if (f->dt_memory && f->has_reg) {
+        st = append_regs(p, parent, f, inv->memory, &inv->memory_count, DTB_MAX_MEMORY);
+        if (st != DTB_OK)
+            return st;
+    }
+    if (parent->kind == KIND_RESMEM && f->has_reg) {
+        st = append_regs(p, parent, f, inv->reserved, &inv->reserved_count,
+                         DTB_MAX_RESERVED);
+        if (st != DTB_OK)
+            return st;
+    }
+    if (parent->kind == KIND_CPUS && f->dt_cpu) {
+        uint32_t count;
+        if (!f->has_reg)
+            return fail(p, DTB_E_BAD_REG, f->node_off);
+        st = reg_count(p, parent, f, &count);
+        if (st != DTB_OK)
+            return st;
+        if (count == 0)
+            return fail(p, DTB_E_BAD_REG, f->reg_tok);
+        if (inv->cpu_count >= DTB_MAX_CPUS)
+            return fail(p, DTB_E_TABLE_FULL, f->node_off);
+        inv->cpu_hartid[inv->cpu_count++] = (uint32_t)reg_entry(p, parent, f, 0).base;
+        /* The spec lets each cpu carry the timebase when /cpus does not. */
+        if (!parent->has_timebase && inv->timebase_frequency == 0 && f->has_timebase)
+            inv->timebase_frequency = f->timebase;
+    }
+
+    bool virtio = false, plic = false, test = false, ns16550 = false;
+    if (f->has_compat) {
+        const uint8_t *c = p->b + f->compat_off;
+        virtio = stringlist_has(c, f->compat_len, "virtio,mmio");
+        plic = !inv->plic.present && (stringlist_has(c, f->compat_len, "riscv,plic0") ||
+                                      stringlist_has(c, f->compat_len, "sifive,plic-1.0.0"));
+        test = !inv->test.present && stringlist_has(c, f->compat_len, "sifive,test0");
+        ns16550 = !p->uart_fallback_set && stringlist_has(c, f->compat_len, "ns16550a");
+    }
+    bool is_stdout = p->stdout_set && !p->uart_exact &&
+                     cstr_equal(p->path, inv->stdout_path, DTB_PATH_MAX);
+    if (!(virtio || plic || test || ns16550 || is_stdout))
+        return DTB_OK;
+
+    struct dtb_device dev;
+    st = fill_device(p, parent, f, &dev);
+    if (st != DTB_OK)
+        return st;
+    if (virtio) {
+        if (inv->virtio_count >= DTB_MAX_VIRTIO)
+            return fail(p, DTB_E_TABLE_FULL, f->node_off);
+        inv->virtio[inv->virtio_count++] = dev;
+    }
+    if (plic) {
+        inv->plic = dev;
+        inv->plic_ndev = f->ndev;
+    }
+    if (test)
+        inv->test = dev;
+    if (is_stdout) {
+        inv->uart = dev;
+        p->uart_exact = true;
+    }
+    if (ns16550) {
+        p->uart_fallback = dev;
+        p->uart_fallback_set = true;
+    }
+    return DTB_OK;
+}
+
+static enum dtb_status begin_node(struct parser *p, uint32_t off, uint32_t *next)
+{
+    uint32_t name_off = off + 4u;
+    bool term;
+    size_t nlen = bounded_len(p->b + name_off, p->struct_end - name_off, &term);
+    if (!term)
+        return fail(p, DTB_E_BAD_NODE_NAME, name_off);
+    if (p->depth >= DTB_MAX_DEPTH)
+        return fail(p, DTB_E_TOO_DEEP, off);
+
+    const uint8_t *name = p->b + name_off;
+    struct frame *f = &p->stack[p->depth];
+    zero_bytes(f, sizeof(*f));
+    f->node_off = off;
+    f->addr_cells = 2; /* defaults the spec gives when the properties are absent */
+    f->size_cells = 1;
+
+    if (p->depth == 0) {
+        /* The root's own name is meaningless (normally empty); its path is "/". */
+        f->kind = KIND_ROOT;
+        p->path[0] = '/';
+        p->path[1] = '\0';
+        f->path_len = 1;
+    } else {
+        struct frame *parent = &p->stack[p->depth - 1];
+        if (nlen == 0)
+            return fail(p, DTB_E_BAD_NODE_NAME, name_off);
+        for (size_t i = 0; i < nlen; i++) {
+            if (name[i] == '/')
+                return fail(p, DTB_E_BAD_NODE_NAME, name_off + i);
+        }
+        uint64_t sep = parent->path_len > 1 ? 1 : 0;
+        uint64_t plen = parent->path_len + sep + nlen;
+        if (plen >= DTB_PATH_MAX)
+            return fail(p, DTB_E_PATH_TOO_LONG, name_off);
+        if (sep)
+            p->path[parent->path_len] = '/';
+        copy_bytes(p->path + parent->path_len + sep, name, nlen);
+        p->path[plen] = '\0';
+        f->path_len = (uint32_t)plen;
+        parent->has_child = true;
+        if (parent->kind == KIND_ROOT) {
+            if (region_is(name, nlen, "cpus"))
+                f->kind = KIND_CPUS;
+            else if (region_is(name, nlen, "chosen"))
+                f->kind = KIND_CHOSEN;
+            else if (region_is(name, nlen, "reserved-memory"))
+                f->kind = KIND_RESMEM;
+        }
+    }
+    p->depth++;
+    /* name_off + nlen + 1 <= struct_end <= DTB_MAX_SIZE, so the sum cannot wrap. */
+    uint64_t n = ((uint64_t)name_off + nlen + 1 + 3) & ~(uint64_t)3;
+    if (n > p->struct_end)
+        return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+    *next = (uint32_t)n;
+    return DTB_OK;
+}
+
+static enum dtb_status property(struct parser *p, uint32_t off, uint32_t *next)
+{
+    if (p->depth == 0)
+        return fail(p, DTB_E_BAD_TOKEN, off);
+    struct frame *f = &p->stack[p->depth - 1];
+    if (f->has_child)
+        return fail(p, DTB_E_BAD_TOKEN, off);
+    if (p->struct_end - off < 12u)
+        return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+    uint32_t len = be32(p->b + off + 4);
+    uint32_t nameoff = be32(p->b + off + 8);
+    uint32_t voff = off + 12u;
+    if (len > p->struct_end - voff)
+        return fail(p, DTB_E_PROP_OVERRUN, off + 4);
+    if (nameoff >= p->strings_size)
+        return fail(p, DTB_E_BAD_STRING_OFFSET, off + 8);
+    bool term;
+    const uint8_t *name = p->b + p->strings_off + nameoff;
+    size_t nlen = bounded_len(name, p->strings_size - nameoff, &term);
+    if (!term)
+        return fail(p, DTB_E_BAD_STRING_OFFSET, off + 8);
+
+    const uint8_t *v = p->b + voff;
+    if (region_is(name, nlen, "#address-cells") || region_is(name, nlen, "#size-cells")) {
+        if (len != 4)
+            return fail(p, DTB_E_BAD_CELLS, off);
+        if (name[1] == 'a')
+            f->addr_cells = be32(v);
+        else
+            f->size_cells = be32(v);
+    } else if (region_is(name, nlen, "reg")) {
+        f->has_reg = true;
+        f->reg_tok = off;
+        f->reg_off = voff;
+        f->reg_len = len;
+    } else if (region_is(name, nlen, "compatible")) {
+        f->has_compat = true;
+        f->compat_off = voff;
+        f->compat_len = len;
+    } else if (region_is(name, nlen, "interrupts")) {
+        if (len >= 4)
+            f->irq = be32(v);
+    } else if (region_is(name, nlen, "device_type")) {
+        size_t n = bounded_len(v, len, NULL);
+        f->dt_memory = region_is(v, n, "memory");
+        f->dt_cpu = region_is(v, n, "cpu");
+    } else if (region_is(name, nlen, "riscv,ndev")) {
+        if (len == 4)
+            f->ndev = be32(v);
+    } else if (region_is(name, nlen, "timebase-frequency")) {
+        if (len == 4 || len == 8) {
+            f->has_timebase = true;
+            f->timebase = len == 4 ? be32(v) : be64(v);
+            if (f->kind == KIND_CPUS)
+                p->inv->timebase_frequency = f->timebase;
+        }
+    } else if (f->kind == KIND_ROOT && region_is(name, nlen, "model")) {
+        copy_value_string(p->inv->model, sizeof(p->inv->model), v, len);
+    } else if (f->kind == KIND_CHOSEN && region_is(name, nlen, "stdout-path")) {
+        size_t n = 0;
+        while (n < len && v[n] != 0 && v[n] != ':')
+            n++;
+        if (n >= DTB_PATH_MAX)
+            return fail(p, DTB_E_PATH_TOO_LONG, voff);
+        copy_bytes(p->inv->stdout_path, v, n);
+        p->inv->stdout_path[n] = '\0';
+        p->stdout_set = n > 0;
+    } else if (f->kind == KIND_CHOSEN && region_is(name, nlen, "bootargs")) {
+        copy_value_string(p->inv->bootargs, sizeof(p->inv->bootargs), v, len);
+    }
+    uint64_t n = ((uint64_t)voff + len + 3) & ~(uint64_t)3;
+    if (n > p->struct_end)
+        return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+    *next = (uint32_t)n;
+    return DTB_OK;
+}
+
+static enum dtb_status walk_structure(struct parser *p)
+{
+    uint32_t off = p->struct_off;
+    bool root_done = false;
+    /* Every token consumes at least four bytes, so this bounds the walk. */
+    uint32_t guard = (p->struct_end - p->struct_off) / 4u + 1u;
+    enum dtb_status st;
+
+    while (guard-- > 0) {
+        if (p->struct_end - off < 4u)
+            return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+        uint32_t tok = be32(p->b + off);
+        uint32_t next = off + 4u;
+        switch (tok) {
+        case TOK_BEGIN_NODE:
+            if (root_done)
+                return fail(p, DTB_E_BAD_TOKEN, off);
+            st = begin_node(p, off, &next);
+            if (st != DTB_OK)
+                return st;
+            break;
+        case TOK_END_NODE:
+            if (p->depth == 0)
+                return fail(p, DTB_E_BAD_TOKEN, off);
+            st = finish_node(p);
+            if (st != DTB_OK)
+                return st;
+            p->depth--;
+            if (p->depth == 0)
+                root_done = true;
+            else
+                p->path[p->stack[p->depth - 1].path_len] = '\0';
+            break;
+        case TOK_PROP:
+            st = property(p, off, &next);
+            if (st != DTB_OK)
+                return st;
+            break;
+        case TOK_NOP:
+            break;
+        case TOK_END:
+            if (!root_done)
+                return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+            return DTB_OK;
+        default:
+            return fail(p, DTB_E_BAD_TOKEN, off);
+        }
+        off = next;
+    }
+    return fail(p, DTB_E_STRUCT_TRUNCATED, off);
+}
+
+static enum dtb_status read_rsvmap(struct parser *p, uint32_t rsv_off, uint32_t totalsize)
+{
+    /* The map may run up to the next block that starts after it, but not into it. */
+    uint32_t limit = totalsize;
+    if (p->struct_off >= rsv_off && p->struct_end > p->struct_off && p->struct_off < limit)
+        limit = p->struct_off;
+    if (p->strings_off >= rsv_off && p->strings_size > 0 && p->strings_off < limit)
+        limit = p->strings_off;
+
+    uint32_t pos = rsv_off;
+    uint32_t guard = (limit - rsv_off) / RSV_ENTRY_SIZE + 1u;
+    while (guard-- > 0) {
+        if (limit - pos < RSV_ENTRY_SIZE)
+            break;
+        uint64_t addr = be64(p->b + pos);
+        uint64_t size = be64(p->b + pos + 8);
+        if (addr == 0 && size == 0)
+            return DTB_OK;
+        if (p->inv->rsvmap_count >= DTB_MAX_RESERVED)
+            return fail(p, DTB_E_TABLE_FULL, pos);
+        p->inv->rsvmap[p->inv->rsvmap_count].base = addr;
+        p->inv->rsvmap[p->inv->rsvmap_count].size = size;
+        p->inv->rsvmap_count++;
+        pos += RSV_ENTRY_SIZE;
+    }
+    return fail(p, DTB_E_RSVMAP_TRUNCATED, pos);
+}
+
+static bool inside(uint32_t x, uint32_t start, uint32_t size)
+{
+    return x >= start && x - start < size;
+}
+
+static enum dtb_status check_header(struct parser *p, size_t len, uint32_t *rsv_off)
+{
+    const uint8_t *b = p->b;
+    if (len < HDR_SIZE)
+        return fail(p, DTB_E_TRUNCATED_HEADER, len);
+    if (be32(b + H_MAGIC) != FDT_MAGIC)
+        return fail(p, DTB_E_BAD_MAGIC, H_MAGIC);
+
+    uint32_t version = be32(b + H_VERSION);
+    uint32_t last_comp = be32(b + H_LAST_COMP);
+    if (version < 16)
+        return fail(p, DTB_E_BAD_VERSION, H_VERSION);
+    if (last_comp > 17 || last_comp > version)
+        return fail(p, DTB_E_BAD_VERSION, H_LAST_COMP);
+
+    uint32_t totalsize = be32(b + H_TOTALSIZE);
+    if (totalsize < HDR_SIZE || totalsize > DTB_MAX_SIZE || totalsize > len)
+        return fail(p, DTB_E_BAD_TOTALSIZE, H_TOTALSIZE);
+
+    uint32_t off_struct = be32(b + H_OFF_STRUCT);
+    uint32_t off_strings = be32(b + H_OFF_STRINGS);
+    uint32_t off_rsv = be32(b + H_OFF_RSVMAP);
+    uint32_t size_strings = be32(b + H_SIZE_STRINGS);
+    if (off_rsv % 8u != 0)
+        return fail(p, DTB_E_BAD_ALIGNMENT, H_OFF_RSVMAP);
+    if (off_struct % 4u != 0)
+        return fail(p, DTB_E_BAD_ALIGNMENT, H_OFF_STRUCT);
+
+    if (off_struct < HDR_SIZE || off_struct > totalsize)
+        return fail(p, DTB_E_BAD_LAYOUT, H_OFF_STRUCT);
+    uint32_t size_struct;
+    if (version >= 17) {
+        size_struct = be32(b + H_SIZE_STRUCT);
+    } else {
+        /* Version 16 has no size_dt_struct: the block runs to the next one or the end. */
+        uint32_t end = off_strings > off_struct && off_strings < totalsize ? off_strings
+                                                                           : totalsize;
+        size_struct = end - off_struct;
+    }
+    if ((uint64_t)off_struct + size_struct > totalsize)
+        return fail(p, DTB_E_BAD_LAYOUT, H_SIZE_STRUCT);
+
+    if (off_strings < HDR_SIZE || off_strings > totalsize)
+        return fail(p, DTB_E_BAD_LAYOUT, H_OFF_STRINGS);
+    if ((uint64_t)off_strings + size_strings > totalsize)
+        return fail(p, DTB_E_BAD_LAYOUT, H_SIZE_STRINGS);
+    if (size_struct > 0 && size_strings > 0 && off_struct < off_strings + size_strings &&
+        off_strings < off_struct + size_struct)
+        return fail(p, DTB_E_BAD_LAYOUT, H_OFF_STRINGS);
+
+    if (off_rsv < HDR_SIZE || off_rsv >= totalsize || inside(off_rsv, off_struct, size_struct) ||
+        inside(off_rsv, off_strings, size_strings))
+        return fail(p, DTB_E_BAD_LAYOUT, H_OFF_RSVMAP);
+
+    p->struct_off = off_struct;
+    p->struct_end = off_struct + size_struct;
+    p->strings_off = off_strings;
+    p->strings_size = size_strings;
+    p->inv->totalsize = totalsize;
+    *rsv_off = off_rsv;
+    return DTB_OK;
+}
+
+static enum dtb_status parse(struct parser *p, size_t len)
+{
+    uint32_t rsv_off;
+    enum dtb_status st = check_header(p, len, &rsv_off);
+    if (st != DTB_OK)
+        return st;
+    st = read_rsvmap(p, rsv_off, p->inv->totalsize);
+    if (st != DTB_OK)
+        return st;
+    st = walk_structure(p);
+    if (st != DTB_OK)
+        return st;
+    if (!p->uart_exact && p->uart_fallback_set)
+        p->inv->uart = p->uart_fallback;
+    if (p->inv->memory_count == 0)
+        return fail(p, DTB_E_NO_MEMORY_NODE, p->struct_off);
+    return DTB_OK;
+}
+
+enum dtb_status dtb_parse(const void *blob, size_t len, struct dtb_inventory *inv,
+                          struct dtb_error *err)
+{
+    struct parser p;
+    if (err) {
+        err->status = DTB_OK;
+        err->offset = 0;
+    }
+    if (inv)
+        zero_bytes(inv, sizeof(*inv));
+    if (!blob || !inv) {
+        if (err)
+            err->status = DTB_E_NULL;
+        return DTB_E_NULL;
+    }
+    zero_bytes(&p, sizeof(p));
+    p.b = blob;
+    p.inv = inv;
+    p.err = err;
+    enum dtb_status st = parse(&p, len);
+    if (st != DTB_OK)
+        zero_bytes(inv, sizeof(*inv));
+    return st;
+}
+
+const char *dtb_strerror(enum dtb_status status)
+{
+    static const char *const text[DTB_E_COUNT] = {
+        [DTB_OK] = "ok",
+        [DTB_E_NULL] = "no device tree blob",
+        [DTB_E_TRUNCATED_HEADER] = "blob shorter than the device tree header",
+        [DTB_E_BAD_MAGIC] = "bad magic",
+        [DTB_E_BAD_VERSION] = "unsupported device tree version",
+        [DTB_E_BAD_TOTALSIZE] = "totalsize larger than the buffer or limit, or too small",
+        [DTB_E_BAD_LAYOUT] = "block outside the blob or blocks overlapping",
+        [DTB_E_BAD_ALIGNMENT] = "misaligned block offset",
+        [DTB_E_RSVMAP_TRUNCATED] = "memory reservation map not terminated",
+        [DTB_E_STRUCT_TRUNCATED] = "structure block ends inside a token or node",
+        [DTB_E_BAD_TOKEN] = "unexpected or unknown structure token",
+        [DTB_E_BAD_NODE_NAME] = "node name empty, invalid or unterminated",
+        [DTB_E_PROP_OVERRUN] = "property value runs past the structure block",
+        [DTB_E_BAD_STRING_OFFSET] = "property name offset outside the strings block",
+        [DTB_E_TOO_DEEP] = "nodes nested too deeply",
+        [DTB_E_BAD_CELLS] = "unsupported #address-cells or #size-cells",
+        [DTB_E_BAD_REG] = "reg missing or not a whole number of entries",
+        [DTB_E_TABLE_FULL] = "more entries than the inventory holds",
+        [DTB_E_NO_MEMORY_NODE] = "no memory node",
+        [DTB_E_PATH_TOO_LONG] = "node path too long",
+    };
+    if ((unsigned)status >= (unsigned)DTB_E_COUNT || text[status] == NULL)
+        return "unknown device tree status";
+    return text[status];
+}

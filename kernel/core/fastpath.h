@@ -1,0 +1,12 @@
+/* The IPC fastpath for the common call/reply_recv round trip (see fastpath.c). */
+#ifndef ANVAYA_KERNEL_FASTPATH_H
+#define ANVAYA_KERNEL_FASTPATH_H
+
+#include "object/object.h"
+
+/* Each returns the thread that now heads the ready queue, or NULL (nothing changed) when
+ * the general path must handle the call. */
+struct thread *fastpath_call(struct thread *client);
+struct thread *fastpath_reply_recv(struct thread *server);
+
+#endif

@@ -1,0 +1,232 @@
+/* CSpaces and capabilities: handle resolution with generation checks, derivation that
+ * only attenuates, and the derivation tree that revoke walks. */
+#include "object/cspace.h"
+
+#include "core/panic.h"
+
+/* Capabilities in every CSpace: no sibling list, no chain of descendants can hold more,
+ * so it bounds every walk of the derivation tree. */
+static uint64_t cap_live;
+
+void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size)
+{
+    kobj_init(&cs->hdr, ANV_OBJ_CSPACE);
+    cs->size = size;
+    cs->slots = slots;
+    cs->first_dynamic = 1; /* the loader raises it over what the manifest places */
+    for (uint32_t i = 0; i < size; i++) {
+        struct cap empty = {0};
+        empty.owner = cs;
+        slots[i] = empty;
+    }
+}
+
+int cspace_lookup(const struct cspace *cs, uint64_t handle, struct cap **out)
+{
+    if (anv_handle_tag(handle) != ANV_HANDLE_TAG_SOFT || anv_handle_reserved(handle) != 0)
+        return ANV_E_BAD_HANDLE;
+    uint32_t slot = anv_handle_slot(handle);
+    if (slot == 0 || slot >= cs->size)
+        return ANV_E_BAD_HANDLE;
+    struct cap *c = &cs->slots[slot];
+    if (c->generation != anv_handle_generation(handle))
+        return ANV_E_STALE_HANDLE;
+    if (c->obj == 0)
+        return ANV_E_EMPTY_SLOT;
+    *out = c;
+    return ANV_OK;
+}
+
+int cspace_lookup_cap(const struct cspace *cs, uint64_t handle, uint8_t type, uint32_t rights,
+                      struct cap **out)
+{
+    struct cap *c;
+    int err = cspace_lookup(cs, handle, &c);
+    if (err != ANV_OK)
+        return err;
+    if (type != ANV_OBJ_NULL && c->type != type)
+        return ANV_E_WRONG_TYPE;
+    if ((c->rights & rights) != rights)
+        return ANV_E_RIGHTS;
+    *out = c;
+    return ANV_OK;
+}
+
+int cspace_empty_slot(const struct cspace *cs, uint32_t index, struct cap **out)
+{
+    if (index == 0 || index >= cs->size)
+        return ANV_E_BAD_HANDLE;
+    if (cs->slots[index].obj != 0)
+        return ANV_E_SLOT_OCCUPIED;
+    *out = &cs->slots[index];
+    return ANV_OK;
+}
+
+int cspace_dynamic_slot(const struct cspace *cs, uint64_t index, struct cap **out)
+{
+    if (index == 0 || index >= cs->size)
+        return ANV_E_BAD_HANDLE;
+    if (index < cs->first_dynamic)
+        return ANV_E_RESERVED_SLOT;
+    return cspace_empty_slot(cs, (uint32_t)index, out);
+}
+
+void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
+{
+    uint32_t first = manifest_top + 1;
+    cs->first_dynamic = first > ANV_SLOT_FIRST_FREE ? first : ANV_SLOT_FIRST_FREE;
+}
+
+int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
+{
+    uint32_t found = 0;
+    for (uint32_t i = cs->first_dynamic; i < cs->size && found < count; i++)
+        if (cs->slots[i].obj == 0)
+            out[found++] = &cs->slots[i];
+    return found == count ? ANV_OK : ANV_E_NO_SLOTS;
+}
+
+uint32_t cap_slot_index(const struct cap *c)
+{
+    return (uint32_t)(c - c->owner->slots);
+}
+
+uint64_t cap_handle(const struct cap *c)
+{
+    return anv_handle_make(cap_slot_index(c), c->generation);
+}
+
+int cap_derive_check(const struct cap *src, uint32_t rights, uint64_t badge)
+{
+    if ((rights & ~ANV_RIGHTS_ALL) != 0)
+        return ANV_E_INVALID_ARG;
+    if ((rights & ~src->rights) != 0)
+        return ANV_E_RIGHTS;
+    if (src->type == ANV_OBJ_MAPPING)
+        return ANV_E_WRONG_TYPE;
+    if (badge != 0) {
+        if (src->type != ANV_OBJ_ENDPOINT && src->type != ANV_OBJ_NOTIFICATION)
+            return ANV_E_INVALID_ARG;
+        if (src->badge != 0)
+            return ANV_E_RIGHTS; /* a badge, once set, is part of the authority */
+    }
+    return ANV_OK;
+}
+
+static void cdt_link_child(struct cap *parent, struct cap *child)
+{
+    child->parent = parent;
+    child->prev_sibling = 0;
+    child->next_sibling = parent->first_child;
+    if (parent->first_child)
+        parent->first_child->prev_sibling = child;
+    parent->first_child = child;
+}
+
+static void cdt_unlink(struct cap *c)
+{
+    if (c->prev_sibling)
+        c->prev_sibling->next_sibling = c->next_sibling;
+    else if (c->parent)
+        c->parent->first_child = c->next_sibling;
+    if (c->next_sibling)
+        c->next_sibling->prev_sibling = c->prev_sibling;
+    c->parent = 0;
+    c->next_sibling = 0;
+    c->prev_sibling = 0;
+}
+
+void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t rights,
+                 uint64_t badge, struct cap *parent)
+{
+    KASSERT(dst->obj == 0);
+    dst->obj = obj;
+    dst->type = type;
+    dst->placed = 0;
+    dst->rights = rights;
+    dst->badge = badge;
+    dst->first_child = 0;
+    dst->map_vaddr = 0;
+    dst->map_vspace = 0;
+    dst->parent = 0;
+    dst->next_sibling = 0;
+    dst->prev_sibling = 0;
+    if (parent)
+        cdt_link_child(parent, dst);
+    obj->refs++;
+    cap_live++;
+}
+
+void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
+{
+    cap_install(dst, src->obj, src->type, rights, badge ? badge : src->badge, src);
+}
+
+void cap_delete(struct cap *c)
+{
+    KASSERT(c->obj != 0);
+    cap_on_remove(c);
+    /* Children keep their lineage: they become children of our parent, so revoking
+     * an ancestor still reaches them. */
+    struct cap *child = c->first_child;
+    c->first_child = 0;
+    for (uint64_t guard = 0; child; guard++) {
+        /* A longer list is a cycle: stopping here would leave children pointing at a
+         * slot about to be emptied. */
+        if (guard >= cap_live)
+            panic("cdt: slot %u of cspace %u has more children than the %lu capabilities",
+                  cap_slot_index(c), c->owner->hdr.id, (unsigned long)cap_live);
+        struct cap *next = child->next_sibling;
+        child->parent = 0;
+        child->prev_sibling = 0;
+        child->next_sibling = 0;
+        if (c->parent)
+            cdt_link_child(c->parent, child);
+        child = next;
+    }
+    cdt_unlink(c);
+    struct kobj *obj = c->obj;
+    c->obj = 0;
+    c->type = ANV_OBJ_NULL;
+    c->placed = 0;
+    c->rights = 0;
+    c->badge = 0;
+    c->map_vaddr = 0;
+    c->map_vspace = 0;
+    c->generation++;
+    KASSERT(cap_live > 0);
+    cap_live--;
+    KASSERT(obj->refs > 0);
+    if (--obj->refs == 0 && !(obj->flags & KOBJ_PINNED))
+        kobj_destroy(obj);
+}
+
+uint32_t cap_revoke(struct cap *c)
+{
+    /* Depth-first, always deleting a leaf: a leaf has no children to move, so the walk
+     * needs no stack. Each step removes one capability and no descent is deeper than
+     * the capabilities there are; a walk past either bound is a cycle in the tree. */
+    uint32_t removed = 0;
+    const uint64_t live = cap_live;
+    struct cap *cur = c->first_child;
+    while (cur) {
+        if (removed >= live)
+            panic("cdt: revoking slot %u of cspace %u removed %u of %lu capabilities and "
+                  "found more", cap_slot_index(c), c->owner->hdr.id, removed,
+                  (unsigned long)live);
+        for (uint64_t depth = 0; cur->first_child; depth++) {
+            if (depth >= live)
+                panic("cdt: revoking slot %u of cspace %u: descendants deeper than the %lu "
+                      "capabilities", cap_slot_index(c), c->owner->hdr.id, (unsigned long)live);
+            cur = cur->first_child;
+        }
+        struct cap *parent = cur->parent;
+        if (parent == 0)
+            panic("cdt: revoking slot %u of cspace %u: a descendant has no parent",
+                  cap_slot_index(c), c->owner->hdr.id);
+        cap_delete(cur);
+        removed++;
+        cur = parent == c ? c->first_child : parent;
+    }
+    return removed;
+}

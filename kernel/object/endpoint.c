@@ -1,0 +1,348 @@
+/* Endpoints: rendezvous of sender and receiver, message and capability transfer, the
+ * one-shot reply of ipc.call, fault messages. Every operation validates the whole message
+ * before it moves a single word, so a refused message leaves both sides untouched. */
+#include "object/endpoint.h"
+
+#include "core/audit.h"
+#include "object/cspace.h"
+#include "core/panic.h"
+#include "core/sched.h"
+#include "object/thread.h"
+
+void ep_init(struct endpoint *ep)
+{
+    kobj_init(&ep->hdr, ANV_OBJ_ENDPOINT);
+    ep->queue.head = 0;
+    ep->queue.length = 0;
+    ep->queue_is_senders = 0;
+}
+
+static uint64_t msg_info_of(const struct thread *t)
+{
+    if (t->is_fault_msg)
+        return anv_msginfo(t->fault_label, 4, 0);
+    return t->frame.regs[REG_A1];
+}
+
+/* The checks a message (or a reply) passes on the sender's side: bounds, the right to
+ * transfer (`may_grant`), and every capability to transfer. Changes nothing. */
+static int ipc_check_payload(const struct thread *sender, bool may_grant, uint64_t info)
+{
+    uint32_t words = anv_msginfo_words(info);
+    uint32_t ncaps = anv_msginfo_caps(info);
+    if (words > ANV_IPC_MAX_WORDS)
+        return ANV_E_MSG_TOO_LONG;
+    if ((info & 0xFFFFF000u) != 0) /* reserved bits 31..12 */
+        return ANV_E_INVALID_ARG;
+    if (ncaps > ANV_IPC_MAX_CAPS)
+        return ANV_E_TOO_MANY_CAPS;
+    if (words > ANV_IPC_REG_WORDS && sender->ipc_buffer == 0)
+        return ANV_E_MSG_TOO_LONG;
+    if (ncaps == 0)
+        return ANV_OK;
+    if (!may_grant)
+        return ANV_E_RIGHTS;
+    if (sender->ipc_buffer == 0)
+        return ANV_E_INVALID_ARG;
+    for (uint32_t i = 0; i < ncaps; i++) {
+        struct cap *src;
+        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        if (err != ANV_OK)
+            return err;
+        uint64_t mask = sender->ipc_buffer->caps_out_rights[i];
+        if (mask & ~(uint64_t)ANV_RIGHTS_ALL)
+            return ANV_E_INVALID_ARG;
+        err = cap_derive_check(src, src->rights & (uint32_t)mask, 0);
+        if (err != ANV_OK)
+            return err;
+    }
+    return ANV_OK;
+}
+
+int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint64_t info)
+{
+    return ipc_check_payload(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0, info);
+}
+
+/* The receiving side of a transfer of `ncaps` capabilities: an IPC buffer for the handles
+ * and that many free slots (lowest first) into `dst`. Changes nothing. */
+static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncaps,
+                                    struct cap **dst)
+{
+    if (ncaps == 0)
+        return ANV_OK;
+    if (receiver->ipc_buffer == 0)
+        return ANV_E_NO_SLOTS;
+    return cspace_find_free(receiver->cspace, ncaps, dst);
+}
+
+/* Move checked capabilities: copies of the sender's caps_out[] into `dst`, their handles
+ * in the receiver's caps_in[], one ANV_AUDIT_TRANSFER record each (subject the sender,
+ * object the object transferred, arg the rights given). Cannot fail: both sides were
+ * checked. */
+static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
+                          struct cap **dst)
+{
+    for (uint32_t i = 0; i < ncaps; i++) {
+        struct cap *src = 0;
+        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+        KASSERT(err == ANV_OK);
+        (void)err;
+        uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+        cap_derive(dst[i], src, rights, 0);
+        receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
+        audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, src->obj->id, rights, ANV_OK);
+    }
+}
+
+/* Move one message from sender to receiver. Checks the receiver side (free slots)
+ * first; returns an error with nothing moved, or ANV_OK with the message delivered. */
+static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t badge,
+                        const struct cap *epcap_of_sender)
+{
+    uint64_t info = msg_info_of(sender);
+    uint32_t words = anv_msginfo_words(info);
+    uint32_t ncaps = anv_msginfo_caps(info);
+    struct cap *dst[ANV_IPC_MAX_CAPS];
+
+    if (!sender->is_fault_msg) {
+        /* Handles may have gone stale while the sender was queued: check again. */
+        int err = ipc_check_message(sender, epcap_of_sender, info);
+        if (err != ANV_OK)
+            return err;
+        if (words > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
+            return ANV_E_MSG_TOO_LONG;
+        err = ipc_check_receiver_slots(receiver, ncaps, dst);
+        if (err != ANV_OK)
+            return err;
+    }
+
+    /* From here on nothing can fail. */
+    uint64_t *rregs = receiver->frame.regs;
+    if (sender->is_fault_msg) {
+        rregs[REG_A2] = sender->fault_words[0];
+        rregs[REG_A3] = sender->fault_words[1];
+        rregs[REG_A4] = sender->fault_words[2];
+        rregs[REG_A5] = sender->fault_words[3];
+    } else {
+        const uint64_t *sregs = sender->frame.regs;
+        rregs[REG_A2] = sregs[REG_A2];
+        rregs[REG_A3] = sregs[REG_A3];
+        rregs[REG_A4] = sregs[REG_A4];
+        rregs[REG_A5] = sregs[REG_A5];
+        for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
+            receiver->ipc_buffer->mr[i] = sender->ipc_buffer->mr[i];
+        ipc_move_caps(sender, receiver, ncaps, dst);
+    }
+    rregs[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
+    rregs[REG_A6] = badge;
+    if (receiver->ipc_buffer)
+        receiver->ipc_buffer->badge = badge;
+    rregs[REG_A0] = ANV_OK;
+    return ANV_OK;
+}
+
+/* After delivery: a call makes the receiver owe the sender a reply, which may carry
+ * capabilities only if the capability the call went through (`epcap`) had GRANT. */
+static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
+                               const struct cap *epcap)
+{
+    if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
+        thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
+    if (is_call) {
+        receiver->reply_to = sender;
+        sender->replier = receiver;
+        sender->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
+        sched_block(sender, TS_BLOCKED_REPLY);
+    } else {
+        thread_set_result(sender, ANV_OK);
+        sched_make_ready(sender);
+    }
+    sched_make_ready(receiver);
+}
+
+/* Hand the message of `sender` (its flags already set) to a waiting receiver, or queue
+ * the sender on the endpoint. An error leaves everything as it was. */
+static int ep_deliver_or_queue(struct thread *sender, struct cap *epcap)
+{
+    struct endpoint *ep = (struct endpoint *)epcap->obj;
+    if (!ep->queue_is_senders && ep->queue.head) {
+        struct thread *receiver = ep->queue.head;
+        int err = ipc_transfer(sender, receiver, epcap->badge, epcap);
+        if (err != ANV_OK)
+            return err;
+        tq_remove(&ep->queue, receiver);
+        receiver->blocked_on = 0;
+        receiver->blocked_cap = 0;
+        ipc_after_delivery(sender, receiver, sender->is_call, epcap);
+        return ANV_OK;
+    }
+    if (ep->queue.length >= ANV_IPC_QUEUE_MAX)
+        return ANV_E_QUEUE_FULL;
+    sched_block(sender, TS_BLOCKED_SEND);
+    ep->queue_is_senders = 1;
+    sender->blocked_on = &ep->hdr;
+    sender->blocked_cap = epcap;
+    sender->blocked_badge = epcap->badge;
+    tq_insert(&ep->queue, sender);
+    return ANV_OK;
+}
+
+int ep_send(struct thread *sender, struct cap *epcap, uint64_t info, bool is_call)
+{
+    int err = ipc_check_message(sender, epcap, info);
+    if (err != ANV_OK)
+        return err;
+    sender->is_call = is_call;
+    sender->is_fault_msg = 0;
+    return ep_deliver_or_queue(sender, epcap);
+}
+
+int ep_send_fault(struct thread *t, struct cap *fault_ep)
+{
+    t->is_call = 1;
+    t->is_fault_msg = 1;
+    int err = ep_deliver_or_queue(t, fault_ep);
+    if (err != ANV_OK)
+        t->is_fault_msg = 0;
+    return err;
+}
+
+int ep_receive(struct thread *receiver, struct cap *epcap)
+{
+    struct endpoint *ep = (struct endpoint *)epcap->obj;
+    /* Queued senders whose message became invalid while waiting get their error and
+     * leave; the loop is bounded by the queue bound, and a queue longer than that is a
+     * broken kernel, not a reason to block behind senders. */
+    for (uint32_t guard = 0; ep->queue_is_senders && ep->queue.head; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u senders queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
+        struct thread *sender = ep->queue.head;
+        const struct cap *via = sender->blocked_cap;
+        int err = ipc_transfer(sender, receiver, sender->blocked_badge, via);
+        tq_remove(&ep->queue, sender);
+        sender->blocked_on = 0;
+        sender->blocked_cap = 0;
+        if (err != ANV_OK) {
+            thread_set_result(sender, (uint64_t)err);
+            sched_make_ready(sender);
+            continue;
+        }
+        ipc_after_delivery(sender, receiver, sender->is_call, via);
+        return ANV_OK;
+    }
+    if (ep->queue.head && !ep->queue_is_senders && ep->queue.length >= ANV_IPC_QUEUE_MAX)
+        return ANV_E_QUEUE_FULL;
+    /* Receiving again without replying gives up the reply now, as it does when a message
+     * is delivered at once: the caller must not wait for the next message, which may
+     * never come. */
+    if (receiver->reply_to)
+        thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
+    sched_block(receiver, TS_BLOCKED_RECV);
+    ep->queue_is_senders = 0;
+    receiver->blocked_on = &ep->hdr;
+    receiver->blocked_cap = epcap;
+    tq_insert(&ep->queue, receiver);
+    return ANV_OK;
+}
+
+static void ipc_reply_to_fault(struct thread *client, uint32_t action)
+{
+    client->is_fault_msg = 0;
+    /* An exit record's reply is only an acknowledgement: the process has ended. */
+    if (action == ANV_FAULT_STOP || client->exited) {
+        sched_remove(client);
+        client->state = TS_INACTIVE;
+        return;
+    }
+    if (action == ANV_FAULT_SKIP)
+        client->frame.sepc += client->fault_insn_len;
+    sched_make_ready(client);
+}
+
+int ipc_reply(struct thread *server, uint64_t info)
+{
+    struct thread *client = server->reply_to;
+    if (client == 0)
+        return ANV_E_NOTHING_PENDING;
+    uint32_t words = anv_msginfo_words(info);
+    uint32_t ncaps = anv_msginfo_caps(info);
+    struct cap *dst[ANV_IPC_MAX_CAPS];
+    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
+     * take capabilities in. */
+    if (client->is_fault_msg && ncaps != 0)
+        return ANV_E_TOO_MANY_CAPS;
+    /* As a send, with the grant right the caller's capability had when its call was
+     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
+     * caller that could have handed it some. */
+    int err = ipc_check_payload(server, client->call_grant != 0, info);
+    if (err == ANV_OK && words > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
+        err = ANV_E_MSG_TOO_LONG;
+    if (err == ANV_OK && !client->is_fault_msg)
+        err = ipc_check_receiver_slots(client, ncaps, dst);
+    if (err != ANV_OK)
+        return err; /* the reply is still owed */
+
+    /* From here on nothing can fail. */
+    server->reply_to = 0;
+    client->replier = 0;
+    if (client->is_fault_msg) {
+        ipc_reply_to_fault(client, anv_msginfo_label(info));
+        return ANV_OK;
+    }
+    uint64_t *c = client->frame.regs;
+    const uint64_t *s = server->frame.regs;
+    c[REG_A0] = ANV_OK;
+    c[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
+    c[REG_A2] = s[REG_A2];
+    c[REG_A3] = s[REG_A3];
+    c[REG_A4] = s[REG_A4];
+    c[REG_A5] = s[REG_A5];
+    c[REG_A6] = 0;
+    for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
+        client->ipc_buffer->mr[i] = server->ipc_buffer->mr[i];
+    ipc_move_caps(server, client, ncaps, dst);
+    sched_make_ready(client);
+    return ANV_OK;
+}
+
+void ep_dequeue(struct thread *t)
+{
+    struct endpoint *ep = (struct endpoint *)t->blocked_on;
+    if (ep && t->q_owner == &ep->queue)
+        tq_remove(&ep->queue, t);
+    t->is_fault_msg = 0;
+}
+
+/* A queue that outgrows its bound, or a thread that cannot leave it, is a broken kernel:
+ * stopping the walk would leave threads blocked on an endpoint being freed. */
+void ep_destroy(struct endpoint *ep)
+{
+    for (uint32_t guard = 0; ep->queue.head; guard++) {
+        struct thread *t = ep->queue.head;
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
+        thread_abort_wait(t, ANV_E_REVOKED);
+        if (t->q_owner == &ep->queue)
+            panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id, t->hdr.id,
+                  (unsigned)t->state);
+    }
+}
+
+void ep_cap_removed(struct cap *c)
+{
+    struct endpoint *ep = (struct endpoint *)c->obj;
+    struct thread *t = ep->queue.head;
+    for (uint32_t guard = 0; t; guard++) {
+        if (guard >= ANV_IPC_QUEUE_MAX)
+            panic("endpoint %u: more than %u threads queued", ep->hdr.id, ANV_IPC_QUEUE_MAX);
+        struct thread *next = t->q_next;
+        if (t->blocked_cap == c) {
+            thread_abort_wait(t, ANV_E_REVOKED);
+            if (t->q_owner == &ep->queue)
+                panic("endpoint %u: thread %u (state %u) stays queued on it", ep->hdr.id,
+                      t->hdr.id, (unsigned)t->state);
+        }
+        t = next;
+    }
+}

@@ -1,0 +1,207 @@
+/* Thread objects: initial state, wait queues, aborting a wait. */
+#include "object/thread.h"
+
+#include "object/endpoint.h"
+#include "object/notification.h"
+#include "core/panic.h"
+#include "core/sched.h"
+
+void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t priority)
+{
+    struct thread zero = {0};
+    *t = zero;
+    kobj_init(&t->hdr, ANV_OBJ_THREAD);
+    t->cspace = cs;
+    t->vspace = vs;
+    t->priority = priority;
+    t->state = TS_INACTIVE;
+}
+
+void tq_insert(struct thread_queue *q, struct thread *t)
+{
+    KASSERT(t->q_owner == 0);
+    struct thread *prev = 0;
+    struct thread *cur = q->head;
+    while (cur && cur->priority >= t->priority) {
+        prev = cur;
+        cur = cur->q_next;
+    }
+    t->q_prev = prev;
+    t->q_next = cur;
+    if (cur)
+        cur->q_prev = t;
+    if (prev)
+        prev->q_next = t;
+    else
+        q->head = t;
+    t->q_owner = q;
+    q->length++;
+}
+
+void tq_remove(struct thread_queue *q, struct thread *t)
+{
+    KASSERT(t->q_owner == q);
+    if (t->q_prev)
+        t->q_prev->q_next = t->q_next;
+    else
+        q->head = t->q_next;
+    if (t->q_next)
+        t->q_next->q_prev = t->q_prev;
+    t->q_next = 0;
+    t->q_prev = 0;
+    t->q_owner = 0;
+    q->length--;
+}
+
+struct thread *tq_pop(struct thread_queue *q)
+{
+    struct thread *t = q->head;
+    if (t)
+        tq_remove(q, t);
+    return t;
+}
+
+void thread_set_result(struct thread *t, uint64_t err)
+{
+    t->frame.regs[REG_A0] = err;
+}
+
+/* A faulted thread has no syscall to fail: when its fault message can no longer be
+ * answered it stops, its registers untouched, until thread.resume. */
+static void thread_stop_faulted(struct thread *t)
+{
+    if (t->state == TS_BLOCKED_SEND)
+        ep_dequeue(t);
+    if (t->replier) {
+        t->replier->reply_to = 0;
+        t->replier = 0;
+    }
+    t->is_fault_msg = 0;
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+}
+
+void thread_release_caller(struct thread *client, uint64_t err)
+{
+    if (client->replier) {
+        client->replier->reply_to = 0;
+        client->replier = 0;
+    }
+    if (client->is_fault_msg) {
+        thread_stop_faulted(client);
+        return;
+    }
+    thread_set_result(client, err);
+    sched_make_ready(client);
+}
+
+void thread_abort_wait(struct thread *t, uint64_t err)
+{
+    if (t->is_fault_msg) {
+        thread_stop_faulted(t);
+        return;
+    }
+    switch (t->state) {
+    case TS_BLOCKED_SEND:
+    case TS_BLOCKED_RECV:
+        ep_dequeue(t);
+        break;
+    case TS_BLOCKED_WAIT:
+        ntfn_dequeue(t);
+        sched_sleep_remove(t);
+        break;
+    case TS_BLOCKED_REPLY:
+        /* The server still holds reply_to: cut it so a late reply finds no one. */
+        if (t->replier) {
+            t->replier->reply_to = 0;
+            t->replier = 0;
+        }
+        break;
+    default:
+        return;
+    }
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    thread_set_result(t, err);
+    sched_make_ready(t);
+}
+
+void thread_stop(struct thread *t)
+{
+    if (t->state != TS_READY && t->state != TS_THROTTLED && t->state != TS_INACTIVE)
+        thread_abort_wait(t, ANV_E_REVOKED);
+    if (t->reply_to)
+        thread_release_caller(t->reply_to, ANV_E_REVOKED);
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+}
+
+/* The whole frame is rebuilt, not patched: a restarted thread must not see any register
+ * of its previous life, so everything the start state does not name is zero. */
+static void thread_load_start(struct thread *t, uint64_t arg)
+{
+    struct trap_frame zero = {0};
+    t->frame = zero;
+    t->frame.sepc = t->start.pc;
+    t->frame.regs[REG_SP] = t->start.sp;
+    t->frame.regs[REG_TP] = t->start.tp;
+    t->frame.regs[REG_A0] = t->start.a0;
+    t->frame.regs[REG_A1] = t->start.a1;
+    t->frame.regs[REG_A2] = arg;
+}
+
+void thread_set_start(struct thread *t, const struct thread_start *start)
+{
+    t->start = *start;
+    thread_load_start(t, 0);
+}
+
+bool thread_suspend(struct thread *t)
+{
+    KASSERT(t->state != TS_INACTIVE);
+    /* Blocked: out of its endpoint or notification queue and off the timeout list, its
+     * syscall answered ANV_E_CANCELLED. Waiting on a fault reply: out of the endpoint
+     * queue or the handler's reply link, registers untouched, already stopped. Ready or
+     * throttled: nothing to abort. */
+    thread_abort_wait(t, ANV_E_CANCELLED);
+    bool released = false;
+    if (t->reply_to) {
+        /* It was a server mid-call: the caller must not wait for a reply that cannot
+         * come while the server is stopped (or comes from a restarted one). */
+        thread_release_caller(t->reply_to, ANV_E_CANCELLED);
+        released = true;
+    }
+    sched_remove(t);
+    t->state = TS_INACTIVE;
+    return released;
+}
+
+void thread_restart(struct thread *t, uint64_t arg)
+{
+    KASSERT(t->state == TS_INACTIVE && t->q_owner == 0 && t->start.pc != 0);
+    /* A thread stopped by its fault handler may still owe a reply (it faulted while
+     * serving a call); its new life will never give it. */
+    if (t->reply_to)
+        thread_release_caller(t->reply_to, ANV_E_CANCELLED);
+    if (t->replier) {
+        t->replier->reply_to = 0;
+        t->replier = 0;
+    }
+    sched_sleep_remove(t);
+    t->is_call = 0;
+    t->is_fault_msg = 0;
+    t->call_grant = 0;
+    t->exited = 0;
+    t->fault_label = 0;
+    fpu_forget(t); /* it starts again as a thread that never used FP */
+    t->blocked_on = 0;
+    t->blocked_cap = 0;
+    t->blocked_badge = 0;
+    for (uint32_t i = 0; i < 4; i++)
+        t->fault_words[i] = 0;
+    t->fault_insn_len = 0;
+    thread_load_start(t, arg);
+    sched_make_ready(t);
+}
