@@ -319,6 +319,39 @@ static uint64_t sector_alloc(store *s)
     return 0;
 }
 
+/* Up to max free sectors in a row (at least one), the first where sector_alloc would
+ * take it: *first, and the count (0 when the disk is full). A write of many blocks then
+ * moves in one device request and its block-map leaf is updated in one pass. */
+static uint32_t sector_alloc_run(store *s, uint32_t max, uint64_t *first)
+{
+    uint64_t sec = sector_alloc(s);
+    *first = sec;
+    if (sec == 0)
+        return 0;
+    uint32_t n = 1;
+    uint64_t cur = sec + 1;
+    while (n < max && cur < s->sectors) {
+        uint64_t w = cur >> 6;
+        uint64_t used = s->live[w] | s->committed[w];
+        if (used == 0 && (cur & 63) == 0 && cur + 64 <= s->sectors && max - n >= 64) {
+            /* A whole free word: 64 sectors at once. */
+            s->live[w] = UINT64_MAX;
+            cur += 64;
+            n += 64;
+            s->avail -= 64;
+            continue;
+        }
+        if ((used >> (cur & 63)) & 1u)
+            break;
+        bit_set(s->live, cur);
+        s->avail--;
+        cur++;
+        n++;
+    }
+    s->alloc_cursor = cur;
+    return n;
+}
+
 static void sector_free(store *s, uint64_t sec)
 {
     if (sec < 2 || sec >= s->sectors || !bit_get(s->live, sec))
@@ -861,7 +894,8 @@ static store_err data_read_block(store *s, uint64_t ino, uint64_t blk, uint8_t *
     return STORE_OK;
 }
 
-#define RUN_MAX 64u /* sectors moved in one device request */
+#define RUN_MAX 64u /* sectors read in one device request (a pointer array on the stack) */
+#define WRITE_RUN_MAX 65536u /* sectors written in one device request (32 MiB) */
 
 /* Reads whole blocks [blk, blk+n) into buf: runs of blocks in consecutive sectors go in one
  * device request, then each block's checksum is compared. */
@@ -951,7 +985,8 @@ static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, s
 }
 
 /* Writes a run of fresh consecutive sectors in one request, then points the blocks at them
- * (freeing the blocks' old sectors). */
+ * (freeing the blocks' old sectors): one node load and one mark_dirty per block-map leaf
+ * (or the inode's roots at height 0), not per block. */
 static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
                            const uint8_t *src)
 {
@@ -960,11 +995,46 @@ static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, u
     store_err err = dev_write(s, sec, n, src);
     if (err != STORE_OK)
         return err;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *b = src + (size_t)i * STORE_SECTOR;
-        err = bmap_set(s, ino, blk + i, (sptr){(uint32_t)(sec + i), store_crc32c(0, b, STORE_SECTOR)});
+    for (uint32_t i = 0; i < n;) {
+        uint64_t b = blk + i;
+        store_centry *ie, *e;
+        err = inode_get(s, ino, &ie);
         if (err != STORE_OK)
             return err;
+        uint32_t h = ie->data[I_HEIGHT];
+        uint64_t cap = bmap_cap(h);
+        if (b >= cap || n - i > cap - b)
+            return fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, b, 0, "block beyond the map");
+        uint8_t *base;
+        uint32_t slot, span;
+        if (h == 0) {
+            e = ie;
+            base = ie->data + INODE_ROOTS_OFF;
+            slot = (uint32_t)b;
+            span = n - i;
+        } else {
+            skey k = {K_BMAP, 0, ino, b >> 6};
+            err = node_load(s, &k, 1, &e);
+            if (err != STORE_OK)
+                return err;
+            base = e->data;
+            slot = (uint32_t)(b & 63);
+            span = PTRS_PER_NODE - slot;
+            if (span > n - i)
+                span = n - i;
+        }
+        /* Dirty before anything else loads: a dirty node is never evicted, so base stays. */
+        err = mark_dirty(s, e);
+        if (err != STORE_OK)
+            return err;
+        for (uint32_t j = 0; j < span; j++) {
+            const uint8_t *d = src + (size_t)(i + j) * STORE_SECTOR;
+            sptr old = get_ptr(base, slot + j);
+            set_ptr(base, slot + j, (sptr){(uint32_t)(sec + i + j), store_crc32c(0, d, STORE_SECTOR)});
+            if (old.addr != 0)
+                sector_free(s, old.addr);
+        }
+        i += span;
     }
     return STORE_OK;
 }
@@ -984,10 +1054,6 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         return err;
     uint64_t size = get64(ie->data + I_SIZE);
     size_t done = 0;
-    /* The pending run: blocks run_blk.. in sectors run_sec.., from run_src. */
-    uint64_t run_blk = 0, run_sec = 0;
-    uint32_t run_n = 0;
-    const uint8_t *run_src = NULL;
     for (uint64_t guard = 0; done < len && guard <= len / STORE_SECTOR + 1; guard++) {
         uint64_t pos = off + done;
         uint64_t blk = pos / STORE_SECTOR;
@@ -996,12 +1062,9 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         if (n > len - done)
             n = len - done;
         const uint8_t *src = buf + done;
-        int partial = in != 0 || n != STORE_SECTOR;
-        if (partial) {
-            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-            run_n = 0;
-            if (err != STORE_OK)
-                return err;
+        uint64_t sec;
+        if (in != 0 || n != STORE_SECTOR) {
+            /* Part of a block: read, merge, write the whole block anew. */
             if (blk * STORE_SECTOR < size) {
                 err = data_read_block(s, ino, blk, s->tmp2);
                 if (err != STORE_OK)
@@ -1010,29 +1073,23 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
                 memset(s->tmp2, 0, STORE_SECTOR);
             }
             memcpy(s->tmp2 + in, src, n);
-            src = s->tmp2;
-        }
-        uint64_t sec = sector_alloc(s);
-        if (sec == 0)
-            return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
-        if (partial) {
-            err = write_run(s, ino, blk, sec, 1, src);
-        } else if (run_n > 0 && run_n < RUN_MAX && sec == run_sec + run_n) {
-            run_n++;
+            if (sector_alloc_run(s, 1, &sec) == 0)
+                return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
+            err = write_run(s, ino, blk, sec, 1, s->tmp2);
         } else {
-            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-            run_blk = blk;
-            run_sec = sec;
-            run_n = 1;
-            run_src = src;
+            /* Whole blocks: as many as lie in a row of free sectors, in one request. */
+            size_t whole = (len - done) / STORE_SECTOR;
+            uint32_t want = whole > WRITE_RUN_MAX ? WRITE_RUN_MAX : (uint32_t)whole;
+            uint32_t got = sector_alloc_run(s, want, &sec);
+            if (got == 0)
+                return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
+            err = write_run(s, ino, blk, sec, got, src);
+            n = (size_t)got * STORE_SECTOR;
         }
         if (err != STORE_OK)
             return err;
         done += n;
     }
-    err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-    if (err != STORE_OK)
-        return err;
     err = inode_get(s, ino, &ie);
     if (err != STORE_OK)
         return err;
