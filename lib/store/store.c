@@ -1180,8 +1180,20 @@ static int rank_of(const store_centry *e)
     return 4 + e->level;
 }
 
+/* The gathered nodes (s->gather[0..*n), bound for sectors *first..) in one request. */
+static store_err gather_flush(store *s, uint64_t first, uint32_t *n)
+{
+    store_err err = *n > 0 ? dev_write(s, first, *n, s->gather) : STORE_OK;
+    *n = 0;
+    return err;
+}
+
 /* Writes every dirty node bottom-up to fresh sectors, flushes, writes the other
- * superblock, flushes again: the superblock write is the commit point. */
+ * superblock, flushes again: the superblock write is the commit point. A node's sector
+ * and checksum are settled once every node below it has its own (a lower rank), so each
+ * is copied into the gather buffer as it gets its sector: nodes in consecutive sectors
+ * (the usual case, the allocator taking them in a row) go out in one request, and every
+ * one of them is written before the flush that precedes the superblock, as before. */
 static store_err commit(store *s)
 {
     if (s->broken != STORE_OK)
@@ -1201,6 +1213,8 @@ static store_err commit(store *s)
             head[r] = i;
         }
     }
+    uint64_t g_first = 0;
+    uint32_t g_n = 0;
     for (int rank = 0; rank < 6 && err == STORE_OK; rank++) {
         uint32_t next = head[rank];
         for (uint32_t n = 0; next != NIL && n < s->ncache && err == STORE_OK; n++) {
@@ -1228,9 +1242,14 @@ static store_err commit(store *s)
                             "internal: no sector for a reserved node");
                 break;
             }
-            err = dev_write(s, sec, 1, e->data);
-            if (err != STORE_OK)
-                break;
+            if (g_n > 0 && (g_n == STORE_GATHER || sec != g_first + g_n)) {
+                err = gather_flush(s, g_first, &g_n);
+                if (err != STORE_OK)
+                    break;
+            }
+            if (g_n == 0)
+                g_first = sec;
+            memcpy(s->gather[g_n++], e->data, STORE_SECTOR);
             sptr old = get_ptr(base, slot);
             set_ptr(base, slot, (sptr){(uint32_t)sec, store_crc32c(0, e->data, STORE_SECTOR)});
             if (old.addr != 0)
@@ -1239,6 +1258,8 @@ static store_err commit(store *s)
             s->ndirty--;
         }
     }
+    if (err == STORE_OK)
+        err = gather_flush(s, g_first, &g_n);
     if (err == STORE_OK)
         err = dev_flush(s);
     if (err == STORE_OK) {

@@ -14,6 +14,7 @@
 #define STORE_INODES_MAX 131072u /* 32 * 64^2: the inode table at its greatest height */
 #define STORE_MIN_SECTORS 16u
 #define STORE_MIN_NODES 64u  /* cached metadata nodes, at the least */
+#define STORE_GATHER 32u     /* nodes a commit writes in one device request, at most */
 
 typedef enum store_err {
     STORE_OK = 0,
@@ -144,6 +145,8 @@ typedef struct store {
     store_stats stats;
     uint8_t tmp[STORE_SECTOR], tmp2[STORE_SECTOR];
     uint8_t walk[8][STORE_SECTOR];
+    /* A commit gathers nodes bound for consecutive sectors here: one request per row. */
+    uint8_t gather[STORE_GATHER][STORE_SECTOR];
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
