@@ -356,6 +356,10 @@ static void sector_free(store *s, uint64_t sec)
 {
     if (sec < 2 || sec >= s->sectors || !bit_get(s->live, sec))
         return;
+    /* A freed sector may be written again after the next commit: forget its contents. */
+    for (uint32_t i = 0; i < STORE_DCACHE; i++)
+        if (s->dcache[i].addr == sec)
+            s->dcache[i].addr = 0;
     bit_clr(s->live, sec);
     if (bit_get(s->committed, sec))
         s->pending_free++;
@@ -1683,6 +1687,49 @@ static void dent_encode(uint8_t *r, uint64_t ino, uint32_t type, const char *nam
     memcpy(r + 10, name, len);
 }
 
+/* Keeps a copy of directory dir's block blk, which pointer p names (p's checksum already
+ * matched buf), replacing the oldest copy. */
+static void dcache_put(store *s, uint64_t dir, uint64_t blk, sptr p, const uint8_t *buf)
+{
+    store_dblock *d = NULL;
+    for (uint32_t i = 0; i < STORE_DCACHE && d == NULL; i++)
+        if (s->dcache[i].addr != 0 && s->dcache[i].ino == dir && s->dcache[i].blk == blk)
+            d = &s->dcache[i]; /* an older copy of the same block */
+    if (d == NULL) {
+        d = &s->dcache[s->dcache_next];
+        s->dcache_next = (s->dcache_next + 1) % STORE_DCACHE;
+    }
+    d->ino = dir;
+    d->blk = blk;
+    d->addr = p.addr;
+    d->crc = p.crc;
+    memcpy(d->data, buf, STORE_SECTOR);
+}
+
+/* Block blk of directory dir: a kept copy when the directory still points at the same
+ * sector with the same checksum (sectors are never rewritten in place, and a freed one
+ * is forgotten at once), else read and verified from the device like any data. Every
+ * path lookup reads its directories' blocks: this saves a device request per component.
+ * store_check never uses it: it verifies what the device holds. */
+static store_err dir_block(store *s, uint64_t dir, uint64_t blk, uint8_t *buf)
+{
+    sptr p;
+    store_err err = bmap_get(s, dir, blk, &p);
+    if (err != STORE_OK)
+        return err;
+    for (uint32_t i = 0; i < STORE_DCACHE && p.addr != 0; i++) {
+        const store_dblock *d = &s->dcache[i];
+        if (d->addr == p.addr && d->crc == p.crc && d->ino == dir && d->blk == blk) {
+            memcpy(buf, d->data, STORE_SECTOR);
+            return STORE_OK;
+        }
+    }
+    err = data_read_block(s, dir, blk, buf);
+    if (err == STORE_OK && p.addr != 0)
+        dcache_put(s, dir, blk, p, buf);
+    return err;
+}
+
 /* Finds name in directory dir: *slot its record, *d the entry; STORE_E_NOENT, with
  * *free_slot the first reusable record (or the end). */
 static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t len, dent *d,
@@ -1701,7 +1748,7 @@ static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t l
     uint8_t *buf = s->walk[7];
     for (uint64_t r = 0; r < nrec; r++) {
         if (r % DIRENTS_PER_SECTOR == 0) {
-            err = data_read_block(s, dir, r / DIRENTS_PER_SECTOR, buf);
+            err = dir_block(s, dir, r / DIRENTS_PER_SECTOR, buf);
             if (err != STORE_OK)
                 return err;
         }
@@ -2011,7 +2058,17 @@ static store_err dir_put(store *s, uint64_t dir, uint64_t slot, uint64_t ino, ui
 {
     uint8_t rec[DIRENT_SIZE];
     dent_encode(rec, ino, type, name, len);
-    return data_write(s, dir, slot * DIRENT_SIZE, rec, DIRENT_SIZE);
+    store_err err = data_write(s, dir, slot * DIRENT_SIZE, rec, DIRENT_SIZE);
+    if (err != STORE_OK)
+        return err;
+    /* A record is less than a block, so data_write merged the block in tmp2: keep it for
+     * the next lookup when it is what the directory now points at (its checksum says). */
+    sptr p;
+    uint64_t blk = slot / DIRENTS_PER_SECTOR;
+    err = bmap_get(s, dir, blk, &p);
+    if (err == STORE_OK && p.addr != 0 && store_crc32c(0, s->tmp2, STORE_SECTOR) == p.crc)
+        dcache_put(s, dir, blk, p, s->tmp2);
+    return err;
 }
 
 static store_err dir_add_count(store *s, uint64_t dir, int delta)
@@ -2586,7 +2643,7 @@ store_err store_list(store *s, const store_root *root, const char *path, uint64_
     uint8_t *buf = s->walk[7];
     for (uint64_t r = *cookie; r < nrec; r++) {
         if (r == *cookie || r % DIRENTS_PER_SECTOR == 0) {
-            err = data_read_block(s, w.ino, r / DIRENTS_PER_SECTOR, buf);
+            err = dir_block(s, w.ino, r / DIRENTS_PER_SECTOR, buf);
             if (err != STORE_OK)
                 return err;
         }

@@ -15,6 +15,7 @@
 #define STORE_MIN_SECTORS 16u
 #define STORE_MIN_NODES 64u  /* cached metadata nodes, at the least */
 #define STORE_GATHER 32u     /* nodes a commit writes in one device request, at most */
+#define STORE_DCACHE 4u      /* directory blocks kept after a lookup read them */
 
 typedef enum store_err {
     STORE_OK = 0,
@@ -123,6 +124,14 @@ typedef struct store_centry {
     uint8_t data[STORE_SECTOR];
 } store_centry;
 
+/* A directory block as last read (and verified) or written: valid while the directory's
+ * pointer to block blk is still {addr, crc} and sector addr has not been freed. */
+typedef struct store_dblock {
+    uint64_t ino, blk;
+    uint32_t addr, crc; /* addr 0: empty */
+    uint8_t data[STORE_SECTOR];
+} store_dblock;
+
 typedef struct store_stats {
     uint64_t sectors_written, sectors_read, writes, reads, flushes, commits;
 } store_stats;
@@ -147,6 +156,8 @@ typedef struct store {
     uint8_t walk[8][STORE_SECTOR];
     /* A commit gathers nodes bound for consecutive sectors here: one request per row. */
     uint8_t gather[STORE_GATHER][STORE_SECTOR];
+    store_dblock dcache[STORE_DCACHE];
+    uint32_t dcache_next;
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
