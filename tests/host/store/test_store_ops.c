@@ -676,6 +676,80 @@ static void test_damage_named(void **state)
     fix_free(f);
 }
 
+/* Lookups keep the directory blocks they read: a second lookup reads nothing from the
+ * device, and every change to a directory (entries added, removed, renamed, a block of
+ * several freed by emptying) is seen by the next lookup, also after a commit. */
+static void test_dir_blocks_kept(void **state)
+{
+    (void)state;
+    fix *f = fix_new(4096, 256);
+    static uint8_t a[700], b[700];
+    fill(a, sizeof a, 21);
+    fill(b, sizeof b, 22);
+    assert_int_equal(store_mkdir(&f->s, &f->r, "d"), STORE_OK);
+    char p[32];
+    for (int i = 0; i < 20; i++) { /* 20 entries: three directory blocks */
+        snprintf(p, sizeof p, "d/f%02d", i);
+        put_file(f, p, i % 2 ? a : b, sizeof a);
+    }
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    fix_remount(f);
+    store_stat st;
+    uint64_t reads = 0;
+    for (int round = 0; round < 2; round++) {
+        /* The first round reads the directory blocks and the inodes, the second nothing:
+         * the inodes are in the node cache, root's and d's three blocks kept. */
+        if (round == 1)
+            reads = f->s.stats.sectors_read;
+        for (int i = 0; i < 20; i++) {
+            snprintf(p, sizeof p, "d/f%02d", i);
+            assert_int_equal(store_stat_path(&f->s, &f->r, p, &st), STORE_OK);
+            assert_int_equal(st.size, sizeof a);
+        }
+    }
+    assert_int_equal(f->s.stats.sectors_read, reads);
+    /* Changes: each seen by the next lookup. */
+    assert_int_equal(store_rename(&f->s, &f->r, "d/f03", "d/g03"), STORE_OK);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f03", &st), STORE_E_NOENT);
+    expect_file(f, &f->r, "d/g03", a, sizeof a);
+    assert_int_equal(store_unlink(&f->s, &f->r, "d/f10"), STORE_OK);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f10", &st), STORE_E_NOENT);
+    put_file(f, "d/f10", a, 100);
+    expect_file(f, &f->r, "d/f10", a, 100);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(store_rename(&f->s, &f->r, "d/f10", "d/f11"), STORE_OK); /* over f11 */
+    expect_file(f, &f->r, "d/f11", a, 100);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f10", &st), STORE_E_NOENT);
+    /* Empty d (its blocks freed), then fill it again with other names and contents. */
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, i == 3 ? "d/g%02d" : "d/f%02d", i);
+        store_err e = store_unlink(&f->s, &f->r, p);
+        assert_true(e == STORE_OK || (i == 10 && e == STORE_E_NOENT));
+    }
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d", &st), STORE_OK);
+    assert_int_equal(st.size, 0);
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "d/f%02d", i);
+        assert_int_equal(store_stat_path(&f->s, &f->r, p, &st), STORE_E_NOENT);
+    }
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        put_file(f, p, b, (size_t)i + 1);
+    }
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        expect_file(f, &f->r, p, b, (size_t)i + 1);
+    }
+    fix_remount(f);
+    assert_int_equal(check_problems(&f->s), 0);
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        expect_file(f, &f->r, p, b, (size_t)i + 1);
+    }
+    fix_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_many_inodes),
         cmocka_unit_test(test_device_errors),
         cmocka_unit_test(test_damage_named),
+        cmocka_unit_test(test_dir_blocks_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
