@@ -258,6 +258,15 @@ static store_err dev_write(store *s, uint64_t lba, uint32_t n, const void *buf)
     return STORE_OK;
 }
 
+static store_err dev_write_sum(store *s, uint64_t lba, uint32_t n, const void *buf)
+{
+    if (s->write_sum(s->dev->ctx, lba, n, buf, s->sums) != 0)
+        return fault(s, STORE_E_IO, STORE_OBJ_SECTOR, 0, 0, 0, lba, "device write failed");
+    s->stats.writes++;
+    s->stats.sectors_written += n;
+    return STORE_OK;
+}
+
 static store_err dev_flush(store *s)
 {
     if (s->dev->flush(s->dev->ctx) != 0)
@@ -988,21 +997,16 @@ static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, s
     return STORE_OK;
 }
 
-/* Writes a run of fresh consecutive sectors in one request, then points the blocks at them
- * (freeing the blocks' old sectors): one node load and one mark_dirty per block-map leaf
- * (or the inode's roots at height 0), not per block. */
-static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
-                           const uint8_t *src)
+/* Points blocks [blk, blk+n) at sectors sec.. (freeing their old sectors), each with the
+ * checksum sums[i], or computed from src when sums is NULL: one node load and one
+ * mark_dirty per block-map leaf (or the inode's roots at height 0), not per block. */
+static store_err point_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
+                           const uint8_t *src, const uint32_t *sums)
 {
-    if (n == 0)
-        return STORE_OK;
-    store_err err = dev_write(s, sec, n, src);
-    if (err != STORE_OK)
-        return err;
     for (uint32_t i = 0; i < n;) {
         uint64_t b = blk + i;
         store_centry *ie, *e;
-        err = inode_get(s, ino, &ie);
+        store_err err = inode_get(s, ino, &ie);
         if (err != STORE_OK)
             return err;
         uint32_t h = ie->data[I_HEIGHT];
@@ -1032,13 +1036,36 @@ static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, u
         if (err != STORE_OK)
             return err;
         for (uint32_t j = 0; j < span; j++) {
-            const uint8_t *d = src + (size_t)(i + j) * STORE_SECTOR;
+            uint32_t crc = sums != NULL ? sums[i + j]
+                                        : store_crc32c(0, src + (size_t)(i + j) * STORE_SECTOR, STORE_SECTOR);
             sptr old = get_ptr(base, slot + j);
-            set_ptr(base, slot + j, (sptr){(uint32_t)(sec + i + j), store_crc32c(0, d, STORE_SECTOR)});
+            set_ptr(base, slot + j, (sptr){(uint32_t)(sec + i + j), crc});
             if (old.addr != 0)
                 sector_free(s, old.addr);
         }
         i += span;
+    }
+    return STORE_OK;
+}
+
+/* Writes a run of fresh consecutive sectors, then points the blocks at them. Through the
+ * device's write_sum when there is one: the checksums are then of the bytes the device
+ * took, and src is not read here at all. */
+static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
+                           const uint8_t *src)
+{
+    if (s->write_sum == NULL) {
+        store_err err = n > 0 ? dev_write(s, sec, n, src) : STORE_OK;
+        return err != STORE_OK ? err : point_run(s, ino, blk, sec, n, src, NULL);
+    }
+    for (uint32_t i = 0; i < n;) {
+        uint32_t k = n - i > STORE_SUM_RUN ? STORE_SUM_RUN : n - i;
+        store_err err = dev_write_sum(s, sec + i, k, src + (size_t)i * STORE_SECTOR);
+        if (err == STORE_OK)
+            err = point_run(s, ino, blk + i, sec + i, k, NULL, s->sums);
+        if (err != STORE_OK)
+            return err;
+        i += k;
     }
     return STORE_OK;
 }
@@ -1296,6 +1323,14 @@ store_err store_sync(store *s)
     if (s == NULL || s->dev == NULL)
         return STORE_E_INVAL;
     return commit(s);
+}
+
+store_err store_use_write_sum(store *s, store_write_sum_fn fn)
+{
+    if (s == NULL || s->dev == NULL)
+        return STORE_E_INVAL;
+    s->write_sum = fn;
+    return STORE_OK;
 }
 
 /* ---- mount and mkfs ---- */

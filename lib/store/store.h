@@ -62,6 +62,13 @@ typedef struct store_dev {
     uint32_t block_size;
 } store_dev;
 
+/* Optional (store_use_write_sum): writes count sectors from buf like store_dev.write and
+ * puts in sums[i] the CRC32C of sector i exactly as the device took it (from its own copy,
+ * not from buf again). count is at most STORE_SUM_RUN. */
+typedef int (*store_write_sum_fn)(void *ctx, uint64_t lba, uint32_t count, const void *buf,
+                                  uint32_t *sums);
+#define STORE_SUM_RUN 128u /* sectors per store_write_sum_fn call, at most */
+
 /* What a failure was about: set with every STORE_E_CORRUPT (and IO) result. */
 typedef enum store_obj {
     STORE_OBJ_NONE = 0,
@@ -158,6 +165,8 @@ typedef struct store {
     uint8_t gather[STORE_GATHER][STORE_SECTOR];
     store_dblock dcache[STORE_DCACHE];
     uint32_t dcache_next;
+    store_write_sum_fn write_sum;
+    uint32_t sums[STORE_SUM_RUN];
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
@@ -171,6 +180,14 @@ store_err store_mkfs(const store_dev *dev, uint64_t inode_max);
  * rebuilds the free-space map. mem must be 8-byte aligned; the cache takes what is left
  * after the maps. */
 store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen);
+/* After store_mount (which forgets it): whole data blocks go to the device through fn,
+ * and their pointers take the checksums fn returns. The store then never reads the bytes
+ * of a whole block itself, so a caller may hand store_write a buffer that another party
+ * can change during the call (a client's dataport) and no separate copy: what the device
+ * took is what is checksummed. Parts of blocks are still copied once into the store's
+ * own buffer first. fn NULL: back to store_dev.write and the store's own checksums. */
+store_err store_use_write_sum(store *s, store_write_sum_fn fn);
+
 /* The fault of the last failure (err STORE_OK when none). */
 const store_fault *store_last_fault(const store *s);
 
