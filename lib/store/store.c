@@ -365,10 +365,12 @@ static void sector_free(store *s, uint64_t sec)
 {
     if (sec < 2 || sec >= s->sectors || !bit_get(s->live, sec))
         return;
-    /* A freed sector may be written again after the next commit: forget its contents. */
-    for (uint32_t i = 0; i < STORE_DCACHE; i++)
-        if (s->dcache[i].addr == sec)
-            s->dcache[i].addr = 0;
+    /* A freed sector may be written again after the next commit: forget its contents
+     * (the range test first: most freed sectors are file data, far from any kept one). */
+    if (sec >= s->dcache_lo && sec <= s->dcache_hi)
+        for (uint32_t i = 0; i < STORE_DCACHE; i++)
+            if (s->dcache[i].addr == sec)
+                s->dcache[i].addr = 0;
     bit_clr(s->live, sec);
     if (bit_get(s->committed, sec))
         s->pending_free++;
@@ -1739,6 +1741,16 @@ static void dcache_put(store *s, uint64_t dir, uint64_t blk, sptr p, const uint8
     d->addr = p.addr;
     d->crc = p.crc;
     memcpy(d->data, buf, STORE_SECTOR);
+    /* The range of the kept sectors, for sector_free's quick test. */
+    s->dcache_lo = UINT32_MAX;
+    s->dcache_hi = 0;
+    for (uint32_t i = 0; i < STORE_DCACHE; i++) {
+        uint32_t a = s->dcache[i].addr;
+        if (a != 0 && a < s->dcache_lo)
+            s->dcache_lo = a;
+        if (a > s->dcache_hi)
+            s->dcache_hi = a;
+    }
 }
 
 /* Block blk of directory dir: a kept copy when the directory still points at the same

@@ -164,7 +164,7 @@ typedef struct store {
     /* A commit gathers nodes bound for consecutive sectors here: one request per row. */
     uint8_t gather[STORE_GATHER][STORE_SECTOR];
     store_dblock dcache[STORE_DCACHE];
-    uint32_t dcache_next;
+    uint32_t dcache_next, dcache_lo, dcache_hi; /* every kept sector in [lo, hi]; 0, 0: none */
     store_write_sum_fn write_sum;
     uint32_t sums[STORE_SUM_RUN];
 } store;
