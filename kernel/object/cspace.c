@@ -68,7 +68,12 @@ int cspace_dynamic_slot(const struct cspace *cs, uint64_t index, struct cap **ou
         return ANV_E_BAD_HANDLE;
     if (index < cs->first_dynamic)
         return ANV_E_RESERVED_SLOT;
-    return cspace_empty_slot(cs, (uint32_t)index, out);
+    /* Through a local: *out is written only on success (the contract says so). */
+    struct cap *slot;
+    int err = cspace_empty_slot(cs, (uint32_t)index, &slot);
+    if (err == ANV_OK)
+        *out = slot;
+    return err;
 }
 
 void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
@@ -80,6 +85,15 @@ void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
 int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
 {
     uint32_t found = 0;
+    /*@ loop invariant cs->first_dynamic <= i <= cs->size || (i == cs->first_dynamic && i > cs->size);
+        loop invariant 0 <= found <= count && found <= i - cs->first_dynamic;
+        loop invariant \forall integer k; 0 <= k < found ==>
+            \base_addr(out[k]) == \base_addr(cs->slots) &&
+            cs->slots + cs->first_dynamic <= out[k] < cs->slots + i && out[k]->obj == \null;
+        loop invariant \forall integer k1, k2; 0 <= k1 < k2 < found ==> out[k1] < out[k2];
+        loop assigns i, found, out[0 .. count - 1];
+        loop variant cs->size - i;
+    */
     for (uint32_t i = cs->first_dynamic; i < cs->size && found < count; i++)
         if (cs->slots[i].obj == 0)
             out[found++] = &cs->slots[i];
@@ -113,6 +127,13 @@ int cap_derive_check(const struct cap *src, uint32_t rights, uint64_t badge)
     return ANV_OK;
 }
 
+/*@ requires \valid(parent) && \valid(child) && \separated(parent, child);
+    requires parent->first_child == \null ||
+        (\valid(parent->first_child) && \separated(parent->first_child, child));
+    assigns child->parent, child->prev_sibling, child->next_sibling, parent->first_child,
+            parent->first_child->prev_sibling;
+    ensures child->parent == parent && parent->first_child == child;
+*/
 static void cdt_link_child(struct cap *parent, struct cap *child)
 {
     child->parent = parent;
@@ -136,6 +157,19 @@ static void cdt_unlink(struct cap *c)
     c->prev_sibling = 0;
 }
 
+/*@ requires \valid(dst) && dst->obj == \null && \valid(obj) && obj->refs < 0xFFFFFFFF;
+    requires cap_live < 0xFFFFFFFFFFFFFFFF;
+    requires \separated(obj, dst) && (parent != \null ==> \separated(obj, parent));
+    requires parent == \null || (\valid(parent) && \separated(parent, dst));
+    requires parent != \null ==> parent->first_child == \null ||
+        (\valid(parent->first_child) && \separated(parent->first_child, dst, obj));
+    assigns dst->obj, dst->type, dst->placed, dst->rights, dst->badge, dst->first_child,
+            dst->map_vaddr, dst->map_vspace, dst->parent, dst->next_sibling,
+            dst->prev_sibling, obj->refs, cap_live, parent->first_child,
+            parent->first_child->prev_sibling;
+    ensures dst->obj == obj && dst->type == type && dst->rights == rights;
+    ensures dst->badge == badge && dst->parent == parent && dst->first_child == \null;
+*/
 void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t rights,
                  uint64_t badge, struct cap *parent)
 {
@@ -157,6 +191,23 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     cap_live++;
 }
 
+/* The derived capability names the source's object with the rights asked for (which
+ * cap_derive_check proved a subset of the source's), the badge asked for or else the
+ * source's, and is a child of its source. */
+/*@ requires \valid(dst) && dst->obj == \null && \valid(src) && \separated(src, dst);
+    requires \valid(src->obj) && src->obj->refs < 0xFFFFFFFF;
+    requires \separated(src->obj, src, dst);
+    requires cap_live < 0xFFFFFFFFFFFFFFFF;
+    requires src->first_child == \null ||
+        (\valid(src->first_child) && \separated(src->first_child, dst, src->obj));
+    assigns dst->obj, dst->type, dst->placed, dst->rights, dst->badge, dst->first_child,
+            dst->map_vaddr, dst->map_vspace, dst->parent, dst->next_sibling,
+            dst->prev_sibling, src->obj->refs, cap_live, src->first_child,
+            src->first_child->prev_sibling;
+    ensures dst->obj == \old(src->obj) && dst->type == \old(src->type);
+    ensures dst->rights == rights && dst->parent == src;
+    ensures dst->badge == (badge != 0 ? badge : \old(src->badge));
+*/
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
 {
     cap_install(dst, src->obj, src->type, rights, badge ? badge : src->badge, src);
