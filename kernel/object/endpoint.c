@@ -26,11 +26,13 @@ void ep_init(struct endpoint *ep)
     // What a message that passed the sender-side checks is: within the bounds, its long
     // words and capabilities in an IPC buffer, every capability to transfer resolving in
     // the sender's CSpace to something that may be copied.
-    predicate ipc_payload_ok{L}(struct thread *t, integer may_grant, uint64_t info) =
+    predicate ipc_bounds_ok{L}(struct thread *t, integer may_grant, uint64_t info) =
         anv_msginfo_words_of(info) <= ANV_IPC_MAX_WORDS &&
         anv_msginfo_caps_of(info) <= ANV_IPC_MAX_CAPS &&
         (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> t->ipc_buffer != \null) &&
-        (anv_msginfo_caps_of(info) > 0 ==> may_grant != 0 && t->ipc_buffer != \null) &&
+        (anv_msginfo_caps_of(info) > 0 ==> may_grant != 0 && t->ipc_buffer != \null);
+    predicate ipc_payload_ok{L}(struct thread *t, integer may_grant, uint64_t info) =
+        ipc_bounds_ok(t, may_grant, info) &&
         \forall integer i; 0 <= i < anv_msginfo_caps_of(info) ==>
             cspace_resolve(t->cspace, t->ipc_buffer->caps_out[i]) == ANV_OK &&
             cspace_slot_of(t->cspace, t->ipc_buffer->caps_out[i])->type != ANV_OBJ_MAPPING;
@@ -170,8 +172,40 @@ static inline void ipc_copy_words(struct anv_ipc_buffer *to, const struct anv_ip
         to->mr[i] = from->mr[i];
 }
 
-/* Move one message from sender to receiver. Checks the receiver side (free slots)
- * first; returns an error with nothing moved, or ANV_OK with the message delivered. */
+/* Every check of a delivery, both sides: the sender's message (unless it is a fault
+ * record, which the kernel made) and the receiver's buffer and free slots, found into
+ * `dst`. Changes nothing else, so a refused delivery leaves both threads as they were. */
+/*@ requires ipc_thread_ok(sender) && \valid_read(epcap);
+    requires \valid_read(receiver) && cspace_valid(receiver->cspace);
+    requires \valid(dst + (0 .. ANV_IPC_MAX_CAPS - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), receiver, receiver->cspace,
+                        receiver->cspace->slots + (0 .. receiver->cspace->size - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), sender, sender->cspace,
+                        sender->cspace->slots + (0 .. sender->cspace->size - 1), sender->ipc_buffer,
+                        epcap);
+    assigns dst[0 .. ANV_IPC_MAX_CAPS - 1];
+    ensures \result == ANV_OK && sender->is_fault_msg == 0 ==>
+        ipc_bounds_ok(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0 ? 1 : 0, info);
+    ensures \result == ANV_OK && sender->is_fault_msg == 0 ==>
+        (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> receiver->ipc_buffer != \null) &&
+        (anv_msginfo_caps_of(info) > 0 ==> receiver->ipc_buffer != \null);
+*/
+static int ipc_transfer_check(const struct thread *sender, const struct thread *receiver,
+                              const struct cap *epcap, uint64_t info, struct cap **dst)
+{
+    if (sender->is_fault_msg)
+        return ANV_OK;
+    /* Handles may have gone stale while the sender was queued: check again. */
+    int err = ipc_check_message(sender, epcap, info);
+    if (err != ANV_OK)
+        return err;
+    if (anv_msginfo_words(info) > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
+        return ANV_E_MSG_TOO_LONG;
+    return ipc_check_receiver_slots(receiver, anv_msginfo_caps(info), dst);
+}
+
+/* Move one message from sender to receiver: an error with nothing moved, or ANV_OK with
+ * the message delivered. */
 /*@ requires ipc_thread_ok(sender) && \valid_read(epcap_of_sender);
     requires \valid(receiver) && cspace_valid(receiver->cspace);
     requires receiver->ipc_buffer == \null || \valid(receiver->ipc_buffer);
@@ -184,17 +218,9 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
     uint32_t ncaps = anv_msginfo_caps(info);
     struct cap *dst[ANV_IPC_MAX_CAPS];
 
-    if (!sender->is_fault_msg) {
-        /* Handles may have gone stale while the sender was queued: check again. */
-        int err = ipc_check_message(sender, epcap_of_sender, info);
-        if (err != ANV_OK)
-            return err;
-        if (words > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
-            return ANV_E_MSG_TOO_LONG;
-        err = ipc_check_receiver_slots(receiver, ncaps, dst);
-        if (err != ANV_OK)
-            return err;
-    }
+    int err = ipc_transfer_check(sender, receiver, epcap_of_sender, info, dst);
+    if (err != ANV_OK)
+        return err;
 
     /* From here on nothing can fail. */
     uint64_t *rregs = receiver->frame.regs;
@@ -338,6 +364,41 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
     sched_make_ready(client);
 }
 
+/* Every check of a reply, both sides, the free slots found into `dst`; changes nothing
+ * else, so a refused reply is still owed. */
+/*@ requires ipc_thread_ok(server);
+    requires \valid_read(client) && cspace_valid(client->cspace);
+    requires \valid(dst + (0 .. ANV_IPC_MAX_CAPS - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), client, client->cspace,
+                        client->cspace->slots + (0 .. client->cspace->size - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), server, server->cspace,
+                        server->cspace->slots + (0 .. server->cspace->size - 1), server->ipc_buffer);
+    assigns dst[0 .. ANV_IPC_MAX_CAPS - 1];
+    ensures \result == ANV_OK ==>
+        ipc_bounds_ok(server, client->call_grant != 0 ? 1 : 0, info) &&
+        (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> client->ipc_buffer != \null) &&
+        (client->is_fault_msg != 0 ==> anv_msginfo_caps_of(info) == 0) &&
+        (client->is_fault_msg == 0 && anv_msginfo_caps_of(info) > 0 ==>
+            client->ipc_buffer != \null);
+*/
+static int ipc_reply_check(const struct thread *server, const struct thread *client,
+                           uint64_t info, struct cap **dst)
+{
+    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
+     * take capabilities in. */
+    if (client->is_fault_msg && anv_msginfo_caps(info) != 0)
+        return ANV_E_TOO_MANY_CAPS;
+    /* As a send, with the grant right the caller's capability had when its call was
+     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
+     * caller that could have handed it some. */
+    int err = ipc_check_payload(server, client->call_grant != 0, info);
+    if (err == ANV_OK && anv_msginfo_words(info) > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
+        err = ANV_E_MSG_TOO_LONG;
+    if (err == ANV_OK && !client->is_fault_msg)
+        err = ipc_check_receiver_slots(client, anv_msginfo_caps(info), dst);
+    return err;
+}
+
 /*@ requires ipc_thread_ok(server);
     requires server->reply_to == \null || (\valid(server->reply_to) &&
         \separated(server, server->reply_to) && cspace_valid(server->reply_to->cspace) &&
@@ -351,18 +412,7 @@ int ipc_reply(struct thread *server, uint64_t info)
     uint32_t words = anv_msginfo_words(info);
     uint32_t ncaps = anv_msginfo_caps(info);
     struct cap *dst[ANV_IPC_MAX_CAPS];
-    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
-     * take capabilities in. */
-    if (client->is_fault_msg && ncaps != 0)
-        return ANV_E_TOO_MANY_CAPS;
-    /* As a send, with the grant right the caller's capability had when its call was
-     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
-     * caller that could have handed it some. */
-    int err = ipc_check_payload(server, client->call_grant != 0, info);
-    if (err == ANV_OK && words > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
-        err = ANV_E_MSG_TOO_LONG;
-    if (err == ANV_OK && !client->is_fault_msg)
-        err = ipc_check_receiver_slots(client, ncaps, dst);
+    int err = ipc_reply_check(server, client, info, dst);
     if (err != ANV_OK)
         return err; /* the reply is still owed */
 
