@@ -8,16 +8,49 @@
  * so it bounds every walk of the derivation tree. */
 static uint64_t cap_live;
 
+/*@ requires 0 < size <= ANV_HANDLE_SLOT_MASK + 1;
+    requires \valid(cs) && \valid(slots + (0 .. size - 1));
+    requires \separated(cs, slots + (0 .. size - 1));
+    assigns cs->hdr, cs->size, cs->slots, cs->first_dynamic, slots[0 .. size - 1];
+    ensures cspace_valid(cs) && cs->size == size && cs->slots == slots;
+    ensures \forall integer i; 0 <= i < size ==>
+        slots[i].obj == \null && slots[i].generation == 0 && slots[i].owner == cs &&
+        slots[i].parent == \null && slots[i].first_child == \null;
+*/
 void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size)
 {
+    /* A handle's slot field has 24 bits: a bigger CSpace would have slots no handle can
+     * name, and resolution relies on every index below the size being one. The manifest
+     * decoder refuses such sizes; this is where the limit is relied on. */
+    KASSERT(size > 0 && size <= ANV_HANDLE_SLOT_MASK + 1);
     kobj_init(&cs->hdr, ANV_OBJ_CSPACE);
     cs->size = size;
     cs->slots = slots;
     cs->first_dynamic = 1; /* the loader raises it over what the manifest places */
+    /*@ loop invariant 0 <= i <= size;
+        loop invariant \forall integer k; 0 <= k < i ==>
+            slots[k].obj == \null && slots[k].generation == 0 && slots[k].owner == cs &&
+            slots[k].parent == \null && slots[k].first_child == \null;
+        loop assigns i, slots[0 .. size - 1];
+        loop variant size - i;
+    */
+    /* Field by field rather than by a struct copy, so WP can follow it: every field of
+     * struct cap is here (a new one must be added too). */
     for (uint32_t i = 0; i < size; i++) {
-        struct cap empty = {0};
-        empty.owner = cs;
-        slots[i] = empty;
+        struct cap *c = &slots[i];
+        c->obj = 0;
+        c->type = ANV_OBJ_NULL;
+        c->placed = 0;
+        c->badge = 0;
+        c->rights = 0;
+        c->generation = 0;
+        c->parent = 0;
+        c->first_child = 0;
+        c->next_sibling = 0;
+        c->prev_sibling = 0;
+        c->owner = cs;
+        c->map_vaddr = 0;
+        c->map_vspace = 0;
     }
 }
 
@@ -194,7 +227,10 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
 /* The derived capability names the source's object with the rights asked for (which
  * cap_derive_check proved a subset of the source's), the badge asked for or else the
  * source's, and is a child of its source. */
-/*@ requires \valid(dst) && dst->obj == \null && \valid(src) && \separated(src, dst);
+/*@ requires rights_shrink: rights_subset(rights, src->rights);
+    requires badge_once: badge == 0 || (src->badge == 0 &&
+        (src->type == ANV_OBJ_ENDPOINT || src->type == ANV_OBJ_NOTIFICATION));
+    requires \valid(dst) && dst->obj == \null && \valid(src) && \separated(src, dst);
     requires \valid(src->obj) && src->obj->refs < 0xFFFFFFFF;
     requires \separated(src->obj, src, dst);
     requires cap_live < 0xFFFFFFFFFFFFFFFF;
@@ -205,7 +241,8 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
             dst->prev_sibling, src->obj->refs, cap_live, src->first_child,
             src->first_child->prev_sibling;
     ensures dst->obj == \old(src->obj) && dst->type == \old(src->type);
-    ensures dst->rights == rights && dst->parent == src;
+    ensures dst->rights == rights && rights_subset(dst->rights, \old(src->rights));
+    ensures dst->parent == src;
     ensures dst->badge == (badge != 0 ? badge : \old(src->badge));
 */
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
