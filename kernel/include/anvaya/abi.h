@@ -106,23 +106,37 @@
 #define ANV_HANDLE_SLOT_MASK 0xFFFFFFu
 #define ANV_HANDLE_NULL 0u
 
+/* The handle fields as ACSL logic functions, the same expressions as the C below, so
+ * the kernel's contracts (docs/assurance.md) speak of exactly these bits. */
+/*@ logic integer anv_handle_tag_of(uint64_t h) = (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
+    logic integer anv_handle_reserved_of(uint64_t h) = (uint32_t)((h >> 56) & 0xFu);
+    logic integer anv_handle_generation_of(uint64_t h) =
+        (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
+    logic integer anv_handle_slot_of(uint64_t h) = (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
+*/
+
+/*@ assigns \nothing; */
 static inline uint64_t anv_handle_make(uint32_t slot, uint32_t generation)
 {
     return ((uint64_t)ANV_HANDLE_TAG_SOFT << ANV_HANDLE_TAG_SHIFT) |
            ((uint64_t)generation << ANV_HANDLE_GEN_SHIFT) | (slot & ANV_HANDLE_SLOT_MASK);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_tag_of(h); */
 static inline uint32_t anv_handle_tag(uint64_t h)
 {
     return (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_reserved_of(h); */
 static inline uint32_t anv_handle_reserved(uint64_t h)
 {
     return (uint32_t)((h >> 56) & 0xFu);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_generation_of(h); */
 static inline uint32_t anv_handle_generation(uint64_t h)
 {
     return (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_slot_of(h); */
 static inline uint32_t anv_handle_slot(uint64_t h)
 {
     return (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
@@ -149,18 +163,26 @@ static inline uint32_t anv_handle_slot(uint64_t h)
 #define ANV_IPC_MAX_CAPS 4
 #define ANV_IPC_QUEUE_MAX 32 /* bound on threads queued on one endpoint */
 
+/*@ logic integer anv_msginfo_label_of(uint64_t mi) = (uint32_t)(mi >> 32);
+    logic integer anv_msginfo_words_of(uint64_t mi) = (uint32_t)(mi & 0xFFu);
+    logic integer anv_msginfo_caps_of(uint64_t mi) = (uint32_t)((mi >> 8) & 0xFu);
+*/
+/*@ assigns \nothing; */
 static inline uint64_t anv_msginfo(uint32_t label, uint32_t words, uint32_t caps)
 {
     return ((uint64_t)label << 32) | ((uint64_t)(caps & 0xFu) << 8) | (words & 0xFFu);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_label_of(mi); */
 static inline uint32_t anv_msginfo_label(uint64_t mi)
 {
     return (uint32_t)(mi >> 32);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_words_of(mi); */
 static inline uint32_t anv_msginfo_words(uint64_t mi)
 {
     return (uint32_t)(mi & 0xFFu);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_caps_of(mi); */
 static inline uint32_t anv_msginfo_caps(uint64_t mi)
 {
     return (uint32_t)((mi >> 8) & 0xFu);
