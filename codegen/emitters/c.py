@@ -2,8 +2,8 @@
 (client stubs, the server dispatch and loop, event wrappers), plus a linker script.
 Python flattens every parameter into word-sized marshalling steps; the templates only
 render those steps, so the wire format lives in one place (flatten below)."""
-from ..model import (ArrayType, BoolType, BytesType, EnumType, IntType, StructType,
-                     IMAGE_BASE, IPCBUF_VADDR, STACK_BASE, HEAP_BASE, snake)
+from ..idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, snake
+from ..layout import HEAP_BASE, IMAGE_BASE, IPCBUF_VADDR, STACK_BASE
 from . import render
 
 

@@ -3,9 +3,10 @@ the whole system, listing every capability (slot, object, type, rights, badge, p
 and every mapping. Both are stable so `diff` shows exactly the authority that changed."""
 import json
 
-from ..model import ArrayType, EnumType, rights_str
+from ..authority import rights_str
+from ..idltypes import ArrayType, EnumType
+from ..layout import IMAGE_BASE
 from . import render
-from ..model import IMAGE_BASE
 
 FORMAT = "anvaya-cspace/1"
 

@@ -4,7 +4,7 @@ that header; the struct layouts below mirror it and the C round-trip test holds 
 import struct
 import zlib
 
-from ..model import HEAP_BASE, IMAGE_BASE
+from ..layout import HEAP_BASE, IMAGE_BASE
 
 # Wire layouts, little-endian, in manifest.h field order.
 PROCESS = struct.Struct("<12I2Q")
