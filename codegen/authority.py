@@ -4,37 +4,25 @@ a server its clients, a handler its faulting instances and the supervisor its se
 requesters, and what the supervisor is given (services, registry routes, management
 grants, start order). Where each capability lands (slot, address) is layout.py's job."""
 
-# The interrupt controllers the kernel drives (kernel/boot/dtb.c) and its IRQ bound (kernel
-# IRQ_MAX - 1); the platform's own source count is checked again at boot.
+# The interrupt controllers the kernel drives (kernel/boot/dtb.c): they stay the kernel's.
+# Interrupt numbers come from abi.h (ANV_IRQ_MAX); the platform's own source count is
+# checked again at boot.
 INTERRUPT_CONTROLLERS = {"riscv,plic0", "sifive,plic-1.0.0"}
-IRQ_LIMIT = 127
-# Badges on the supervisor's endpoint (docs/idl.md, "Services"): bits 35..32 say what sent
-# the message, the low bits number the sender, so fault records and registry requests
-# arriving on one endpoint are told apart without a second endpoint.
-SUPERVISOR_FAULT_BADGE = 1 << 32
-SUPERVISOR_CLIENT_BADGE = 2 << 32
-
 
 # `kernel <name>, ...;`: the system-wide kernel objects a component may be given, with the
-# object type and the rights of its capability. The console has a well-known slot
-# (ANV_SLOT_CONSOLE); the others take the next free slots in this order.
-KERNEL_RESOURCES = {"console": ("CONSOLE", 2), "sysctl": ("SYSCTL", 2), "audit": ("AUDIT", 1)}
-
-OBJ_F_DEVICE = 1  # object flag: frames at a fixed physical address
-
-
-def rights_str(r):
-    return "".join(ch if r & bit else "-" for ch, bit in (("r", 1), ("w", 2), ("x", 4), ("g", 8)))
+# object type and the right of its capability (ANV_OBJ_<type>, ANV_RIGHT_<right>). The
+# console has a well-known slot (ANV_SLOT_CONSOLE); the others take the next free slots in
+# this order.
+KERNEL_RESOURCES = {"console": ("CONSOLE", "WRITE"), "sysctl": ("SYSCTL", "WRITE"),
+                    "audit": ("AUDIT", "READ")}
 
 
-def parse_rights(text):
-    r = 0
-    for ch in text:
-        bit = {"r": 1, "w": 2, "x": 4, "g": 8}.get(ch)
-        if bit is None or r & bit:
-            return None
-        r |= bit
-    return r
+def supervisor_badge(abi, kind, number):
+    """A badge on the supervisor's endpoint (docs/idl.md, "Services"): the class
+    (ANV_SM_BADGE_FAULT or _CLIENT) above ANV_SM_BADGE_SHIFT says what sent the message,
+    the low bits number the sender, so fault records and registry requests arriving on one
+    endpoint are told apart without a second endpoint."""
+    return (getattr(abi, "SM_BADGE_" + kind) << abi.SM_BADGE_SHIFT) | number
 
 
 class Obj:
@@ -43,7 +31,6 @@ class Obj:
         self.index, self.type, self.name = index, otype, name
         self.pages, self.paddr, self.irq, self.ntfn, self.badge = pages, paddr, irq, ntfn, badge
         self.flags, self.owner = flags, owner
-
 
 
 class Thread:
@@ -86,6 +73,10 @@ class Authority:
                          "a system has one service manager; instantiate the supervising component once")
         sysm.supervisor = self.sup = sups[0] if sups else None
         sysm.services = [i for i in sysm.instances if i is not self.sup] if self.sup else []
+        if len(sysm.services) > self.abi.SM_MAX_SERVICES:
+            self.d.error(self.sup.decl.pos, f"'{self.sup.name}' would supervise {len(sysm.services)} "
+                         f"services; the service manager holds at most {self.abi.SM_MAX_SERVICES}",
+                         "ANV_SM_MAX_SERVICES in abi.h: split the system, or raise it there")
         for k, svc in enumerate(sysm.services):
             svc.service_number = k + 1
         for i in sysm.instances:
@@ -248,12 +239,12 @@ class Authority:
             return
         for svc in sysm.services:
             if svc.fault_conn is None:
-                svc.fault_conn = (sup, None, SUPERVISOR_FAULT_BADGE | svc.service_number)
+                svc.fault_conn = (sup, None, supervisor_badge(self.abi, "FAULT", svc.service_number))
         clients = sorted({c.src.instance for c, si, sp, di, dp, r in conns if c.kind == "resolve"} |
                          {ai.name for c, ai, bi in self.manage_conns})
         for k, name in enumerate(clients):
-            self.insts[name].registry_badge = SUPERVISOR_CLIENT_BADGE | (k + 1)
-            sysm.registry_clients.append((name, SUPERVISOR_CLIENT_BADGE | (k + 1)))
+            self.insts[name].registry_badge = supervisor_badge(self.abi, "CLIENT", k + 1)
+            sysm.registry_clients.append((name, supervisor_badge(self.abi, "CLIENT", k + 1)))
         ports = {}
         for c, si, sp, di, dp, rights in sorted((x for x in conns if x[0].kind == "resolve"),
                                                 key=lambda x: (x[3].name, x[4].name, x[1].name, x[2].name)):
@@ -320,8 +311,8 @@ class Authority:
                                  f"controller '{c.path}' [{cb:#x}, {cb + cs:#x})")
                     return
         for q in dev.irqs[:1]:
-            if not 1 <= q <= IRQ_LIMIT:
-                self.d.error(mpos, f"interrupt {q} of '{dev.path}' is outside 1..{IRQ_LIMIT} "
+            if not 1 <= q < self.abi.IRQ_MAX:
+                self.d.error(mpos, f"interrupt {q} of '{dev.path}' is outside 1..{self.abi.IRQ_MAX - 1} "
                              "(the PLIC's sources; 0 means none)")
                 return
             for (oinst, oport, odev, _f, _n, _p) in claims:
@@ -344,7 +335,7 @@ class Authority:
                              "two devices in one page cannot go to different instances")
         claims.append((inst, p.name, dev, first, npages, mpos))
         mo = obj("FRAME", f"mmio {dev.path}", pages=npages, paddr=first,
-                 flags=OBJ_F_DEVICE, owner=inst)
+                 flags=self.abi.manifest("OBJ_F_DEVICE"), owner=inst)
         io = None
         if dev.irqs:
             io = obj("IRQ", f"irq {dev.irqs[0]} {dev.path}", irq=dev.irqs[0],

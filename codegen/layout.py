@@ -3,33 +3,19 @@
 mapped (IPC buffers, stacks, heap, dataports, devices, DMA buffers, reserved regions), with
 the checks that the result fits: CSpace size, the address-space regions, generated slot
 names, and the platform's RAM."""
-from .authority import KERNEL_RESOURCES, OBJ_F_DEVICE
+from .authority import KERNEL_RESOURCES
 
-# Layout of every process's address space (documented in docs/generator.md).
-IMAGE_BASE = 0x0040_0000
-IPCBUF_VADDR = 0x1000_0000
-STACK_BASE = 0x1000_2000      # one unmapped guard page below it
-# Extra threads (`threads = N;`): thread i's IPC buffer and stack follow thread i-1's stack
-# top as [guard][IPC buffer][guard][stack], so every stack has an unmapped page below it
-# (an overflow faults instead of writing into a neighbour) and above it (a stack top is
-# never adjacent to another thread's memory).
-MAX_THREADS = 16
-HEAP_BASE = 0x2000_0000
-DATAPORT_BASE = 0x3000_0000
-DEVICE_BASE = 0x4000_0000
-DMA_BASE = 0x5000_0000        # DMA buffers, each followed by an unmapped guard page
-REGION_BASE = 0x1_0000_0000   # reserved regions (`region`), 2 MiB aligned, up to REGION_TOP
-REGION_TOP = 0x40_0000_0000   # ANV_USER_TOP: the end of the Sv39 user half
-MEGA = 0x20_0000
-REGION_END = {DATAPORT_BASE: DEVICE_BASE, DEVICE_BASE: DMA_BASE, DMA_BASE: 0x8000_0000,
-              HEAP_BASE: DATAPORT_BASE}
+# The address space of every process (docs/generator.md) is abi.h's ANV_USER_*: the program
+# image at ANV_USER_IMAGE_BASE, thread 0's IPC buffer at ANV_USER_IPCBUF and its stack from
+# ANV_USER_STACK_BASE (an unmapped guard page between), then the heap, dataport, device and
+# DMA regions, and reserved regions from ANV_USER_REGION_BASE to ANV_USER_TOP. Extra threads
+# (`threads = N;`): thread i's IPC buffer and stack follow thread i-1's stack top as
+# [guard][IPC buffer][guard][stack], so every stack has an unmapped page below it (an
+# overflow faults instead of writing into a neighbour) and above it (a stack top is never
+# adjacent to another thread's memory).
 
-
-MAP_DEVICE = 1  # mapping flag: uncached device memory
-# Memory the build assumes the kernel keeps before its loader runs (its image, stacks, the
-# boot image; the pre-flight step of the tests assumes the same), and a lower bound of a
-# capability's size in the kernel (struct cap in kernel/object/object.h is larger).
-KERNEL_RESERVED_BYTES = 8 << 20
+# A lower bound of a capability's size in the kernel (struct cap in kernel/object/object.h
+# is larger), for the memory check: a bound, not the kernel's number, so it may stay low.
 CAP_BYTES_AT_LEAST = 64
 
 
@@ -53,10 +39,9 @@ class Layout:
     system's memory against the platform's RAM."""
 
     def lay_out(self, sysm, badge_of, conns, dp_obj):
-        RW, R = 3, 1
         self.sysm = sysm
         for inst in sysm.instances:
-            self.slots_and_maps(inst, badge_of, conns, dp_obj, RW, R)
+            self.slots_and_maps(inst, badge_of, conns, dp_obj)
             seen = {}
             for s in inst.slots:
                 key = s.name.upper().replace("->", "_TO_").replace(".", "_")
@@ -77,9 +62,13 @@ class Layout:
                 self.d.error(pos, f"CSpace of '{inst.name}' has {inst.attrs['cspace']} slots but "
                              f"needs {used} ({why})", f"set `cspace = {used};` or more")
 
-    def slots_and_maps(self, inst, badge_of, conns, dp_obj, RW, R):
+    def slots_and_maps(self, inst, badge_of, conns, dp_obj):
         abi = self.abi
         page = abi.PAGE_SIZE
+        R, W, G = abi.RIGHT_READ, abi.RIGHT_WRITE, abi.RIGHT_GRANT
+        RW = R | W
+        heap_base, dataport_base, device_base = abi.USER_HEAP_BASE, abi.USER_DATAPORT_BASE, abi.USER_DEVICE_BASE
+        dma_base, mega = abi.USER_DMA_BASE, abi.MEGAPAGE_SIZE
         slots, maps = inst.slots, inst.mappings
 
         def slot(index, name, o, rights, badge=0, peer=""):
@@ -89,7 +78,6 @@ class Layout:
 
         # Well-known slots come from abi.h (ANV_SLOT_*); fault, console and pool are filled
         # only when the system grants them (`connect fault`, `kernel console`, `pool =`).
-        W = 2
         slot(abi.SLOT_CSPACE, "cspace", inst.cspace_obj, RW)
         slot(abi.SLOT_VSPACE, "vspace", inst.vspace_obj, RW)
         inst.threads[0].slot = slot(abi.SLOT_THREAD, "thread", inst.thread_obj, RW)
@@ -118,24 +106,24 @@ class Layout:
             t.slot = slot(take(), f"thread{t.index}", t.thread_obj, RW)
 
         # Thread 0 at the fixed addresses; thread i after thread i-1's stack top as
-        # [guard][IPC buffer][guard][stack] (see MAX_THREADS).
+        # [guard][IPC buffer][guard][stack] (see the top of this file).
         for t in inst.threads:
             sfx = str(t.index) if t.index else ""
-            t.ipcbuf_vaddr = IPCBUF_VADDR if t.index == 0 else inst.threads[t.index - 1].stack_top + page
-            t.stack_base = STACK_BASE if t.index == 0 else t.ipcbuf_vaddr + 2 * page
+            t.ipcbuf_vaddr = abi.USER_IPCBUF if t.index == 0 else inst.threads[t.index - 1].stack_top + page
+            t.stack_base = abi.USER_STACK_BASE if t.index == 0 else t.ipcbuf_vaddr + 2 * page
             t.stack_top = t.stack_base + inst.stack_pages * page
             maps.append(Mapping("ipcbuf" + sfx, t.ipcbuf_vaddr, t.ipcbuf_obj, 1, RW))
             maps.append(Mapping("stack" + sfx, t.stack_base, t.stack_obj, inst.stack_pages, RW))
         inst.stack_top = inst.threads[0].stack_top
-        if inst.threads[-1].stack_top > HEAP_BASE:
+        if inst.threads[-1].stack_top > heap_base:
             many = len(inst.threads) > 1
             pos = (inst.attr_pos["threads"] if many else None) or inst.attr_pos["stack"] or inst.decl.pos
             self.d.error(pos, f"stack{'s' if many else ''} of '{inst.name}' too large for the layout "
                          f"({len(inst.threads)} x {inst.stack_pages * page} bytes end at "
-                         f"{inst.threads[-1].stack_top:#x}, above the heap at {HEAP_BASE:#x})",
+                         f"{inst.threads[-1].stack_top:#x}, above the heap at {heap_base:#x})",
                          "lower `stack =` or `threads =`")
         if inst.heap_obj:
-            maps.append(Mapping("heap", HEAP_BASE, inst.heap_obj, inst.heap_pages, RW))
+            maps.append(Mapping("heap", heap_base, inst.heap_obj, inst.heap_pages, RW))
         if inst.service_obj:
             peers = ", ".join(f"{ci}.{cp}" for cl in inst.clients.values() for _, ci, cp, _ in cl)
             inst.service_slot = slot(take(), "service", inst.service_obj, R, 0, peers)
@@ -163,7 +151,7 @@ class Layout:
                     s = slot(take(), f"{p.name}->{dname}.{dport}", di.ntfn_obj, r,
                              1 << di.event_bits[dport], f"{dname}.{dport}")
                     inst.emit_slots[p.name].append(s)
-        vaddr = DATAPORT_BASE
+        vaddr = dataport_base
         for p in inst.comp.ports:
             if p.kind == "dataport":
                 o, r, peer = dp_obj[(inst.name, p.name)]
@@ -172,9 +160,10 @@ class Layout:
                 maps.append(m)
                 inst.dataports[p.name] = (m, s, p.size_bytes)
                 vaddr += (o.pages + 1) * page
-        if vaddr > DEVICE_BASE:
-            self.d.error(inst.decl.pos, f"dataports of '{inst.name}' exceed the 256 MiB dataport region")
-        vaddr = DEVICE_BASE
+        if vaddr > device_base:
+            self.d.error(inst.decl.pos, f"dataports of '{inst.name}' exceed the "
+                         f"{(device_base - dataport_base) >> 20} MiB dataport region")
+        vaddr = device_base
         for p in inst.comp.ports:
             for key in inst.device_groups.get(p.name, []) if p.kind == "device" else []:
                 if key not in inst.devices:
@@ -183,14 +172,15 @@ class Layout:
                 mo = dv["mmio_obj"]
                 dv["mmio_slot"] = slot(take(), f"{key}.mmio", mo, RW, 0, dv["device"].path)
                 dv["vaddr"] = vaddr + dv["offset"]
-                maps.append(Mapping(f"device {key}", vaddr, mo, mo.pages, RW, MAP_DEVICE))
+                maps.append(Mapping(f"device {key}", vaddr, mo, mo.pages, RW, abi.manifest("MAP_F_DEVICE")))
                 vaddr += (mo.pages + 1) * page
                 if dv["irq_obj"]:
-                    dv["irq_slot"] = slot(take(), f"{key}.irq", dv["irq_obj"], 2, 0,
+                    dv["irq_slot"] = slot(take(), f"{key}.irq", dv["irq_obj"], W, 0,
                                           f"irq {dv['irq_obj'].irq}")
-        if vaddr > DMA_BASE:
-            self.d.error(inst.decl.pos, f"devices of '{inst.name}' exceed the 256 MiB device region")
-        vaddr = DMA_BASE
+        if vaddr > dma_base:
+            self.d.error(inst.decl.pos, f"devices of '{inst.name}' exceed the "
+                         f"{(dma_base - device_base) >> 20} MiB device region")
+        vaddr = dma_base
         for p in inst.comp.ports:
             if p.kind == "dma":
                 o, _, nbytes = inst.dma[p.name]
@@ -199,25 +189,26 @@ class Layout:
                 maps.append(m)
                 inst.dma[p.name] = (m, s, nbytes)
                 vaddr += (o.pages + 1) * page
-        if vaddr > REGION_END[DMA_BASE]:
-            self.d.error(inst.decl.pos, f"DMA buffers of '{inst.name}' exceed the 768 MiB DMA region")
+        if vaddr > abi.USER_DMA_TOP:
+            self.d.error(inst.decl.pos, f"DMA buffers of '{inst.name}' exceed the "
+                         f"{(abi.USER_DMA_TOP - dma_base) >> 20} MiB DMA region")
         # Regions are address space only: the component maps its pool's frames there.
-        vaddr = REGION_BASE
+        vaddr = abi.USER_REGION_BASE
         for p in inst.comp.ports:
             if p.kind == "region":
                 inst.regions[p.name] = (vaddr, p.size_bytes)
-                vaddr += -(-p.size_bytes // MEGA) * MEGA + MEGA  # a 2 MiB guard after each
-        if vaddr - MEGA > REGION_TOP:
+                vaddr += -(-p.size_bytes // mega) * mega + mega  # a 2 MiB guard after each
+        if vaddr - mega > abi.USER_TOP:
             self.d.error(inst.decl.pos, f"regions of '{inst.name}' exceed the user address space "
-                         f"({vaddr - MEGA:#x} > {REGION_TOP:#x})")
+                         f"({vaddr - mega:#x} > {abi.USER_TOP:#x})")
         for k in ("sysctl", "audit"):
             if k in inst.comp.kernel_set:
-                slot(take(), k, kobjs[k], KERNEL_RESOURCES[k][1])
+                slot(take(), k, kobjs[k], getattr(abi, "RIGHT_" + KERNEL_RESOURCES[k][1]))
         for b in inst.controls:
             slot(take(), f"control_{b}", self.insts[b].thread_obj, W, 0, b)
         if inst.registry_badge is not None:
             # Registry requests; g lets the supervisor's reply carry the resolved endpoint.
-            inst.registry_slot = slot(take(), "registry", self.sup.service_obj, W | 8,
+            inst.registry_slot = slot(take(), "registry", self.sup.service_obj, W | G,
                                       inst.registry_badge, f"{self.sup.name} (supervisor)")
         if inst is self.sup:
             sysm = self.sysm
@@ -242,11 +233,12 @@ class Layout:
         if not ram:
             return
         page = self.abi.PAGE_SIZE
-        free = max(0, ram - KERNEL_RESERVED_BYTES) // page
+        reserved = self.abi.KERNEL_RESERVED_BYTES
+        free = max(0, ram - reserved) // page
         total = 0
         per_inst = {}
         for o in sysm.objects:
-            if o.type_name == "FRAME" and not o.flags & OBJ_F_DEVICE or o.type_name == "POOL":
+            if o.type_name == "FRAME" and not o.flags & self.abi.manifest("OBJ_F_DEVICE") or o.type_name == "POOL":
                 n = o.pages
             elif o.type_name == "CSPACE":
                 n = -(-o.pages * CAP_BYTES_AT_LEAST // page)   # o.pages holds the slot count
@@ -270,6 +262,6 @@ class Layout:
         self.d.error(pos or big.decl.pos,
                      f"the system needs at least {total} pages ({mib(total)}) of RAM, more than the "
                      f"{free} pages ({mib(free)}) the platform leaves after the kernel's "
-                     f"{KERNEL_RESERVED_BYTES >> 20} MiB; '{big.name}' takes the most "
+                     f"{reserved >> 20} MiB; '{big.name}' takes the most "
                      f"({per_inst.get(big.name, 0)} pages), its {what} {n} pages",
                      f"shrink {what} of '{big.name}', or use a platform with more memory")

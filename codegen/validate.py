@@ -7,8 +7,7 @@ import os
 
 from .diagnostics import did_you_mean
 from .idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, c_layout, snake
-from .authority import KERNEL_RESOURCES, parse_rights, rights_str
-from .layout import MAX_THREADS, REGION_BASE, REGION_TOP
+from .authority import KERNEL_RESOURCES
 from .platform import load_platform
 from . import syntax as S
 
@@ -107,17 +106,18 @@ class Validation:
                         self.d.error(p.size.pos, "a dataport size is a positive byte count (K, M allowed)")
                     p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
                 if p.kind == "dataport":
-                    p.max_rights = parse_rights(p.rights)
-                    if p.max_rights is None or p.max_rights & 8:
+                    R, W, X = self.abi.RIGHT_READ, self.abi.RIGHT_WRITE, self.abi.RIGHT_EXEC
+                    p.max_rights = self.abi.parse_rights(p.rights)
+                    if p.max_rights is None or p.max_rights & self.abi.RIGHT_GRANT:
                         self.d.error(p.rights_pos, f"bad dataport rights '{p.rights}'",
                                      "dataport rights are letters from r, w, x")
-                        p.max_rights = 3
-                    elif p.max_rights & 4:
+                        p.max_rights = R | W
+                    elif p.max_rights & X:
                         self.d.error(p.rights_pos, f"dataport '{p.name}' with rights '{p.rights}' would be "
                                      "executable; memory shared or given as a frame never is",
                                      "code comes only from the component's own image (W^X across "
                                      "mappings, RFC 0010); use r or rw")
-                        p.max_rights &= 3
+                        p.max_rights &= R | W
                 if p.kind in ("dma", "region"):
                     p.size_bytes = p.size.value * S.UNITS.get(p.size.unit, 1)
                     if p.size.unit not in S.SIZE_UNITS or p.size.value <= 0:
@@ -127,9 +127,9 @@ class Validation:
                         self.d.error(p.size.pos, f"{p.kind} '{p.name}' of {p.size_bytes} bytes is not a "
                                      f"whole number of pages ({self.abi.PAGE_SIZE})",
                                      f"use a multiple of 4K, e.g. [{-(-p.size_bytes // self.abi.PAGE_SIZE) * 4}K]")
-                    elif p.kind == "region" and p.size_bytes > REGION_TOP - REGION_BASE:
+                    elif p.kind == "region" and p.size_bytes > self.abi.USER_TOP - self.abi.USER_REGION_BASE:
                         self.d.error(p.size.pos, f"region '{p.name}' is larger than the "
-                                     f"{(REGION_TOP - REGION_BASE) >> 30} GiB of address space for regions")
+                                     f"{(self.abi.USER_TOP - self.abi.USER_REGION_BASE) >> 30} GiB of address space for regions")
             for p in c.ports:
                 if p.kind in ("provides", "uses"):
                     self.resolve_grants(c, p)
@@ -238,13 +238,15 @@ class Validation:
                              "the manifest's cspace_slots"),
                   "budget": (0, u32, "the manifest's 32-bit budget_us"),
                   "period": (1, u32, "the manifest's 32-bit period_us"),
-                  "stack": (4096, 1 << 28, "the stack region of the address space"),
-                  "heap": (0, 1 << 28, "the heap region of the address space"),
+                  "stack": (self.abi.PAGE_SIZE, self.abi.USER_HEAP_BASE - self.abi.USER_IPCBUF,
+                            "the stack region of the address space"),
+                  "heap": (0, self.abi.USER_DATAPORT_BASE - self.abi.USER_HEAP_BASE,
+                           "the heap region of the address space"),
                   "pool": (self.abi.PAGE_SIZE, self.abi.manifest("MAX_POOL_PAGES") * self.abi.PAGE_SIZE,
                            "the manifest's pool of at most MANIFEST_MAX_POOL_PAGES pages"),
-                  "threads": (1, MAX_THREADS, "threads per component"),
+                  "threads": (1, self.abi.SM_MAX_THREADS, "threads per component"),
                   "restarts": (0, 255, "the service manager's 8-bit restart count"),
-                  "registry": (1, 256, "registry entries")}[a.name]
+                  "registry": (1, self.abi.SM_MAX_REGISTRY, "registry entries")}[a.name]
         if not limits[0] <= val <= limits[1]:
             unit = " us" if a.name in ("budget", "period") else ""
             self.d.error(v.pos, f"{a.name} {val}{unit} is outside {limits[0]}..{limits[1]} ({limits[2]})")
@@ -478,8 +480,9 @@ class Validation:
                 "dataport": ("dataport", "dataport")}
         # The most each end may hold: rpc callers send (and may grant), servers receive;
         # event emitters signal, consumers wait; dataports as the component declared.
-        maxr = {"uses": 2 | 8, "provides": 1 | 8, "emits": 2, "consumes": 1}
-        dflt = {"uses": 2, "provides": 1, "emits": 2, "consumes": 1}
+        R, W, G = self.abi.RIGHT_READ, self.abi.RIGHT_WRITE, self.abi.RIGHT_GRANT
+        maxr = {"uses": W | G, "provides": R | G, "emits": W, "consumes": R}
+        dflt = {"uses": W, "provides": R, "emits": W, "consumes": R}
         conns = []
         used = {}
         attempted = set()  # a uses port named by a refused connection is not also "unconnected"
@@ -541,15 +544,16 @@ class Validation:
                 if end.rights is None:
                     rights.append(limit if p.kind == "dataport" else dflt[p.kind])
                     continue
-                r = parse_rights(end.rights)
+                r = self.abi.parse_rights(end.rights)
                 if r is None:
                     self.d.error(end.rights_pos, f"bad rights '{end.rights}'",
                                  "rights are letters from r, w, x, g, each at most once")
                     ok = False
                 elif r & ~limit:
-                    self.d.error(end.rights_pos, f"connection grants '{rights_str(r & ~limit).replace('-', '')}' "
-                                 f"beyond what '{end.instance}.{end.port}' may hold ({rights_str(limit)})",
-                                 f"a '{p.kind}' end may hold at most '{rights_str(limit).replace('-', '')}'")
+                    text = self.abi.rights_text
+                    self.d.error(end.rights_pos, f"connection grants '{text(r & ~limit).replace('-', '')}' "
+                                 f"beyond what '{end.instance}.{end.port}' may hold ({text(limit)})",
+                                 f"a '{p.kind}' end may hold at most '{text(limit).replace('-', '')}'")
                     ok = False
                 rights.append(r)
             if not ok:
