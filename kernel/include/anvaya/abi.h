@@ -238,4 +238,43 @@ struct anv_ipc_buffer {
                                     * 31..0, capabilities RELOAD deleted in bits 63..32 */
 #define ANV_AUDIT_EXIT 9      /* proc.exit: object = the thread, arg = status */
 #define ANV_AUDIT_RING 128    /* records kept */
+
+/* ---- Shared with the generator, the SDK and init (codegen/abi.py reads these) --------- */
+/* Rights as letters, in bit order: letter i names the right 1 << i (r = ANV_RIGHT_READ,
+ * w = WRITE, x = EXEC, g = GRANT), as the IDL, CSpace manifests and reports spell them. */
+#define ANV_RIGHT_LETTERS "rwxg"
+
+/* The address space the generator gives every process (docs/generator.md, "Address space
+ * of every process"); the kernel itself only requires [ANV_USER_BASE, ANV_USER_TOP). */
+#define ANV_USER_IMAGE_BASE 0x400000ull     /* program image (every ELF links here) */
+#define ANV_USER_IPCBUF 0x10000000ull       /* thread 0's IPC buffer, then a guard page */
+#define ANV_USER_STACK_BASE 0x10002000ull   /* thread 0's stack, up to the heap */
+#define ANV_USER_HEAP_BASE 0x20000000ull
+#define ANV_USER_DATAPORT_BASE 0x30000000ull
+#define ANV_USER_DEVICE_BASE 0x40000000ull  /* device MMIO */
+#define ANV_USER_DMA_BASE 0x50000000ull
+#define ANV_USER_DMA_TOP 0x80000000ull      /* DMA buffers end below this */
+#define ANV_USER_REGION_BASE 0x100000000ull /* reserved regions, up to ANV_USER_TOP */
+
+/* Interrupt numbers are 1..ANV_IRQ_MAX-1 (0 means none); the generator refuses others. */
+#define ANV_IRQ_MAX 128
+
+/* Memory the generator and the boot pre-flight test set aside for the kernel (its image,
+ * stacks and early allocations) before its loader creates the system's objects; the
+ * pre-flight test subtracts the boot image on top. */
+#define ANV_KERNEL_RESERVED_BYTES 0x800000u
+
+/* Words of one audit record as the SDK's anv_audit_read returns it: seq, event, subject,
+ * object, arg, result (a1..a6 of audit.read) and the next sequence number (a7). */
+#define ANV_AUDIT_RECORD_WORDS 7
+
+/* The service manager's numbers (protocol in components/sdk/include/anvaya/services.h).
+ * A badge on the supervisor's endpoint carries its class in bits 35..32 and the sender's
+ * number (a service's, or a requesting client's, from 1) in bits 31..0. */
+#define ANV_SM_BADGE_SHIFT 32
+#define ANV_SM_BADGE_FAULT 1u    /* a service's fault or exit record */
+#define ANV_SM_BADGE_CLIENT 2u   /* a registry or management request */
+#define ANV_SM_MAX_THREADS 16u   /* threads per component (`threads = N;`) */
+#define ANV_SM_MAX_REGISTRY 256u /* registry entries at most (`registry = N;`) */
+#define ANV_SM_MAX_SERVICES 64u  /* services one supervisor manages */
 #endif
