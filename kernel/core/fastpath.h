@@ -8,5 +8,8 @@
  * the general path must handle the call. */
 struct thread *fastpath_call(struct thread *client);
 struct thread *fastpath_reply_recv(struct thread *server);
+/* The one the trap path calls: by t's a7 (ipc.call or ipc.reply_recv), the matching
+ * fastpath; NULL for any other number. */
+struct thread *fastpath_try(struct thread *t);
 
 #endif

@@ -14,6 +14,7 @@
 #include "object/cspace.h"
 #include "object/endpoint.h"
 #include "core/fastpath.h"
+#include "arch/riscv64/asid.h"
 #include "core/invariants.h"
 #include "kernel_stubs.h"
 #include "object/notification.h"
@@ -964,8 +965,12 @@ static void test_vspace_map(void **state)
     assert_int_equal(rights, R | X);
     assert_int_equal(pt->used_pages, 3);
 
+    /* Each new leaf was flushed from the space's ASID (a cached invalid entry must not
+     * hide it), and so is the leaf removed. */
+    assert_int_equal(stubs.flushes, 2);
+    assert_int_equal(stubs.last_flush, va + ANV_PAGE_SIZE);
     vs_unmap(vs, va);
-    assert_int_equal(stubs.flushes, 1);
+    assert_int_equal(stubs.flushes, 3);
     assert_int_equal(stubs.last_flush, va);
     assert_int_equal(vs_translate(vs, va, NULL), 0);
     assert_int_equal(vs_map_check(vs, va, R), ANV_OK);
@@ -1710,6 +1715,55 @@ static void test_fastpath_reply_caps_fall_back(void **state)
     assert_invariants();
 }
 
+/* ASIDs: each space gets one of its own until they run out; then the generation rolls
+ * over (the caller must flush the whole TLB) and every space gets a fresh one when it
+ * next runs, never one still held in the new generation. */
+static void test_asid_rollover(void **state)
+{
+    (void)state;
+    struct asid_allocator a;
+    asid_init(&a, 2); /* ASIDs 1..3 */
+    struct vspace vs[4];
+    for (unsigned i = 0; i < 4; i++) {
+        struct pool *pt = hk_pool(4, 4);
+        assert_int_equal(vs_init(&vs[i], pt, 0), ANV_OK);
+        assert_false(asid_live(&a, &vs[i])); /* never ran: nothing cached */
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        assert_false(asid_assign(&a, &vs[i])); /* fresh ASIDs: no flush */
+        assert_int_equal(vs[i].asid, i + 1);
+        assert_int_equal(vs[i].satp >> 44 & 0xFFFF, i + 1);
+        assert_int_equal(vs[i].satp & ((1ull << 44) - 1), vs[i].root_paddr >> 12);
+        assert_true(asid_live(&a, &vs[i]));
+    }
+    /* Running again keeps the ASID, and needs no flush. */
+    assert_false(asid_assign(&a, &vs[1]));
+    assert_int_equal(vs[1].asid, 2);
+    /* The fourth space exhausts them: rollover, flush, ASID 1 again, the rest stale. */
+    assert_true(asid_assign(&a, &vs[3]));
+    assert_int_equal(vs[3].asid, 1);
+    assert_int_equal(a.generation, 2);
+    for (unsigned i = 0; i < 3; i++)
+        assert_false(asid_live(&a, &vs[i]));
+    /* Space 0 held ASID 1 before; now it gets 2, not vs[3]'s 1. */
+    assert_false(asid_assign(&a, &vs[0]));
+    assert_int_equal(vs[0].asid, 2);
+    assert_false(asid_assign(&a, &vs[2]));
+    assert_int_equal(vs[2].asid, 3);
+    assert_true(asid_assign(&a, &vs[1])); /* out again */
+    assert_int_equal(vs[1].asid, 1);
+    assert_int_equal(a.generation, 3);
+
+    /* A hart without ASIDs: every space runs as 0 and every switch flushes. */
+    struct asid_allocator none;
+    asid_init(&none, 0);
+    assert_true(asid_assign(&none, &vs[0]));
+    assert_int_equal(vs[0].asid, 0);
+    assert_int_equal(vs[0].satp >> 44 & 0xFFFF, 0);
+    assert_true(asid_assign(&none, &vs[0]));
+    assert_true(asid_live(&none, &vs[1]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1750,6 +1804,7 @@ int main(void)
         T(test_reply_caps_with_grant),
         T(test_reply_caps_refused),
         T(test_fastpath_reply_caps_fall_back),
+        T(test_asid_rollover),
 #undef T
     };
     return cmocka_run_group_tests_name("kernel-objects", tests, NULL, NULL);
