@@ -1715,6 +1715,48 @@ static void test_fastpath_reply_caps_fall_back(void **state)
     assert_invariants();
 }
 
+/* A partial frame (an ipc.call or ipc.reply_recv entry, t0..t6 unsaved) is made whole
+ * before anything reads the registers of a stopped or faulted thread: the temporaries'
+ * slots read as the zeros the thread resumes with, and the checker refuses a stopped
+ * thread whose frame is still partial. */
+static void test_partial_frame_completed(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct pool *pt = hk_pool(4, 4);
+    struct vspace *vs = hk_zalloc(sizeof(*vs));
+    assert_int_equal(vs_init(vs, pt, 0), ANV_OK);
+    struct thread *a = hk_thread(cs, vs, 5);
+    struct thread *b = hk_thread(cs, vs, 5);
+    static const unsigned temps[] = {5, 6, 7, 28, 29, 30, 31};
+    for (unsigned i = 0; i < 32; i++)
+        a->frame.regs[i] = b->frame.regs[i] = 0x1000 + i; /* stale values of an older trap */
+    a->frame_partial = 1;
+    assert_invariants(); /* a ready thread inside ipc.call may have one */
+
+    assert_true(!thread_suspend(a));
+    assert_int_equal(a->state, TS_INACTIVE);
+    assert_int_equal(a->frame_partial, 0);
+    for (unsigned i = 0; i < sizeof temps / sizeof temps[0]; i++)
+        assert_int_equal(a->frame.regs[temps[i]], 0);
+    assert_int_equal(a->frame.regs[REG_SP], 0x1000 + REG_SP); /* the saved ones kept */
+    assert_int_equal(a->frame.regs[9], 0x1009);
+    assert_invariants();
+
+    /* A fault record is built from a whole frame. */
+    b->frame_partial = 1;
+    fault_raise(b, 13, 0x40);
+    assert_int_equal(b->frame_partial, 0);
+    assert_int_equal(b->frame.regs[5], 0);
+    assert_int_equal(b->frame.regs[8], 0x1008);
+    assert_invariants();
+
+    /* The checker catches a stopped thread left partial. */
+    a->frame_partial = 1;
+    assert_int_equal(invariants_check_all(), 1);
+    a->frame_partial = 0;
+}
+
 /* ASIDs: each space gets one of its own until they run out; then the generation rolls
  * over (the caller must flush the whole TLB) and every space gets a fresh one when it
  * next runs, never one still held in the new generation. */
@@ -1805,6 +1847,7 @@ int main(void)
         T(test_reply_caps_refused),
         T(test_fastpath_reply_caps_fall_back),
         T(test_asid_rollover),
+        T(test_partial_frame_completed),
 #undef T
     };
     return cmocka_run_group_tests_name("kernel-objects", tests, NULL, NULL);
