@@ -20,7 +20,7 @@ void mmu_activate(struct vspace *vs);
 /* The switch the trap path makes when entering a thread: nothing when its space is the
  * one installed, one satp write when it still holds a live ASID (its TLB entries are
  * still good), mmu_activate otherwise. */
-static inline void mmu_switch_to(struct vspace *vs)
+static inline __attribute__((always_inline)) void mmu_switch_to(struct vspace *vs)
 {
     if (vs == mmu_active)
         return;
