@@ -6,8 +6,9 @@
 
 #include <stdint.h>
 
-/* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. */
-#define ANV_ABI_VERSION_MAJOR 2
+/* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. 3.0: ecall
+ * no longer preserves t0..t6 (RFC 0010 section 1). */
+#define ANV_ABI_VERSION_MAJOR 3
 #define ANV_ABI_VERSION_MINOR 0
 #define ANV_ABI_VERSION ((ANV_ABI_VERSION_MAJOR << 16) | ANV_ABI_VERSION_MINOR)
 
