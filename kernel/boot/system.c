@@ -52,9 +52,10 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     /* Everything else the loader would trip over, before it creates anything: a bad
      * system stops here whole rather than half-built. */
     static struct loader_check_report check;
+    static struct boot_plan plan;
     const struct loader_check_platform pf = {image, image_size, inv,
                                              pmem_boot_remaining() / PMEM_PAGE};
-    if (!loader_check(&view, &pf, &check))
+    if (!loader_check(&view, &pf, &plan, &check))
         panic("manifest: %s", check.message);
     kprintf("manifest: checked, the system needs %lu pages (%u for page tables), %lu free\n",
             check.pages_needed, check.pt_pages, pf.free_pages);
@@ -67,7 +68,7 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     if (inv->plic.present)
         plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
     struct loader_stats st = {0};
-    loader_load(&view, image, image_size, inv, check.pt_pages, &st);
+    loader_load(&view, &plan, inv, &st);
     kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
             st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
 #ifdef ANV_DEBUG_CHECKS
