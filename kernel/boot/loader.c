@@ -297,6 +297,11 @@ void loader_load(const struct manifest_view *m, const struct boot_plan *plan,
         }
         stats->processes++;
     }
+    /* A VSpace no process uses keeps no pointer to the loader's pool (boot data): nothing
+     * maps into it after boot. */
+    for (uint32_t i = 0; i < nobj; i++)
+        if (loader_objects[i]->type == ANV_OBJ_VSPACE && plan->objects[i].owner == PLAN_NONE)
+            ((struct vspace *)loader_objects[i])->pt_pool = 0;
     /* What was built must be what was planned: a difference is a loader bug, and the
      * pre-flight's refusals would no longer be the whole truth. */
     if (loader_pages != plan->pages_needed)
