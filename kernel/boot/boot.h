@@ -7,6 +7,9 @@
 
 #include "boot/dtb.h"
 
+/* The page-aligned blocks of code and of data only boot uses (kernel.ld). */
+extern char __boot_start[], __boot_end[], __boot_data_start[], __boot_data_end[];
+
 void kernel_main(uint64_t hartid, uint64_t dtb_pa);
 /* Whether the space-separated boot argument list contains `word` exactly. */
 bool boot_has_arg(const char *args, const char *word);

@@ -1,8 +1,10 @@
 /* The manifest loader. Every kernel object the system will ever have, every CSpace slot
  * and every initial mapping comes from here; after it returns nothing is allocated
- * except from pools. The manifest decoder already proved indices and ranges valid. */
+ * except from pools. It builds what the boot plan (plan.h) says, which the pre-flight
+ * computed and checked: sizes, pages, page tables, owners, entry points and budgets come
+ * from the plan, and nothing here judges the manifest again. */
 #include "boot/loader.h"
-#include "boot/loader_check.h"
+#include "boot/plan.h"
 
 #include "arch/riscv64/memlayout.h"
 #include "boot/boot.h"
@@ -23,31 +25,27 @@
 #include "object/thread.h"
 #include "object/vspace.h"
 
-#define LOADER_MAX_OBJECTS LOADER_CHECK_MAX_OBJECTS
-
-static struct kobj *loader_objects[LOADER_MAX_OBJECTS];
+static struct kobj *loader_objects[PLAN_MAX_OBJECTS];
 static uint8_t *boot_heap_cur;
-static uint64_t boot_heap_left;
+static struct plan_heap boot_heap;
 static uint64_t loader_pages;
 
-/* Kernel object memory, carved from boot pages; never freed. */
+/* Kernel object memory, carved from boot pages by the plan's own arithmetic (so the
+ * pre-flight counted exactly these runs); never freed. */
 static void *boot_alloc(uint64_t size)
 {
-    size = (size + 15) & ~(uint64_t)15;
-    if (size > boot_heap_left) {
-        uint32_t pages = (uint32_t)((size + ANV_PAGE_SIZE - 1) / ANV_PAGE_SIZE);
-        uint64_t pa = pmem_boot_alloc_pages(pages);
+    uint64_t run = plan_heap_take(&boot_heap, size);
+    if (run != 0) {
+        uint64_t pa = pmem_boot_alloc_pages((uint32_t)run);
         if (pa == 0)
             panic("loader: out of memory for kernel objects");
-        loader_pages += pages;
+        loader_pages += run;
         boot_heap_cur = phys_to_virt(pa);
-        boot_heap_left = (uint64_t)pages * ANV_PAGE_SIZE;
-        for (uint64_t i = 0; i < boot_heap_left; i++)
+        for (uint64_t i = 0; i < run * ANV_PAGE_SIZE; i++)
             boot_heap_cur[i] = 0;
     }
     void *p = boot_heap_cur;
-    boot_heap_cur += size;
-    boot_heap_left -= size;
+    boot_heap_cur += plan_heap_round(size);
     return p;
 }
 
@@ -63,88 +61,70 @@ static uint64_t boot_pages(uint32_t pages)
 }
 
 static struct pool loader_pt_pool;
-static const struct dtb_inventory *loader_inv;
 
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+/* Object `o` from its plan: the heap pieces plan_object_cost lists for its type, in that
+ * order, and its own pages. Device frames were checked against the platform there. */
+static struct kobj *loader_make_object(const struct manifest_object *o,
+                                       const struct plan_object *po)
 {
-    return a < b + blen && b < a + alen;
-}
-
-/* Device frames reach physical memory directly: they must not name RAM (which holds the
- * kernel and every other process) nor the interrupt controller the kernel drives. */
-static void loader_check_device(const struct manifest_object *o, uint64_t bytes)
-{
-    for (uint32_t i = 0; i < loader_inv->memory_count; i++)
-        if (ranges_overlap(o->paddr, bytes, loader_inv->memory[i].base,
-                           loader_inv->memory[i].size))
-            panic("loader: device frame at 0x%lx overlaps RAM", o->paddr);
-    if (loader_inv->plic.present &&
-        ranges_overlap(o->paddr, bytes, loader_inv->plic.base, loader_inv->plic.size))
-        panic("loader: device frame at 0x%lx overlaps the interrupt controller", o->paddr);
-}
-
-static struct kobj *loader_make_object(const struct manifest_object *o)
-{
+    void *piece[PLAN_PIECES] = {0};
+    for (uint32_t k = 0; k < PLAN_PIECES; k++)
+        if (po->piece[k] != 0)
+            piece[k] = boot_alloc(po->piece[k]);
     switch (o->type) {
     case ANV_OBJ_CSPACE: {
-        struct cspace *cs = boot_alloc(sizeof *cs);
-        struct cap *slots = boot_alloc((uint64_t)o->size * sizeof(struct cap));
-        cspace_init(cs, slots, o->size);
+        struct cspace *cs = piece[0];
+        cspace_init(cs, piece[1], o->size);
         cs->hdr.flags |= KOBJ_PINNED;
         invariants_register_cspace(cs);
         return &cs->hdr;
     }
     case ANV_OBJ_THREAD: {
-        struct thread *t = boot_alloc(sizeof *t);
+        struct thread *t = piece[0];
         thread_init(t, 0, 0, 0);
         t->hdr.flags |= KOBJ_PINNED;
         return &t->hdr;
     }
     case ANV_OBJ_ENDPOINT: {
-        struct endpoint *ep = boot_alloc(sizeof *ep);
+        struct endpoint *ep = piece[0];
         ep_init(ep);
         return &ep->hdr;
     }
     case ANV_OBJ_NOTIFICATION: {
-        struct notification *n = boot_alloc(sizeof *n);
+        struct notification *n = piece[0];
         ntfn_init(n);
         return &n->hdr;
     }
     case ANV_OBJ_FRAME: {
-        struct frame *f = boot_alloc(sizeof *f);
+        struct frame *f = piece[0];
         kobj_init(&f->hdr, ANV_OBJ_FRAME);
         f->hdr.flags |= KOBJ_PINNED;
-        f->pages = o->size ? o->size : 1;
+        f->pages = o->size;
         f->is_device = (o->flags & MANIFEST_OBJ_F_DEVICE) != 0;
         f->is_dma = (o->flags & MANIFEST_OBJ_F_DMA) != 0;
-        if (f->is_device)
-            loader_check_device(o, (uint64_t)f->pages * ANV_PAGE_SIZE);
-        f->paddr = f->is_device ? o->paddr : boot_pages(f->pages);
+        f->paddr = f->is_device ? o->paddr : boot_pages(po->pages);
         return &f->hdr;
     }
     case ANV_OBJ_VSPACE: {
-        struct vspace *vs = boot_alloc(sizeof *vs);
+        struct vspace *vs = piece[0];
         if (vs_init(vs, &loader_pt_pool, 0) != ANV_OK)
             panic("loader: no page-table memory for an address space");
         return &vs->hdr;
     }
     case ANV_OBJ_POOL: {
-        struct pool *p = boot_alloc(sizeof *p);
-        uint32_t pages = o->size;
-        uint64_t *bitmap = boot_alloc((uint64_t)POOL_BITMAP_WORDS(pages) * 8);
-        struct frame *meta = boot_alloc((uint64_t)pages * sizeof(struct frame));
-        pool_init(p, boot_pages(pages), pages, pages, bitmap, meta);
+        struct pool *p = piece[0];
+        pool_init(p, boot_pages(po->pages), po->pages, po->pages, piece[1], piece[2]);
         return &p->hdr;
     }
     case ANV_OBJ_IRQ: {
-        struct irq_handler *h = boot_alloc(sizeof *h);
+        struct irq_handler *h = piece[0];
         kobj_init(&h->hdr, ANV_OBJ_IRQ);
         return &h->hdr;
     }
     case ANV_OBJ_AUDIT:
     case ANV_OBJ_CONSOLE:
     case ANV_OBJ_SYSCTL: {
-        struct kobj *k = boot_alloc(sizeof *k);
+        struct kobj *k = piece[0];
         kobj_init(k, (uint8_t)o->type);
         k->flags |= KOBJ_PINNED;
         return k;
@@ -166,18 +146,17 @@ static void loader_map_pages(struct vspace *vs, uint64_t vaddr, uint64_t paddr, 
     }
 }
 
-/* Load every segment into fresh pages and map it. Writable segments are also recorded
- * in the process record, pointing at their bytes in the boot image, so thread.restart can
- * load them again (read-only and executable pages cannot have changed). */
-static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t *image,
-                                uint64_t image_size, struct vspace *vs, struct proc *proc,
-                                const char *name)
+/* Load every segment of the ELF the plan found into fresh pages and map it. Writable
+ * segments are also recorded in the process record, pointing at their bytes in the boot
+ * image, so thread.restart can load them again (read-only and executable pages cannot
+ * have changed). */
+static void loader_load_elf(const struct plan_process *pp, struct vspace *vs, struct proc *proc,
+                            const char *name)
 {
-    if (img->size == 0 || img->offset > image_size || img->size > image_size - img->offset)
-        panic("loader: image of %s is missing from the boot image", name);
-    const uint8_t *elf = image + img->offset;
-    struct elf_info info;
-    enum elf_status st = elf_inspect(elf, (size_t)img->size, &info);
+    const uint8_t *elf = pp->elf;
+    static struct elf_info info;
+    /* The pre-flight inspected these very bytes: the segments are the ones it counted. */
+    enum elf_status st = elf_inspect(elf, (size_t)pp->elf_size, &info);
     if (st != ELF_OK)
         panic("loader: ELF of %s: %s", name, elf_strerror(st));
     for (uint32_t s = 0; s < info.segment_count; s++) {
@@ -194,15 +173,6 @@ static uint64_t loader_load_elf(const struct manifest_image *img, const uint8_t 
             panic("loader: %s has more writable segments than a process record keeps", name);
         loader_map_pages(vs, seg->vaddr, ps.paddr, ps.pages, seg->rights, name);
     }
-    return info.entry;
-}
-
-/* Budgets and periods are charged in clock units (the `time` CSR's rate, from the DTB). */
-static uint64_t clock_units_of(uint32_t us)
-{
-    uint64_t hz = loader_inv->timebase_frequency;
-    uint64_t units = (uint64_t)us * hz / 1000000u;
-    return us != 0 && units == 0 ? 1 : units;
 }
 
 /* With the boot argument anvaya.report=cspace: what the loader put in a process's CSpace,
@@ -232,19 +202,13 @@ static void loader_report_cspace(const char *name, const struct cspace *cs)
         kprintf("\n");
 }
 
-void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 const struct dtb_inventory *inv, uint32_t pt_pages, struct loader_stats *stats)
+void loader_load(const struct manifest_view *m, const struct boot_plan *plan,
+                 const struct dtb_inventory *inv, struct loader_stats *stats)
 {
-    loader_inv = inv;
-    uint32_t nobj = manifest_count(m, MANIFEST_T_OBJECT);
-    if (nobj > LOADER_MAX_OBJECTS)
-        panic("loader: %u objects, at most %u supported", nobj, LOADER_MAX_OBJECTS);
+    uint32_t nobj = plan->object_count;
     {
-        static uint64_t pt_bitmap[POOL_BITMAP_WORDS(LOADER_CHECK_PT_POOL_MAX)];
-        if (pt_pages > LOADER_CHECK_PT_POOL_MAX)
-            panic("loader: a page-table pool of %u pages, at most %u", pt_pages,
-                  LOADER_CHECK_PT_POOL_MAX);
-        uint32_t pool_pages = pt_pages ? pt_pages : 1u; /* a pool is never empty */
+        static uint64_t pt_bitmap[POOL_BITMAP_WORDS(PLAN_PT_POOL_MAX)];
+        uint32_t pool_pages = plan->pt_pages ? plan->pt_pages : 1u; /* never empty */
         uint64_t pa = boot_pages(pool_pages);
         pool_init(&loader_pt_pool, pa, pool_pages, pool_pages, pt_bitmap, 0);
     }
@@ -252,31 +216,25 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
     for (uint32_t i = 0; i < nobj; i++) {
         struct manifest_object o = {0};
         manifest_object(m, i, &o);
-        loader_objects[i] = loader_make_object(&o);
+        loader_objects[i] = loader_make_object(&o, &plan->objects[i]);
     }
-    /* IRQs once every notification exists. */
+    /* IRQs once every notification exists (the pre-flight proved each names one). */
     for (uint32_t i = 0; i < nobj; i++) {
         struct manifest_object o = {0};
         manifest_object(m, i, &o);
         if (o.type != ANV_OBJ_IRQ)
             continue;
-        if (o.notification == MANIFEST_NONE ||
-            loader_objects[o.notification]->type != ANV_OBJ_NOTIFICATION)
-            panic("loader: irq %u has no notification", o.irq);
         if (irq_bind((struct irq_handler *)loader_objects[i], o.irq,
                      (struct notification *)loader_objects[o.notification], o.badge) != ANV_OK)
             panic("loader: irq %u cannot be bound", o.irq);
     }
 
-    uint32_t nproc = manifest_count(m, MANIFEST_T_PROCESS);
-    for (uint32_t p = 0; p < nproc; p++) {
+    for (uint32_t p = 0; p < plan->process_count; p++) {
         struct manifest_process mp = {0};
         manifest_process(m, p, &mp);
         const char *name = manifest_string(m, mp.name);
         struct cspace *cs = (struct cspace *)loader_objects[mp.cspace_object];
         struct vspace *vs = (struct vspace *)loader_objects[mp.vspace_object];
-        if (cs->hdr.type != ANV_OBJ_CSPACE || vs->hdr.type != ANV_OBJ_VSPACE)
-            panic("loader: process %s lacks a CSpace or address space", name);
 
         uint32_t manifest_top = 0;
         for (uint32_t s = mp.first_slot; s < mp.first_slot + mp.slot_count; s++) {
@@ -300,19 +258,13 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
         struct proc *proc = boot_alloc(sizeof *proc);
         proc_init(proc, cs, manifest_top);
 
-        uint64_t entry = 0;
-        if (mp.image != MANIFEST_NONE) {
-            struct manifest_image img = {0};
-            manifest_image(m, mp.image, &img);
-            entry = loader_load_elf(&img, image, image_size, vs, proc, name);
-        }
+        if (plan->processes[p].elf != NULL)
+            loader_load_elf(&plan->processes[p], vs, proc, name);
 
         for (uint32_t k = mp.first_mapping; k < mp.first_mapping + mp.mapping_count; k++) {
             struct manifest_mapping mm = {0};
             manifest_mapping(m, k, &mm);
-            struct frame *f = (struct frame *)loader_objects[mm.object];
-            if (f->hdr.type != ANV_OBJ_FRAME || mm.pages > f->pages)
-                panic("loader: %s mapping %u is not a frame range", name, k);
+            const struct frame *f = (const struct frame *)loader_objects[mm.object];
             loader_map_pages(vs, mm.vaddr, f->paddr, mm.pages, mm.rights, name);
             stats->mappings++;
         }
@@ -326,43 +278,38 @@ void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t i
         for (uint32_t k = mp.first_thread; k < mp.first_thread + mp.thread_count; k++) {
             struct manifest_thread mt = {0};
             manifest_thread(m, k, &mt);
+            const struct plan_thread *pt = &plan->threads[k];
             struct thread *t = (struct thread *)loader_objects[mt.thread_object];
-            struct frame *buf = (struct frame *)loader_objects[mt.ipcbuf_object];
-            if (t->hdr.type != ANV_OBJ_THREAD || buf->hdr.type != ANV_OBJ_FRAME)
-                panic("loader: %s thread %u is malformed", name, k);
-            if (t->proc != 0)
-                panic("loader: %s thread %u is already a thread of a process", name, k);
+            const struct frame *buf = (const struct frame *)loader_objects[mt.ipcbuf_object];
             t->cspace = cs;
             t->vspace = vs;
             t->priority = (uint8_t)mt.priority;
             t->ipc_buffer = phys_to_virt(buf->paddr);
             t->ipc_buffer_vaddr = mt.ipcbuf_vaddr;
-            const struct thread_start start = {
-                .pc = mt.entry ? mt.entry : entry,
-                .sp = mt.stack_top,
-                .tp = mt.ipcbuf_vaddr,
-                .a0 = cs->size,
-                .a1 = k - mp.first_thread, /* its index in the process */
-            };
             const struct cap *fault = &cs->slots[ANV_SLOT_FAULT];
             t->fault_ep_slot = (ANV_SLOT_FAULT < cs->size && fault->obj) ? ANV_SLOT_FAULT : 0;
             t->fault_badge = t->hdr.id;
-            uint64_t budget =
-                (mt.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : clock_units_of(mt.budget_us);
-            uint64_t period = budget ? clock_units_of(mt.period_us) : 0;
-            /* A budget of the whole period is no limit: do not account it at all. */
-            if (budget >= period)
-                budget = period = 0;
-            if (sched_admit(t, budget, period) != ANV_OK)
+            if (sched_admit(t, pt->budget, pt->period) != ANV_OK)
                 panic("loader: too many threads");
-            if (start.pc == 0)
-                panic("loader: %s thread %u has no entry point", name, k);
             /* Held threads are created whole but stopped: their controller starts them. */
-            proc_start_thread(proc, t, &start, (mt.flags & MANIFEST_THREAD_F_HELD) != 0);
+            proc_start_thread(proc, t, &pt->start, (mt.flags & MANIFEST_THREAD_F_HELD) != 0);
             stats->threads++;
         }
         stats->processes++;
     }
+    /* A VSpace no process uses keeps no pointer to the loader's pool (boot data): nothing
+     * maps into it after boot. */
+    for (uint32_t i = 0; i < nobj; i++)
+        if (loader_objects[i]->type == ANV_OBJ_VSPACE && plan->objects[i].owner == PLAN_NONE)
+            ((struct vspace *)loader_objects[i])->pt_pool = 0;
+    /* What was built must be what was planned: a difference is a loader bug, and the
+     * pre-flight's refusals would no longer be the whole truth. */
+    if (loader_pages != plan->pages_needed)
+        panic("loader: took %lu boot pages, the plan counted %lu", (unsigned long)loader_pages,
+              (unsigned long)plan->pages_needed);
+    if (loader_pt_pool.used_pages != plan->pt_pages)
+        panic("loader: %u page-table pages in use, the plan counted %u",
+              loader_pt_pool.used_pages, plan->pt_pages);
     stats->objects = nobj;
     stats->pages_used = loader_pages;
 }

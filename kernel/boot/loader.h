@@ -7,19 +7,18 @@
 
 #include "boot/dtb.h"
 #include "boot/manifest.h"
+#include "boot/plan.h"
 
 struct loader_stats {
     uint32_t processes, objects, slots, mappings, threads;
     uint64_t pages_used;
 };
 
-/* `image` is the boot image header's kernel address; `inv` the DTB inventory, against
- * which device frames are checked (never RAM, never the interrupt controller); pt_pages
- * the page-table pages loader_check computed for every address space. Panics
- * with the reason on any inconsistency: a manifest that passed manifest_open only fails
- * here on resources or on device addresses the platform does not allow. */
-void loader_load(const struct manifest_view *m, const uint8_t *image, uint64_t image_size,
-                 const struct dtb_inventory *inv, uint32_t pt_pages,
-                 struct loader_stats *stats);
+/* Build the system `m` describes from `plan`, which loader_check filled and accepted for
+ * this manifest (so nothing here can run out: the boot pages, the page-table pool, the
+ * scheduler's table are what it counted); `inv` gives the boot arguments. Panics only on
+ * a kernel bug: a result that differs from the plan. */
+void loader_load(const struct manifest_view *m, const struct boot_plan *plan,
+                 const struct dtb_inventory *inv, struct loader_stats *stats);
 
 #endif

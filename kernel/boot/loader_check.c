@@ -1,50 +1,29 @@
 /* The boot pre-flight (loader_check.h). The decoder proved every index, count and range
- * of the manifest; this proves the system it describes can be built: each ELF is in the
- * boot image and valid, no capability or mapping is wider than its object allows, no
- * two mappings of an address space overlap, device frames name neither RAM nor the
- * interrupt controller, and the memory, page tables, objects and threads fit. It reads
- * only; loader_load runs after it and creates everything. Plain C over the decoded view,
- * so the host fuzzers run it too. Every loop is bounded by a manifest count the decoder
- * capped (MANIFEST_MAX_*) or by the fixed limits above. */
+ * of the manifest; this fills the boot plan (plan.h) and proves the system can be built
+ * from it: each ELF is in the boot image and valid, no capability or mapping is wider
+ * than its object allows, no two mappings of an address space overlap, device frames
+ * name neither RAM nor the interrupt controller, and the memory, page tables, objects
+ * and threads fit. It reads the manifest only; loader_load builds from the plan after it.
+ * Plain C over the decoded view, so the host fuzzers run it too. Every loop is bounded by
+ * a manifest count the decoder capped (MANIFEST_MAX_*) or by the plan's fixed limits. */
 #include "boot/loader_check.h"
 
 #include <stdarg.h>
 
 #include "boot/elf.h"
 #include "object/irq.h"
-#include "object/object.h"
-#include "object/pool.h"
 #include "object/process.h"
-#include "core/sched.h"
 
 #define RIGHTS_RW (ANV_RIGHT_READ | ANV_RIGHT_WRITE)
 #define LC_PAGE ((uint64_t)ANV_PAGE_SIZE)
-#define LC_NONE MANIFEST_NONE
-
-/* Why a frame may never be executable: the memory is data by construction. */
-enum lc_data {
-    LC_DATA_NONE = 0,
-    LC_DATA_DEVICE,
-    LC_DATA_IPCBUF,
-    LC_DATA_STACK,
-    LC_DATA_HEAP,
-};
+#define LC_NONE PLAN_NONE
 
 static const char *const lc_data_what[] = {
     "", "a device frame", "an IPC buffer", "a thread's stack", "a process's heap",
 };
 
-/* One page range of an address space: a manifest mapping or an ELF segment. */
-struct lc_range {
-    uint64_t start, end; /* [start, end), page-aligned */
-    uint32_t mapping;    /* mapping index, or LC_NONE for an ELF segment */
-    uint32_t segment;    /* segment index for an ELF segment */
-};
-
 /* Scratch for one check; static because the kernel stack is small and boot runs once. */
-static uint32_t lc_owner[LOADER_CHECK_MAX_OBJECTS]; /* process or thread using the object */
-static uint8_t lc_data[LOADER_CHECK_MAX_OBJECTS];   /* enum lc_data */
-static struct lc_range lc_ranges[LOADER_CHECK_MAX_RANGES];
+static struct plan_range lc_ranges[PLAN_MAX_RANGES];
 static struct elf_info lc_elf;
 
 static bool lc_fail(struct loader_check_report *out, const char *fmt, ...)
@@ -101,10 +80,11 @@ static uint32_t lc_type_max(uint32_t type)
     }
 }
 
-static uint32_t lc_object_max(const struct manifest_object *o, uint32_t index)
+static uint32_t lc_object_max(const struct boot_plan *plan, const struct manifest_object *o,
+                              uint32_t index)
 {
     uint32_t max = lc_type_max(o->type);
-    if (o->type == ANV_OBJ_FRAME && lc_data[index] != LC_DATA_NONE)
+    if (o->type == ANV_OBJ_FRAME && plan->objects[index].data != PLAN_DATA_NONE)
         max &= ~ANV_RIGHT_EXEC;
     return max;
 }
@@ -115,22 +95,32 @@ static bool lc_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /* Capacity of the loader's fixed tables and of the scheduler. */
-static bool lc_capacity(const struct manifest_view *m, struct loader_check_report *out)
+static bool lc_capacity(const struct manifest_view *m, struct boot_plan *plan,
+                        struct loader_check_report *out)
 {
     uint32_t nobj = manifest_count(m, MANIFEST_T_OBJECT);
+    uint32_t nproc = manifest_count(m, MANIFEST_T_PROCESS);
     uint32_t nthr = manifest_count(m, MANIFEST_T_THREAD);
-    if (nobj > LOADER_CHECK_MAX_OBJECTS)
+    if (nobj > PLAN_MAX_OBJECTS)
         return lc_fail(out, "table 1 (objects): count %u over the loader's limit %u", nobj,
-                       LOADER_CHECK_MAX_OBJECTS);
+                       PLAN_MAX_OBJECTS);
     if (nthr > SCHED_MAX_THREADS)
         return lc_fail(out, "table 4 (threads): count %u over the scheduler's limit %u", nthr,
                        (unsigned)SCHED_MAX_THREADS);
+    /* Each process owns two objects (lc_ownership), so this only ever names a system the
+     * ownership check would refuse anyway. */
+    if (nproc > PLAN_MAX_PROCESSES)
+        return lc_fail(out, "table 0 (processes): count %u over the loader's limit %u", nproc,
+                       PLAN_MAX_PROCESSES);
+    plan->object_count = nobj;
+    plan->process_count = nproc;
+    plan->thread_count = nthr;
     return true;
 }
 
 /* Device frames against the platform, IRQ objects against the interrupt controller. */
 static bool lc_objects(const struct manifest_view *m, const struct loader_check_platform *pf,
-                       struct loader_check_report *out)
+                       struct boot_plan *plan, struct loader_check_report *out)
 {
     static uint32_t irq_owner[IRQ_MAX];
     const struct dtb_inventory *inv = pf->inv;
@@ -139,11 +129,13 @@ static bool lc_objects(const struct manifest_view *m, const struct loader_check_
         irq_owner[q] = LC_NONE;
     for (uint32_t i = 0; manifest_object(m, i, &o); i++) {
         const char *name = manifest_string(m, o.name);
-        lc_owner[i] = LC_NONE;
-        lc_data[i] = LC_DATA_NONE;
+        struct plan_object *po = &plan->objects[i];
+        plan_object_cost(&o, po);
+        po->owner = LC_NONE;
+        po->data = PLAN_DATA_NONE;
         if (o.type == ANV_OBJ_FRAME && (o.flags & MANIFEST_OBJ_F_DEVICE)) {
             uint64_t bytes = (uint64_t)o.size * LC_PAGE;
-            lc_data[i] = LC_DATA_DEVICE;
+            po->data = PLAN_DATA_DEVICE;
             /* A device frame reaches physical memory directly: RAM holds the kernel and
              * every other process, and the interrupt controller is the kernel's. */
             for (uint32_t r = 0; r < inv->memory_count && r < DTB_MAX_MEMORY; r++)
@@ -190,30 +182,32 @@ static bool lc_objects(const struct manifest_view *m, const struct loader_check_
 }
 
 /* Claim object `obj` for `user`; false when another record already uses it. */
-static bool lc_claim(uint32_t obj, uint32_t user, uint32_t *previous)
+static bool lc_claim(struct boot_plan *plan, uint32_t obj, uint32_t user, uint32_t *previous)
 {
-    *previous = lc_owner[obj];
-    if (lc_owner[obj] != LC_NONE && lc_owner[obj] != user)
+    uint32_t *owner = &plan->objects[obj].owner;
+    *previous = *owner;
+    if (*owner != LC_NONE && *owner != user)
         return false;
-    lc_owner[obj] = user;
+    *owner = user;
     return true;
 }
 
 /* Each CSpace and VSpace is one process's, each thread object one thread record's: the
  * loader fills them per record and would otherwise fill one twice. */
-static bool lc_ownership(const struct manifest_view *m, struct loader_check_report *out)
+static bool lc_ownership(const struct manifest_view *m, struct boot_plan *plan,
+                         struct loader_check_report *out)
 {
     struct manifest_process p = {0};
     struct manifest_thread t = {0};
     uint32_t prev = 0;
     for (uint32_t i = 0; manifest_process(m, i, &p); i++) {
         const char *name = manifest_string(m, p.name);
-        if (!lc_claim(p.cspace_object, i, &prev))
+        if (!lc_claim(plan, p.cspace_object, i, &prev))
             return lc_fail(out,
                            "process %u (\"%s\"): cspace_object %u is already the CSpace of "
                            "process %u",
                            i, name, p.cspace_object, prev);
-        if (!lc_claim(p.vspace_object, i, &prev))
+        if (!lc_claim(plan, p.vspace_object, i, &prev))
             return lc_fail(out,
                            "process %u (\"%s\"): vspace_object %u is already the address "
                            "space of process %u",
@@ -221,7 +215,7 @@ static bool lc_ownership(const struct manifest_view *m, struct loader_check_repo
     }
     for (uint32_t i = 0; manifest_thread(m, i, &t); i++) {
         manifest_process(m, t.process, &p);
-        if (!lc_claim(t.thread_object, i, &prev))
+        if (!lc_claim(plan, t.thread_object, i, &prev))
             return lc_fail(out, "thread %u (process \"%s\"): thread_object %u is already thread %u",
                            i, manifest_string(m, p.name), t.thread_object, prev);
     }
@@ -242,27 +236,29 @@ static uint32_t lc_mapping_at(const struct manifest_view *m, const struct manife
 }
 
 /* IPC buffers, stacks and heaps hold data: never executable, whoever maps them. */
-static void lc_mark_data(const struct manifest_view *m)
+static void lc_mark_data(const struct manifest_view *m, struct boot_plan *plan)
 {
+    struct plan_object *po = plan->objects;
     struct manifest_process p = {0};
     struct manifest_thread t = {0};
     struct manifest_mapping mm = {0};
     for (uint32_t i = 0; manifest_thread(m, i, &t); i++) {
-        if (lc_data[t.ipcbuf_object] == LC_DATA_NONE)
-            lc_data[t.ipcbuf_object] = LC_DATA_IPCBUF;
+        if (po[t.ipcbuf_object].data == PLAN_DATA_NONE)
+            po[t.ipcbuf_object].data = PLAN_DATA_IPCBUF;
         manifest_process(m, t.process, &p);
         if (lc_mapping_at(m, &p, t.stack_top - 1, &mm) != LC_NONE &&
-            lc_data[mm.object] == LC_DATA_NONE)
-            lc_data[mm.object] = LC_DATA_STACK;
+            po[mm.object].data == PLAN_DATA_NONE)
+            po[mm.object].data = PLAN_DATA_STACK;
     }
     for (uint32_t i = 0; manifest_process(m, i, &p); i++)
         if (p.heap_size && lc_mapping_at(m, &p, p.heap_base, &mm) != LC_NONE &&
-            lc_data[mm.object] == LC_DATA_NONE)
-            lc_data[mm.object] = LC_DATA_HEAP;
+            po[mm.object].data == PLAN_DATA_NONE)
+            po[mm.object].data = PLAN_DATA_HEAP;
 }
 
 /* Slot rights within what the object allows. */
-static bool lc_slots(const struct manifest_view *m, struct loader_check_report *out)
+static bool lc_slots(const struct manifest_view *m, const struct boot_plan *plan,
+                     struct loader_check_report *out)
 {
     struct manifest_slot s = {0};
     struct manifest_object o = {0};
@@ -270,17 +266,18 @@ static bool lc_slots(const struct manifest_view *m, struct loader_check_report *
     char have[5], max[5];
     for (uint32_t i = 0; manifest_slot(m, i, &s); i++) {
         manifest_object(m, s.object, &o);
-        uint32_t allowed = lc_object_max(&o, s.object);
+        uint32_t allowed = lc_object_max(plan, &o, s.object);
+        uint8_t data = plan->objects[s.object].data;
         if (!(s.rights & ~allowed))
             continue;
         manifest_process(m, s.process, &p);
         const char *pname = manifest_string(m, p.name);
-        if (o.type == ANV_OBJ_FRAME && lc_data[s.object] != LC_DATA_NONE)
+        if (o.type == ANV_OBJ_FRAME && data != PLAN_DATA_NONE)
             return lc_fail(out,
                            "slot %u (process \"%s\", slot %u): rights 0x%x (%s) give x on "
                            "object %u (\"%s\"), %s, never executable",
                            i, pname, s.slot, s.rights, lc_rights(s.rights, have), s.object,
-                           manifest_string(m, o.name), lc_data_what[lc_data[s.object]]);
+                           manifest_string(m, o.name), lc_data_what[data]);
         return lc_fail(out,
                        "slot %u (process \"%s\", slot %u): rights 0x%x (%s) wider than a %s "
                        "allows (%s)",
@@ -290,13 +287,18 @@ static bool lc_slots(const struct manifest_view *m, struct loader_check_report *
     return true;
 }
 
-/* The process's ELF image: present in the boot image and valid. Fills lc_elf. */
+/* The process's ELF image: present in the boot image and valid. Fills lc_elf (no
+ * segments without an image) and the process's plan. */
 static bool lc_image(const struct manifest_view *m, const struct loader_check_platform *pf,
-                     uint32_t pi, const struct manifest_process *p, struct loader_check_report *out)
+                     uint32_t pi, const struct manifest_process *p, struct plan_process *pp,
+                     struct loader_check_report *out)
 {
     struct manifest_image img = {0};
     lc_elf.segment_count = 0;
     lc_elf.entry = 0;
+    pp->elf = NULL;
+    pp->elf_size = 0;
+    pp->elf_pages = 0;
     if (p->image == MANIFEST_NONE)
         return true;
     manifest_image(m, p->image, &img);
@@ -319,6 +321,10 @@ static bool lc_image(const struct manifest_view *m, const struct loader_check_pl
     if (img.entry != 0 && img.entry != lc_elf.entry)
         return lc_fail(out, "image %u (\"%s\"): entry 0x%lx, but the ELF's entry is 0x%lx",
                        p->image, iname, (unsigned long)img.entry, (unsigned long)lc_elf.entry);
+    pp->elf = pf->image + img.offset;
+    pp->elf_size = img.size;
+    for (uint32_t s = 0; s < lc_elf.segment_count; s++)
+        pp->elf_pages += lc_elf.segments[s].mem_size / LC_PAGE;
     return true;
 }
 
@@ -339,8 +345,8 @@ static uint32_t lc_slot_rights(const struct manifest_view *m, const struct manif
     return rights;
 }
 
-static bool lc_mapping_rights(const struct manifest_view *m, const struct manifest_process *p,
-                              struct loader_check_report *out)
+static bool lc_mapping_rights(const struct manifest_view *m, const struct boot_plan *plan,
+                              const struct manifest_process *p, struct loader_check_report *out)
 {
     struct manifest_mapping mm = {0};
     struct manifest_object o = {0};
@@ -350,12 +356,13 @@ static bool lc_mapping_rights(const struct manifest_view *m, const struct manife
         uint32_t i = p->first_mapping + k;
         manifest_mapping(m, i, &mm);
         manifest_object(m, mm.object, &o);
-        if ((mm.rights & ANV_RIGHT_EXEC) && lc_data[mm.object] != LC_DATA_NONE)
+        uint8_t data = plan->objects[mm.object].data;
+        if ((mm.rights & ANV_RIGHT_EXEC) && data != PLAN_DATA_NONE)
             return lc_fail(out,
                            "mapping %u (process \"%s\"): rights 0x%x (%s) give x on object %u "
                            "(\"%s\"), %s, never executable",
                            i, pname, mm.rights, lc_rights(mm.rights, have), mm.object,
-                           manifest_string(m, o.name), lc_data_what[lc_data[mm.object]]);
+                           manifest_string(m, o.name), lc_data_what[data]);
         if (mm.rights & ANV_RIGHT_EXEC)
             return lc_fail(out,
                            "mapping %u (process \"%s\"): rights 0x%x (%s) give x on object %u "
@@ -375,7 +382,7 @@ static bool lc_mapping_rights(const struct manifest_view *m, const struct manife
 }
 
 /* Describe range r for a message: "mapping 4 [a, b)" or "ELF segment 1 [a, b)". */
-static void lc_range_text(const struct lc_range *r, char *buf, uint32_t size)
+static void lc_range_text(const struct plan_range *r, char *buf, uint32_t size)
 {
     if (r->mapping != LC_NONE)
         manifest_format(buf, size, "mapping %u at [0x%lx, 0x%lx)", r->mapping,
@@ -383,24 +390,6 @@ static void lc_range_text(const struct lc_range *r, char *buf, uint32_t size)
     else
         manifest_format(buf, size, "ELF segment %u at [0x%lx, 0x%lx)", r->segment,
                         (unsigned long)r->start, (unsigned long)r->end);
-}
-
-/* Page-table pages a sorted, overlap-free set of user ranges needs in Sv39: the root, one
- * table per 1 GiB region touched and one per 2 MiB region touched. */
-static uint32_t lc_page_tables(uint32_t n)
-{
-    uint64_t tables = 1;
-    uint64_t last_gib = ~0ull, last_mib = ~0ull;
-    for (uint32_t k = 0; k < n; k++) {
-        uint64_t first_g = lc_ranges[k].start >> 30, end_g = (lc_ranges[k].end - 1) >> 30;
-        uint64_t first_m = lc_ranges[k].start >> 21, end_m = (lc_ranges[k].end - 1) >> 21;
-        tables += end_g - first_g + 1 - (first_g == last_gib ? 1 : 0);
-        tables += end_m - first_m + 1 - (first_m == last_mib ? 1 : 0);
-        last_gib = end_g;
-        last_mib = end_m;
-    }
-    /* User space is 256 GiB: at most 1 + 256 + 131072 tables, well inside 32 bits. */
-    return (uint32_t)tables;
 }
 
 /* The address space of process pi: its ELF segments and every manifest mapping, none
@@ -412,11 +401,11 @@ static bool lc_address_space(const struct manifest_view *m, uint32_t pi,
     struct manifest_mapping mm = {0};
     const char *pname = manifest_string(m, p->name);
     uint32_t n = 0;
-    if ((uint64_t)lc_elf.segment_count + p->mapping_count > LOADER_CHECK_MAX_RANGES)
+    if ((uint64_t)lc_elf.segment_count + p->mapping_count > PLAN_MAX_RANGES)
         return lc_fail(out,
                        "process %u (\"%s\"): mapping_count %u: more than %u mappings and ELF "
                        "segments in one address space",
-                       pi, pname, p->mapping_count, LOADER_CHECK_MAX_RANGES);
+                       pi, pname, p->mapping_count, PLAN_MAX_RANGES);
     for (uint32_t s = 0; s < lc_elf.segment_count; s++) {
         lc_ranges[n].start = lc_elf.segments[s].vaddr;
         lc_ranges[n].end = lc_elf.segments[s].vaddr + lc_elf.segments[s].mem_size;
@@ -430,10 +419,10 @@ static bool lc_address_space(const struct manifest_view *m, uint32_t pi,
         lc_ranges[n].mapping = p->first_mapping + k;
         lc_ranges[n++].segment = LC_NONE;
     }
-    /* Insertion sort by start (n <= LOADER_CHECK_MAX_RANGES); then any overlap shows as a
+    /* Insertion sort by start (n <= PLAN_MAX_RANGES); then any overlap shows as a
      * range starting before the furthest end seen so far. */
     for (uint32_t k = 1; k < n; k++) {
-        struct lc_range r = lc_ranges[k];
+        struct plan_range r = lc_ranges[k];
         uint32_t j = k;
         for (; j > 0 && lc_ranges[j - 1].start > r.start; j--)
             lc_ranges[j] = lc_ranges[j - 1];
@@ -444,9 +433,9 @@ static bool lc_address_space(const struct manifest_view *m, uint32_t pi,
         if (lc_ranges[k].start < lc_ranges[far].end) {
             /* Name a manifest mapping as the record: ELF segments never overlap each other
              * (elf_inspect), so one of the two is a mapping. */
-            const struct lc_range *a = &lc_ranges[far], *b = &lc_ranges[k];
+            const struct plan_range *a = &lc_ranges[far], *b = &lc_ranges[k];
             if (b->mapping == LC_NONE || (a->mapping != LC_NONE && a->mapping > b->mapping)) {
-                const struct lc_range *t = a;
+                const struct plan_range *t = a;
                 a = b;
                 b = t;
             }
@@ -459,14 +448,18 @@ static bool lc_address_space(const struct manifest_view *m, uint32_t pi,
         if (lc_ranges[k].end > lc_ranges[far].end)
             far = k;
     }
-    *pt = lc_page_tables(n);
+    *pt = plan_page_tables(lc_ranges, n);
     return true;
 }
 
-/* Each thread can start: an entry point, its IPC buffer mapped where it says, a stack. */
-static bool lc_threads(const struct manifest_view *m, uint32_t pi, const struct manifest_process *p,
+/* Each thread can start: an entry point, its IPC buffer mapped where it says, a stack.
+ * Fills its start state and budget into the plan. */
+static bool lc_threads(const struct manifest_view *m, const struct loader_check_platform *pf,
+                       uint32_t pi, const struct manifest_process *p, struct boot_plan *plan,
                        struct loader_check_report *out)
 {
+    struct manifest_object cs = {0};
+    manifest_object(m, p->cspace_object, &cs);
     struct manifest_thread t = {0};
     struct manifest_mapping mm = {0};
     const char *pname = manifest_string(m, p->name);
@@ -495,89 +488,52 @@ static bool lc_threads(const struct manifest_view *m, uint32_t pi, const struct 
                            "thread %u (process \"%s\"): stack_top 0x%lx has no writable "
                            "mapping below it",
                            i, pname, (unsigned long)t.stack_top);
+        struct plan_thread *pt = &plan->threads[i];
+        pt->start.pc = t.entry ? t.entry : lc_elf.entry;
+        pt->start.sp = t.stack_top;
+        pt->start.tp = t.ipcbuf_vaddr;
+        pt->start.a0 = cs.size;
+        pt->start.a1 = k; /* its index in the process */
+        uint64_t hz = pf->inv->timebase_frequency;
+        pt->budget = (t.flags & MANIFEST_THREAD_F_PASSIVE) ? 0 : plan_clock_units(t.budget_us, hz);
+        pt->period = pt->budget ? plan_clock_units(t.period_us, hz) : 0;
+        /* A budget of the whole period is no limit: do not account it at all. */
+        if (pt->budget >= pt->period)
+            pt->budget = pt->period = 0;
     }
     return true;
-}
-
-/* boot_alloc in loader.c: 16-byte pieces carved from runs of fresh pages; a piece that
- * does not fit the current run starts a new one and the rest of the old is lost. */
-struct lc_heap {
-    uint64_t left;  /* bytes left in the current run */
-    uint64_t pages; /* pages taken for runs */
-};
-
-static void lc_alloc(struct lc_heap *h, uint64_t size)
-{
-    size = (size + 15) & ~(uint64_t)15;
-    if (size > h->left) {
-        uint64_t pages = (size + LC_PAGE - 1) / LC_PAGE;
-        h->pages += pages;
-        h->left = pages * LC_PAGE;
-    }
-    h->left -= size;
-}
-
-/* Pages an object costs the loader besides kernel-object memory: its own pages. */
-static uint64_t lc_object_pages(const struct manifest_object *o, struct lc_heap *h)
-{
-    switch (o->type) {
-    case ANV_OBJ_CSPACE:
-        lc_alloc(h, sizeof(struct cspace));
-        lc_alloc(h, (uint64_t)o->size * sizeof(struct cap));
-        return 0;
-    case ANV_OBJ_THREAD:
-        lc_alloc(h, sizeof(struct thread));
-        return 0;
-    case ANV_OBJ_ENDPOINT:
-        lc_alloc(h, sizeof(struct endpoint));
-        return 0;
-    case ANV_OBJ_NOTIFICATION:
-        lc_alloc(h, sizeof(struct notification));
-        return 0;
-    case ANV_OBJ_FRAME:
-        lc_alloc(h, sizeof(struct frame));
-        return (o->flags & MANIFEST_OBJ_F_DEVICE) ? 0 : o->size;
-    case ANV_OBJ_VSPACE:
-        lc_alloc(h, sizeof(struct vspace));
-        return 0; /* root: pt pool */
-    case ANV_OBJ_POOL:
-        lc_alloc(h, sizeof(struct pool));
-        lc_alloc(h, (uint64_t)POOL_BITMAP_WORDS((uint64_t)o->size) * 8);
-        lc_alloc(h, (uint64_t)o->size * sizeof(struct frame));
-        return o->size;
-    case ANV_OBJ_IRQ:
-        lc_alloc(h, sizeof(struct irq_handler));
-        return 0;
-    default:
-        lc_alloc(h, sizeof(struct kobj));
-        return 0;
-    }
 }
 
 /* What the loader takes from the boot allocator, against what it has; the largest single
  * consumer is named, since that is the record to shrink. */
 static bool lc_memory(const struct manifest_view *m, const struct loader_check_platform *pf,
-                      uint64_t elf_pages, uint32_t big_image, uint64_t big_image_pages,
-                      struct loader_check_report *out)
+                      struct boot_plan *plan, uint64_t elf_pages, uint32_t big_image,
+                      uint64_t big_image_pages, struct loader_check_report *out)
 {
     struct manifest_object o = {0};
-    struct lc_heap h = {0, 0};
-    uint64_t pages = (out->pt_pages ? out->pt_pages : 1u) + elf_pages;
+    struct plan_heap h = {0, 0};
+    uint64_t pages = (plan->pt_pages ? plan->pt_pages : 1u) + elf_pages;
     uint64_t big = 0;
     uint32_t big_obj = LC_NONE;
-    for (uint32_t i = 0; manifest_object(m, i, &o); i++) {
+    /* In the loader's order: every object, then process by process its record for
+     * thread.restart (process.h). */
+    for (uint32_t i = 0; i < plan->object_count; i++) {
+        const struct plan_object *po = &plan->objects[i];
         uint64_t before = h.pages;
-        uint64_t own = lc_object_pages(&o, &h);
-        pages += own;
-        if (own + (h.pages - before) > big) {
-            big = own + (h.pages - before);
+        for (uint32_t k = 0; k < PLAN_PIECES; k++)
+            if (po->piece[k] != 0)
+                plan_heap_take(&h, po->piece[k]);
+        pages += po->pages;
+        if (po->pages + (h.pages - before) > big) {
+            big = po->pages + (h.pages - before);
             big_obj = i;
         }
     }
-    /* Then, process by process, its record for thread.restart (process.h). */
-    for (uint32_t i = 0; i < manifest_count(m, MANIFEST_T_PROCESS); i++)
-        lc_alloc(&h, sizeof(struct proc));
+    for (uint32_t i = 0; i < plan->process_count; i++)
+        plan_heap_take(&h, sizeof(struct proc));
     pages += h.pages;
+    plan->heap_pages = h.pages;
+    plan->pages_needed = pages;
     out->pages_needed = pages;
     if (pages <= pf->free_pages)
         return true;
@@ -601,48 +557,51 @@ static bool lc_memory(const struct manifest_view *m, const struct loader_check_p
 }
 
 bool loader_check(const struct manifest_view *m, const struct loader_check_platform *pf,
-                  struct loader_check_report *out)
+                  struct boot_plan *plan, struct loader_check_report *out)
 {
     struct manifest_process p = {0};
-    struct manifest_object o = {0};
     out->message[0] = '\0';
     out->pages_needed = 0;
     out->pt_pages = 0;
-    if (!lc_capacity(m, out) || !lc_objects(m, pf, out) || !lc_ownership(m, out))
+    plan->object_count = plan->process_count = plan->thread_count = 0;
+    plan->pt_pages = 0;
+    plan->heap_pages = plan->pages_needed = 0;
+    if (!lc_capacity(m, plan, out) || !lc_objects(m, pf, plan, out) ||
+        !lc_ownership(m, plan, out))
         return false;
-    lc_mark_data(m);
-    if (!lc_slots(m, out))
+    lc_mark_data(m, plan);
+    if (!lc_slots(m, plan, out))
         return false;
 
     /* A VSpace no process uses still takes a root page table from the loader's pool. */
     uint32_t pt = 0;
+    struct manifest_object o = {0};
     for (uint32_t i = 0; manifest_object(m, i, &o); i++)
-        if (o.type == ANV_OBJ_VSPACE && lc_owner[i] == LC_NONE)
+        if (o.type == ANV_OBJ_VSPACE && plan->objects[i].owner == LC_NONE)
             pt++;
     uint64_t elf_pages = 0, big_image_pages = 0;
     uint32_t big_image = LC_NONE;
     for (uint32_t i = 0; manifest_process(m, i, &p); i++) {
-        uint32_t tables = 0;
-        if (!lc_image(m, pf, i, &p, out) || !lc_mapping_rights(m, &p, out) ||
-            !lc_address_space(m, i, &p, &tables, out) || !lc_threads(m, i, &p, out))
+        struct plan_process *pp = &plan->processes[i];
+        if (!lc_image(m, pf, i, &p, pp, out) || !lc_mapping_rights(m, plan, &p, out) ||
+            !lc_address_space(m, i, &p, &pp->pt_pages, out) ||
+            !lc_threads(m, pf, i, &p, plan, out))
             return false;
-        uint64_t seg_pages = 0;
-        for (uint32_t s = 0; s < lc_elf.segment_count; s++)
-            seg_pages += lc_elf.segments[s].mem_size / LC_PAGE;
-        elf_pages += seg_pages;
-        if (seg_pages > big_image_pages) {
-            big_image_pages = seg_pages;
+        elf_pages += pp->elf_pages;
+        if (pp->elf_pages > big_image_pages) {
+            big_image_pages = pp->elf_pages;
             big_image = p.image;
         }
-        pt += tables;
+        pt += pp->pt_pages;
         /* The loader maps every process from one pool, sized from this sum, before any
          * process has a pool of its own. */
-        if (pt > LOADER_CHECK_PT_POOL_MAX)
+        if (pt > PLAN_PT_POOL_MAX)
             return lc_fail(out,
                            "process %u (\"%s\"): mappings and ELF segments need %u page-table "
                            "pages, which brings the loader's pool to %u, above its limit of %u",
-                           i, manifest_string(m, p.name), tables, pt, LOADER_CHECK_PT_POOL_MAX);
+                           i, manifest_string(m, p.name), pp->pt_pages, pt, PLAN_PT_POOL_MAX);
     }
+    plan->pt_pages = pt;
     out->pt_pages = pt;
-    return lc_memory(m, pf, elf_pages, big_image, big_image_pages, out);
+    return lc_memory(m, pf, plan, elf_pages, big_image, big_image_pages, out);
 }

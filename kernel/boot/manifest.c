@@ -5,6 +5,8 @@
 
 #include <anvaya/abi.h>
 
+#include "lib/format.h"
+
 #define PAGE_MASK ((uint64_t)ANV_PAGE_SIZE - 1u)
 
 static const uint32_t entry_size[MANIFEST_T_COUNT] = {
@@ -201,76 +203,12 @@ const char *manifest_type_name(uint32_t type)
     return type < ANV_OBJ_COUNT ? names[type] : "unknown type";
 }
 
-struct msgbuf {
-    char *buf;
-    uint32_t size;
-    uint32_t len;
-};
-
-static void msg_putc(struct msgbuf *m, char c)
-{
-    if (m->len + 1 < m->size) {
-        m->buf[m->len++] = c;
-        m->buf[m->len] = '\0';
-    }
-}
-
-static void msg_number(struct msgbuf *m, uint64_t n, unsigned base)
-{
-    char digits[20];
-    unsigned k = 0;
-    do {
-        digits[k++] = "0123456789abcdef"[n % base];
-        n /= base;
-    } while (n != 0 && k < sizeof digits);
-    while (k > 0)
-        msg_putc(m, digits[--k]);
-}
-
-/* Only the conversions the messages use; each loop is bounded by the format, the
- * message size or MSG_NAME_MAX. */
-static void msg_vappend(struct msgbuf *m, const char *fmt, va_list ap)
-{
-    for (const char *f = fmt; *f != '\0'; f++) {
-        if (*f != '%') {
-            msg_putc(m, *f);
-            continue;
-        }
-        f++;
-        bool wide = false;
-        if (*f == 'l') {
-            wide = true;
-            f++;
-        }
-        switch (*f) {
-        case 's': {
-            const char *str = va_arg(ap, const char *);
-            for (uint32_t k = 0; str != NULL && str[k] != '\0' && k < MSG_NAME_MAX; k++)
-                msg_putc(m, (str[k] >= 0x20 && str[k] < 0x7f) ? str[k] : '?');
-            break;
-        }
-        case 'u':
-            msg_number(m, wide ? (uint64_t)va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
-            break;
-        case 'x':
-            msg_number(m, wide ? (uint64_t)va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
-            break;
-        case '%':
-            msg_putc(m, '%');
-            break;
-        default: /* an unsupported conversion is a bug in this file; never read past '\0' */
-            return;
-        }
-    }
-}
+/* Names come from the manifest and end up on the console: cut and made printable. */
+static const struct format_opts msg_opts = {MSG_NAME_MAX, true};
 
 uint32_t manifest_vformat(char *buf, uint32_t size, const char *fmt, va_list ap)
 {
-    struct msgbuf m = {buf, size, 0};
-    if (size > 0)
-        buf[0] = '\0';
-    msg_vappend(&m, fmt, ap);
-    return m.len;
+    return (uint32_t)format_vbuf(buf, size, &msg_opts, fmt, ap);
 }
 
 uint32_t manifest_format(char *buf, uint32_t size, const char *fmt, ...)
@@ -288,13 +226,10 @@ static void record(struct manifest_view *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void record(struct manifest_view *v, const char *fmt, ...)
 {
-    struct msgbuf m = {v->message, sizeof v->message, 0};
-    v->message[0] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    msg_vappend(&m, fmt, ap);
+    v->message_len = manifest_vformat(v->message, sizeof v->message, fmt, ap);
     va_end(ap);
-    v->message_len = m.len;
 }
 
 /* ---- validation ---------------------------------------------------------------------- */
@@ -305,16 +240,15 @@ static enum manifest_error fail(struct manifest_view *v, enum manifest_error e, 
 static enum manifest_error fail(struct manifest_view *v, enum manifest_error e, uint32_t table,
                                 uint32_t index, const char *fmt, ...)
 {
-    struct msgbuf m = {v->message, sizeof v->message, v->message_len};
     v->bad_table = table;
     v->bad_index = index;
-    msg_putc(&m, ':');
-    msg_putc(&m, ' ');
+    uint32_t len = v->message_len;
+    len += manifest_format(v->message + len, sizeof v->message - len, ": ");
     va_list ap;
     va_start(ap, fmt);
-    msg_vappend(&m, fmt, ap);
+    len += manifest_vformat(v->message + len, sizeof v->message - len, fmt, ap);
     va_end(ap);
-    v->message_len = m.len;
+    v->message_len = len;
     return e;
 }
 

@@ -70,10 +70,10 @@ bool manifest_image(const struct manifest_view *v, uint32_t i, struct manifest_i
 const char *manifest_string(const struct manifest_view *v, uint32_t offset);
 /* Short lower-case name of an ANV_OBJ_* type for messages ("frame", "endpoint", ...). */
 const char *manifest_type_name(uint32_t type);
-/* Format a refusal into buf (always NUL-terminated when size > 0): %s %u %x %lu %lx and
- * %%, no widths; %s strings are cut at 48 bytes and unprintable bytes shown as '?', since
- * names come from the manifest and end up on the console. Shared with the boot pre-flight
- * (loader_check.c) so every refusal reads alike. Returns the length written. */
+/* Format a refusal into buf (always NUL-terminated when size > 0) with the kernel's one
+ * formatter (lib/format.c); %s strings are cut at 48 bytes and unprintable bytes shown as
+ * '?', since names come from the manifest and end up on the console. Shared with the boot
+ * pre-flight (loader_check.c) so every refusal reads alike. Returns the length written. */
 uint32_t manifest_format(char *buf, uint32_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 uint32_t manifest_vformat(char *buf, uint32_t size, const char *fmt, va_list ap)

@@ -1,5 +1,6 @@
 /* Starting the system: find the boot image behind the kernel, validate its manifest,
- * load it, and enter the first thread. Also the system.shutdown path. */
+ * load it, and enter the first thread. (system.shutdown is core/panic.c's: it runs after
+ * boot.) */
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/platform.h"
@@ -14,7 +15,6 @@
 #include "core/panic.h"
 #include "boot/pmem.h"
 #include "core/sched.h"
-#include "core/syscall.h"
 #include "object/vspace.h"
 
 #include <anvaya/bootimage.h>
@@ -52,9 +52,10 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     /* Everything else the loader would trip over, before it creates anything: a bad
      * system stops here whole rather than half-built. */
     static struct loader_check_report check;
+    static struct boot_plan plan;
     const struct loader_check_platform pf = {image, image_size, inv,
                                              pmem_boot_remaining() / PMEM_PAGE};
-    if (!loader_check(&view, &pf, &check))
+    if (!loader_check(&view, &pf, &plan, &check))
         panic("manifest: %s", check.message);
     kprintf("manifest: checked, the system needs %lu pages (%u for page tables), %lu free\n",
             check.pages_needed, check.pt_pages, pf.free_pages);
@@ -67,9 +68,13 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     if (inv->plic.present)
         plic_init((uintptr_t)phys_to_virt(inv->plic.base), inv->plic_ndev);
     struct loader_stats st = {0};
-    loader_load(&view, image, image_size, inv, check.pt_pages, &st);
+    loader_load(&view, &plan, inv, &st);
     kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
             st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
+    /* Nothing after this line runs boot code: the block could be handed back here. */
+    kprintf("boot: %lu KiB of code and data only boot uses (.boot.*), kept after boot\n",
+            (unsigned long)((__boot_end - __boot_start) + (__boot_data_end - __boot_data_start)) /
+                1024);
 #ifdef ANV_DEBUG_CHECKS
     invariants_enabled = true;
     invariants_check_all();
@@ -79,17 +84,4 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SUM);
     csr_set(sstatus, SSTATUS_SPIE);
     trap_exit_to_user();
-}
-
-void syscall_shutdown_hook(uint64_t code)
-{
-#ifdef ANV_DEBUG_CHECKS
-    kprintf("system: invariant checker ran %u times, no violations\n", invariants_checks_run());
-#endif
-    if (code == 0) {
-        kprintf("system: shutdown\n");
-        platform_shutdown();
-    }
-    kprintf("system: shutdown with failure %lu\n", code);
-    platform_fail((uint32_t)code);
 }

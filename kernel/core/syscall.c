@@ -6,6 +6,7 @@
 #include "core/console.h"
 #include "object/cspace.h"
 #include "object/endpoint.h"
+#include "object/frame.h"
 #include "core/invariants.h"
 #include "object/irq.h"
 #include "object/notification.h"
@@ -212,16 +213,9 @@ static __attribute__((noinline)) int sys_mem_map(struct thread *t, uint64_t *r)
     err = cspace_dynamic_slot(own(t), r[REG_A3], &slot);
     if (err != ANV_OK)
         return err;
-    struct frame *f = (struct frame *)fc->obj;
-    /* The whole range at once, page tables included: nothing is mapped unless all of it
-     * can be. */
-    err = vs_map_range_check(t->vspace, vaddr, f->paddr, f->pages, (uint32_t)rights, 0);
+    err = frame_map(fc, t->vspace, vaddr, (uint32_t)rights, slot);
     if (err != ANV_OK)
         return err;
-    vs_map_range(t->vspace, vaddr, f->paddr, f->pages, (uint32_t)rights);
-    cap_install(slot, &f->hdr, ANV_OBJ_MAPPING, (uint32_t)rights, 0, fc);
-    slot->map_vaddr = vaddr;
-    slot->map_vspace = t->vspace;
     r[REG_A1] = cap_handle(slot);
     return ANV_OK;
 }

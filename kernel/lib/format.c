@@ -1,5 +1,5 @@
-/* A small, bounded printf engine: no allocation, no floating point, every loop bounded
- * by the format string or the 64-bit digit count. */
+/* A small, bounded printf engine (format.h): no allocation, no floating point, every
+ * loop bounded by the format string, the 64-bit digit count or the %s limit. */
 #include "format.h"
 
 #include <stdint.h>
@@ -17,17 +17,20 @@ static size_t emit_repeat(format_sink_fn sink, void *ctx, char ch, unsigned n)
     return n;
 }
 
-static size_t emit_str(format_sink_fn sink, void *ctx, const char *s, const struct spec *sp)
+static size_t emit_str(format_sink_fn sink, void *ctx, const char *s, const struct spec *sp,
+                       const struct format_opts *opts)
 {
+    size_t max = opts != NULL && opts->str_max != 0 && opts->str_max < 4096 ? opts->str_max : 4096;
+    bool printable = opts != NULL && opts->printable;
     size_t len = 0;
-    while (s[len] != '\0' && len < 4096)
+    while (s[len] != '\0' && len < max)
         len++;
     size_t n = 0;
     unsigned pad = sp->width > len ? (unsigned)(sp->width - len) : 0;
     if (!sp->left)
         n += emit_repeat(sink, ctx, ' ', pad);
     for (size_t i = 0; i < len; i++)
-        sink(ctx, s[i]);
+        sink(ctx, (!printable || (s[i] >= 0x20 && s[i] < 0x7f)) ? s[i] : '?');
     n += len;
     if (sp->left)
         n += emit_repeat(sink, ctx, ' ', pad);
@@ -63,7 +66,8 @@ static size_t emit_num(format_sink_fn sink, void *ctx, uint64_t v, int negative,
     return n;
 }
 
-size_t format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list ap)
+size_t format_vopts(format_sink_fn sink, void *ctx, const struct format_opts *opts,
+                    const char *fmt, va_list ap)
 {
     size_t n = 0;
     for (const char *p = fmt; *p != '\0'; p++) {
@@ -111,7 +115,7 @@ size_t format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list ap)
         }
         case 's': {
             const char *s = va_arg(ap, const char *);
-            n += emit_str(sink, ctx, s ? s : "(null)", &sp);
+            n += emit_str(sink, ctx, s ? s : "(null)", &sp, opts);
             break;
         }
         case 'c':
@@ -134,6 +138,11 @@ size_t format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list ap)
     return n;
 }
 
+size_t format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list ap)
+{
+    return format_vopts(sink, ctx, NULL, fmt, ap);
+}
+
 struct buf_sink {
     char *buf;
     size_t size;
@@ -148,14 +157,23 @@ static void buf_put(void *ctx, char ch)
     b->pos++;
 }
 
-size_t format_buf(char *buf, size_t size, const char *fmt, ...)
+size_t format_vbuf(char *buf, size_t size, const struct format_opts *opts, const char *fmt,
+                   va_list ap)
 {
     struct buf_sink b = {buf, size, 0};
+    format_vopts(buf_put, &b, opts, fmt, ap);
+    if (size == 0)
+        return 0;
+    size_t len = b.pos < size ? b.pos : size - 1;
+    buf[len] = '\0';
+    return len;
+}
+
+size_t format_buf(char *buf, size_t size, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    size_t n = format_v(buf_put, &b, fmt, ap);
+    size_t n = format_vbuf(buf, size, NULL, fmt, ap);
     va_end(ap);
-    if (size > 0)
-        buf[b.pos < size ? b.pos : size - 1] = '\0';
     return n;
 }

@@ -3,10 +3,10 @@
 
 #include "object/cspace.h"
 #include "object/endpoint.h"
+#include "object/frame.h"
 #include "object/notification.h"
 #include "object/pool.h"
 #include "object/thread.h"
-#include "object/vspace.h"
 
 static uint32_t kobj_id_counter;
 
@@ -54,11 +54,9 @@ void cap_on_remove(struct cap *c)
     case ANV_OBJ_NOTIFICATION:
         ntfn_cap_removed(c);
         break;
-    case ANV_OBJ_MAPPING: {
-        const struct frame *f = (const struct frame *)c->obj;
-        vs_unmap_range(c->map_vspace, c->map_vaddr, f->pages);
+    case ANV_OBJ_MAPPING:
+        frame_unmap(c);
         break;
-    }
     default:
         break;
     }

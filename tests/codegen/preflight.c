@@ -70,6 +70,7 @@ int main(int argc, char **argv)
     }
     static struct manifest_view view;
     static struct loader_check_report report;
+    static struct boot_plan plan;
     static struct dtb_inventory inv;
     int rc = 0;
     enum manifest_error e = manifest_open(&view, man, msize);
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
         uint64_t free_pages = (((uint64_t)ram_mib << 20) - ANV_KERNEL_RESERVED_BYTES - isize) /
                               ANV_PAGE_SIZE;
         struct loader_check_platform pf = {img, isize, &inv, free_pages};
-        if (!loader_check(&view, &pf, &report)) {
+        if (!loader_check(&view, &pf, &plan, &report)) {
             fprintf(stderr, "%s: error: the kernel's boot pre-flight would refuse this system: %s\n",
                     argv[1], report.message);
             rc = 1;

@@ -87,6 +87,7 @@ static void open_and_check(const uint8_t *blob, size_t size)
 {
     static struct manifest_view v;
     static struct loader_check_report report;
+    static struct boot_plan plan;
     enum manifest_error e = manifest_open(&v, blob, size);
     if (e != MANIFEST_OK) {
         FUZZ_CHECK(e < MANIFEST_E_COUNT_, "error code");
@@ -97,7 +98,7 @@ static void open_and_check(const uint8_t *blob, size_t size)
     }
     walk(&v);
     struct loader_check_platform pf = fuzz_platform(NULL, 0);
-    if (!loader_check(&v, &pf, &report))
+    if (!loader_check(&v, &pf, &plan, &report))
         fuzz_check_message(report.message, sizeof report.message);
 }
 
