@@ -11,7 +11,7 @@ picolibc-riscv64-unknown-elf libfdt-dev python3-libfdt libcmocka-dev python3-jin
 device-tree-compiler gdb-multiarch graphviz clang-14 libclang-rt-14-dev valgrind \
 libssl-dev python3-cryptography python3-cryptography-vectors qemu-user wabt binaryen \
 lld-14 iproute2 iputils-ping python3-scapy dnsmasq tcpdump tshark wasi-libc \
-libclang-rt-14-dev-wasm32 nodejs"
+libclang-rt-14-dev-wasm32 nodejs spin frama-c-base why3 z3 cvc4"
 
 missing=""
 for p in $PACKAGES; do
