@@ -645,6 +645,40 @@ int package_service_reader_read(uint64_t badge, const struct anv_bytes_64 *n, ui
     return ANV_OK;
 }
 
+/* Removes the entries of directory `dir` whose names end in `suffix` (every entry when it
+ * is ""), counting them in *removed. A removal changes the directory under the listing's
+ * cookie, so the walk starts again after each; 4,096 walks bound it. */
+static int remove_entries(const char *dir, const char *suffix, uint32_t *removed)
+{
+    struct anv_bytes_128 d, p;
+    size_t sl = strlen(suffix);
+    (void)path_join(&d, dir, NULL, NULL);
+    uint64_t cookie = 0;
+    for (uint32_t guard = 0; guard < 4096; guard++) {
+        struct anv_bytes_54 name;
+        uint32_t type = 0;
+        uint64_t size = 0;
+        int e = package_service_files_list(&d, &cookie, &name, &type, &size);
+        if (e == (int)FILES_E_END)
+            return ANV_OK;
+        if (e != ANV_OK)
+            return e;
+        if (name.len < sl || (sl > 0 && name.len == sl) ||
+            memcmp(name.data + name.len - sl, suffix, sl) != 0)
+            continue;
+        char n[55];
+        memcpy(n, name.data, name.len);
+        n[name.len] = '\0';
+        (void)path_join(&p, dir, "/", n);
+        e = package_service_files_unlink(&p);
+        if (e != ANV_OK)
+            return e;
+        (*removed)++;
+        cookie = 0;
+    }
+    return ANV_OK;
+}
+
 /* ---- downloads (docs/packages.md, "Downloads") -------------------------------------------- */
 
 #ifdef PACKAGE_SERVICE_HANDLE_NET
@@ -1017,31 +1051,14 @@ static int fetch_claimed(const struct anv_bytes_128 *url_in, const char *name,
 /* Downloads interrupted by a crash or a reset: never staged, removed at start. */
 static int sweep_downloads(uint32_t *removed)
 {
-    struct anv_bytes_128 dir, p;
+    struct anv_bytes_128 dir;
     (void)path_join(&dir, "fetching", NULL, NULL);
     int e = package_service_files_mkdir(&dir);
     if (e != ANV_OK && e != (int)FILES_E_EXIST)
         return e;
-    uint64_t cookie = 0;
-    for (uint32_t guard = 0; guard < 4096; guard++) {
-        struct anv_bytes_54 entry;
-        uint32_t type = 0;
-        uint64_t size = 0;
-        e = package_service_files_list(&dir, &cookie, &entry, &type, &size);
-        if (e == (int)FILES_E_END)
-            break;
-        if (e != ANV_OK)
-            return e;
-        char n[55];
-        memcpy(n, entry.data, entry.len);
-        n[entry.len] = '\0';
-        (void)path_join(&p, "fetching/", n, NULL);
-        e = package_service_files_unlink(&p);
-        if (e != ANV_OK)
-            return e;
-        (*removed)++;
-        cookie = 0;
-    }
+    e = remove_entries("fetching", "", removed);
+    if (e != ANV_OK)
+        return e;
     return *removed ? package_service_files_sync() : ANV_OK;
 }
 
@@ -1101,32 +1118,12 @@ static bool load_keys(void)
 /* Leftover temporary files of an install a crash interrupted: never visible as installed. */
 static int sweep_temporaries(uint32_t *removed)
 {
-    struct anv_bytes_128 dir, p;
-    (void)path_join(&dir, "installed", NULL, NULL);
-    uint64_t cookie = 0;
-    for (uint32_t guard = 0; guard < 4096; guard++) {
-        struct anv_bytes_54 name;
-        uint32_t type = 0;
-        uint64_t size = 0;
-        int e = package_service_files_list(&dir, &cookie, &name, &type, &size);
-        if (e == (int)FILES_E_END)
-            break;
-        if (e != ANV_OK)
-            return e;
-        if (name.len > 4 && memcmp(name.data + name.len - 4, ".new", 4) == 0) {
-            char n[55];
-            memcpy(n, name.data, name.len);
-            n[name.len] = '\0';
-            (void)path_join(&p, "installed/", n, NULL);
-            e = package_service_files_unlink(&p);
-            if (e != ANV_OK)
-                return e;
-            (*removed)++;
-            cookie = 0; /* the directory changed under the cookie: walk it again */
-        }
-    }
+    struct anv_bytes_128 p;
+    int e = remove_entries("installed", ".new", removed);
+    if (e != ANV_OK)
+        return e;
     (void)path_join(&p, "versions.new", NULL, NULL);
-    int e = package_service_files_unlink(&p);
+    e = package_service_files_unlink(&p);
     if (e == ANV_OK)
         (*removed)++;
     else if (e != (int)FILES_E_NOENT)

@@ -1194,6 +1194,33 @@ static wasi_errno sock_release(wasi_ctx *c, wasi_fd *f)
     return c->net->close(c->net->ctx, f->sock);
 }
 
+/* What a transfer that stops with error e reports: the bytes it moved if it moved any
+ * (success), the error otherwise. */
+static wasi_errno sock_partial(uint64_t done, uint64_t *done_out, wasi_errno e)
+{
+    if (done == 0)
+        return e;
+    *done_out = done;
+    return WASI_ESUCCESS;
+}
+
+/* A transfer found the socket not ready: a non-blocking descriptor answers EAGAIN; a
+ * blocking one waits once for `what` (ESUCCESS: try again; EAGAIN once the call has
+ * waited its longest). */
+static wasi_errno sock_wait_ready(wasi_ctx *c, const wasi_fd *f, net_block *b, int *started,
+                                  uint32_t what)
+{
+    if (f->fdflags & FDFLAG_NONBLOCK)
+        return WASI_EAGAIN;
+    if (!*started) {
+        net_block_start(c, b);
+        *started = 1;
+    }
+    wasi_net_wait w = {f->sock, what};
+    wasi_errno e = net_block_wait(c, b, &w, 1);
+    return e == WASI_ETIMEDOUT ? WASI_EAGAIN : e;
+}
+
 /* Receives into the n iovecs at v: what is there at once, or (blocking) at least one
  * byte or the end; with waitall until every buffer is full or the stream ends. */
 static wasi_errno sock_read_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint32_t n,
@@ -1214,7 +1241,7 @@ static wasi_errno sock_read_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint
         while (at < len) {
             uint8_t *p = mem_at(c, get32(v + 8 * i), len); /* memory may have moved: refetch */
             if (p == NULL)
-                return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EFAULT;
+                return sock_partial(done, done_out, WASI_EFAULT);
             size_t want = len - at, got = 0;
             if (o->max_io && want > o->max_io)
                 want = o->max_io;
@@ -1222,20 +1249,13 @@ static wasi_errno sock_read_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uint
             if (e == WASI_EAGAIN) {
                 if (done > 0 && !waitall)
                     goto out;
-                if (f->fdflags & FDFLAG_NONBLOCK)
-                    return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EAGAIN;
-                if (!started) {
-                    net_block_start(c, &b);
-                    started = 1;
-                }
-                wasi_net_wait w = {f->sock, WASI_NET_READ};
-                e = net_block_wait(c, &b, &w, 1);
+                e = sock_wait_ready(c, f, &b, &started, WASI_NET_READ);
                 if (e != WASI_ESUCCESS)
-                    return done ? (*done_out = done, WASI_ESUCCESS) : (e == WASI_ETIMEDOUT ? WASI_EAGAIN : e);
+                    return sock_partial(done, done_out, e);
                 continue;
             }
             if (e != WASI_ESUCCESS)
-                return done ? (*done_out = done, WASI_ESUCCESS) : e;
+                return sock_partial(done, done_out, e);
             if (got > want)
                 return WASI_EIO;
             if (got == 0)
@@ -1270,26 +1290,19 @@ static wasi_errno sock_write_iovs(wasi_ctx *c, wasi_fd *f, const uint8_t *v, uin
         while (at < len) {
             const uint8_t *p = mem_at(c, get32(v + 8 * i), len);
             if (p == NULL)
-                return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EFAULT;
+                return sock_partial(done, done_out, WASI_EFAULT);
             size_t want = len - at, sent = 0;
             if (o->max_io && want > o->max_io)
                 want = o->max_io;
             wasi_errno e = o->send(o->ctx, f->sock, p + at, want, &sent);
             if (e == WASI_EAGAIN || (e == WASI_ESUCCESS && sent == 0)) {
-                if (f->fdflags & FDFLAG_NONBLOCK)
-                    return done ? (*done_out = done, WASI_ESUCCESS) : WASI_EAGAIN;
-                if (!started) {
-                    net_block_start(c, &b);
-                    started = 1;
-                }
-                wasi_net_wait w = {f->sock, WASI_NET_WRITE};
-                e = net_block_wait(c, &b, &w, 1);
+                e = sock_wait_ready(c, f, &b, &started, WASI_NET_WRITE);
                 if (e != WASI_ESUCCESS)
-                    return done ? (*done_out = done, WASI_ESUCCESS) : (e == WASI_ETIMEDOUT ? WASI_EAGAIN : e);
+                    return sock_partial(done, done_out, e);
                 continue;
             }
             if (e != WASI_ESUCCESS)
-                return done ? (*done_out = done, WASI_ESUCCESS) : e;
+                return sock_partial(done, done_out, e);
             if (sent > want)
                 return WASI_EIO;
             at += (uint32_t)sent;

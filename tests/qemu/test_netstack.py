@@ -24,10 +24,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from qemu_harness import run_scenario  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 
 NS_IP = "10.213.9.1"
 SERVER_PORT, ECHO_PORT, UDP_PORT = 5001, 7, 9999
@@ -68,13 +68,7 @@ def start_dnsmasq(tap, tmp):
     ] + [
         "log-queries", "log-dhcp", f"log-facility={tmp}/dnsmasq.log",
     ]
-    with open(conf, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    p = subprocess.Popen(["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
-    if p.poll() is not None:
-        raise RuntimeError("dnsmasq did not start: " + p.stderr.read())
+    p = dnsmasq_peer.start(conf, lines)
     return p
 
 
@@ -317,13 +311,7 @@ def scenario(args):
               f"({mib / max(recv_ms, 1) * 1000:.2f} MiB/s)")
     finally:
         udp.close()
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            try:
-                dnsmasq.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                dnsmasq.kill()
-                dnsmasq.wait()
+        dnsmasq_peer.stop(dnsmasq)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

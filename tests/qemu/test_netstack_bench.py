@@ -18,12 +18,12 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 import test_netstack as ns  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 
 BENCH = 64 << 20  # bench_bytes in netbench.system
 PERIOD = 65528    # BENCH_PERIOD in components/netclient/netclient.c
@@ -138,12 +138,7 @@ def scenario(args):
                   f"the stack's thread {(r_stack - r_nic) / kib:.0f} outside the NIC's send, "
                   f"{r_nic / kib:.0f} in it")
     finally:
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            try:
-                dnsmasq.wait(timeout=3)
-            except Exception:
-                dnsmasq.kill()
+        dnsmasq_peer.stop(dnsmasq)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

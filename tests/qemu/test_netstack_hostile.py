@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 import test_netstack as ns  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 
 FAKE_MAC = "02:00:00:66:66:66"
 FLOOD = 300  # SYNs at the listener, from addresses that never answer
@@ -285,13 +285,7 @@ def scenario(args):
         s.expect_exit(0)
         udp.close()
     finally:
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            try:
-                dnsmasq.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                dnsmasq.kill()
-                dnsmasq.wait()
+        dnsmasq_peer.stop(dnsmasq)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 import test_netstack as ns  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 
 RELAY = os.path.join(HERE, "..", "..", "tools", "net_relay.py")
 SEED = int(os.environ.get("ANVAYA_NETSTACK_LOSS_SEED", "11"))
@@ -341,13 +342,7 @@ def scenario(args):
         keep = os.environ.get("ANVAYA_NETSTACK_LOSS_PCAP")
         if keep and os.path.exists(os.path.join(tmp, "loss.pcap")):  # to look at afterwards
             shutil.copyfile(os.path.join(tmp, "loss.pcap"), keep)
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            try:
-                dnsmasq.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                dnsmasq.kill()
-                dnsmasq.wait()
+        dnsmasq_peer.stop(dnsmasq)
         if relay is not None:
             relay.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -18,16 +18,15 @@ order. Exits 77 (skip) without root, /dev/net/tun, iproute2 or dnsmasq.
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 from qemu_harness import ScenarioFailure  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 import pkg_fixtures as fx  # noqa: E402
 import test_pkg_fetch as pf  # noqa: E402
 from test_netstack import run_in_namespace, sh  # noqa: E402
@@ -51,13 +50,7 @@ def start_dnsmasq(tap, tmp):
         "local=/test/", f"host-record={NAME},{HOST_IP}",
         "log-queries", f"log-facility={tmp}/dnsmasq.log",
     ]
-    with open(conf, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    p = subprocess.Popen(["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
-    if p.poll() is not None:
-        raise ScenarioFailure("dnsmasq did not start: " + p.stderr.read())
+    p = dnsmasq_peer.start(conf, lines, ScenarioFailure)
     return p
 
 
@@ -135,13 +128,7 @@ def run(args, tmp):
         if srv is not None:
             srv.shutdown()
             srv.server_close()
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            try:
-                dnsmasq.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                dnsmasq.kill()
-                dnsmasq.wait()
+        dnsmasq_peer.stop(dnsmasq)
     r = fx.store("check", image)
     if r.returncode != 0:
         raise ScenarioFailure(f"anvaya-store check: {r.stdout.decode(errors='replace')}")

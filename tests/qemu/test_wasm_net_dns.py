@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 from qemu_harness import ScenarioFailure  # noqa: E402
+import dnsmasq_peer  # noqa: E402
 from test_netstack import run_in_namespace, sh  # noqa: E402
 import test_wasm_net as wn  # noqa: E402
 import test_pkg_fetch_dns as pd  # noqa: E402
@@ -52,9 +53,7 @@ def scenario(args):
             raise ScenarioFailure(f"dnsmasq's log lacks the answer for {NAME}:\n{log}")
         print("wasm-net-dns: " + text + f"; {NAME} resolved by dnsmasq")
     finally:
-        if dnsmasq is not None:
-            dnsmasq.terminate()
-            dnsmasq.wait(timeout=5)
+        dnsmasq_peer.stop(dnsmasq)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -2,9 +2,12 @@
 from a temporary config and lease file, and is stopped (by its pid) afterwards."""
 import os
 import shutil
-import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "qemu"))
+import dnsmasq_peer  # noqa: E402
 
 NS_IP = "10.213.0.1"
 _dnsmasq = {}
@@ -33,26 +36,14 @@ def start_dnsmasq(tap):
     ]
     # Enough A records for one name that the answer passes 512 bytes: dnsmasq truncates.
     lines += [f"host-record=big.anvaya.test,10.213.1.{i}" for i in range(1, 41)]
-    with open(conf, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    p = subprocess.Popen(["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
-    if p.poll() is not None:
-        raise RuntimeError("dnsmasq did not start: " + p.stderr.read())
+    p = dnsmasq_peer.start(conf, lines)
     _dnsmasq.update(p=p, tmp=tmp)
     return _dnsmasq
 
 
 def stop_dnsmasq():
     p = _dnsmasq.pop("p", None)
-    if p is not None:
-        p.terminate()
-        try:
-            p.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    dnsmasq_peer.stop(p)
     tmp = _dnsmasq.pop("tmp", None)
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)

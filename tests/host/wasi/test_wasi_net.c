@@ -24,6 +24,7 @@
 
 #include "wasi.h"
 #include "wasi_hostnet.h"
+#include "wasi_test_app.h"
 #include "wasm_test_mem.h"
 
 static const char *module_path;
@@ -74,17 +75,6 @@ typedef struct fixture {
 static const char *const app_argv[] = {"net"};
 static const wasm_limits limits = {16, 1000, 65536, 1000, 1u << 20};
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    uint8_t *b = malloc(1 << 16);
-    assert_non_null(b);
-    *len = fread(b, 1, 1 << 16, f);
-    fclose(f);
-    return b;
-}
-
 /* A listening POSIX socket on 127.0.0.1 at a port the kernel picks. */
 static int posix_listener(uint16_t *port)
 {
@@ -116,7 +106,7 @@ static int setup_with(void **state, const char *grants)
     assert_non_null(fx);
     fx->peer_listener = posix_listener(&fx->peer_port);
     fx->cfg = (wasi_config){app_argv, 1, NULL, 0, NULL, 0, &host};
-    fx->bytes = slurp(module_path, &fx->len);
+    fx->bytes = wasi_test_slurp(module_path, 1 << 16, &fx->len);
     assert_int_equal(wasm_module_load(wasm_test_allocator(), &limits, fx->bytes, fx->len,
                                       &fx->m, NULL), WASM_OK);
     assert_int_equal(wasm_env_new(wasm_test_allocator(), wasm_test_memory(), &limits, &fx->env),
@@ -165,56 +155,16 @@ static int teardown(void **state)
     return 0;
 }
 
-static uint32_t call(fixture *fx, const char *name, ...)
-{
-    wasm_extern e;
-    assert_int_equal(wasm_instance_export(fx->inst, name, strlen(name), &e), WASM_OK);
-    const uint8_t *params, *results;
-    uint32_t np, nr;
-    wasm_func_type(e.u.func, &params, &np, &results, &nr);
-    wasm_value args[16], res[1] = {{0}};
-    va_list ap;
-    va_start(ap, name);
-    for (uint32_t i = 0; i < np; i++) {
-        uint64_t v = va_arg(ap, uint64_t);
-        if (params[i] == WASM_I64)
-            args[i].i64 = v;
-        else
-            args[i].i32 = (uint32_t)v;
-    }
-    va_end(ap);
-    assert_int_equal(wasm_call(fx->env, e.u.func, args, np, res, nr), WASM_OK);
-    return res[0].i32;
-}
-
-#define U(x) ((uint64_t)(x))
 #define LOOPBACK 0x7F000001u
 #define IOV 100u     /* one iovec (ptr, len) */
 #define OUT 200u     /* results */
 #define DATA 1024u
 
-static void put32le(fixture *fx, uint32_t at, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        fx->mem[at + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32le(const fixture *fx, uint32_t at)
-{
-    return (uint32_t)fx->mem[at] | (uint32_t)fx->mem[at + 1] << 8 |
-           (uint32_t)fx->mem[at + 2] << 16 | (uint32_t)fx->mem[at + 3] << 24;
-}
-
-static uint64_t get64le(const fixture *fx, uint32_t at)
-{
-    return (uint64_t)get32le(fx, at) | (uint64_t)get32le(fx, at + 4) << 32;
-}
-
 /* anvaya.sock_connect to 127.0.0.1:port, blocking; the fd or -errno. */
 static int64_t app_connect(fixture *fx, uint16_t port, uint32_t flags)
 {
-    uint32_t e = call(fx, "connect", U(LOOPBACK), U(port), U(flags), U(OUT));
-    return e ? -(int64_t)e : (int64_t)get32le(fx, OUT);
+    uint32_t e = wasi_test_call(fx->env, fx->inst, "connect", U(LOOPBACK), U(port), U(flags), U(OUT));
+    return e ? -(int64_t)e : (int64_t)wasi_test_get32(fx->mem, OUT);
 }
 
 static int peer_accept(fixture *fx)
@@ -229,21 +179,21 @@ static int peer_accept(fixture *fx)
 static uint32_t app_send(fixture *fx, uint32_t fd, const char *s, uint32_t *sent)
 {
     memcpy(fx->mem + DATA, s, strlen(s));
-    put32le(fx, IOV, DATA);
-    put32le(fx, IOV + 4, (uint32_t)strlen(s));
-    uint32_t e = call(fx, "sock_send", U(fd), U(IOV), U(1), U(0), U(OUT));
-    *sent = get32le(fx, OUT);
+    wasi_test_put32(fx->mem, IOV, DATA);
+    wasi_test_put32(fx->mem, IOV + 4, (uint32_t)strlen(s));
+    uint32_t e = wasi_test_call(fx->env, fx->inst, "sock_send", U(fd), U(IOV), U(1), U(0), U(OUT));
+    *sent = wasi_test_get32(fx->mem, OUT);
     return e;
 }
 
 static uint32_t app_recv(fixture *fx, uint32_t fd, uint32_t cap, uint32_t flags, uint32_t *got)
 {
     memset(fx->mem + DATA, 0, cap);
-    put32le(fx, IOV, DATA);
-    put32le(fx, IOV + 4, cap);
-    put32le(fx, OUT, 0xDEAD);
-    uint32_t e = call(fx, "sock_recv", U(fd), U(IOV), U(1), U(flags), U(OUT), U(OUT + 4));
-    *got = get32le(fx, OUT);
+    wasi_test_put32(fx->mem, IOV, DATA);
+    wasi_test_put32(fx->mem, IOV + 4, cap);
+    wasi_test_put32(fx->mem, OUT, 0xDEAD);
+    uint32_t e = wasi_test_call(fx->env, fx->inst, "sock_recv", U(fd), U(IOV), U(1), U(flags), U(OUT), U(OUT + 4));
+    *got = wasi_test_get32(fx->mem, OUT);
     return e;
 }
 
@@ -254,12 +204,12 @@ static void test_connect_send_recv_close(void **state)
     assert_int_equal(fd, 3); /* no preopens: the first free descriptor */
     int peer = peer_accept(fx);
     /* fdstat: a stream socket with the socket rights and no inheriting ones. */
-    assert_int_equal(call(fx, "fd_fdstat_get", U(fd), U(300)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_get", U(fd), U(300)), 0);
     assert_int_equal(fx->mem[300], WASI_FILETYPE_SOCKET_STREAM);
-    assert_int_equal(get64le(fx, 308), (1u << 1) | (1u << 3) | (1u << 6) | (1u << 21) |
+    assert_int_equal(wasi_test_get64(fx->mem, 308), (1u << 1) | (1u << 3) | (1u << 6) | (1u << 21) |
                                            (1u << 27) | (1u << 28));
-    assert_int_equal(get64le(fx, 316), 0);
-    assert_int_equal(call(fx, "fd_filestat_get", U(fd), U(400)), 0);
+    assert_int_equal(wasi_test_get64(fx->mem, 316), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_filestat_get", U(fd), U(400)), 0);
     assert_int_equal(fx->mem[416], WASI_FILETYPE_SOCKET_STREAM);
     /* The app sends; the peer gets exactly those bytes. */
     uint32_t n = 0;
@@ -273,7 +223,7 @@ static void test_connect_send_recv_close(void **state)
     assert_int_equal(app_recv(fx, (uint32_t)fd, 64, 0, &n), 0);
     assert_int_equal(n, 6);
     assert_memory_equal(fx->mem + DATA, "hello ", 6);
-    assert_int_equal(get32le(fx, OUT + 4) & 0xFFFF, 0); /* ro_flags */
+    assert_int_equal(wasi_test_get32(fx->mem, OUT + 4) & 0xFFFF, 0); /* ro_flags */
     /* WAITALL waits for every byte asked for. */
     assert_int_equal(send(peer, "wor", 3, 0), 3);
     assert_int_equal(send(peer, "ld", 2, 0), 2);
@@ -282,21 +232,21 @@ static void test_connect_send_recv_close(void **state)
     assert_memory_equal(fx->mem + DATA, "world", 5);
     /* fd_read and fd_write work on a socket too; fd_seek does not. */
     assert_int_equal(send(peer, "xyz", 3, 0), 3);
-    put32le(fx, IOV, DATA);
-    put32le(fx, IOV + 4, 16);
-    assert_int_equal(call(fx, "fd_read", U(fd), U(IOV), U(1), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 3);
+    wasi_test_put32(fx->mem, IOV, DATA);
+    wasi_test_put32(fx->mem, IOV + 4, 16);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_read", U(fd), U(IOV), U(1), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 3);
     assert_memory_equal(fx->mem + DATA, "xyz", 3);
     memcpy(fx->mem + DATA, "bye", 3);
-    put32le(fx, IOV + 4, 3);
-    assert_int_equal(call(fx, "fd_write", U(fd), U(IOV), U(1), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 3);
+    wasi_test_put32(fx->mem, IOV + 4, 3);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_write", U(fd), U(IOV), U(1), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 3);
     memset(got, 0, sizeof got);
     assert_int_equal(recv(peer, got, sizeof got, 0), 3);
     assert_string_equal(got, "bye");
-    assert_int_equal(call(fx, "fd_seek", U(fd), U(0), U(0), U(OUT)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_seek", U(fd), U(0), U(0), U(OUT)), WASI_ENOTCAPABLE);
     /* shutdown(WR): the peer sees the end; sending again is EPIPE, receiving still works. */
-    assert_int_equal(call(fx, "sock_shutdown", U(fd), U(2)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(fd), U(2)), 0);
     assert_int_equal(recv(peer, got, sizeof got, 0), 0);
     assert_int_equal(app_send(fx, (uint32_t)fd, "x", &n), WASI_EPIPE);
     assert_int_equal(send(peer, "last", 4, 0), 4);
@@ -305,8 +255,8 @@ static void test_connect_send_recv_close(void **state)
     assert_int_equal(n, 4);
     assert_int_equal(app_recv(fx, (uint32_t)fd, 64, 0, &n), 0);
     assert_int_equal(n, 0); /* the end of the stream */
-    assert_int_equal(call(fx, "fd_close", U(fd)), 0);
-    assert_int_equal(call(fx, "fd_fdstat_get", U(fd), U(300)), WASI_EBADF);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_close", U(fd)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_get", U(fd), U(300)), WASI_EBADF);
     /* The backend's socket is gone too. */
     for (uint32_t i = 0; i < WASI_HOSTNET_SOCKETS; i++)
         assert_int_equal(fx->net.fds[i], -1);
@@ -317,22 +267,22 @@ static void test_connect_refusals(void **state)
     fixture *fx = *state;
     /* Nobody listening: ECONNREFUSED, and no descriptor made. */
     assert_int_equal(app_connect(fx, closed_port(), 0), -(int64_t)WASI_ECONNREFUSED);
-    assert_int_equal(call(fx, "fd_fdstat_get", U(3), U(300)), WASI_EBADF);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_get", U(3), U(300)), WASI_EBADF);
     /* Not granted: 127.0.0.2 is outside tcp-connect:127.0.0.1:*. */
-    put32le(fx, OUT, 0x5555);
-    assert_int_equal(call(fx, "connect", U(0x7F000002u), U(fx->peer_port), U(0), U(OUT)),
+    wasi_test_put32(fx->mem, OUT, 0x5555);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "connect", U(0x7F000002u), U(fx->peer_port), U(0), U(OUT)),
                      WASI_ENOTCAPABLE);
-    assert_int_equal(get32le(fx, OUT), 0x5555);
-    assert_int_equal(call(fx, "fd_fdstat_get", U(3), U(300)), WASI_EBADF);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 0x5555);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_get", U(3), U(300)), WASI_EBADF);
     /* Bad arguments, each before anything is done. */
-    assert_int_equal(call(fx, "connect", U(LOOPBACK), U(0), U(0), U(OUT)), WASI_EINVAL);
-    assert_int_equal(call(fx, "connect", U(LOOPBACK), U(65536), U(0), U(OUT)), WASI_EINVAL);
-    assert_int_equal(call(fx, "connect", U(LOOPBACK), U(fx->peer_port), U(1), U(OUT)),
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "connect", U(LOOPBACK), U(0), U(0), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "connect", U(LOOPBACK), U(65536), U(0), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "connect", U(LOOPBACK), U(fx->peer_port), U(1), U(OUT)),
                      WASI_EINVAL); /* only nonblock (4) is a flag here */
-    assert_int_equal(call(fx, "connect", U(LOOPBACK), U(fx->peer_port), U(0), U(65534)),
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "connect", U(LOOPBACK), U(fx->peer_port), U(0), U(65534)),
                      WASI_EFAULT);
-    assert_int_equal(call(fx, "listen", U(0), U(0), U(OUT)), WASI_EINVAL);
-    assert_int_equal(call(fx, "listen", U(1234), U(0), U(70000)), WASI_EFAULT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(0), U(0), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(1234), U(0), U(70000)), WASI_EFAULT);
     struct pollfd p = {fx->peer_listener, POLLIN, 0};
     assert_int_equal(poll(&p, 1, 0), 0); /* none of them reached the peer */
 }
@@ -341,13 +291,13 @@ static void test_no_grant(void **state)
 {
     fixture *fx = *state;
     assert_int_equal(app_connect(fx, fx->peer_port, 0), -(int64_t)WASI_ENOTCAPABLE);
-    assert_int_equal(call(fx, "listen", U(closed_port()), U(0), U(OUT)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(closed_port()), U(0), U(OUT)), WASI_ENOTCAPABLE);
     memcpy(fx->mem + DATA, "localhost", 9);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(9), U(OUT)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(9), U(OUT)), WASI_ENOTCAPABLE);
     /* A dotted address needs no lookup and no grant. */
     memcpy(fx->mem + DATA, "10.0.2.2", 8);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(8), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 0x0A000202u);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(8), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 0x0A000202u);
     struct pollfd p = {fx->peer_listener, POLLIN, 0};
     assert_int_equal(poll(&p, 1, 0), 0);
 }
@@ -356,9 +306,9 @@ static void test_no_backend(void **state)
 {
     fixture *fx = *state;
     assert_int_equal(app_connect(fx, fx->peer_port, 0), -(int64_t)WASI_ENOSYS);
-    assert_int_equal(call(fx, "listen", U(80), U(0), U(OUT)), WASI_ENOSYS);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(80), U(0), U(OUT)), WASI_ENOSYS);
     memcpy(fx->mem + DATA, "localhost", 9);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(9), U(OUT)), WASI_ENOSYS);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(9), U(OUT)), WASI_ENOSYS);
     uint32_t n;
     assert_int_equal(app_recv(fx, 1, 4, 0, &n), WASI_ENOTSOCK);
 }
@@ -370,47 +320,47 @@ static void test_wrong_descriptors(void **state)
     /* Not sockets: the console; no descriptor at all. */
     assert_int_equal(app_recv(fx, 0, 4, 0, &n), WASI_ENOTSOCK);
     assert_int_equal(app_send(fx, 1, "x", &n), WASI_ENOTSOCK);
-    assert_int_equal(call(fx, "sock_shutdown", U(2), U(1)), WASI_ENOTSOCK);
-    assert_int_equal(call(fx, "sock_accept", U(1), U(0), U(OUT)), WASI_ENOTSOCK);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(2), U(1)), WASI_ENOTSOCK);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_accept", U(1), U(0), U(OUT)), WASI_ENOTSOCK);
     assert_int_equal(app_recv(fx, 17, 4, 0, &n), WASI_EBADF);
-    assert_int_equal(call(fx, "sock_shutdown", U(99), U(1)), WASI_EBADF);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(99), U(1)), WASI_EBADF);
     int64_t fd = app_connect(fx, fx->peer_port, 0);
     assert_true(fd >= 3);
     int peer = peer_accept(fx);
     /* Flags and how: EINVAL; PEEK is not offered. */
-    assert_int_equal(call(fx, "sock_shutdown", U(fd), U(0)), WASI_EINVAL);
-    assert_int_equal(call(fx, "sock_shutdown", U(fd), U(4)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(fd), U(0)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(fd), U(4)), WASI_EINVAL);
     assert_int_equal(app_recv(fx, (uint32_t)fd, 4, 4, &n), WASI_EINVAL);
     assert_int_equal(app_recv(fx, (uint32_t)fd, 4, 1, &n), WASI_ENOTSUP);
     memcpy(fx->mem + DATA, "x", 1);
-    put32le(fx, IOV, DATA);
-    put32le(fx, IOV + 4, 1);
-    assert_int_equal(call(fx, "sock_send", U(fd), U(IOV), U(1), U(1), U(OUT)), WASI_EINVAL);
+    wasi_test_put32(fx->mem, IOV, DATA);
+    wasi_test_put32(fx->mem, IOV + 4, 1);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_send", U(fd), U(IOV), U(1), U(1), U(OUT)), WASI_EINVAL);
     /* Buffers past memory: EFAULT, nothing sent. */
-    put32le(fx, IOV, 65530);
-    put32le(fx, IOV + 4, 16);
-    assert_int_equal(call(fx, "sock_send", U(fd), U(IOV), U(1), U(0), U(OUT)), WASI_EFAULT);
-    assert_int_equal(call(fx, "sock_send", U(fd), U(65532), U(1), U(0), U(OUT)), WASI_EFAULT);
-    put32le(fx, IOV, DATA);
-    assert_int_equal(call(fx, "sock_recv", U(fd), U(IOV), U(1), U(0), U(OUT), U(65535)),
+    wasi_test_put32(fx->mem, IOV, 65530);
+    wasi_test_put32(fx->mem, IOV + 4, 16);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_send", U(fd), U(IOV), U(1), U(0), U(OUT)), WASI_EFAULT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_send", U(fd), U(65532), U(1), U(0), U(OUT)), WASI_EFAULT);
+    wasi_test_put32(fx->mem, IOV, DATA);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_recv", U(fd), U(IOV), U(1), U(0), U(OUT), U(65535)),
                      WASI_EFAULT);
     char buf[8];
     assert_int_equal(recv(peer, buf, sizeof buf, MSG_DONTWAIT), -1);
     /* accept on a connection: it has no accept right. */
-    assert_int_equal(call(fx, "sock_accept", U(fd), U(0), U(OUT)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_accept", U(fd), U(0), U(OUT)), WASI_ENOTCAPABLE);
     /* Non-blocking: nothing there is EAGAIN at once. */
-    assert_int_equal(call(fx, "fd_fdstat_set_flags", U(fd), U(4)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_set_flags", U(fd), U(4)), 0);
     assert_int_equal(app_recv(fx, (uint32_t)fd, 4, 0, &n), WASI_EAGAIN);
-    assert_int_equal(call(fx, "fd_fdstat_set_flags", U(fd), U(1)), WASI_ENOTSUP); /* append */
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_set_flags", U(fd), U(1)), WASI_ENOTSUP); /* append */
     /* Rights taken away stay away. */
-    assert_int_equal(call(fx, "fd_fdstat_set_rights", U(fd), U(1u << 6), U(0)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_set_rights", U(fd), U(1u << 6), U(0)), 0);
     assert_int_equal(app_recv(fx, (uint32_t)fd, 4, 0, &n), WASI_ENOTCAPABLE);
-    assert_int_equal(call(fx, "sock_shutdown", U(fd), U(3)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(fd), U(3)), WASI_ENOTCAPABLE);
     assert_int_equal(app_send(fx, (uint32_t)fd, "ok", &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(recv(peer, buf, sizeof buf, 0), 2);
     /* fd_renumber onto the socket closes it; the peer sees the end. */
-    assert_int_equal(call(fx, "fd_renumber", U(2), U(fd)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_renumber", U(2), U(fd)), 0);
     assert_int_equal(recv(peer, buf, sizeof buf, 0), 0);
     close(peer);
 }
@@ -419,17 +369,17 @@ static void test_listen_accept(void **state)
 {
     fixture *fx = *state;
     uint16_t port = closed_port();
-    assert_int_equal(call(fx, "listen", U(port), U(4), U(OUT)), 0);
-    uint32_t lfd = get32le(fx, OUT);
-    assert_int_equal(call(fx, "fd_fdstat_get", U(lfd), U(300)), 0);
-    assert_int_equal(get64le(fx, 308), (1u << 3) | (1u << 21) | (1u << 27) | (1u << 29));
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(port), U(4), U(OUT)), 0);
+    uint32_t lfd = wasi_test_get32(fx->mem, OUT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_get", U(lfd), U(300)), 0);
+    assert_int_equal(wasi_test_get64(fx->mem, 308), (1u << 3) | (1u << 21) | (1u << 27) | (1u << 29));
     /* Nobody yet: the non-blocking listener answers EAGAIN; a second listen is EADDRINUSE. */
-    assert_int_equal(call(fx, "sock_accept", U(lfd), U(0), U(OUT)), WASI_EAGAIN);
-    assert_int_equal(call(fx, "listen", U(port), U(0), U(OUT + 8)), WASI_EADDRINUSE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_accept", U(lfd), U(0), U(OUT)), WASI_EAGAIN);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "listen", U(port), U(0), U(OUT + 8)), WASI_EADDRINUSE);
     uint32_t n;
     assert_int_equal(app_recv(fx, lfd, 4, 0, &n), WASI_ENOTCAPABLE); /* no read right */
-    assert_int_equal(call(fx, "sock_shutdown", U(lfd), U(1)), WASI_ENOTCAPABLE);
-    assert_int_equal(call(fx, "sock_accept", U(lfd), U(2), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_shutdown", U(lfd), U(1)), WASI_ENOTCAPABLE);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_accept", U(lfd), U(2), U(OUT)), WASI_EINVAL);
     /* A peer connects; accept gives a new descriptor. */
     int c = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {0};
@@ -437,9 +387,9 @@ static void test_listen_accept(void **state)
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(call(fx, "fd_fdstat_set_flags", U(lfd), U(0)), 0); /* blocking now */
-    assert_int_equal(call(fx, "sock_accept", U(lfd), U(0), U(OUT)), 0);
-    uint32_t afd = get32le(fx, OUT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_fdstat_set_flags", U(lfd), U(0)), 0); /* blocking now */
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "sock_accept", U(lfd), U(0), U(OUT)), 0);
+    uint32_t afd = wasi_test_get32(fx->mem, OUT);
     assert_int_not_equal(afd, lfd);
     assert_int_equal(send(c, "ping", 4, 0), 4);
     assert_int_equal(app_recv(fx, afd, 16, 0, &n), 0);
@@ -450,16 +400,16 @@ static void test_listen_accept(void **state)
     assert_int_equal(recv(c, buf, sizeof buf, 0), 4);
     assert_string_equal(buf, "pong");
     close(c);
-    assert_int_equal(call(fx, "fd_close", U(afd)), 0);
-    assert_int_equal(call(fx, "fd_close", U(lfd)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_close", U(afd)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_close", U(lfd)), 0);
 }
 
 static void test_resolve(void **state)
 {
     fixture *fx = *state;
     memcpy(fx->mem + DATA, "localhost", 9);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(9), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), LOOPBACK);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(9), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), LOOPBACK);
     /* What the host's resolver says of a name that cannot exist, mapped as documented. */
     static const char bad[] = "no-such-host.invalid";
     struct addrinfo hints = {0}, *res = NULL;
@@ -472,17 +422,17 @@ static void test_resolve(void **state)
                                                                      : WASI_EIO;
     assert_int_not_equal(r, 0);
     memcpy(fx->mem + DATA, bad, sizeof bad - 1);
-    put32le(fx, OUT, 0x1234);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(sizeof bad - 1), U(OUT)), expect);
-    assert_int_equal(get32le(fx, OUT), 0x1234);
+    wasi_test_put32(fx->mem, OUT, 0x1234);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(sizeof bad - 1), U(OUT)), expect);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 0x1234);
     /* Malformed names and addresses: EINVAL before any lookup; pointers: EFAULT. */
     memcpy(fx->mem + DATA, "a b", 3);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(3), U(OUT)), WASI_EINVAL);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(0), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(3), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(0), U(OUT)), WASI_EINVAL);
     memset(fx->mem + DATA, 'a', 254);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(254), U(OUT)), WASI_EINVAL);
-    assert_int_equal(call(fx, "resolve", U(65530), U(10), U(OUT)), WASI_EFAULT);
-    assert_int_equal(call(fx, "resolve", U(DATA), U(3), U(65533)), WASI_EFAULT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(254), U(OUT)), WASI_EINVAL);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(65530), U(10), U(OUT)), WASI_EFAULT);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "resolve", U(DATA), U(3), U(65533)), WASI_EFAULT);
     uint32_t ip = 0;
     assert_int_equal(wasi_ipv4_parse("10.0.2.15", 9, &ip), 0);
     assert_int_equal(ip, 0x0A00020Fu);
@@ -504,32 +454,32 @@ static void test_poll(void **state)
     /* 0: fd_read on the socket (userdata 7); 1: a 50 ms relative monotonic clock (8). */
     s[0] = 7;
     s[8] = 1;
-    put32le(fx, 2000 + 16, (uint32_t)fd);
+    wasi_test_put32(fx->mem, 2000 + 16, (uint32_t)fd);
     s[48] = 8;
     s[56] = 0;
-    put32le(fx, 2048 + 16, 1);
-    put32le(fx, 2048 + 24, 50000000u);
+    wasi_test_put32(fx->mem, 2048 + 16, 1);
+    wasi_test_put32(fx->mem, 2048 + 24, 50000000u);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(call(fx, "poll_oneoff", U(2000), U(3000), U(2), U(OUT)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "poll_oneoff", U(2000), U(3000), U(2), U(OUT)), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
     assert_true(ms >= 49.0);
-    assert_int_equal(get32le(fx, OUT), 1);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 1);
     assert_int_equal(fx->mem[3000], 8);     /* the clock */
     assert_int_equal(fx->mem[3010], 0);     /* eventtype clock */
     /* Data arrives: the read subscription fires with its byte count, the clock does not. */
     assert_int_equal(send(peer, "12345", 5, 0), 5);
-    assert_int_equal(call(fx, "poll_oneoff", U(2000), U(3000), U(2), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 1);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "poll_oneoff", U(2000), U(3000), U(2), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 1);
     assert_int_equal(fx->mem[3000], 7);
     assert_int_equal(fx->mem[3008] | fx->mem[3009] << 8, 0);
     assert_int_equal(fx->mem[3010], 1);     /* fd_read */
-    assert_int_equal(get64le(fx, 3016), 5); /* nbytes */
+    assert_int_equal(wasi_test_get64(fx->mem, 3016), 5); /* nbytes */
     /* A write subscription on a connection with room is ready at once. */
     s[8] = 2;
-    assert_int_equal(call(fx, "poll_oneoff", U(2000), U(3000), U(1), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 1);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "poll_oneoff", U(2000), U(3000), U(1), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 1);
     assert_int_equal(fx->mem[3010], 2);
     /* The peer closes: reading is ready with hang-up. */
     close(peer);
@@ -537,11 +487,11 @@ static void test_poll(void **state)
     uint32_t n;
     assert_int_equal(app_recv(fx, (uint32_t)fd, 16, 0, &n), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(call(fx, "poll_oneoff", U(2000), U(3000), U(1), U(OUT)), 0);
-    assert_int_equal(get32le(fx, OUT), 1);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "poll_oneoff", U(2000), U(3000), U(1), U(OUT)), 0);
+    assert_int_equal(wasi_test_get32(fx->mem, OUT), 1);
     assert_int_equal(fx->mem[3010], 1);
     assert_int_equal(fx->mem[3024] & 1, 1); /* fd_readwrite_hangup */
-    assert_int_equal(call(fx, "fd_close", U(fd)), 0);
+    assert_int_equal(wasi_test_call(fx->env, fx->inst, "fd_close", U(fd)), 0);
 }
 
 int main(int argc, char **argv)
