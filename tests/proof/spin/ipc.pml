@@ -26,22 +26,39 @@
 #define SRV_CAP S
 #include "server.pml"
 
-/* A client: CALLS times ipc.call (sys_ipc_send with is_call = 1), then it reads a0. */
+/* A client: CALLS times ipc.call (sys_ipc_send with is_call = 1), then it reads a0.
+ * Client 1 may fault instead (fault_raise): the kernel sends its fault record through
+ * the same capability, which is also its fault endpoint, and the server handles it. */
 proctype Client(byte me)
 {
     byte n = 0;
+    bit faulted = 0;
     do
     :: n < CALLS ->
 end_call: /* a stopped client stays here until resumed, maybe for ever */
-        atomic { state[me] == READY -> result[me] = R_NONE; ep_call(me, me); ipc_invariants() };
+        atomic {
+            state[me] == READY ->
+            result[me] = R_NONE;
+            if
+            :: ep_call(me, me); faulted = 0
+            :: me == 1 -> ep_send_fault(me, me); faulted = 1
+            fi;
+            ipc_invariants()
+        };
 end_wait:
         atomic {
             state[me] == READY ->
-            assert(result[me] != R_NONE);
-            /* the reply it got answers its own request */
-            assert(result[me] != R_OK || msg[me] == me);
+            if
+            :: faulted -> /* a fault ends in a verdict, never in a syscall result */
+                assert(result[me] == R_NONE)
+            :: else ->
+                assert(result[me] != R_NONE);
+                /* the reply it got answers its own request */
+                assert(result[me] != R_OK || msg[me] == me)
+            fi;
             msg[me] = NONE;
-            result[me] = R_NONE
+            result[me] = R_NONE;
+            faulted = 0
         };
         n++
     :: else -> break
@@ -62,9 +79,9 @@ proctype Controller()
             :: t = S
             fi;
             if
-            :: true -> /* sys_ipc_cancel: only a thread blocked in IPC */
+            :: true -> /* sys_ipc_cancel: only a thread blocked in IPC, not on a fault */
                 if
-                :: state[t] == B_SEND || state[t] == B_RECV || state[t] == B_REPLY ->
+                :: !is_fault[t] && (state[t] == B_SEND || state[t] == B_RECV || state[t] == B_REPLY) ->
                     abort_wait(t, R_CANCELLED)
                 :: else
                 fi

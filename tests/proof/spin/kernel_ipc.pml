@@ -30,6 +30,7 @@ byte msg[NT];        /* a receiver: who sent the message it holds; a caller: who
 byte blocked_cap[NT];/* thread->blocked_cap: the capability it is queued through */
 bit  queued[NT];     /* thread->q_owner == &ep->queue */
 bit  dead[NT];       /* its last thread capability went: kobj_destroy -> thread_stop */
+bit  is_fault[NT];   /* thread->is_fault_msg: it waits on its fault handler, not a syscall */
 
 bit  cap_live[NCAP]; /* the capability's slot holds the endpoint */
 byte refs;           /* ep->hdr.refs */
@@ -84,7 +85,26 @@ inline wake(t, r)
     state[t] = READY
 }
 
-/* thread_release_caller: the server owing `c` a reply will not give it. */
+/* thread_stop_faulted: a faulted thread whose fault message can no longer be answered
+ * stops, its registers untouched (no result), until thread.resume. */
+inline stop_faulted(t)
+{
+    assert(is_fault[t] && (state[t] == B_SEND || state[t] == B_REPLY));
+    if
+    :: queued[t] -> tq_remove(t)
+    :: else
+    fi;
+    if
+    :: replier[t] != NONE -> reply_to[replier[t]] = NONE; replier[t] = NONE
+    :: else
+    fi;
+    is_fault[t] = 0;
+    blocked_cap[t] = NONE;
+    state[t] = INACTIVE
+}
+
+/* thread_release_caller: the server owing `c` a reply will not give it. A caller gets
+ * `err`; a thread waiting on its fault handler stops instead. */
 inline release_caller(c, err)
 {
     kr = c; /* `c` may be an expression over the link about to be cut */
@@ -93,7 +113,10 @@ inline release_caller(c, err)
     :: replier[kr] != NONE -> reply_to[replier[kr]] = NONE; replier[kr] = NONE
     :: else
     fi;
-    wake(kr, err);
+    if
+    :: is_fault[kr] -> stop_faulted(kr)
+    :: else -> wake(kr, err)
+    fi;
     kr = 0
 }
 
@@ -107,18 +130,35 @@ inline ep_dequeue(t)
 }
 
 /* thread_abort_wait: out of the endpoint queue or the reply link, woken with `err`;
- * a thread that waits on nothing is left alone. */
+ * a thread waiting on its fault handler stops instead (thread_stop_faulted); a thread
+ * that waits on nothing is left alone. */
 inline abort_wait(t, err)
 {
     kf = 1;
     if
-    :: state[t] == B_SEND || state[t] == B_RECV ->
+    :: is_fault[t] ->
+#ifndef MUTANT_FAULT_WAKES
+        stop_faulted(t);
+        kf = 0
+#else
+        /* mutant: the faulted thread is woken as from a syscall, with a result */
+        if
+        :: queued[t] -> tq_remove(t)
+        :: else
+        fi;
+        if
+        :: replier[t] != NONE -> reply_to[replier[t]] = NONE; replier[t] = NONE
+        :: else
+        fi;
+        is_fault[t] = 0
+#endif
+    :: !is_fault[t] && (state[t] == B_SEND || state[t] == B_RECV) ->
 #ifndef MUTANT_CANCEL_FORGETS_QUEUE
         ep_dequeue(t)
 #else
         skip /* mutant: the thread wakes but stays on the endpoint queue */
 #endif
-    :: state[t] == B_REPLY ->
+    :: !is_fault[t] && state[t] == B_REPLY ->
 #ifndef MUTANT_ABORT_KEEPS_LINK
         if
         :: replier[t] != NONE -> reply_to[replier[t]] = NONE; replier[t] = NONE
@@ -179,6 +219,19 @@ inline ep_call(t, c)
     kt = 0
 }
 
+/* ep_send_fault through the fault endpoint capability `c` (fault_deliver: with no usable
+ * capability the thread just stops). The kernel-made call is queued or delivered as
+ * ep_send's; only the flag differs. */
+inline ep_send_fault(t, c)
+{
+    if
+    :: !cap_live[c] -> state[t] = INACTIVE /* "no handler": stopped */
+    :: else ->
+        is_fault[t] = 1;
+        ep_call(t, c)
+    fi
+}
+
 /* ep_receive through capability `c` (sys_ipc_receive's lookup first). */
 inline ep_receive(t, c)
 {
@@ -223,8 +276,17 @@ inline ipc_reply(s)
         reply_to[s] = NONE;
 #endif
         replier[kt] = NONE;
-        msg[kt] = msg[s];
-        wake(kt, R_OK);
+        if
+        :: is_fault[kt] -> /* ipc_reply_to_fault: the reply's label picks resume or stop */
+            is_fault[kt] = 0;
+            if
+            :: state[kt] = READY    /* ANV_FAULT_RESUME or SKIP: runs on, no result */
+            :: state[kt] = INACTIVE /* ANV_FAULT_STOP */
+            fi
+        :: else ->
+            msg[kt] = msg[s];
+            wake(kt, R_OK)
+        fi;
         result[s] = R_OK
     fi;
     kt = 0
@@ -331,6 +393,8 @@ inline ipc_invariants()
         /* queued through a capability that still exists */
         assert(!queued[ki] || (blocked_cap[ki] != NONE && cap_live[blocked_cap[ki]]));
         assert(!dead[ki] || state[ki] == INACTIVE);
+        /* a fault message is pending only while its thread waits on it */
+        assert(!is_fault[ki] || state[ki] == B_SEND || state[ki] == B_REPLY);
         ki++
     :: else -> break
     od;
