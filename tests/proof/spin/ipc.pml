@@ -1,7 +1,8 @@
 /* Spin model of Nucleus call/reply/cancel/stop/delete: two clients call one server
- * through one endpoint while a controller races ipc.cancel, thread.stop, thread.resume,
- * the deletion of endpoint capabilities and of thread objects against them. The kernel
- * rules are in kernel_ipc.pml; this file holds the user-side threads and the checks.
+ * through one endpoint (client 1 may fault instead, its fault record going to the same
+ * server) while a controller races ipc.cancel, thread.stop, thread.resume, the deletion
+ * of endpoint capabilities and of thread objects against them. The kernel rules are in
+ * kernel_ipc.pml; this file holds the user-side threads and the checks.
  *
  * Checked: the invariants after every syscall (one reply link, held at both ends, to a
  * thread waiting on it; queue membership matches the thread state), no reply to the
