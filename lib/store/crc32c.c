@@ -76,6 +76,10 @@ uint32_t store_crc32c_sw(uint32_t crc, const void *buf, size_t len)
 #define STORE_CRC32C_HAS_CLMUL 1
 #define CRC_MU_REFLECTED UINT64_C(0xa434f61c6f5389f8)
 #define CRC_P_REFLECTED UINT64_C(0x82f63b7800000000)
+/* rev64(x^191 mod P) and rev64(x^127 mod P): the folding constants (computed by polynomial
+ * division; the extra factor x absorbs the one-bit shift of a reflected product). */
+#define CRC_K191 UINT64_C(0x3743f7bd00000000)
+#define CRC_K127 UINT64_C(0x3171d43000000000)
 
 #if defined(STORE_CRC32C_CLMUL_MODEL)
 /* The low 64 bits of the carry-less product. */
@@ -85,6 +89,16 @@ static uint64_t crc_clmul(uint64_t a, uint64_t b)
     for (unsigned i = 0; i < 64; i++)
         if ((b >> i) & 1u)
             r ^= a << i;
+    return r;
+}
+
+/* The high 64 bits of the carry-less product (bits 127..64). */
+static uint64_t crc_clmulh(uint64_t a, uint64_t b)
+{
+    uint64_t r = 0;
+    for (unsigned i = 1; i < 64; i++)
+        if ((b >> i) & 1u)
+            r ^= a >> (64 - i);
     return r;
 }
 
@@ -105,6 +119,13 @@ static inline uint64_t crc_clmul(uint64_t a, uint64_t b)
     return r;
 }
 
+static inline uint64_t crc_clmulh(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    __asm__("clmulh %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
 static inline uint64_t crc_clmulr(uint64_t a, uint64_t b)
 {
     uint64_t r;
@@ -112,6 +133,25 @@ static inline uint64_t crc_clmulr(uint64_t a, uint64_t b)
     return r;
 }
 #endif
+
+/* An aligned 64-bit word as the CRC sees it: the first byte in the low bits. */
+static inline uint64_t crc_word(const uint8_t *p)
+{
+    uint64_t r;
+    __builtin_memcpy(&r, __builtin_assume_aligned(p, 8), 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    r = __builtin_bswap64(r);
+#endif
+    return r;
+}
+
+/* One word's Barrett step: (c ^ r) * x^32 mod P, reflected (the comment above). */
+static inline uint64_t crc_reduce(uint64_t c, uint64_t r)
+{
+    r ^= c;
+    uint64_t t = r ^ (crc_clmul(r, CRC_MU_REFLECTED) << 1);
+    return crc_clmulr(t, CRC_P_REFLECTED) >> 32;
+}
 
 static uint32_t crc_clmul_path(uint32_t crc, const uint8_t *p, size_t len)
 {
@@ -126,16 +166,34 @@ static uint32_t crc_clmul_path(uint32_t crc, const uint8_t *p, size_t len)
     }
     /* c is 64 bits wide so that it stays zero-extended (srli) and needs no zext.w. */
     uint64_t c = crc;
-    for (; len >= 8; p += 8, len -= 8) {
-        uint64_t r;
-        __builtin_memcpy(&r, __builtin_assume_aligned(p, 8), 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        r = __builtin_bswap64(r);
-#endif
-        r ^= c;
-        uint64_t t = r ^ (crc_clmul(r, CRC_MU_REFLECTED) << 1);
-        c = crc_clmulr(t, CRC_P_REFLECTED) >> 32;
+    if (len >= 32) {
+        /* Folding: a 128-bit state s0:s1 (s0 the earlier word) congruent, mod P, with
+         * everything read so far; each 16 bytes d0:d1 make it s*x^128 + d, with
+         * s0*x^192 and s1*x^128 replaced by s0*x*(x^191 mod P) and s1*x*(x^127 mod P),
+         * products of at most 96 bits that clmul (low half) and clmulh (high half) give
+         * straight in the reflected order (docs/store.md, "CRC32C"). No reduction inside
+         * the loop: 10 instructions per 16 bytes plus the loop's, against 14. */
+        uint64_t s0 = crc_word(p) ^ c, s1 = crc_word(p + 8);
+        p += 16;
+        len -= 16;
+        for (; len >= 32; p += 32, len -= 32) {
+            uint64_t n0 = crc_clmul(s0, CRC_K191) ^ crc_clmul(s1, CRC_K127) ^ crc_word(p);
+            uint64_t n1 = crc_clmulh(s0, CRC_K191) ^ crc_clmulh(s1, CRC_K127) ^ crc_word(p + 8);
+            s0 = crc_clmul(n0, CRC_K191) ^ crc_clmul(n1, CRC_K127) ^ crc_word(p + 16);
+            s1 = crc_clmulh(n0, CRC_K191) ^ crc_clmulh(n1, CRC_K127) ^ crc_word(p + 24);
+        }
+        if (len >= 16) {
+            uint64_t n0 = crc_clmul(s0, CRC_K191) ^ crc_clmul(s1, CRC_K127) ^ crc_word(p);
+            s1 = crc_clmulh(s0, CRC_K191) ^ crc_clmulh(s1, CRC_K127) ^ crc_word(p + 8);
+            s0 = n0;
+            p += 16;
+            len -= 16;
+        }
+        /* The state's two words through the ordinary step, as if they were data. */
+        c = crc_reduce(crc_reduce(0, s0), s1);
     }
+    for (; len >= 8; p += 8, len -= 8)
+        c = crc_reduce(c, crc_word(p));
     crc = (uint32_t)c;
     while (len--)
         crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];

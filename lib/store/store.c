@@ -258,6 +258,15 @@ static store_err dev_write(store *s, uint64_t lba, uint32_t n, const void *buf)
     return STORE_OK;
 }
 
+static store_err dev_write_sum(store *s, uint64_t lba, uint32_t n, const void *buf)
+{
+    if (s->write_sum(s->dev->ctx, lba, n, buf, s->sums) != 0)
+        return fault(s, STORE_E_IO, STORE_OBJ_SECTOR, 0, 0, 0, lba, "device write failed");
+    s->stats.writes++;
+    s->stats.sectors_written += n;
+    return STORE_OK;
+}
+
 static store_err dev_flush(store *s)
 {
     if (s->dev->flush(s->dev->ctx) != 0)
@@ -319,10 +328,49 @@ static uint64_t sector_alloc(store *s)
     return 0;
 }
 
+/* Up to max free sectors in a row (at least one), the first where sector_alloc would
+ * take it: *first, and the count (0 when the disk is full). A write of many blocks then
+ * moves in one device request and its block-map leaf is updated in one pass. */
+static uint32_t sector_alloc_run(store *s, uint32_t max, uint64_t *first)
+{
+    uint64_t sec = sector_alloc(s);
+    *first = sec;
+    if (sec == 0)
+        return 0;
+    uint32_t n = 1;
+    uint64_t cur = sec + 1;
+    while (n < max && cur < s->sectors) {
+        uint64_t w = cur >> 6;
+        uint64_t used = s->live[w] | s->committed[w];
+        if (used == 0 && (cur & 63) == 0 && cur + 64 <= s->sectors && max - n >= 64) {
+            /* A whole free word: 64 sectors at once. */
+            s->live[w] = UINT64_MAX;
+            cur += 64;
+            n += 64;
+            s->avail -= 64;
+            continue;
+        }
+        if ((used >> (cur & 63)) & 1u)
+            break;
+        bit_set(s->live, cur);
+        s->avail--;
+        cur++;
+        n++;
+    }
+    s->alloc_cursor = cur;
+    return n;
+}
+
 static void sector_free(store *s, uint64_t sec)
 {
     if (sec < 2 || sec >= s->sectors || !bit_get(s->live, sec))
         return;
+    /* A freed sector may be written again after the next commit: forget its contents
+     * (the range test first: most freed sectors are file data, far from any kept one). */
+    if (sec >= s->dcache_lo && sec <= s->dcache_hi)
+        for (uint32_t i = 0; i < STORE_DCACHE; i++)
+            if (s->dcache[i].addr == sec)
+                s->dcache[i].addr = 0;
     bit_clr(s->live, sec);
     if (bit_get(s->committed, sec))
         s->pending_free++;
@@ -861,7 +909,8 @@ static store_err data_read_block(store *s, uint64_t ino, uint64_t blk, uint8_t *
     return STORE_OK;
 }
 
-#define RUN_MAX 64u /* sectors moved in one device request */
+#define RUN_MAX 64u /* sectors read in one device request (a pointer array on the stack) */
+#define WRITE_RUN_MAX 65536u /* sectors written in one device request (32 MiB) */
 
 /* Reads whole blocks [blk, blk+n) into buf: runs of blocks in consecutive sectors go in one
  * device request, then each block's checksum is compared. */
@@ -950,21 +999,75 @@ static store_err data_read(store *s, uint64_t ino, uint64_t off, uint8_t *buf, s
     return STORE_OK;
 }
 
-/* Writes a run of fresh consecutive sectors in one request, then points the blocks at them
- * (freeing the blocks' old sectors). */
+/* Points blocks [blk, blk+n) at sectors sec.. (freeing their old sectors), each with the
+ * checksum sums[i], or computed from src when sums is NULL: one node load and one
+ * mark_dirty per block-map leaf (or the inode's roots at height 0), not per block. */
+static store_err point_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
+                           const uint8_t *src, const uint32_t *sums)
+{
+    for (uint32_t i = 0; i < n;) {
+        uint64_t b = blk + i;
+        store_centry *ie, *e;
+        store_err err = inode_get(s, ino, &ie);
+        if (err != STORE_OK)
+            return err;
+        uint32_t h = ie->data[I_HEIGHT];
+        uint64_t cap = bmap_cap(h);
+        if (b >= cap || n - i > cap - b)
+            return fault(s, STORE_E_CORRUPT, STORE_OBJ_DATA, ino, 0, b, 0, "block beyond the map");
+        uint8_t *base;
+        uint32_t slot, span;
+        if (h == 0) {
+            e = ie;
+            base = ie->data + INODE_ROOTS_OFF;
+            slot = (uint32_t)b;
+            span = n - i;
+        } else {
+            skey k = {K_BMAP, 0, ino, b >> 6};
+            err = node_load(s, &k, 1, &e);
+            if (err != STORE_OK)
+                return err;
+            base = e->data;
+            slot = (uint32_t)(b & 63);
+            span = PTRS_PER_NODE - slot;
+            if (span > n - i)
+                span = n - i;
+        }
+        /* Dirty before anything else loads: a dirty node is never evicted, so base stays. */
+        err = mark_dirty(s, e);
+        if (err != STORE_OK)
+            return err;
+        for (uint32_t j = 0; j < span; j++) {
+            uint32_t crc = sums != NULL ? sums[i + j]
+                                        : store_crc32c(0, src + (size_t)(i + j) * STORE_SECTOR, STORE_SECTOR);
+            sptr old = get_ptr(base, slot + j);
+            set_ptr(base, slot + j, (sptr){(uint32_t)(sec + i + j), crc});
+            if (old.addr != 0)
+                sector_free(s, old.addr);
+        }
+        i += span;
+    }
+    return STORE_OK;
+}
+
+/* Writes a run of fresh consecutive sectors, then points the blocks at them. Through the
+ * device's write_sum when there is one: the checksums are then of the bytes the device
+ * took, and src is not read here at all. */
 static store_err write_run(store *s, uint64_t ino, uint64_t blk, uint64_t sec, uint32_t n,
                            const uint8_t *src)
 {
-    if (n == 0)
-        return STORE_OK;
-    store_err err = dev_write(s, sec, n, src);
-    if (err != STORE_OK)
-        return err;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *b = src + (size_t)i * STORE_SECTOR;
-        err = bmap_set(s, ino, blk + i, (sptr){(uint32_t)(sec + i), store_crc32c(0, b, STORE_SECTOR)});
+    if (s->write_sum == NULL) {
+        store_err err = n > 0 ? dev_write(s, sec, n, src) : STORE_OK;
+        return err != STORE_OK ? err : point_run(s, ino, blk, sec, n, src, NULL);
+    }
+    for (uint32_t i = 0; i < n;) {
+        uint32_t k = n - i > STORE_SUM_RUN ? STORE_SUM_RUN : n - i;
+        store_err err = dev_write_sum(s, sec + i, k, src + (size_t)i * STORE_SECTOR);
+        if (err == STORE_OK)
+            err = point_run(s, ino, blk + i, sec + i, k, NULL, s->sums);
         if (err != STORE_OK)
             return err;
+        i += k;
     }
     return STORE_OK;
 }
@@ -984,10 +1087,6 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         return err;
     uint64_t size = get64(ie->data + I_SIZE);
     size_t done = 0;
-    /* The pending run: blocks run_blk.. in sectors run_sec.., from run_src. */
-    uint64_t run_blk = 0, run_sec = 0;
-    uint32_t run_n = 0;
-    const uint8_t *run_src = NULL;
     for (uint64_t guard = 0; done < len && guard <= len / STORE_SECTOR + 1; guard++) {
         uint64_t pos = off + done;
         uint64_t blk = pos / STORE_SECTOR;
@@ -996,12 +1095,9 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
         if (n > len - done)
             n = len - done;
         const uint8_t *src = buf + done;
-        int partial = in != 0 || n != STORE_SECTOR;
-        if (partial) {
-            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-            run_n = 0;
-            if (err != STORE_OK)
-                return err;
+        uint64_t sec;
+        if (in != 0 || n != STORE_SECTOR) {
+            /* Part of a block: read, merge, write the whole block anew. */
             if (blk * STORE_SECTOR < size) {
                 err = data_read_block(s, ino, blk, s->tmp2);
                 if (err != STORE_OK)
@@ -1010,29 +1106,23 @@ static store_err data_write(store *s, uint64_t ino, uint64_t off, const uint8_t 
                 memset(s->tmp2, 0, STORE_SECTOR);
             }
             memcpy(s->tmp2 + in, src, n);
-            src = s->tmp2;
-        }
-        uint64_t sec = sector_alloc(s);
-        if (sec == 0)
-            return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
-        if (partial) {
-            err = write_run(s, ino, blk, sec, 1, src);
-        } else if (run_n > 0 && run_n < RUN_MAX && sec == run_sec + run_n) {
-            run_n++;
+            if (sector_alloc_run(s, 1, &sec) == 0)
+                return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
+            err = write_run(s, ino, blk, sec, 1, s->tmp2);
         } else {
-            err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-            run_blk = blk;
-            run_sec = sec;
-            run_n = 1;
-            run_src = src;
+            /* Whole blocks: as many as lie in a row of free sectors, in one request. */
+            size_t whole = (len - done) / STORE_SECTOR;
+            uint32_t want = whole > WRITE_RUN_MAX ? WRITE_RUN_MAX : (uint32_t)whole;
+            uint32_t got = sector_alloc_run(s, want, &sec);
+            if (got == 0)
+                return fault(s, STORE_E_NOSPC, STORE_OBJ_DATA, ino, 0, blk, 0, "no free sector");
+            err = write_run(s, ino, blk, sec, got, src);
+            n = (size_t)got * STORE_SECTOR;
         }
         if (err != STORE_OK)
             return err;
         done += n;
     }
-    err = write_run(s, ino, run_blk, run_sec, run_n, run_src);
-    if (err != STORE_OK)
-        return err;
     err = inode_get(s, ino, &ie);
     if (err != STORE_OK)
         return err;
@@ -1123,8 +1213,20 @@ static int rank_of(const store_centry *e)
     return 4 + e->level;
 }
 
+/* The gathered nodes (s->gather[0..*n), bound for sectors *first..) in one request. */
+static store_err gather_flush(store *s, uint64_t first, uint32_t *n)
+{
+    store_err err = *n > 0 ? dev_write(s, first, *n, s->gather) : STORE_OK;
+    *n = 0;
+    return err;
+}
+
 /* Writes every dirty node bottom-up to fresh sectors, flushes, writes the other
- * superblock, flushes again: the superblock write is the commit point. */
+ * superblock, flushes again: the superblock write is the commit point. A node's sector
+ * and checksum are settled once every node below it has its own (a lower rank), so each
+ * is copied into the gather buffer as it gets its sector: nodes in consecutive sectors
+ * (the usual case, the allocator taking them in a row) go out in one request, and every
+ * one of them is written before the flush that precedes the superblock, as before. */
 static store_err commit(store *s)
 {
     if (s->broken != STORE_OK)
@@ -1144,6 +1246,8 @@ static store_err commit(store *s)
             head[r] = i;
         }
     }
+    uint64_t g_first = 0;
+    uint32_t g_n = 0;
     for (int rank = 0; rank < 6 && err == STORE_OK; rank++) {
         uint32_t next = head[rank];
         for (uint32_t n = 0; next != NIL && n < s->ncache && err == STORE_OK; n++) {
@@ -1171,9 +1275,14 @@ static store_err commit(store *s)
                             "internal: no sector for a reserved node");
                 break;
             }
-            err = dev_write(s, sec, 1, e->data);
-            if (err != STORE_OK)
-                break;
+            if (g_n > 0 && (g_n == STORE_GATHER || sec != g_first + g_n)) {
+                err = gather_flush(s, g_first, &g_n);
+                if (err != STORE_OK)
+                    break;
+            }
+            if (g_n == 0)
+                g_first = sec;
+            memcpy(s->gather[g_n++], e->data, STORE_SECTOR);
             sptr old = get_ptr(base, slot);
             set_ptr(base, slot, (sptr){(uint32_t)sec, store_crc32c(0, e->data, STORE_SECTOR)});
             if (old.addr != 0)
@@ -1182,6 +1291,8 @@ static store_err commit(store *s)
             s->ndirty--;
         }
     }
+    if (err == STORE_OK)
+        err = gather_flush(s, g_first, &g_n);
     if (err == STORE_OK)
         err = dev_flush(s);
     if (err == STORE_OK) {
@@ -1214,6 +1325,14 @@ store_err store_sync(store *s)
     if (s == NULL || s->dev == NULL)
         return STORE_E_INVAL;
     return commit(s);
+}
+
+store_err store_use_write_sum(store *s, store_write_sum_fn fn)
+{
+    if (s == NULL || s->dev == NULL)
+        return STORE_E_INVAL;
+    s->write_sum = fn;
+    return STORE_OK;
 }
 
 /* ---- mount and mkfs ---- */
@@ -1605,6 +1724,59 @@ static void dent_encode(uint8_t *r, uint64_t ino, uint32_t type, const char *nam
     memcpy(r + 10, name, len);
 }
 
+/* Keeps a copy of directory dir's block blk, which pointer p names (p's checksum already
+ * matched buf), replacing the oldest copy. */
+static void dcache_put(store *s, uint64_t dir, uint64_t blk, sptr p, const uint8_t *buf)
+{
+    store_dblock *d = NULL;
+    for (uint32_t i = 0; i < STORE_DCACHE && d == NULL; i++)
+        if (s->dcache[i].addr != 0 && s->dcache[i].ino == dir && s->dcache[i].blk == blk)
+            d = &s->dcache[i]; /* an older copy of the same block */
+    if (d == NULL) {
+        d = &s->dcache[s->dcache_next];
+        s->dcache_next = (s->dcache_next + 1) % STORE_DCACHE;
+    }
+    d->ino = dir;
+    d->blk = blk;
+    d->addr = p.addr;
+    d->crc = p.crc;
+    memcpy(d->data, buf, STORE_SECTOR);
+    /* The range of the kept sectors, for sector_free's quick test. */
+    s->dcache_lo = UINT32_MAX;
+    s->dcache_hi = 0;
+    for (uint32_t i = 0; i < STORE_DCACHE; i++) {
+        uint32_t a = s->dcache[i].addr;
+        if (a != 0 && a < s->dcache_lo)
+            s->dcache_lo = a;
+        if (a > s->dcache_hi)
+            s->dcache_hi = a;
+    }
+}
+
+/* Block blk of directory dir: a kept copy when the directory still points at the same
+ * sector with the same checksum (sectors are never rewritten in place, and a freed one
+ * is forgotten at once), else read and verified from the device like any data. Every
+ * path lookup reads its directories' blocks: this saves a device request per component.
+ * store_check never uses it: it verifies what the device holds. */
+static store_err dir_block(store *s, uint64_t dir, uint64_t blk, uint8_t *buf)
+{
+    sptr p;
+    store_err err = bmap_get(s, dir, blk, &p);
+    if (err != STORE_OK)
+        return err;
+    for (uint32_t i = 0; i < STORE_DCACHE && p.addr != 0; i++) {
+        const store_dblock *d = &s->dcache[i];
+        if (d->addr == p.addr && d->crc == p.crc && d->ino == dir && d->blk == blk) {
+            memcpy(buf, d->data, STORE_SECTOR);
+            return STORE_OK;
+        }
+    }
+    err = data_read_block(s, dir, blk, buf);
+    if (err == STORE_OK && p.addr != 0)
+        dcache_put(s, dir, blk, p, buf);
+    return err;
+}
+
 /* Finds name in directory dir: *slot its record, *d the entry; STORE_E_NOENT, with
  * *free_slot the first reusable record (or the end). */
 static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t len, dent *d,
@@ -1623,7 +1795,7 @@ static store_err dir_lookup(store *s, uint64_t dir, const char *name, uint32_t l
     uint8_t *buf = s->walk[7];
     for (uint64_t r = 0; r < nrec; r++) {
         if (r % DIRENTS_PER_SECTOR == 0) {
-            err = data_read_block(s, dir, r / DIRENTS_PER_SECTOR, buf);
+            err = dir_block(s, dir, r / DIRENTS_PER_SECTOR, buf);
             if (err != STORE_OK)
                 return err;
         }
@@ -1933,7 +2105,17 @@ static store_err dir_put(store *s, uint64_t dir, uint64_t slot, uint64_t ino, ui
 {
     uint8_t rec[DIRENT_SIZE];
     dent_encode(rec, ino, type, name, len);
-    return data_write(s, dir, slot * DIRENT_SIZE, rec, DIRENT_SIZE);
+    store_err err = data_write(s, dir, slot * DIRENT_SIZE, rec, DIRENT_SIZE);
+    if (err != STORE_OK)
+        return err;
+    /* A record is less than a block, so data_write merged the block in tmp2: keep it for
+     * the next lookup when it is what the directory now points at (its checksum says). */
+    sptr p;
+    uint64_t blk = slot / DIRENTS_PER_SECTOR;
+    err = bmap_get(s, dir, blk, &p);
+    if (err == STORE_OK && p.addr != 0 && store_crc32c(0, s->tmp2, STORE_SECTOR) == p.crc)
+        dcache_put(s, dir, blk, p, s->tmp2);
+    return err;
 }
 
 static store_err dir_add_count(store *s, uint64_t dir, int delta)
@@ -2508,7 +2690,7 @@ store_err store_list(store *s, const store_root *root, const char *path, uint64_
     uint8_t *buf = s->walk[7];
     for (uint64_t r = *cookie; r < nrec; r++) {
         if (r == *cookie || r % DIRENTS_PER_SECTOR == 0) {
-            err = data_read_block(s, w.ino, r / DIRENTS_PER_SECTOR, buf);
+            err = dir_block(s, w.ino, r / DIRENTS_PER_SECTOR, buf);
             if (err != STORE_OK)
                 return err;
         }

@@ -14,6 +14,8 @@
 #define STORE_INODES_MAX 131072u /* 32 * 64^2: the inode table at its greatest height */
 #define STORE_MIN_SECTORS 16u
 #define STORE_MIN_NODES 64u  /* cached metadata nodes, at the least */
+#define STORE_GATHER 32u     /* nodes a commit writes in one device request, at most */
+#define STORE_DCACHE 4u      /* directory blocks kept after a lookup read them */
 
 typedef enum store_err {
     STORE_OK = 0,
@@ -59,6 +61,13 @@ typedef struct store_dev {
     uint64_t block_count;
     uint32_t block_size;
 } store_dev;
+
+/* Optional (store_use_write_sum): writes count sectors from buf like store_dev.write and
+ * puts in sums[i] the CRC32C of sector i exactly as the device took it (from its own copy,
+ * not from buf again). count is at most STORE_SUM_RUN. */
+typedef int (*store_write_sum_fn)(void *ctx, uint64_t lba, uint32_t count, const void *buf,
+                                  uint32_t *sums);
+#define STORE_SUM_RUN 128u /* sectors per store_write_sum_fn call, at most */
 
 /* What a failure was about: set with every STORE_E_CORRUPT (and IO) result. */
 typedef enum store_obj {
@@ -122,6 +131,14 @@ typedef struct store_centry {
     uint8_t data[STORE_SECTOR];
 } store_centry;
 
+/* A directory block as last read (and verified) or written: valid while the directory's
+ * pointer to block blk is still {addr, crc} and sector addr has not been freed. */
+typedef struct store_dblock {
+    uint64_t ino, blk;
+    uint32_t addr, crc; /* addr 0: empty */
+    uint8_t data[STORE_SECTOR];
+} store_dblock;
+
 typedef struct store_stats {
     uint64_t sectors_written, sectors_read, writes, reads, flushes, commits;
 } store_stats;
@@ -144,6 +161,12 @@ typedef struct store {
     store_stats stats;
     uint8_t tmp[STORE_SECTOR], tmp2[STORE_SECTOR];
     uint8_t walk[8][STORE_SECTOR];
+    /* A commit gathers nodes bound for consecutive sectors here: one request per row. */
+    uint8_t gather[STORE_GATHER][STORE_SECTOR];
+    store_dblock dcache[STORE_DCACHE];
+    uint32_t dcache_next, dcache_lo, dcache_hi; /* every kept sector in [lo, hi]; 0, 0: none */
+    store_write_sum_fn write_sum;
+    uint32_t sums[STORE_SUM_RUN];
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
@@ -157,6 +180,14 @@ store_err store_mkfs(const store_dev *dev, uint64_t inode_max);
  * rebuilds the free-space map. mem must be 8-byte aligned; the cache takes what is left
  * after the maps. */
 store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen);
+/* After store_mount (which forgets it): whole data blocks go to the device through fn,
+ * and their pointers take the checksums fn returns. The store then never reads the bytes
+ * of a whole block itself, so a caller may hand store_write a buffer that another party
+ * can change during the call (a client's dataport) and no separate copy: what the device
+ * took is what is checksummed. Parts of blocks are still copied once into the store's
+ * own buffer first. fn NULL: back to store_dev.write and the store's own checksums. */
+store_err store_use_write_sum(store *s, store_write_sum_fn fn);
+
 /* The fault of the last failure (err STORE_OK when none). */
 const store_fault *store_last_fault(const store *s);
 

@@ -1,6 +1,7 @@
 /* libFuzzer harness for the file store's on-disk parsing: an input is a disk image
  * (its first byte picks whether the harness re-seals its checksums first, so mutations
- * reach the structural checks); mount, check, list and read everything, then write. */
+ * reach the structural checks, whether it writes, and whether whole blocks go through
+ * write_sum); mount, check, list and read everything, then write. */
 #include "store.h"
 #include "store_reseal.h"
 
@@ -30,6 +31,17 @@ static int f_write(void *ctx, uint64_t lba, uint32_t n, const void *buf)
     if (lba >= nsec || n > nsec - lba)
         return -1;
     memcpy(img + lba * STORE_SECTOR, buf, (size_t)n * STORE_SECTOR);
+    return 0;
+}
+
+/* The optional whole-block write (store_use_write_sum): checksums taken from the image,
+ * as the device took the bytes. */
+static int f_write_sum(void *ctx, uint64_t lba, uint32_t n, const void *buf, uint32_t *sums)
+{
+    if (n == 0 || n > STORE_SUM_RUN || f_write(ctx, lba, n, buf) != 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        sums[i] = store_crc32c(0, img + (lba + i) * STORE_SECTOR, STORE_SECTOR);
     return 0;
 }
 
@@ -110,10 +122,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     walk(&s, &r, "", 0);
     if (mode & 4) {
-        /* Changes on what was read: refused or done, and a clean store stays clean. */
+        /* Changes on what was read: refused or done, and a clean store stays clean; with
+         * bit 3, whole blocks go through write_sum. */
+        if ((mode & 8) && store_use_write_sum(&s, f_write_sum) != STORE_OK)
+            abort();
         (void)store_mkdir(&s, &r, "fz");
-        if (store_create(&s, &r, "fz/f") == STORE_OK)
+        if (store_create(&s, &r, "fz/f") == STORE_OK) {
             (void)store_write(&s, &r, "fz/f", 100, data, size < 3000 ? size : 3000);
+            (void)store_write(&s, &r, "fz/f", 1024, data, size < 2048 ? size & ~(size_t)511 : 2048);
+        }
         (void)store_rename(&s, &r, "fz", "fz2");
         (void)store_truncate(&s, &r, "fz2/f", 50);
         if (store_sync(&s) == STORE_OK && problems == 0) {

@@ -676,6 +676,151 @@ static void test_damage_named(void **state)
     fix_free(f);
 }
 
+/* Lookups keep the directory blocks they read: a second lookup reads nothing from the
+ * device, and every change to a directory (entries added, removed, renamed, a block of
+ * several freed by emptying) is seen by the next lookup, also after a commit. */
+static void test_dir_blocks_kept(void **state)
+{
+    (void)state;
+    fix *f = fix_new(4096, 256);
+    static uint8_t a[700], b[700];
+    fill(a, sizeof a, 21);
+    fill(b, sizeof b, 22);
+    assert_int_equal(store_mkdir(&f->s, &f->r, "d"), STORE_OK);
+    char p[32];
+    for (int i = 0; i < 20; i++) { /* 20 entries: three directory blocks */
+        snprintf(p, sizeof p, "d/f%02d", i);
+        put_file(f, p, i % 2 ? a : b, sizeof a);
+    }
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    fix_remount(f);
+    store_stat st;
+    uint64_t reads = 0;
+    for (int round = 0; round < 2; round++) {
+        /* The first round reads the directory blocks and the inodes, the second nothing:
+         * the inodes are in the node cache, root's and d's three blocks kept. */
+        if (round == 1)
+            reads = f->s.stats.sectors_read;
+        for (int i = 0; i < 20; i++) {
+            snprintf(p, sizeof p, "d/f%02d", i);
+            assert_int_equal(store_stat_path(&f->s, &f->r, p, &st), STORE_OK);
+            assert_int_equal(st.size, sizeof a);
+        }
+    }
+    assert_int_equal(f->s.stats.sectors_read, reads);
+    /* Changes: each seen by the next lookup. */
+    assert_int_equal(store_rename(&f->s, &f->r, "d/f03", "d/g03"), STORE_OK);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f03", &st), STORE_E_NOENT);
+    expect_file(f, &f->r, "d/g03", a, sizeof a);
+    assert_int_equal(store_unlink(&f->s, &f->r, "d/f10"), STORE_OK);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f10", &st), STORE_E_NOENT);
+    put_file(f, "d/f10", a, 100);
+    expect_file(f, &f->r, "d/f10", a, 100);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(store_rename(&f->s, &f->r, "d/f10", "d/f11"), STORE_OK); /* over f11 */
+    expect_file(f, &f->r, "d/f11", a, 100);
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d/f10", &st), STORE_E_NOENT);
+    /* Empty d (its blocks freed), then fill it again with other names and contents. */
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, i == 3 ? "d/g%02d" : "d/f%02d", i);
+        store_err e = store_unlink(&f->s, &f->r, p);
+        assert_true(e == STORE_OK || (i == 10 && e == STORE_E_NOENT));
+    }
+    assert_int_equal(store_stat_path(&f->s, &f->r, "d", &st), STORE_OK);
+    assert_int_equal(st.size, 0);
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "d/f%02d", i);
+        assert_int_equal(store_stat_path(&f->s, &f->r, p, &st), STORE_E_NOENT);
+    }
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        put_file(f, p, b, (size_t)i + 1);
+    }
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        expect_file(f, &f->r, p, b, (size_t)i + 1);
+    }
+    fix_remount(f);
+    assert_int_equal(check_problems(&f->s), 0);
+    for (int i = 0; i < 12; i++) {
+        snprintf(p, sizeof p, "d/h%02d", i);
+        expect_file(f, &f->r, p, b, (size_t)i + 1);
+    }
+    fix_free(f);
+}
+
+/* ---- whole blocks through the device's write_sum ---- */
+
+static uint8_t *scribble;      /* set: the first write_sum call overwrites it afterwards */
+static size_t scribble_len;
+static uint32_t first_sum_count;
+
+/* Writes like sim_write and checksums the sectors from the image, i.e. as the device took
+ * them; optionally then changes the caller's buffer, as a racing client would. */
+static int sum_write(void *ctx, uint64_t lba, uint32_t count, const void *buf, uint32_t *sums)
+{
+    simdev *d = ctx;
+    assert_true(count >= 1 && count <= STORE_SUM_RUN);
+    int r = sim_write(ctx, lba, count, buf);
+    if (r != 0)
+        return r;
+    for (uint32_t i = 0; i < count; i++)
+        sums[i] = store_crc32c(0, d->img + (lba + i) * STORE_SECTOR, STORE_SECTOR);
+    if (scribble != NULL) {
+        first_sum_count = count;
+        memset(scribble, 0x5a, scribble_len);
+        scribble = NULL;
+    }
+    return 0;
+}
+
+static void sum_workload(fix *f)
+{
+    static uint8_t a[200000];
+    fill(a, sizeof a, 31);
+    assert_int_equal(store_mkdir(&f->s, &f->r, "d"), STORE_OK);
+    put_file(f, "d/big", a, sizeof a);                    /* whole blocks and a tail */
+    put_file(f, "d/small", a + 7, 1000);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    assert_int_equal(store_write(&f->s, &f->r, "d/big", 4096, a + 3, 70000), STORE_OK);
+    assert_int_equal(store_write(&f->s, &f->r, "d/big", 333, a, 5000), STORE_OK); /* parts */
+    assert_int_equal(store_truncate(&f->s, &f->r, "d/big", 150001), STORE_OK);
+    assert_int_equal(store_rename(&f->s, &f->r, "d/small", "d/tiny"), STORE_OK);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+}
+
+static void test_write_sum(void **state)
+{
+    (void)state;
+    /* The same operations with and without write_sum leave the same disk, byte for byte. */
+    fix *plain = fix_new(4096, 256), *sum = fix_new(4096, 256);
+    assert_int_equal(store_use_write_sum(&sum->s, sum_write), STORE_OK);
+    sum_workload(plain);
+    sum_workload(sum);
+    assert_memory_equal(plain->d.img, sum->d.img, 4096 * STORE_SECTOR);
+    assert_int_equal(plain->s.stats.sectors_written, sum->s.stats.sectors_written);
+    fix_free(plain);
+    /* A buffer changed during the call, right after the device took its first run: every
+     * block holds what the device took, checksummed as such. */
+    static uint8_t src[96 * 1024], want[96 * 1024];
+    fill(src, sizeof src, 41);
+    memcpy(want, src, sizeof src);
+    assert_int_equal(store_create(&sum->s, &sum->r, "raced"), STORE_OK);
+    scribble = src;
+    scribble_len = sizeof src;
+    assert_int_equal(store_write(&sum->s, &sum->r, "raced", 0, src, sizeof src), STORE_OK);
+    assert_true(first_sum_count >= 1 && first_sum_count < sizeof src / STORE_SECTOR);
+    memset(want + (size_t)first_sum_count * STORE_SECTOR, 0x5a,
+           sizeof want - (size_t)first_sum_count * STORE_SECTOR);
+    assert_int_equal(store_sync(&sum->s), STORE_OK);
+    fix_remount(sum); /* forgets write_sum: the plain path reads and checks */
+    assert_int_equal(check_problems(&sum->s), 0);
+    expect_file(sum, &sum->r, "raced", want, sizeof want);
+    assert_int_equal(store_use_write_sum(NULL, sum_write), STORE_E_INVAL);
+    fix_free(sum);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +836,8 @@ int main(void)
         cmocka_unit_test(test_many_inodes),
         cmocka_unit_test(test_device_errors),
         cmocka_unit_test(test_damage_named),
+        cmocka_unit_test(test_dir_blocks_kept),
+        cmocka_unit_test(test_write_sum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
