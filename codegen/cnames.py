@@ -3,7 +3,7 @@ when it is a C keyword or reserved identifier, when it equals a local or paramet
 generated stubs, or when the identifiers, macros, include guards or file names generated
 from it meet those of another name (after case folding and joining with `_`, which is how
 the emitters build them: docs/idl.md, "Generated names")."""
-from .model import snake
+from .idltypes import snake
 
 C_KEYWORDS = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",

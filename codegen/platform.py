@@ -1,6 +1,8 @@
 """The devices a system can claim: read from a flattened device tree (.dtb) or from a
 JSON device list (what `python3 -m codegen platform x.dtb` prints). Each device has a
-node path, compatible strings, MMIO regions and interrupt numbers."""
+node path, compatible strings, MMIO regions and interrupt numbers. A platform of the
+repository keeps its list as platforms/<name>/devices.json, beside the rest of its
+description (machine.json, the cross file, the kernel linker script)."""
 import json
 import struct
 

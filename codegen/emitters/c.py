@@ -2,8 +2,7 @@
 (client stubs, the server dispatch and loop, event wrappers), plus a linker script.
 Python flattens every parameter into word-sized marshalling steps; the templates only
 render those steps, so the wire format lives in one place (flatten below)."""
-from ..model import (ArrayType, BoolType, BytesType, EnumType, IntType, StructType,
-                     IMAGE_BASE, IPCBUF_VADDR, STACK_BASE, HEAP_BASE, snake)
+from ..idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, snake
 from . import render
 
 
@@ -234,7 +233,7 @@ def instance_view(sysm, inst):
     dataports = [{"port": n, "vaddr": m.vaddr, "size": size, "rights": s.rights,
                   "mapped": m.pages * sysm.abi.PAGE_SIZE, "pages": m.pages,
                   "ctype": inst.comp.port_map[n].t.ctype if inst.comp.port_map[n].t else None,
-                  "ro": not s.rights & 2}
+                  "ro": not s.rights & sysm.abi.RIGHT_WRITE}
                  for n, (m, s, size) in inst.dataports.items()]
     devices = [{"port": n, "vaddr": d["vaddr"], "size": d["size"], "paddr": d["device"].regs[0][0],
                 "path": d["device"].path, "bit": inst.event_bits[n],
@@ -261,10 +260,10 @@ def instance_view(sysm, inst):
         "has_events": inst.ntfn_obj is not None, "has_service": bool(provides),
         "has_console": "console" in inst.comp.kernel_set,
         "supervisor": supervisor_view(sysm, inst, by_name),
-        "ipcbuf": IPCBUF_VADDR, "stack_base": STACK_BASE, "stack_top": inst.stack_top,
+        "ipcbuf": sysm.abi.USER_IPCBUF, "stack_base": sysm.abi.USER_STACK_BASE, "stack_top": inst.stack_top,
         "threads": inst.threads,
-        "heap_base": HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
-        "image_base": IMAGE_BASE, "image_end": IPCBUF_VADDR, "max_words": sysm.abi.IPC_MAX_WORDS,
+        "heap_base": sysm.abi.USER_HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
+        "image_base": sysm.abi.USER_IMAGE_BASE, "image_end": sysm.abi.USER_IPCBUF, "max_words": sysm.abi.IPC_MAX_WORDS,
         "isinstance": isinstance, "BytesType": BytesType,
     }
 

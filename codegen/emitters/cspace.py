@@ -3,9 +3,8 @@ the whole system, listing every capability (slot, object, type, rights, badge, p
 and every mapping. Both are stable so `diff` shows exactly the authority that changed."""
 import json
 
-from ..model import ArrayType, EnumType, rights_str
+from ..idltypes import ArrayType, EnumType
 from . import render
-from ..model import IMAGE_BASE
 
 FORMAT = "anvaya-cspace/1"
 
@@ -32,7 +31,7 @@ def supervision_record(sysm, inst):
             by_client.setdefault(("manages", a.name), []).append(b.name)
     rec["restarts"] = inst.attrs["restarts"]
     rec["restart_policy"] = inst.restart_policy
-    rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": rights_str(r["rights"]),
+    rec["resolves"] = [{"port": r["client_port"], "name": r["port"]["name"], "rights": sysm.abi.rights_text(r["rights"]),
                         "badge": f"0x{r['badge']:x}"}
                        | ({"grants": grant_record(r["port"]["service"].comp.port_map[r["port"]["port"]],
                                                   r["grants"])} if r.get("grants") is not None else {})
@@ -85,9 +84,9 @@ def grant_record(comp_port, values):
             if g.t is not None}
 
 
-def slot_record(inst, s):
+def slot_record(abi, inst, s):
     rec = {"slot": s.index, "name": s.name, "object": s.obj.name, "type": s.obj.type_name,
-           "rights": rights_str(s.rights), "badge": f"0x{s.badge:x}", "peer": s.peer}
+           "rights": abi.rights_text(s.rights), "badge": f"0x{s.badge:x}", "peer": s.peer}
     if s.grants is not None:
         srv, spname, _s = inst.uses_conn[s.name]
         rec["grants"] = grant_record(srv.comp.port_map[spname], s.grants)
@@ -134,10 +133,11 @@ def instance_record(sysm, inst):
         "heap_bytes": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "cspace_slots": inst.attrs["cspace"],
         "pool_pages": inst.pool_pages,
-        "slots": [slot_record(inst, s) for s in inst.slots],
-        "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": rights_str(m.rights),
+        "slots": [slot_record(sysm.abi, inst, s) for s in inst.slots],
+        "mappings": [{"vaddr": f"0x{m.vaddr:x}", "pages": m.pages, "rights": sysm.abi.rights_text(m.rights),
                       "object": m.obj.name, "name": m.name,
-                      "memory": "device" if m.flags else ("dma" if m.obj.flags & 2 else "normal")}
+                      "memory": "device" if m.flags & sysm.abi.manifest("MAP_F_DEVICE") else
+                                ("dma" if m.obj.flags & sysm.abi.manifest("OBJ_F_DMA") else "normal")}
                      | _holds(sysm, inst, m) for m in inst.mappings],
         "regions": [{"name": n, "vaddr": f"0x{va:x}", "bytes": size}
                     for n, (va, size) in inst.regions.items()],
@@ -166,7 +166,7 @@ def instance_markdown(sysm, inst, managers=None):
         managers = _managers(sysm)
     managed_by = managers.get(inst.name, [])
     return render("cspace.md.j2", system=sysm.name, i=instance_record(sysm, inst),
-                  managed_by=managed_by, image_base=f"0x{IMAGE_BASE:x}",
+                  managed_by=managed_by, image_base=f"0x{sysm.abi.USER_IMAGE_BASE:x}",
                   grants_text=grants_text, value_text=value_text, cell=_cell,
                   config_types={n: t.name for n, t, _v in inst.config})
 

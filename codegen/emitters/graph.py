@@ -2,7 +2,6 @@
 dataports bold, fault, control, manage and supervision dotted, devices as boxes; a
 resolve, made at run time through the registry, is a dashed rpc), rendered to SVG by the
 driver when `dot` exists."""
-from ..model import rights_str
 from . import render
 from .cspace import grant_record, grants_text
 

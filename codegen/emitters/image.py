@@ -4,8 +4,6 @@ that header; the struct layouts below mirror it and the C round-trip test holds 
 import struct
 import zlib
 
-from ..model import HEAP_BASE, IMAGE_BASE
-
 # Wire layouts, little-endian, in manifest.h field order.
 PROCESS = struct.Struct("<12I2Q")
 OBJECT = struct.Struct("<4IQ2IQ")
@@ -51,7 +49,7 @@ def records(sysm):
     sup = getattr(sysm, "supervisor", None)
     ordered = [sup] + [i for i in sysm.instances if i is not sup] if sup else sysm.instances
     for pi, inst in enumerate(ordered):
-        images.append((strings.add(inst.name), 0, IMAGE_BASE, 0, 0, 0))
+        images.append((strings.add(inst.name), 0, abi.USER_IMAGE_BASE, 0, 0, 0))
         first_slot, first_map, first_thread = len(slots), len(maps), len(threads)
         for s in sorted(inst.slots, key=lambda s: s.index):
             slots.append((pi, s.index, s.obj.index, s.rights, s.badge))
@@ -70,7 +68,7 @@ def records(sysm):
         procs.append((strings.add(inst.name), pi, inst.cspace_obj.index, inst.vspace_obj.index,
                       inst.attrs["cspace"], first_slot, len(slots) - first_slot, first_map,
                       len(maps) - first_map, first_thread, len(threads) - first_thread, 0,
-                      HEAP_BASE if heap else 0, heap))
+                      abi.USER_HEAP_BASE if heap else 0, heap))
     return {"process": procs, "object": objects, "slot": slots, "mapping": maps,
             "thread": threads, "image": images, "strings": bytes(strings.blob)}
 

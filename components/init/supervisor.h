@@ -8,8 +8,8 @@
 
 #include <anvaya/services.h>
 
-#define INIT_MAX_SERVICES 64u
-#define INIT_MAX_REGISTRY 256u
+#define INIT_MAX_SERVICES ANV_SM_MAX_SERVICES /* abi.h: the generator refuses more */
+#define INIT_MAX_REGISTRY ANV_SM_MAX_REGISTRY /* abi.h: what `registry = N;` may ask for */
 
 struct init_service {
     enum anv_sm_state state;

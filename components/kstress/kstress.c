@@ -58,11 +58,11 @@ static int raw_syscall(uint64_t nr, const uint64_t a[7])
     register uint64_t a5 __asm__("a5") = a[5];
     register uint64_t a6 __asm__("a6") = a[6];
     register uint64_t a7 __asm__("a7") = nr;
-    __asm__ volatile("ecall"
+    __asm__ volatile("ecall" /* t0..t6 do not survive it (RFC 0010 section 1) */
                      : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6),
                        "+r"(a7)
                      :
-                     : "memory");
+                     : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");
     return (int)a0;
 }
 

@@ -20,12 +20,13 @@ static inline __attribute__((always_inline)) int anv_trap(uint64_t nr, struct an
     register uint64_t a5 __asm__("a5") = r->a[5];
     register uint64_t a6 __asm__("a6") = r->a[6];
     register uint64_t a7 __asm__("a7") = nr;
-    /* "memory": the kernel reads and writes the IPC buffer and debug.write reads ours. */
+    /* "memory": the kernel reads and writes the IPC buffer and debug.write reads ours.
+     * t0..t6 do not survive an ecall (ABI 3.0, RFC 0010 section 1). */
     __asm__ volatile("ecall"
                      : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6),
                        "+r"(a7)
                      :
-                     : "memory");
+                     : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");
     r->a[0] = a0;
     r->a[1] = a1;
     r->a[2] = a2;

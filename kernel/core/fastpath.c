@@ -125,3 +125,13 @@ struct thread *fastpath_reply_recv(struct thread *server)
     server->q_owner = &ep->queue; /* after the handoff, which clears the ready links */
     return client;
 }
+
+struct thread *fastpath_try(struct thread *t)
+{
+    uint64_t nr = t->frame.regs[REG_A7];
+    if (nr == ANV_SYS_IPC_CALL)
+        return fastpath_call(t);
+    if (nr == ANV_SYS_IPC_REPLY_RECV)
+        return fastpath_reply_recv(t);
+    return 0;
+}

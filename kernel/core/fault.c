@@ -53,6 +53,7 @@ static void fault_deliver(struct thread *t, const char *what)
 
 void fault_raise(struct thread *t, uint64_t scause, uint64_t stval)
 {
+    thread_frame_complete(t); /* a fault trap saved everything; this only guards */
     t->fault_label = ANV_FAULT_LABEL;
     t->fault_words[0] = scause;
     t->fault_words[1] = t->frame.sepc;
@@ -75,6 +76,7 @@ void fault_exit(struct thread *t, uint64_t status)
                 audit_log(ANV_AUDIT_THREAD_STOP, t->hdr.id, s->hdr.id, released ? 1 : 0, ANV_OK);
             }
     }
+    thread_frame_complete(t);
     t->exited = 1;
     t->fault_label = ANV_EXIT_LABEL;
     t->fault_words[0] = status;

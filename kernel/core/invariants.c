@@ -115,6 +115,10 @@ static unsigned inv_check_thread(const struct thread *t)
      * (or a refill) only have to put them on the ready queue. */
     if ((t->state == TS_INACTIVE || t->state == TS_THROTTLED) && (t->q_owner || t->blocked_on))
         bad += inv_fail("stopped or throttled thread still queued", t->hdr.id, t->state);
+    /* A partial frame (t0..t6 unsaved) belongs to a thread inside ipc.call or
+     * ipc.reply_recv; a stopped or faulted one has been made whole for whoever reads it. */
+    if (t->frame_partial && (t->state == TS_INACTIVE || t->is_fault_msg))
+        bad += inv_fail("stopped or faulted thread with a partial frame", t->hdr.id, t->state);
     if (t->on_sleep_list && t->state != TS_BLOCKED_WAIT)
         bad += inv_fail("on the timeout list outside wait_one", t->hdr.id, t->state);
     if (t->replier && t->state != TS_BLOCKED_REPLY)

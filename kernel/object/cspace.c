@@ -8,16 +8,49 @@
  * so it bounds every walk of the derivation tree. */
 static uint64_t cap_live;
 
+/*@ requires 0 < size <= ANV_HANDLE_SLOT_MASK + 1;
+    requires \valid(cs) && \valid(slots + (0 .. size - 1));
+    requires \separated(cs, slots + (0 .. size - 1));
+    assigns cs->hdr, cs->size, cs->slots, cs->first_dynamic, slots[0 .. size - 1];
+    ensures cspace_valid(cs) && cs->size == size && cs->slots == slots;
+    ensures \forall integer i; 0 <= i < size ==>
+        slots[i].obj == \null && slots[i].generation == 0 && slots[i].owner == cs &&
+        slots[i].parent == \null && slots[i].first_child == \null;
+*/
 void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size)
 {
+    /* A handle's slot field has 24 bits: a bigger CSpace would have slots no handle can
+     * name, and resolution relies on every index below the size being one. The manifest
+     * decoder refuses such sizes; this is where the limit is relied on. */
+    KASSERT(size > 0 && size <= ANV_HANDLE_SLOT_MASK + 1);
     kobj_init(&cs->hdr, ANV_OBJ_CSPACE);
     cs->size = size;
     cs->slots = slots;
     cs->first_dynamic = 1; /* the loader raises it over what the manifest places */
+    /*@ loop invariant 0 <= i <= size;
+        loop invariant \forall integer k; 0 <= k < i ==>
+            slots[k].obj == \null && slots[k].generation == 0 && slots[k].owner == cs &&
+            slots[k].parent == \null && slots[k].first_child == \null;
+        loop assigns i, slots[0 .. size - 1];
+        loop variant size - i;
+    */
+    /* Field by field rather than by a struct copy, so WP can follow it: every field of
+     * struct cap is here (a new one must be added too). */
     for (uint32_t i = 0; i < size; i++) {
-        struct cap empty = {0};
-        empty.owner = cs;
-        slots[i] = empty;
+        struct cap *c = &slots[i];
+        c->obj = 0;
+        c->type = ANV_OBJ_NULL;
+        c->placed = 0;
+        c->badge = 0;
+        c->rights = 0;
+        c->generation = 0;
+        c->parent = 0;
+        c->first_child = 0;
+        c->next_sibling = 0;
+        c->prev_sibling = 0;
+        c->owner = cs;
+        c->map_vaddr = 0;
+        c->map_vspace = 0;
     }
 }
 
@@ -68,7 +101,12 @@ int cspace_dynamic_slot(const struct cspace *cs, uint64_t index, struct cap **ou
         return ANV_E_BAD_HANDLE;
     if (index < cs->first_dynamic)
         return ANV_E_RESERVED_SLOT;
-    return cspace_empty_slot(cs, (uint32_t)index, out);
+    /* Through a local: *out is written only on success (the contract says so). */
+    struct cap *slot;
+    int err = cspace_empty_slot(cs, (uint32_t)index, &slot);
+    if (err == ANV_OK)
+        *out = slot;
+    return err;
 }
 
 void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
@@ -80,6 +118,15 @@ void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top)
 int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
 {
     uint32_t found = 0;
+    /*@ loop invariant cs->first_dynamic <= i <= cs->size || (i == cs->first_dynamic && i > cs->size);
+        loop invariant 0 <= found <= count && found <= i - cs->first_dynamic;
+        loop invariant \forall integer k; 0 <= k < found ==>
+            \base_addr(out[k]) == \base_addr(cs->slots) &&
+            cs->slots + cs->first_dynamic <= out[k] < cs->slots + i && out[k]->obj == \null;
+        loop invariant \forall integer k1, k2; 0 <= k1 < k2 < found ==> out[k1] < out[k2];
+        loop assigns i, found, out[0 .. count - 1];
+        loop variant cs->size - i;
+    */
     for (uint32_t i = cs->first_dynamic; i < cs->size && found < count; i++)
         if (cs->slots[i].obj == 0)
             out[found++] = &cs->slots[i];
@@ -113,6 +160,13 @@ int cap_derive_check(const struct cap *src, uint32_t rights, uint64_t badge)
     return ANV_OK;
 }
 
+/*@ requires \valid(parent) && \valid(child) && \separated(parent, child);
+    requires parent->first_child == \null ||
+        (\valid(parent->first_child) && \separated(parent->first_child, child));
+    assigns child->parent, child->prev_sibling, child->next_sibling, parent->first_child,
+            parent->first_child->prev_sibling;
+    ensures child->parent == parent && parent->first_child == child;
+*/
 static void cdt_link_child(struct cap *parent, struct cap *child)
 {
     child->parent = parent;
@@ -136,6 +190,19 @@ static void cdt_unlink(struct cap *c)
     c->prev_sibling = 0;
 }
 
+/*@ requires \valid(dst) && dst->obj == \null && \valid(obj) && obj->refs < 0xFFFFFFFF;
+    requires cap_live < 0xFFFFFFFFFFFFFFFF;
+    requires \separated(obj, dst) && (parent != \null ==> \separated(obj, parent));
+    requires parent == \null || (\valid(parent) && \separated(parent, dst));
+    requires parent != \null ==> parent->first_child == \null ||
+        (\valid(parent->first_child) && \separated(parent->first_child, dst, obj));
+    assigns dst->obj, dst->type, dst->placed, dst->rights, dst->badge, dst->first_child,
+            dst->map_vaddr, dst->map_vspace, dst->parent, dst->next_sibling,
+            dst->prev_sibling, obj->refs, cap_live, parent->first_child,
+            parent->first_child->prev_sibling;
+    ensures dst->obj == obj && dst->type == type && dst->rights == rights;
+    ensures dst->badge == badge && dst->parent == parent && dst->first_child == \null;
+*/
 void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t rights,
                  uint64_t badge, struct cap *parent)
 {
@@ -157,6 +224,27 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     cap_live++;
 }
 
+/* The derived capability names the source's object with the rights asked for (which
+ * cap_derive_check proved a subset of the source's), the badge asked for or else the
+ * source's, and is a child of its source. */
+/*@ requires rights_shrink: rights_subset(rights, src->rights);
+    requires badge_once: badge == 0 || (src->badge == 0 &&
+        (src->type == ANV_OBJ_ENDPOINT || src->type == ANV_OBJ_NOTIFICATION));
+    requires \valid(dst) && dst->obj == \null && \valid(src) && \separated(src, dst);
+    requires \valid(src->obj) && src->obj->refs < 0xFFFFFFFF;
+    requires \separated(src->obj, src, dst);
+    requires cap_live < 0xFFFFFFFFFFFFFFFF;
+    requires src->first_child == \null ||
+        (\valid(src->first_child) && \separated(src->first_child, dst, src->obj));
+    assigns dst->obj, dst->type, dst->placed, dst->rights, dst->badge, dst->first_child,
+            dst->map_vaddr, dst->map_vspace, dst->parent, dst->next_sibling,
+            dst->prev_sibling, src->obj->refs, cap_live, src->first_child,
+            src->first_child->prev_sibling;
+    ensures dst->obj == \old(src->obj) && dst->type == \old(src->type);
+    ensures dst->rights == rights && rights_subset(dst->rights, \old(src->rights));
+    ensures dst->parent == src;
+    ensures dst->badge == (badge != 0 ? badge : \old(src->badge));
+*/
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
 {
     cap_install(dst, src->obj, src->type, rights, badge ? badge : src->badge, src);

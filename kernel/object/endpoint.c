@@ -17,6 +17,31 @@ void ep_init(struct endpoint *ep)
     ep->queue_is_senders = 0;
 }
 
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md). A thread whose message the
+ * kernel reads: its CSpace resolves handles, its IPC buffer (if any) is readable. */
+/*@ predicate ipc_thread_ok{L}(struct thread *t) =
+        \valid_read(t) && cspace_valid(t->cspace) &&
+        (t->ipc_buffer == \null || \valid_read(t->ipc_buffer));
+
+    // What a message that passed the sender-side checks is: within the bounds, its long
+    // words and capabilities in an IPC buffer, every capability to transfer resolving in
+    // the sender's CSpace to something that may be copied.
+    predicate ipc_bounds_ok{L}(struct thread *t, integer may_grant, uint64_t info) =
+        anv_msginfo_words_of(info) <= ANV_IPC_MAX_WORDS &&
+        anv_msginfo_caps_of(info) <= ANV_IPC_MAX_CAPS &&
+        (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> t->ipc_buffer != \null) &&
+        (anv_msginfo_caps_of(info) > 0 ==> may_grant != 0 && t->ipc_buffer != \null);
+    predicate ipc_payload_ok{L}(struct thread *t, integer may_grant, uint64_t info) =
+        ipc_bounds_ok(t, may_grant, info) &&
+        \forall integer i; 0 <= i < anv_msginfo_caps_of(info) ==>
+            cspace_resolve(t->cspace, t->ipc_buffer->caps_out[i]) == ANV_OK &&
+            cspace_slot_of(t->cspace, t->ipc_buffer->caps_out[i])->type != ANV_OBJ_MAPPING;
+*/
+
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures t->is_fault_msg == 0 ==> \result == t->frame.regs[REG_A1];
+*/
 static uint64_t msg_info_of(const struct thread *t)
 {
     if (t->is_fault_msg)
@@ -26,6 +51,10 @@ static uint64_t msg_info_of(const struct thread *t)
 
 /* The checks a message (or a reply) passes on the sender's side: bounds, the right to
  * transfer (`may_grant`), and every capability to transfer. Changes nothing. */
+/*@ requires ipc_thread_ok(sender);
+    assigns \nothing;
+    ensures \result == ANV_OK ==> ipc_payload_ok(sender, may_grant, info);
+*/
 static int ipc_check_payload(const struct thread *sender, bool may_grant, uint64_t info)
 {
     uint32_t words = anv_msginfo_words(info);
@@ -44,6 +73,14 @@ static int ipc_check_payload(const struct thread *sender, bool may_grant, uint64
         return ANV_E_RIGHTS;
     if (sender->ipc_buffer == 0)
         return ANV_E_INVALID_ARG;
+    /*@ loop invariant 0 <= i <= ncaps;
+        loop invariant \forall integer j; 0 <= j < i ==>
+            cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[j]) == ANV_OK &&
+            cspace_slot_of(sender->cspace, sender->ipc_buffer->caps_out[j])->type !=
+                ANV_OBJ_MAPPING;
+        loop assigns i;
+        loop variant ncaps - i;
+    */
     for (uint32_t i = 0; i < ncaps; i++) {
         struct cap *src;
         int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
@@ -59,6 +96,11 @@ static int ipc_check_payload(const struct thread *sender, bool may_grant, uint64
     return ANV_OK;
 }
 
+/*@ requires ipc_thread_ok(sender) && \valid_read(epcap);
+    assigns \nothing;
+    ensures \result == ANV_OK ==>
+        ipc_payload_ok(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0 ? 1 : 0, info);
+*/
 int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint64_t info)
 {
     return ipc_check_payload(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0, info);
@@ -66,6 +108,19 @@ int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint
 
 /* The receiving side of a transfer of `ncaps` capabilities: an IPC buffer for the handles
  * and that many free slots (lowest first) into `dst`. Changes nothing. */
+/*@ requires \valid_read(receiver) && cspace_valid(receiver->cspace);
+    requires \valid(dst + (0 .. ncaps - 1));
+    requires \separated(dst + (0 .. ncaps - 1), receiver, receiver->cspace,
+                        receiver->cspace->slots + (0 .. receiver->cspace->size - 1));
+    assigns dst[0 .. ncaps - 1];
+    ensures \result == ANV_OK && ncaps > 0 ==> receiver->ipc_buffer != \null;
+    ensures \result == ANV_OK ==> \forall integer k; 0 <= k < ncaps ==>
+        \base_addr(dst[k]) == \base_addr(receiver->cspace->slots) &&
+        receiver->cspace->slots <= dst[k] < receiver->cspace->slots + receiver->cspace->size &&
+        dst[k]->obj == \null;
+    ensures \result == ANV_OK ==> \forall integer k1, k2; 0 <= k1 < k2 < ncaps ==>
+        dst[k1] < dst[k2];
+*/
 static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncaps,
                                     struct cap **dst)
 {
@@ -95,8 +150,66 @@ static void ipc_move_caps(const struct thread *sender, struct thread *receiver, 
     }
 }
 
-/* Move one message from sender to receiver. Checks the receiver side (free slots)
- * first; returns an error with nothing moved, or ANV_OK with the message delivered. */
+/* The long part of a message: words ANV_IPC_REG_WORDS..words-1 of mr[] (the first ones
+ * travel in registers). Callers checked `words` against ANV_IPC_MAX_WORDS and that both
+ * buffers exist when there is a long part: the contract makes WP prove it at each call. */
+/*@ requires words_bounded: words <= ANV_IPC_MAX_WORDS;
+    requires buffers_present: words > ANV_IPC_REG_WORDS ==> \valid(to) && \valid_read(from);
+    assigns to->mr[ANV_IPC_REG_WORDS .. words - 1];
+    ensures \separated(to, from) ==> \forall integer i; ANV_IPC_REG_WORDS <= i < words ==>
+        to->mr[i] == from->mr[i];
+*/
+static inline void ipc_copy_words(struct anv_ipc_buffer *to, const struct anv_ipc_buffer *from,
+                                  uint32_t words)
+{
+    /*@ loop invariant ANV_IPC_REG_WORDS <= i && (words > ANV_IPC_REG_WORDS ==> i <= words);
+        loop invariant \separated(to, from) ==> \forall integer j; ANV_IPC_REG_WORDS <= j < i ==>
+            to->mr[j] == from->mr[j];
+        loop assigns i, to->mr[ANV_IPC_REG_WORDS .. words - 1];
+        loop variant words - i;
+    */
+    for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
+        to->mr[i] = from->mr[i];
+}
+
+/* Every check of a delivery, both sides: the sender's message (unless it is a fault
+ * record, which the kernel made) and the receiver's buffer and free slots, found into
+ * `dst`. Changes nothing else, so a refused delivery leaves both threads as they were. */
+/*@ requires ipc_thread_ok(sender) && \valid_read(epcap);
+    requires \valid_read(receiver) && cspace_valid(receiver->cspace);
+    requires \valid(dst + (0 .. ANV_IPC_MAX_CAPS - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), receiver, receiver->cspace,
+                        receiver->cspace->slots + (0 .. receiver->cspace->size - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), sender, sender->cspace,
+                        sender->cspace->slots + (0 .. sender->cspace->size - 1), sender->ipc_buffer,
+                        epcap);
+    assigns dst[0 .. ANV_IPC_MAX_CAPS - 1];
+    ensures \result == ANV_OK && sender->is_fault_msg == 0 ==>
+        ipc_bounds_ok(sender, (epcap->rights & ANV_RIGHT_GRANT) != 0 ? 1 : 0, info);
+    ensures \result == ANV_OK && sender->is_fault_msg == 0 ==>
+        (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> receiver->ipc_buffer != \null) &&
+        (anv_msginfo_caps_of(info) > 0 ==> receiver->ipc_buffer != \null);
+*/
+static int ipc_transfer_check(const struct thread *sender, const struct thread *receiver,
+                              const struct cap *epcap, uint64_t info, struct cap **dst)
+{
+    if (sender->is_fault_msg)
+        return ANV_OK;
+    /* Handles may have gone stale while the sender was queued: check again. */
+    int err = ipc_check_message(sender, epcap, info);
+    if (err != ANV_OK)
+        return err;
+    if (anv_msginfo_words(info) > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
+        return ANV_E_MSG_TOO_LONG;
+    return ipc_check_receiver_slots(receiver, anv_msginfo_caps(info), dst);
+}
+
+/* Move one message from sender to receiver: an error with nothing moved, or ANV_OK with
+ * the message delivered. */
+/*@ requires ipc_thread_ok(sender) && \valid_read(epcap_of_sender);
+    requires \valid(receiver) && cspace_valid(receiver->cspace);
+    requires receiver->ipc_buffer == \null || \valid(receiver->ipc_buffer);
+*/
 static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t badge,
                         const struct cap *epcap_of_sender)
 {
@@ -105,17 +218,9 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
     uint32_t ncaps = anv_msginfo_caps(info);
     struct cap *dst[ANV_IPC_MAX_CAPS];
 
-    if (!sender->is_fault_msg) {
-        /* Handles may have gone stale while the sender was queued: check again. */
-        int err = ipc_check_message(sender, epcap_of_sender, info);
-        if (err != ANV_OK)
-            return err;
-        if (words > ANV_IPC_REG_WORDS && receiver->ipc_buffer == 0)
-            return ANV_E_MSG_TOO_LONG;
-        err = ipc_check_receiver_slots(receiver, ncaps, dst);
-        if (err != ANV_OK)
-            return err;
-    }
+    int err = ipc_transfer_check(sender, receiver, epcap_of_sender, info, dst);
+    if (err != ANV_OK)
+        return err;
 
     /* From here on nothing can fail. */
     uint64_t *rregs = receiver->frame.regs;
@@ -130,8 +235,7 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
         rregs[REG_A3] = sregs[REG_A3];
         rregs[REG_A4] = sregs[REG_A4];
         rregs[REG_A5] = sregs[REG_A5];
-        for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
-            receiver->ipc_buffer->mr[i] = sender->ipc_buffer->mr[i];
+        ipc_copy_words(receiver->ipc_buffer, sender->ipc_buffer, words);
         ipc_move_caps(sender, receiver, ncaps, dst);
     }
     rregs[REG_A1] = anv_msginfo(anv_msginfo_label(info), words, ncaps);
@@ -260,6 +364,46 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
     sched_make_ready(client);
 }
 
+/* Every check of a reply, both sides, the free slots found into `dst`; changes nothing
+ * else, so a refused reply is still owed. */
+/*@ requires ipc_thread_ok(server);
+    requires \valid_read(client) && cspace_valid(client->cspace);
+    requires \valid(dst + (0 .. ANV_IPC_MAX_CAPS - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), client, client->cspace,
+                        client->cspace->slots + (0 .. client->cspace->size - 1));
+    requires \separated(dst + (0 .. ANV_IPC_MAX_CAPS - 1), server, server->cspace,
+                        server->cspace->slots + (0 .. server->cspace->size - 1), server->ipc_buffer);
+    assigns dst[0 .. ANV_IPC_MAX_CAPS - 1];
+    ensures \result == ANV_OK ==>
+        ipc_bounds_ok(server, client->call_grant != 0 ? 1 : 0, info) &&
+        (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> client->ipc_buffer != \null) &&
+        (client->is_fault_msg != 0 ==> anv_msginfo_caps_of(info) == 0) &&
+        (client->is_fault_msg == 0 && anv_msginfo_caps_of(info) > 0 ==>
+            client->ipc_buffer != \null);
+*/
+static int ipc_reply_check(const struct thread *server, const struct thread *client,
+                           uint64_t info, struct cap **dst)
+{
+    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
+     * take capabilities in. */
+    if (client->is_fault_msg && anv_msginfo_caps(info) != 0)
+        return ANV_E_TOO_MANY_CAPS;
+    /* As a send, with the grant right the caller's capability had when its call was
+     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
+     * caller that could have handed it some. */
+    int err = ipc_check_payload(server, client->call_grant != 0, info);
+    if (err == ANV_OK && anv_msginfo_words(info) > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
+        err = ANV_E_MSG_TOO_LONG;
+    if (err == ANV_OK && !client->is_fault_msg)
+        err = ipc_check_receiver_slots(client, anv_msginfo_caps(info), dst);
+    return err;
+}
+
+/*@ requires ipc_thread_ok(server);
+    requires server->reply_to == \null || (\valid(server->reply_to) &&
+        \separated(server, server->reply_to) && cspace_valid(server->reply_to->cspace) &&
+        (server->reply_to->ipc_buffer == \null || \valid(server->reply_to->ipc_buffer)));
+*/
 int ipc_reply(struct thread *server, uint64_t info)
 {
     struct thread *client = server->reply_to;
@@ -268,18 +412,7 @@ int ipc_reply(struct thread *server, uint64_t info)
     uint32_t words = anv_msginfo_words(info);
     uint32_t ncaps = anv_msginfo_caps(info);
     struct cap *dst[ANV_IPC_MAX_CAPS];
-    /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
-     * take capabilities in. */
-    if (client->is_fault_msg && ncaps != 0)
-        return ANV_E_TOO_MANY_CAPS;
-    /* As a send, with the grant right the caller's capability had when its call was
-     * delivered (seL4's grant-reply): a server may hand capabilities back only to a
-     * caller that could have handed it some. */
-    int err = ipc_check_payload(server, client->call_grant != 0, info);
-    if (err == ANV_OK && words > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
-        err = ANV_E_MSG_TOO_LONG;
-    if (err == ANV_OK && !client->is_fault_msg)
-        err = ipc_check_receiver_slots(client, ncaps, dst);
+    int err = ipc_reply_check(server, client, info, dst);
     if (err != ANV_OK)
         return err; /* the reply is still owed */
 
@@ -299,8 +432,7 @@ int ipc_reply(struct thread *server, uint64_t info)
     c[REG_A4] = s[REG_A4];
     c[REG_A5] = s[REG_A5];
     c[REG_A6] = 0;
-    for (uint32_t i = ANV_IPC_REG_WORDS; i < words; i++)
-        client->ipc_buffer->mr[i] = server->ipc_buffer->mr[i];
+    ipc_copy_words(client->ipc_buffer, server->ipc_buffer, words);
     ipc_move_caps(server, client, ncaps, dst);
     sched_make_ready(client);
     return ANV_OK;

@@ -83,7 +83,11 @@ struct thread_start {
 
 struct thread {
     struct kobj hdr;
-    struct trap_frame frame;   /* the whole user context */
+    struct trap_frame frame;   /* the user context (see frame_partial) */
+    uint8_t frame_partial;     /* set by trap_entry.S for ipc.call / ipc.reply_recv:
+                                * t0..t6 (regs 5-7, 28-31) were not saved, the thread
+                                * resumes with them zero; thread_frame_complete() makes
+                                * the slots say so. Must follow `frame` (trap_layout.h) */
     enum thread_state state;
     uint8_t priority;          /* 0..255, higher runs first */
     uint8_t is_call;           /* blocked send is an ipc.call (wants a reply) */
@@ -160,7 +164,8 @@ struct vspace {
     uint64_t root_paddr;      /* Sv39 root page table */
     uint64_t satp;            /* the value that installs it, computed once */
     struct pool *pt_pool;     /* page-table pages come from here */
-    uint16_t asid;
+    uint16_t asid;            /* valid while asid_generation is the current one (asid.h) */
+    uint32_t asid_generation; /* 0: never given one */
     uint32_t pt_pages;        /* page-table pages in use, root included */
 };
 

@@ -61,6 +61,16 @@ struct thread *tq_pop(struct thread_queue *q)
     return t;
 }
 
+void thread_frame_complete(struct thread *t)
+{
+    if (!t->frame_partial)
+        return;
+    static const uint8_t temps[] = {5, 6, 7, 28, 29, 30, 31}; /* t0..t6 */
+    for (uint32_t i = 0; i < sizeof temps; i++)
+        t->frame.regs[temps[i]] = 0;
+    t->frame_partial = 0;
+}
+
 void thread_set_result(struct thread *t, uint64_t err)
 {
     t->frame.regs[REG_A0] = err;
@@ -130,6 +140,7 @@ void thread_abort_wait(struct thread *t, uint64_t err)
 
 void thread_stop(struct thread *t)
 {
+    thread_frame_complete(t);
     if (t->state != TS_READY && t->state != TS_THROTTLED && t->state != TS_INACTIVE)
         thread_abort_wait(t, ANV_E_REVOKED);
     if (t->reply_to)
@@ -144,6 +155,7 @@ static void thread_load_start(struct thread *t, uint64_t arg)
 {
     struct trap_frame zero = {0};
     t->frame = zero;
+    t->frame_partial = 0;
     t->frame.sepc = t->start.pc;
     t->frame.regs[REG_SP] = t->start.sp;
     t->frame.regs[REG_TP] = t->start.tp;
@@ -161,6 +173,7 @@ void thread_set_start(struct thread *t, const struct thread_start *start)
 bool thread_suspend(struct thread *t)
 {
     KASSERT(t->state != TS_INACTIVE);
+    thread_frame_complete(t); /* a stopped thread's frame says what it resumes with */
     /* Blocked: out of its endpoint or notification queue and off the timeout list, its
      * syscall answered ANV_E_CANCELLED. Waiting on a fault reply: out of the endpoint
      * queue or the handler's reply link, registers untouched, already stopped. Ready or

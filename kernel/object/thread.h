@@ -11,6 +11,11 @@ void tq_insert(struct thread_queue *q, struct thread *t);
 void tq_remove(struct thread_queue *q, struct thread *t);
 struct thread *tq_pop(struct thread_queue *q);
 
+/* A partial frame (thread.frame_partial) made whole: its t0..t6 slots become the zeros
+ * the thread will resume with. Whatever reads a stopped or faulted thread's registers
+ * (fault records, debuggers, thread.restart) finds every slot true. */
+void thread_frame_complete(struct thread *t);
+
 /* Set the syscall result registers of a thread that is not running. */
 void thread_set_result(struct thread *t, uint64_t err);
 

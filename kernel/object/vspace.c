@@ -41,6 +41,7 @@ int vs_init(struct vspace *vs, struct pool *pt_pool, uint64_t root_paddr)
     vs->hdr.flags |= KOBJ_PINNED;
     vs->pt_pool = pt_pool;
     vs->asid = 0;
+    vs->asid_generation = 0;
     vs->pt_pages = 1;
     if (root_paddr == 0) {
         int err = pool_alloc_page(pt_pool, &root_paddr);
@@ -233,6 +234,14 @@ void vs_map_range(struct vspace *vs, uint64_t vaddr, uint64_t paddr, uint32_t pa
         }
         va = chunk_end;
     }
+    /* A hart may cache an invalid entry, and a space's entries now survive switches
+     * (ASIDs): the new leaves must not be hidden behind one. */
+    if (pages > VS_FLUSH_ALL_PAGES) {
+        vs_arch_flush_all(vs);
+    } else {
+        for (uint64_t va = vaddr; va < end; va += ANV_PAGE_SIZE)
+            vs_arch_flush_page(vs, va);
+    }
 }
 
 int vs_map_check(const struct vspace *vs, uint64_t vaddr, uint32_t rights)
@@ -257,12 +266,12 @@ void vs_unmap_range(struct vspace *vs, uint64_t vaddr, uint32_t pages)
         if (leaf && (*leaf & PTE_V)) {
             *leaf = 0;
             if (!flush_all)
-                vs_arch_flush_page(va);
+                vs_arch_flush_page(vs, va);
         }
         va += step;
     }
     if (flush_all)
-        vs_arch_flush_all();
+        vs_arch_flush_all(vs);
 }
 
 void vs_unmap(struct vspace *vs, uint64_t vaddr)

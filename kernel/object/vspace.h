@@ -50,10 +50,10 @@ uint64_t vs_translate(const struct vspace *vs, uint64_t vaddr, uint32_t *rights)
 int vs_copy_in(const struct vspace *vs, uint64_t vaddr, void *dst, size_t len);
 uint64_t vs_satp(const struct vspace *vs);
 
-/* Architecture hooks: flush one user page, or every user page, from the TLB; install a
- * space. */
-void vs_arch_flush_page(uint64_t vaddr);
-void vs_arch_flush_all(void);
-void vs_arch_activate(const struct vspace *vs);
+/* Architecture hooks: flush one user page of `vs`, or every user page of it, from the
+ * TLB (its ASID's entries only; nothing when it holds no live ASID); install a space. */
+void vs_arch_flush_page(const struct vspace *vs, uint64_t vaddr);
+void vs_arch_flush_all(const struct vspace *vs);
+void vs_arch_activate(struct vspace *vs);
 
 #endif

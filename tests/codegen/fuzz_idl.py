@@ -201,6 +201,11 @@ def main():
             src = os.path.join(ROOT, d)
             if os.path.isdir(src):
                 shutil.copytree(src, os.path.join(tmp, d))
+        # Each platform's device list, where the systems name it (platforms/<name>/devices.json).
+        for src in glob.glob(os.path.join(ROOT, "platforms", "*", "devices.json")):
+            dst = os.path.join(tmp, os.path.relpath(src, ROOT))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(src, dst)
         files = sorted(p for p in glob.glob(os.path.join(tmp, "**", "*"), recursive=True)
                        if p.endswith((".system", ".idl", ".json", ".dtb")))
         systems = [p for p in files if p.endswith(".system")]

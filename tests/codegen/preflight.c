@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <anvaya/abi.h>
+
 #include "boot/loader_check.h"
 #include "boot/manifest.h"
 
@@ -86,9 +88,11 @@ int main(int argc, char **argv)
         inv.plic.base = 0xc000000u;
         inv.plic.size = 0x600000u;
         inv.plic_ndev = 95;
-        /* Boot pages left after the kernel, its stacks and the boot image: RAM minus a
-         * generous 8 MiB for what precedes the loader. */
-        uint64_t free_pages = (((uint64_t)ram_mib << 20) - (8u << 20) - isize) / 4096u;
+        /* Boot pages left after the kernel, its stacks and the boot image: RAM minus the
+         * generous ANV_KERNEL_RESERVED_BYTES (abi.h, the generator's figure too) for what
+         * precedes the loader, and the image. */
+        uint64_t free_pages = (((uint64_t)ram_mib << 20) - ANV_KERNEL_RESERVED_BYTES - isize) /
+                              ANV_PAGE_SIZE;
         struct loader_check_platform pf = {img, isize, &inv, free_pages};
         if (!loader_check(&view, &pf, &report)) {
             fprintf(stderr, "%s: error: the kernel's boot pre-flight would refuse this system: %s\n",

@@ -14,6 +14,7 @@
 #include "object/cspace.h"
 #include "object/endpoint.h"
 #include "core/fastpath.h"
+#include "arch/riscv64/asid.h"
 #include "core/invariants.h"
 #include "kernel_stubs.h"
 #include "object/notification.h"
@@ -964,8 +965,12 @@ static void test_vspace_map(void **state)
     assert_int_equal(rights, R | X);
     assert_int_equal(pt->used_pages, 3);
 
+    /* Each new leaf was flushed from the space's ASID (a cached invalid entry must not
+     * hide it), and so is the leaf removed. */
+    assert_int_equal(stubs.flushes, 2);
+    assert_int_equal(stubs.last_flush, va + ANV_PAGE_SIZE);
     vs_unmap(vs, va);
-    assert_int_equal(stubs.flushes, 1);
+    assert_int_equal(stubs.flushes, 3);
     assert_int_equal(stubs.last_flush, va);
     assert_int_equal(vs_translate(vs, va, NULL), 0);
     assert_int_equal(vs_map_check(vs, va, R), ANV_OK);
@@ -1710,6 +1715,97 @@ static void test_fastpath_reply_caps_fall_back(void **state)
     assert_invariants();
 }
 
+/* A partial frame (an ipc.call or ipc.reply_recv entry, t0..t6 unsaved) is made whole
+ * before anything reads the registers of a stopped or faulted thread: the temporaries'
+ * slots read as the zeros the thread resumes with, and the checker refuses a stopped
+ * thread whose frame is still partial. */
+static void test_partial_frame_completed(void **state)
+{
+    (void)state;
+    struct cspace *cs = hk_cspace(0, 16);
+    struct pool *pt = hk_pool(4, 4);
+    struct vspace *vs = hk_zalloc(sizeof(*vs));
+    assert_int_equal(vs_init(vs, pt, 0), ANV_OK);
+    struct thread *a = hk_thread(cs, vs, 5);
+    struct thread *b = hk_thread(cs, vs, 5);
+    static const unsigned temps[] = {5, 6, 7, 28, 29, 30, 31};
+    for (unsigned i = 0; i < 32; i++)
+        a->frame.regs[i] = b->frame.regs[i] = 0x1000 + i; /* stale values of an older trap */
+    a->frame_partial = 1;
+    assert_invariants(); /* a ready thread inside ipc.call may have one */
+
+    assert_true(!thread_suspend(a));
+    assert_int_equal(a->state, TS_INACTIVE);
+    assert_int_equal(a->frame_partial, 0);
+    for (unsigned i = 0; i < sizeof temps / sizeof temps[0]; i++)
+        assert_int_equal(a->frame.regs[temps[i]], 0);
+    assert_int_equal(a->frame.regs[REG_SP], 0x1000 + REG_SP); /* the saved ones kept */
+    assert_int_equal(a->frame.regs[9], 0x1009);
+    assert_invariants();
+
+    /* A fault record is built from a whole frame. */
+    b->frame_partial = 1;
+    fault_raise(b, 13, 0x40);
+    assert_int_equal(b->frame_partial, 0);
+    assert_int_equal(b->frame.regs[5], 0);
+    assert_int_equal(b->frame.regs[8], 0x1008);
+    assert_invariants();
+
+    /* The checker catches a stopped thread left partial. */
+    a->frame_partial = 1;
+    assert_int_equal(invariants_check_all(), 1);
+    a->frame_partial = 0;
+}
+
+/* ASIDs: each space gets one of its own until they run out; then the generation rolls
+ * over (the caller must flush the whole TLB) and every space gets a fresh one when it
+ * next runs, never one still held in the new generation. */
+static void test_asid_rollover(void **state)
+{
+    (void)state;
+    struct asid_allocator a;
+    asid_init(&a, 2); /* ASIDs 1..3 */
+    struct vspace vs[4];
+    for (unsigned i = 0; i < 4; i++) {
+        struct pool *pt = hk_pool(4, 4);
+        assert_int_equal(vs_init(&vs[i], pt, 0), ANV_OK);
+        assert_false(asid_live(&a, &vs[i])); /* never ran: nothing cached */
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        assert_false(asid_assign(&a, &vs[i])); /* fresh ASIDs: no flush */
+        assert_int_equal(vs[i].asid, i + 1);
+        assert_int_equal(vs[i].satp >> 44 & 0xFFFF, i + 1);
+        assert_int_equal(vs[i].satp & ((1ull << 44) - 1), vs[i].root_paddr >> 12);
+        assert_true(asid_live(&a, &vs[i]));
+    }
+    /* Running again keeps the ASID, and needs no flush. */
+    assert_false(asid_assign(&a, &vs[1]));
+    assert_int_equal(vs[1].asid, 2);
+    /* The fourth space exhausts them: rollover, flush, ASID 1 again, the rest stale. */
+    assert_true(asid_assign(&a, &vs[3]));
+    assert_int_equal(vs[3].asid, 1);
+    assert_int_equal(a.generation, 2);
+    for (unsigned i = 0; i < 3; i++)
+        assert_false(asid_live(&a, &vs[i]));
+    /* Space 0 held ASID 1 before; now it gets 2, not vs[3]'s 1. */
+    assert_false(asid_assign(&a, &vs[0]));
+    assert_int_equal(vs[0].asid, 2);
+    assert_false(asid_assign(&a, &vs[2]));
+    assert_int_equal(vs[2].asid, 3);
+    assert_true(asid_assign(&a, &vs[1])); /* out again */
+    assert_int_equal(vs[1].asid, 1);
+    assert_int_equal(a.generation, 3);
+
+    /* A hart without ASIDs: every space runs as 0 and every switch flushes. */
+    struct asid_allocator none;
+    asid_init(&none, 0);
+    assert_true(asid_assign(&none, &vs[0]));
+    assert_int_equal(vs[0].asid, 0);
+    assert_int_equal(vs[0].satp >> 44 & 0xFFFF, 0);
+    assert_true(asid_assign(&none, &vs[0]));
+    assert_true(asid_live(&none, &vs[1]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1750,6 +1846,8 @@ int main(void)
         T(test_reply_caps_with_grant),
         T(test_reply_caps_refused),
         T(test_fastpath_reply_caps_fall_back),
+        T(test_asid_rollover),
+        T(test_partial_frame_completed),
 #undef T
     };
     return cmocka_run_group_tests_name("kernel-objects", tests, NULL, NULL);

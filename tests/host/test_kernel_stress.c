@@ -12,7 +12,16 @@
  * Reproduce a failure with the printed seed: ANV_STRESS_SEED=<seed> [ANV_STRESS_CALLS=n].
  *
  * U-mode faults (fault_raise) are injected among the calls; ANV_STRESS_FAULTS=0 turns
- * them off. */
+ * them off.
+ *
+ * The fastpath is differential-tested here: every ipc.call and ipc.reply_recv first goes
+ * to fastpath_try() as trap_entry.S would send it (frame marked partial). When the
+ * fastpath takes the call, the whole state it left (every thread, endpoint, notification,
+ * CSpace slot, IPC buffer, the ready queue, the running thread, the audit ring) is
+ * recorded, the state before the call is put back, the general path (syscall_dispatch)
+ * runs the same call, and both results must be identical byte for byte. When it
+ * declines, it must have changed nothing. ANV_STRESS_FASTPATH=0 runs without the
+ * fastpath (every call on the general path), as a kernel without one would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +33,7 @@
 #include <cmocka.h>
 
 #include "core/audit.h"
+#include "core/fastpath.h"
 #include "object/cspace.h"
 #include "object/endpoint.h"
 #include "core/invariants.h"
@@ -506,6 +516,47 @@ static void set_args(struct thread *t)
     }
 }
 
+/* A handle to an endpoint capability of t's with `right` whose endpoint `want_receiver`
+ * says has a receiver waiting (or any, when false); ANV_HANDLE_NULL if none. */
+static uint64_t endpoint_handle(const struct thread *t, uint32_t right, bool want_receiver)
+{
+    const struct cspace *cs = t->cspace;
+    uint32_t start = below(cs->size);
+    for (uint32_t k = 0; k < cs->size; k++) {
+        const struct cap *c = &cs->slots[(start + k) % cs->size];
+        if (!c->obj || c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
+            continue;
+        const struct endpoint *ep = (const struct endpoint *)c->obj;
+        if (want_receiver && (ep->queue_is_senders || !ep->queue.head))
+            continue;
+        return cap_handle(c);
+    }
+    return ANV_HANDLE_NULL;
+}
+
+/* Now and then the call a client or server of a real system would make, so the
+ * fastpath's conditions (a receiver waiting, a reply owed) come up often enough to
+ * compare it with the general path thousands of times: ipc.call to an endpoint with a
+ * receiver, or ipc.reply_recv by a thread that owes a reply, register-only. */
+static void maybe_plausible_ipc(struct thread *t)
+{
+    if (!chance(40))
+        return;
+    uint64_t *r = t->frame.regs;
+    uint64_t h;
+    if (t->reply_to)
+        h = endpoint_handle(t, ANV_RIGHT_READ, false);
+    else
+        h = endpoint_handle(t, ANV_RIGHT_WRITE, true);
+    if (h == ANV_HANDLE_NULL)
+        return;
+    r[REG_A7] = t->reply_to ? ANV_SYS_IPC_REPLY_RECV : ANV_SYS_IPC_CALL;
+    r[REG_A0] = h;
+    r[REG_A1] = anv_msginfo(chance(50) ? below(4) : (uint32_t)rng(), below(5), 0);
+    for (unsigned i = REG_A2; i <= REG_A6; i++)
+        r[i] = rng();
+}
+
 /* ---- Keeping the run going -------------------------------------------------------- */
 
 static bool is_blocked(const struct thread *t)
@@ -610,6 +661,142 @@ static void check_reloaded(unsigned step, const struct proc *rec)
         }
 }
 
+/* ---- The fastpath against the general path ----------------------------------------- */
+
+struct snapshot {
+    struct thread threads[NTHREADS];
+    struct endpoint eps[3];
+    struct notification ntfns[2];
+    struct cap slots[NPROC][HK_SLOTS];
+    struct anv_ipc_buffer ipcbufs[NTHREADS];
+    struct thread_queue ready;
+    struct thread *running, *accounted;
+    uint64_t audit_seq;
+};
+
+static struct snapshot snap_before, snap_fast, snap_slow;
+
+static void snap_take(struct snapshot *s)
+{
+    for (unsigned k = 0; k < NTHREADS; k++) {
+        s->threads[k] = *threads[k];
+        s->ipcbufs[k] = *threads[k]->ipc_buffer;
+    }
+    memcpy(s->eps, eps, sizeof eps);
+    memcpy(s->ntfns, ntfns, sizeof ntfns);
+    for (unsigned p = 0; p < NPROC; p++) {
+        assert_true(procs[p].cs->size <= HK_SLOTS);
+        memcpy(s->slots[p], procs[p].cs->slots, procs[p].cs->size * sizeof(struct cap));
+    }
+    s->ready = sched_ready;
+    s->running = sched_current();
+    s->accounted = sched_accounted;
+    s->audit_seq = audit_next_seq();
+}
+
+/* Every object back to the recorded bytes: the pointers between them stay valid, as
+ * each object is restored at its own address. The audit ring is only compared: a call
+ * the fastpath takes logs nothing, so both paths must leave its sequence unchanged. */
+static void snap_restore(const struct snapshot *s)
+{
+    for (unsigned k = 0; k < NTHREADS; k++) {
+        *threads[k] = s->threads[k];
+        *threads[k]->ipc_buffer = s->ipcbufs[k];
+    }
+    memcpy(eps, s->eps, sizeof eps);
+    memcpy(ntfns, s->ntfns, sizeof ntfns);
+    for (unsigned p = 0; p < NPROC; p++)
+        memcpy(procs[p].cs->slots, s->slots[p], procs[p].cs->size * sizeof(struct cap));
+    sched_ready = s->ready;
+    sched_running = s->running;
+    sched_accounted = s->accounted;
+}
+
+/* The first difference, named, or NULL when the two states are the same. */
+static const char *snap_diff(const struct snapshot *a, const struct snapshot *b, char *why,
+                             size_t len)
+{
+    for (unsigned k = 0; k < NTHREADS; k++) {
+        const unsigned char *x = (const unsigned char *)&a->threads[k];
+        const unsigned char *y = (const unsigned char *)&b->threads[k];
+        for (size_t i = 0; i < sizeof(struct thread); i++)
+            if (x[i] != y[i]) {
+                snprintf(why, len, "thread %u differs at byte %zu (frame at %zu, regs[%zu])",
+                         k, i, offsetof(struct thread, frame),
+                         (i - offsetof(struct thread, frame)) / 8);
+                return why;
+            }
+        if (memcmp(&a->ipcbufs[k], &b->ipcbufs[k], sizeof a->ipcbufs[k]) != 0) {
+            snprintf(why, len, "IPC buffer of thread %u", k);
+            return why;
+        }
+    }
+    for (unsigned e = 0; e < 3; e++)
+        if (memcmp(&a->eps[e], &b->eps[e], sizeof a->eps[e]) != 0) {
+            snprintf(why, len, "endpoint %u", e);
+            return why;
+        }
+    if (memcmp(a->ntfns, b->ntfns, sizeof a->ntfns) != 0)
+        return "notifications";
+    for (unsigned p = 0; p < NPROC; p++)
+        for (uint32_t i = 0; i < procs[p].cs->size; i++)
+            if (memcmp(&a->slots[p][i], &b->slots[p][i], sizeof(struct cap)) != 0) {
+                snprintf(why, len, "CSpace %u slot %u", p, i);
+                return why;
+            }
+    if (a->ready.head != b->ready.head || a->ready.length != b->ready.length)
+        return "ready queue";
+    if (a->running != b->running)
+        return "running thread";
+    if (a->accounted != b->accounted)
+        return "accounted thread";
+    if (a->audit_seq != b->audit_seq)
+        return "audit ring";
+    return NULL;
+}
+
+static unsigned fast_hits, fast_declined;
+
+/* One ipc.call or ipc.reply_recv as the kernel runs it: trap_entry.S marks the frame
+ * partial, the fastpath is tried, the general path runs when it declines. Here the
+ * general path also runs when it does not, from the same state, to compare. */
+static void ipc_both_ways(unsigned step, struct thread *t)
+{
+    t->frame_partial = 1;
+    snap_take(&snap_before);
+    char why[160];
+    const char *diff;
+    struct thread *next = fastpath_try(t);
+    if (!next) {
+        fast_declined++;
+        snap_take(&snap_fast);
+        diff = snap_diff(&snap_before, &snap_fast, why, sizeof why);
+        if (diff) {
+            trace_dump();
+            fail_msg("step %u: the fastpath declined but changed the %s", step, diff);
+        }
+        syscall_dispatch(t);
+        return;
+    }
+    fast_hits++;
+    if (sched_current() != next || sched_ready.head != next) {
+        trace_dump();
+        fail_msg("step %u: the fastpath runs thread %u, not the ready queue's head", step,
+                 next->hdr.id);
+    }
+    snap_take(&snap_fast);
+    snap_restore(&snap_before);
+    syscall_dispatch(t);
+    sched_choose(); /* the general path's exit to user picks the next thread */
+    snap_take(&snap_slow);
+    diff = snap_diff(&snap_fast, &snap_slow, why, sizeof why);
+    if (diff) {
+        trace_dump();
+        fail_msg("step %u (thread %u, syscall %llu): fastpath and general path differ: %s",
+                 step, t->hdr.id, (unsigned long long)t->frame.regs[REG_A7], diff);
+    }
+}
+
 static void test_syscall_stress(void **state)
 {
     (void)state;
@@ -619,6 +806,8 @@ static void test_syscall_stress(void **state)
     unsigned calls = env_calls ? (unsigned)strtoul(env_calls, NULL, 0) : STRESS_CALLS;
     const char *env_faults = getenv("ANV_STRESS_FAULTS");
     bool inject_faults = !env_faults || strcmp(env_faults, "0") != 0;
+    const char *env_fast = getenv("ANV_STRESS_FASTPATH");
+    bool use_fastpath = !env_fast || strcmp(env_fast, "0") != 0;
     rng_state = seed_used ? seed_used : 1;
     stubs.on_panic = trace_dump;
 
@@ -651,6 +840,7 @@ static void test_syscall_stress(void **state)
             procs[thread_proc[thread_index(cur)]].data[below(ANV_PAGE_SIZE)] = (uint8_t)rng();
 
         set_args(cur);
+        maybe_plausible_ipc(cur);
         struct proc *reload_target = reload_target_of(cur);
         struct trace_entry *e = &trace[trace_step++ % TRACE];
         e->step = step;
@@ -660,7 +850,17 @@ static void test_syscall_stress(void **state)
         e->a0_after = ~0ull; /* marks the call in progress if it panics */
         e->state_after = -1;
 
-        syscall_dispatch(cur);
+        if (nr == ANV_SYS_IPC_CALL || nr == ANV_SYS_IPC_REPLY_RECV) {
+            if (use_fastpath)
+                ipc_both_ways(step, cur);
+            else {
+                cur->frame_partial = 1; /* trap_entry.S marks them so either way */
+                syscall_dispatch(cur);
+            }
+        } else {
+            cur->frame_partial = 0; /* every other syscall saves the whole frame */
+            syscall_dispatch(cur);
+        }
 
         e->a0_after = cur->frame.regs[REG_A0];
         e->state_after = cur->state;
@@ -692,6 +892,8 @@ static void test_syscall_stress(void **state)
                   unblocked_by_harness, resumed_by_harness, stubs.shutdown_calls, reloads);
     for (unsigned nr = 0; nr <= ANV_SYS_COUNT; nr++)
         print_message("  syscall %2u: %u succeeded\n", nr, ok[nr]);
+    print_message("fastpath %s: %u calls taken (each matched the general path), %u declined\n",
+                  use_fastpath ? "on" : "off", fast_hits, fast_declined);
     assert_true(invariants_checks_run() >= calls);
     /* Invalid numbers never succeed; the main operations must have succeeded often
      * enough that the run tested them, not just their refusals. */
@@ -705,6 +907,8 @@ static void test_syscall_stress(void **state)
         for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++)
             assert_true(ok[must[i]] > 0);
         assert_true(reloads > 0);
+        if (use_fastpath)
+            assert_true(fast_hits >= 100);
     }
     stubs.on_panic = NULL;
 }

@@ -39,7 +39,7 @@ def pack(kernel_elf, kernel_bin, manifest, elf, out):
 
 def ram_device_system(tmp):
     """The kirq system on a platform whose only UART sits in RAM."""
-    with open(os.path.join(ROOT, "idl", "platforms", "qemu-virt-rv64.json")) as f:
+    with open(os.path.join(ROOT, "platforms", "qemu-virt-rv64", "devices.json")) as f:
         platform = json.load(f)
     platform["devices"].append({"path": "/soc/serial@80200000", "compatible": ["ns16550a"],
                                 "reg": [["0x80200000", "0x1000"]], "interrupts": [10]})

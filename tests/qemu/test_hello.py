@@ -15,7 +15,7 @@ def scenario(args):
     m = s.expect(r"loader: (\d+) processes, (\d+) objects, (\d+) slots, (\d+) mappings, "
                  r"(\d+) threads")
     s.check(m.group(1) == "1" and m.group(5) == "1", "one process with one thread")
-    s.expect(r"hello: ABI 2\.0 \(err 0\), 32 CSpace slots")
+    s.expect(r"hello: ABI 3\.0 \(err 0\), 32 CSpace slots")
     s.expect(r"hello: console capability type 11 rights 0x2 \(err 0\)")
     s.expect(r"hello: shutting down")
     s.expect(r"system: invariant checker ran \d+ times, no violations|system: shutdown")

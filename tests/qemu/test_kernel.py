@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 from qemu_harness import run_scenario  # noqa: E402
 
 EXPECTED = [
-    r"abi ok version=0x20000",
+    r"abi ok version=0x30000",
     r"attenuation ok grant-only copy: rights=0x8, \+WRITE=E_RIGHTS, \+READ=E_RIGHTS, "
     r"bad bits=E_INVALID_ARG, call=E_RIGHTS",
     r"stale-handle ok slot=40 gen (\d+)->(\d+) old=E_STALE_HANDLE",

@@ -13,8 +13,23 @@
 #include "object/vspace.h"
 #include "csr.h"
 #include "fpu.h"
+#include "mmu.h"
 #include "plic.h"
 #include "timer.h"
+#include "trap_layout.h"
+
+/* trap_entry.S decodes these before any C runs: its copies must be the C definitions. */
+_Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "trap frame size");
+_Static_assert(offsetof(struct trap_frame, sepc) == TRAP_F_SEPC, "trap frame sepc");
+_Static_assert(offsetof(struct trap_frame, stval) == TRAP_F_STVAL, "trap frame stval");
+_Static_assert(offsetof(struct thread, frame_partial) - offsetof(struct thread, frame) ==
+                   TRAP_F_PARTIAL,
+               "frame_partial follows the frame");
+_Static_assert(EXC_ECALL_U == TRAP_EXC_ECALL_U, "ecall cause");
+_Static_assert(ANV_SYS_ABI_VERSION == TRAP_SYS_ABI_VERSION, "abi.version number");
+_Static_assert(ANV_SYS_IPC_CALL == TRAP_SYS_IPC_CALL, "ipc.call number");
+_Static_assert(ANV_SYS_IPC_REPLY_RECV == TRAP_SYS_IPC_REPLY_RECV, "ipc.reply_recv number");
+_Static_assert(ANV_ABI_VERSION == TRAP_ABI_VERSION_HI << 12, "abi.version's one lui");
 
 static void trap_interrupt(uint64_t code);
 
@@ -104,12 +119,7 @@ static void trap_interrupt(uint64_t code)
 
 static inline __attribute__((always_inline, noreturn)) void trap_enter_space(struct thread *t)
 {
-    static const struct vspace *active;
-    if (t->vspace != active) {
-        active = t->vspace;
-        csr_write(satp, t->vspace->satp);
-        arch_sfence_vma_all();
-    }
+    mmu_switch_to(t->vspace);
     arch_return_to_user(&t->frame);
 }
 
@@ -132,7 +142,7 @@ static __attribute__((noreturn, noinline)) void trap_enter_switch(struct thread 
  * do but restore its registers, its address space is the one installed. Another one:
  * unless both have no budget and no FP state, charge the CPU time since the last switch
  * and hand the FPU over (trap_enter_switch); switch address space only when it changes
- * (the TLB flush is the expensive part). */
+ * (mmu.c: with ASIDs, no TLB flush). */
 static inline __attribute__((always_inline, noreturn)) void trap_enter(struct thread *t)
 {
     struct thread *out = sched_accounted;
@@ -155,24 +165,44 @@ static __attribute__((noinline)) bool trap_fp_first_use(struct thread *t)
            fpu_first_use(t, insn, len);
 }
 
+static inline struct thread *trap_thread_of(struct trap_frame *frame)
+{
+    return (struct thread *)((char *)frame - offsetof(struct thread, frame));
+}
+
+/* ipc.call and ipc.reply_recv, entered with a partial frame (trap_entry.S): the fastpath
+ * when it applies (`next`), else the general path, which needs nothing the frame lacks. */
+static inline __attribute__((always_inline, noreturn)) void trap_ipc_finish(struct thread *t,
+                                                                            struct thread *next)
+{
+    if (next) {
+#ifdef ANV_DEBUG_CHECKS
+        if (invariants_enabled)
+            invariants_check_all();
+#endif
+        trap_enter(next);
+    }
+    syscall_dispatch(t);
+    trap_exit_to_user();
+}
+
+void trap_ipc_call(struct trap_frame *frame)
+{
+    struct thread *t = trap_thread_of(frame);
+    trap_ipc_finish(t, fastpath_call(t));
+}
+
+void trap_ipc_reply_recv(struct trap_frame *frame)
+{
+    struct thread *t = trap_thread_of(frame);
+    trap_ipc_finish(t, fastpath_reply_recv(t));
+}
+
 void trap_from_user(struct trap_frame *frame, uint64_t cause)
 {
-    struct thread *t = (struct thread *)((char *)frame - offsetof(struct thread, frame));
+    struct thread *t = trap_thread_of(frame);
     if (cause == EXC_ECALL_U) {
         frame->sepc += 4;
-        uint64_t nr = frame->regs[REG_A7];
-        struct thread *next = 0;
-        if (nr == ANV_SYS_IPC_CALL)
-            next = fastpath_call(t);
-        else if (nr == ANV_SYS_IPC_REPLY_RECV)
-            next = fastpath_reply_recv(t);
-        if (next) {
-#ifdef ANV_DEBUG_CHECKS
-            if (invariants_enabled)
-                invariants_check_all();
-#endif
-            trap_enter(next);
-        }
         syscall_dispatch(t);
     } else if (cause & SCAUSE_INTERRUPT) {
         trap_interrupt(cause & ~SCAUSE_INTERRUPT);

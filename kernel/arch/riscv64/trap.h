@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
-/* Layout is fixed by trap_entry.S: regs[n] is xn, then the trap CSRs. A thread's frame
- * uses regs and sepc only; sstatus, scause and stval are filled for kernel-mode traps. */
+/* Layout is fixed by trap_entry.S (trap_layout.h): regs[n] is xn, then the trap CSRs. A
+ * thread's frame uses regs and sepc only; sstatus, scause and stval are filled for
+ * kernel-mode traps. A thread's frame is partial (thread.frame_partial) after an ipc.call
+ * or ipc.reply_recv: t0..t6 were not saved and the thread gets them back as zero. */
 struct trap_frame {
     uint64_t regs[32];
     uint64_t sepc;
@@ -35,6 +37,9 @@ void trap_init(void);
  * came back wrong (0: the vector saves and restores them). */
 int trap_selftest(void);
 __attribute__((noreturn)) void trap_from_user(struct trap_frame *frame, uint64_t scause);
+/* ipc.call / ipc.reply_recv with a partial frame (trap_entry.S). */
+__attribute__((noreturn)) void trap_ipc_call(struct trap_frame *frame);
+__attribute__((noreturn)) void trap_ipc_reply_recv(struct trap_frame *frame);
 void trap_from_kernel(struct trap_frame *frame);
 /* Pick the next thread (idling until there is one) and enter it. */
 __attribute__((noreturn)) void trap_exit_to_user(void);

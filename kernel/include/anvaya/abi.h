@@ -6,8 +6,9 @@
 
 #include <stdint.h>
 
-/* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. */
-#define ANV_ABI_VERSION_MAJOR 2
+/* ABI version reported by abi.version: major in bits 31..16, minor in 15..0. 3.0: ecall
+ * no longer preserves t0..t6 (RFC 0010 section 1). */
+#define ANV_ABI_VERSION_MAJOR 3
 #define ANV_ABI_VERSION_MINOR 0
 #define ANV_ABI_VERSION ((ANV_ABI_VERSION_MAJOR << 16) | ANV_ABI_VERSION_MINOR)
 
@@ -106,23 +107,37 @@
 #define ANV_HANDLE_SLOT_MASK 0xFFFFFFu
 #define ANV_HANDLE_NULL 0u
 
+/* The handle fields as ACSL logic functions, the same expressions as the C below, so
+ * the kernel's contracts (docs/assurance.md) speak of exactly these bits. */
+/*@ logic integer anv_handle_tag_of(uint64_t h) = (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
+    logic integer anv_handle_reserved_of(uint64_t h) = (uint32_t)((h >> 56) & 0xFu);
+    logic integer anv_handle_generation_of(uint64_t h) =
+        (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
+    logic integer anv_handle_slot_of(uint64_t h) = (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
+*/
+
+/*@ assigns \nothing; */
 static inline uint64_t anv_handle_make(uint32_t slot, uint32_t generation)
 {
     return ((uint64_t)ANV_HANDLE_TAG_SOFT << ANV_HANDLE_TAG_SHIFT) |
            ((uint64_t)generation << ANV_HANDLE_GEN_SHIFT) | (slot & ANV_HANDLE_SLOT_MASK);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_tag_of(h); */
 static inline uint32_t anv_handle_tag(uint64_t h)
 {
     return (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_reserved_of(h); */
 static inline uint32_t anv_handle_reserved(uint64_t h)
 {
     return (uint32_t)((h >> 56) & 0xFu);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_generation_of(h); */
 static inline uint32_t anv_handle_generation(uint64_t h)
 {
     return (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
 }
+/*@ assigns \nothing; ensures \result == anv_handle_slot_of(h); */
 static inline uint32_t anv_handle_slot(uint64_t h)
 {
     return (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
@@ -149,18 +164,26 @@ static inline uint32_t anv_handle_slot(uint64_t h)
 #define ANV_IPC_MAX_CAPS 4
 #define ANV_IPC_QUEUE_MAX 32 /* bound on threads queued on one endpoint */
 
+/*@ logic integer anv_msginfo_label_of(uint64_t mi) = (uint32_t)(mi >> 32);
+    logic integer anv_msginfo_words_of(uint64_t mi) = (uint32_t)(mi & 0xFFu);
+    logic integer anv_msginfo_caps_of(uint64_t mi) = (uint32_t)((mi >> 8) & 0xFu);
+*/
+/*@ assigns \nothing; */
 static inline uint64_t anv_msginfo(uint32_t label, uint32_t words, uint32_t caps)
 {
     return ((uint64_t)label << 32) | ((uint64_t)(caps & 0xFu) << 8) | (words & 0xFFu);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_label_of(mi); */
 static inline uint32_t anv_msginfo_label(uint64_t mi)
 {
     return (uint32_t)(mi >> 32);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_words_of(mi); */
 static inline uint32_t anv_msginfo_words(uint64_t mi)
 {
     return (uint32_t)(mi & 0xFFu);
 }
+/*@ assigns \nothing; ensures \result == anv_msginfo_caps_of(mi); */
 static inline uint32_t anv_msginfo_caps(uint64_t mi)
 {
     return (uint32_t)((mi >> 8) & 0xFu);
@@ -216,4 +239,43 @@ struct anv_ipc_buffer {
                                     * 31..0, capabilities RELOAD deleted in bits 63..32 */
 #define ANV_AUDIT_EXIT 9      /* proc.exit: object = the thread, arg = status */
 #define ANV_AUDIT_RING 128    /* records kept */
+
+/* ---- Shared with the generator, the SDK and init (codegen/abi.py reads these) --------- */
+/* Rights as letters, in bit order: letter i names the right 1 << i (r = ANV_RIGHT_READ,
+ * w = WRITE, x = EXEC, g = GRANT), as the IDL, CSpace manifests and reports spell them. */
+#define ANV_RIGHT_LETTERS "rwxg"
+
+/* The address space the generator gives every process (docs/generator.md, "Address space
+ * of every process"); the kernel itself only requires [ANV_USER_BASE, ANV_USER_TOP). */
+#define ANV_USER_IMAGE_BASE 0x400000ull     /* program image (every ELF links here) */
+#define ANV_USER_IPCBUF 0x10000000ull       /* thread 0's IPC buffer, then a guard page */
+#define ANV_USER_STACK_BASE 0x10002000ull   /* thread 0's stack, up to the heap */
+#define ANV_USER_HEAP_BASE 0x20000000ull
+#define ANV_USER_DATAPORT_BASE 0x30000000ull
+#define ANV_USER_DEVICE_BASE 0x40000000ull  /* device MMIO */
+#define ANV_USER_DMA_BASE 0x50000000ull
+#define ANV_USER_DMA_TOP 0x80000000ull      /* DMA buffers end below this */
+#define ANV_USER_REGION_BASE 0x100000000ull /* reserved regions, up to ANV_USER_TOP */
+
+/* Interrupt numbers are 1..ANV_IRQ_MAX-1 (0 means none); the generator refuses others. */
+#define ANV_IRQ_MAX 128
+
+/* Memory the generator and the boot pre-flight test set aside for the kernel (its image,
+ * stacks and early allocations) before its loader creates the system's objects; the
+ * pre-flight test subtracts the boot image on top. */
+#define ANV_KERNEL_RESERVED_BYTES 0x800000u
+
+/* Words of one audit record as the SDK's anv_audit_read returns it: seq, event, subject,
+ * object, arg, result (a1..a6 of audit.read) and the next sequence number (a7). */
+#define ANV_AUDIT_RECORD_WORDS 7
+
+/* The service manager's numbers (protocol in components/sdk/include/anvaya/services.h).
+ * A badge on the supervisor's endpoint carries its class in bits 35..32 and the sender's
+ * number (a service's, or a requesting client's, from 1) in bits 31..0. */
+#define ANV_SM_BADGE_SHIFT 32
+#define ANV_SM_BADGE_FAULT 1u    /* a service's fault or exit record */
+#define ANV_SM_BADGE_CLIENT 2u   /* a registry or management request */
+#define ANV_SM_MAX_THREADS 16u   /* threads per component (`threads = N;`) */
+#define ANV_SM_MAX_REGISTRY 256u /* registry entries at most (`registry = N;`) */
+#define ANV_SM_MAX_SERVICES 64u  /* services one supervisor manages */
 #endif

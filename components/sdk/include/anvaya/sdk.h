@@ -82,11 +82,10 @@ int anv_thread_stop(anv_handle_t thread);
  * data is first reloaded from the boot image and the capabilities it acquired at run
  * time (slots above the manifest's) are deleted. */
 int anv_thread_restart(anv_handle_t thread, uint32_t flags, uint64_t arg);
-/* record_words must hold ANV_AUDIT_RECORD_WORDS: [0] seq, [1] event, [2] subject thread,
+/* record_words must hold ANV_AUDIT_RECORD_WORDS (abi.h): [0] seq, [1] event, [2] subject thread,
  * [3] object, [4] arg, [5] result, [6] the next sequence number the ring will assign.
  * [6] is also filled when the call fails with ANV_E_INVALID_ARG (no record with that
  * number: not yet written, or overwritten); for other errors everything is 0. */
-#define ANV_AUDIT_RECORD_WORDS 7
 int anv_audit_read(anv_handle_t audit, uint64_t index, uint64_t *record_words);
 /* Any length: the wrapper splits the text into debug.write calls of at most
  * ANV_DEBUG_WRITE_MAX bytes (abi.h) and stops at the first error. */

@@ -44,14 +44,14 @@ enum anv_sm_state {
 #define ANV_SM_RESTART_ALWAYS 1u
 #define ANV_SM_RESTART_NEVER 2u
 
-/* Badge classes on the supervisor's endpoint (bits 35..32; codegen/model.py). */
-#define ANV_SM_BADGE_CLASS(b) ((b) >> 32)
-#define ANV_SM_BADGE_FAULT 1u
-#define ANV_SM_BADGE_CLIENT 2u
+/* Badge classes on the supervisor's endpoint: ANV_SM_BADGE_FAULT or ANV_SM_BADGE_CLIENT
+ * above ANV_SM_BADGE_SHIFT, the sender's number below (abi.h, which the generator reads). */
+#define ANV_SM_BADGE_CLASS(b) ((b) >> ANV_SM_BADGE_SHIFT)
 #define ANV_SM_BADGE_NUMBER(b) ((uint32_t)(b))
 
-/* ---- What the generator gives the supervisor (its <instance>_gen.c) ---- */
-#define ANV_SM_MAX_THREADS 16u
+/* ---- What the generator gives the supervisor (its <instance>_gen.c) ----
+ * A service has at most ANV_SM_MAX_THREADS threads and the registry at most
+ * ANV_SM_MAX_REGISTRY entries (abi.h: the generator refuses more). */
 
 struct anv_sm_service {
     const char *name;                        /* the instance name */
