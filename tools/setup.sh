@@ -11,7 +11,7 @@ picolibc-riscv64-unknown-elf libfdt-dev python3-libfdt libcmocka-dev python3-jin
 device-tree-compiler gdb-multiarch graphviz clang-14 libclang-rt-14-dev valgrind \
 libssl-dev python3-cryptography python3-cryptography-vectors qemu-user wabt binaryen \
 lld-14 iproute2 iputils-ping python3-scapy dnsmasq tcpdump tshark wasi-libc \
-libclang-rt-14-dev-wasm32 nodejs frama-c-base why3 z3 cvc4"
+libclang-rt-14-dev-wasm32 nodejs spin frama-c-base why3 z3 cvc4"
 
 missing=""
 for p in $PACKAGES; do
@@ -23,16 +23,6 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
-fi
-
-# WP (the proof suite) reaches Z3 and CVC4 through Why3, which must have found them once.
-# Idempotent: detection runs only while one of the two is missing from its configuration.
-if command -v why3 >/dev/null 2>&1; then
-    provers=$(why3 config list-provers 2>/dev/null || true)
-    case "$provers" in
-        *Z3*) case "$provers" in *CVC4*) ;; *) why3 config detect >/dev/null ;; esac ;;
-        *) why3 config detect >/dev/null ;;
-    esac
 fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
