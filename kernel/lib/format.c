@@ -87,9 +87,9 @@ size_t format_vopts(format_sink_fn sink, void *ctx, const struct format_opts *op
         for (; *p >= '0' && *p <= '9'; p++)
             if (sp.width < 1000)
                 sp.width = sp.width * 10 + (unsigned)(*p - '0');
-        int lng = 0;
+        bool lng = false; /* any count of l or z means 64 bits */
         for (; *p == 'l' || *p == 'z'; p++)
-            lng++;
+            lng = true;
         switch (*p) {
         case 'd':
         case 'i': {
