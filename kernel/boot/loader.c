@@ -188,9 +188,10 @@ static void loader_report_cspace(const char *name, const struct cspace *cs)
             continue;
         if (on_line == 0)
             kprintf("cspace %s:", name);
+        const char *l = ANV_RIGHT_LETTERS;
         kprintf(" %u=%s:%c%c%c%c", s, c->type < ANV_OBJ_COUNT ? type_names[c->type] : "?",
-                (c->rights & ANV_RIGHT_READ) ? 'r' : '-', (c->rights & ANV_RIGHT_WRITE) ? 'w' : '-',
-                (c->rights & ANV_RIGHT_EXEC) ? 'x' : '-', (c->rights & ANV_RIGHT_GRANT) ? 'g' : '-');
+                (c->rights & ANV_RIGHT_READ) ? l[0] : '-', (c->rights & ANV_RIGHT_WRITE) ? l[1] : '-',
+                (c->rights & ANV_RIGHT_EXEC) ? l[2] : '-', (c->rights & ANV_RIGHT_GRANT) ? l[3] : '-');
         if (c->badge != 0)
             kprintf(":0x%lx", (unsigned long)c->badge);
         if (++on_line == 8) {

@@ -40,7 +40,7 @@ static bool lc_fail(struct loader_check_report *out, const char *fmt, ...)
 /* Rights as letters, "rw" or "-" for none, in a caller's 5-byte buffer. */
 static const char *lc_rights(uint32_t r, char buf[5])
 {
-    static const char letters[4] = {'r', 'w', 'x', 'g'};
+    static const char letters[] = ANV_RIGHT_LETTERS;
     uint32_t n = 0;
     for (uint32_t k = 0; k < 4; k++)
         if (r & (1u << k))
@@ -122,10 +122,10 @@ static bool lc_capacity(const struct manifest_view *m, struct boot_plan *plan,
 static bool lc_objects(const struct manifest_view *m, const struct loader_check_platform *pf,
                        struct boot_plan *plan, struct loader_check_report *out)
 {
-    static uint32_t irq_owner[IRQ_MAX];
+    static uint32_t irq_owner[ANV_IRQ_MAX];
     const struct dtb_inventory *inv = pf->inv;
     struct manifest_object o = {0};
-    for (uint32_t q = 0; q < IRQ_MAX; q++)
+    for (uint32_t q = 0; q < ANV_IRQ_MAX; q++)
         irq_owner[q] = LC_NONE;
     for (uint32_t i = 0; manifest_object(m, i, &o); i++) {
         const char *name = manifest_string(m, o.name);
@@ -162,9 +162,9 @@ static bool lc_objects(const struct manifest_view *m, const struct loader_check_
         if (o.notification == MANIFEST_NONE)
             return lc_fail(out, "object %u (\"%s\"): notification none: an irq must signal one", i,
                            name);
-        if (o.irq == 0 || o.irq >= IRQ_MAX)
+        if (o.irq == 0 || o.irq >= ANV_IRQ_MAX)
             return lc_fail(out, "object %u (\"%s\"): irq %u outside 1..%u", i, name, o.irq,
-                           (unsigned)IRQ_MAX - 1);
+                           (unsigned)ANV_IRQ_MAX - 1);
         if (!inv->plic.present)
             return lc_fail(out,
                            "object %u (\"%s\"): irq %u, but the platform has no interrupt "

@@ -5,7 +5,7 @@
 
 #include "object/object.h"
 
-#define IRQ_MAX 128
+/* Lines 1..ANV_IRQ_MAX-1 (anvaya/abi.h, which object.h brings in). */
 
 /* Route line `irq` to the IRQ object `h` (made with kobj_init(ANV_OBJ_IRQ)), signalling
  * `n` with `badge`; the object keeps its id and references. ANV_E_INVALID_ARG for a bad

@@ -18,127 +18,37 @@
 #define F_STVAL TRAP_F_STVAL
 #define F_PARTIAL TRAP_F_PARTIAL
 
-.macro SAVE_GPRS base
-    sd x1, 8(\base)
-    sd x3, 24(\base)
-    sd x4, 32(\base)
-    sd x5, 40(\base)
-    sd x6, 48(\base)
-    sd x7, 56(\base)
-    sd x8, 64(\base)
-    sd x9, 72(\base)
-    sd x10, 80(\base)
-    sd x11, 88(\base)
-    sd x12, 96(\base)
-    sd x13, 104(\base)
-    sd x14, 112(\base)
-    sd x15, 120(\base)
-    sd x16, 128(\base)
-    sd x17, 136(\base)
-    sd x18, 144(\base)
-    sd x19, 152(\base)
-    sd x20, 160(\base)
-    sd x21, 168(\base)
-    sd x22, 176(\base)
-    sd x23, 184(\base)
-    sd x24, 192(\base)
-    sd x25, 200(\base)
-    sd x26, 208(\base)
-    sd x27, 216(\base)
-    sd x28, 224(\base)
-    sd x29, 232(\base)
-.endm
-
-.macro LOAD_GPRS base
-    ld x1, 8(\base)
-    ld x3, 24(\base)
-    ld x4, 32(\base)
-    ld x5, 40(\base)
-    ld x6, 48(\base)
-    ld x7, 56(\base)
-    ld x8, 64(\base)
-    ld x9, 72(\base)
-    ld x10, 80(\base)
-    ld x11, 88(\base)
-    ld x12, 96(\base)
-    ld x13, 104(\base)
-    ld x14, 112(\base)
-    ld x15, 120(\base)
-    ld x16, 128(\base)
-    ld x17, 136(\base)
-    ld x18, 144(\base)
-    ld x19, 152(\base)
-    ld x20, 160(\base)
-    ld x21, 168(\base)
-    ld x22, 176(\base)
-    ld x23, 184(\base)
-    ld x24, 192(\base)
-    ld x25, 200(\base)
-    ld x26, 208(\base)
-    ld x27, 216(\base)
-    ld x28, 224(\base)
-    ld x29, 232(\base)
-.endm
-
+/* Register x<n> lives at offset 8 * n of a frame; each macro below stores (sd) or loads
+ * (ld) one set of them. The whole-frame set leaves out sp, t5 and t6, which the entry
+ * moves itself (they hold its frame pointer and scratch values while it decides). */
+#define REGS_GPRS 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
 /* What an ecall preserves besides a0..a7 (which the fastpath entry saves as arguments). */
+#define REGS_KEPT 1, 2, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+#define REGS_ARGS 10, 11, 12, 13, 14, 15, 16, 17
+
+.macro FRAME_REGS op, base, regs:vararg
+    .irp r, \regs
+    \op x\r, (8 * \r)(\base)
+    .endr
+.endm
+
+.macro SAVE_GPRS base
+    FRAME_REGS sd, \base, REGS_GPRS
+.endm
+.macro LOAD_GPRS base
+    FRAME_REGS ld, \base, REGS_GPRS
+.endm
 .macro SAVE_KEPT base
-    sd x1, 8(\base)
-    sd x2, 16(\base)
-    sd x3, 24(\base)
-    sd x4, 32(\base)
-    sd x8, 64(\base)
-    sd x9, 72(\base)
-    sd x18, 144(\base)
-    sd x19, 152(\base)
-    sd x20, 160(\base)
-    sd x21, 168(\base)
-    sd x22, 176(\base)
-    sd x23, 184(\base)
-    sd x24, 192(\base)
-    sd x25, 200(\base)
-    sd x26, 208(\base)
-    sd x27, 216(\base)
+    FRAME_REGS sd, \base, REGS_KEPT
 .endm
-
 .macro LOAD_KEPT base
-    ld x1, 8(\base)
-    ld x2, 16(\base)
-    ld x3, 24(\base)
-    ld x4, 32(\base)
-    ld x8, 64(\base)
-    ld x9, 72(\base)
-    ld x18, 144(\base)
-    ld x19, 152(\base)
-    ld x20, 160(\base)
-    ld x21, 168(\base)
-    ld x22, 176(\base)
-    ld x23, 184(\base)
-    ld x24, 192(\base)
-    ld x25, 200(\base)
-    ld x26, 208(\base)
-    ld x27, 216(\base)
+    FRAME_REGS ld, \base, REGS_KEPT
 .endm
-
 .macro SAVE_ARGS base
-    sd x10, 80(\base)
-    sd x11, 88(\base)
-    sd x12, 96(\base)
-    sd x13, 104(\base)
-    sd x14, 112(\base)
-    sd x15, 120(\base)
-    sd x16, 128(\base)
-    sd x17, 136(\base)
+    FRAME_REGS sd, \base, REGS_ARGS
 .endm
-
 .macro LOAD_ARGS base
-    ld x10, 80(\base)
-    ld x11, 88(\base)
-    ld x12, 96(\base)
-    ld x13, 104(\base)
-    ld x14, 112(\base)
-    ld x15, 120(\base)
-    ld x16, 128(\base)
-    ld x17, 136(\base)
+    FRAME_REGS ld, \base, REGS_ARGS
 .endm
 
     .section .text
