@@ -71,7 +71,7 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
 
 /* Whole data blocks (store_use_write_sum): copied once from wherever the store's caller
  * had them, a client's dataport included, into the disk dataport, and checksummed in the
- * same pass (store_crc32c_copy): each word is loaded once and the sum is of the value
+ * same pass (store_crc32c_copy_sectors): each word is loaded once and the sum is of the value
  * stored, so the checksums are of the very bytes the block service writes, whatever the
  * client does to its own dataport meanwhile. */
 _Static_assert(STORE_SUM_RUN <= IO_SECTORS, "a checksummed run fits the disk dataport");
@@ -80,11 +80,8 @@ static int dev_write_sum(void *ctx, uint64_t lba, uint32_t count, const void *bu
     (void)ctx;
     if (count > IO_SECTORS)
         return -1;
-    volatile uint8_t *io = (volatile uint8_t *)FILE_STORE_DISK;
-    const volatile uint8_t *in = (const volatile uint8_t *)buf;
-    for (uint32_t i = 0; i < count; i++)
-        sums[i] = store_crc32c_copy(0, io + (size_t)i * STORE_SECTOR, in + (size_t)i * STORE_SECTOR,
-                                    STORE_SECTOR);
+    store_crc32c_copy_sectors((volatile uint8_t *)FILE_STORE_DISK, (const volatile uint8_t *)buf,
+                              count, sums);
     return file_store_block_write(lba, count, 0);
 }
 
@@ -99,11 +96,8 @@ static int dev_read_sum(void *ctx, uint64_t lba, uint32_t count, void *buf, uint
     int err = file_store_block_read(lba, count, 0);
     if (err != ANV_OK)
         return err;
-    const volatile uint8_t *io = (const volatile uint8_t *)FILE_STORE_DISK;
-    volatile uint8_t *out = (volatile uint8_t *)buf;
-    for (uint32_t i = 0; i < count; i++)
-        sums[i] = store_crc32c_copy(0, out + (size_t)i * STORE_SECTOR, io + (size_t)i * STORE_SECTOR,
-                                    STORE_SECTOR);
+    store_crc32c_copy_sectors((volatile uint8_t *)buf, (const volatile uint8_t *)FILE_STORE_DISK,
+                              count, sums);
     return 0;
 }
 

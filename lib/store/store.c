@@ -38,9 +38,7 @@ typedef struct skey {
     uint64_t ino, idx;
 } skey;
 
-typedef struct sptr {
-    uint32_t addr, crc;
-} sptr;
+typedef store_sptr sptr;
 
 static const char *const err_text[STORE_E_COUNT] = {
     [STORE_OK] = "success",
@@ -920,15 +918,16 @@ static store_err data_read_block(store *s, uint64_t ino, uint64_t blk, uint8_t *
     return STORE_OK;
 }
 
-#define RUN_MAX 64u /* sectors read in one device request (a pointer array on the stack) */
-_Static_assert(RUN_MAX <= STORE_SUM_RUN, "a read run is one read_sum call");
+#define RUN_MAX STORE_SUM_RUN /* sectors read in one device request (s->run holds their pointers) */
 #define WRITE_RUN_MAX 65536u /* sectors written in one device request (32 MiB) */
 
 /* Reads whole blocks [blk, blk+n) into buf: runs of blocks in consecutive sectors go in one
  * device request, then each block's checksum is compared. */
 static store_err data_read_run(store *s, uint64_t ino, uint64_t blk, uint32_t n, uint8_t *buf)
 {
-    sptr p[RUN_MAX];
+    sptr *p = s->run;
+    if (n > RUN_MAX)
+        return fault(s, STORE_E_INVAL, STORE_OBJ_DATA, ino, 0, blk, 0, "read run too long");
     store_centry *ie, *e = NULL;
     store_err err = inode_get(s, ino, &ie);
     if (err != STORE_OK)

@@ -137,6 +137,11 @@ typedef struct store_centry {
     uint8_t data[STORE_SECTOR];
 } store_centry;
 
+/* A block pointer as the store keeps it in memory: a sector and the CRC32C of its bytes. */
+typedef struct store_sptr {
+    uint32_t addr, crc;
+} store_sptr;
+
 /* A directory block as last read (and verified) or written: valid while the directory's
  * pointer to block blk is still {addr, crc} and sector addr has not been freed. */
 typedef struct store_dblock {
@@ -174,6 +179,7 @@ typedef struct store {
     store_write_sum_fn write_sum;
     store_read_sum_fn read_sum;
     uint32_t sums[STORE_SUM_RUN];
+    store_sptr run[STORE_SUM_RUN]; /* a read run's pointers, looked up before the request */
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
@@ -246,6 +252,10 @@ uint32_t store_crc32c_sw(uint32_t crc, const void *buf, size_t len);
  * another party rewrites meanwhile (a client's dataport) still gives the checksum of
  * exactly what dst now holds. The same value as store_crc32c on dst afterwards. */
 uint32_t store_crc32c_copy(uint32_t crc, volatile void *dst, const volatile void *src, size_t len);
+/* store_crc32c_copy of count whole sectors, sums[i] the CRC32C (from 0) of sector i: the
+ * file store's data path, with nothing per sector but the sum (crc32c.c). */
+void store_crc32c_copy_sectors(volatile void *dst, const volatile void *src, uint32_t count,
+                               uint32_t *sums);
 /* 1 when store_crc32c is the carry-less multiplication path. */
 int store_crc32c_uses_clmul(void);
 

@@ -53,9 +53,7 @@ static int f_read_sum(void *ctx, uint64_t lba, uint32_t n, void *buf, uint32_t *
     (void)ctx;
     if (n == 0 || n > STORE_SUM_RUN || lba >= nsec || n > nsec - lba)
         return -1;
-    for (uint32_t i = 0; i < n; i++)
-        sums[i] = store_crc32c_copy(0, (uint8_t *)buf + (size_t)i * STORE_SECTOR,
-                                    img + (lba + i) * STORE_SECTOR, STORE_SECTOR);
+    store_crc32c_copy_sectors(buf, img + lba * STORE_SECTOR, n, sums);
     return 0;
 }
 
