@@ -139,19 +139,6 @@ struct fastpath_hit fastpath_reply_recv_take(struct thread *server)
     return hit;
 }
 
-void fastpath_deliver(struct thread *to, const struct thread *from, uint64_t badge)
-{
-    uint64_t *dst = to->frame.regs;
-    const uint64_t *src = from->frame.regs;
-    dst[REG_A0] = ANV_OK;
-    dst[REG_A1] = src[REG_A1];
-    dst[REG_A2] = src[REG_A2];
-    dst[REG_A3] = src[REG_A3];
-    dst[REG_A4] = src[REG_A4];
-    dst[REG_A5] = src[REG_A5];
-    dst[REG_A6] = badge;
-}
-
 struct thread *fastpath_call(struct thread *client)
 {
     struct fastpath_hit hit = fastpath_call_take(client);

@@ -20,7 +20,19 @@ struct fastpath_hit fastpath_reply_recv_take(struct thread *server);
  * a1..a5 = the sender's msginfo and words, a6 = badge. trap_entry.S puts the same values
  * straight into the registers `to` resumes with instead (its frame is dead while it runs:
  * the next trap overwrites every slot anything reads). */
-void fastpath_deliver(struct thread *to, const struct thread *from, uint64_t badge);
+static inline void fastpath_deliver(struct thread *to, const struct thread *from,
+                                    uint64_t badge)
+{
+    uint64_t *dst = to->frame.regs;
+    const uint64_t *src = from->frame.regs;
+    dst[REG_A0] = ANV_OK;
+    dst[REG_A1] = src[REG_A1];
+    dst[REG_A2] = src[REG_A2];
+    dst[REG_A3] = src[REG_A3];
+    dst[REG_A4] = src[REG_A4];
+    dst[REG_A5] = src[REG_A5];
+    dst[REG_A6] = badge;
+}
 
 /* A take and its delivery. Each returns the thread that now heads the ready queue, or
  * NULL (nothing changed) when the general path must handle the call. */
