@@ -44,22 +44,6 @@ static inline bool fp_can_switch(const struct thread *out, const struct thread *
            !(in->budget != 0 && in->budget_left <= 0);
 }
 
-/* sched_handoff's effect, each field written once with its final value: `in` takes
- * `out`'s place at the head of the ready queue and becomes the running thread. `out`'s
- * own queue fields are left to the caller, which knows where `out` goes. */
-static inline void fp_handoff_in(struct thread *out, struct thread *in)
-{
-    struct thread *rnext = out->q_next;
-    in->q_prev = 0;
-    in->q_next = rnext;
-    if (rnext)
-        rnext->q_prev = in;
-    in->q_owner = &sched_ready;
-    in->state = TS_READY;
-    sched_ready.head = in;
-    sched_running = in;
-}
-
 struct fastpath_hit fastpath_call_take(struct thread *client)
 {
     struct fastpath_hit none = {0, 0};
@@ -95,7 +79,7 @@ struct fastpath_hit fastpath_call_take(struct thread *client)
     client->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
     server->reply_to = client;
     client->replier = server;
-    fp_handoff_in(client, server);
+    sched_handoff_in(client, server);
     client->q_next = 0;
     client->q_prev = 0;
     client->q_owner = 0;
@@ -125,7 +109,7 @@ struct fastpath_hit fastpath_reply_recv_take(struct thread *server)
     client->replier = 0;
 
     /* The server waits on its endpoint; the client runs. */
-    fp_handoff_in(server, client);
+    sched_handoff_in(server, client);
     ep->queue_is_senders = 0;
     ep->queue.head = server;
     ep->queue.length = 1;
