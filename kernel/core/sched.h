@@ -25,11 +25,11 @@ void sched_yield_thread(struct thread *t);
 extern struct thread_queue sched_ready;
 extern struct thread *sched_running;
 
-/* The fastpath's switch: `out` (the head of the ready queue) blocks in `state` and `in`
- * takes its place at the head and runs. The caller has checked that the general path
- * would make exactly this choice: `in` outranks every other ready thread and has budget
- * left. */
-static inline void sched_handoff(struct thread *out, enum thread_state state, struct thread *in)
+/* The fastpath's switch: `in` takes the place of `out` (the head of the ready queue) at
+ * the head and runs. The caller has checked that the general path would make exactly
+ * this choice (`in` outranks every other ready thread and has budget left) and then
+ * sets `out`'s own queue fields and state, which depend on where `out` goes. */
+static inline void sched_handoff_in(const struct thread *out, struct thread *in)
 {
     struct thread *next = out->q_next;
     in->q_prev = 0;
@@ -39,10 +39,6 @@ static inline void sched_handoff(struct thread *out, enum thread_state state, st
     in->q_owner = &sched_ready;
     in->state = TS_READY;
     sched_ready.head = in;
-    out->q_next = 0;
-    out->q_prev = 0;
-    out->q_owner = 0;
-    out->state = state;
     sched_running = in;
 }
 
