@@ -234,8 +234,7 @@ class Layout:
                                                                          or p.name in inst.resolved)])
         for p in inst.comp.ports:
             if p.kind == "uses" and p.name in inst.uses_conn and returns_caps(ifaces[p.iface]):
-                s = inst.uses_conn[p.name][2]
-                s.peer += "; replies carry " + ", ".join(f"cap<{i}>" for i in cap_closure(ifaces, [p.iface]))
+                inst.uses_conn[p.name][2].replies_carry = cap_closure(ifaces, [p.iface])
         inst.mint_slot = None
         if inst.cap_objects and inst.service_obj:
             grant = any(returns_caps(ifaces[i]) for i in inst.cap_objects)

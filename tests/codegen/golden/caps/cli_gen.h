@@ -15,8 +15,8 @@
 #define NET_USER_SLOT_VSPACE 2u /* VSPACE cli.vspace */
 #define NET_USER_SLOT_THREAD 3u /* THREAD cli.thread */
 #define NET_USER_SLOT_IPCBUF 4u /* FRAME cli.ipcbuf */
-#define NET_USER_SLOT_NET 8u /* ENDPOINT srv.service -> srv.net; replies carry cap<Conn>, cap<Stat> */
-#define NET_USER_SLOT_AGAIN 9u /* ENDPOINT srv.service -> srv.net; replies carry cap<Conn>, cap<Stat> */
+#define NET_USER_SLOT_NET 8u /* ENDPOINT srv.service -> srv.net */
+#define NET_USER_SLOT_AGAIN 9u /* ENDPOINT srv.service -> srv.net */
 #define NET_USER_HANDLE_CSPACE UINT64_C(0x1000000000000001)
 #define NET_USER_HANDLE_VSPACE UINT64_C(0x1000000000000002)
 #define NET_USER_HANDLE_THREAD UINT64_C(0x1000000000000003)
@@ -88,12 +88,12 @@ static inline const char *conn_error_name(int code)
 #define STAT_LABEL_READ 0u
 #endif
 
-/* ---- uses Net net: calls to srv.net; replies carry cap<Conn>, cap<Stat> ---- */
+/* ---- uses Net net: calls to srv.net ---- */
 int net_user_net_open(uint16_t port, anv_handle_t *conn);
 int net_user_net_pair(anv_handle_t *a, uint32_t *tag, anv_handle_t *b);
 int net_user_net_info(uint32_t *ip);
 
-/* ---- uses Net again: calls to srv.net; replies carry cap<Conn>, cap<Stat> ---- */
+/* ---- uses Net again: calls to srv.net ---- */
 int net_user_again_open(uint16_t port, anv_handle_t *conn);
 int net_user_again_pair(anv_handle_t *a, uint32_t *tag, anv_handle_t *b);
 int net_user_again_info(uint32_t *ip);
