@@ -197,8 +197,11 @@ def instance_view(sysm, inst):
         if p.kind in ("uses", "provides"):
             iface = sysm.interfaces[p.iface]
             ifaces[iface.name] = iface
+            # A client of an interface that returns capabilities holds g, so every stub of
+            # the port checks the reply's capability count (and deletes what it did not ask for).
             view = {"port": p.name, "iface": iface.name, "resolve": None,
-                    "procs": [ProcView(iface, pr) for pr in iface.procs]}
+                    "procs": [ProcView(iface, pr) for pr in iface.procs],
+                    "capcheck": returns_caps(iface) is not None}
             if p.kind == "uses" and p.name in inst.resolved:
                 srv, spname, _, _ = inst.resolved[p.name]
                 view["resolve"] = f"{srv.name}.{spname}"

@@ -85,11 +85,11 @@ int net_user_net_info(uint32_t *ip)
         return err;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
-        return err;
-    if (anv_msginfo_words(reply) != 1u)
-        return ANV_E_INVALID_ARG;
+        return anv_gen_drop_caps(reply, err);
+    if (anv_msginfo_words(reply) != 1u || anv_msginfo_caps(reply) != 0u)
+        return anv_gen_drop_caps(reply, ANV_E_INVALID_ARG);
     if (mr[0] > 4294967295u)
-        return ANV_E_INVALID_ARG;
+        return anv_gen_drop_caps(reply, ANV_E_INVALID_ARG);
     (*ip) = (uint32_t)mr[0];
     return ANV_OK;
 }
@@ -143,11 +143,11 @@ int net_user_again_info(uint32_t *ip)
         return err;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
-        return err;
-    if (anv_msginfo_words(reply) != 1u)
-        return ANV_E_INVALID_ARG;
+        return anv_gen_drop_caps(reply, err);
+    if (anv_msginfo_words(reply) != 1u || anv_msginfo_caps(reply) != 0u)
+        return anv_gen_drop_caps(reply, ANV_E_INVALID_ARG);
     if (mr[0] > 4294967295u)
-        return ANV_E_INVALID_ARG;
+        return anv_gen_drop_caps(reply, ANV_E_INVALID_ARG);
     (*ip) = (uint32_t)mr[0];
     return ANV_OK;
 }
