@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Proves the kernel's boot-only sections (.boot.text, .boot.rodata, .boot.data, .boot.bss:
-kernel/meson.build's kernel_boot library, placed by platforms/qemu-virt-rv64/kernel.ld)
+kernel/meson.build's kernel_boot library, placed by platforms/qemu-virt-rv64/kernel.ld.in)
 may be unmapped after boot, as arch/riscv64/kmap.c does: no instruction outside them (but
 the entry path, which only runs before them, and kmap.c taking the blocks' first
 addresses to map and zero them) refers to an address inside them, and no word of the
