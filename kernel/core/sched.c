@@ -10,9 +10,9 @@
 
 struct thread_queue sched_ready;
 struct thread *sched_running;
-static struct thread *sched_all[SCHED_MAX_THREADS];
-static uint32_t sched_count;
-static struct thread *sched_sleepers;
+struct thread *sched_all[SCHED_MAX_THREADS];
+uint32_t sched_count;
+struct thread *sched_sleepers;
 static uint64_t sched_time;
 /* Stands for "nobody" while the hart idles, so sched_accounted is never NULL and the trap
  * path reads its switch_work without a test. No budget: never charged. */

@@ -17,11 +17,25 @@ void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t
     t->state = TS_INACTIVE;
 }
 
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the queue
+ * functions write only queue links, and keep every queued thread in the pool. */
+/*@ requires pool_ok && in_pool(t) && queue_ok(q) && t->q_owner == \null;
+    assigns q->head, q->length, t->q_owner, sched_all[0 .. sched_count - 1]->q_next,
+            sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures queue_ok(q);
+    ensures t->q_owner == q;
+    ensures links_kept{Pre, Post}(\null);
+*/
 void tq_insert(struct thread_queue *q, struct thread *t)
 {
     KASSERT(t->q_owner == 0);
     struct thread *prev = 0;
     struct thread *cur = q->head;
+    /*@ loop invariant pool_or_null(prev) && pool_or_null(cur);
+        loop assigns prev, cur;
+    */
     while (cur && cur->priority >= t->priority) {
         prev = cur;
         cur = cur->q_next;
@@ -38,6 +52,15 @@ void tq_insert(struct thread_queue *q, struct thread *t)
     q->length++;
 }
 
+/*@ requires pool_ok && in_pool(t) && queue_ok(q) && t->q_owner == q;
+    assigns q->head, q->length, t->q_owner, sched_all[0 .. sched_count - 1]->q_next,
+            sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures queue_ok(q);
+    ensures t->q_owner == \null;
+    ensures links_kept{Pre, Post}(\null);
+*/
 void tq_remove(struct thread_queue *q, struct thread *t)
 {
     KASSERT(t->q_owner == q);
