@@ -126,6 +126,12 @@ extern struct thread *sched_sleepers;
                     &sched_sleepers) &&
         (q == &sched_ready || \separated(q, &sched_ready));
 
+    // The queue a thread blocked on an endpoint or a notification is on.
+    logic struct thread_queue *ep_queue_of{L}(struct thread *t) =
+        &((struct endpoint *)t->blocked_on)->queue;
+    logic struct thread_queue *ntfn_queue_of{L}(struct thread *t) =
+        &((struct notification *)t->blocked_on)->waiters;
+
     // Property 4, the reply link: a client's `replier` is set exactly while it waits for
     // a reply, and then the server's `reply_to` names it back; a server's `reply_to`
     // names a client whose `replier` names it.
