@@ -140,13 +140,12 @@ extern struct thread *sched_sleepers;
         (t->reply_to != \null ==> t->reply_to->replier == t);
     predicate link_state_ok{L}(struct thread *t) =
         t->replier != \null <==> t->state == TS_BLOCKED_REPLY;
-    predicate reply_links{L} =
-        \forall integer i; 0 <= i < sched_count ==>
-            link_ptrs_ok(sched_all[i]) && link_state_ok(sched_all[i]);
-    // The same, while `t` alone may be between its link and its state.
+    // The invariant while `t` alone may be between its link and its state; with `t`
+    // NULL (no thread of the pool is NULL), the invariant itself.
     predicate reply_links_but{L}(struct thread *t) =
         \forall integer i; 0 <= i < sched_count ==>
             link_ptrs_ok(sched_all[i]) && (sched_all[i] != t ==> link_state_ok(sched_all[i]));
+    predicate reply_links{L} = reply_links_but(\null);
 
     // What the scheduler and queue functions keep: the table, every thread's links, and
     // every thread's state but `t`'s.
