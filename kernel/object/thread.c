@@ -135,7 +135,8 @@ static void thread_clear_wait(struct thread *t)
 }
 
 /* A faulted thread has no syscall to fail: when its fault message can no longer be
- * answered it stops, its registers untouched, until thread.resume. */
+ * answered it stops, its registers untouched, until thread.resume. (Contract stated,
+ * not yet proved: docs/assurance.md, property 4.) */
 /*@ requires pool_ok && in_pool(t) && reply_links_but(t);
     requires t->state == TS_BLOCKED_SEND ==> t->blocked_on != \null && queue_ok(ep_queue_of(t));
     ensures pool_ok && reply_links;
@@ -149,15 +150,16 @@ static void thread_stop_faulted(struct thread *t)
     t->is_fault_msg = 0;
     thread_clear_wait(t);
     sched_remove(t);
-    //@ assert reply_links_but(t) && t->replier == \null;
     t->state = TS_INACTIVE;
 }
 
-/* ACSL (proved by WP; docs/assurance.md, property 4): the reply link holds before and
- * after, and `client` waits for no reply any more. */
+/* ACSL (docs/assurance.md, property 4): the reply link holds before and after, and
+ * `client` waits for no reply any more. Stated, NOT yet proved: WP proves every step
+ * but the invariant's passage through sched_make_ready's frame (links_kept). */
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_BLOCKED_REPLY && client->q_owner == \null;
-    ensures pool_ok && reply_links;
+    ensures pool_ok;
+    ensures reply_links;
     ensures client->replier == \null && client->state != TS_BLOCKED_REPLY;
 */
 void thread_release_caller(struct thread *client, uint64_t err)
@@ -173,7 +175,8 @@ void thread_release_caller(struct thread *client, uint64_t err)
 
 /* Its wait is the one its state names: on its endpoint's queue in send and receive, on
  * its notification's queue or none in wait_one, on none waiting for a reply (the queue
- * invariant the invariant checker tests; here a precondition). */
+ * invariant the invariant checker tests; here a precondition). Contract stated, not yet
+ * proved (docs/assurance.md, property 4). */
 /*@ requires pool_ok && in_pool(t) && reply_links;
     requires t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ==>
         t->blocked_on != \null && t->q_owner == ep_queue_of(t) && queue_ok(ep_queue_of(t));
