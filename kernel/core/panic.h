@@ -9,8 +9,9 @@ __attribute__((noreturn)) void panic_trap(const char *reason, uint64_t scause, u
                                           uint64_t stval);
 
 #if defined(__FRAMAC__)
-/* For WP: panic does not return (the attribute alone does not tell it), and writes no
- * state any proof reads (it prints and stops). */
+/* For WP: panic does not return (the attribute alone does not tell it; GCC holds the
+ * code to it), so a path through a panic proves nothing after it, and it writes no state
+ * any proof reads (it prints and stops). An assumption: panic itself is not analysed. */
 /*@ assigns \nothing;
     ensures \false; */
 void panic(const char *fmt, ...);
