@@ -46,7 +46,7 @@ def _die_with_parent():
 class Session:
     def __init__(self, image, timeout=60, platform=None, drives=(), netdevs=(), append=None,
                  extra_machine_opts=(), icount=False, log_path=None, dtb=None, devices=(),
-                 legacy_virtio=False):
+                 legacy_virtio=False, monitor=None):
         self.image = image
         self.timeout = timeout
         self.platform = qemu_machine.load_platform(platform or qemu_machine.DEFAULT_PLATFORM)
@@ -58,6 +58,11 @@ class Session:
             argv += ["-append", append]
         if dtb is not None:
             argv += ["-dtb", dtb]
+        self.monitor_path = monitor
+        if monitor is not None:
+            # The human monitor on a socket of its own, so the serial stays the console.
+            at = argv.index("-monitor")
+            argv[at + 1] = f"unix:{monitor},server,nowait"
         self.argv = argv
         self.log = ""
         self._pos = 0  # where the next expect() starts searching
@@ -90,6 +95,40 @@ class Session:
         if self.log_path:
             with open(self.log_path, "w", encoding="utf-8", errors="replace") as f:
                 f.write(self.log)
+
+    def monitor(self, *commands, timeout=10):
+        """Run QEMU human-monitor commands (the session needs monitor=PATH) and return
+        each one's output, the echo and the prompt taken off."""
+        import socket
+        if self.monitor_path is None:
+            self.fail("monitor: the session was started without monitor=PATH")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(self.monitor_path)
+
+            def until_prompt():
+                got = b""
+                while not got.endswith(b"(qemu) "):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        self.fail("monitor: QEMU closed the monitor socket")
+                    got += chunk
+                return got.decode(errors="replace")
+
+            until_prompt()  # the banner
+            outputs = []
+            for cmd in commands:
+                sock.sendall(cmd.encode() + b"\n")
+                text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", until_prompt())
+                lines = text.replace("\r", "").split("\n")
+                # The first line is the command's echo (redrawn as typed), the last the prompt.
+                outputs.append("\n".join(lines[1:-1]))
+            return outputs
+        except OSError as e:
+            self.fail(f"monitor: {e}")
+        finally:
+            sock.close()
 
     # -- I/O ---------------------------------------------------------------------------
     def _read_some(self, until):

@@ -2,10 +2,10 @@
  * load it, and enter the first thread. (system.shutdown is core/panic.c's: it runs after
  * boot.) */
 #include "arch/riscv64/csr.h"
+#include "arch/riscv64/kmap.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/platform.h"
 #include "arch/riscv64/plic.h"
-#include "arch/riscv64/trap.h"
 #include "boot/boot.h"
 #include "core/console.h"
 #include "core/invariants.h"
@@ -15,11 +15,8 @@
 #include "core/panic.h"
 #include "boot/pmem.h"
 #include "core/sched.h"
-#include "object/vspace.h"
 
 #include <anvaya/bootimage.h>
-
-extern uint64_t boot_root_pt[512];
 
 uint64_t boot_image_size(void)
 {
@@ -60,9 +57,7 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     kprintf("manifest: checked, the system needs %lu pages (%u for page tables), %lu free\n",
             check.pages_needed, check.pt_pages, pf.free_pages);
 
-    /* The identity gigapage was only for the jump to the high half. */
-    boot_root_pt[2] = 0;
-    vs_set_kernel_root(virt_to_phys(boot_root_pt));
+    kmap_protect_kernel();
     sched_init();
     /* Before the loader: binding an IRQ handler enables its line at the controller. */
     if (inv->plic.present)
@@ -71,10 +66,6 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
     loader_load(&view, &plan, inv, &st);
     kprintf("loader: %u processes, %u objects, %u slots, %u mappings, %u threads, %lu KiB\n",
             st.processes, st.objects, st.slots, st.mappings, st.threads, st.pages_used * 4);
-    /* Nothing after this line runs boot code: the block could be handed back here. */
-    kprintf("boot: %lu KiB of code and data only boot uses (.boot.*), kept after boot\n",
-            (unsigned long)((__boot_end - __boot_start) + (__boot_data_end - __boot_data_start)) /
-                1024);
 #ifdef ANV_DEBUG_CHECKS
     invariants_enabled = true;
     invariants_check_all();
@@ -83,5 +74,4 @@ void boot_start_system(const struct dtb_inventory *inv, uint64_t image_size)
      * to user mode with interrupts on; the FPU stays off, so no thread has FP state. */
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SUM);
     csr_set(sstatus, SSTATUS_SPIE);
-    trap_exit_to_user();
 }

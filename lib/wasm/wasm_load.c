@@ -29,21 +29,30 @@ static int rd_byte(reader *r, uint8_t *out)
     return 1;
 }
 
-static int rd_u32(reader *r, uint32_t *out)
+/* LEB128 of an integer `bits` wide (32 or 64), as the binary format's integers are: at
+ * most ceil(bits/7) bytes, and the unused high bits of the last byte must be zero
+ * (unsigned) or copies of the value's sign bit (signed), or the encoding is too large. */
+static int rd_leb(reader *r, unsigned bits, int is_signed, uint64_t *out)
 {
-    uint32_t v = 0;
-    for (unsigned i = 0; i < 5; i++) {
+    const unsigned max_bytes = (bits + 6) / 7;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < max_bytes; i++) {
         uint8_t b;
         if (!rd_byte(r, &b))
             return 0;
-        if (i == 4) {
+        if (i == max_bytes - 1) {
             if (b & 0x80)
                 return fail(r, WASM_ERR_LEB_TOO_LONG);
-            if (b & 0x70)
+            const unsigned used = bits - 7 * i;
+            const uint8_t unused = (uint8_t)(0x7F & ~((1u << used) - 1));
+            const uint8_t sign_copies = (is_signed && (b & (1u << (used - 1)))) ? unused : 0;
+            if ((b & unused) != sign_copies)
                 return fail(r, WASM_ERR_LEB_TOO_LARGE);
         }
-        v |= (uint32_t)(b & 0x7F) << (7 * i);
+        v |= (uint64_t)(b & 0x7F) << (7 * i);
         if (!(b & 0x80)) {
+            if (is_signed && 7 * (i + 1) < 64 && (b & 0x40))
+                v |= ~(uint64_t)0 << (7 * (i + 1));
             *out = v;
             return 1;
         }
@@ -51,54 +60,31 @@ static int rd_u32(reader *r, uint32_t *out)
     return fail(r, WASM_ERR_LEB_TOO_LONG);
 }
 
+static int rd_u32(reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!rd_leb(r, 32, 0, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
 static int rd_s32(reader *r, int32_t *out)
 {
-    uint32_t v = 0;
-    for (unsigned i = 0; i < 5; i++) {
-        uint8_t b;
-        if (!rd_byte(r, &b))
-            return 0;
-        if (i == 4) {
-            if (b & 0x80)
-                return fail(r, WASM_ERR_LEB_TOO_LONG);
-            /* bits 3..6 must all equal the sign bit 3 */
-            uint8_t hi = b & 0x78;
-            if (hi != 0 && hi != 0x78)
-                return fail(r, WASM_ERR_LEB_TOO_LARGE);
-        }
-        v |= (uint32_t)(b & 0x7F) << (7 * i);
-        if (!(b & 0x80)) {
-            if (i < 4 && (b & 0x40))
-                v |= ~(uint32_t)0 << (7 * (i + 1));
-            *out = (int32_t)v;
-            return 1;
-        }
-    }
-    return fail(r, WASM_ERR_LEB_TOO_LONG);
+    uint64_t v;
+    if (!rd_leb(r, 32, 1, &v))
+        return 0;
+    *out = (int32_t)(uint32_t)v;
+    return 1;
 }
 
 static int rd_s64(reader *r, int64_t *out)
 {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 10; i++) {
-        uint8_t b;
-        if (!rd_byte(r, &b))
-            return 0;
-        if (i == 9) {
-            if (b & 0x80)
-                return fail(r, WASM_ERR_LEB_TOO_LONG);
-            if (b != 0 && b != 0x7F)
-                return fail(r, WASM_ERR_LEB_TOO_LARGE);
-        }
-        v |= (uint64_t)(b & 0x7F) << (7 * i);
-        if (!(b & 0x80)) {
-            if (i < 9 && (b & 0x40))
-                v |= ~(uint64_t)0 << (7 * (i + 1));
-            *out = (int64_t)v;
-            return 1;
-        }
-    }
-    return fail(r, WASM_ERR_LEB_TOO_LONG);
+    uint64_t v;
+    if (!rd_leb(r, 64, 1, &v))
+        return 0;
+    *out = (int64_t)v;
+    return 1;
 }
 
 static int rd_fixed(reader *r, unsigned n, uint64_t *out)

@@ -81,6 +81,19 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(r.returncode == 1 and "no integer #define ANV_NO_SUCH_NUMBER" in r.stderr
            and not os.path.exists(os.path.join(tmp, "bad.out")),
            f"an unknown name is an error naming it, with no output: {r.stderr.strip()}")
+    # The kernel's script takes the direct map's offset from memlayout.h; a linker script
+    # of the platform holds no literal of it.
+    memlayout = os.path.join(ROOT, "kernel", "arch", "riscv64", "memlayout.h")
+    offset = int(re.search(r"#define KERNEL_VIRT_OFFSET (0x[0-9A-Fa-f]+)", open(memlayout).read()).group(1), 16)
+    kld_in = os.path.join(ROOT, "platforms", "qemu-virt-rv64", "kernel.ld.in")
+    out = os.path.join(tmp, "kernel.ld")
+    r = subprocess.run(subst + [kld_in, out, "--layout", memlayout], capture_output=True, text=True)
+    text = open(out).read() if r.returncode == 0 else ""
+    expect(f"KERNEL_VIRT_OFFSET = {offset:#x};" in text and "@" not in text,
+           f"kernel.ld.in gets memlayout.h's direct map offset {offset:#x}: {r.stderr.strip()}")
+    copies = [os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "platforms", "**", "*.ld*"), recursive=True)
+              if re.search(rf"0x0*{offset:x}\b", open(p).read(), re.I)]
+    expect(not copies, f"no linker script has its own copy of the direct map offset {copies}")
 if len(sys.argv) > 1:
     built = open(sys.argv[1]).read()
     expect(f"__anv_image_base = {abi.USER_IMAGE_BASE:#x};" in built,

@@ -48,10 +48,11 @@ _start:
     addi    t0, t0, 8
     j       2b
 3:
-    /* a0 = hartid, a1 = DTB physical address, untouched so far. */
+    /* a0 = hartid, a1 = DTB physical address, untouched so far. kernel_main returns
+     * once the system is built; only then can boot's own code and data go. */
     call    kernel_main
-4:  wfi
-    j       4b
+    call    kmap_release_boot
+    tail    trap_exit_to_user
 
     .section .data.boot_pt, "aw"
     .balign 4096

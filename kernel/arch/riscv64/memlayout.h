@@ -5,9 +5,9 @@
 
 #include <stdint.h>
 
+/* Also the linker script's (kernel.ld.in gets it from here). */
 #define KERNEL_VIRT_OFFSET 0xFFFFFFC000000000ull
 #define KERNEL_DIRECT_MAP_SIZE 0x100000000ull /* 4 GiB, four gigapages */
-#define KERNEL_PHYS_BASE 0x80200000ull
 
 static inline void *phys_to_virt(uint64_t pa)
 {
