@@ -3,7 +3,7 @@ when it is a C keyword or reserved identifier, when it equals a local or paramet
 generated stubs, or when the identifiers, macros, include guards or file names generated
 from it meet those of another name (after case folding and joining with `_`, which is how
 the emitters build them: docs/idl.md, "Generated names")."""
-from .idltypes import snake
+from .idltypes import cap_closure, snake
 
 C_KEYWORDS = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -146,6 +146,18 @@ def check(b):
                 elif p.kind in ("emits", "consumes"):
                     funcs.claim(f"{p.name}_emit".lower(), p.pos, shown)
                     funcs.claim(f"{p.name}_wait".lower(), p.pos, shown)
+            # Objects (`out cap<I>`, docs/idl.md "Capabilities"): <prefix>_<snake(I)>_<proc>
+            # on both sides, and the server's mint, cap_unsent and reply_recv.
+            ifaces = getattr(b, "interfaces", {})
+            objs = cap_closure(ifaces, [p.iface for p in dcl.ports if p.kind in ("uses", "provides")])
+            for o in objs:
+                shown = f"cap<{o}>, returned by a procedure of a port"
+                funcs.claim(f"{snake(o)}_mint", dcl.pos, shown)
+                for pr in ifaces[o].procs:
+                    funcs.claim(f"{snake(o)}_{pr.name}".lower(), dcl.pos, f"{shown} ({o}.{pr.name})")
+            if objs:
+                funcs.claim("cap_unsent", None, "the generated code")
+                funcs.claim("reply_recv", None, "the generated code")
             for cf in dcl.configs:
                 name(cf.name, cf.pos, "a configuration")
                 funcs.claim("CONFIG " + cf.name.upper(), cf.pos, f"configuration '{cf.name}'",

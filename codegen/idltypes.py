@@ -63,6 +63,18 @@ class BytesType(Type):
         self.words = 1 + (bound + 7) // 8
 
 
+class CapType(Type):
+    """`cap<Iface>`: a capability to an object that serves Iface. It travels in the
+    message's capability list (RFC 0010 section 3.4), not in its words; in C it is the
+    receiver's handle."""
+    words = 0
+    ctype = "anv_handle_t"
+
+    def __init__(self, iface):
+        self.iface = iface
+        self.name = f"cap<{iface}>"
+
+
 class ArrayType(Type):
     def __init__(self, elem, n):
         self.elem, self.n = elem, n
@@ -126,6 +138,11 @@ class Proc:
     def out_words(self):
         return sum(t.words for d, _, t in self.params if d in ("out", "inout"))
 
+    @property
+    def out_caps(self):
+        """[(name, CapType)] the reply carries, in parameter order."""
+        return [(n, t) for d, n, t in self.params if isinstance(t, CapType)]
+
 
 class TypeResolution:
     """Builder stage 1 (mixed into model.Builder): `self.types` (name -> Type) from the
@@ -183,7 +200,21 @@ class TypeResolution:
         for n in structs:
             fill(n)
 
-    def type_of(self, tref):
+    def type_of(self, tref, cap_ok=False):
+        if tref.name == "cap" and getattr(tref, "iface", None) is not None:
+            if not cap_ok:
+                self.d.error(tref.pos, f"cap<{tref.iface}> is allowed only as an out parameter "
+                             "of a procedure", "a capability travels beside a message's words, "
+                             "never inside a struct, a configuration value or a grant")
+                return None
+            if tref.iface not in self.of_kind(S.InterfaceDecl):
+                self.unknown(tref.iface_pos, "interface", tref.iface, list(self.of_kind(S.InterfaceDecl)))
+                return None
+            if tref.array is not None:
+                self.d.error(tref.array_pos, "arrays of capabilities are not supported",
+                             f"declare one out cap<{tref.iface}> parameter per capability")
+                return None
+            return CapType(tref.iface)
         if tref.name == "bytes":
             if not 1 <= tref.bound <= 8 * (self.abi.IPC_MAX_WORDS - 1):
                 self.d.error(tref.pos, f"bytes<{tref.bound}> bound must be 1..{8 * (self.abi.IPC_MAX_WORDS - 1)}")
@@ -236,10 +267,20 @@ class TypeResolution:
                     if prm.name in pnames:
                         self.d.error(prm.pos, f"duplicate parameter '{prm.name}' in '{n}.{p.name}'")
                     pnames.add(prm.name)
-                    t = self.type_of(prm.type)
+                    t = self.type_of(prm.type, cap_ok=True)
+                    if isinstance(t, CapType) and prm.direction != "out":
+                        self.d.error(prm.type.pos, f"cap<{t.iface}> parameter '{prm.name}' is "
+                                     f"'{prm.direction}'; only a reply carries capabilities here",
+                                     f"write `out cap<{t.iface}> {prm.name}`: the server returns "
+                                     "the capability, the client's stub receives it")
+                        t = None
                     if t is not None:
                         params.append((prm.direction, prm.name, t))
                 proc = Proc(p.name, label, params)
+                if len(proc.out_caps) > self.abi.IPC_MAX_CAPS:
+                    self.d.error(p.pos, f"'{n}.{p.name}' returns {len(proc.out_caps)} capabilities; "
+                                 f"a reply carries at most {self.abi.IPC_MAX_CAPS}",
+                                 "return fewer, or split the procedure")
                 for what, w in (("request", proc.in_words), ("reply", proc.out_words)):
                     if w > maxw:
                         self.d.error(p.pos, f"'{n}.{p.name}' {what} needs {w} words; an IPC "
@@ -294,3 +335,32 @@ class TypeResolution:
             return None
         out = [self.convert(t.elem, x) for x in v.value]
         return None if any(x is None for x in out) else out
+
+
+def cap_closure(interfaces, roots):
+    """The interfaces whose capabilities travel from the given ones: every Iface some
+    procedure of a root (or of one reached so far) returns as `out cap<Iface>`. A server
+    of a root mints and serves objects of these; a client of a root calls them. Sorted by
+    name, which is also their index in the object badges (docs/idl.md)."""
+    seen, todo = set(), list(roots)
+    for _ in range(len(interfaces) + len(roots) + 1):   # each interface is visited once
+        if not todo:
+            break
+        nxt = []
+        for name in todo:
+            iface = interfaces.get(name)
+            for pr in iface.procs if iface else []:
+                for _, ct in pr.out_caps:
+                    if ct.iface not in seen:
+                        seen.add(ct.iface)
+                        nxt.append(ct.iface)
+        todo = nxt
+    return sorted(seen)
+
+
+def returns_caps(iface):
+    """The first (procedure, parameter, CapType) of iface that returns a capability, or None."""
+    for pr in iface.procs:
+        for n, ct in pr.out_caps:
+            return pr, n, ct
+    return None

@@ -4,6 +4,7 @@ mapped (IPC buffers, stacks, heap, dataports, devices, DMA buffers, reserved reg
 the checks that the result fits: CSpace size, the address-space regions, generated slot
 names, and the platform's RAM."""
 from .authority import KERNEL_RESOURCES
+from .idltypes import cap_closure, returns_caps
 
 # The address space of every process (docs/generator.md) is abi.h's ANV_USER_*: the program
 # image at ANV_USER_IMAGE_BASE, thread 0's IPC buffer at ANV_USER_IPCBUF and its stack from
@@ -52,6 +53,10 @@ class Layout:
                 seen[key] = s.name
             used = len(inst.slots) and inst.slots[-1].index + 1
             why = f"{len(inst.slots)} capabilities, slots 0..{self.abi.SLOT_FIRST_FREE - 1} reserved"
+            if inst.cap_clients:
+                # The reply's capabilities land in the lowest free slots (RFC 0010 3.4).
+                used = max(used, inst.slots[-1].index + 2)
+                why += f", and a free slot for the cap<{inst.cap_clients[0]}> its calls return"
             if inst is self.sup:
                 # init mints each registry copy into its last slot before the reply moves
                 # it (components/init/registry.c), so that slot stays empty.
@@ -218,6 +223,26 @@ class Layout:
             for rp in sysm.registry_ports:
                 rp["slot"] = slot(take(), f"registry_{rp['name']}", rp["service"].service_obj,
                                   rp["rights"], 0, rp["name"])
+        # `out cap<I>`: a server returns badged copies of its own endpoint, minted from an
+        # unbadged one it alone holds (last, so no other slot moves); a client needs a free
+        # slot for each it receives. Object interface j's badges are (1 << 48) | (j << 40)
+        # | the server's 40 bits (docs/idl.md, "Capabilities").
+        ifaces = self.sysm.interfaces
+        inst.cap_objects = cap_closure(ifaces, [p.iface for p in inst.comp.ports if p.kind == "provides"])
+        inst.cap_clients = cap_closure(ifaces, [p.iface for p in inst.comp.ports
+                                                if p.kind == "uses" and (p.name in inst.uses_conn
+                                                                         or p.name in inst.resolved)])
+        for p in inst.comp.ports:
+            if p.kind == "uses" and p.name in inst.uses_conn and returns_caps(ifaces[p.iface]):
+                inst.uses_conn[p.name][2].replies_carry = cap_closure(ifaces, [p.iface])
+        inst.mint_slot = None
+        if inst.cap_objects and inst.service_obj:
+            grant = any(returns_caps(ifaces[i]) for i in inst.cap_objects)
+            inst.mint_rights = W | (G if grant else 0)
+            inst.mint_slot = slot(take(), "mint", inst.service_obj, inst.mint_rights, 0,
+                                  "its own endpoint, unbadged: the " +
+                                  ", ".join(f"cap<{i}>" for i in inst.cap_objects) +
+                                  " it returns are badged copies")
 
     def check_memory(self, sysm, sd):
         """What the kernel's pre-flight refuses about memory, refused here first at the IDL

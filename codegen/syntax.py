@@ -443,6 +443,13 @@ class Parser:
             self.expect(">")
             return TypeRef(t.pos, name="bytes", bound=n.value, array=None)
         n = self.ident("a type")
+        if n.text == "cap" and self.at("<"):
+            # `cap<Iface>`: a capability to an object serving Iface (contextual: a type
+            # named `cap` is still a type when no `<` follows).
+            self.next()
+            i = self.ident("an interface name")
+            self.expect(">")
+            return TypeRef(n.pos, name="cap", bound=None, array=None, iface=i.text, iface_pos=i.pos)
         return TypeRef(n.pos, name=n.text, bound=None, array=None)
 
     def array_suffix(self, t):

@@ -6,7 +6,7 @@ layout.py build on."""
 import os
 
 from .diagnostics import did_you_mean
-from .idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, c_layout, snake
+from .idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, c_layout, returns_caps, snake
 from .authority import KERNEL_RESOURCES
 from .platform import load_platform
 from . import syntax as S
@@ -558,6 +558,16 @@ class Validation:
                 rights.append(r)
             if not ok:
                 continue
+            if c.kind in ("rpc", "resolve") and not rights[0] & G:
+                ret = returns_caps(self.interfaces[sp.iface]) if sp.iface in self.interfaces else None
+                if ret is not None:
+                    pr, pn, ct = ret
+                    here = c.src.rights_pos if c.src.rights is not None else c.src.port_pos
+                    self.d.error(here, f"'{c.src.instance}.{c.src.port}' calls '{sp.iface}', whose "
+                                 f"'{pr.name}' returns {ct.name} '{pn}', without the grant right",
+                                 f"write `{c.src.instance}.{c.src.port}(wg)`: only a call through a "
+                                 "capability with g may receive a capability in its reply")
+                    continue
             for inst, p, end in ((si, sp, c.src), (di, dp, c.dst)):
                 if p.kind in ("uses", "dataport"):
                     key = (inst.name, p.name)

@@ -38,9 +38,11 @@ def main():
             kind = re.search(r"Anvaya Nucleus \S+ \(([^)]*)\)", s.log).group(1)
             s.expect(r"bench: start")
             while True:
-                m = s.expect(r"bench: (done|(.+?)\s+(\d+) instructions)")
+                m = s.expect(r"bench: (done|FAILED [^\r\n]*(?=\r?\n)|(.+?)\s+(\d+) instructions)")
                 if m.group(1) == "done":
                     break
+                if m.group(1).startswith("FAILED"):
+                    s.fail(m.group(1))
                 rows.append((m.group(2).strip(), int(m.group(3))))
             s.expect_exit(0)
     except ScenarioFailure as e:

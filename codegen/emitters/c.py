@@ -2,7 +2,7 @@
 (client stubs, the server dispatch and loop, event wrappers), plus a linker script.
 Python flattens every parameter into word-sized marshalling steps; the templates only
 render those steps, so the wire format lives in one place (flatten below)."""
-from ..idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, snake
+from ..idltypes import ArrayType, BoolType, BytesType, CapType, EnumType, IntType, StructType, returns_caps, snake
 from . import render
 
 
@@ -16,6 +16,8 @@ class Op:
 
 def flatten(t, expr, word, ops):
     """Append the steps for type t stored at C lvalue expr; returns the next free word."""
+    if isinstance(t, CapType):
+        return word         # travels in the capability list, not in words
     if isinstance(t, IntType):
         lo, hi = t.range()
         ops.append(Op("int", expr, word, ctype=t.ctype, signed=t.signed, bits=t.bits, lo=lo, hi=hi))
@@ -79,6 +81,7 @@ class ProcView:
         self.client_params, self.locals, self.args = [], [], []
         self.enc_in, self.dec_in, self.enc_out, self.dec_out = [], [], [], []
         self.srv_enc_out, self.srv_dec_in = [], []
+        self.caps = [n for n, _ in proc.out_caps]
         win = wout = 0
         for d, n, t in proc.params:
             decl, cexpr = client_param(d, n, t)
@@ -194,8 +197,11 @@ def instance_view(sysm, inst):
         if p.kind in ("uses", "provides"):
             iface = sysm.interfaces[p.iface]
             ifaces[iface.name] = iface
+            # A client of an interface that returns capabilities holds g, so every stub of
+            # the port checks the reply's capability count (and deletes what it did not ask for).
             view = {"port": p.name, "iface": iface.name, "resolve": None,
-                    "procs": [ProcView(iface, pr) for pr in iface.procs]}
+                    "procs": [ProcView(iface, pr) for pr in iface.procs],
+                    "capcheck": returns_caps(iface) is not None}
             if p.kind == "uses" and p.name in inst.resolved:
                 srv, spname, _, _ = inst.resolved[p.name]
                 view["resolve"] = f"{srv.name}.{spname}"
@@ -215,6 +221,17 @@ def instance_view(sysm, inst):
                                    for b, ci, cp, _ in inst.clients[p.name]]
                 view["grants"] = grant_view(P, U, p, inst) if p.grant_map else None
                 provides.append(view)
+    R, W, G = sysm.abi.RIGHT_READ, sysm.abi.RIGHT_WRITE, sysm.abi.RIGHT_GRANT
+
+    def object_view(k, name):
+        iface = sysm.interfaces[name]
+        ifaces[name] = iface
+        rights = W | (G if returns_caps(iface) else 0)
+        return {"iface": name, "snake": snake(name), "up": snake(name).upper(), "index": k,
+                "rights": rights, "rights_text": sysm.abi.rights_text(rights),
+                "procs": [ProcView(iface, pr) for pr in iface.procs]}
+    cap_objects = [object_view(k, n) for k, n in enumerate(inst.cap_objects)] if inst.mint_slot else []
+    cap_clients = [object_view(k, n) for k, n in enumerate(inst.cap_clients)]
     all_types = [t for i in ifaces.values() for pr in i.procs for _, _, t in pr.params]
     all_types += [t for _, t, _ in inst.config]
     all_types += [p.t for p in inst.comp.ports if p.kind == "dataport" and p.t is not None]
@@ -265,6 +282,7 @@ def instance_view(sysm, inst):
         "heap_base": sysm.abi.USER_HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "image_base": sysm.abi.USER_IMAGE_BASE, "image_end": sysm.abi.USER_IPCBUF, "max_words": sysm.abi.IPC_MAX_WORDS,
         "isinstance": isinstance, "BytesType": BytesType,
+        "cap_objects": cap_objects, "cap_clients": cap_clients,
     }
 
 

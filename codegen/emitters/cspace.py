@@ -90,6 +90,8 @@ def slot_record(abi, inst, s):
     if s.grants is not None:
         srv, spname, _s = inst.uses_conn[s.name]
         rec["grants"] = grant_record(srv.comp.port_map[spname], s.grants)
+    if getattr(s, "replies_carry", None):
+        rec["replies_carry"] = [f"cap<{i}>" for i in s.replies_carry]
     return rec
 
 

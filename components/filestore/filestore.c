@@ -31,8 +31,8 @@ static store fs;
 static struct client clients[CLIENTS + 1];
 /* A write with a part of a block is copied here before the store sees it, so a client
  * that rewrites its dataport during the call cannot make the store write bytes other than
- * those it checksummed (whole blocks need no copy: dev_write_sum); reads come back through
- * it. 64-bit words: dataport_copy moves words, and the store reads bytes. */
+ * those it checksummed (whole blocks need no copy: dev_write_sum). 64-bit words:
+ * dataport_copy moves words, and the store reads bytes. */
 static uint64_t staging[FILE_STORE_CLIENT1_SIZE / 8];
 
 /* ---- the block device under the store: the block service, through the disk dataport ---- */
@@ -70,23 +70,35 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
 }
 
 /* Whole data blocks (store_use_write_sum): copied once from wherever the store's caller
- * had them, a client's dataport included, into the disk dataport, and checksummed there,
- * after the copy: the checksums are of the very bytes the block service writes, whatever
- * the client does to its own dataport meanwhile. */
+ * had them, a client's dataport included, into the disk dataport, and checksummed in the
+ * same pass (store_crc32c_copy_sectors): each word is loaded once and the sum is of the value
+ * stored, so the checksums are of the very bytes the block service writes, whatever the
+ * client does to its own dataport meanwhile. */
 _Static_assert(STORE_SUM_RUN <= IO_SECTORS, "a checksummed run fits the disk dataport");
 static int dev_write_sum(void *ctx, uint64_t lba, uint32_t count, const void *buf, uint32_t *sums)
 {
     (void)ctx;
     if (count > IO_SECTORS)
         return -1;
-    volatile uint8_t *io = (volatile uint8_t *)FILE_STORE_DISK;
-    dataport_copy(io, (const volatile uint8_t *)buf, (size_t)count * STORE_SECTOR);
-    /* Only this process writes the disk dataport (the block service reads it for a write),
-     * so it is read here as ordinary memory. */
-    const uint8_t *mine = (const uint8_t *)(uintptr_t)io;
-    for (uint32_t i = 0; i < count; i++)
-        sums[i] = store_crc32c(0, mine + (size_t)i * STORE_SECTOR, STORE_SECTOR);
+    store_crc32c_copy_sectors((volatile uint8_t *)FILE_STORE_DISK, (const volatile uint8_t *)buf,
+                              count, sums);
     return file_store_block_write(lba, count, 0);
+}
+
+/* Runs of whole data blocks for store_read (store_use_read_sum): from the disk dataport
+ * straight into the caller's buffer (a client's dataport), checksummed as they are copied;
+ * the store compares the sums and never reads buf back. */
+static int dev_read_sum(void *ctx, uint64_t lba, uint32_t count, void *buf, uint32_t *sums)
+{
+    (void)ctx;
+    if (count > IO_SECTORS)
+        return -1;
+    int err = file_store_block_read(lba, count, 0);
+    if (err != ANV_OK)
+        return err;
+    store_crc32c_copy_sectors((volatile uint8_t *)buf, (const volatile uint8_t *)FILE_STORE_DISK,
+                              count, sums);
+    return 0;
 }
 
 static int dev_flush(void *ctx)
@@ -162,11 +174,12 @@ int file_store_files_read(uint64_t badge, const struct anv_bytes_128 *p, uint64_
     PREAMBLE(p);
     if (length > c->buf_size)
         return FILES_E_TOO_LONG;
+    /* Straight into the client's dataport: the store only writes it (whole blocks through
+     * dev_read_sum, checksummed as they are copied; parts of blocks from its own buffer). */
     size_t n = 0;
-    store_err e = store_read(&fs, &c->root, path, offset, (uint8_t *)staging, length, &n);
+    store_err e = store_read(&fs, &c->root, path, offset, (uint8_t *)(uintptr_t)c->buf, length, &n);
     if (e != STORE_OK)
         return result(e);
-    dataport_copy(c->buf, staging, n);
     *got = (uint32_t)n;
     return ANV_OK;
 }
@@ -283,6 +296,8 @@ int main(void)
     store_err e = store_mount(&fs, &dev, mem, need);
     if (e == STORE_OK)
         e = store_use_write_sum(&fs, dev_write_sum);
+    if (e == STORE_OK)
+        e = store_use_read_sum(&fs, dev_read_sum);
     if (e != STORE_OK) {
         char why[160];
         (void)store_fault_format(store_last_fault(&fs), why, sizeof why);

@@ -92,6 +92,11 @@ static const char *err_name(int e)
     case SOCKET_E_SERVFAIL: return "SERVFAIL";
     case SOCKET_E_STATE: return "STATE";
     case SOCKET_E_NETWORK: return "NETWORK";
+    case ANV_E_BAD_HANDLE: return "BAD_HANDLE";
+    case ANV_E_STALE_HANDLE: return "STALE_HANDLE";
+    case ANV_E_EMPTY_SLOT: return "EMPTY_SLOT";
+    case ANV_E_RIGHTS: return "RIGHTS";
+    case ANV_E_NO_SLOTS: return "NO_SLOTS";
     default: return "other";
     }
 }
@@ -121,7 +126,7 @@ static int lookup(const char *name)
 
 /* Sends n bytes of a fixed pseudo-random stream, then reads until the peer closes; both
  * directions hashed. */
-static int transfer(uint32_t sock, uint32_t n)
+static int transfer(anv_handle_t sock, uint32_t n)
 {
     crypto_sha256_ctx hs, hr;
     crypto_sha256_init(&hs);
@@ -148,7 +153,7 @@ static int transfer(uint32_t sock, uint32_t n)
             for (uint32_t i = off; i < len; i++)
                 buf[i - off] = chunk[i];
             uint32_t taken = 0;
-            int e = net_client_net_tcp_send(sock, len - off, &taken);
+            int e = net_client_socket_tcp_send(sock, len - off, &taken);
             if (e == SOCKET_E_AGAIN) {
                 nap();
                 continue;
@@ -177,7 +182,7 @@ static int transfer(uint32_t sock, uint32_t n)
     own = 0;
     for (end = now_ms() + TRANSFER_MS; now_ms() < end;) {
         uint32_t len = 0;
-        e = net_client_net_tcp_recv(sock, CHUNK, &len);
+        e = net_client_socket_tcp_recv(sock, CHUNK, &len);
         if (e == SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -207,18 +212,18 @@ static int transfer(uint32_t sock, uint32_t n)
     return e == SOCKET_E_CLOSED ? ANV_OK : e;
 }
 
-static int until_established(uint32_t sock)
+static int until_established(anv_handle_t sock)
 {
     for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
         uint32_t state = 0, unsent = 0;
-        int e = net_client_net_tcp_status(sock, &state, &unsent);
+        int e = net_client_socket_tcp_status(sock, &state, &unsent);
         if (e != ANV_OK)
             return e;
         if (state == TCP_ESTABLISHED)
             return ANV_OK;
         if (state == 0) { /* closed before it was established: send says why */
             uint32_t taken = 0;
-            e = net_client_net_tcp_send(sock, 0, &taken);
+            e = net_client_socket_tcp_send(sock, 0, &taken);
             return e == ANV_OK ? (int)SOCKET_E_CLOSED : e;
         }
         nap();
@@ -229,17 +234,18 @@ static int until_established(uint32_t sock)
 /* One connection of a Linux client, echoed until it closes its side. */
 static int echo_server(uint16_t port)
 {
-    uint32_t l = 0;
+    anv_handle_t l = ANV_HANDLE_NULL;
     int e = net_client_net_tcp_listen(port, &l);
     printf("netclient: listen on %u -> %s\n", port, err_name(e));
     anv_console_flush();
     if (e != ANV_OK)
         return e;
-    uint32_t s = 0, ip = 0;
+    anv_handle_t s = ANV_HANDLE_NULL;
+    uint32_t ip = 0;
     uint16_t rport = 0;
     e = SOCKET_E_AGAIN;
     for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
-        e = net_client_net_tcp_accept(l, &s, &ip, &rport);
+        e = net_client_socket_tcp_accept(l, &s, &ip, &rport);
         if (e == SOCKET_E_AGAIN)
             nap();
     }
@@ -254,7 +260,7 @@ static int echo_server(uint16_t port)
     crypto_sha256_init(&h);
     for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
         uint32_t len = 0;
-        e = net_client_net_tcp_recv(s, CHUNK, &len);
+        e = net_client_socket_tcp_recv(s, CHUNK, &len);
         if (e == SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -268,7 +274,7 @@ static int echo_server(uint16_t port)
             for (uint32_t i = off; i < len; i++)
                 buf[i - off] = chunk[i];
             uint32_t taken = 0;
-            int se = net_client_net_tcp_send(s, len - off, &taken);
+            int se = net_client_socket_tcp_send(s, len - off, &taken);
             if (se == SOCKET_E_AGAIN) {
                 nap();
                 continue;
@@ -283,8 +289,8 @@ static int echo_server(uint16_t port)
     }
     char hex[65];
     netclient_digest_hex(&h, hex);
-    int ce = net_client_net_close(s);
-    int le = net_client_net_close(l);
+    int ce = net_client_socket_close(s);
+    int le = net_client_socket_close(l);
     printf("netclient: echoed %u bytes sha256 %s (ended %s, close %s/%s)\n", echoed, hex,
            err_name(e), err_name(ce), err_name(le));
     anv_console_flush();
@@ -339,7 +345,7 @@ static bool bench_check(const uint8_t *a, uint64_t pos, uint32_t n)
  * (an external call) orders the copy before the stack reads it. */
 static uint8_t *dataport(void) { return (uint8_t *)(uintptr_t)buf; }
 
-static int bench(uint32_t sock, uint32_t n)
+static int bench(anv_handle_t sock, uint32_t n)
 {
     static _Alignas(8) uint8_t in[CHUNK + 8];
     uint64_t n0 = 0, n1 = 0, n2 = 0;
@@ -350,7 +356,7 @@ static int bench(uint32_t sock, uint32_t n)
         uint32_t len = n - sent < CHUNK ? n - sent : CHUNK;
         memcpy(dataport(), pat + sent % BENCH_PERIOD, len);
         uint32_t taken = 0;
-        int e = net_client_net_tcp_send(sock, len, &taken);
+        int e = net_client_socket_tcp_send(sock, len, &taken);
         if (e == SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -373,7 +379,7 @@ static int bench(uint32_t sock, uint32_t n)
     uint64_t t2 = 0, i2 = 0;
     for (end = now_ms() + TRANSFER_MS; now_ms() < end;) {
         uint32_t len = 0;
-        e = net_client_net_tcp_recv(sock, CHUNK, &len);
+        e = net_client_socket_tcp_recv(sock, CHUNK, &len);
         if (e == SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -405,7 +411,7 @@ static int bench(uint32_t sock, uint32_t n)
 static int bench_main(void)
 {
     bench_pattern();
-    uint32_t s = 0;
+    anv_handle_t s = ANV_HANDLE_NULL;
     int e = net_client_net_tcp_connect((uint32_t)NET_CLIENT_CONFIG_SERVER_IP,
                                        (uint16_t)NET_CLIENT_CONFIG_SERVER_PORT, &s);
     if (e == ANV_OK)
@@ -414,7 +420,7 @@ static int bench_main(void)
     anv_console_flush();
     if (e == ANV_OK) {
         e = bench(s, (uint32_t)NET_CLIENT_CONFIG_BENCH_BYTES);
-        int ce = net_client_net_close(s);
+        int ce = net_client_socket_close(s);
         if (e == ANV_OK)
             e = ce;
     }
@@ -457,7 +463,7 @@ int main(void)
     failures += lookup("big.anvaya.test") != ANV_OK;
 
     const uint32_t server = (uint32_t)NET_CLIENT_CONFIG_SERVER_IP;
-    uint32_t s = 0;
+    anv_handle_t s = ANV_HANDLE_NULL;
     uint64_t i0 = rdinstret();
     e = net_client_net_tcp_connect(server, (uint16_t)NET_CLIENT_CONFIG_SERVER_PORT, &s);
     if (e == ANV_OK)
@@ -468,17 +474,17 @@ int main(void)
     anv_console_flush();
     if (e == ANV_OK) {
         failures += transfer(s, (uint32_t)NET_CLIENT_CONFIG_TRANSFER_BYTES) != ANV_OK;
-        failures += net_client_net_close(s) != ANV_OK;
+        failures += net_client_socket_close(s) != ANV_OK;
     } else {
         failures++;
     }
 
     failures += echo_server((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT) != ANV_OK;
     /* The port is free again once its listener is closed, and listening twice is INUSE. */
-    uint32_t l1 = 0, l2 = 0;
+    anv_handle_t l1 = ANV_HANDLE_NULL, l2 = ANV_HANDLE_NULL;
     int again1 = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l1);
     int twice = net_client_net_tcp_listen((uint16_t)NET_CLIENT_CONFIG_ECHO_PORT, &l2);
-    int closed = net_client_net_close(l1);
+    int closed = net_client_socket_close(l1);
     printf("netclient: listen on %u again -> %s, a second time -> %s, close -> %s\n",
            (unsigned)NET_CLIENT_CONFIG_ECHO_PORT, err_name(again1), err_name(twice), err_name(closed));
     failures += again1 != ANV_OK || twice != SOCKET_E_INUSE || closed != ANV_OK;
@@ -492,13 +498,13 @@ int main(void)
     printf("netclient: listen on 8 (not granted) -> %s\n", err_name(e));
     failures += e != SOCKET_E_DENIED;
     /* Granted: any UDP port, datagrams to the server's address. */
-    uint32_t u = 0;
+    anv_handle_t u = ANV_HANDLE_NULL;
     e = net_client_net_udp_bind(4000, &u);
     if (e == ANV_OK) {
         static const char hello[] = "netclient udp hello";
         for (uint32_t i = 0; i < sizeof hello - 1; i++)
             buf[i] = (uint8_t)hello[i];
-        e = net_client_net_udp_sendto(u, server, 9999, sizeof hello - 1);
+        e = net_client_socket_udp_sendto(u, server, 9999, sizeof hello - 1);
     }
     printf("netclient: udp 4000 -> %s:9999 -> %s\n", ip_text(server), err_name(e));
     failures += e != ANV_OK;
@@ -507,7 +513,7 @@ int main(void)
     uint16_t from_port = 0;
     e = SOCKET_E_AGAIN;
     for (uint64_t end = now_ms() + 10000u; e == SOCKET_E_AGAIN && now_ms() < end;) {
-        e = net_client_net_udp_recvfrom(u, &from, &from_port, &got);
+        e = net_client_socket_udp_recvfrom(u, &from, &from_port, &got);
         if (e == SOCKET_E_AGAIN)
             nap();
     }
@@ -517,13 +523,42 @@ int main(void)
     printf("netclient: udp from %s:%u -> %s, %u bytes '%s'\n", ip_text(from), from_port,
            err_name(e), got, reply);
     failures += e != ANV_OK;
-    e = net_client_net_udp_sendto(u, server + 1, 9999, 1);
+    e = net_client_socket_udp_sendto(u, server + 1, 9999, 1);
     printf("netclient: udp 4000 -> %s:9999 (not granted) -> %s\n", ip_text(server + 1), err_name(e));
     failures += e != SOCKET_E_DENIED;
-    failures += net_client_net_close(u) != ANV_OK;
-    e = net_client_net_close(u);
-    printf("netclient: close of a closed socket -> %s\n", err_name(e));
-    failures += e != SOCKET_E_NOSOCK;
+    failures += net_client_socket_close(u) != ANV_OK;
+    /* close revoked the capability: its slot in our CSpace was emptied, the handle is stale. */
+    e = net_client_socket_close(u);
+    int se = net_client_socket_udp_sendto(u, server, 9999, 1);
+    printf("netclient: close of a closed socket -> %s, sendto on it -> %s\n", err_name(e),
+           err_name(se));
+    failures += e != ANV_E_STALE_HANDLE || se != ANV_E_STALE_HANDLE;
+
+    /* More sockets than free slots: the reply with one capability too many finds our
+     * CSpace full, the kernel refuses it, the stack closes that socket again and answers
+     * ANV_E_NO_SLOTS. Closing the others frees everything: a bind works again. */
+    anv_handle_t many[8];
+    const uint32_t free_slots = NET_CLIENT_CSPACE_SLOTS - NET_CLIENT_SLOT_FIRST_DYNAMIC;
+    uint32_t opened = 0;
+    int full = ANV_OK;
+    for (uint32_t i = 0; i < 8u && full == ANV_OK; i++) {
+        full = net_client_net_udp_bind((uint16_t)(4100u + i), &many[opened]);
+        if (full == ANV_OK)
+            opened++;
+    }
+    int closes = ANV_OK;
+    for (uint32_t i = 0; i < opened; i++) {
+        int ce = net_client_socket_close(many[i]);
+        if (closes == ANV_OK)
+            closes = ce;
+    }
+    e = net_client_net_udp_bind((uint16_t)(4100u + opened), &u);
+    int ue = e == ANV_OK ? net_client_socket_close(u) : e;
+    printf("netclient: sockets until the CSpace is full: %u of %u free slots, then %s; closed "
+           "-> %s; bind again -> %s, close -> %s\n", opened, free_slots, err_name(full),
+           err_name(closes), err_name(e), err_name(ue));
+    failures += opened != free_slots || full != ANV_E_NO_SLOTS || closes != ANV_OK ||
+                e != ANV_OK || ue != ANV_OK;
 
     uint32_t rx = 0, tx = 0, bad = 0, rexmit = 0;
     uint64_t ins = 0, nic = 0;

@@ -1,6 +1,8 @@
 /* The network stack component: lib/net (Ethernet, ARP, IPv4, ICMP, UDP, TCP, the DHCP and
- * DNS clients) over the virtio-net driver's NetDevice, serving Socket to up to four
- * clients, each confined to what its grants allow (netstack_grants.h).
+ * DNS clients) over the virtio-net driver's NetDevice, serving Sockets to up to four
+ * clients, each confined to what its grants allow (netstack_grants.h). Every socket is a
+ * capability: a badged copy of the stack's endpoint, minted into a slot of the stack's
+ * own CSpace and handed to the client in the reply; close revokes it.
  *
  * Two threads, one owner: thread 0 owns every byte of the stack and serves the endpoint;
  * thread 1 only waits on the NIC and hands each batch of frames it took (or, when the NIC
@@ -29,6 +31,15 @@
 #define CLIENTS 4u
 _Static_assert(NET_STACK_SOCKETS_GRANT_COUNT <= CLIENTS, "more Socket clients than the stack serves");
 #define SOCKS 8u           /* sockets per client */
+/* Socket (client k, index i) keeps the stack's copy of its capability in this slot. */
+#define SOCK_SLOT(k, i) (NET_STACK_SLOT_FIRST_DYNAMIC + ((k) - 1u) * SOCKS + (i))
+_Static_assert(NET_STACK_SLOT_FIRST_DYNAMIC + CLIENTS * SOCKS <= NET_STACK_CSPACE_SLOTS,
+               "the stack's CSpace holds a capability for every socket");
+/* A socket capability's badge (its low 40 bits, NET_STACK_SOCKET_BADGE): the socket's
+ * index in bits 0..7, its client in 8..15, its generation in 16..39. */
+#define LOW_SOCK(low) ((uint32_t)((low) & 0xFFu))
+#define LOW_CLIENT(low) ((uint32_t)(((low) >> 8) & 0xFFu))
+#define LOW_GEN(low) ((uint32_t)(((low) >> 16) & 0xFFFFFFu))
 #define BACKLOG 4u         /* connections accepted ahead of the listener's owner */
 #define UDP_QUEUE 4u       /* datagrams queued per UDP socket */
 #define UDP_DGRAM_MAX NET_UDP_MAX_UNFRAG
@@ -60,6 +71,8 @@ struct sock {
     uint32_t udp_dropped;
     uint32_t seen;        /* a digest of the socket's state when the client last got AGAIN */
     uint8_t shut;         /* TCP: our FIN is queued (tcp_shutdown): no more sends */
+    uint32_t gen;         /* bumped at every mint: a badge of an earlier socket is refused */
+    anv_handle_t cap;     /* the stack's copy of the socket's capability (revoked at close) */
 };
 
 struct client {
@@ -273,23 +286,68 @@ static struct client *client_of(uint64_t badge)
     return k >= 1 && k <= CLIENTS && clients[k].present ? &clients[k] : NULL;
 }
 
-static struct sock *sock_of(struct client *c, uint32_t sock, uint8_t kind)
+/* The socket a call on a socket capability names, from its badge alone: the kernel put
+ * the badge there, so it is one the stack minted; the generation still has to be the
+ * socket's (defence in depth: close revokes every copy, so none should arrive). */
+static struct sock *sock_of_low(uint64_t low, struct client **cp)
 {
-    if (sock < 1 || sock > SOCKS || c->s[sock - 1].kind != kind)
+    uint32_t k = LOW_CLIENT(low), i = LOW_SOCK(low);
+    if (k < 1 || k > CLIENTS || !clients[k].present || i >= SOCKS)
         return NULL;
-    return &c->s[sock - 1];
+    struct sock *s = &clients[k].s[i];
+    if (s->kind == SK_FREE || s->gen != LOW_GEN(low))
+        return NULL;
+    *cp = &clients[k];
+    return s;
 }
 
 static int sock_alloc(struct client *c, uint32_t *out)
 {
     for (uint32_t i = 0; i < SOCKS; i++)
         if (c->s[i].kind == SK_FREE) {
+            uint32_t gen = c->s[i].gen;
             memset(&c->s[i], 0, sizeof c->s[i]);
             c->s[i].h = -1;
+            c->s[i].gen = gen;
             *out = i + 1;
             return ANV_OK;
         }
     return SOCKET_E_NOSPACE;
+}
+
+/* Mints socket n's capability (a new generation) before the socket exists, so a failure
+ * here leaves nothing to undo. */
+static int sock_mint(struct client *c, uint32_t n, anv_handle_t *out)
+{
+    struct sock *s = &c->s[n - 1];
+    uint32_t gen = (s->gen + 1u) & 0xFFFFFFu;
+    uint64_t low = (uint64_t)gen << 16 | (uint64_t)c->number << 8 | (n - 1u);
+    anv_handle_t cap = ANV_HANDLE_NULL;
+    int err = net_stack_socket_mint(SOCK_SLOT(c->number, n - 1u), low, &cap);
+    if (err != ANV_OK) {
+        printf("netstack: client %u: minting a socket capability failed (%d)\n", c->number, err);
+        anv_console_flush();
+        return SOCKET_E_NOSPACE;
+    }
+    s->gen = gen;
+    s->cap = cap;
+    *out = cap;
+    return ANV_OK;
+}
+
+/* Every copy of the socket's capability goes (the client's and any it passed on), then
+ * the stack's own: a later call on a copy is the kernel's ANV_E_BAD_HANDLE. */
+static void sock_revoke(struct sock *s)
+{
+    if (s->cap == ANV_HANDLE_NULL)
+        return;
+    int r = anv_cap_revoke(s->cap);
+    int d = anv_cap_delete(s->cap);
+    if (r != ANV_OK || d != ANV_OK) {
+        printf("netstack: revoking a socket capability failed (%d, %d)\n", r, d);
+        anv_console_flush();
+    }
+    s->cap = ANV_HANDLE_NULL;
 }
 
 /* The one place a request meets the client's grants: refused requests are logged. */
@@ -567,12 +625,18 @@ int anv_thread_main(uint32_t index)
     }
 }
 
-/* ---- Socket ----------------------------------------------------------------------- */
+/* ---- Sockets: the service --------------------------------------------------------- */
 
 #define CLIENT_OR_FAIL()                                                                   \
     struct client *c = client_of(badge);                                                   \
     if (c == NULL)                                                                         \
         return SOCKET_E_INVAL
+
+#define SOCK_OR_FAIL(kind_)                                                                \
+    struct client *c = NULL;                                                               \
+    struct sock *s = sock_of_low(low, &c);                                                 \
+    if (s == NULL || s->kind != (kind_))                                                   \
+        return SOCKET_E_NOSOCK
 
 int net_stack_sockets_address(uint64_t badge, uint32_t *ip, uint32_t *mask, uint32_t *gateway,
                               uint32_t *dns_ip)
@@ -589,7 +653,7 @@ int net_stack_sockets_address(uint64_t badge, uint32_t *ip, uint32_t *mask, uint
     return ANV_OK;
 }
 
-int net_stack_sockets_udp_bind(uint64_t badge, uint16_t port, uint32_t *out)
+int net_stack_sockets_udp_bind(uint64_t badge, uint16_t port, anv_handle_t *out)
 {
     CLIENT_OR_FAIL();
     if (port == 0)
@@ -601,54 +665,20 @@ int net_stack_sockets_udp_bind(uint64_t badge, uint16_t port, uint32_t *out)
     if (err != ANV_OK)
         return err;
     struct sock *s = &c->s[n - 1];
+    err = sock_mint(c, n, out);
+    if (err != ANV_OK)
+        return err;
     net_err e = net_udp_bind(&stack, port, on_udp, s);
-    if (e != NET_OK)
+    if (e != NET_OK) {
+        sock_revoke(s);
         return sock_err(e);
+    }
     s->kind = SK_UDP;
     s->port = port;
-    *out = n;
     return ANV_OK;
 }
 
-int net_stack_sockets_udp_sendto(uint64_t badge, uint32_t sock, uint32_t ip, uint16_t port,
-                                 uint32_t length)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_UDP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    if (ip == 0 || port == 0 || length > c->buf_size || length > NET_FRAG_MAX - NET_UDP_HDR)
-        return SOCKET_E_INVAL;
-    if (!granted(c, NETSTACK_OP_UDP_SEND, ip, port))
-        return SOCKET_E_DENIED;
-    if (stack.ip == 0)
-        return SOCKET_E_NOADDR;
-    from_dataport(staging, c->buf, length);
-    return sock_err(net_udp_send(&stack, 0, s->port, ip, port, staging, length));
-}
-
-int net_stack_sockets_udp_recvfrom(uint64_t badge, uint32_t sock, uint32_t *ip, uint16_t *port,
-                                   uint32_t *length)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_UDP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    if (s->ucount == 0)
-        return again(c, s);
-    const struct dgram *d = &s->q[s->uhead];
-    if (d->len > c->buf_size)
-        return SOCKET_E_INVAL;
-    to_dataport(c->buf, d->data, d->len);
-    *ip = d->ip;
-    *port = d->port;
-    *length = d->len;
-    s->uhead = (uint8_t)((s->uhead + 1u) % UDP_QUEUE);
-    s->ucount--;
-    return ANV_OK;
-}
-
-int net_stack_sockets_tcp_connect(uint64_t badge, uint32_t ip, uint16_t port, uint32_t *out)
+int net_stack_sockets_tcp_connect(uint64_t badge, uint32_t ip, uint16_t port, anv_handle_t *out)
 {
     CLIENT_OR_FAIL();
     if (ip == 0 || port == 0)
@@ -661,20 +691,24 @@ int net_stack_sockets_tcp_connect(uint64_t badge, uint32_t ip, uint16_t port, ui
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
         return err;
+    struct sock *s = &c->s[n - 1];
+    err = sock_mint(c, n, out);
+    if (err != ANV_OK)
+        return err;
     net_err e = NET_OK;
     int h = net_tcp_connect(&tcp, ip, port, &e);
-    if (h < 0)
+    if (h < 0) {
+        sock_revoke(s);
         return sock_err(e == NET_OK ? NET_ERR_NOSPACE : e);
-    struct sock *s = &c->s[n - 1];
+    }
     s->kind = SK_TCP;
     s->h = h;
     s->rip = ip;
     s->rport = port;
-    *out = n;
     return ANV_OK;
 }
 
-int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, uint32_t *out)
+int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, anv_handle_t *out)
 {
     CLIENT_OR_FAIL();
     if (port == 0)
@@ -687,6 +721,10 @@ int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, uint32_t *out)
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
         return err;
+    struct sock *s = &c->s[n - 1];
+    err = sock_mint(c, n, out);
+    if (err != ANV_OK)
+        return err;
     bool reused = false;
     for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
         if (orphan_port[k] == port) {
@@ -695,165 +733,13 @@ int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, uint32_t *out)
         }
     if (!reused) {
         net_err e = net_tcp_listen(&tcp, port);
-        if (e != NET_OK)
+        if (e != NET_OK) {
+            sock_revoke(s);
             return sock_err(e);
+        }
     }
-    struct sock *s = &c->s[n - 1];
     s->kind = SK_LISTEN;
     s->port = port;
-    *out = n;
-    return ANV_OK;
-}
-
-int net_stack_sockets_tcp_accept(uint64_t badge, uint32_t listener, uint32_t *out, uint32_t *ip,
-                                 uint16_t *port)
-{
-    CLIENT_OR_FAIL();
-    struct sock *l = sock_of(c, listener, SK_LISTEN);
-    if (l == NULL)
-        return SOCKET_E_NOSOCK;
-    accept_pending();
-    if (l->nbacklog == 0)
-        return again(c, l);
-    uint32_t n = 0;
-    int err = sock_alloc(c, &n);
-    if (err != ANV_OK)
-        return err;
-    int h = l->backlog[0];
-    memmove(l->backlog, l->backlog + 1, (size_t)(l->nbacklog - 1u) * sizeof l->backlog[0]);
-    l->nbacklog--;
-    struct sock *s = &c->s[n - 1];
-    s->kind = SK_TCP;
-    s->h = h;
-    s->rip = tcp.c[h].rip;
-    s->rport = tcp.c[h].rport;
-    *out = n;
-    *ip = s->rip;
-    *port = s->rport;
-    return ANV_OK;
-}
-
-/* A connection that ended: its error, or CLOSED for an orderly end. */
-static int ended(const struct sock *s)
-{
-    net_err e = net_tcp_error(&tcp, s->h);
-    return e == NET_OK ? (int)SOCKET_E_CLOSED : sock_err(e);
-}
-
-int net_stack_sockets_tcp_send(uint64_t badge, uint32_t sock, uint32_t length, uint32_t *taken)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_TCP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    if (length > c->buf_size)
-        return SOCKET_E_INVAL;
-    if (s->shut)
-        return SOCKET_E_STATE;
-    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
-    if (st == NET_TCP_CLOSED)
-        return ended(s);
-    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
-        return again(c, s);
-    /* Only what the send buffer has room for: a client retrying with a full dataport
-     * should not cost a full copy each time. */
-    uint32_t room = NET_TCP_BUF - tcp.c[s->h].slen;
-    if (length > room)
-        length = room;
-    if (length == 0)
-        return again(c, s);
-    from_dataport(staging, c->buf, length);
-    long n = net_tcp_send(&tcp, s->h, staging, length);
-    if (n < 0)
-        return SOCKET_E_STATE;
-    if (n == 0 && length > 0)
-        return again(c, s);
-    *taken = (uint32_t)n;
-    return ANV_OK;
-}
-
-int net_stack_sockets_tcp_recv(uint64_t badge, uint32_t sock, uint32_t max, uint32_t *length)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_TCP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    if (max > c->buf_size)
-        max = c->buf_size;
-    long n = net_tcp_recv(&tcp, s->h, staging, max);
-    if (n < 0)
-        return net_tcp_get_state(&tcp, s->h) == NET_TCP_CLOSED ? ended(s) : (int)SOCKET_E_CLOSED;
-    if (n == 0)
-        return max == 0 ? ANV_OK : again(c, s);
-    to_dataport(c->buf, staging, (size_t)n);
-    *length = (uint32_t)n;
-    return ANV_OK;
-}
-
-int net_stack_sockets_tcp_status(uint64_t badge, uint32_t sock, uint32_t *state, uint32_t *unsent)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_TCP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    *state = (uint32_t)net_tcp_get_state(&tcp, s->h);
-    *unsent = tcp.c[s->h].slen;
-    return ANV_OK;
-}
-
-int net_stack_sockets_tcp_shutdown(uint64_t badge, uint32_t sock)
-{
-    CLIENT_OR_FAIL();
-    struct sock *s = sock_of(c, sock, SK_TCP);
-    if (s == NULL)
-        return SOCKET_E_NOSOCK;
-    if (s->shut)
-        return ANV_OK;
-    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
-    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
-        return again(c, s);
-    if (st != NET_TCP_ESTABLISHED && st != NET_TCP_CLOSE_WAIT)
-        return ended(s);
-    if (net_tcp_close(&tcp, s->h) != NET_OK)
-        return SOCKET_E_STATE;
-    s->shut = 1;
-    return ANV_OK;
-}
-
-int net_stack_sockets_close(uint64_t badge, uint32_t sock)
-{
-    CLIENT_OR_FAIL();
-    if (sock < 1 || sock > SOCKS || c->s[sock - 1].kind == SK_FREE)
-        return SOCKET_E_NOSOCK;
-    struct sock *s = &c->s[sock - 1];
-    switch (s->kind) {
-    case SK_UDP:
-        (void)net_udp_unbind(&stack, s->port);
-        break;
-    case SK_LISTEN:
-        /* Accepted but never taken: reset them, their owner is gone. */
-        for (uint32_t i = 0; i < s->nbacklog; i++) {
-            (void)net_tcp_abort(&tcp, s->backlog[i]);
-            tcp_orphan[s->backlog[i]] = true;
-        }
-        for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
-            if (orphan_port[k] == 0) {
-                orphan_port[k] = s->port;
-                break;
-            }
-        break;
-    case SK_TCP:
-        /* After tcp_shutdown our FIN is on its way: the connection finishes by itself. */
-        if (!s->shut && net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&
-            net_tcp_close(&tcp, s->h) != NET_OK)
-            (void)net_tcp_abort(&tcp, s->h);
-        tcp_orphan[s->h] = true;
-        break;
-    default:
-        break;
-    }
-    s->kind = SK_FREE;
-    accept_pending();
     return ANV_OK;
 }
 
@@ -920,6 +806,201 @@ int net_stack_sockets_stats(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t
     return ANV_OK;
 }
 
+/* ---- Socket: calls on one socket's capability ------------------------------------- */
+
+int net_stack_socket_udp_sendto(uint64_t low, uint32_t ip, uint16_t port, uint32_t length)
+{
+    SOCK_OR_FAIL(SK_UDP);
+    if (ip == 0 || port == 0 || length > c->buf_size || length > NET_FRAG_MAX - NET_UDP_HDR)
+        return SOCKET_E_INVAL;
+    if (!granted(c, NETSTACK_OP_UDP_SEND, ip, port))
+        return SOCKET_E_DENIED;
+    if (stack.ip == 0)
+        return SOCKET_E_NOADDR;
+    from_dataport(staging, c->buf, length);
+    return sock_err(net_udp_send(&stack, 0, s->port, ip, port, staging, length));
+}
+
+int net_stack_socket_udp_recvfrom(uint64_t low, uint32_t *ip, uint16_t *port, uint32_t *length)
+{
+    SOCK_OR_FAIL(SK_UDP);
+    if (s->ucount == 0)
+        return again(c, s);
+    const struct dgram *d = &s->q[s->uhead];
+    if (d->len > c->buf_size)
+        return SOCKET_E_INVAL;
+    to_dataport(c->buf, d->data, d->len);
+    *ip = d->ip;
+    *port = d->port;
+    *length = d->len;
+    s->uhead = (uint8_t)((s->uhead + 1u) % UDP_QUEUE);
+    s->ucount--;
+    return ANV_OK;
+}
+
+int net_stack_socket_tcp_accept(uint64_t low, anv_handle_t *out, uint32_t *ip, uint16_t *port)
+{
+    SOCK_OR_FAIL(SK_LISTEN);
+    struct sock *l = s;
+    accept_pending();
+    if (l->nbacklog == 0)
+        return again(c, l);
+    uint32_t n = 0;
+    int err = sock_alloc(c, &n);
+    if (err != ANV_OK)
+        return err;
+    struct sock *a = &c->s[n - 1];
+    err = sock_mint(c, n, out);
+    if (err != ANV_OK)
+        return err;
+    int h = l->backlog[0];
+    memmove(l->backlog, l->backlog + 1, (size_t)(l->nbacklog - 1u) * sizeof l->backlog[0]);
+    l->nbacklog--;
+    a->kind = SK_TCP;
+    a->h = h;
+    a->rip = tcp.c[h].rip;
+    a->rport = tcp.c[h].rport;
+    *ip = a->rip;
+    *port = a->rport;
+    return ANV_OK;
+}
+
+/* A connection that ended: its error, or CLOSED for an orderly end. */
+static int ended(const struct sock *s)
+{
+    net_err e = net_tcp_error(&tcp, s->h);
+    return e == NET_OK ? (int)SOCKET_E_CLOSED : sock_err(e);
+}
+
+int net_stack_socket_tcp_send(uint64_t low, uint32_t length, uint32_t *taken)
+{
+    SOCK_OR_FAIL(SK_TCP);
+    if (length > c->buf_size)
+        return SOCKET_E_INVAL;
+    if (s->shut)
+        return SOCKET_E_STATE;
+    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
+    if (st == NET_TCP_CLOSED)
+        return ended(s);
+    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
+        return again(c, s);
+    /* Only what the send buffer has room for: a client retrying with a full dataport
+     * should not cost a full copy each time. */
+    uint32_t room = NET_TCP_BUF - tcp.c[s->h].slen;
+    if (length > room)
+        length = room;
+    if (length == 0)
+        return again(c, s);
+    from_dataport(staging, c->buf, length);
+    long n = net_tcp_send(&tcp, s->h, staging, length);
+    if (n < 0)
+        return SOCKET_E_STATE;
+    if (n == 0 && length > 0)
+        return again(c, s);
+    *taken = (uint32_t)n;
+    return ANV_OK;
+}
+
+int net_stack_socket_tcp_recv(uint64_t low, uint32_t max, uint32_t *length)
+{
+    SOCK_OR_FAIL(SK_TCP);
+    if (max > c->buf_size)
+        max = c->buf_size;
+    long n = net_tcp_recv(&tcp, s->h, staging, max);
+    if (n < 0)
+        return net_tcp_get_state(&tcp, s->h) == NET_TCP_CLOSED ? ended(s) : (int)SOCKET_E_CLOSED;
+    if (n == 0)
+        return max == 0 ? ANV_OK : again(c, s);
+    to_dataport(c->buf, staging, (size_t)n);
+    *length = (uint32_t)n;
+    return ANV_OK;
+}
+
+int net_stack_socket_tcp_status(uint64_t low, uint32_t *state, uint32_t *unsent)
+{
+    SOCK_OR_FAIL(SK_TCP);
+    (void)c;
+    *state = (uint32_t)net_tcp_get_state(&tcp, s->h);
+    *unsent = tcp.c[s->h].slen;
+    return ANV_OK;
+}
+
+int net_stack_socket_tcp_shutdown(uint64_t low)
+{
+    SOCK_OR_FAIL(SK_TCP);
+    if (s->shut)
+        return ANV_OK;
+    net_tcp_state st = net_tcp_get_state(&tcp, s->h);
+    if (st == NET_TCP_SYN_SENT || st == NET_TCP_SYN_RCVD)
+        return again(c, s);
+    if (st != NET_TCP_ESTABLISHED && st != NET_TCP_CLOSE_WAIT)
+        return ended(s);
+    if (net_tcp_close(&tcp, s->h) != NET_OK)
+        return SOCKET_E_STATE;
+    s->shut = 1;
+    return ANV_OK;
+}
+
+/* Ends the socket in lib/net and revokes its capability: the slot is free at once. */
+static void sock_free(struct sock *s)
+{
+    switch (s->kind) {
+    case SK_UDP:
+        (void)net_udp_unbind(&stack, s->port);
+        break;
+    case SK_LISTEN:
+        /* Accepted but never taken: reset them, their owner is gone. */
+        for (uint32_t i = 0; i < s->nbacklog; i++) {
+            (void)net_tcp_abort(&tcp, s->backlog[i]);
+            tcp_orphan[s->backlog[i]] = true;
+        }
+        for (uint32_t k = 0; k < NET_TCP_LISTENERS; k++)
+            if (orphan_port[k] == 0) {
+                orphan_port[k] = s->port;
+                break;
+            }
+        break;
+    case SK_TCP:
+        /* After tcp_shutdown our FIN is on its way: the connection finishes by itself. */
+        if (!s->shut && net_tcp_get_state(&tcp, s->h) != NET_TCP_CLOSED &&
+            net_tcp_close(&tcp, s->h) != NET_OK)
+            (void)net_tcp_abort(&tcp, s->h);
+        tcp_orphan[s->h] = true;
+        break;
+    default:
+        break;
+    }
+    sock_revoke(s);
+    s->kind = SK_FREE;
+    accept_pending();
+}
+
+int net_stack_socket_close(uint64_t low)
+{
+    struct client *c = NULL;
+    struct sock *s = sock_of_low(low, &c);
+    if (s == NULL)
+        return SOCKET_E_NOSOCK;
+    sock_free(s);
+    return ANV_OK;
+}
+
+/* A reply carrying a new socket's capability was refused (the client's CSpace is full):
+ * the socket goes again, and the client is answered with the kernel's error. */
+void net_stack_cap_unsent(anv_handle_t cap)
+{
+    for (uint32_t k = 1; k <= CLIENTS; k++)
+        for (uint32_t i = 0; i < SOCKS; i++) {
+            struct sock *s = &clients[k].s[i];
+            if (s->kind != SK_FREE && s->cap == cap) {
+                printf("netstack: client %u has no free slot for a socket: socket closed\n", k);
+                anv_console_flush();
+                sock_free(s);
+                return;
+            }
+        }
+}
+
 /* The generated serve loop, with the instructions of each request counted (the waits for
  * the next one are not: they are idle time, not the stack's work). */
 static _Noreturn void serve(void)
@@ -951,7 +1032,7 @@ static _Noreturn void serve(void)
             memcpy(ib->caps_out_rights, cr, caps * sizeof cr[0]);
         }
         work_instructions += rdinstret() - i0;
-        err = anv_ipc_reply_recv(NET_STACK_HANDLE_SERVICE, reply, &info, &badge);
+        err = net_stack_reply_recv(reply, &info, &badge);
     }
 }
 

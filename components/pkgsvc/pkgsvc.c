@@ -822,7 +822,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
             return socket_failure(e);
         }
     }
-    uint32_t sock = 0;
+    anv_handle_t sock = ANV_HANDLE_NULL;
     e = SOCKET_E_NOADDR;
     while (e == (int)SOCKET_E_NOADDR && now_ms() < idle_end) {
         e = package_service_net_tcp_connect(ip, url->port, &sock);
@@ -855,7 +855,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
         for (size_t i = off; i < req_len; i++)
             nb[i - off] = (uint8_t)request[i];
         uint32_t taken = 0;
-        e = package_service_net_tcp_send(sock, (uint32_t)(req_len - off), &taken);
+        e = package_service_socket_tcp_send(sock, (uint32_t)(req_len - off), &taken);
         if (e == (int)SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -881,7 +881,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
             break;
         }
         uint32_t got = 0;
-        e = package_service_net_tcp_recv(sock, NET_CHUNK, &got);
+        e = package_service_socket_tcp_recv(sock, NET_CHUNK, &got);
         if (e == (int)SOCKET_E_AGAIN) {
             nap();
             continue;
@@ -922,7 +922,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
             break;
     }
     /* Orderly close whatever happened: the stack finishes it and frees the socket. */
-    int ce = package_service_net_close(sock);
+    int ce = package_service_socket_close(sock);
     if (ce != ANV_OK && r == PKGSVC_OK)
         printf("pkgsvc: closing the download's socket: %d\n", ce);
     return r;

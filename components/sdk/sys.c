@@ -41,7 +41,7 @@ static inline __attribute__((always_inline)) int anv_trap(uint64_t nr, struct an
 static inline struct anv_ipc_buffer *ipcbuf(void)
 {
     struct anv_ipc_buffer *b;
-    __asm__("mv %0, tp" : "=r"(b));
+    __asm__ volatile("mv %0, tp" : "=r"(b));
     return b;
 }
 

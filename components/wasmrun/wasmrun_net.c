@@ -1,5 +1,6 @@
 /* The runner's sockets (docs/wasm.md, "Sockets"): lib/wasi's wasi_net_ops over the network
- * stack's Socket interface. Nothing in the interface waits, so every operation answers at
+ * stack's Sockets interface: every socket is a cap<Socket> the runner holds (the app sees
+ * only its descriptor number). Nothing in the interface waits, so every operation answers at
  * once and waiting is the stack's ready event (with a timeout); a small stash per socket
  * lets poll_oneoff know a socket is readable without losing what it read. */
 #include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
@@ -23,8 +24,8 @@
 typedef struct gsock {
     uint8_t used, listener, eof;
     uint16_t err;                    /* a WASI errno that ended the connection, reported once read */
-    uint32_t s;                      /* the stack's number */
-    uint32_t accepted;               /* a listener: a connection taken by ready(), not yet given */
+    anv_handle_t s;                  /* the socket: its capability from the stack */
+    anv_handle_t accepted;           /* a listener: a connection taken by ready(), not yet given */
     uint32_t off, len;               /* the stash */
     uint8_t stash[STASH];
 } gsock;
@@ -62,7 +63,7 @@ static gsock *gs(uint32_t h)
     return h >= 1 && h <= NET_SOCKS && socks[h - 1].used ? &socks[h - 1] : NULL;
 }
 
-static int gs_new(uint32_t s, int listener, uint32_t *h)
+static int gs_new(anv_handle_t s, int listener, uint32_t *h)
 {
     for (uint32_t i = 0; i < NET_SOCKS; i++)
         if (!socks[i].used) {
@@ -72,7 +73,7 @@ static int gs_new(uint32_t s, int listener, uint32_t *h)
             g->eof = 0;
             g->err = 0;
             g->s = s;
-            g->accepted = 0;
+            g->accepted = ANV_HANDLE_NULL;
             g->off = g->len = 0;
             *h = i + 1;
             return 1;
@@ -95,7 +96,7 @@ static wasi_errno n_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
             free_h = i + 1;
     if (free_h == 0)
         return WASI_ENFILE;
-    uint32_t s = 0;
+    anv_handle_t s = ANV_HANDLE_NULL;
     int e = SOCKET_E_NOADDR;
     /* The stack has no address until DHCP is done: a runner started with it waits for it. */
     for (uint32_t tries = 0; e == SOCKET_E_NOADDR && tries < NOADDR_TICKS; tries++) {
@@ -110,7 +111,7 @@ static wasi_errno n_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
     if (e != ANV_OK)
         return sock_errno(e);
     if (!gs_new(s, 0, h)) {
-        (void)wasm_runner_net_close(s); /* cannot happen (a slot was free): undo anyway */
+        (void)wasm_runner_socket_close(s); /* cannot happen (a slot was free): undo anyway */
         return WASI_ENFILE;
     }
     return WASI_ESUCCESS;
@@ -121,7 +122,7 @@ static wasi_errno n_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
 static wasi_errno ended(gsock *g)
 {
     uint32_t n = 0;
-    int e = wasm_runner_net_tcp_recv(g->s, STASH, &n);
+    int e = wasm_runner_socket_tcp_recv(g->s, STASH, &n);
     if (e == ANV_OK) {
         if (n > STASH)
             n = STASH;
@@ -145,13 +146,13 @@ static wasi_errno n_connected(void *ctx, uint32_t h)
     if (g == NULL)
         return WASI_EBADF;
     uint32_t state = 0, unsent = 0;
-    int e = wasm_runner_net_tcp_status(g->s, &state, &unsent);
+    int e = wasm_runner_socket_tcp_status(g->s, &state, &unsent);
     if (e != ANV_OK)
         return sock_errno(e);
     if (state == TCP_SYN_SENT || state == TCP_SYN_RCVD) {
         uint32_t taken = 0;
         /* Asking to send nothing registers our interest: the stack signals the handshake. */
-        (void)wasm_runner_net_tcp_send(g->s, 0, &taken);
+        (void)wasm_runner_socket_tcp_send(g->s, 0, &taken);
         return WASI_EAGAIN;
     }
     if (state == 0)
@@ -162,22 +163,22 @@ static wasi_errno n_connected(void *ctx, uint32_t h)
 static wasi_errno n_listen(void *ctx, uint16_t port, uint32_t *h)
 {
     (void)ctx;
-    uint32_t s = 0;
+    anv_handle_t s = ANV_HANDLE_NULL;
     int e = wasm_runner_net_tcp_listen(port, &s);
     if (e != ANV_OK)
         return sock_errno(e);
     if (!gs_new(s, 1, h)) {
-        (void)wasm_runner_net_close(s);
+        (void)wasm_runner_socket_close(s);
         return WASI_ENFILE;
     }
     return WASI_ESUCCESS;
 }
 
-static wasi_errno take_accept(gsock *l, uint32_t *s)
+static wasi_errno take_accept(gsock *l, anv_handle_t *s)
 {
     uint32_t ip = 0;
     uint16_t port = 0;
-    return sock_errno(wasm_runner_net_tcp_accept(l->s, s, &ip, &port));
+    return sock_errno(wasm_runner_socket_tcp_accept(l->s, s, &ip, &port));
 }
 
 static wasi_errno n_accept(void *ctx, uint32_t listener, uint32_t *h)
@@ -186,8 +187,8 @@ static wasi_errno n_accept(void *ctx, uint32_t listener, uint32_t *h)
     gsock *l = gs(listener);
     if (l == NULL || !l->listener)
         return WASI_EBADF;
-    uint32_t s = l->accepted;
-    if (s == 0) {
+    anv_handle_t s = l->accepted;
+    if (s == ANV_HANDLE_NULL) {
         wasi_errno e = take_accept(l, &s);
         if (e != WASI_ESUCCESS)
             return e;
@@ -196,7 +197,7 @@ static wasi_errno n_accept(void *ctx, uint32_t listener, uint32_t *h)
         l->accepted = s; /* kept for when a descriptor is free */
         return WASI_ENFILE;
     }
-    l->accepted = 0;
+    l->accepted = ANV_HANDLE_NULL;
     return WASI_ESUCCESS;
 }
 
@@ -211,7 +212,7 @@ static wasi_errno n_send(void *ctx, uint32_t h, const void *buf, size_t len, siz
     for (uint32_t i = 0; i < n; i++)
         nbuf[i] = p[i];
     uint32_t taken = 0;
-    int e = wasm_runner_net_tcp_send(g->s, n, &taken);
+    int e = wasm_runner_socket_tcp_send(g->s, n, &taken);
     if (e != ANV_OK)
         return e == SOCKET_E_CLOSED ? WASI_EPIPE : sock_errno(e);
     *sent = taken > n ? n : taken;
@@ -224,7 +225,7 @@ static wasi_errno fill(gsock *g)
     if (g->off < g->len || g->eof || g->err)
         return WASI_ESUCCESS;
     uint32_t n = 0;
-    int e = wasm_runner_net_tcp_recv(g->s, STASH, &n);
+    int e = wasm_runner_socket_tcp_recv(g->s, STASH, &n);
     if (e == SOCKET_E_AGAIN)
         return WASI_EAGAIN;
     if (e == SOCKET_E_CLOSED) {
@@ -283,7 +284,7 @@ static wasi_errno n_shutdown(void *ctx, uint32_t h, uint32_t how)
         return WASI_EBADF;
     if (!(how & 2u) || g->listener)
         return WASI_ESUCCESS;
-    int e = wasm_runner_net_tcp_shutdown(g->s);
+    int e = wasm_runner_socket_tcp_shutdown(g->s);
     if (e == (int)SOCKET_E_AGAIN)
         return WASI_ENOTCONN; /* the handshake has not finished */
     return sock_errno(e);
@@ -296,8 +297,8 @@ static wasi_errno n_close(void *ctx, uint32_t h)
     if (g == NULL)
         return WASI_EBADF;
     if (g->accepted)
-        (void)wasm_runner_net_close(g->accepted);
-    int e = wasm_runner_net_close(g->s);
+        (void)wasm_runner_socket_close(g->accepted);
+    int e = wasm_runner_socket_close(g->s);
     g->used = 0;
     return sock_errno(e);
 }
@@ -311,8 +312,8 @@ static wasi_errno n_ready(void *ctx, uint32_t h, uint32_t *events, uint64_t *nby
     *events = 0;
     *nbytes = 0;
     if (g->listener) {
-        if (g->accepted == 0) {
-            uint32_t s = 0;
+        if (g->accepted == ANV_HANDLE_NULL) {
+            anv_handle_t s = ANV_HANDLE_NULL;
             if (take_accept(g, &s) == WASI_ESUCCESS)
                 g->accepted = s;
         }
@@ -327,7 +328,7 @@ static wasi_errno n_ready(void *ctx, uint32_t h, uint32_t *events, uint64_t *nby
     if (g->eof || g->err)
         *events |= WASI_NET_READ | WASI_NET_HUP;
     uint32_t state = 0, unsent = 0;
-    if (wasm_runner_net_tcp_status(g->s, &state, &unsent) == ANV_OK &&
+    if (wasm_runner_socket_tcp_status(g->s, &state, &unsent) == ANV_OK &&
         (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT))
         *events |= WASI_NET_WRITE;
     else if (state == 0)

@@ -284,10 +284,12 @@ static enum manifest_error want_object(struct manifest_view *v, uint32_t table, 
 
 static enum manifest_error check_objects(struct manifest_view *v)
 {
-    struct manifest_object o, n;
+    struct manifest_object o = {0}, n = {0};
     const uint32_t T = MANIFEST_T_OBJECT;
     for (uint32_t i = 0; i < v->count[T]; i++) {
-        manifest_object(v, i, &o);
+        if (!manifest_object(v, i, &o))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_OBJECT, i,
+                        "object %u outside its table", i);
         if (o.name >= v->count[MANIFEST_T_STRING]) {
             record(v, "object %u", i);
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
@@ -392,7 +394,9 @@ static enum manifest_error check_slots(struct manifest_view *v, uint32_t p,
     uint32_t prev = 0;
     for (uint32_t k = 0; k < pr->slot_count; k++) {
         uint32_t i = pr->first_slot + k;
-        manifest_slot(v, i, &s);
+        if (!manifest_slot(v, i, &s))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_SLOT, i,
+                        "slot %u outside its table", i);
         record(v, "slot %u (process \"%s\", slot %u)", i, pname, s.slot);
         if (s.process != p)
             return fail(v, MANIFEST_E_ORDER, T, i,
@@ -430,7 +434,9 @@ static enum manifest_error check_mappings(struct manifest_view *v, uint32_t p,
     enum manifest_error e;
     for (uint32_t k = 0; k < pr->mapping_count; k++) {
         uint32_t i = pr->first_mapping + k;
-        manifest_mapping(v, i, &m);
+        if (!manifest_mapping(v, i, &m))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_MAPPING, i,
+                        "mapping %u outside its table", i);
         record(v, "mapping %u (process \"%s\")", i, pname);
         if (m.process != p)
             return fail(v, MANIFEST_E_ORDER, T, i,
@@ -477,7 +483,9 @@ static enum manifest_error check_threads(struct manifest_view *v, uint32_t p,
     enum manifest_error e;
     for (uint32_t k = 0; k < pr->thread_count; k++) {
         uint32_t i = pr->first_thread + k;
-        manifest_thread(v, i, &t);
+        if (!manifest_thread(v, i, &t))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_THREAD, i,
+                        "thread %u outside its table", i);
         record(v, "thread %u (process \"%s\")", i, pname);
         if (t.process != p)
             return fail(v, MANIFEST_E_ORDER, T, i,
@@ -545,7 +553,9 @@ static enum manifest_error check_processes(struct manifest_view *v)
     static const char *const rname[3] = {"slot", "mapping", "thread"};
     for (uint32_t i = 0; i < v->count[T]; i++) {
         enum manifest_error e;
-        manifest_process(v, i, &pr);
+        if (!manifest_process(v, i, &pr))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_PROCESS, i,
+                        "process %u outside its table", i);
         if (pr.name >= v->count[MANIFEST_T_STRING]) {
             record(v, "process %u", i);
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
@@ -615,7 +625,9 @@ static enum manifest_error check_images(struct manifest_view *v)
     struct manifest_image im = {0};
     const uint32_t T = MANIFEST_T_IMAGE;
     for (uint32_t i = 0; i < v->count[T]; i++) {
-        manifest_image(v, i, &im);
+        if (!manifest_image(v, i, &im))
+            return fail(v, MANIFEST_E_TABLE, MANIFEST_T_IMAGE, i,
+                        "image %u outside its table", i);
         if (im.name >= v->count[MANIFEST_T_STRING]) {
             record(v, "image %u", i);
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
@@ -677,6 +689,7 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
     v->bad_index = N;
     v->message[0] = '\0';
     v->message_len = 0;
+    /*@ loop unroll MANIFEST_T_COUNT; */ /* so Eva sees each table's fields written */
     for (uint32_t t = 0; t < MANIFEST_T_COUNT; t++)
         v->offset[t] = v->count[t] = 0;
 
@@ -750,6 +763,7 @@ enum manifest_error manifest_open(struct manifest_view *v, const void *blob, siz
         /* A failed view stays unusable even if the caller ignores the error: every
          * accessor answers "no such entry". */
         v->size = 0;
+        /*@ loop unroll MANIFEST_T_COUNT; */
         for (uint32_t t = 0; t < MANIFEST_T_COUNT; t++)
             v->offset[t] = v->count[t] = 0;
     }

@@ -2,7 +2,13 @@
  * client, for register-only messages without capabilities, when the thread woken is the
  * one the scheduler would run next. It leaves exactly the state the general path would
  * (same registers, same queues, same reply links) in far fewer steps; anything unusual
- * falls back to the general path before a single field changes. */
+ * falls back to the general path before a single field changes.
+ *
+ * Each direction is two parts: the *take* (every check, then every change to kernel
+ * objects) and the *delivery* (the message registers of the thread woken). The kernel's
+ * trap_entry.S calls the take directly and delivers in registers, without the woken
+ * thread's frame; everything else (the host tests, trap_entry.S's own fallback when the
+ * switch needs more work) runs the take and fastpath_deliver() one after the other. */
 #include "core/fastpath.h"
 
 #include "core/sched.h"
@@ -38,44 +44,31 @@ static inline bool fp_can_switch(const struct thread *out, const struct thread *
            !(in->budget != 0 && in->budget_left <= 0);
 }
 
-static inline void fp_copy_words(uint64_t *dst, const uint64_t *src)
+struct fastpath_hit fastpath_call_take(struct thread *client)
 {
-    dst[REG_A2] = src[REG_A2];
-    dst[REG_A3] = src[REG_A3];
-    dst[REG_A4] = src[REG_A4];
-    dst[REG_A5] = src[REG_A5];
-}
-
-struct thread *fastpath_call(struct thread *client)
-{
-    uint64_t *cr = client->frame.regs;
-    uint64_t info = cr[REG_A1];
-    if (!fp_simple_info(info))
-        return 0;
+    struct fastpath_hit none = {0, 0};
+    const uint64_t *cr = client->frame.regs;
+    if (!fp_simple_info(cr[REG_A1]))
+        return none;
     struct cap *epcap = fp_endpoint(client, cr[REG_A0], ANV_RIGHT_WRITE);
     if (!epcap)
-        return 0;
+        return none;
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     struct thread *server = ep->queue.head;
     if (!server || ep->queue_is_senders || server->reply_to ||
         sched_ready.head != client || !fp_can_switch(client, server))
-        return 0;
+        return none;
 
-    /* Deliver. */
-    uint64_t *sr = server->frame.regs;
-    fp_copy_words(sr, cr);
-    sr[REG_A0] = ANV_OK;
-    sr[REG_A1] = info;
-    sr[REG_A6] = epcap->badge;
+    /* Deliver (the words: fastpath_deliver or trap_entry.S), the badge also into the
+     * server's IPC buffer, as the general path does. */
+    uint64_t badge = epcap->badge;
     if (server->ipc_buffer)
-        server->ipc_buffer->badge = epcap->badge;
-    struct thread *next = server->q_next;
-    ep->queue.head = next;
-    if (next)
-        next->q_prev = 0;
+        server->ipc_buffer->badge = badge;
+    struct thread *epnext = server->q_next;
+    ep->queue.head = epnext;
+    if (epnext)
+        epnext->q_prev = 0;
     ep->queue.length--;
-    server->q_next = 0;
-    server->q_owner = 0;
     server->blocked_on = 0;
     server->blocked_cap = 0;
 
@@ -86,44 +79,64 @@ struct thread *fastpath_call(struct thread *client)
     client->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
     server->reply_to = client;
     client->replier = server;
-    sched_handoff(client, TS_BLOCKED_REPLY, server);
-    return server;
+    sched_handoff_in(client, server);
+    client->q_next = 0;
+    client->q_prev = 0;
+    client->q_owner = 0;
+    client->state = TS_BLOCKED_REPLY;
+    struct fastpath_hit hit = {server, badge};
+    return hit;
 }
 
-struct thread *fastpath_reply_recv(struct thread *server)
+struct fastpath_hit fastpath_reply_recv_take(struct thread *server)
 {
-    uint64_t *sr = server->frame.regs;
-    uint64_t info = sr[REG_A1];
+    struct fastpath_hit none = {0, 0};
+    const uint64_t *sr = server->frame.regs;
     struct thread *client = server->reply_to;
-    if (!client || client->is_fault_msg || !fp_simple_info(info))
-        return 0;
+    if (!client || client->is_fault_msg || !fp_simple_info(sr[REG_A1]))
+        return none;
     struct cap *epcap = fp_endpoint(server, sr[REG_A0], ANV_RIGHT_READ);
     if (!epcap)
-        return 0;
+        return none;
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     /* Only an empty endpoint: with senders queued the server would not block, and a
      * queue of receivers needs the ordered insert. */
     if (ep->queue.head || sched_ready.head != server || !fp_can_switch(server, client))
-        return 0;
+        return none;
 
-    /* Reply. */
-    uint64_t *cr = client->frame.regs;
-    fp_copy_words(cr, sr);
-    cr[REG_A0] = ANV_OK;
-    cr[REG_A1] = info;
-    cr[REG_A6] = 0;
+    /* Reply (the words: fastpath_deliver or trap_entry.S). */
     server->reply_to = 0;
     client->replier = 0;
 
     /* The server waits on its endpoint; the client runs. */
+    sched_handoff_in(server, client);
     ep->queue_is_senders = 0;
     ep->queue.head = server;
     ep->queue.length = 1;
+    server->q_next = 0;
+    server->q_prev = 0;
+    server->q_owner = &ep->queue;
+    server->state = TS_BLOCKED_RECV;
     server->blocked_on = &ep->hdr;
     server->blocked_cap = epcap;
-    sched_handoff(server, TS_BLOCKED_RECV, client);
-    server->q_owner = &ep->queue; /* after the handoff, which clears the ready links */
-    return client;
+    struct fastpath_hit hit = {client, 0};
+    return hit;
+}
+
+struct thread *fastpath_call(struct thread *client)
+{
+    struct fastpath_hit hit = fastpath_call_take(client);
+    if (hit.next)
+        fastpath_deliver(hit.next, client, hit.badge);
+    return hit.next;
+}
+
+struct thread *fastpath_reply_recv(struct thread *server)
+{
+    struct fastpath_hit hit = fastpath_reply_recv_take(server);
+    if (hit.next)
+        fastpath_deliver(hit.next, server, hit.badge);
+    return hit.next;
 }
 
 struct thread *fastpath_try(struct thread *t)

@@ -4,8 +4,38 @@
 
 #include "object/object.h"
 
-/* Each returns the thread that now heads the ready queue, or NULL (nothing changed) when
- * the general path must handle the call. */
+/* What a take that succeeded leaves to deliver: the thread now at the head of the ready
+ * queue (NULL: the take declined and changed nothing) and the badge its a6 receives.
+ * Two words, so the RISC-V ABI returns it in a0 and a1 (trap_entry.S reads both). */
+struct fastpath_hit {
+    struct thread *next;
+    uint64_t badge;
+};
+
+/* Every check, then every change to kernel objects, of a fastpath ipc.call (by `client`)
+ * or ipc.reply_recv (by `server`): all but the woken thread's message registers. */
+struct fastpath_hit fastpath_call_take(struct thread *client);
+struct fastpath_hit fastpath_reply_recv_take(struct thread *server);
+/* The message registers of a delivery through the fastpath, into `to`'s frame: a0 = OK,
+ * a1..a5 = the sender's msginfo and words, a6 = badge. trap_entry.S puts the same values
+ * straight into the registers `to` resumes with instead (its frame is dead while it runs:
+ * the next trap overwrites every slot anything reads). */
+static inline void fastpath_deliver(struct thread *to, const struct thread *from,
+                                    uint64_t badge)
+{
+    uint64_t *dst = to->frame.regs;
+    const uint64_t *src = from->frame.regs;
+    dst[REG_A0] = ANV_OK;
+    dst[REG_A1] = src[REG_A1];
+    dst[REG_A2] = src[REG_A2];
+    dst[REG_A3] = src[REG_A3];
+    dst[REG_A4] = src[REG_A4];
+    dst[REG_A5] = src[REG_A5];
+    dst[REG_A6] = badge;
+}
+
+/* A take and its delivery. Each returns the thread that now heads the ready queue, or
+ * NULL (nothing changed) when the general path must handle the call. */
 struct thread *fastpath_call(struct thread *client);
 struct thread *fastpath_reply_recv(struct thread *server);
 /* By t's a7 (ipc.call or ipc.reply_recv), the matching fastpath; NULL for any other

@@ -10,9 +10,9 @@
 
 struct thread_queue sched_ready;
 struct thread *sched_running;
-static struct thread *sched_all[SCHED_MAX_THREADS];
-static uint32_t sched_count;
-static struct thread *sched_sleepers;
+struct thread *sched_all[SCHED_MAX_THREADS];
+uint32_t sched_count;
+struct thread *sched_sleepers;
 static uint64_t sched_time;
 /* Stands for "nobody" while the hart idles, so sched_accounted is never NULL and the trap
  * path reads its switch_work without a test. No budget: never charged. */
@@ -51,11 +51,26 @@ int sched_admit(struct thread *t, uint64_t budget, uint64_t period)
     return ANV_OK;
 }
 
+/*@ requires \valid_read(t);
+    assigns \nothing;
+*/
 static bool sched_out_of_budget(const struct thread *t)
 {
     return t->budget != 0 && t->budget_left <= 0;
 }
 
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the scheduler's
+ * functions the IPC operations call write queue and timeout links and `t`'s state only,
+ * keep the pool closed and never touch a reply link. */
+/*@ requires pool_ok && in_pool(t);
+    requires t->q_owner == \null || t->q_owner == &sched_ready;
+    assigns t->state, sched_ready.head, sched_ready.length, t->q_owner,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures \old(t->q_owner) == \null ==> t->state == TS_READY || t->state == TS_THROTTLED;
+    ensures links_kept{Pre, Post}(t);
+*/
 void sched_make_ready(struct thread *t)
 {
     if (t->q_owner == &sched_ready)
@@ -109,6 +124,16 @@ void sched_budget_expired(uint64_t now)
         sched_arch_budget_deadline(now + (uint64_t)sched_accounted->budget_left);
 }
 
+/*@ requires pool_ok && in_pool(t);
+    assigns sched_ready.head, sched_ready.length, t->q_owner, sched_running, sched_sleepers,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev,
+            sched_all[0 .. sched_count - 1]->sleep_next, t->on_sleep_list, t->wait_deadline;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures \old(t->q_owner) == &sched_ready ==> t->q_owner == \null;
+    ensures \old(t->q_owner) != &sched_ready ==> t->q_owner == \old(t->q_owner);
+    ensures links_kept{Pre, Post}(\null);
+*/
 void sched_remove(struct thread *t)
 {
     if (t->q_owner == &sched_ready)
@@ -163,6 +188,13 @@ void sched_sleep_add(struct thread *t, uint64_t deadline)
     t->on_sleep_list = true;
 }
 
+/*@ requires pool_ok && in_pool(t);
+    assigns sched_sleepers, sched_all[0 .. sched_count - 1]->sleep_next, t->on_sleep_list,
+            t->wait_deadline;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures links_kept{Pre, Post}(\null);
+*/
 void sched_sleep_remove(struct thread *t)
 {
     if (!t->on_sleep_list)
@@ -171,6 +203,12 @@ void sched_sleep_remove(struct thread *t)
      * are, is a broken list: clearing the flag anyway would hide it and could leave the
      * thread linked where the next wake-up walks. */
     struct thread **pp = &sched_sleepers;
+    /*@ loop invariant pp == &sched_sleepers ||
+            \exists integer k; 0 <= k < sched_count && pp == &sched_all[k]->sleep_next;
+        loop invariant 0 <= guard < SCHED_MAX_THREADS;
+        loop assigns guard, pp;
+        loop variant SCHED_MAX_THREADS - guard;
+    */
     for (uint32_t guard = 0; *pp != t; guard++) {
         if (*pp == 0)
             panic("sched: thread %u marked on the timeout list but not on it", t->hdr.id);

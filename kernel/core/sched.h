@@ -25,11 +25,11 @@ void sched_yield_thread(struct thread *t);
 extern struct thread_queue sched_ready;
 extern struct thread *sched_running;
 
-/* The fastpath's switch: `out` (the head of the ready queue) blocks in `state` and `in`
- * takes its place at the head and runs. The caller has checked that the general path
- * would make exactly this choice: `in` outranks every other ready thread and has budget
- * left. */
-static inline void sched_handoff(struct thread *out, enum thread_state state, struct thread *in)
+/* The fastpath's switch: `in` takes the place of `out` (the head of the ready queue) at
+ * the head and runs. The caller has checked that the general path would make exactly
+ * this choice (`in` outranks every other ready thread and has budget left) and then
+ * sets `out`'s own queue fields and state, which depend on where `out` goes. */
+static inline void sched_handoff_in(const struct thread *out, struct thread *in)
 {
     struct thread *next = out->q_next;
     in->q_prev = 0;
@@ -39,10 +39,6 @@ static inline void sched_handoff(struct thread *out, enum thread_state state, st
     in->q_owner = &sched_ready;
     in->state = TS_READY;
     sched_ready.head = in;
-    out->q_next = 0;
-    out->q_prev = 0;
-    out->q_owner = 0;
-    out->state = state;
     sched_running = in;
 }
 
@@ -81,5 +77,83 @@ void sched_sleep_remove(struct thread *t);
 
 /* For the invariant checker and tests. */
 struct thread *const *sched_threads(uint32_t *count);
+
+/* The table of every thread (sched_admit registers each once, at creation) and the
+ * timeout list's head: named here for the WP contracts, which speak of every thread as
+ * sched_all[0 .. sched_count - 1]. Only sched.c writes them. */
+extern struct thread *sched_all[SCHED_MAX_THREADS];
+extern uint32_t sched_count;
+extern struct thread *sched_sleepers;
+
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4). The thread pool is
+ * the scheduler's table. `pool_sep`: its threads are valid, pairwise apart and apart
+ * from the scheduler's globals; `pool_closed`: every thread pointer a thread or the
+ * scheduler holds (links, queues, the timeout list) is NULL or a thread of the pool. */
+/*@ predicate in_pool{L}(struct thread *x) =
+        \exists integer k; 0 <= k < sched_count && sched_all[k] == x;
+    predicate pool_or_null{L}(struct thread *x) = x == \null || in_pool(x);
+
+    predicate pool_sep{L} =
+        sched_count <= SCHED_MAX_THREADS &&
+        (\forall integer i; 0 <= i < sched_count ==> \valid(sched_all[i])) &&
+        (\forall integer i, j; 0 <= i < sched_count && 0 <= j < sched_count && i != j ==>
+            \base_addr(sched_all[i]) != \base_addr(sched_all[j])) &&
+        (\forall integer i; 0 <= i < sched_count ==> \offset(sched_all[i]) == 0) &&
+        (\forall integer i; 0 <= i < sched_count ==>
+            \separated(sched_all[i], sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count,
+                        &sched_ready, &sched_running, &sched_sleepers));
+
+    predicate pool_closed{L} =
+        pool_or_null(sched_ready.head) && pool_or_null(sched_sleepers) &&
+        \forall integer i; 0 <= i < sched_count ==>
+            pool_or_null(sched_all[i]->q_next) && pool_or_null(sched_all[i]->q_prev) &&
+            pool_or_null(sched_all[i]->sleep_next) &&
+            pool_or_null(sched_all[i]->reply_to) && pool_or_null(sched_all[i]->replier);
+
+    predicate pool_ok{L} = pool_sep && pool_closed;
+
+    // A queue the pool's threads may be on (the ready queue, an endpoint's, a
+    // notification's): apart from every thread and from the scheduler's other globals,
+    // its head NULL or in the pool.
+    predicate queue_ok{L}(struct thread_queue *q) =
+        \valid(q) && pool_or_null(q->head) &&
+        (\forall integer i; 0 <= i < sched_count ==> \separated(q, sched_all[i])) &&
+        \separated(q, sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count, &sched_running,
+                    &sched_sleepers) &&
+        (q == &sched_ready || \separated(q, &sched_ready));
+
+    // The queue a thread blocked on an endpoint or a notification is on.
+    logic struct thread_queue *ep_queue_of{L}(struct thread *t) =
+        &((struct endpoint *)t->blocked_on)->queue;
+    logic struct thread_queue *ntfn_queue_of{L}(struct thread *t) =
+        &((struct notification *)t->blocked_on)->waiters;
+
+    // Property 4, the reply link: a client's `replier` is set exactly while it waits for
+    // a reply, and then the server's `reply_to` names it back; a server's `reply_to`
+    // names a client whose `replier` names it.
+    predicate link_ptrs_ok{L}(struct thread *t) =
+        (t->replier != \null ==> t->replier->reply_to == t) &&
+        (t->reply_to != \null ==> t->reply_to->replier == t);
+    predicate link_state_ok{L}(struct thread *t) =
+        t->replier != \null <==> t->state == TS_BLOCKED_REPLY;
+    // The invariant while `t` alone may be between its link and its state; with `t`
+    // NULL (no thread of the pool is NULL), the invariant itself.
+    predicate reply_links_but{L}(struct thread *t) =
+        \forall integer i; 0 <= i < sched_count ==>
+            link_ptrs_ok(sched_all[i]) && (sched_all[i] != t ==> link_state_ok(sched_all[i]));
+    predicate reply_links{L} = reply_links_but(\null);
+
+    // What the scheduler and queue functions keep: the table, every thread's links, and
+    // every thread's state but `t`'s.
+    predicate links_kept{L1, L2}(struct thread *t) =
+        \at(sched_count, L1) == \at(sched_count, L2) &&
+        (\forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            \at(sched_all[i], L1) == \at(sched_all[i], L2)) &&
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i]->reply_to, L1) == \at(sched_all[i]->reply_to, L2) &&
+            \at(sched_all[i]->replier, L1) == \at(sched_all[i]->replier, L2) &&
+            (\at(sched_all[i], L1) != t ==>
+                \at(sched_all[i]->state, L1) == \at(sched_all[i]->state, L2));
+*/
 
 #endif

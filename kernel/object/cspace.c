@@ -8,6 +8,27 @@
  * so it bounds every walk of the derivation tree. */
 static uint64_t cap_live;
 
+/* ACSL for the revoke proof (wp_revoke, docs/assurance.md). Every derivation link of a
+ * capability is either empty or names a capability: what the walk needs to follow
+ * links safely, and what every step keeps (it only stores links it read, or NULL). */
+/*@ predicate cdt_links_valid{L} = \forall struct cap *x; \valid(x) ==>
+        (x->parent == \null || \valid(x->parent)) &&
+        (x->first_child == \null || \valid(x->first_child)) &&
+        (x->next_sibling == \null || \valid(x->next_sibling)) &&
+        (x->prev_sibling == \null || \valid(x->prev_sibling));
+
+    // d is x, or reached from x through next-sibling and first-child links.
+    inductive cdt_hangs{L}(struct cap *x, struct cap *d) {
+      case cdt_here{L}: \forall struct cap *x; x != \null ==> cdt_hangs(x, x);
+      case cdt_along{L}: \forall struct cap *x, *d;
+        x != \null && cdt_hangs(x->next_sibling, d) ==> cdt_hangs(x, d);
+      case cdt_down{L}: \forall struct cap *x, *d;
+        x != \null && cdt_hangs(x->first_child, d) ==> cdt_hangs(x, d);
+    }
+    // What the kernel's walks reach below a: its children and theirs, through the links.
+    predicate cdt_reachable{L}(struct cap *a, struct cap *d) = cdt_hangs(a->first_child, d);
+*/
+
 /*@ requires 0 < size <= ANV_HANDLE_SLOT_MASK + 1;
     requires \valid(cs) && \valid(slots + (0 .. size - 1));
     requires \separated(cs, slots + (0 .. size - 1));
@@ -133,6 +154,12 @@ int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
     return found == count ? ANV_OK : ANV_E_NO_SLOTS;
 }
 
+/* Proved with revoke (wp_revoke), which reads it before its walk. */
+/*@ requires \valid_read(c) && \valid_read(c->owner) && cspace_valid(c->owner);
+    requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
+    assigns \nothing;
+    ensures c == c->owner->slots + \result;
+*/
 uint32_t cap_slot_index(const struct cap *c)
 {
     return (uint32_t)(c - c->owner->slots);
@@ -177,6 +204,13 @@ static void cdt_link_child(struct cap *parent, struct cap *child)
     parent->first_child = child;
 }
 
+/* Only ever called on a leaf (revoke's step; cap_delete moves the children first). */
+/*@ requires cdt_links_valid && \valid(c) && c->first_child == \null;
+    assigns c->parent, c->next_sibling, c->prev_sibling, c->prev_sibling->next_sibling,
+            c->parent->first_child, c->next_sibling->prev_sibling;
+    ensures cdt_links_valid;
+    ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
+*/
 static void cdt_unlink(struct cap *c)
 {
     if (c->prev_sibling)
@@ -250,10 +284,53 @@ void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badg
     cap_install(dst, src->obj, src->type, rights, badge ? badge : src->badge, src);
 }
 
-void cap_delete(struct cap *c)
+/* Emptying a slot is three steps, so that revoke, which only ever empties leaves, can
+ * take them one by one: the object's hook while the slot still holds the capability
+ * (waking the threads waiting through it, undoing a mapping), the slot's links, then its
+ * contents and the counts. The hook and the object's reference are trusted by the revoke
+ * proof, not proved (docs/assurance.md): their contracts say what they change. */
+/*@ requires \valid(c);
+    assigns \nothing;
+*/
+static void cap_unhook(struct cap *c)
 {
     KASSERT(c->obj != 0);
     cap_on_remove(c);
+}
+
+/*@ assigns *obj; */
+static void cap_unref(struct kobj *obj)
+{
+    KASSERT(obj->refs > 0);
+    if (--obj->refs == 0 && !(obj->flags & KOBJ_PINNED))
+        kobj_destroy(obj);
+}
+
+/*@ requires cdt_links_valid && \valid(c) && cap_live > 0;
+    assigns c->obj, c->type, c->placed, c->rights, c->badge, c->map_vaddr, c->map_vspace,
+            c->generation, cap_live, *(c->obj);
+    ensures cdt_links_valid;
+    ensures c->obj == \null && cap_live == \old(cap_live) - 1;
+*/
+static void cap_clear(struct cap *c)
+{
+    struct kobj *obj = c->obj;
+    c->obj = 0;
+    c->type = ANV_OBJ_NULL;
+    c->placed = 0;
+    c->rights = 0;
+    c->badge = 0;
+    c->map_vaddr = 0;
+    c->map_vspace = 0;
+    c->generation++;
+    KASSERT(cap_live > 0);
+    cap_live--;
+    cap_unref(obj);
+}
+
+void cap_delete(struct cap *c)
+{
+    cap_unhook(c);
     /* Children keep their lineage: they become children of our parent, so revoking
      * an ancestor still reaches them. */
     struct cap *child = c->first_child;
@@ -273,22 +350,20 @@ void cap_delete(struct cap *c)
         child = next;
     }
     cdt_unlink(c);
-    struct kobj *obj = c->obj;
-    c->obj = 0;
-    c->type = ANV_OBJ_NULL;
-    c->placed = 0;
-    c->rights = 0;
-    c->badge = 0;
-    c->map_vaddr = 0;
-    c->map_vspace = 0;
-    c->generation++;
-    KASSERT(cap_live > 0);
-    cap_live--;
-    KASSERT(obj->refs > 0);
-    if (--obj->refs == 0 && !(obj->flags & KOBJ_PINNED))
-        kobj_destroy(obj);
+    cap_clear(c);
 }
 
+/* Proved (wp_revoke): the walk ends, every slot it empties is a leaf, and c ends with no
+ * child, so nothing is reachable below it through the links; the count returned is the
+ * number of capabilities emptied. */
+/*@ requires cdt_links_valid && \valid(c) && \valid_read(c->owner) && cspace_valid(c->owner);
+    requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
+    requires cap_live <= 0xFFFFFFFF;
+    ensures childless: c->first_child == \null;
+    ensures unreachable: \forall struct cap *d; !cdt_reachable(c, d);
+    ensures links_valid: cdt_links_valid;
+    ensures counted: \result == \old(cap_live) - cap_live;
+*/
 uint32_t cap_revoke(struct cap *c)
 {
     /* Depth-first, always deleting a leaf: a leaf has no children to move, so the walk
@@ -296,23 +371,43 @@ uint32_t cap_revoke(struct cap *c)
      * the capabilities there are; a walk past either bound is a cycle in the tree. */
     uint32_t removed = 0;
     const uint64_t live = cap_live;
+    /* What a panic names, read before the walk changes anything. */
+    const uint32_t slot = cap_slot_index(c), cs_id = c->owner->hdr.id;
     struct cap *cur = c->first_child;
+    /*@ loop invariant cdt_links_valid && \valid(c);
+        loop invariant 0 <= removed <= live && cap_live == live - removed;
+        loop invariant cur == \null || \valid(cur);
+        loop invariant cur == \null ==> c->first_child == \null;
+        loop assigns cur, removed, cap_live,
+            { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
+            { x->next_sibling | struct cap *x; \true },
+            { x->prev_sibling | struct cap *x; \true },
+            { *x | struct cap *x; \true }, { *o | struct kobj *o; \true };
+        loop variant live - removed;
+    */
     while (cur) {
         if (removed >= live)
             panic("cdt: revoking slot %u of cspace %u removed %u of %lu capabilities and "
-                  "found more", cap_slot_index(c), c->owner->hdr.id, removed,
-                  (unsigned long)live);
+                  "found more", slot, cs_id, removed, (unsigned long)live);
+        /*@ loop invariant \valid(cur);
+            loop invariant 0 <= depth <= live;
+            loop assigns cur, depth;
+            loop variant live - depth;
+        */
         for (uint64_t depth = 0; cur->first_child; depth++) {
             if (depth >= live)
                 panic("cdt: revoking slot %u of cspace %u: descendants deeper than the %lu "
-                      "capabilities", cap_slot_index(c), c->owner->hdr.id, (unsigned long)live);
+                      "capabilities", slot, cs_id, (unsigned long)live);
             cur = cur->first_child;
         }
         struct cap *parent = cur->parent;
         if (parent == 0)
-            panic("cdt: revoking slot %u of cspace %u: a descendant has no parent",
-                  cap_slot_index(c), c->owner->hdr.id);
-        cap_delete(cur);
+            panic("cdt: revoking slot %u of cspace %u: a descendant has no parent", slot,
+                  cs_id);
+        /* cap_delete, taken apart: a leaf has no children to move. */
+        cap_unhook(cur);
+        cdt_unlink(cur);
+        cap_clear(cur);
         removed++;
         cur = parent == c ? c->first_child : parent;
     }

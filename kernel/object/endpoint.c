@@ -438,6 +438,20 @@ int ipc_reply(struct thread *server, uint64_t info)
     return ANV_OK;
 }
 
+/* ACSL (proved by WP; docs/assurance.md, property 4): out of its endpoint's queue if it
+ * is on it, nothing else but the fault flag. */
+/*@ requires pool_ok && in_pool(t);
+    requires t->blocked_on != \null ==> queue_ok(ep_queue_of(t));
+    assigns *ep_queue_of(t), t->q_owner, t->is_fault_msg,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures \old(t->blocked_on) != \null && \old(t->q_owner) == \old(ep_queue_of(t)) ==>
+        t->q_owner == \null;
+    ensures !(\old(t->blocked_on) != \null && \old(t->q_owner) == \old(ep_queue_of(t))) ==>
+        t->q_owner == \old(t->q_owner);
+    ensures links_kept{Pre, Post}(\null);
+*/
 void ep_dequeue(struct thread *t)
 {
     struct endpoint *ep = (struct endpoint *)t->blocked_on;

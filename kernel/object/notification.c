@@ -56,6 +56,20 @@ int ntfn_wait(struct thread *t, struct notification *n, struct cap *via, uint64_
     return ANV_OK;
 }
 
+/* ACSL (proved by WP; docs/assurance.md, property 4): out of its notification's queue
+ * if it is on it, nothing else. */
+/*@ requires pool_ok && in_pool(t);
+    requires t->blocked_on != \null ==> queue_ok(ntfn_queue_of(t));
+    assigns *ntfn_queue_of(t), t->q_owner,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures \old(t->blocked_on) != \null && \old(t->q_owner) == \old(ntfn_queue_of(t)) ==>
+        t->q_owner == \null;
+    ensures !(\old(t->blocked_on) != \null && \old(t->q_owner) == \old(ntfn_queue_of(t))) ==>
+        t->q_owner == \old(t->q_owner);
+    ensures links_kept{Pre, Post}(\null);
+*/
 void ntfn_dequeue(struct thread *t)
 {
     struct notification *n = (struct notification *)t->blocked_on;

@@ -17,11 +17,25 @@ void thread_init(struct thread *t, struct cspace *cs, struct vspace *vs, uint8_t
     t->state = TS_INACTIVE;
 }
 
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the queue
+ * functions write only queue links, and keep every queued thread in the pool. */
+/*@ requires pool_ok && in_pool(t) && queue_ok(q) && t->q_owner == \null;
+    assigns q->head, q->length, t->q_owner, sched_all[0 .. sched_count - 1]->q_next,
+            sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures queue_ok(q);
+    ensures t->q_owner == q;
+    ensures links_kept{Pre, Post}(\null);
+*/
 void tq_insert(struct thread_queue *q, struct thread *t)
 {
     KASSERT(t->q_owner == 0);
     struct thread *prev = 0;
     struct thread *cur = q->head;
+    /*@ loop invariant pool_or_null(prev) && pool_or_null(cur);
+        loop assigns prev, cur;
+    */
     while (cur && cur->priority >= t->priority) {
         prev = cur;
         cur = cur->q_next;
@@ -38,6 +52,15 @@ void tq_insert(struct thread_queue *q, struct thread *t)
     q->length++;
 }
 
+/*@ requires pool_ok && in_pool(t) && queue_ok(q) && t->q_owner == q;
+    assigns q->head, q->length, t->q_owner, sched_all[0 .. sched_count - 1]->q_next,
+            sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures queue_ok(q);
+    ensures t->q_owner == \null;
+    ensures links_kept{Pre, Post}(\null);
+*/
 void tq_remove(struct thread_queue *q, struct thread *t)
 {
     KASSERT(t->q_owner == q);
@@ -71,34 +94,77 @@ void thread_frame_complete(struct thread *t)
     t->frame_partial = 0;
 }
 
+/*@ requires \valid(t);
+    assigns t->frame.regs[REG_A0];
+*/
 void thread_set_result(struct thread *t, uint64_t err)
 {
     t->frame.regs[REG_A0] = err;
 }
 
-/* A faulted thread has no syscall to fail: when its fault message can no longer be
- * answered it stops, its registers untouched, until thread.resume. */
-static void thread_stop_faulted(struct thread *t)
+/* The server owing `t` a reply no longer does: both ends of the link cut at once, so no
+ * late reply can find `t` and no later wait of `t` can be answered by that server. */
+/*@ requires pool_ok && in_pool(t) && reply_links_but(t);
+    assigns t->replier, t->replier->reply_to;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures t->replier == \null;
+    ensures reply_links_but(t);
+    ensures \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i]->state == \old(sched_all[i]->state);
+*/
+static void thread_cut_reply_link(struct thread *t)
 {
-    if (t->state == TS_BLOCKED_SEND)
-        ep_dequeue(t);
     if (t->replier) {
         t->replier->reply_to = 0;
         t->replier = 0;
     }
-    t->is_fault_msg = 0;
+}
+
+/* It waits on no object any more. */
+/*@ requires pool_ok && in_pool(t);
+    assigns t->blocked_on, t->blocked_cap;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures links_kept{Pre, Post}(\null);
+*/
+static void thread_clear_wait(struct thread *t)
+{
     t->blocked_on = 0;
     t->blocked_cap = 0;
+}
+
+/* A faulted thread has no syscall to fail: when its fault message can no longer be
+ * answered it stops, its registers untouched, until thread.resume. (Contract stated,
+ * not yet proved: docs/assurance.md, property 4.) */
+/*@ requires pool_ok && in_pool(t) && reply_links_but(t);
+    requires t->state == TS_BLOCKED_SEND ==> t->blocked_on != \null && queue_ok(ep_queue_of(t));
+    ensures pool_ok && reply_links;
+    ensures t->replier == \null && t->state == TS_INACTIVE;
+*/
+static void thread_stop_faulted(struct thread *t)
+{
+    if (t->state == TS_BLOCKED_SEND)
+        ep_dequeue(t);
+    thread_cut_reply_link(t);
+    t->is_fault_msg = 0;
+    thread_clear_wait(t);
     sched_remove(t);
     t->state = TS_INACTIVE;
 }
 
+/* ACSL (docs/assurance.md, property 4): the reply link holds before and after, and
+ * `client` waits for no reply any more. Stated, NOT yet proved: WP proves every step
+ * but the invariant's passage through sched_make_ready's frame (links_kept). */
+/*@ requires pool_ok && in_pool(client) && reply_links;
+    requires client->state == TS_BLOCKED_REPLY && client->q_owner == \null;
+    ensures pool_ok;
+    ensures reply_links;
+    ensures client->replier == \null && client->state != TS_BLOCKED_REPLY;
+*/
 void thread_release_caller(struct thread *client, uint64_t err)
 {
-    if (client->replier) {
-        client->replier->reply_to = 0;
-        client->replier = 0;
-    }
+    thread_cut_reply_link(client);
     if (client->is_fault_msg) {
         thread_stop_faulted(client);
         return;
@@ -107,6 +173,20 @@ void thread_release_caller(struct thread *client, uint64_t err)
     sched_make_ready(client);
 }
 
+/* Its wait is the one its state names: on its endpoint's queue in send and receive, on
+ * its notification's queue or none in wait_one, on none waiting for a reply (the queue
+ * invariant the invariant checker tests; here a precondition). Contract stated, not yet
+ * proved (docs/assurance.md, property 4). */
+/*@ requires pool_ok && in_pool(t) && reply_links;
+    requires t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ==>
+        t->blocked_on != \null && t->q_owner == ep_queue_of(t) && queue_ok(ep_queue_of(t));
+    requires t->state == TS_BLOCKED_WAIT ==>
+        (t->q_owner == \null || (t->blocked_on != \null && t->q_owner == ntfn_queue_of(t))) &&
+        (t->blocked_on != \null ==> queue_ok(ntfn_queue_of(t)));
+    requires t->state == TS_BLOCKED_REPLY ==> t->q_owner == \null;
+    ensures pool_ok && reply_links;
+    ensures t->replier == \null && t->state != TS_BLOCKED_REPLY;
+*/
 void thread_abort_wait(struct thread *t, uint64_t err)
 {
     if (t->is_fault_msg) {
@@ -124,16 +204,12 @@ void thread_abort_wait(struct thread *t, uint64_t err)
         break;
     case TS_BLOCKED_REPLY:
         /* The server still holds reply_to: cut it so a late reply finds no one. */
-        if (t->replier) {
-            t->replier->reply_to = 0;
-            t->replier = 0;
-        }
+        thread_cut_reply_link(t);
         break;
     default:
         return;
     }
-    t->blocked_on = 0;
-    t->blocked_cap = 0;
+    thread_clear_wait(t);
     thread_set_result(t, err);
     sched_make_ready(t);
 }
@@ -198,10 +274,7 @@ void thread_restart(struct thread *t, uint64_t arg)
      * serving a call); its new life will never give it. */
     if (t->reply_to)
         thread_release_caller(t->reply_to, ANV_E_CANCELLED);
-    if (t->replier) {
-        t->replier->reply_to = 0;
-        t->replier = 0;
-    }
+    thread_cut_reply_link(t);
     sched_sleep_remove(t);
     t->is_call = 0;
     t->is_fault_msg = 0;

@@ -67,7 +67,13 @@ typedef struct store_dev {
  * not from buf again). count is at most STORE_SUM_RUN. */
 typedef int (*store_write_sum_fn)(void *ctx, uint64_t lba, uint32_t count, const void *buf,
                                   uint32_t *sums);
-#define STORE_SUM_RUN 128u /* sectors per store_write_sum_fn call, at most */
+#define STORE_SUM_RUN 128u /* sectors per store_write_sum_fn or store_read_sum_fn call, at most */
+
+/* Optional (store_use_read_sum): reads count sectors into buf like store_dev.read and puts
+ * in sums[i] the CRC32C of sector i as it was put into buf (computed while copying, from
+ * the same loads, not by reading buf again). count is at most STORE_SUM_RUN. */
+typedef int (*store_read_sum_fn)(void *ctx, uint64_t lba, uint32_t count, void *buf,
+                                 uint32_t *sums);
 
 /* What a failure was about: set with every STORE_E_CORRUPT (and IO) result. */
 typedef enum store_obj {
@@ -131,6 +137,11 @@ typedef struct store_centry {
     uint8_t data[STORE_SECTOR];
 } store_centry;
 
+/* A block pointer as the store keeps it in memory: a sector and the CRC32C of its bytes. */
+typedef struct store_sptr {
+    uint32_t addr, crc;
+} store_sptr;
+
 /* A directory block as last read (and verified) or written: valid while the directory's
  * pointer to block blk is still {addr, crc} and sector addr has not been freed. */
 typedef struct store_dblock {
@@ -166,7 +177,9 @@ typedef struct store {
     store_dblock dcache[STORE_DCACHE];
     uint32_t dcache_next, dcache_lo, dcache_hi; /* every kept sector in [lo, hi]; 0, 0: none */
     store_write_sum_fn write_sum;
+    store_read_sum_fn read_sum;
     uint32_t sums[STORE_SUM_RUN];
+    store_sptr run[STORE_SUM_RUN]; /* a read run's pointers, looked up before the request */
 } store;
 
 /* Bytes of working memory a store of `sectors` sectors and `inode_max` inodes needs with
@@ -187,6 +200,12 @@ store_err store_mount(store *s, const store_dev *dev, void *mem, size_t memlen);
  * took is what is checksummed. Parts of blocks are still copied once into the store's
  * own buffer first. fn NULL: back to store_dev.write and the store's own checksums. */
 store_err store_use_write_sum(store *s, store_write_sum_fn fn);
+/* After store_mount (which forgets it): runs of whole data blocks that store_read asks for
+ * come through fn, and the store compares the sums fn gives with the blocks' pointers
+ * instead of checksumming buf itself. store_read then writes the caller's buffer but never
+ * reads it, so it may be memory another party maps (a client's dataport): a mismatch is
+ * refused as ever (STORE_E_CORRUPT, the buffer zeroed). fn NULL: back to store_dev.read. */
+store_err store_use_read_sum(store *s, store_read_sum_fn fn);
 
 /* The fault of the last failure (err STORE_OK when none). */
 const store_fault *store_last_fault(const store *s);
@@ -228,6 +247,15 @@ uint64_t store_max_write(const store *s);
  * same value for every input (crc32c.c). */
 uint32_t store_crc32c(uint32_t crc, const void *buf, size_t len);
 uint32_t store_crc32c_sw(uint32_t crc, const void *buf, size_t len);
+/* Copies len bytes from src to dst and returns their CRC32C after crc, in one pass: each
+ * byte of src is read once and the checksum is of the value stored to dst, so a src that
+ * another party rewrites meanwhile (a client's dataport) still gives the checksum of
+ * exactly what dst now holds. The same value as store_crc32c on dst afterwards. */
+uint32_t store_crc32c_copy(uint32_t crc, volatile void *dst, const volatile void *src, size_t len);
+/* store_crc32c_copy of count whole sectors, sums[i] the CRC32C (from 0) of sector i: the
+ * file store's data path, with nothing per sector but the sum (crc32c.c). */
+void store_crc32c_copy_sectors(volatile void *dst, const volatile void *src, uint32_t count,
+                               uint32_t *sums);
 /* 1 when store_crc32c is the carry-less multiplication path. */
 int store_crc32c_uses_clmul(void);
 

@@ -178,8 +178,8 @@ with tempfile.TemporaryDirectory() as tmp:
     dflt = os.path.join(ROOT, "idl", "systems", "anvaya.system")
     text = open(dflt, encoding="utf-8").read().replace('import "../', f'import "{ROOT}/idl/').replace(
         'platform "../', f'platform "{ROOT}/idl/')
-    changed = text.replace('connect rpc fetch.net -> net.sockets { allow = "tcp-connect:10.0.2.2:8480"; };',
-                           'connect rpc fetch.net -> net.sockets { allow = "tcp-connect:10.0.2.2:8480 resolve"; };')
+    changed = text.replace('connect rpc fetch.net(wg) -> net.sockets { allow = "tcp-connect:10.0.2.2:8480"; };',
+                           'connect rpc fetch.net(wg) -> net.sockets { allow = "tcp-connect:10.0.2.2:8480 resolve"; };')
     changed = changed.replace("    connect rpc greet.packages -> pkgs.reader;\n",
                               "    connect rpc greet.packages -> pkgs.reader;\n"
                               "    connect rpc greet.entropy -> entropy.entropy;\n")

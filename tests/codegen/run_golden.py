@@ -3,7 +3,8 @@ for byte (SVG excepted: graphviz versions differ), and two runs must be identica
 `run_golden.py --update` rewrites the golden files after an intended change.
 The example system covers the rpc/event/dataport/device language; ktest covers what the
 kernel grants (console, sysctl, audit, pool, fault endpoints, thread control); threads covers
-multi-thread instances and an rpc from an instance to its own port."""
+multi-thread instances and an rpc from an instance to its own port; caps covers procedures
+that return capabilities."""
 import os
 import sys
 
@@ -21,7 +22,10 @@ SYSTEMS = [(os.path.join("idl", "systems", "example.system"), GOLDEN),
            (os.path.join("idl", "systems", "ktest.system"), os.path.join(GOLDEN, "ktest")),
            # Multi-thread instances (`threads = N;`) and an rpc to the instance's own port.
            (os.path.join("tests", "codegen", "threads", "threads.system"),
-            os.path.join(GOLDEN, "threads"))]
+            os.path.join(GOLDEN, "threads")),
+           # Procedures that return capabilities (`out cap<I>`): mint slot, object dispatch,
+           # object badges, client stubs taking a handle.
+           (os.path.join("tests", "codegen", "valid", "caps.system"), os.path.join(GOLDEN, "caps"))]
 
 
 def produce(system):

@@ -20,8 +20,11 @@
  * CSpace slot, IPC buffer, the ready queue, the running thread, the audit ring) is
  * recorded, the state before the call is put back, the general path (syscall_dispatch)
  * runs the same call, and both results must be identical byte for byte. When it
- * declines, it must have changed nothing. ANV_STRESS_FASTPATH=0 runs without the
- * fastpath (every call on the general path), as a kernel without one would. */
+ * declines, it must have changed nothing. fastpath_try() runs the same take
+ * (fastpath_call_take / fastpath_reply_recv_take) that trap_entry.S calls, then
+ * fastpath_deliver(), whose values the entry puts in registers instead (fastpath.h).
+ * ANV_STRESS_FASTPATH=0 runs without the fastpath (every call on the general path), as a
+ * kernel without one would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

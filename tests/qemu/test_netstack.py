@@ -261,7 +261,13 @@ def scenario(args):
         s.expect(r"netclient: udp from 10\.213\.9\.1:9999 -> ok, 19 bytes 'olleh pdu tneilcten'")
         s.expect(r"netstack: client 1 denied udp-send 10\.213\.9\.2:9999 \(not granted\)")
         s.expect(r"netclient: udp 4000 -> 10\.213\.9\.2:9999 \(not granted\) -> DENIED")
-        s.expect(r"netclient: close of a closed socket -> NOSOCK")
+        # close revoked the socket's capability: the client's handle is stale at once.
+        s.expect(r"netclient: close of a closed socket -> STALE_HANDLE, sendto on it -> STALE_HANDLE")
+        # More sockets than free slots (netclient's cspace = 17: 5 free): the sixth reply is
+        # refused by the kernel, the stack closes that socket again; nothing is leaked.
+        s.expect(r"netstack: client 1 has no free slot for a socket: socket closed")
+        s.expect(r"netclient: sockets until the CSpace is full: 5 of 5 free slots, then NO_SLOTS; "
+                 r"closed -> ok; bind again -> ok, close -> ok")
         m = s.expect(r"netclient: stack stats ok: rx (\d+) tx (\d+) bad (\d+) retransmits (\d+)")
         rx, tx, bad, rexmit = (int(g) for g in m.groups())
         s.check(rx > TRANSFER // 1460 and tx > TRANSFER // 1460,
@@ -277,9 +283,13 @@ def scenario(args):
         s.find(r"netdeny: connect 1100 \(DENIED\), listen 1100 \(DENIED\), bind 1100 \(DENIED\), "
                r"lookup 1100 \(DENIED\)")
         s.find(r"netdeny: address -> ok")
-        # Socket numbers it does not hold (including the other client's), a NUL in a name:
-        # NOSOCK (1103) and INVAL (1102), and the stack served on.
-        s.find(r"netdeny: bad calls 1103 1103 1103 1103 1103 1103 1102 1103")
+        # Socket calls on capabilities it does not hold: an empty slot (where netclient's
+        # first socket is in netclient's CSpace) ANV_E_EMPTY_SLOT 4, a slot past its CSpace
+        # ANV_E_BAD_HANDLE 2, its dataport's frame ANV_E_WRONG_TYPE 5, its Sockets
+        # capability (not a socket's badge) ANV_E_INVALID_ARG 7, the null handle 2; a forged
+        # socket badge (cap.delegate on its badged endpoint) ANV_E_RIGHTS 6; a NUL in a name
+        # INVAL 1102; and the stack served on.
+        s.find(r"netdeny: bad calls 4 2 5 7 2 6 1102 4")
         if ICOUNT:
             ins = {}
             for key, pat in (("send", r"instructions sending (\d+), of them making and hashing "

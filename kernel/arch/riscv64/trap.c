@@ -25,6 +25,16 @@ _Static_assert(offsetof(struct trap_frame, stval) == TRAP_F_STVAL, "trap frame s
 _Static_assert(offsetof(struct thread, frame_partial) - offsetof(struct thread, frame) ==
                    TRAP_F_PARTIAL,
                "frame_partial follows the frame");
+_Static_assert(offsetof(struct thread, frame) == TRAP_T_FRAME, "thread frame");
+_Static_assert(offsetof(struct thread, switch_work) == TRAP_T_SWITCH_WORK, "thread switch_work");
+_Static_assert(offsetof(struct thread, vspace) == TRAP_T_VSPACE, "thread vspace");
+_Static_assert(offsetof(struct vspace, satp) == TRAP_VS_SATP, "vspace satp");
+_Static_assert(offsetof(struct vspace, asid_generation) == TRAP_VS_ASID_GEN,
+               "vspace asid_generation");
+_Static_assert(sizeof(((struct thread *)0)->switch_work) == 1, "switch_work is one byte");
+_Static_assert(sizeof(((struct vspace *)0)->asid_generation) == 4, "asid_generation is a word");
+_Static_assert(sizeof(mmu_asid_generation) == 4, "mmu_asid_generation is a word");
+_Static_assert(ANV_OK == 0, "the fastpath entry returns ANV_OK with li a0, 0");
 _Static_assert(EXC_ECALL_U == TRAP_EXC_ECALL_U, "ecall cause");
 _Static_assert(ANV_SYS_ABI_VERSION == TRAP_SYS_ABI_VERSION, "abi.version number");
 _Static_assert(ANV_SYS_IPC_CALL == TRAP_SYS_IPC_CALL, "ipc.call number");
@@ -170,33 +180,38 @@ static inline struct thread *trap_thread_of(struct trap_frame *frame)
     return (struct thread *)((char *)frame - offsetof(struct thread, frame));
 }
 
-/* ipc.call and ipc.reply_recv, entered with a partial frame (trap_entry.S): the fastpath
- * when it applies (`next`), else the general path, which needs nothing the frame lacks. */
-static inline __attribute__((always_inline, noreturn)) void trap_ipc_finish(struct thread *t,
-                                                                            struct thread *next)
+/* ipc.call and ipc.reply_recv enter with a partial frame (trap_entry.S), which calls
+ * fastpath_call_take / fastpath_reply_recv_take itself and, when the take succeeds and
+ * the switch needs nothing but an ASID-tagged satp write (no budget, no FP, the woken
+ * thread's frame partial), enters the woken thread in assembly with its message in
+ * registers. The three ways out of that decision in C: */
+
+/* The take declined (it changed nothing): the general path, which needs nothing the
+ * partial frame lacks. */
+void trap_ipc_general(struct trap_frame *frame)
 {
-    if (next) {
-#ifdef ANV_DEBUG_CHECKS
-        if (invariants_enabled)
-            invariants_check_all();
-#endif
-        trap_enter(next);
-    }
-    syscall_dispatch(t);
+    syscall_dispatch(trap_thread_of(frame));
     trap_exit_to_user();
 }
 
-void trap_ipc_call(struct trap_frame *frame)
+/* The take succeeded but entering `next` needs more than trap_entry.S does (CPU charging,
+ * the FPU, a fresh ASID, a whole frame to give back): deliver into its frame and enter
+ * it as any thread is entered. */
+void trap_ipc_enter(struct trap_frame *from, struct thread *next, uint64_t badge)
 {
-    struct thread *t = trap_thread_of(frame);
-    trap_ipc_finish(t, fastpath_call(t));
+    fastpath_deliver(next, trap_thread_of(from), badge);
+    trap_enter(next);
 }
 
-void trap_ipc_reply_recv(struct trap_frame *frame)
+#ifdef ANV_DEBUG_CHECKS
+/* A checked build runs the invariant checker after every fastpath take, as after every
+ * syscall; then trap_entry.S goes on as in a release build. */
+void trap_ipc_check(void)
 {
-    struct thread *t = trap_thread_of(frame);
-    trap_ipc_finish(t, fastpath_reply_recv(t));
+    if (invariants_enabled)
+        invariants_check_all();
 }
+#endif
 
 void trap_from_user(struct trap_frame *frame, uint64_t cause)
 {

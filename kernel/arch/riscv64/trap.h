@@ -37,9 +37,14 @@ void trap_init(void);
  * came back wrong (0: the vector saves and restores them). */
 int trap_selftest(void);
 __attribute__((noreturn)) void trap_from_user(struct trap_frame *frame, uint64_t scause);
-/* ipc.call / ipc.reply_recv with a partial frame (trap_entry.S). */
-__attribute__((noreturn)) void trap_ipc_call(struct trap_frame *frame);
-__attribute__((noreturn)) void trap_ipc_reply_recv(struct trap_frame *frame);
+/* ipc.call / ipc.reply_recv with a partial frame, from trap_entry.S after the fastpath
+ * take (trap.c): the general path when it declined; entering the woken thread in C when
+ * the switch needs more than the assembly does; the checked build's invariant check. */
+struct thread;
+__attribute__((noreturn)) void trap_ipc_general(struct trap_frame *frame);
+__attribute__((noreturn)) void trap_ipc_enter(struct trap_frame *from, struct thread *next,
+                                              uint64_t badge);
+void trap_ipc_check(void);
 void trap_from_kernel(struct trap_frame *frame);
 /* Pick the next thread (idling until there is one) and enter it. */
 __attribute__((noreturn)) void trap_exit_to_user(void);

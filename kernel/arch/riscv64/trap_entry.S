@@ -6,8 +6,9 @@
  * Three ways in from U-mode, decided before anything but t5 is saved:
  * - abi.version is answered here and returns at once (nothing else is touched);
  * - ipc.call and ipc.reply_recv save only what survives an ecall (RFC 0010 section 1:
- *   t0..t6 do not), mark the frame partial (thread.frame_partial) and go to
- *   trap_ecall_ipc, which tries the fastpath and otherwise takes the general path;
+ *   t0..t6 do not), mark the frame partial (thread.frame_partial) and call the
+ *   fastpath's take; on a hit the woken thread is entered here with its message in
+ *   registers (.Lipc_hit), otherwise trap.c takes the general path;
  * - everything else (other syscalls, interrupts, faults) saves the whole frame. */
 #include "trap_layout.h"
 
@@ -107,8 +108,11 @@ arch_trap_entry:
     sret
 
     /* ipc.call, ipc.reply_recv: the registers an ecall preserves, a0..a7 and sepc past
-     * the ecall. t0..t6 of the thread are left unsaved (the frame is marked partial). */
-.macro IPC_ENTRY handler
+     * the ecall. t0..t6 of the thread are left unsaved (the frame is marked partial).
+     * Then the fastpath's take (fastpath.c, the same C the host tests run): every check
+     * and every change to kernel objects, or nothing and NULL. s0 keeps the sender's
+     * frame across the call (its own s0 is saved). */
+.macro IPC_ENTRY take
     SAVE_KEPT t6
     SAVE_ARGS t6
     csrr    t5, sepc
@@ -118,13 +122,81 @@ arch_trap_entry:
     sb      t5, F_PARTIAL(t6)
     csrw    sscratch, zero
     lla     sp, boot_stack_top
-    mv      a0, t6
-    call    \handler
+    mv      s0, t6
+    addi    a0, t6, -TRAP_T_FRAME
+    call    \take
+    bnez    a0, .Lipc_hit
+    mv      a0, s0
+    call    trap_ipc_general
 .endm
 .Lipc_call:
-    IPC_ENTRY trap_ipc_call
+    IPC_ENTRY fastpath_call_take
 .Lipc_reply_recv:
-    IPC_ENTRY trap_ipc_reply_recv
+    IPC_ENTRY fastpath_reply_recv_take
+
+    /* The take succeeded: a0 = the thread to run (at the head of the ready queue), a1 =
+     * the badge for its a6, s0 = the sender's frame. Enter it here when that is trap.c's
+     * trap_enter at its cheapest: neither thread has switch work (no budget to charge, no
+     * FP state), its frame is partial (no temporaries to give back) and its space is
+     * installed or holds a live ASID (one satp write, no flush). Otherwise trap_ipc_enter
+     * delivers into its frame and enters it in C. Nothing changes before the decision. */
+.Lipc_hit:
+#ifdef ANV_DEBUG_CHECKS
+    mv      s1, a0
+    mv      s2, a1
+    call    trap_ipc_check
+    mv      a0, s1
+    mv      a1, s2
+#endif
+    lla     t0, sched_accounted
+    ld      t1, 0(t0)
+    lbu     t2, TRAP_T_SWITCH_WORK(t1)
+    lbu     t3, TRAP_T_SWITCH_WORK(a0)
+    or      t2, t2, t3
+    bnez    t2, .Lipc_enter_c
+    addi    t6, a0, TRAP_T_FRAME
+    lbu     t2, F_PARTIAL(t6)
+    beqz    t2, .Lipc_enter_c
+    ld      t2, TRAP_T_VSPACE(a0)
+    lla     t3, mmu_active
+    ld      t4, 0(t3)
+    beq     t2, t4, 1f
+    lw      t4, TRAP_VS_ASID_GEN(t2)
+    lla     t5, mmu_asid_generation
+    lw      t5, 0(t5)
+    bne     t4, t5, .Lipc_enter_c
+    ld      t4, TRAP_VS_SATP(t2)
+    csrw    satp, t4
+    sd      t2, 0(t3)
+1:  sd      a0, 0(t0)               /* sched_note_switch */
+    /* The message straight from the sender's saved registers into the ones the woken
+     * thread resumes with (fastpath_deliver writes the same values into a frame): a0 =
+     * ANV_OK, a1..a5 = msginfo and words, a6 = badge; a7 and the kept registers its own. */
+    ld      t0, F_SEPC(t6)
+    csrw    sepc, t0
+    csrw    sscratch, t6
+    mv      a6, a1
+    li      a0, 0
+    ld      a1, (8 * 11)(s0)
+    ld      a2, (8 * 12)(s0)
+    ld      a3, (8 * 13)(s0)
+    ld      a4, (8 * 14)(s0)
+    ld      a5, (8 * 15)(s0)
+    ld      a7, (8 * 17)(t6)
+    LOAD_KEPT t6
+    li      t0, 0
+    li      t1, 0
+    li      t2, 0
+    li      t3, 0
+    li      t4, 0
+    li      t5, 0
+    li      t6, 0
+    sret
+.Lipc_enter_c:
+    mv      a2, a1
+    mv      a1, a0
+    mv      a0, s0
+    call    trap_ipc_enter
 
 .Lfrom_kernel:
     csrrw   t6, sscratch, t6

@@ -1,7 +1,8 @@
 /* libFuzzer harness for the file store's on-disk parsing: an input is a disk image
  * (its first byte picks whether the harness re-seals its checksums first, so mutations
- * reach the structural checks, whether it writes, and whether whole blocks go through
- * write_sum); mount, check, list and read everything, then write. */
+ * reach the structural checks, whether it writes, whether whole blocks go through
+ * write_sum and whether runs of them are read through read_sum); mount, check, list and
+ * read everything, then write. */
 #include "store.h"
 #include "store_reseal.h"
 
@@ -42,6 +43,17 @@ static int f_write_sum(void *ctx, uint64_t lba, uint32_t n, const void *buf, uin
         return -1;
     for (uint32_t i = 0; i < n; i++)
         sums[i] = store_crc32c(0, img + (lba + i) * STORE_SECTOR, STORE_SECTOR);
+    return 0;
+}
+
+/* The optional read of whole-block runs (store_use_read_sum): copied and checksummed in
+ * one pass, as the file store component does from its disk dataport. */
+static int f_read_sum(void *ctx, uint64_t lba, uint32_t n, void *buf, uint32_t *sums)
+{
+    (void)ctx;
+    if (n == 0 || n > STORE_SUM_RUN || lba >= nsec || n > nsec - lba)
+        return -1;
+    store_crc32c_copy_sectors(buf, img + lba * STORE_SECTOR, n, sums);
     return 0;
 }
 
@@ -112,6 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_fault(&s);
         return 0;
     }
+    /* Bit 4: data runs come through read_sum, their sums from the copy. */
+    if ((mode & 16) && store_use_read_sum(&s, f_read_sum) != STORE_OK)
+        abort();
     uint64_t problems;
     if (store_check(&s, NULL, NULL, &problems) != STORE_OK)
         abort();

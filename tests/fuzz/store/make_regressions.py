@@ -63,8 +63,8 @@ class Image:
                 out[bytes(self.img[o + 10:o + 10 + n]).decode()] = (e, o)
         return out
 
-    def save(self, path):
-        mode = 1 | (self.slot << 1) | 4
+    def save(self, path, extra=0, reseal=True):
+        mode = (1 if reseal else 0) | (self.slot << 1) | 4 | extra
         with open(path, "wb") as f:
             f.write(bytes([mode]) + bytes(self.img))
 
@@ -127,6 +127,17 @@ def main():
     s_ino, _ = im.entries(1)["s"]
     im.img[im.inodes[s_ino] * S + 5] = 7  # height beyond 3
     im.save(os.path.join(out, "height-too-big"))
+
+    # Data runs read through read_sum (harness bit 4) and written through write_sum (bit 3):
+    # an intact image, and the same with one data byte of big flipped and not re-sealed, so
+    # the sums that read_sum takes while copying must refuse that block.
+    im = Image(os.path.join(seeds, "files.img"))
+    im.save(os.path.join(out, "read-sum-intact"), extra=8 | 16, reseal=False)
+    im = Image(os.path.join(seeds, "files.img"))
+    big_ino, _ = im.entries(1)["big"]
+    data = u32(im.img, im.root_ptr(big_ino, 2))
+    im.img[data * S + 200] ^= 0x40
+    im.save(os.path.join(out, "read-sum-flipped-data"), extra=16, reseal=False)
     return 0
 
 

@@ -821,6 +821,99 @@ static void test_write_sum(void **state)
     fix_free(sum);
 }
 
+/* ---- runs of whole blocks read through the device's read_sum ---- */
+
+static uint32_t read_sum_calls;
+static int read_sum_scribble; /* set: each call overwrites the buffer after copying */
+
+/* Reads like sim_read, copying with store_crc32c_copy_sectors (as the file store component does
+ * from its disk dataport); optionally then changes the buffer, as a racing client would:
+ * the store must neither read buf back nor be misled by it. */
+static int sum_read(void *ctx, uint64_t lba, uint32_t count, void *buf, uint32_t *sums)
+{
+    simdev *d = ctx;
+    assert_true(count >= 1 && count <= STORE_SUM_RUN);
+    if (lba >= d->sectors || count > d->sectors - lba)
+        return -1;
+    if (d->fail_read_lba >= 0 && (uint64_t)d->fail_read_lba >= lba &&
+        (uint64_t)d->fail_read_lba < lba + count)
+        return -1;
+    read_sum_calls++;
+    store_crc32c_copy_sectors(buf, d->img + lba * STORE_SECTOR, count, sums);
+    if (read_sum_scribble)
+        memset(buf, 0x5a, (size_t)count * STORE_SECTOR);
+    return 0;
+}
+
+static void test_read_sum(void **state)
+{
+    (void)state;
+    fix *f = fix_new(4096, 256);
+    static uint8_t a[200000], got_plain[200000], got_sum[200000];
+    fill(a, sizeof a, 77);
+    put_file(f, "big", a, sizeof a);
+    assert_int_equal(store_sync(&f->s), STORE_OK);
+    /* Whole runs, a part of a block at either end, the tail: the same bytes either way. */
+    static const struct {
+        uint64_t off;
+        size_t len;
+    } cuts[] = {{0, 200000}, {512, 65536}, {333, 70000}, {199000, 5000}, {4096, 1}};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        size_t n1 = 0, n2 = 0;
+        assert_int_equal(store_use_read_sum(&f->s, NULL), STORE_OK);
+        assert_int_equal(store_read(&f->s, &f->r, "big", cuts[c].off, got_plain, cuts[c].len, &n1),
+                         STORE_OK);
+        read_sum_calls = 0;
+        assert_int_equal(store_use_read_sum(&f->s, sum_read), STORE_OK);
+        assert_int_equal(store_read(&f->s, &f->r, "big", cuts[c].off, got_sum, cuts[c].len, &n2),
+                         STORE_OK);
+        assert_int_equal(n1, n2);
+        assert_int_equal(n1, cuts[c].off + cuts[c].len > sizeof a ? sizeof a - cuts[c].off
+                                                                   : cuts[c].len);
+        assert_memory_equal(got_plain, a + cuts[c].off, n1);
+        assert_memory_equal(got_sum, a + cuts[c].off, n2);
+        if (cuts[c].len >= 2 * STORE_SECTOR)
+            assert_true(read_sum_calls >= 1);
+    }
+    /* The whole file is 391 blocks: runs of at most STORE_SUM_RUN sectors. */
+    read_sum_calls = 0;
+    size_t n = 0;
+    assert_int_equal(store_read(&f->s, &f->r, "big", 0, got_sum, sizeof a, &n), STORE_OK);
+    assert_true(read_sum_calls >= (sizeof a / STORE_SECTOR + STORE_SUM_RUN - 1) / STORE_SUM_RUN);
+    assert_memory_equal(got_sum, a, sizeof a);
+    /* The buffer rewritten after each copy: the sums the copy took still decide. */
+    read_sum_scribble = 1;
+    assert_int_equal(store_read(&f->s, &f->r, "big", 0, got_sum, 65536, &n), STORE_OK);
+    read_sum_scribble = 0;
+    /* A flipped bit in block 3: refused by name, the buffer zeroed. */
+    long hit = -1;
+    for (uint64_t sec = 2; sec < f->d.sectors; sec++)
+        if (memcmp(f->d.img + sec * STORE_SECTOR, a + 3 * STORE_SECTOR, STORE_SECTOR) == 0)
+            hit = (long)sec;
+    assert_true(hit > 0);
+    f->d.img[hit * STORE_SECTOR + 100] ^= 0x01;
+    memset(got_sum, 0xaa, 8192);
+    assert_int_equal(store_read(&f->s, &f->r, "big", 0, got_sum, 8192, &n), STORE_E_CORRUPT);
+    for (size_t i = 0; i < 8192; i++)
+        assert_int_equal(got_sum[i], 0);
+    char msg[200], want[100];
+    store_fault_format(store_last_fault(&f->s), msg, sizeof msg);
+    store_stat st;
+    assert_int_equal(store_stat_path(&f->s, &f->r, "big", &st), STORE_OK);
+    snprintf(want, sizeof want, "checksum mismatch: inode %llu data block 3 (sector %ld)",
+             (unsigned long long)st.ino, hit);
+    assert_string_equal(msg, want);
+    /* A device error through read_sum is reported as one. */
+    f->d.img[hit * STORE_SECTOR + 100] ^= 0x01;
+    f->d.fail_read_lba = hit;
+    assert_int_equal(store_read(&f->s, &f->r, "big", 0, got_sum, 8192, &n), STORE_E_IO);
+    f->d.fail_read_lba = -1;
+    assert_int_equal(store_read(&f->s, &f->r, "big", 0, got_sum, 8192, &n), STORE_OK);
+    assert_memory_equal(got_sum, a, 8192);
+    assert_int_equal(store_use_read_sum(NULL, sum_read), STORE_E_INVAL);
+    fix_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -838,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_damage_named),
         cmocka_unit_test(test_dir_blocks_kept),
         cmocka_unit_test(test_write_sum),
+        cmocka_unit_test(test_read_sum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
