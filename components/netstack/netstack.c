@@ -5,9 +5,11 @@
  * own CSpace and handed to the client in the reply; close revokes it.
  *
  * Two threads, one owner: thread 0 owns every byte of the stack and serves the endpoint;
- * thread 1 only waits on the NIC and hands each frame (or, when the NIC is quiet for a
- * tick, nothing) to thread 0 over IPC (the NetPump interface), so the stack is never
- * touched by two threads and needs no lock. No Socket call waits: one that has nothing
+ * thread 1 only waits on the NIC and hands each batch of frames it took (or, when the NIC
+ * is quiet for a tick, nothing) to thread 0 over IPC (the NetPump interface), so the
+ * stack is never touched by two threads and needs no lock. Frames lib/net sends are
+ * queued in the NIC dataport's transmit slots and go to the driver in one call when the
+ * slots are full and at the end of every request thread 0 serves. No Socket call waits: one that has nothing
  * yet answers AGAIN, and the client's event is signalled once something changed for one
  * of its sockets (docs/net.md). */
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include "../../lib/net/net_dhcp.h"
 #include "../../lib/net/net_dns.h"
 #include "../../lib/net/net_tcp.h"
+#include "../virtio_net/netdev_frames.h"
 
 #define CLIENTS 4u
 _Static_assert(NET_STACK_SOCKETS_GRANT_COUNT <= CLIENTS, "more Socket clients than the stack serves");
@@ -40,8 +43,8 @@ _Static_assert(NET_STACK_SLOT_FIRST_DYNAMIC + CLIENTS * SOCKS <= NET_STACK_CSPAC
 #define BACKLOG 4u         /* connections accepted ahead of the listener's owner */
 #define UDP_QUEUE 4u       /* datagrams queued per UDP socket */
 #define UDP_DGRAM_MAX NET_UDP_MAX_UNFRAG
-#define NIC_TX 0u
-#define NIC_RX 4096u
+_Static_assert(NETDEV_FRAMES_BYTES <= NET_STACK_FRAMES_SIZE, "the NIC dataport holds its slots");
+_Static_assert(NET_FRAME_MAX <= NETDEV_FRAME_MAX, "lib/net's frames fit a slot");
 #define NIC_WAIT_TICKS 1u  /* thread 1 hands thread 0 a timer round at least this often */
 /* QEMU virt's timebase (the DTB's timebase-frequency): rdtime counts at 10 MHz. */
 #define TIME_PER_MS 10000u
@@ -177,21 +180,55 @@ static uint64_t rdinstret(void)
 static volatile bool nic_waiter_inside;
 static bool kicked_this_request;
 
+/* Frames queued in the transmit slots, not yet given to the driver; frames the driver
+ * did not take (counted, not retried: TCP retransmits, the rest is datagrams). */
+static uint32_t tx_queued;
+static uint32_t tx_lost, tx_lost_reported;
+static uint32_t rx_refused; /* lengths from the driver outside a frame's bounds */
+
+static volatile uint8_t *nic(uint32_t offset)
+{
+    return (volatile uint8_t *)NET_STACK_FRAMES + offset;
+}
+
+/* Every queued frame to the driver in one call. */
+static void tx_flush(void)
+{
+    if (tx_queued == 0)
+        return;
+    if (nic_waiter_inside && !kicked_this_request) {
+        kicked_this_request = true;
+        (void)net_stack_kick_emit();
+    }
+    uint32_t sent = 0;
+    uint64_t i0 = rdinstret();
+    int err = net_stack_nic_send_batch(tx_queued, &sent);
+    nic_send_instructions += rdinstret() - i0;
+    if (err != ANV_OK || sent > tx_queued)
+        sent = 0;
+    tx_lost += tx_queued - sent;
+    tx_queued = 0;
+    if (tx_lost != tx_lost_reported && (tx_lost_reported == 0 || tx_lost - tx_lost_reported >= 1000)) {
+        printf("netstack: the NIC did not take %u frames (last: %d)\n", tx_lost, err);
+        anv_console_flush();
+        tx_lost_reported = tx_lost;
+    }
+}
+
 static net_err link_send(void *ctx, const uint8_t *frame, size_t len)
 {
     (void)ctx;
     if (len > NET_FRAME_MAX)
         return NET_ERR_TOOBIG;
-    if (nic_waiter_inside && !kicked_this_request) {
-        kicked_this_request = true;
-        (void)net_stack_kick_emit();
-    }
-    volatile uint8_t *tx = (volatile uint8_t *)NET_STACK_FRAMES + NIC_TX;
-    to_dataport(tx, frame, len);
-    uint64_t i0 = rdinstret();
-    int err = net_stack_nic_send((uint32_t)len);
-    nic_send_instructions += rdinstret() - i0;
-    return err == ANV_OK ? NET_OK : NET_ERR_LINK;
+    if (len < NETDEV_FRAME_MIN)
+        return NET_ERR_ARG;
+    if (tx_queued == NETDEV_BATCH)
+        tx_flush();
+    to_dataport(nic(netdev_tx_slot(tx_queued)), frame, len);
+    volatile uint16_t *lens = (volatile uint16_t *)(uintptr_t)nic(NETDEV_TX_LENGTHS);
+    lens[tx_queued] = (uint16_t)len;
+    tx_queued++;
+    return NET_OK;
 }
 
 static void link_random(void *ctx, uint8_t *buf, size_t len)
@@ -531,16 +568,27 @@ static void timers(uint64_t now)
     accept_pending();
 }
 
-int net_stack_pump_frame(uint64_t badge, uint32_t length)
+int net_stack_pump_frames(uint64_t badge, uint32_t count)
 {
     if (badge != NETSTACK_SELF_BADGE)
         return ANV_E_INVALID_ARG;
+    if (count > NETDEV_BATCH)
+        return ANV_E_INVALID_ARG;
     uint64_t now = now_ms();
-    if (length > 0) {
-        if (length > NET_FRAME_MAX)
-            return ANV_E_INVALID_ARG;
-        const volatile uint8_t *rx = (const volatile uint8_t *)NET_STACK_FRAMES + NIC_RX;
-        from_dataport(staging, rx, length);
+    /* Thread 1 waits for this reply before it calls the driver again, so these slots
+     * stay as they are while we read them; each length is still checked, read once. */
+    const volatile uint16_t *lens = (const volatile uint16_t *)(uintptr_t)nic(NETDEV_RX_LENGTHS);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t length = lens[i];
+        if (length < NETDEV_FRAME_MIN || length > NET_FRAME_MAX) {
+            if (rx_refused++ % 1000u == 0) {
+                printf("netstack: the NIC gave %u frames of an impossible length (last %u)\n",
+                       rx_refused, length);
+                anv_console_flush();
+            }
+            continue;
+        }
+        from_dataport(staging, nic(netdev_rx_slot(i)), length);
         (void)net_input(&stack, staging, length, now);
         frames_in++;
     }
@@ -555,21 +603,21 @@ int anv_thread_main(uint32_t index)
 {
     (void)index;
     for (;;) {
-        uint32_t len = 0;
+        uint32_t count = 0;
         nic_waiter_inside = true;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        int e = net_stack_nic_receive(NIC_WAIT_TICKS, &len);
+        int e = net_stack_nic_receive_batch(NIC_WAIT_TICKS, &count);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         nic_waiter_inside = false;
-        if (e != ANV_OK) {
-            len = 0;
+        if (e != ANV_OK || count > NETDEV_BATCH) {
+            count = 0;
             if (e != NET_DEVICE_E_TIMEOUT) {
                 printf("netstack: the NIC's receive failed (%d)\n", e);
                 anv_console_flush();
                 (void)anv_wait_one(ANV_HANDLE_NULL, 100, NULL, NULL);
             }
         }
-        e = net_stack_self_frame(len);
+        e = net_stack_self_frames(count);
         if (e != ANV_OK) {
             printf("netstack: the stack refused a round (%d)\n", e);
             anv_console_flush();
@@ -967,6 +1015,22 @@ static _Noreturn void serve(void)
         uint64_t i0 = rdinstret();
         kicked_this_request = false;
         uint64_t reply = net_stack_dispatch(info, badge);
+        if (tx_queued > 0) {
+            /* What the request made lib/net send goes out before the reply; the driver's
+             * call reuses this thread's IPC buffer, so the reply's words are kept aside. */
+            struct anv_ipc_buffer *ib = anv_ipcbuf();
+            uint32_t words = anv_msginfo_words(reply), caps = anv_msginfo_caps(reply);
+            uint64_t mr[ANV_IPC_MAX_WORDS], co[ANV_IPC_MAX_CAPS], cr[ANV_IPC_MAX_CAPS];
+            words = words < ANV_IPC_MAX_WORDS ? words : ANV_IPC_MAX_WORDS;
+            caps = caps < ANV_IPC_MAX_CAPS ? caps : ANV_IPC_MAX_CAPS;
+            memcpy(mr, ib->mr, words * sizeof mr[0]);
+            memcpy(co, ib->caps_out, caps * sizeof co[0]);
+            memcpy(cr, ib->caps_out_rights, caps * sizeof cr[0]);
+            tx_flush();
+            memcpy(ib->mr, mr, words * sizeof mr[0]);
+            memcpy(ib->caps_out, co, caps * sizeof co[0]);
+            memcpy(ib->caps_out_rights, cr, caps * sizeof cr[0]);
+        }
         work_instructions += rdinstret() - i0;
         err = net_stack_reply_recv(reply, &info, &badge);
     }
@@ -987,7 +1051,7 @@ static void raw_tx(const uint8_t mac[6])
     memcpy(staging + 6, mac, 6);
     staging[12] = 0x88;
     staging[13] = 0xB5;
-    uint32_t failed = 0;
+    uint32_t failed = 0, lost0 = tx_lost;
     uint64_t t0 = now_ms();
     for (uint32_t i = 0; i < n; i++) {
         staging[14] = (uint8_t)i;
@@ -995,6 +1059,8 @@ static void raw_tx(const uint8_t mac[6])
         if (link_send(NULL, staging, NET_FRAME_MAX) != NET_OK)
             failed++;
     }
+    tx_flush();
+    failed += tx_lost - lost0; /* queued, but the driver did not take them */
     uint64_t ms = now_ms() - t0;
     printf("netstack: raw tx %u frames of %u bytes in %u ms, %u failed\n", n, NET_FRAME_MAX,
            (unsigned)ms, failed);
@@ -1057,6 +1123,7 @@ int main(void)
         printf("netstack: the stack did not start: %s\n", net_strerror(e));
         return 1;
     }
+    tx_flush();
     printf("netstack: mac %02x:%02x:%02x:%02x:%02x:%02x, dhcp discover sent, %u tcp "
            "connections, %u-byte buffers\n", mac.data[0], mac.data[1], mac.data[2], mac.data[3],
            mac.data[4], mac.data[5], NET_TCP_CONNS, NET_TCP_BUF);

@@ -1,13 +1,16 @@
 /* The virtio-net driver: finds a network device among the virtio-mmio slots, keeps
  * RX_BUFS receive buffers posted on queue 0 and transmits from TX_BUFS buffers on queue 1,
- * and serves NetDevice to the network stack. A received frame is believed only within the
- * length the device reports and the buffer it was given: anything shorter than an
- * Ethernet header or longer than a full frame is dropped and counted. */
+ * and serves NetDevice to the network stack, one frame or a batch of up to NETDEV_BATCH
+ * per call (netdev_frames.h). A received frame is believed only within the length the
+ * device reports and the buffer it was given: anything shorter than an Ethernet header or
+ * longer than a full frame is dropped and counted. A frame to send is believed only within
+ * the length its client wrote, read once from the shared dataport and checked. */
 #include <stdio.h>
 
 /* The instance's generated header (instance names are unique across systems). */
 #include ANV_INSTANCE_HEADER  /* this instance's generated header, named by the build */
 #include "../virtio/virtio_mmio.h"
+#include "netdev_frames.h"
 
 #define VIRTIO_NET_F_MAC 5u
 #define VIRTIO_F_ANY_LAYOUT 27u
@@ -15,17 +18,21 @@
 #define RING_BYTES 8192u
 #define RX_RING 0u
 #define TX_RING RING_BYTES
-#define RX_BUFS 16u
-#define TX_BUFS 8u
+/* Two descriptors a buffer (the header, then the frame at DATA_AT, so that the frame is
+ * word aligned on both sides of each copy); VIRTQ_MAX_SIZE descriptors a queue. */
+#define RX_BUFS 32u
+#define TX_BUFS 32u
 #define BUF_BYTES 2048u
+#define DATA_AT 16u
 #define RX_DATA (2u * RING_BYTES)
 #define TX_DATA (RX_DATA + RX_BUFS * BUF_BYTES)
-#define ETH_HEADER 14u
-#define FRAME_MAX 1514u
-#define TX_OFFSET 0u
-#define RX_OFFSET 4096u
+#define ETH_HEADER NETDEV_FRAME_MIN
+#define FRAME_MAX NETDEV_FRAME_MAX
 
 _Static_assert(TX_DATA + TX_BUFS * BUF_BYTES <= VIRTIO_NET_QUEUE_SIZE, "buffers fit the DMA area");
+_Static_assert(2u * RX_BUFS <= VIRTQ_MAX_SIZE && 2u * TX_BUFS <= VIRTQ_MAX_SIZE, "queues hold the buffers");
+_Static_assert(NETDEV_FRAMES_BYTES <= VIRTIO_NET_FRAMES_SIZE, "the dataport holds the slots");
+_Static_assert(DATA_AT + FRAME_MAX <= BUF_BYTES, "a frame fits its buffer");
 
 static struct virtio_dev net_dev;
 static struct virtq net_rx, net_tx;
@@ -55,13 +62,36 @@ static volatile uint8_t *dma(uint32_t offset)
     return (volatile uint8_t *)VIRTIO_NET_QUEUE + offset;
 }
 
+/* Word by word where both ends are word aligned (every slot and buffer here is): a byte
+ * loop through volatile costs about five instructions a byte. */
+static void copy_frame(volatile uint8_t *dst, const volatile uint8_t *src, uint32_t n)
+{
+    uint32_t i = 0;
+    if ((((uintptr_t)dst | (uintptr_t)src) & 7u) == 0) {
+        volatile uint64_t *d = (volatile uint64_t *)(uintptr_t)dst;
+        const volatile uint64_t *w = (const volatile uint64_t *)(uintptr_t)src;
+        for (; i + 8 <= n; i += 8)
+            d[i / 8] = w[i / 8];
+    }
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
+static volatile uint8_t *frames(uint32_t offset)
+{
+    return (volatile uint8_t *)VIRTIO_NET_FRAMES + offset;
+}
+
+/* The header in one descriptor, the frame in the next: the legacy layout without
+ * ANY_LAYOUT wants them apart, and it keeps the frame word aligned. */
 static int post_rx(uint16_t buf)
 {
-    uint64_t pa = net_pa + RX_DATA + (uint64_t)buf * BUF_BYTES;
-    uint32_t len = BUF_BYTES;
-    bool writes = true;
+    uint64_t base = net_pa + RX_DATA + (uint64_t)buf * BUF_BYTES;
+    uint64_t pa[2] = {base, base + DATA_AT};
+    uint32_t len[2] = {net_hdr_len, BUF_BYTES - DATA_AT};
+    bool writes[2] = {true, true};
     uint16_t head = 0;
-    if (virtq_add(&net_rx, &pa, &len, &writes, 1, &head) != VIRTIO_OK)
+    if (virtq_add(&net_rx, pa, len, writes, 2, &head) != VIRTIO_OK)
         return -1;
     rx_head_buf[head] = buf;
     return 0;
@@ -72,7 +102,7 @@ static int net_start(void)
     uint64_t want = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_F_ANY_LAYOUT);
     enum virtio_error ve = virtio_negotiate(&net_dev, want);
     if (ve == VIRTIO_OK)
-        ve = virtq_setup(&net_dev, &net_rx, 0, dma(RX_RING), net_pa + RX_RING, RING_BYTES, RX_BUFS);
+        ve = virtq_setup(&net_dev, &net_rx, 0, dma(RX_RING), net_pa + RX_RING, RING_BYTES, 2 * RX_BUFS);
     if (ve == VIRTIO_OK)
         ve = virtq_setup(&net_dev, &net_tx, 1, dma(TX_RING), net_pa + TX_RING, RING_BYTES, 2 * TX_BUFS);
     if (ve != VIRTIO_OK) {
@@ -91,7 +121,8 @@ static int net_start(void)
         for (uint32_t i = 0; i < 6; i++)
             net_mac[i] = fallback[i];
     }
-    for (uint16_t b = 0; b < net_rx.size && b < RX_BUFS; b++)
+    uint32_t posted = 0;
+    for (uint16_t b = 0; b < RX_BUFS && 2u * b + 2u <= net_rx.size; b++, posted++)
         if (post_rx(b) != 0)
             return -1;
     virtio_driver_ok(&net_dev);
@@ -99,7 +130,7 @@ static int net_start(void)
     printf("virtio-net: device in slot %u (%s), mac %02x:%02x:%02x:%02x:%02x:%02x, %u receive "
            "buffers posted, header %u bytes\n", net_slot,
            net_dev.version == 2 ? "modern" : "legacy", net_mac[0], net_mac[1], net_mac[2],
-           net_mac[3], net_mac[4], net_mac[5], net_rx.size < RX_BUFS ? net_rx.size : RX_BUFS,
+           net_mac[3], net_mac[4], net_mac[5], posted,
            net_hdr_len);
     return 0;
 }
@@ -132,95 +163,147 @@ int virtio_net_nic_info(uint64_t badge, struct anv_bytes_6 *mac, uint32_t *mtu)
     return ANV_OK;
 }
 
+/* A free transmit buffer, waiting a little for the device to give one back if all are
+ * still with it (after telling it about those queued but not yet kicked); TX_BUFS if none. */
+static uint32_t free_tx(bool *unkicked)
+{
+    reclaim_tx();
+    for (uint32_t tries = 0; tries <= 10; tries++) {
+        for (uint32_t k = 0; k < TX_BUFS; k++)
+            if (!tx_busy[k])
+                return k;
+        if (tries == 10)
+            break;
+        if (*unkicked) {
+            virtq_kick(&net_dev, &net_tx);
+            *unkicked = false;
+        }
+        uint64_t res = 0, bits = 0;
+        if (anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, 1, &res, &bits) == ANV_OK)
+            take_interrupt(bits);
+        reclaim_tx();
+    }
+    return TX_BUFS;
+}
+
+/* One frame of `length` (checked by the caller) from `src` onto the transmit queue, not
+ * yet kicked. false: no buffer came back, or the queue refused it. */
+static bool queue_tx(const volatile uint8_t *src, uint32_t length, bool *unkicked)
+{
+    uint32_t b = free_tx(unkicked);
+    if (b == TX_BUFS)
+        return false;
+    volatile uint8_t *buf = dma(TX_DATA + b * BUF_BYTES);
+    for (uint32_t i = 0; i < net_hdr_len; i++)
+        buf[i] = 0; /* no offloads: no checksum, no segmentation */
+    copy_frame(buf + DATA_AT, src, length);
+    uint64_t base = net_pa + TX_DATA + b * BUF_BYTES;
+    uint64_t pa[2] = {base, base + DATA_AT};
+    uint32_t len[2] = {net_hdr_len, length};
+    bool writes[2] = {false, false};
+    uint16_t head = 0;
+    if (virtq_add(&net_tx, pa, len, writes, 2, &head) != VIRTIO_OK)
+        return false;
+    tx_head_buf[head] = (uint16_t)b;
+    tx_busy[b] = true;
+    *unkicked = true;
+    tx_frames++;
+    return true;
+}
+
 int virtio_net_nic_send(uint64_t badge, uint32_t length)
 {
     (void)badge;
     if (length < ETH_HEADER || length > FRAME_MAX)
         return NET_DEVICE_E_SIZE;
-    reclaim_tx();
-    uint32_t b = TX_BUFS;
-    for (uint32_t k = 0; k < TX_BUFS; k++)
-        if (!tx_busy[k]) {
-            b = k;
-            break;
-        }
-    /* Every buffer still with the device: wait a little for one to come back. */
-    for (uint32_t tries = 0; b == TX_BUFS && tries < 10; tries++) {
-        uint64_t res = 0, bits = 0;
-        if (anv_wait_one(VIRTIO_NET_HANDLE_EVENTS, 1, &res, &bits) == ANV_OK)
-            take_interrupt(bits);
-        reclaim_tx();
-        for (uint32_t k = 0; k < TX_BUFS && b == TX_BUFS; k++)
-            if (!tx_busy[k])
-                b = k;
+    bool unkicked = false;
+    bool ok = queue_tx(frames(netdev_tx_slot(0)), length, &unkicked);
+    if (unkicked)
+        virtq_kick(&net_dev, &net_tx);
+    return ok ? ANV_OK : NET_DEVICE_E_DOWN;
+}
+
+int virtio_net_nic_send_batch(uint64_t badge, uint32_t count, uint32_t *sent)
+{
+    (void)badge;
+    if (count == 0 || count > NETDEV_BATCH)
+        return ANV_E_INVALID_ARG;
+    /* Read once: the client may write the dataport while we look. */
+    uint16_t len[NETDEV_BATCH];
+    const volatile uint16_t *lens = (const volatile uint16_t *)(uintptr_t)frames(NETDEV_TX_LENGTHS);
+    for (uint32_t i = 0; i < count; i++) {
+        len[i] = lens[i];
+        if (len[i] < ETH_HEADER || len[i] > FRAME_MAX)
+            return NET_DEVICE_E_SIZE;
     }
-    if (b == TX_BUFS)
+    bool unkicked = false;
+    uint32_t n = 0;
+    while (n < count && queue_tx(frames(netdev_tx_slot(n)), len[n], &unkicked))
+        n++;
+    if (unkicked)
+        virtq_kick(&net_dev, &net_tx);
+    if (n == 0)
         return NET_DEVICE_E_DOWN;
-    volatile uint8_t *buf = dma(TX_DATA + b * BUF_BYTES);
-    for (uint32_t i = 0; i < net_hdr_len; i++)
-        buf[i] = 0; /* no offloads: no checksum, no segmentation */
-    const volatile uint8_t *src = (const volatile uint8_t *)VIRTIO_NET_FRAMES + TX_OFFSET;
-    for (uint32_t i = 0; i < length; i++)
-        buf[net_hdr_len + i] = src[i];
-    uint64_t pa[2] = {net_pa + TX_DATA + b * BUF_BYTES, net_pa + TX_DATA + b * BUF_BYTES + net_hdr_len};
-    uint32_t len[2] = {net_hdr_len, length};
-    bool writes[2] = {false, false};
-    uint16_t head = 0;
-    if (virtq_add(&net_tx, pa, len, writes, 2, &head) != VIRTIO_OK)
-        return NET_DEVICE_E_DOWN;
-    tx_head_buf[head] = (uint16_t)b;
-    tx_busy[b] = true;
-    virtq_kick(&net_dev, &net_tx);
-    tx_frames++;
+    *sent = n;
     return ANV_OK;
 }
 
-/* One received frame into the dataport, if the device has one; its buffer goes straight
- * back to the device. 1: a frame, 0: none yet, -1: device trouble. */
-static int take_rx(uint32_t *length)
+/* Up to `max` received frames into receive slots 0.. with their lengths, each buffer
+ * straight back to the device (one kick for all). The count, or -1: device trouble. */
+static int take_rx(uint32_t max, uint32_t *first_length)
 {
-    for (uint32_t k = 0; k < RX_BUFS; k++) {
+    volatile uint16_t *lens = (volatile uint16_t *)(uintptr_t)frames(NETDEV_RX_LENGTHS);
+    uint32_t got = 0;
+    bool reposted = false;
+    int result = 0;
+    for (uint32_t k = 0; k < RX_BUFS && got < max; k++) {
         uint16_t head = 0;
         uint32_t written = 0;
         enum virtio_error ve = VIRTIO_OK;
         if (!virtq_take_used(&net_rx, &head, &written, &ve))
-            return 0;
-        if (ve != VIRTIO_OK)
-            return -1;
+            break;
+        if (ve != VIRTIO_OK) {
+            result = -1;
+            break;
+        }
         uint16_t b = rx_head_buf[head];
-        bool good = written >= net_hdr_len + ETH_HEADER && written <= net_hdr_len + FRAME_MAX &&
-                    written <= BUF_BYTES;
+        bool good = b < RX_BUFS && written >= net_hdr_len + ETH_HEADER &&
+                    written <= net_hdr_len + FRAME_MAX;
         if (good) {
             uint32_t n = written - net_hdr_len;
-            const volatile uint8_t *src = dma(RX_DATA + b * BUF_BYTES + net_hdr_len);
-            volatile uint8_t *dst = (volatile uint8_t *)VIRTIO_NET_FRAMES + RX_OFFSET;
-            for (uint32_t i = 0; i < n; i++)
-                dst[i] = src[i];
-            *length = n;
+            copy_frame(frames(netdev_rx_slot(got)), dma(RX_DATA + b * BUF_BYTES + DATA_AT), n);
+            lens[got] = (uint16_t)n;
+            if (got == 0)
+                *first_length = n;
+            got++;
+            rx_frames++;
         } else {
             rx_dropped++;
         }
-        if (post_rx(b) != 0)
-            return -1;
-        virtq_kick(&net_dev, &net_rx);
-        if (good) {
-            rx_frames++;
-            return 1;
+        if (b >= RX_BUFS || post_rx(b) != 0) {
+            result = -1;
+            break;
         }
+        reposted = true;
     }
-    return 0;
+    if (reposted)
+        virtq_kick(&net_dev, &net_rx);
+    return result < 0 ? result : (int)got;
 }
 
-int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *length)
+/* The wait both receives share: frames, or TIMEOUT after `timeout_ticks`. */
+static int receive_frames(uint32_t max, uint32_t timeout_ticks, uint32_t *count,
+                          uint32_t *first_length)
 {
-    (void)badge;
     bool kicked = false;
     for (uint32_t round = 0; round < 64; round++) {
-        int got = take_rx(length);
+        int got = take_rx(max, first_length);
         if (got < 0)
             return NET_DEVICE_E_DOWN;
-        if (got > 0)
+        if (got > 0) {
+            *count = (uint32_t)got;
             return ANV_OK;
+        }
         if (timeout_ticks == 0 || kicked)
             return NET_DEVICE_E_TIMEOUT;
         uint64_t res = 0, bits = 0;
@@ -236,6 +319,20 @@ int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *len
 #endif
     }
     return NET_DEVICE_E_TIMEOUT;
+}
+
+int virtio_net_nic_receive(uint64_t badge, uint32_t timeout_ticks, uint32_t *length)
+{
+    (void)badge;
+    uint32_t count = 0;
+    return receive_frames(1, timeout_ticks, &count, length);
+}
+
+int virtio_net_nic_receive_batch(uint64_t badge, uint32_t timeout_ticks, uint32_t *count)
+{
+    (void)badge;
+    uint32_t first = 0;
+    return receive_frames(NETDEV_BATCH, timeout_ticks, count, &first);
 }
 
 int virtio_net_nic_counters(uint64_t badge, uint32_t *rx, uint32_t *tx, uint32_t *dropped,

@@ -378,6 +378,17 @@ static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
     c->rto_ms = rto;
 }
 
+/* SYN_RCVD to ESTABLISHED: the peer acknowledged our SYN (ack is ISS+1, checked). */
+static void syn_rcvd_acked(net_tcp *t, struct net_tcp_conn *c, uint32_t ack, uint16_t win)
+{
+    rtt_sample(t, c, ack);
+    c->snd_una = ack;
+    c->snd_wnd = win;
+    c->retries = 0;
+    c->rto_deadline_ms = 0;
+    c->state = NET_TCP_ESTABLISHED;
+}
+
 static uint16_t parse_mss(const uint8_t *p, size_t doff)
 {
     size_t i = 20;
@@ -673,6 +684,13 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             send_ack(t, c);
         return;
     }
+    /* RFC 9293 3.10.7.4: in SYN_RCVD an in-window segment carrying the ACK of our SYN
+     * completes the handshake even when it is not at RCV.NXT (the peer's ACK and first
+     * segment lost or overtaken): otherwise its data is dropped below and the connection
+     * stays half open until a timer, while the peer's whole flight waits (docs/net.md). */
+    if (c->state == NET_TCP_SYN_RCVD && (fl & F_ACK) && ack == c->iss + 1u &&
+        SEQ_GT(seq, c->rcv_nxt) && seq - c->rcv_nxt < rcv_window(c))
+        syn_rcvd_acked(t, c, ack, win);
     if (seq != c->rcv_nxt) {
         if (dlen == 0 && !(fl & F_FIN)) {
             /* A bare ACK out of place, such as a zero-window probe (sent one below
@@ -715,12 +733,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             reset_reply(t, src, sport, dport, seq, ack, fl, dlen);
             return;
         }
-        rtt_sample(t, c, ack);
-        c->snd_una = ack;
-        c->snd_wnd = win;
-        c->retries = 0;
-        c->rto_deadline_ms = 0;
-        c->state = NET_TCP_ESTABLISHED;
+        syn_rcvd_acked(t, c, ack, win);
     }
     /* RFC 5961 5.2: an ACK of what we never sent, or of more than a window before
      * SND.UNA, is answered and the segment (data included) dropped; so a blind

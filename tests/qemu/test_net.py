@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 from qemu_harness import run_scenario  # noqa: E402
 
 SIZE = 502
+INVALID = 7  # ANV_E_INVALID_ARG (kernel/include/anvaya/abi.h)
 OURS = bytes.fromhex("021122334455")
 STOP = 0x88B5
 TYPE = 0x88B6
@@ -35,7 +36,7 @@ def one_run(args, legacy):
     s = args.session(devices=[f"net:{backend}"], legacy_virtio=legacy)
     try:
         s.start()
-        m = s.expect(r"virtio-net: device in slot \d+ \((\w+)\), mac ([0-9a-f:]{17}), 16 receive "
+        m = s.expect(r"virtio-net: device in slot \d+ \((\w+)\), mac ([0-9a-f:]{17}), 32 receive "
                      r"buffers posted, header (\d+) bytes")
         s.check(m.group(1) == ("legacy" if legacy else "modern"), f"the {m.group(1)} transport")
         s.check(int(m.group(3)) == (10 if legacy else 12), "the header of the transport")
@@ -43,6 +44,9 @@ def one_run(args, legacy):
         s.check(mac == bytes.fromhex("525400123456"), f"QEMU's default MAC ({m.group(2)})")
         s.expect(rf"netecho: info 0 mac {m.group(2)} mtu 1500")
         s.expect(rf"netecho: send 13 -> {SIZE}, send 1515 -> {SIZE}")
+        # A batch is checked whole before any frame of it goes: nothing is sent (tx below).
+        s.expect(rf"netecho: send_batch 0 -> {INVALID}, 17 -> {INVALID}, "
+                 rf"2 with a 1515-byte second -> {SIZE}")
         rng = random.Random(1234)
         sizes = list(range(14, 80)) + [128, 256, 512, 1000, 1499, 1500, 1513, 1514] + \
             [rng.randrange(14, 1515) for _ in range(100)]

@@ -285,6 +285,39 @@ static void test_bad_segments(void **state)
 }
 
 
+/* The handshake's ACK and the first data segment lost: the next segment, ahead of RCV.NXT
+ * but in the window and carrying the ACK of our SYN, completes the handshake and its data
+ * is kept, so the retransmitted first segment brings the stream up to date at once. */
+static void test_syn_rcvd_ack_ahead(void **state)
+{
+    (void)state;
+    assert_int_equal(net_tcp_listen(&tcp, 81), NET_OK);
+    input_seg(4001, 81, 100, 0, 0x02, 60000, NULL, 0, 1200, 1000);
+    assert_int_equal(nout, 1);
+    assert_int_equal(seg(0)[13], 0x12);
+    uint32_t iss = g32(seg(0) + 4);
+    static uint8_t d[200];
+    for (size_t i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 7 + 3);
+    input_seg(4001, 81, 201, iss + 1, 0x10, 60000, d + 100, 100, 0, 1010);
+    int h = net_tcp_accept(&tcp, 81);
+    assert_true(h >= 0);
+    assert_int_equal(net_tcp_get_state(&tcp, h), NET_TCP_ESTABLISHED);
+    assert_int_equal(g32(seg(nout - 1) + 8), 101); /* a duplicate ACK: 101 is still missing */
+    input_seg(4001, 81, 101, iss + 1, 0x10, 60000, d, 100, 0, 1020);
+    uint8_t b[300];
+    assert_int_equal(net_tcp_recv(&tcp, h, b, sizeof b), 200);
+    assert_memory_equal(b, d, 200);
+    /* A segment ahead of RCV.NXT whose ACK is not ISS+1 leaves a half-open one alone. */
+    assert_int_equal(net_tcp_listen(&tcp, 82), NET_OK);
+    unsigned before = nout;
+    input_seg(4002, 82, 500, 0, 0x02, 60000, NULL, 0, 1200, 1030);
+    assert_int_equal(nout, before + 1);
+    uint32_t iss2 = g32(seg(before) + 4);
+    input_seg(4002, 82, 601, iss2 + 2, 0x10, 60000, d, 100, 0, 1040);
+    assert_int_equal(net_tcp_accept(&tcp, 82), -1);
+}
+
 static void ack_in(uint16_t lport, uint32_t ack, uint64_t now)
 {
     input_seg(80, lport, 5001, ack, 0x10, 60000, NULL, 0, 0, now);
@@ -598,6 +631,7 @@ int main(void)
         cmocka_unit_test_setup(test_handshake_and_rtt, setup),
         cmocka_unit_test_setup(test_window_and_retransmit, setup),
         cmocka_unit_test_setup(test_rst_rules, setup),
+        cmocka_unit_test_setup(test_syn_rcvd_ack_ahead, setup),
         cmocka_unit_test_setup(test_wrap_and_time_wait, setup),
         cmocka_unit_test_setup(test_isn_rfc6528, setup),
         cmocka_unit_test_setup(test_bad_segments, setup),
