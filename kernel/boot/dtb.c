@@ -58,8 +58,8 @@ struct frame {
     uint32_t path_len;
     uint32_t addr_cells;  /* this node's cells, which its children's reg use */
     uint32_t size_cells;
-    uint32_t reg_tok, reg_off, reg_len;
-    uint32_t compat_off, compat_len;
+    uint32_t reg_tok, reg_off, reg_len, reg_end;
+    uint32_t compat_off, compat_end; /* the value's bytes: b[compat_off, compat_end) */
     uint32_t irq;
     uint32_t ndev;
     uint64_t timebase;
@@ -71,7 +71,7 @@ struct frame {
 struct parser {
     const uint8_t *b;
     uint32_t struct_off, struct_end;
-    uint32_t strings_off, strings_size;
+    uint32_t strings_off, strings_size, strings_end;
     struct dtb_inventory *inv;
     struct dtb_error *err;
     uint32_t depth;
@@ -87,11 +87,61 @@ static uint32_t be32(const uint8_t *p)
            (uint32_t)p[3];
 }
 
-static uint64_t be64(const uint8_t *p)
+/*
+ * The blob is read only through these helpers, by index into b below an end index
+ * (a block's or a value's end, itself checked against totalsize <= len). The callers
+ * have checked each field lies inside its block; the helpers state that bound once more
+ * in a form an interval analysis can follow (tests/proof/eva), so no read can leave the
+ * blob even if a caller's check were wrong. A word that would cross end reads as 0.
+ */
+static uint32_t be32_at(const uint8_t *b, uint64_t off, uint64_t end)
 {
-    return ((uint64_t)be32(p) << 32) | be32(p + 4);
+    if (end < 4 || off > end - 4)
+        return 0;
+    return be32(b + off);
 }
 
+static uint64_t be64_at(const uint8_t *b, uint64_t off, uint64_t end)
+{
+    return ((uint64_t)be32_at(b, off, end) << 32) | be32_at(b, off + 4, end);
+}
+
+/* Index of the first NUL or `also` byte in b[from, end), or end when there is none. */
+static uint64_t span_end(const uint8_t *b, uint64_t from, uint64_t end, uint8_t also)
+{
+    uint64_t i = from;
+    while (i < end && b[i] != 0 && b[i] != also)
+        i++;
+    return i;
+}
+
+/* Index of the first NUL in b[from, end), or end when there is none. */
+static uint64_t str_end(const uint8_t *b, uint64_t from, uint64_t end)
+{
+    return span_end(b, from, end, 0);
+}
+
+/* Does b[from, to) hold exactly the C string lit (no terminator compared)? */
+static bool region_is(const uint8_t *b, uint64_t from, uint64_t to, const char *lit)
+{
+    uint64_t i = from;
+    /* The loop runs once per character of lit (the longest is 18); unrolling it keeps
+     * each lit[k] exact for Eva. */
+    /*@ loop unroll 24; */
+    for (size_t k = 0; lit[k] != '\0'; k++, i++) {
+        if (i >= to || b[i] != (uint8_t)lit[k])
+            return false;
+    }
+    return i == to;
+}
+
+/* Copies b[from, to) to dst[at, dst_end); the callers size both ranges alike. */
+static void copy_span(char *dst, size_t at, size_t dst_end, const uint8_t *b, uint64_t from,
+                      uint64_t to)
+{
+    for (uint64_t i = from, k = at; i < to && k < dst_end; i++, k++)
+        dst[k] = (char)b[i];
+}
 
 static void copy_bytes(void *dst, const void *src, size_t n)
 {
@@ -99,28 +149,6 @@ static void copy_bytes(void *dst, const void *src, size_t n)
     const uint8_t *s = src;
     for (size_t i = 0; i < n; i++)
         d[i] = s[i];
-}
-
-/* Does the n-byte region at a hold exactly the C string lit (no terminator compared)? */
-static bool region_is(const uint8_t *a, size_t n, const char *lit)
-{
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (lit[i] == '\0' || (uint8_t)lit[i] != a[i])
-            return false;
-    }
-    return lit[i] == '\0';
-}
-
-/* Length of the string at a, stopping at NUL or the bound; *terminated says which. */
-static size_t bounded_len(const uint8_t *a, size_t max, bool *terminated)
-{
-    size_t i = 0;
-    while (i < max && a[i] != 0)
-        i++;
-    if (terminated)
-        *terminated = i < max;
-    return i;
 }
 
 static bool cstr_equal(const char *a, const char *b, size_t max)
@@ -134,28 +162,31 @@ static bool cstr_equal(const char *a, const char *b, size_t max)
     return false;
 }
 
-/* A property value used as a string: up to its first NUL, never past its length. */
-static void copy_value_string(char *dst, size_t cap, const uint8_t *src, uint32_t len)
+/* A property value b[from, to) used as a string: up to its first NUL, never past its
+ * end, cut to cap - 1 characters. */
+static void copy_value_string(char *dst, size_t cap, const uint8_t *b, uint64_t from,
+                              uint64_t to)
 {
-    size_t n = bounded_len(src, len, NULL);
+    uint64_t stop = str_end(b, from, to);
+    size_t n = (size_t)(stop - from);
     if (n > cap - 1)
         n = cap - 1;
-    copy_bytes(dst, src, n);
+    copy_span(dst, 0, n, b, from, stop);
     dst[n] = '\0';
 }
 
-/* Stringlist membership; an unterminated last entry never matches, since its end is unknown. */
-static bool stringlist_has(const uint8_t *v, uint32_t len, const char *want)
+/* Stringlist membership in b[from, to); an unterminated last entry never matches, since
+ * its end is unknown. */
+static bool stringlist_has(const uint8_t *b, uint64_t from, uint64_t to, const char *want)
 {
-    uint32_t pos = 0;
-    while (pos < len) {
-        bool term;
-        size_t n = bounded_len(v + pos, len - pos, &term);
-        if (!term)
+    uint64_t pos = from;
+    while (pos < to) {
+        uint64_t stop = str_end(b, pos, to);
+        if (stop >= to)
             return false;
-        if (region_is(v + pos, n, want))
+        if (region_is(b, pos, stop, want))
             return true;
-        pos += (uint32_t)n + 1;
+        pos = stop + 1;
     }
     return false;
 }
@@ -169,13 +200,24 @@ static enum dtb_status fail(struct parser *p, enum dtb_status st, uint64_t off)
     return st;
 }
 
-static uint64_t read_cells(const uint8_t *v, uint32_t cells)
+/* The frame of the node `up` levels out from the innermost open one (up = 1: the
+ * innermost), or NULL when there is none. depth stays within [0, DTB_MAX_DEPTH]
+ * (begin_node refuses to go deeper); testing it here keeps each index visibly inside
+ * the stack. */
+static struct frame *open_frame(struct parser *p, uint32_t up)
+{
+    if (up == 0 || p->depth < up || p->depth > DTB_MAX_DEPTH)
+        return NULL;
+    return &p->stack[p->depth - up];
+}
+
+static uint64_t read_cells(const uint8_t *b, uint64_t off, uint64_t end, uint32_t cells)
 {
     if (cells == 0)
         return 0;
     if (cells == 1)
-        return be32(v);
-    return be64(v);
+        return be32_at(b, off, end);
+    return be64_at(b, off, end);
 }
 
 /* Number of (address, size) tuples in f's reg, decoded with the parent's cells. */
@@ -197,10 +239,10 @@ static struct dtb_range reg_entry(const struct parser *p, const struct frame *pa
                                   const struct frame *f, uint32_t index)
 {
     uint32_t ac = parent->addr_cells, sc = parent->size_cells;
-    const uint8_t *v = p->b + f->reg_off + (size_t)index * (ac + sc) * 4u;
+    uint64_t at = f->reg_off + (uint64_t)index * (ac + sc) * 4u;
     struct dtb_range r;
-    r.base = read_cells(v, ac);
-    r.size = read_cells(v + ac * 4u, sc);
+    r.base = read_cells(p->b, at, f->reg_end, ac);
+    r.size = read_cells(p->b, at + ac * 4u, f->reg_end, sc);
     return r;
 }
 
@@ -235,8 +277,8 @@ static enum dtb_status fill_device(struct parser *p, const struct frame *parent,
     memset(dev, 0, sizeof(*dev));
     copy_bytes(dev->path, p->path, (size_t)f->path_len + 1);
     if (f->has_compat)
-        copy_value_string(dev->compatible, sizeof(dev->compatible), p->b + f->compat_off,
-                          f->compat_len);
+        copy_value_string(dev->compatible, sizeof(dev->compatible), p->b, f->compat_off,
+                          f->compat_end);
     dev->base = r.base;
     dev->size = r.size;
     dev->irq = f->irq;
@@ -248,11 +290,11 @@ static enum dtb_status fill_device(struct parser *p, const struct frame *parent,
 static enum dtb_status finish_node(struct parser *p)
 {
     struct dtb_inventory *inv = p->inv;
-    const struct frame *f = &p->stack[p->depth - 1];
+    const struct frame *f = open_frame(p, 1);
+    const struct frame *parent = open_frame(p, 2);
     enum dtb_status st;
-    if (p->depth < 2)
+    if (f == NULL || parent == NULL)
         return DTB_OK; /* the root has no parent cells to decode anything with */
-    const struct frame *parent = &p->stack[p->depth - 2];
 
     if (f->dt_memory && f->has_reg) {
         st = append_regs(p, parent, f, inv->memory, &inv->memory_count, DTB_MAX_MEMORY);
@@ -284,12 +326,13 @@ static enum dtb_status finish_node(struct parser *p)
 
     bool virtio = false, plic = false, test = false, ns16550 = false;
     if (f->has_compat) {
-        const uint8_t *c = p->b + f->compat_off;
-        virtio = stringlist_has(c, f->compat_len, "virtio,mmio");
-        plic = !inv->plic.present && (stringlist_has(c, f->compat_len, "riscv,plic0") ||
-                                      stringlist_has(c, f->compat_len, "sifive,plic-1.0.0"));
-        test = !inv->test.present && stringlist_has(c, f->compat_len, "sifive,test0");
-        ns16550 = !p->uart_fallback_set && stringlist_has(c, f->compat_len, "ns16550a");
+        const uint8_t *b = p->b;
+        uint32_t c = f->compat_off, e = f->compat_end;
+        virtio = stringlist_has(b, c, e, "virtio,mmio");
+        plic = !inv->plic.present && (stringlist_has(b, c, e, "riscv,plic0") ||
+                                      stringlist_has(b, c, e, "sifive,plic-1.0.0"));
+        test = !inv->test.present && stringlist_has(b, c, e, "sifive,test0");
+        ns16550 = !p->uart_fallback_set && stringlist_has(b, c, e, "ns16550a");
     }
     bool is_stdout = p->stdout_set && !p->uart_exact &&
                      cstr_equal(p->path, inv->stdout_path, DTB_PATH_MAX);
@@ -325,14 +368,14 @@ static enum dtb_status finish_node(struct parser *p)
 static enum dtb_status begin_node(struct parser *p, uint32_t off, uint32_t *next)
 {
     uint32_t name_off = off + 4u;
-    bool term;
-    size_t nlen = bounded_len(p->b + name_off, p->struct_end - name_off, &term);
-    if (!term)
-        return fail(p, DTB_E_BAD_NODE_NAME, name_off);
+    uint64_t name_end = str_end(p->b, name_off, p->struct_end);
+    if (name_end >= p->struct_end)
+        return fail(p, DTB_E_BAD_NODE_NAME, name_off); /* unterminated */
+    size_t nlen = (size_t)(name_end - name_off);
     if (p->depth >= DTB_MAX_DEPTH)
         return fail(p, DTB_E_TOO_DEEP, off);
 
-    const uint8_t *name = p->b + name_off;
+    const uint8_t *b = p->b;
     struct frame *f = &p->stack[p->depth];
     memset(f, 0, sizeof(*f));
     f->node_off = off;
@@ -349,9 +392,9 @@ static enum dtb_status begin_node(struct parser *p, uint32_t off, uint32_t *next
         struct frame *parent = &p->stack[p->depth - 1];
         if (nlen == 0)
             return fail(p, DTB_E_BAD_NODE_NAME, name_off);
-        for (size_t i = 0; i < nlen; i++) {
-            if (name[i] == '/')
-                return fail(p, DTB_E_BAD_NODE_NAME, name_off + i);
+        for (uint64_t i = name_off; i < name_end; i++) {
+            if (b[i] == '/')
+                return fail(p, DTB_E_BAD_NODE_NAME, i);
         }
         uint64_t sep = parent->path_len > 1 ? 1 : 0;
         uint64_t plen = parent->path_len + sep + nlen;
@@ -359,22 +402,22 @@ static enum dtb_status begin_node(struct parser *p, uint32_t off, uint32_t *next
             return fail(p, DTB_E_PATH_TOO_LONG, name_off);
         if (sep)
             p->path[parent->path_len] = '/';
-        copy_bytes(p->path + parent->path_len + sep, name, nlen);
+        copy_span(p->path, parent->path_len + sep, plen, b, name_off, name_end);
         p->path[plen] = '\0';
         f->path_len = (uint32_t)plen;
         parent->has_child = true;
         if (parent->kind == KIND_ROOT) {
-            if (region_is(name, nlen, "cpus"))
+            if (region_is(b, name_off, name_end, "cpus"))
                 f->kind = KIND_CPUS;
-            else if (region_is(name, nlen, "chosen"))
+            else if (region_is(b, name_off, name_end, "chosen"))
                 f->kind = KIND_CHOSEN;
-            else if (region_is(name, nlen, "reserved-memory"))
+            else if (region_is(b, name_off, name_end, "reserved-memory"))
                 f->kind = KIND_RESMEM;
         }
     }
     p->depth++;
-    /* name_off + nlen + 1 <= struct_end <= DTB_MAX_SIZE, so the sum cannot wrap. */
-    uint64_t n = ((uint64_t)name_off + nlen + 1 + 3) & ~(uint64_t)3;
+    /* name_end < struct_end <= DTB_MAX_SIZE, so the sum cannot wrap. */
+    uint64_t n = (name_end + 1 + 3) & ~(uint64_t)3;
     if (n > p->struct_end)
         return fail(p, DTB_E_STRUCT_TRUNCATED, off);
     *next = (uint32_t)n;
@@ -383,75 +426,79 @@ static enum dtb_status begin_node(struct parser *p, uint32_t off, uint32_t *next
 
 static enum dtb_status property(struct parser *p, uint32_t off, uint32_t *next)
 {
-    if (p->depth == 0)
+    struct frame *f = open_frame(p, 1);
+    if (f == NULL) /* outside any node */
         return fail(p, DTB_E_BAD_TOKEN, off);
-    struct frame *f = &p->stack[p->depth - 1];
     if (f->has_child)
         return fail(p, DTB_E_BAD_TOKEN, off);
-    if (p->struct_end - off < 12u)
+    /* off <= struct_end (every token ends inside the block), so no sum here wraps. */
+    if ((uint64_t)off + 12u > p->struct_end)
         return fail(p, DTB_E_STRUCT_TRUNCATED, off);
-    uint32_t len = be32(p->b + off + 4);
-    uint32_t nameoff = be32(p->b + off + 8);
+    const uint8_t *b = p->b;
+    uint32_t len = be32_at(b, off + 4, p->struct_end);
+    uint32_t nameoff = be32_at(b, off + 8, p->struct_end);
     uint32_t voff = off + 12u;
-    if (len > p->struct_end - voff)
+    /* voff <= struct_end here, so this is len > struct_end - voff. */
+    uint64_t vend = (uint64_t)voff + len;
+    if (vend > p->struct_end)
         return fail(p, DTB_E_PROP_OVERRUN, off + 4);
-    if (nameoff >= p->strings_size)
+    uint64_t name = (uint64_t)p->strings_off + nameoff;
+    if (name >= p->strings_end) /* nameoff >= strings_size */
         return fail(p, DTB_E_BAD_STRING_OFFSET, off + 8);
-    bool term;
-    const uint8_t *name = p->b + p->strings_off + nameoff;
-    size_t nlen = bounded_len(name, p->strings_size - nameoff, &term);
-    if (!term)
+    uint64_t name_end = str_end(b, name, p->strings_end);
+    if (name_end >= p->strings_end) /* unterminated */
         return fail(p, DTB_E_BAD_STRING_OFFSET, off + 8);
 
-    const uint8_t *v = p->b + voff;
-    if (region_is(name, nlen, "#address-cells") || region_is(name, nlen, "#size-cells")) {
+#define NAME_IS(lit) region_is(b, name, name_end, lit)
+    if (NAME_IS("#address-cells") || NAME_IS("#size-cells")) {
         if (len != 4)
             return fail(p, DTB_E_BAD_CELLS, off);
-        if (name[1] == 'a')
-            f->addr_cells = be32(v);
+        if (NAME_IS("#address-cells"))
+            f->addr_cells = be32_at(b, voff, vend);
         else
-            f->size_cells = be32(v);
-    } else if (region_is(name, nlen, "reg")) {
+            f->size_cells = be32_at(b, voff, vend);
+    } else if (NAME_IS("reg")) {
         f->has_reg = true;
         f->reg_tok = off;
         f->reg_off = voff;
         f->reg_len = len;
-    } else if (region_is(name, nlen, "compatible")) {
+        f->reg_end = (uint32_t)vend;
+    } else if (NAME_IS("compatible")) {
         f->has_compat = true;
         f->compat_off = voff;
-        f->compat_len = len;
-    } else if (region_is(name, nlen, "interrupts")) {
+        f->compat_end = (uint32_t)vend;
+    } else if (NAME_IS("interrupts")) {
         if (len >= 4)
-            f->irq = be32(v);
-    } else if (region_is(name, nlen, "device_type")) {
-        size_t n = bounded_len(v, len, NULL);
-        f->dt_memory = region_is(v, n, "memory");
-        f->dt_cpu = region_is(v, n, "cpu");
-    } else if (region_is(name, nlen, "riscv,ndev")) {
+            f->irq = be32_at(b, voff, vend);
+    } else if (NAME_IS("device_type")) {
+        uint64_t stop = str_end(b, voff, vend);
+        f->dt_memory = region_is(b, voff, stop, "memory");
+        f->dt_cpu = region_is(b, voff, stop, "cpu");
+    } else if (NAME_IS("riscv,ndev")) {
         if (len == 4)
-            f->ndev = be32(v);
-    } else if (region_is(name, nlen, "timebase-frequency")) {
+            f->ndev = be32_at(b, voff, vend);
+    } else if (NAME_IS("timebase-frequency")) {
         if (len == 4 || len == 8) {
             f->has_timebase = true;
-            f->timebase = len == 4 ? be32(v) : be64(v);
+            f->timebase = len == 4 ? be32_at(b, voff, vend) : be64_at(b, voff, vend);
             if (f->kind == KIND_CPUS)
                 p->inv->timebase_frequency = f->timebase;
         }
-    } else if (f->kind == KIND_ROOT && region_is(name, nlen, "model")) {
-        copy_value_string(p->inv->model, sizeof(p->inv->model), v, len);
-    } else if (f->kind == KIND_CHOSEN && region_is(name, nlen, "stdout-path")) {
-        size_t n = 0;
-        while (n < len && v[n] != 0 && v[n] != ':')
-            n++;
+    } else if (f->kind == KIND_ROOT && NAME_IS("model")) {
+        copy_value_string(p->inv->model, sizeof(p->inv->model), b, voff, vend);
+    } else if (f->kind == KIND_CHOSEN && NAME_IS("stdout-path")) {
+        uint64_t stop = span_end(b, voff, vend, ':'); /* the path, without ":options" */
+        size_t n = (size_t)(stop - voff);
         if (n >= DTB_PATH_MAX)
             return fail(p, DTB_E_PATH_TOO_LONG, voff);
-        copy_bytes(p->inv->stdout_path, v, n);
+        copy_span(p->inv->stdout_path, 0, n, b, voff, stop);
         p->inv->stdout_path[n] = '\0';
         p->stdout_set = n > 0;
-    } else if (f->kind == KIND_CHOSEN && region_is(name, nlen, "bootargs")) {
-        copy_value_string(p->inv->bootargs, sizeof(p->inv->bootargs), v, len);
+    } else if (f->kind == KIND_CHOSEN && NAME_IS("bootargs")) {
+        copy_value_string(p->inv->bootargs, sizeof(p->inv->bootargs), b, voff, vend);
     }
-    uint64_t n = ((uint64_t)voff + len + 3) & ~(uint64_t)3;
+#undef NAME_IS
+    uint64_t n = (vend + 3) & ~(uint64_t)3;
     if (n > p->struct_end)
         return fail(p, DTB_E_STRUCT_TRUNCATED, off);
     *next = (uint32_t)n;
@@ -467,9 +514,9 @@ static enum dtb_status walk_structure(struct parser *p)
     enum dtb_status st;
 
     while (guard-- > 0) {
-        if (p->struct_end - off < 4u)
+        if ((uint64_t)off + 4u > p->struct_end) /* off <= struct_end: the walk's invariant */
             return fail(p, DTB_E_STRUCT_TRUNCATED, off);
-        uint32_t tok = be32(p->b + off);
+        uint32_t tok = be32_at(p->b, off, p->struct_end);
         uint32_t next = off + 4u;
         switch (tok) {
         case TOK_BEGIN_NODE:
@@ -486,10 +533,11 @@ static enum dtb_status walk_structure(struct parser *p)
             if (st != DTB_OK)
                 return st;
             p->depth--;
-            if (p->depth == 0)
+            const struct frame *top = open_frame(p, 1);
+            if (top == NULL) /* depth 0: the root closed */
                 root_done = true;
             else
-                p->path[p->stack[p->depth - 1].path_len] = '\0';
+                p->path[top->path_len] = '\0';
             break;
         case TOK_PROP:
             st = property(p, off, &next);
@@ -524,8 +572,8 @@ static enum dtb_status read_rsvmap(struct parser *p, uint32_t rsv_off, uint32_t 
     while (guard-- > 0) {
         if (limit - pos < RSV_ENTRY_SIZE)
             break;
-        uint64_t addr = be64(p->b + pos);
-        uint64_t size = be64(p->b + pos + 8);
+        uint64_t addr = be64_at(p->b, pos, limit);
+        uint64_t size = be64_at(p->b, pos + 8, limit);
         if (addr == 0 && size == 0)
             return DTB_OK;
         if (p->inv->rsvmap_count >= DTB_MAX_RESERVED)
@@ -548,24 +596,24 @@ static enum dtb_status check_header(struct parser *p, size_t len, uint32_t *rsv_
     const uint8_t *b = p->b;
     if (len < HDR_SIZE)
         return fail(p, DTB_E_TRUNCATED_HEADER, len);
-    if (be32(b + H_MAGIC) != FDT_MAGIC)
+    if (be32_at(b, H_MAGIC, len) != FDT_MAGIC)
         return fail(p, DTB_E_BAD_MAGIC, H_MAGIC);
 
-    uint32_t version = be32(b + H_VERSION);
-    uint32_t last_comp = be32(b + H_LAST_COMP);
+    uint32_t version = be32_at(b, H_VERSION, len);
+    uint32_t last_comp = be32_at(b, H_LAST_COMP, len);
     if (version < 16)
         return fail(p, DTB_E_BAD_VERSION, H_VERSION);
     if (last_comp > 17 || last_comp > version)
         return fail(p, DTB_E_BAD_VERSION, H_LAST_COMP);
 
-    uint32_t totalsize = be32(b + H_TOTALSIZE);
+    uint32_t totalsize = be32_at(b, H_TOTALSIZE, len);
     if (totalsize < HDR_SIZE || totalsize > DTB_MAX_SIZE || totalsize > len)
         return fail(p, DTB_E_BAD_TOTALSIZE, H_TOTALSIZE);
 
-    uint32_t off_struct = be32(b + H_OFF_STRUCT);
-    uint32_t off_strings = be32(b + H_OFF_STRINGS);
-    uint32_t off_rsv = be32(b + H_OFF_RSVMAP);
-    uint32_t size_strings = be32(b + H_SIZE_STRINGS);
+    uint32_t off_struct = be32_at(b, H_OFF_STRUCT, len);
+    uint32_t off_strings = be32_at(b, H_OFF_STRINGS, len);
+    uint32_t off_rsv = be32_at(b, H_OFF_RSVMAP, len);
+    uint32_t size_strings = be32_at(b, H_SIZE_STRINGS, len);
     if (off_rsv % 8u != 0)
         return fail(p, DTB_E_BAD_ALIGNMENT, H_OFF_RSVMAP);
     if (off_struct % 4u != 0)
@@ -575,19 +623,21 @@ static enum dtb_status check_header(struct parser *p, size_t len, uint32_t *rsv_
         return fail(p, DTB_E_BAD_LAYOUT, H_OFF_STRUCT);
     uint32_t size_struct;
     if (version >= 17) {
-        size_struct = be32(b + H_SIZE_STRUCT);
+        size_struct = be32_at(b, H_SIZE_STRUCT, len);
     } else {
         /* Version 16 has no size_dt_struct: the block runs to the next one or the end. */
         uint32_t end = off_strings > off_struct && off_strings < totalsize ? off_strings
                                                                            : totalsize;
         size_struct = end - off_struct;
     }
-    if ((uint64_t)off_struct + size_struct > totalsize)
+    uint64_t struct_end = (uint64_t)off_struct + size_struct;
+    if (struct_end > totalsize)
         return fail(p, DTB_E_BAD_LAYOUT, H_SIZE_STRUCT);
 
     if (off_strings < HDR_SIZE || off_strings > totalsize)
         return fail(p, DTB_E_BAD_LAYOUT, H_OFF_STRINGS);
-    if ((uint64_t)off_strings + size_strings > totalsize)
+    uint64_t strings_end = (uint64_t)off_strings + size_strings;
+    if (strings_end > totalsize)
         return fail(p, DTB_E_BAD_LAYOUT, H_SIZE_STRINGS);
     if (size_struct > 0 && size_strings > 0 && off_struct < off_strings + size_strings &&
         off_strings < off_struct + size_struct)
@@ -598,9 +648,10 @@ static enum dtb_status check_header(struct parser *p, size_t len, uint32_t *rsv_
         return fail(p, DTB_E_BAD_LAYOUT, H_OFF_RSVMAP);
 
     p->struct_off = off_struct;
-    p->struct_end = off_struct + size_struct;
+    p->struct_end = (uint32_t)struct_end;
     p->strings_off = off_strings;
     p->strings_size = size_strings;
+    p->strings_end = (uint32_t)strings_end;
     p->inv->totalsize = totalsize;
     *rsv_off = off_rsv;
     return DTB_OK;

@@ -19,6 +19,17 @@ static uint64_t rd(const uint8_t *p, unsigned n)
     return v;
 }
 
+/* The n-byte field at f[at] of a len-byte file. Callers have checked that it lies in the
+ * file; the test states that bound where an interval analysis can follow it
+ * (tests/proof/eva), so no read leaves the file even if a caller's check were wrong. A
+ * field that would cross the end reads as 0. */
+static uint64_t rd_at(const uint8_t *f, size_t len, uint64_t at, unsigned n)
+{
+    if (len < n || at > len - n)
+        return 0;
+    return rd(f + at, n);
+}
+
 const char *elf_strerror(enum elf_status s)
 {
     switch (s) {
@@ -41,6 +52,10 @@ enum elf_status elf_inspect(const void *data, size_t len, struct elf_info *out)
 {
     const uint8_t *f = data;
     out->segment_count = 0;
+    /* Entries past segment_count are never read, but starting them zeroed makes every
+     * entry defined whatever the path (and lets Eva see it without tracking which). */
+    for (uint32_t k = 0; k < ELF_MAX_SEGMENTS; k++)
+        out->segments[k] = (struct elf_segment){0};
     if (len < 64)
         return ELF_E_TRUNCATED;
     if (f[0] != 0x7f || f[1] != 'E' || f[2] != 'L' || f[3] != 'F' || f[4] != 2 || f[5] != 1)
@@ -55,12 +70,13 @@ enum elf_status elf_inspect(const void *data, size_t len, struct elf_info *out)
     out->entry = rd(f + 24, 8);
     bool entry_ok = false;
     for (uint64_t i = 0; i < phnum; i++) {
-        const uint8_t *ph = f + phoff + i * 56;
-        if (rd(ph, 4) != PT_LOAD)
+        /* phoff <= len and phnum * 56 <= len - phoff: the whole header is in the file. */
+        uint64_t ph = phoff + i * 56;
+        if (rd_at(f, len, ph, 4) != PT_LOAD)
             continue;
-        uint32_t flags = (uint32_t)rd(ph + 4, 4);
-        uint64_t off = rd(ph + 8, 8), vaddr = rd(ph + 16, 8);
-        uint64_t filesz = rd(ph + 32, 8), memsz = rd(ph + 40, 8);
+        uint32_t flags = (uint32_t)rd_at(f, len, ph + 4, 4);
+        uint64_t off = rd_at(f, len, ph + 8, 8), vaddr = rd_at(f, len, ph + 16, 8);
+        uint64_t filesz = rd_at(f, len, ph + 32, 8), memsz = rd_at(f, len, ph + 40, 8);
         if (memsz == 0)
             continue;
         if (out->segment_count >= ELF_MAX_SEGMENTS)
