@@ -70,9 +70,16 @@ static uint32_t crc_skipping_field(const uint8_t *p, uint32_t len)
     return ~crc;
 }
 
+/* Entry i of table t, or NULL when it would end past v->size. check_table made every
+ * entry below count[t] end inside total_size = v->size, so the NULL case never happens;
+ * the test states that bound where an interval analysis can follow it (tests/proof/eva),
+ * so no accessor can read outside the blob even if a table check were wrong. */
 static const uint8_t *entry(const struct manifest_view *v, uint32_t t, uint32_t i)
 {
-    return v->base + v->offset[t] + (uint64_t)i * entry_size[t];
+    uint64_t at = v->offset[t] + (uint64_t)i * entry_size[t];
+    if (at + entry_size[t] > v->size)
+        return NULL;
+    return v->base + at;
 }
 
 uint32_t manifest_count(const struct manifest_view *v, uint32_t table)
@@ -85,6 +92,8 @@ bool manifest_process(const struct manifest_view *v, uint32_t i, struct manifest
     if (i >= v->count[MANIFEST_T_PROCESS])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_PROCESS, i);
+    if (p == NULL)
+        return false;
     out->name = rd32(p + 0);
     out->image = rd32(p + 4);
     out->cspace_object = rd32(p + 8);
@@ -107,6 +116,8 @@ bool manifest_object(const struct manifest_view *v, uint32_t i, struct manifest_
     if (i >= v->count[MANIFEST_T_OBJECT])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_OBJECT, i);
+    if (p == NULL)
+        return false;
     out->type = rd32(p + 0);
     out->flags = rd32(p + 4);
     out->name = rd32(p + 8);
@@ -123,6 +134,8 @@ bool manifest_slot(const struct manifest_view *v, uint32_t i, struct manifest_sl
     if (i >= v->count[MANIFEST_T_SLOT])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_SLOT, i);
+    if (p == NULL)
+        return false;
     out->process = rd32(p + 0);
     out->slot = rd32(p + 4);
     out->object = rd32(p + 8);
@@ -136,6 +149,8 @@ bool manifest_mapping(const struct manifest_view *v, uint32_t i, struct manifest
     if (i >= v->count[MANIFEST_T_MAPPING])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_MAPPING, i);
+    if (p == NULL)
+        return false;
     out->process = rd32(p + 0);
     out->object = rd32(p + 4);
     out->vaddr = rd64(p + 8);
@@ -151,6 +166,8 @@ bool manifest_thread(const struct manifest_view *v, uint32_t i, struct manifest_
     if (i >= v->count[MANIFEST_T_THREAD])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_THREAD, i);
+    if (p == NULL)
+        return false;
     out->process = rd32(p + 0);
     out->thread_object = rd32(p + 4);
     out->ipcbuf_object = rd32(p + 8);
@@ -170,6 +187,8 @@ bool manifest_image(const struct manifest_view *v, uint32_t i, struct manifest_i
     if (i >= v->count[MANIFEST_T_IMAGE])
         return false;
     const uint8_t *p = entry(v, MANIFEST_T_IMAGE, i);
+    if (p == NULL)
+        return false;
     out->name = rd32(p + 0);
     out->flags = rd32(p + 4);
     out->load_base = rd64(p + 8);
@@ -181,9 +200,9 @@ bool manifest_image(const struct manifest_view *v, uint32_t i, struct manifest_i
 
 const char *manifest_string(const struct manifest_view *v, uint32_t offset)
 {
-    if (offset >= v->count[MANIFEST_T_STRING])
-        return "";
-    return (const char *)(v->base + v->offset[MANIFEST_T_STRING] + offset);
+    const uint8_t *s = offset < v->count[MANIFEST_T_STRING] ? entry(v, MANIFEST_T_STRING, offset)
+                                                             : NULL;
+    return s != NULL ? (const char *)s : "";
 }
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -205,6 +224,27 @@ const char *manifest_type_name(uint32_t type)
 
 /* Names come from the manifest and end up on the console: cut and made printable. */
 static const struct format_opts msg_opts = {MSG_NAME_MAX, true};
+
+/* String `offset` of the string table, as a message shows it: a copy cut to MSG_NAME_MAX
+ * characters (the formatter's cut too), read by index below the table's end, so the
+ * formatter never reads the blob itself. "" when offset is outside the table. */
+struct msg_name {
+    char s[MSG_NAME_MAX + 1];
+};
+
+static const char *msg_name(const struct manifest_view *v, uint32_t offset, struct msg_name *n)
+{
+    *n = (struct msg_name){{0}};
+    if (offset >= v->count[MANIFEST_T_STRING])
+        return n->s;
+    uint64_t at = (uint64_t)v->offset[MANIFEST_T_STRING] + offset;
+    uint64_t end = (uint64_t)v->offset[MANIFEST_T_STRING] + v->count[MANIFEST_T_STRING];
+    if (end > v->size) /* never: check_table put the table inside total_size */
+        end = v->size;
+    for (size_t k = 0; k < MSG_NAME_MAX && at < end && v->base[at] != 0; k++, at++)
+        n->s[k] = (char)v->base[at];
+    return n->s;
+}
 
 uint32_t manifest_vformat(char *buf, uint32_t size, const char *fmt, va_list ap)
 {
@@ -232,6 +272,18 @@ static void record(struct manifest_view *v, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Append text (at most max characters) to v->message, cut to fit, NUL-terminated. By
+ * index into the message, so every write is visibly inside it. */
+static void message_append(struct manifest_view *v, const char *text, size_t max)
+{
+    uint32_t len = v->message_len;
+    for (size_t k = 0; k < max && text[k] != '\0' && len + 1 < sizeof v->message; k++)
+        v->message[len++] = text[k];
+    if (len < sizeof v->message)
+        v->message[len] = '\0';
+    v->message_len = len;
+}
+
 /* ---- validation ---------------------------------------------------------------------- */
 
 static enum manifest_error fail(struct manifest_view *v, enum manifest_error e, uint32_t table,
@@ -242,13 +294,13 @@ static enum manifest_error fail(struct manifest_view *v, enum manifest_error e, 
 {
     v->bad_table = table;
     v->bad_index = index;
-    uint32_t len = v->message_len;
-    len += manifest_format(v->message + len, sizeof v->message - len, ": ");
+    char tail[MANIFEST_MESSAGE_MAX] = {0};
     va_list ap;
     va_start(ap, fmt);
-    len += manifest_vformat(v->message + len, sizeof v->message - len, fmt, ap);
+    manifest_vformat(tail, sizeof tail, fmt, ap);
     va_end(ap);
-    v->message_len = len;
+    message_append(v, ": ", 2);
+    message_append(v, tail, sizeof tail);
     return e;
 }
 
@@ -295,7 +347,8 @@ static enum manifest_error check_objects(struct manifest_view *v)
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
                         o.name, v->count[MANIFEST_T_STRING]);
         }
-        record(v, "object %u (\"%s\")", i, manifest_string(v, o.name));
+        struct msg_name nm;
+        record(v, "object %u (\"%s\")", i, msg_name(v, o.name, &nm));
         const char *tn = manifest_type_name(o.type);
         if (o.flags & ~MANIFEST_OBJ_F_ALL)
             return fail(v, MANIFEST_E_RANGE, T, i, "flags 0x%x outside device (0x1) and dma (0x2)",
@@ -390,7 +443,8 @@ static enum manifest_error check_slots(struct manifest_view *v, uint32_t p,
     struct manifest_slot s = {0};
     struct manifest_object o = {0};
     const uint32_t T = MANIFEST_T_SLOT;
-    const char *pname = manifest_string(v, pr->name);
+    struct msg_name nm;
+    const char *pname = msg_name(v, pr->name, &nm);
     uint32_t prev = 0;
     for (uint32_t k = 0; k < pr->slot_count; k++) {
         uint32_t i = pr->first_slot + k;
@@ -430,7 +484,8 @@ static enum manifest_error check_mappings(struct manifest_view *v, uint32_t p,
     struct manifest_mapping m = {0};
     struct manifest_object o = {0};
     const uint32_t T = MANIFEST_T_MAPPING;
-    const char *pname = manifest_string(v, pr->name);
+    struct msg_name nm;
+    const char *pname = msg_name(v, pr->name, &nm);
     enum manifest_error e;
     for (uint32_t k = 0; k < pr->mapping_count; k++) {
         uint32_t i = pr->first_mapping + k;
@@ -479,7 +534,8 @@ static enum manifest_error check_threads(struct manifest_view *v, uint32_t p,
     struct manifest_thread t = {0};
     struct manifest_object o = {0};
     const uint32_t T = MANIFEST_T_THREAD;
-    const char *pname = manifest_string(v, pr->name);
+    struct msg_name nm;
+    const char *pname = msg_name(v, pr->name, &nm);
     enum manifest_error e;
     for (uint32_t k = 0; k < pr->thread_count; k++) {
         uint32_t i = pr->first_thread + k;
@@ -561,7 +617,8 @@ static enum manifest_error check_processes(struct manifest_view *v)
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
                         pr.name, v->count[MANIFEST_T_STRING]);
         }
-        record(v, "process %u (\"%s\")", i, manifest_string(v, pr.name));
+        struct msg_name nm;
+        record(v, "process %u (\"%s\")", i, msg_name(v, pr.name, &nm));
         if (pr.image != MANIFEST_NONE && pr.image >= v->count[MANIFEST_T_IMAGE])
             return fail(v, MANIFEST_E_INDEX, T, i, "image %u: no such image (%u images)", pr.image,
                         v->count[MANIFEST_T_IMAGE]);
@@ -633,7 +690,8 @@ static enum manifest_error check_images(struct manifest_view *v)
             return fail(v, MANIFEST_E_STRING, T, i, "name 0x%x outside the string table (%u bytes)",
                         im.name, v->count[MANIFEST_T_STRING]);
         }
-        record(v, "image %u (\"%s\")", i, manifest_string(v, im.name));
+        struct msg_name nm;
+        record(v, "image %u (\"%s\")", i, msg_name(v, im.name, &nm));
         if (im.flags)
             return fail(v, MANIFEST_E_RANGE, T, i, "flags 0x%x, expected 0", im.flags);
         if (im.load_base & PAGE_MASK)
@@ -719,6 +777,9 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
     if (rd32(b + 28) != MANIFEST_T_COUNT)
         return fail(v, MANIFEST_E_HEADER, N, N, "table_count %u, expected %u", rd32(b + 28),
                     MANIFEST_T_COUNT);
+    /* The accessors bound every entry by v->size; manifest_open sets it back to 0 if any
+     * check below fails. */
+    v->size = total;
     uint32_t crc = crc_skipping_field(b, total);
     if (crc != rd32(b + 16))
         return fail(v, MANIFEST_E_CHECKSUM, N, N, "crc32 0x%x does not match the contents (0x%x)",
@@ -733,6 +794,7 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
                     abi & 0xFFFFu, (unsigned)ANV_ABI_VERSION_MAJOR,
                     (unsigned)ANV_ABI_VERSION_MINOR);
 
+    /*@ loop unroll MANIFEST_T_COUNT; */ /* so Eva names each table with its own literal */
     for (uint32_t t = 0; t < MANIFEST_T_COUNT; t++)
         if ((e = check_table(v, t, header_size, total)) != MANIFEST_OK)
             return e;
@@ -741,14 +803,15 @@ static enum manifest_error open_checked(struct manifest_view *v, const void *blo
     if (ns == 0)
         return fail(v, MANIFEST_E_STRING, MANIFEST_T_STRING, N,
                     "count 0: the table holds at least the empty string");
-    if (b[v->offset[MANIFEST_T_STRING] + ns - 1] != 0)
-        return fail(v, MANIFEST_E_STRING, MANIFEST_T_STRING, N, "last byte 0x%x, not NUL",
-                    b[v->offset[MANIFEST_T_STRING] + ns - 1]);
+    const uint8_t *last = entry(v, MANIFEST_T_STRING, ns - 1);
+    if (last == NULL) /* never: check_table put the table inside total_size */
+        return fail(v, MANIFEST_E_TABLE, MANIFEST_T_STRING, N, "outside the manifest");
+    if (*last != 0)
+        return fail(v, MANIFEST_E_STRING, MANIFEST_T_STRING, N, "last byte 0x%x, not NUL", *last);
 
     if ((e = check_objects(v)) != MANIFEST_OK || (e = check_images(v)) != MANIFEST_OK ||
         (e = check_processes(v)) != MANIFEST_OK)
         return e;
-    v->size = total;
     v->version_minor = (uint16_t)rd16(b + 6);
     v->abi_version = rd32(b + 20);
     v->message[0] = '\0';

@@ -152,7 +152,8 @@ struct buf_sink {
 static void buf_put(void *ctx, char ch)
 {
     struct buf_sink *b = ctx;
-    if (b->pos + 1 < b->size)
+    /* pos + 1 < size, in a form that cannot wrap (and that Eva can bound by size alone). */
+    if (b->size > 0 && b->pos < b->size - 1)
         b->buf[b->pos] = ch;
     b->pos++;
 }
