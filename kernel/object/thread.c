@@ -179,7 +179,7 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert w1: replier_pairs;
     //@ assert w2: reply_to_pairs;
     //@ assert w3: reply_states_but(t);
-    W:
+    /*@ ghost W: ; */
     sched_remove(t);
     /*@ assert rs: \forall integer i; 0 <= i < sched_count ==>
             sched_all[i]->state == \at(sched_all[i]->state, W); */
@@ -189,7 +189,7 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert r2: reply_to_pairs;
     //@ assert r3: reply_states_but(t);
     //@ assert s5: t->replier == \null;
-    R:
+    /*@ ghost R: ; */
     t->state = TS_INACTIVE;
     /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
             sched_all[i]->state == \at(sched_all[i]->state, R); */
@@ -224,7 +224,7 @@ void thread_release_caller(struct thread *client, uint64_t err)
     //@ assert m2: reply_to_pairs;
     //@ assert m3: reply_states_but(client);
     //@ assert m4: client->replier == \null && client->q_owner == \null;
-    M:
+    /*@ ghost M: ; */
     sched_make_ready(client);
     /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
             sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
@@ -240,8 +240,7 @@ void thread_release_caller(struct thread *client, uint64_t err)
 
 /* Its wait is the one its state names: on its endpoint's queue in send and receive, on
  * its notification's queue or none in wait_one, on none waiting for a reply (the queue
- * invariant the invariant checker tests; here a precondition). Contract stated, not yet
- * proved (docs/assurance.md, property 4). */
+ * invariant the invariant checker tests; here a precondition). */
 /*@ requires pool_ok && in_pool(t) && reply_links;
     requires t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ==>
         t->blocked_on != \null && t->q_owner == ep_queue_of(t) && queue_ok(ep_queue_of(t));
@@ -249,8 +248,13 @@ void thread_release_caller(struct thread *client, uint64_t err)
         (t->q_owner == \null || (t->blocked_on != \null && t->q_owner == ntfn_queue_of(t))) &&
         (t->blocked_on != \null ==> queue_ok(ntfn_queue_of(t)));
     requires t->state == TS_BLOCKED_REPLY ==> t->q_owner == \null;
-    ensures pool_ok && reply_links;
-    ensures t->replier == \null && t->state != TS_BLOCKED_REPLY;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures t->replier == \null;
+    ensures t->state != TS_BLOCKED_REPLY;
 */
 void thread_abort_wait(struct thread *t, uint64_t err)
 {
@@ -265,6 +269,10 @@ void thread_abort_wait(struct thread *t, uint64_t err)
         break;
     case TS_BLOCKED_WAIT:
         ntfn_dequeue(t);
+        //@ assert n1: replier_pairs;
+        //@ assert n2: reply_to_pairs;
+        //@ assert n3: reply_states_but(t);
+        //@ assert n4: t->replier == \null && t->q_owner == \null;
         sched_sleep_remove(t);
         break;
     case TS_BLOCKED_REPLY:
@@ -274,9 +282,28 @@ void thread_abort_wait(struct thread *t, uint64_t err)
     default:
         return;
     }
+    //@ assert j1: replier_pairs;
+    //@ assert j2: reply_to_pairs;
+    //@ assert j3: reply_states_but(t);
+    //@ assert j4: t->replier == \null && t->q_owner == \null;
     thread_clear_wait(t);
     thread_set_result(t, err);
+    //@ assert m1: replier_pairs;
+    //@ assert m2: reply_to_pairs;
+    //@ assert m3: reply_states_but(t);
+    //@ assert m4: t->replier == \null && t->q_owner == \null;
+    /*@ ghost M: ; */
     sched_make_ready(t);
+    /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+    /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, M); */
+    //@ assert k3: replier_pairs;
+    //@ assert k4: reply_to_pairs;
+    /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert k6: link_state_ok(t);
 }
 
 void thread_stop(struct thread *t)
@@ -287,17 +314,7 @@ void thread_stop(struct thread *t)
     if (t->reply_to)
         thread_release_caller(t->reply_to, ANV_E_REVOKED);
     sched_remove(t);
-    //@ assert s4: replier_pairs && reply_to_pairs && reply_states_but(t);
-    //@ assert s5: t->replier == \null;
-    R:
     t->state = TS_INACTIVE;
-    /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
-            sched_all[i]->state == \at(sched_all[i]->state, R); */
-    /*@ assert f2: \forall integer i; 0 <= i < sched_count ==>
-            sched_all[i]->replier == \at(sched_all[i]->replier, R); */
-    /*@ assert f3: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
-            link_state_ok(sched_all[i]); */
-    //@ assert f4: link_state_ok(t);
 }
 
 /* The whole frame is rebuilt, not patched: a restarted thread must not see any register
@@ -338,17 +355,7 @@ bool thread_suspend(struct thread *t)
         released = true;
     }
     sched_remove(t);
-    //@ assert s4: replier_pairs && reply_to_pairs && reply_states_but(t);
-    //@ assert s5: t->replier == \null;
-    R:
     t->state = TS_INACTIVE;
-    /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
-            sched_all[i]->state == \at(sched_all[i]->state, R); */
-    /*@ assert f2: \forall integer i; 0 <= i < sched_count ==>
-            sched_all[i]->replier == \at(sched_all[i]->replier, R); */
-    /*@ assert f3: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
-            link_state_ok(sched_all[i]); */
-    //@ assert f4: link_state_ok(t);
     return released;
 }
 
