@@ -151,8 +151,11 @@ static void thread_clear_wait(struct thread *t)
 }
 
 /* A faulted thread has no syscall to fail: when its fault message can no longer be
- * answered it stops, its registers untouched, until thread.resume. (Contract stated,
- * not yet proved: docs/assurance.md, property 4.) */
+ * answered it stops, its registers untouched, until thread.resume. (Proved by WP to
+ * keep the reply link: docs/assurance.md, property 4. Here and in the two functions
+ * below, the assertions after each call are steps of that proof, each proved: they
+ * restate the invariant one part at a time after the call, which the provers do not
+ * find on their own in a goal that spans several calls.) */
 /*@ requires pool_ok && in_pool(t) && reply_links_but(t);
     requires t->state == TS_BLOCKED_SEND ==> t->blocked_on != \null && queue_ok(ep_queue_of(t));
     ensures pool_sep;
