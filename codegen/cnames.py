@@ -82,10 +82,23 @@ def check(b):
             types.claim(snake(n), dcl.pos, f"struct '{n}'")
             for _t, fn, fpos in dcl.fields:
                 name(fn, fpos, "a field")
+        elif kind == "ErrorSetDecl":
+            # enum <snake>_errors, guard ANV_ERRORS_<UP>, <snake>_error_name() and the
+            # constants <UP>_E_<NAME>, which meet an interface's error macros.
+            name(n, dcl.pos, "an error set")
+            up = snake(n).upper()
+            types.claim(f"{snake(n)}_errors", dcl.pos, f"error set '{n}'", f"enum {snake(n)}_errors")
+            macros.claim(f"ANV_ERRORS_{up}", dcl.pos, f"error set '{n}'")
+            macros.claim(f"{snake(n)}_error_name", dcl.pos, f"error set '{n}'")
+            for e in dcl.members:
+                name(e.name, e.pos, "an error")
+                macros.claim(f"{up}_E_{e.name}", e.pos, f"error '{n}.{e.name}'")
         elif kind == "InterfaceDecl":
             name(n, dcl.pos, "an interface")
             up = snake(n).upper()
             macros.claim(f"ANV_IFACE_{up}", dcl.pos, f"interface '{n}'")
+            if dcl.errors or dcl.uses_errors:
+                macros.claim(f"{snake(n)}_error_name", dcl.pos, f"interface '{n}'")
             for e in dcl.errors:
                 name(e.name, e.pos, "an error")
                 macros.claim(f"{up}_E_{e.name}", e.pos, f"error '{n}.{e.name}'")

@@ -263,11 +263,26 @@ def instance_view(sysm, inst):
                      if any(k != n for k in keys)]
     last_slot = max((s.index for s in inst.slots), default=0)
     iface_views = [{"name": i.name, "up": snake(i.name).upper(), "errors": i.errors,
+                    "sets": [s.name for s in i.sets],
+                    # error_name's cases: a set's constant, or an own error's number.
+                    "cases": [(f"{es.up}_E_{n}", n) for es in i.sets for n, _v in es.members]
+                    + [(str(v), n) for n, v in i.errors],
                     "procs": [ProcView(i, pr) for pr in i.procs]} for i in ifaces.values()]
+    # Every error set the interfaces reach, each once and after the sets it includes: one
+    # enum per set, under its own guard, so headers that meet define each code once.
+    reached = {}
+    for i in ifaces.values():
+        reached.update(dict.fromkeys(i.sets))
+    sets = list(reached)
+    set_views = [{"name": es.name, "up": es.up, "tag": f"enum {snake(es.name)}_errors",
+                  "fn": f"{snake(es.name)}_error_name", "members": es.members,
+                  "includes": [s.name for s in es.closure[:-1]],
+                  "cases": [(c, n) for n, _v, c in es.all_errors()],
+                  "users": sorted(i.name for i in ifaces.values() if es in i.sets)} for es in sets]
     return {
         "sys": sysm.name, "inst": inst, "P": P, "U": U, "comp": inst.comp.name,
         "slots": slots, "uses": uses, "provides": provides, "types": type_views(order),
-        "bounds": bounds, "ifaces": iface_views, "events": events, "emits": emits,
+        "bounds": bounds, "ifaces": iface_views, "error_sets": set_views, "events": events, "emits": emits,
         "dataports": dataports, "devices": devices, "faults": faults,
         "dma": dma, "regions": regions, "device_groups": device_groups,
         "cspace_slots": inst.attrs["cspace"],
