@@ -3,7 +3,7 @@ when it is a C keyword or reserved identifier, when it equals a local or paramet
 generated stubs, or when the identifiers, macros, include guards or file names generated
 from it meet those of another name (after case folding and joining with `_`, which is how
 the emitters build them: docs/idl.md, "Generated names")."""
-from .idltypes import cap_closure, snake
+from .idltypes import cap_closure, received_closure, snake
 
 C_KEYWORDS = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -168,6 +168,16 @@ def check(b):
                 funcs.claim(f"{snake(o)}_mint", dcl.pos, shown)
                 for pr in ifaces[o].procs:
                     funcs.claim(f"{snake(o)}_{pr.name}".lower(), dcl.pos, f"{shown} ({o}.{pr.name})")
+            # `in cap<I>` on a provided port: the component calls what it is handed, with
+            # client stubs <prefix>_<snake(I)>_<proc>(cap, ...).
+            got = received_closure(ifaces, [p.iface for p in dcl.ports if p.kind == "provides"])
+            got = [o for o in got if o not in objs]   # its own objects: no client stubs
+            for o in got:
+                shown = f"cap<{o}>, carried in by a request to a port"
+                for pr in ifaces[o].procs:
+                    funcs.claim(f"{snake(o)}_{pr.name}".lower(), dcl.pos, f"{shown} ({o}.{pr.name})")
+            if got:
+                funcs.claim("route", None, "the generated code")
             if objs:
                 funcs.claim("cap_unsent", None, "the generated code")
                 funcs.claim("reply_recv", None, "the generated code")

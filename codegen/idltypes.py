@@ -171,7 +171,12 @@ class Proc:
     @property
     def out_caps(self):
         """[(name, CapType)] the reply carries, in parameter order."""
-        return [(n, t) for d, n, t in self.params if isinstance(t, CapType)]
+        return [(n, t) for d, n, t in self.params if isinstance(t, CapType) and d == "out"]
+
+    @property
+    def in_caps(self):
+        """[(name, CapType)] the request carries, in parameter order."""
+        return [(n, t) for d, n, t in self.params if isinstance(t, CapType) and d == "in"]
 
 
 class TypeResolution:
@@ -233,7 +238,7 @@ class TypeResolution:
     def type_of(self, tref, cap_ok=False):
         if tref.name == "cap" and getattr(tref, "iface", None) is not None:
             if not cap_ok:
-                self.d.error(tref.pos, f"cap<{tref.iface}> is allowed only as an out parameter "
+                self.d.error(tref.pos, f"cap<{tref.iface}> is allowed only as an in or out parameter "
                              "of a procedure", "a capability travels beside a message's words, "
                              "never inside a struct, a configuration value or a grant")
                 return None
@@ -473,11 +478,11 @@ class TypeResolution:
                         self.d.error(prm.pos, f"duplicate parameter '{prm.name}' in '{n}.{p.name}'")
                     pnames.add(prm.name)
                     t = self.type_of(prm.type, cap_ok=True)
-                    if isinstance(t, CapType) and prm.direction != "out":
+                    if isinstance(t, CapType) and prm.direction == "inout":
                         self.d.error(prm.type.pos, f"cap<{t.iface}> parameter '{prm.name}' is "
-                                     f"'{prm.direction}'; only a reply carries capabilities here",
-                                     f"write `out cap<{t.iface}> {prm.name}`: the server returns "
-                                     "the capability, the client's stub receives it")
+                                     "'inout'; a capability travels one way",
+                                     f"write `in cap<{t.iface}> {prm.name}` (the client hands it "
+                                     f"over) or `out cap<{t.iface}> {prm.name}` (the server returns one)")
                         t = None
                     if t is not None:
                         params.append((prm.direction, prm.name, t))
@@ -486,6 +491,10 @@ class TypeResolution:
                     self.d.error(p.pos, f"'{n}.{p.name}' returns {len(proc.out_caps)} capabilities; "
                                  f"a reply carries at most {self.abi.IPC_MAX_CAPS}",
                                  "return fewer, or split the procedure")
+                if len(proc.in_caps) > self.abi.IPC_MAX_CAPS:
+                    self.d.error(p.pos, f"'{n}.{p.name}' takes {len(proc.in_caps)} capabilities; "
+                                 f"a request carries at most {self.abi.IPC_MAX_CAPS} (ANV_IPC_MAX_CAPS)",
+                                 "take fewer, or split the procedure")
                 for what, w in (("request", proc.in_words), ("reply", proc.out_words)):
                     if w > maxw:
                         self.d.error(p.pos, f"'{n}.{p.name}' {what} needs {w} words; an IPC "
@@ -561,6 +570,23 @@ def cap_closure(interfaces, roots):
                         nxt.append(ct.iface)
         todo = nxt
     return sorted(seen)
+
+
+def received_closure(interfaces, served):
+    """The interfaces of the capabilities requests to the `served` interfaces carry in
+    (`in cap<I>`), with everything those return in turn: a server calls what it is handed,
+    so it is their client. Sorted by name."""
+    got = sorted({ct.iface for name in served if name in interfaces
+                  for pr in interfaces[name].procs for _, ct in pr.in_caps})
+    return sorted(set(got) | set(cap_closure(interfaces, got)))
+
+
+def sends_caps(iface):
+    """The first (procedure, parameter, CapType) of iface that takes a capability, or None."""
+    for pr in iface.procs:
+        for n, ct in pr.in_caps:
+            return pr, n, ct
+    return None
 
 
 def returns_caps(iface):
