@@ -181,9 +181,11 @@ class Proc:
 
 class TypeResolution:
     """Builder stage 1 (mixed into model.Builder): `self.types` (name -> Type) from the
-    enum and struct declarations, `self.interfaces` (name -> Interface) with every
-    procedure's parameters resolved and sized, and `type_of`/`convert`/`grant_value` for
-    the later stages. Reads `self.decls`, `self.abi`; reports to `self.d`."""
+    enum and struct declarations, `self.error_sets` (name -> ErrorSet) with their codes,
+    includes and closures checked, `self.interfaces` (name -> Interface) with every
+    procedure's parameters resolved and sized and the error sets each uses, and
+    `type_of`/`convert`/`grant_value` for the later stages. Reads `self.decls`,
+    `self.abi`; reports to `self.d`."""
 
     def resolve_types(self):
         self.types = {}

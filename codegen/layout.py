@@ -36,8 +36,9 @@ class Mapping:
 
 class Layout:
     """Builder stage 4 (mixed into model.Builder): `inst.slots` and `inst.mappings` of every
-    instance from the objects and badges authority.py made, the CSpace checks, and the
-    system's memory against the platform's RAM."""
+    instance from the objects and badges authority.py made, what capabilities its calls
+    and requests carry (`cap_objects`, `cap_clients`, the receive window `recv_window`),
+    the CSpace checks, and the system's memory against the platform's RAM."""
 
     def lay_out(self, sysm, badge_of, conns, dp_obj):
         self.sysm = sysm

@@ -240,6 +240,7 @@ def instance_view(sysm, inst):
         ifaces[name] = iface
         rights = W | (G if returns_caps(iface) or sends_caps(iface) else 0)
         return {"iface": name, "snake": snake(name), "up": snake(name).upper(), "index": k,
+                "received": name not in inst.cap_clients_uses,
                 "rights": rights, "rights_text": sysm.abi.rights_text(rights),
                 "procs": [ProcView(iface, pr) for pr in iface.procs]}
     cap_objects = [object_view(k, n) for k, n in enumerate(inst.cap_objects)] if inst.mint_slot else []

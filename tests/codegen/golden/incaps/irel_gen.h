@@ -76,7 +76,7 @@ static inline const char *conn_error_name(int code)
 #define CONN_LABEL_CLOSE 2u
 #endif
 
-/* ---- cap<Conn>: calls on a capability a call above returned (its handle) ---- */
+/* ---- cap<Conn>: calls on a capability a request carried in (its handle) ---- */
 int relay_server_conn_send(anv_handle_t cap, uint32_t length, uint32_t *taken);
 int relay_server_conn_splice(anv_handle_t cap, anv_handle_t other, uint32_t *moved);
 int relay_server_conn_close(anv_handle_t cap);
