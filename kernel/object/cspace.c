@@ -8,14 +8,54 @@
  * so it bounds every walk of the derivation tree. */
 static uint64_t cap_live;
 
-/* ACSL for the revoke proof (wp_revoke, docs/assurance.md). Every derivation link of a
- * capability is either empty or names a capability: what the walk needs to follow
- * links safely, and what every step keeps (it only stores links it read, or NULL). */
-/*@ predicate cdt_links_valid{L} = \forall struct cap *x; \valid(x) ==>
-        (x->parent == \null || \valid(x->parent)) &&
-        (x->first_child == \null || \valid(x->first_child)) &&
-        (x->next_sibling == \null || \valid(x->next_sibling)) &&
-        (x->prev_sibling == \null || \valid(x->prev_sibling));
+/* ACSL for the revoke proof (wp_revoke, docs/assurance.md). The statements quantify over
+ * every capability, so they need to tell capabilities apart by address: a capability is
+ * a slot of an array of them, a whole number of capabilities (`cap_index`) from that
+ * array's anchor (`cap_array_of`; both are left undefined: the proofs hold whatever they
+ * are), so no capability's
+ * field overlaps another's. A pointer to the middle of a slot is not a capability, and
+ * the statements say nothing about it. */
+/*@ axiomatic cap_slots { // two undefined functions, and no axiom
+      logic struct cap *cap_array_of(char *b);
+      logic integer cap_index(struct cap *x);
+    }
+    predicate cap_ok(struct cap *x) =
+        x != \null && \valid(x) && x == cap_array_of(\base_addr(x)) + cap_index(x);
+
+    // Every derivation link of a capability is empty or names a capability: what the walk
+    // needs to follow links safely, and what every step keeps.
+    predicate cdt_links_valid{L} = \forall struct cap *x; cap_ok(x) ==>
+        (x->parent == \null || cap_ok(x->parent)) &&
+        (x->first_child == \null || cap_ok(x->first_child)) &&
+        (x->next_sibling == \null || cap_ok(x->next_sibling)) &&
+        (x->prev_sibling == \null || cap_ok(x->prev_sibling));
+
+    // The links pair up (what the invariant checker checks): a first child names its
+    // parent and has no previous sibling, siblings name each other and share a parent, and
+    // a child without a previous sibling is its parent's first.
+    predicate cdt_pair_child{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->first_child != \null ==>
+            x->first_child->parent == x && x->first_child->prev_sibling == \null;
+    predicate cdt_pair_fwd{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->next_sibling != \null ==> x->next_sibling->prev_sibling == x;
+    predicate cdt_pair_back{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->prev_sibling != \null ==> x->prev_sibling->next_sibling == x;
+    predicate cdt_pair_parent{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->next_sibling != \null ==> x->next_sibling->parent == x->parent;
+    predicate cdt_paired{L} =
+        cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
+
+    // A capability with a parent holds something: slots are emptied only once unlinked.
+    predicate cdt_filled{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->parent != \null ==> x->obj != \null;
+
+    // x descends from a: a is its parent, or its parent's ancestor.
+    inductive cdt_below{L}(struct cap *x, struct cap *a) {
+      case cdt_child{L}: \forall struct cap *x, *a;
+        x != \null && x->parent == a ==> cdt_below(x, a);
+      case cdt_grandchild{L}: \forall struct cap *x, *a;
+        x != \null && cdt_below(x->parent, a) ==> cdt_below(x, a);
+    }
 
     // d is x, or reached from x through next-sibling and first-child links.
     inductive cdt_hangs{L}(struct cap *x, struct cap *d) {
@@ -204,24 +244,75 @@ static void cdt_link_child(struct cap *parent, struct cap *child)
     parent->first_child = child;
 }
 
-/* Only ever called on a leaf (revoke's step; cap_delete moves the children first). */
-/*@ requires cdt_links_valid && \valid(c) && c->first_child == \null;
+/* The stores that take c out of the tree, and exactly what they change in every
+ * capability: proved apart from the tree's invariants (cdt_unlink), whose statements over
+ * every capability, in the same proof, keep the provers from these simple facts. */
+/*@ requires cap_ok(c);
+    requires c->prev_sibling == \null || cap_ok(c->prev_sibling);
+    requires c->next_sibling == \null || cap_ok(c->next_sibling);
+    requires c->parent == \null || cap_ok(c->parent);
     assigns c->parent, c->next_sibling, c->prev_sibling, c->prev_sibling->next_sibling,
             c->parent->first_child, c->next_sibling->prev_sibling;
-    ensures cdt_links_valid;
-    ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
+    ensures parent_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == c ==> x->parent == \null) && (x != c ==> x->parent == \old(x->parent));
+    ensures first_child_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == \old(c->parent) && \old(c->prev_sibling) == \null ==>
+            x->first_child == \old(c->next_sibling)) &&
+        (x != \old(c->parent) || \old(c->prev_sibling) != \null ==>
+            x->first_child == \old(x->first_child));
+    ensures next_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == c ==> x->next_sibling == \null) &&
+        (x != c && x == \old(c->prev_sibling) ==> x->next_sibling == \old(c->next_sibling)) &&
+        (x != c && x != \old(c->prev_sibling) ==> x->next_sibling == \old(x->next_sibling));
+    ensures prev_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == c ==> x->prev_sibling == \null) &&
+        (x != c && x == \old(c->next_sibling) ==> x->prev_sibling == \old(c->prev_sibling)) &&
+        (x != c && x != \old(c->next_sibling) ==> x->prev_sibling == \old(x->prev_sibling));
+    ensures obj_of: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
 */
-static void cdt_unlink(struct cap *c)
+static void cdt_splice(struct cap *c)
 {
-    if (c->prev_sibling)
-        c->prev_sibling->next_sibling = c->next_sibling;
-    else if (c->parent)
-        c->parent->first_child = c->next_sibling;
-    if (c->next_sibling)
-        c->next_sibling->prev_sibling = c->prev_sibling;
+    struct cap *prev = c->prev_sibling, *next = c->next_sibling, *parent = c->parent;
+    if (prev)
+        prev->next_sibling = next;
+    else if (parent)
+        parent->first_child = next;
+    if (next)
+        next->prev_sibling = prev;
     c->parent = 0;
     c->next_sibling = 0;
     c->prev_sibling = 0;
+}
+
+/* Only ever called on a leaf (revoke's step; cap_delete moves the children first). */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires c->first_child == \null;
+    assigns c->parent, c->next_sibling, c->prev_sibling, c->prev_sibling->next_sibling,
+            c->parent->first_child, c->next_sibling->prev_sibling;
+    ensures cdt_links_valid && cdt_filled;
+    ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
+    ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
+    ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
+        x->parent == \old(x->parent);
+    ensures contents_kept: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
+*/
+static void cdt_unlink(struct cap *c)
+{
+    /*@ assert c->prev_sibling != \null ==> c->prev_sibling->next_sibling == c &&
+            c->prev_sibling->parent == c->parent; */
+    /*@ assert c->next_sibling != \null ==> c->next_sibling->prev_sibling == c &&
+            c->next_sibling->parent == c->parent; */
+    /*@ assert \forall struct cap *x; cap_ok(x) && x->first_child == c ==>
+            x == c->parent && c->prev_sibling == \null; */
+    //@ assert \forall struct cap *x; cap_ok(x) && x->next_sibling == c ==> x == c->prev_sibling;
+    //@ assert \forall struct cap *x; cap_ok(x) && x->prev_sibling == c ==> x == c->next_sibling;
+    //@ assert c->prev_sibling == c ==> c->next_sibling == c;
+    //@ assert c->next_sibling == c ==> c->prev_sibling == c;
+    /*@ assert \forall struct cap *x; cap_ok(x) && x->next_sibling != \null &&
+            x->next_sibling == c->next_sibling ==> x == c; */
+    /*@ assert \forall struct cap *x; cap_ok(x) && x->prev_sibling != \null &&
+            x->prev_sibling == c->prev_sibling ==> x == c; */
+    cdt_splice(c);
 }
 
 /*@ requires \valid(dst) && dst->obj == \null && \valid(obj) && obj->refs < 0xFFFFFFFF;
@@ -289,7 +380,7 @@ void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badg
  * (waking the threads waiting through it, undoing a mapping), the slot's links, then its
  * contents and the counts. The hook and the object's reference are trusted by the revoke
  * proof, not proved (docs/assurance.md): their contracts say what they change. */
-/*@ requires \valid(c);
+/*@ requires \valid(c) && c->obj != \null;
     assigns \nothing;
 */
 static void cap_unhook(struct cap *c)
@@ -306,13 +397,18 @@ static void cap_unref(struct kobj *obj)
         kobj_destroy(obj);
 }
 
-/*@ requires cdt_links_valid && \valid(c) && cap_live > 0;
+/* The slot's contents and the counts, and exactly what that changes in every capability:
+ * proved apart from the tree's invariants, as cdt_splice is. */
+/*@ requires cap_ok(c) && cap_live > 0;
     assigns c->obj, c->type, c->placed, c->rights, c->badge, c->map_vaddr, c->map_vspace,
             c->generation, cap_live, *(c->obj);
-    ensures cdt_links_valid;
     ensures c->obj == \null && cap_live == \old(cap_live) - 1;
+    ensures links_of: \forall struct cap *x; cap_ok(x) ==>
+        x->parent == \old(x->parent) && x->first_child == \old(x->first_child) &&
+        x->next_sibling == \old(x->next_sibling) && x->prev_sibling == \old(x->prev_sibling);
+    ensures obj_of: \forall struct cap *x; cap_ok(x) && x != c ==> x->obj == \old(x->obj);
 */
-static void cap_clear(struct cap *c)
+static void cap_clear_contents(struct cap *c)
 {
     struct kobj *obj = c->obj;
     c->obj = 0;
@@ -326,6 +422,23 @@ static void cap_clear(struct cap *c)
     KASSERT(cap_live > 0);
     cap_live--;
     cap_unref(obj);
+}
+
+/* Only ever called on an unlinked slot. */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires c->parent == \null && cap_live > 0;
+    assigns c->obj, c->type, c->placed, c->rights, c->badge, c->map_vaddr, c->map_vspace,
+            c->generation, cap_live, *(c->obj);
+    ensures cdt_links_valid && cdt_filled;
+    ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
+    ensures c->obj == \null && cap_live == \old(cap_live) - 1;
+    ensures parents_kept: \forall struct cap *x; cap_ok(x) ==> x->parent == \old(x->parent);
+    ensures contents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
+        x->obj == \old(x->obj);
+*/
+static void cap_clear(struct cap *c)
+{
+    cap_clear_contents(c);
 }
 
 void cap_delete(struct cap *c)
@@ -355,14 +468,21 @@ void cap_delete(struct cap *c)
 
 /* Proved (wp_revoke): the walk ends, every slot it empties is a leaf, and c ends with no
  * child, so nothing is reachable below it through the links; the count returned is the
- * number of capabilities emptied. */
-/*@ requires cdt_links_valid && \valid(c) && \valid_read(c->owner) && cspace_valid(c->owner);
+ * number of capabilities emptied; every slot emptied held a capability and descended from
+ * c when the walk began, so c and every capability outside its subtree keep their
+ * objects; the tree's links stay paired. */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires \valid_read(c->owner) && cspace_valid(c->owner);
     requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
+    requires acyclic: !cdt_below(c, c);
     requires cap_live <= 0xFFFFFFFF;
     ensures childless: c->first_child == \null;
     ensures unreachable: \forall struct cap *d; !cdt_reachable(c, d);
-    ensures links_valid: cdt_links_valid;
+    ensures links_valid: cdt_links_valid && cdt_paired && cdt_filled;
     ensures counted: \result == \old(cap_live) - cap_live;
+    ensures only_below: \forall struct cap *x; cap_ok(x) && x->obj != \old(x->obj) ==>
+        cdt_below{Pre}(x, c);
+    ensures kept: c->obj == \old(c->obj);
 */
 uint32_t cap_revoke(struct cap *c)
 {
@@ -374,10 +494,15 @@ uint32_t cap_revoke(struct cap *c)
     /* What a panic names, read before the walk changes anything. */
     const uint32_t slot = cap_slot_index(c), cs_id = c->owner->hdr.id;
     struct cap *cur = c->first_child;
-    /*@ loop invariant cdt_links_valid && \valid(c);
+    /*@ loop invariant cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
         loop invariant 0 <= removed <= live && cap_live == live - removed;
-        loop invariant cur == \null || \valid(cur);
+        loop invariant cur == \null || cap_ok(cur);
         loop invariant cur == \null ==> c->first_child == \null;
+        loop invariant below: cur != \null ==> cdt_below{Pre}(cur, c);
+        loop invariant parents: \forall struct cap *x; cap_ok(x) && x->parent != \null ==>
+            x->parent == \at(x->parent, Pre);
+        loop invariant emptied: \forall struct cap *x; cap_ok(x) && x->obj != \at(x->obj, Pre) ==>
+            cdt_below{Pre}(x, c);
         loop assigns cur, removed, cap_live,
             { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
             { x->next_sibling | struct cap *x; \true },
@@ -389,7 +514,7 @@ uint32_t cap_revoke(struct cap *c)
         if (removed >= live)
             panic("cdt: revoking slot %u of cspace %u removed %u of %lu capabilities and "
                   "found more", slot, cs_id, removed, (unsigned long)live);
-        /*@ loop invariant \valid(cur);
+        /*@ loop invariant cap_ok(cur) && cdt_below{Pre}(cur, c);
             loop invariant 0 <= depth <= live;
             loop assigns cur, depth;
             loop variant live - depth;
@@ -404,11 +529,16 @@ uint32_t cap_revoke(struct cap *c)
         if (parent == 0)
             panic("cdt: revoking slot %u of cspace %u: a descendant has no parent", slot,
                   cs_id);
+        //@ assert up: parent != c ==> cdt_below{Pre}(parent, c);
         /* cap_delete, taken apart: a leaf has no children to move. */
         cap_unhook(cur);
         cdt_unlink(cur);
         cap_clear(cur);
         removed++;
+        /*@ assert parents_now: \forall struct cap *x; cap_ok(x) && x->parent != \null ==>
+                x->parent == \at(x->parent, Pre); */
+        //@ assert first_of_c: c->first_child != \null ==> c->first_child->parent == c;
+        //@ assert first_below: c->first_child != \null ==> cdt_below{Pre}(c->first_child, c);
         cur = parent == c ? c->first_child : parent;
     }
     return removed;
