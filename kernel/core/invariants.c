@@ -48,6 +48,17 @@ static bool inv_is_child(const struct cap *parent, const struct cap *c)
     return false;
 }
 
+/* No capability is its own ancestor: the walk up the parent links ends within the
+ * guard (far more than any system's capabilities). */
+static bool inv_parents_end(const struct cap *c)
+{
+    const struct cap *p = c->parent;
+    for (uint32_t guard = 0; p && guard < 0x100000u; guard++, p = p->parent)
+        if (p == c)
+            return false;
+    return p == 0;
+}
+
 static unsigned inv_check_slot(const struct cspace *cs, uint32_t i)
 {
     const struct cap *c = &cs->slots[i];
@@ -78,10 +89,20 @@ static unsigned inv_check_slot(const struct cspace *cs, uint32_t i)
         if (c->parent->obj == 0)
             bad += inv_fail("parent slot empty", cs->hdr.id, i);
     }
+    /* The pairing revoke's proof assumes (cdt_paired in object/cspace.c), one test a
+     * conjunct, so a run that breaks it is caught where the proof could not be. */
     if (c->next_sibling && c->next_sibling->prev_sibling != c)
         bad += inv_fail("sibling links", cs->hdr.id, i);
+    if (c->prev_sibling && c->prev_sibling->next_sibling != c)
+        bad += inv_fail("sibling links (previous)", cs->hdr.id, i);
+    if (c->next_sibling && c->next_sibling->parent != c->parent)
+        bad += inv_fail("siblings with different parents", cs->hdr.id, i);
     if (c->first_child && c->first_child->parent != c)
         bad += inv_fail("first child's parent", cs->hdr.id, i);
+    if (c->first_child && c->first_child->prev_sibling)
+        bad += inv_fail("first child has a previous sibling", cs->hdr.id, i);
+    if (c->parent && !inv_parents_end(c))
+        bad += inv_fail("derivation cycle", cs->hdr.id, i);
     if (c->type == ANV_OBJ_MAPPING) {
         const struct frame *f = (const struct frame *)c->obj;
         uint32_t rights = 0;
