@@ -139,14 +139,14 @@ static uint16_t wnd_field(net_tcp *t, struct net_tcp_conn *c, bool syn)
     return (uint16_t)f;
 }
 
-/* mss_opt non-zero adds an MSS option, wscale_opt (shift + 1) non-zero a window scale
- * option after a NOP that keeps the header a multiple of 4. */
+/* One segment; olen bytes of options (a multiple of 4, at most 40) follow the header,
+ * and the payload (n bytes) is copied after them. */
 static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *data, size_t n,
-                     uint16_t mss_opt, uint8_t wscale_opt)
+                     const uint8_t *opt, size_t olen)
 {
     uint8_t *seg = t->seg;
-    size_t hl = 20u + (mss_opt ? 4u : 0u) + (wscale_opt ? 4u : 0u);
+    size_t hl = 20u + olen;
     if (n > NET_TCP_MSS)
         n = NET_TCP_MSS;
     put16(seg, lport);
@@ -158,19 +158,8 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
     put16(seg + 14, wnd);
     put16(seg + 16, 0);
     put16(seg + 18, 0);
-    size_t o = 20;
-    if (mss_opt) {
-        seg[o] = 2;
-        seg[o + 1] = 4;
-        put16(seg + o + 2, mss_opt);
-        o += 4;
-    }
-    if (wscale_opt) {
-        seg[o] = 1;
-        seg[o + 1] = 3;
-        seg[o + 2] = 3;
-        seg[o + 3] = (uint8_t)(wscale_opt - 1u);
-    }
+    if (olen)
+        memcpy(seg + 20, opt, olen);
     if (n)
         memcpy(seg + hl, data, n);
     uint32_t src = t->s->ip, len = (uint32_t)(hl + n);
@@ -180,15 +169,69 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
     (void)net_ip_send(t->s, 0, rip, PROTO_TCP, seg, len);
 }
 
+/* RFC 2018 3: the SACK option for an ACK, up to 4 blocks (no timestamps share the
+ * header): first the range holding the segment that arrived last, then the others in
+ * sequence order. Returns the option's length with its two leading NOPs. */
+static size_t sack_blocks(const struct net_tcp_conn *c, uint8_t *opt)
+{
+    unsigned first = c->nooo;
+    for (unsigned i = 0; i < c->nooo; i++)
+        if (SEQ_LE(c->ooo[i].start, c->ooo_recent) && SEQ_LT(c->ooo_recent, c->ooo[i].end))
+            first = i;
+    size_t o = 4;
+    if (first < c->nooo) {
+        put32(opt + o, c->ooo[first].start);
+        put32(opt + o + 4, c->ooo[first].end);
+        o += 8;
+    }
+    for (unsigned i = 0; i < c->nooo && o < 4u + 4u * 8u; i++) {
+        if (i == first)
+            continue;
+        put32(opt + o, c->ooo[i].start);
+        put32(opt + o + 4, c->ooo[i].end);
+        o += 8;
+    }
+    opt[0] = 1;
+    opt[1] = 1;
+    opt[2] = 5;
+    opt[3] = (uint8_t)(o - 2u);
+    return o;
+}
+
 static void send_ctl(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint8_t flags)
 {
     c->delack = 0; /* this segment acknowledges all we have */
     bool syn = (flags & F_SYN) != 0;
-    uint16_t mss = syn ? (uint16_t)NET_TCP_MSS : 0;
-    /* RFC 7323 2.2: always on our SYN; on a SYN-ACK only if the peer's SYN had it. */
-    uint8_t ws = syn && (!(flags & F_ACK) || c->wscale_ok) ? (uint8_t)(c->rcv_wscale + 1u) : 0;
+    uint8_t opt[40];
+    size_t olen = 0;
+    if (syn) {
+        opt[0] = 2;
+        opt[1] = 4;
+        put16(opt + 2, NET_TCP_MSS);
+        olen = 4;
+        /* RFC 7323 2.2: always on our SYN; on a SYN-ACK only if the peer's SYN had it. */
+        if (!(flags & F_ACK) || c->wscale_ok) {
+            opt[olen] = 1;
+            opt[olen + 1] = 3;
+            opt[olen + 2] = 3;
+            opt[olen + 3] = c->rcv_wscale;
+            olen += 4;
+        }
+        /* RFC 2018 2: SACK-permitted likewise, or a peer never permits our SACK blocks.
+         * The blocks a peer sends us are parsed past and not used (our retransmissions
+         * stay NewReno's), which the option allows. */
+        if (!(flags & F_ACK) || c->sack_ok) {
+            opt[olen] = 1;
+            opt[olen + 1] = 1;
+            opt[olen + 2] = 4;
+            opt[olen + 3] = 2;
+            olen += 4;
+        }
+    } else if (flags == F_ACK && c->sack_ok && c->nooo > 0) {
+        olen = sack_blocks(c, opt);
+    }
     uint16_t wnd = wnd_field(t, c, syn);
-    send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, wnd, NULL, 0, mss, ws);
+    send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, wnd, NULL, 0, opt, olen);
 }
 
 static void send_ack(net_tcp *t, struct net_tcp_conn *c) { send_ctl(t, c, c->snd_nxt, F_ACK); }
@@ -274,7 +317,7 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
             c->rtt_start_ms = t->s->now_ms;
         }
         send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
-                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, 0, 0);
+                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, NULL, 0);
         c->delack = 0; /* the ACK rode on the data */
         c->snd_nxt += n;
         if (SEQ_GT(c->snd_nxt, c->snd_max))
@@ -295,7 +338,7 @@ static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
         if (n > c->mss)
             n = c->mss;
         send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
-                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, 0, 0);
+                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, NULL, 0);
     } else if (c->fin_sent && off == c->slen) {
         send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
     }
@@ -400,6 +443,7 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         c->ooo[k++].end = e;
     }
     c->nooo = (uint8_t)k;
+    c->ooo_recent = seq;
     t->stats.ooo_queued++;
     return true;
 }
@@ -482,6 +526,8 @@ net_err net_tcp_parse_options(const uint8_t *p, size_t doff, net_tcp_opts *o)
             uint16_t m = get16(p + i + 2);
             o->mss = m < 64u ? 64u : m;
             o->has_mss = 1;
+        } else if (kind == 4 && olen == 2) {
+            o->has_sack_perm = 1;
         } else if (kind == 3 && olen == 3 && !o->has_wscale) {
             o->has_wscale = 1;
             o->wscale_sent = p[i + 2];
@@ -500,8 +546,10 @@ static void take_syn_options(net_tcp *t, struct net_tcp_conn *c, const uint8_t *
     if (net_tcp_parse_options(p, doff, &o) != NET_OK) { /* doff was checked by the caller */
         o.mss = DEFAULT_MSS;
         o.has_wscale = 0;
+        o.has_sack_perm = 0;
     }
     c->mss = o.mss < NET_TCP_MSS ? o.mss : (uint16_t)NET_TCP_MSS;
+    c->sack_ok = o.has_sack_perm; /* our ACKs may carry SACK blocks (RFC 2018 2) */
     if (o.has_wscale) {
         if (o.wscale_sent > WSCALE_MAX)
             t->stats.wscale_clamped++; /* RFC 7323 2.3: "log the error", use 14 */
@@ -647,10 +695,10 @@ static void reset_reply(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport
 {
     t->stats.rst_sent++;
     if (flags & F_ACK) {
-        send_seg(t, rip, lport, rport, ack, 0, F_RST, 0, NULL, 0, 0, 0);
+        send_seg(t, rip, lport, rport, ack, 0, F_RST, 0, NULL, 0, NULL, 0);
     } else {
         uint32_t a = seq + (uint32_t)dlen + ((flags & F_SYN) ? 1u : 0u) + ((flags & F_FIN) ? 1u : 0u);
-        send_seg(t, rip, lport, rport, 0, a, F_RST | F_ACK, 0, NULL, 0, 0, 0);
+        send_seg(t, rip, lport, rport, 0, a, F_RST | F_ACK, 0, NULL, 0, NULL, 0);
     }
 }
 
@@ -1126,7 +1174,7 @@ net_err net_tcp_abort(net_tcp *t, int h)
     if (c->state != NET_TCP_CLOSED && c->state != NET_TCP_SYN_SENT &&
         c->state != NET_TCP_TIME_WAIT) {
         t->stats.rst_sent++;
-        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0, 0);
+        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, NULL, 0);
     }
     conn_closed(c, NET_ERR_RESET);
     return NET_OK;
@@ -1184,7 +1232,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         }
         if (++c->retries > NET_TCP_MAX_RETRIES) {
             if (c->state != NET_TCP_SYN_SENT)
-                send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0, 0);
+                send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, NULL, 0);
             conn_closed(c, NET_ERR_TIMEOUT);
             continue;
         }
@@ -1214,7 +1262,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
                 uint32_t off = c->snd_nxt - c->snd_base;
                 if (off < c->slen) {
                     send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
-                             F_ACK, wnd_field(t, c, false), sbuf_span(t, c, off, 1), 1, 0, 0);
+                             F_ACK, wnd_field(t, c, false), sbuf_span(t, c, off, 1), 1, NULL, 0);
                     c->snd_nxt++;
                     if (SEQ_GT(c->snd_nxt, c->snd_max))
                         c->snd_max = c->snd_nxt;

@@ -1,5 +1,5 @@
 /* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, the MSS and RFC 7323
- * window scale options, data both ways within the peer's window and RFC 5681/6582
+ * window scale options, SACK blocks to a peer that permits them (RFC 2018, receiving side), data both ways within the peer's window and RFC 5681/6582
  * congestion control, a bounded
  * out-of-order queue inside the receive buffer, the RFC 6298 retransmission timer with
  * Karn's rule and backoff, fast retransmit and recovery, close from either side,
@@ -57,6 +57,7 @@ typedef struct net_tcp_opts {
     uint8_t has_wscale;  /* a window scale option (kind 3, length 3) was present */
     uint8_t wscale;      /* its shift, clamped to 14 as RFC 7323 2.3 requires */
     uint8_t wscale_sent; /* the shift as sent, before clamping (for the log) */
+    uint8_t has_sack_perm; /* SACK-permitted (kind 4, length 2: RFC 2018 2) */
 } net_tcp_opts;
 
 typedef enum net_tcp_state {
@@ -83,6 +84,10 @@ struct net_tcp_conn {
     /* RFC 7323 window scaling: the peer's window fields are shifted left by snd_wscale,
      * ours right by rcv_wscale; both 0 unless both SYNs carried the option. */
     uint8_t snd_wscale, rcv_wscale, wscale_ok;
+    /* RFC 2018: the peer's SYN permitted SACK, so our ACKs name the out-of-order ranges;
+     * ooo_recent is a sequence number of the segment queued last (its range goes first). */
+    uint8_t sack_ok;
+    uint32_t ooo_recent;
     uint32_t rcv_nxt, rcv_adv;                    /* rcv_adv: right edge last advertised */
     uint32_t rtt_seq;
     uint64_t rtt_start_ms, rto_deadline_ms, tw_deadline_ms;

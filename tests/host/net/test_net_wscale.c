@@ -1,8 +1,9 @@
 /* test_net_wscale.c: RFC 7323 window scaling in lib/net's TCP, built with a 255 KiB
  * buffer (-DNET_TCP_BUF=261120u, our shift 2): the option on SYN and SYN-ACK, the peer's
  * shift taken (15 clamped to 14) or scaling off when its SYN lacks the option, scaled
- * window fields both ways across 64 KiB, the rounding that keeps the right edge, and the
- * option parser on concrete headers. */
+ * window fields both ways across 64 KiB, the rounding that keeps the right edge, SACK
+ * blocks on our ACKs for a peer that permits them, and the option parser on concrete
+ * headers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,11 +89,18 @@ static size_t opts_mss_ws(uint8_t *o, int sh)
     return 8;
 }
 
-/* Our SYN: MSS, NOP, window scale 2; its window field 65535 (a SYN's is never scaled). */
-static uint16_t check_our_syn(unsigned i)
+/* Our SYN or SYN-ACK: MSS, NOP, window scale 2 (and NOP, NOP, SACK-permitted when sack);
+ * its window field 65535 (a SYN's is never scaled). */
+static uint16_t check_our_syn(unsigned i, int sack)
 {
     const uint8_t *s = seg(i);
-    assert_int_equal(s[12] >> 4, 7);
+    assert_int_equal(s[12] >> 4, sack ? 8 : 7);
+    if (sack) {
+        assert_int_equal(s[28], 1);
+        assert_int_equal(s[29], 1);
+        assert_int_equal(s[30], 4);
+        assert_int_equal(s[31], 2);
+    }
     assert_int_equal(s[20], 2);
     assert_int_equal(s[21], 4);
     assert_int_equal(g16(s + 22), NET_TCP_MSS);
@@ -113,7 +121,7 @@ static int open_active(int sh, uint16_t w)
     int h = net_tcp_connect(&tcp, PEER, 80, &e);
     assert_int_equal(e, NET_OK);
     assert_int_equal(nout, 1);
-    uint16_t lport = check_our_syn(0);
+    uint16_t lport = check_our_syn(0, 1);
     isn1 = g32(seg(0) + 4) + 1;
     uint8_t o[8];
     size_t ol = opts_mss_ws(o, sh);
@@ -212,7 +220,7 @@ static void test_passive(void **state)
     input_opts(4001, 81, 100, 0, 0x02, 30000, o, ol, NULL, 0, 1000);
     assert_int_equal(nout, 1);
     assert_int_equal(seg(0)[13], 0x12);
-    check_our_syn(0);
+    check_our_syn(0, 0);
     uint32_t iss = g32(seg(0) + 4);
     /* The handshake's ACK is not a SYN: its window is scaled by 8. */
     input_opts(4001, 81, 101, iss + 1, 0x10, 30000, NULL, 0, NULL, 0, 1010);
@@ -333,6 +341,81 @@ static void test_reserve_used_up(void **state)
     assert_int_equal(tcp.stats.dropped, 0);
 }
 
+/* RFC 2018, the receiving side: a peer whose SYN permits SACK gets, on each ACK while data
+ * waits out of order, SACK blocks naming the ranges held, the range of the segment that
+ * arrived last first; without the permission no ACK carries them. */
+static void test_sack_blocks(void **state)
+{
+    (void)state;
+    assert_int_equal(net_tcp_listen(&tcp, 82), NET_OK);
+    const uint8_t o[8] = {2, 4, 0x03, 0xe8, 1, 1, 4, 2}; /* MSS 1000, NOP, NOP, SACK-permitted */
+    input_opts(4003, 82, 100, 0, 0x02, 30000, o, 8, NULL, 0, 1000);
+    assert_int_equal(nout, 1);
+    assert_int_equal(seg(0)[12] >> 4, 7); /* MSS and SACK-permitted; no window scale */
+    assert_int_equal(seg(0)[24], 1);
+    assert_int_equal(seg(0)[26], 4);
+    uint32_t iss = g32(seg(0) + 4);
+    input_opts(4003, 82, 101, iss + 1, 0x10, 30000, NULL, 0, NULL, 0, 1010);
+    int h = net_tcp_accept(&tcp, 82);
+    assert_true(h >= 0);
+    assert_int_equal(tcp.c[h].sack_ok, 1);
+    static uint8_t d[100];
+    memset(d, 's', sizeof d);
+    /* In order: a plain ACK. */
+    nout = 0;
+    input_opts(4003, 82, 101, iss + 1, 0x18, 30000, NULL, 0, d, 100, 1020);
+    assert_int_equal(nout, 1);
+    assert_int_equal(seg(0)[12] >> 4, 5);
+    /* 301..400 ahead of the hole at 201: ACK 201 with one block [301, 401). */
+    nout = 0;
+    input_opts(4003, 82, 301, iss + 1, 0x18, 30000, NULL, 0, d, 100, 1030);
+    const uint8_t *a = seg(0);
+    assert_int_equal(g32(a + 8), 201);
+    assert_int_equal(a[12] >> 4, 8);
+    assert_int_equal(a[20], 1);
+    assert_int_equal(a[21], 1);
+    assert_int_equal(a[22], 5);
+    assert_int_equal(a[23], 10);
+    assert_int_equal(g32(a + 24), 301);
+    assert_int_equal(g32(a + 28), 401);
+    /* 501..600: two blocks, the newest first: [501, 601), [301, 401). */
+    nout = 0;
+    input_opts(4003, 82, 501, iss + 1, 0x18, 30000, NULL, 0, d, 100, 1040);
+    a = seg(0);
+    assert_int_equal(a[12] >> 4, 10);
+    assert_int_equal(a[23], 18);
+    assert_int_equal(g32(a + 24), 501);
+    assert_int_equal(g32(a + 28), 601);
+    assert_int_equal(g32(a + 32), 301);
+    assert_int_equal(g32(a + 36), 401);
+    /* 401..500 joins them: one block [301, 601). */
+    nout = 0;
+    input_opts(4003, 82, 401, iss + 1, 0x18, 30000, NULL, 0, d, 100, 1050);
+    a = seg(0);
+    assert_int_equal(a[23], 10);
+    assert_int_equal(g32(a + 24), 301);
+    assert_int_equal(g32(a + 28), 601);
+    /* The hole filled: ACK 601 and no option. */
+    nout = 0;
+    input_opts(4003, 82, 201, iss + 1, 0x18, 30000, NULL, 0, d, 100, 1060);
+    a = seg(nout - 1);
+    assert_int_equal(g32(a + 8), 601);
+    assert_int_equal(a[12] >> 4, 5);
+    /* A peer that did not permit SACK gets none. */
+    const uint8_t m[4] = {2, 4, 0x03, 0xe8};
+    nout = 0;
+    input_opts(4004, 82, 700, 0, 0x02, 30000, m, 4, NULL, 0, 1100);
+    uint32_t iss2 = g32(seg(0) + 4);
+    input_opts(4004, 82, 701, iss2 + 1, 0x10, 30000, NULL, 0, NULL, 0, 1110);
+    int h2 = net_tcp_accept(&tcp, 82);
+    assert_true(h2 >= 0);
+    assert_int_equal(tcp.c[h2].sack_ok, 0);
+    nout = 0;
+    input_opts(4004, 82, 901, iss2 + 1, 0x18, 30000, NULL, 0, d, 100, 1120);
+    assert_int_equal(g32(seg(0) + 8), 701);
+    assert_int_equal(seg(0)[12] >> 4, 5);
+}
+
 static void test_parse_options(void **state)
 {
     (void)state;
@@ -376,6 +459,16 @@ static void test_parse_options(void **state)
     memcpy(h + 20, m, sizeof m);
     assert_int_equal(net_tcp_parse_options(h, 24, &o), NET_OK);
     assert_int_equal(o.mss, 64);
+    assert_int_equal(o.has_sack_perm, 0);
+    /* SACK-permitted is kind 4, length 2; one of another length is skipped. */
+    const uint8_t sp[] = {4, 3, 0, 4, 2, 0, 0, 0};
+    memcpy(h + 20, sp, sizeof sp);
+    assert_int_equal(net_tcp_parse_options(h, 28, &o), NET_OK);
+    assert_int_equal(o.has_sack_perm, 1);
+    const uint8_t sq[] = {4, 3, 0, 0};
+    memcpy(h + 20, sq, sizeof sq);
+    assert_int_equal(net_tcp_parse_options(h, 24, &o), NET_OK);
+    assert_int_equal(o.has_sack_perm, 0);
     assert_int_equal(net_tcp_parse_options(h, 19, &o), NET_ERR_ARG);
     assert_int_equal(net_tcp_parse_options(h, 64, &o), NET_ERR_ARG);
     assert_int_equal(net_tcp_parse_options(NULL, 20, &o), NET_ERR_ARG);
@@ -392,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup(test_passive, setup),
         cmocka_unit_test_setup(test_receive_window, setup),
         cmocka_unit_test_setup(test_reserve_used_up, setup),
+        cmocka_unit_test_setup(test_sack_blocks, setup),
         cmocka_unit_test(test_parse_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
