@@ -69,7 +69,7 @@ struct sock {
     uint8_t uhead, ucount; /* UDP: the queue of received datagrams */
     struct dgram q[UDP_QUEUE];
     uint32_t udp_dropped;
-    uint32_t seen;        /* a digest of the socket's state when the client last got AGAIN */
+    uint64_t seen;        /* a digest of the socket's state when the client last got AGAIN */
     uint8_t shut;         /* TCP: our FIN is queued (tcp_shutdown): no more sends */
     uint32_t gen;         /* bumped at every mint: a badge of an earlier socket is refused */
     anv_handle_t cap;     /* the stack's copy of the socket's capability (revoked at close) */
@@ -379,17 +379,19 @@ static bool port_taken(uint8_t kind, uint16_t port)
     return false;
 }
 
-/* What the client could see of a socket, folded into one word: if it differs from what
- * it was when the client was told AGAIN, the client is told to ask again. */
-static uint32_t digest(const struct sock *s)
+/* What the client could see of a socket, packed into one word: if it differs from what
+ * it was when the client was told AGAIN, the client is told to ask again. The fields are
+ * packed, not hashed, so that no change can look like none (buffer lengths up to 2^24). */
+static uint64_t digest(const struct sock *s)
 {
+    _Static_assert(NET_TCP_BUF < (1u << 24), "the digest packs 24-bit buffer lengths");
     switch (s->kind) {
     case SK_UDP: return 1u + s->ucount;
     case SK_LISTEN: return 1u + s->nbacklog;
     case SK_TCP: {
         const struct net_tcp_conn *t = &tcp.c[s->h];
-        return (uint32_t)net_tcp_get_state(&tcp, s->h) * 0x9E3779B1u ^ (uint32_t)t->rlen << 1 ^
-               (uint32_t)t->slen << 17 ^ (uint32_t)t->fin_rcvd;
+        return (uint64_t)net_tcp_get_state(&tcp, s->h) << 56 | (uint64_t)t->fin_rcvd << 48 |
+               (uint64_t)t->rlen << 24 | (uint64_t)t->slen;
     }
     default: return 0;
     }

@@ -18,7 +18,8 @@
 #define SEQ_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define SEQ_GT(a, b) SEQ_LT(b, a)
 #define SEQ_GE(a, b) SEQ_LE(b, a)
-#define CWND_MAX 65535u /* no window scaling: the peer never offers more */
+#define CWND_MAX NET_TCP_WINDOW_MAX /* the largest window a peer can offer */
+#define WSCALE_MAX 14u               /* RFC 7323 2.3 */
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static uint32_t get32(const uint8_t *p)
@@ -76,18 +77,76 @@ static const uint8_t *sbuf_span(net_tcp *t, const struct net_tcp_conn *c, uint32
     return t->lin;
 }
 
-static uint16_t rcv_window(const struct net_tcp_conn *c)
+/* Free space in the receive buffer: what can be stored past RCV.NXT. */
+static uint32_t rcv_window(const struct net_tcp_conn *c) { return NET_TCP_BUF - c->rlen; }
+
+/* The receive window as the peer may use it: what we last advertised, which scaled
+ * rounding may put a few bytes past the free space. An acceptability test uses this, so
+ * that nothing the peer may legally send is refused. */
+static uint32_t rcv_window_offered(const struct net_tcp_conn *c)
 {
-    return (uint16_t)(NET_TCP_BUF - c->rlen);
+    uint32_t w = rcv_window(c);
+    uint32_t adv = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    return adv > w ? adv : w;
 }
 
-/* One segment; the payload (n bytes) is copied next to the header. */
+unsigned net_tcp_our_wscale(void)
+{
+    unsigned sh = 0;
+    while (sh < WSCALE_MAX && (NET_TCP_BUF >> sh) > 0xffffu)
+        sh++;
+    return sh;
+}
+
+/* Bytes of the receive buffer held back from the scaled window offered: room for the
+ * rounding below (RFC 7323 appendix F) to keep the right edge where it was. */
+static uint32_t wnd_reserve(unsigned sh) { return sh ? 64u << sh : 0u; }
+
+/* The window field of a segment we send, and RCV.ADV (the right edge it offers) moved
+ * to match. A SYN's window is never scaled (RFC 7323 2.2). Otherwise the free space less
+ * the reserve is shifted right by rcv_wscale, which rounds down; where that would put the
+ * right edge left of the one offered before (RFC 9293 3.8.6.2.2: a receiver should not
+ * shrink its window), the field is rounded up instead, which may move the edge up to
+ * 2^rcv_wscale - 1 bytes on, into the reserve. Segments whose lengths are multiples of
+ * 2^rcv_wscale (1448 and 1460 are, up to shift 2) never need it. Only when a peer's odd
+ * segments have used up the whole reserve without the application reading is the edge
+ * allowed back to the buffer's end (counted in wnd_shrunk): data offered is data stored. */
+static uint16_t wnd_field(net_tcp *t, struct net_tcp_conn *c, bool syn)
+{
+    uint32_t room = rcv_window(c);
+    if (syn) {
+        uint32_t f = room > 0xffffu ? 0xffffu : room;
+        c->rcv_adv = c->rcv_nxt + f;
+        return (uint16_t)f;
+    }
+    unsigned sh = c->rcv_wscale;
+    uint32_t res = wnd_reserve(sh);
+    uint32_t w = room > res ? room - res : 0;
+    uint32_t f = w >> sh;
+    if (f > 0xffffu)
+        f = 0xffffu;
+    uint32_t cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    if ((f << sh) < cur) {
+        uint32_t up = (cur + (1u << sh) - 1u) >> sh;
+        if (up <= 0xffffu && (up << sh) <= room) {
+            f = up;
+        } else {
+            f = room >> sh;
+            t->stats.wnd_shrunk++;
+        }
+    }
+    c->rcv_adv = c->rcv_nxt + (f << sh);
+    return (uint16_t)f;
+}
+
+/* One segment; olen bytes of options (a multiple of 4, at most 40) follow the header,
+ * and the payload (n bytes) is copied after them. */
 static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *data, size_t n,
-                     uint16_t mss_opt)
+                     const uint8_t *opt, size_t olen)
 {
     uint8_t *seg = t->seg;
-    size_t hl = mss_opt ? 24u : 20u;
+    size_t hl = 20u + olen;
     if (n > NET_TCP_MSS)
         n = NET_TCP_MSS;
     put16(seg, lport);
@@ -99,11 +158,8 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
     put16(seg + 14, wnd);
     put16(seg + 16, 0);
     put16(seg + 18, 0);
-    if (mss_opt) {
-        seg[20] = 2;
-        seg[21] = 4;
-        put16(seg + 22, mss_opt);
-    }
+    if (olen)
+        memcpy(seg + 20, opt, olen);
     if (n)
         memcpy(seg + hl, data, n);
     uint32_t src = t->s->ip, len = (uint32_t)(hl + n);
@@ -113,12 +169,69 @@ static void send_seg(net_tcp *t, uint32_t rip, uint16_t lport, uint16_t rport, u
     (void)net_ip_send(t->s, 0, rip, PROTO_TCP, seg, len);
 }
 
+/* RFC 2018 3: the SACK option for an ACK, up to 4 blocks (no timestamps share the
+ * header): first the range holding the segment that arrived last, then the others in
+ * sequence order. Returns the option's length with its two leading NOPs. */
+static size_t sack_blocks(const struct net_tcp_conn *c, uint8_t *opt)
+{
+    unsigned first = c->nooo;
+    for (unsigned i = 0; i < c->nooo; i++)
+        if (SEQ_LE(c->ooo[i].start, c->ooo_recent) && SEQ_LT(c->ooo_recent, c->ooo[i].end))
+            first = i;
+    size_t o = 4;
+    if (first < c->nooo) {
+        put32(opt + o, c->ooo[first].start);
+        put32(opt + o + 4, c->ooo[first].end);
+        o += 8;
+    }
+    for (unsigned i = 0; i < c->nooo && o < 4u + 4u * 8u; i++) {
+        if (i == first)
+            continue;
+        put32(opt + o, c->ooo[i].start);
+        put32(opt + o + 4, c->ooo[i].end);
+        o += 8;
+    }
+    opt[0] = 1;
+    opt[1] = 1;
+    opt[2] = 5;
+    opt[3] = (uint8_t)(o - 2u);
+    return o;
+}
+
 static void send_ctl(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint8_t flags)
 {
     c->delack = 0; /* this segment acknowledges all we have */
-    uint16_t mss = (flags & F_SYN) ? (uint16_t)NET_TCP_MSS : 0;
-    send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, rcv_window(c), NULL, 0, mss);
-    c->rcv_adv = c->rcv_nxt + rcv_window(c);
+    bool syn = (flags & F_SYN) != 0;
+    uint8_t opt[40];
+    size_t olen = 0;
+    if (syn) {
+        opt[0] = 2;
+        opt[1] = 4;
+        put16(opt + 2, NET_TCP_MSS);
+        olen = 4;
+        /* RFC 7323 2.2: always on our SYN; on a SYN-ACK only if the peer's SYN had it. */
+        if (!(flags & F_ACK) || c->wscale_ok) {
+            opt[olen] = 1;
+            opt[olen + 1] = 3;
+            opt[olen + 2] = 3;
+            opt[olen + 3] = c->rcv_wscale;
+            olen += 4;
+        }
+        /* RFC 2018 2: SACK-permitted likewise, or a peer never permits our SACK blocks.
+         * The blocks a peer sends us are parsed past and not used (our retransmissions
+         * stay NewReno's), which the option allows. */
+        if (!(flags & F_ACK) || c->sack_ok) {
+            opt[olen] = 1;
+            opt[olen + 1] = 1;
+            opt[olen + 2] = 4;
+            opt[olen + 3] = 2;
+            olen += 4;
+        }
+    } else if (flags == F_ACK && c->sack_ok && c->nooo > 0) {
+        olen = sack_blocks(c, opt);
+    }
+    uint16_t wnd = wnd_field(t, c, syn);
+    send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, flags, wnd, NULL, 0, opt, olen);
 }
 
 static void send_ack(net_tcp *t, struct net_tcp_conn *c) { send_ctl(t, c, c->snd_nxt, F_ACK); }
@@ -204,8 +317,7 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
             c->rtt_start_ms = t->s->now_ms;
         }
         send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
-        c->rcv_adv = c->rcv_nxt + rcv_window(c);
+                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, NULL, 0);
         c->delack = 0; /* the ACK rode on the data */
         c->snd_nxt += n;
         if (SEQ_GT(c->snd_nxt, c->snd_max))
@@ -226,11 +338,10 @@ static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
         if (n > c->mss)
             n = c->mss;
         send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
-                 rcv_window(c), sbuf_span(t, c, off, n), n, 0);
+                 wnd_field(t, c, false), sbuf_span(t, c, off, n), n, NULL, 0);
     } else if (c->fin_sent && off == c->slen) {
         send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
     }
-    c->rcv_adv = c->rcv_nxt + rcv_window(c);
 }
 
 /* A new cumulative ACK of `acked` bytes (RFC 5681 3.1, RFC 6582 3.2 steps 3 and 5). */
@@ -332,6 +443,7 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         c->ooo[k++].end = e;
     }
     c->nooo = (uint8_t)k;
+    c->ooo_recent = seq;
     t->stats.ooo_queued++;
     return true;
 }
@@ -342,7 +454,7 @@ static void ooo_pull(struct net_tcp_conn *c)
     while (c->nooo > 0 && SEQ_LE(c->ooo[0].start, c->rcv_nxt)) {
         if (SEQ_GT(c->ooo[0].end, c->rcv_nxt)) {
             uint32_t adv = c->ooo[0].end - c->rcv_nxt;
-            c->rlen = (uint16_t)(c->rlen + adv);
+            c->rlen += adv;
             c->rcv_nxt = c->ooo[0].end;
         }
         c->nooo--;
@@ -379,18 +491,24 @@ static void rtt_sample(net_tcp *t, struct net_tcp_conn *c, uint32_t ack)
 }
 
 /* SYN_RCVD to ESTABLISHED: the peer acknowledged our SYN (ack is ISS+1, checked). */
-static void syn_rcvd_acked(net_tcp *t, struct net_tcp_conn *c, uint32_t ack, uint16_t win)
+static void syn_rcvd_acked(net_tcp *t, struct net_tcp_conn *c, uint32_t ack, uint32_t win)
 {
     rtt_sample(t, c, ack);
     c->snd_una = ack;
     c->snd_wnd = win;
+    if (win > c->max_snd_wnd)
+        c->max_snd_wnd = win;
     c->retries = 0;
     c->rto_deadline_ms = 0;
     c->state = NET_TCP_ESTABLISHED;
 }
 
-static uint16_t parse_mss(const uint8_t *p, size_t doff)
+net_err net_tcp_parse_options(const uint8_t *p, size_t doff, net_tcp_opts *o)
 {
+    if (!p || !o || doff < 20 || doff > 60)
+        return NET_ERR_ARG;
+    memset(o, 0, sizeof *o);
+    o->mss = DEFAULT_MSS;
     size_t i = 20;
     while (i < doff) { /* each step consumes at least one byte */
         uint8_t kind = p[i];
@@ -402,13 +520,47 @@ static uint16_t parse_mss(const uint8_t *p, size_t doff)
         }
         if (i + 1 >= doff || p[i + 1] < 2 || i + p[i + 1] > doff)
             break;
-        if (kind == 2 && p[i + 1] == 4) {
+        uint8_t olen = p[i + 1];
+        /* The first of a repeated option counts; one of the wrong length is skipped. */
+        if (kind == 2 && olen == 4 && !o->has_mss) {
             uint16_t m = get16(p + i + 2);
-            return m < 64u ? 64u : m;
+            o->mss = m < 64u ? 64u : m;
+            o->has_mss = 1;
+        } else if (kind == 4 && olen == 2) {
+            o->has_sack_perm = 1;
+        } else if (kind == 3 && olen == 3 && !o->has_wscale) {
+            o->has_wscale = 1;
+            o->wscale_sent = p[i + 2];
+            o->wscale = p[i + 2] > WSCALE_MAX ? (uint8_t)WSCALE_MAX : p[i + 2];
         }
-        i += p[i + 1];
+        i += olen;
     }
-    return DEFAULT_MSS;
+    return NET_OK;
+}
+
+/* A SYN's options into c: the peer's MSS, and window scaling if the SYN offers it (for
+ * a SYN-ACK, our SYN offered it too: it always does). */
+static void take_syn_options(net_tcp *t, struct net_tcp_conn *c, const uint8_t *p, size_t doff)
+{
+    net_tcp_opts o;
+    if (net_tcp_parse_options(p, doff, &o) != NET_OK) { /* doff was checked by the caller */
+        o.mss = DEFAULT_MSS;
+        o.has_wscale = 0;
+        o.has_sack_perm = 0;
+    }
+    c->mss = o.mss < NET_TCP_MSS ? o.mss : (uint16_t)NET_TCP_MSS;
+    c->sack_ok = o.has_sack_perm; /* our ACKs may carry SACK blocks (RFC 2018 2) */
+    if (o.has_wscale) {
+        if (o.wscale_sent > WSCALE_MAX)
+            t->stats.wscale_clamped++; /* RFC 7323 2.3: "log the error", use 14 */
+        c->wscale_ok = 1;
+        c->snd_wscale = o.wscale;
+        c->rcv_wscale = (uint8_t)net_tcp_our_wscale();
+    } else {
+        c->wscale_ok = 0;
+        c->snd_wscale = 0;
+        c->rcv_wscale = 0;
+    }
 }
 
 static struct net_tcp_conn *find(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport)
@@ -543,10 +695,10 @@ static void reset_reply(net_tcp *t, uint32_t rip, uint16_t rport, uint16_t lport
 {
     t->stats.rst_sent++;
     if (flags & F_ACK) {
-        send_seg(t, rip, lport, rport, ack, 0, F_RST, 0, NULL, 0, 0);
+        send_seg(t, rip, lport, rport, ack, 0, F_RST, 0, NULL, 0, NULL, 0);
     } else {
         uint32_t a = seq + (uint32_t)dlen + ((flags & F_SYN) ? 1u : 0u) + ((flags & F_FIN) ? 1u : 0u);
-        send_seg(t, rip, lport, rport, 0, a, F_RST | F_ACK, 0, NULL, 0, 0);
+        send_seg(t, rip, lport, rport, 0, a, F_RST | F_ACK, 0, NULL, 0, NULL, 0);
     }
 }
 
@@ -623,9 +775,9 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             c->snd_una = c->iss;
             c->snd_nxt = c->iss + 1;
             c->snd_base = c->iss + 1;
-            c->snd_wnd = win;
-            uint16_t m = parse_mss(p, doff);
-            c->mss = m < NET_TCP_MSS ? m : (uint16_t)NET_TCP_MSS;
+            c->snd_wnd = win; /* a SYN's window is not scaled */
+            c->max_snd_wnd = win;
+            take_syn_options(t, c, p, doff);
             c->rto_ms = NET_TCP_RTO_INIT_MS;
             c->opened_ms = s->now_ms;
             cc_init(c);
@@ -655,11 +807,12 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         if ((fl & F_SYN) && ack_ok) {
             c->irs = seq;
             c->rcv_nxt = seq + 1;
-            uint16_t m = parse_mss(p, doff);
-            c->mss = m < NET_TCP_MSS ? m : (uint16_t)NET_TCP_MSS;
+            c->rcv_adv = c->rcv_nxt; /* what our SYN offered counted from RCV.NXT 0 */
+            take_syn_options(t, c, p, doff);
             rtt_sample(t, c, ack);
             c->snd_una = ack;
-            c->snd_wnd = win;
+            c->snd_wnd = win; /* a SYN's window is not scaled */
+            c->max_snd_wnd = win;
             c->retries = 0;
             c->rto_deadline_ms = 0;
             cc_init(c);
@@ -673,7 +826,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     if (fl & F_RST) {
         if (seq == c->rcv_nxt)
             conn_closed(c, NET_ERR_RESET);
-        else if (SEQ_LE(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + rcv_window(c)))
+        else if (SEQ_LE(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + rcv_window_offered(c)))
             send_ack(t, c);
         return;
     }
@@ -684,13 +837,15 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             send_ack(t, c);
         return;
     }
+    /* RFC 7323 2.3: every window field but a SYN's is scaled (none reaches here). */
+    uint32_t swin = (uint32_t)win << c->snd_wscale;
     /* RFC 9293 3.10.7.4: in SYN_RCVD an in-window segment carrying the ACK of our SYN
      * completes the handshake even when it is not at RCV.NXT (the peer's ACK and first
      * segment lost or overtaken): otherwise its data is dropped below and the connection
      * stays half open until a timer, while the peer's whole flight waits (docs/net.md). */
     if (c->state == NET_TCP_SYN_RCVD && (fl & F_ACK) && ack == c->iss + 1u &&
-        SEQ_GT(seq, c->rcv_nxt) && seq - c->rcv_nxt < rcv_window(c))
-        syn_rcvd_acked(t, c, ack, win);
+        SEQ_GT(seq, c->rcv_nxt) && seq - c->rcv_nxt < rcv_window_offered(c))
+        syn_rcvd_acked(t, c, ack, swin);
     if (seq != c->rcv_nxt) {
         if (dlen == 0 && !(fl & F_FIN)) {
             /* A bare ACK out of place, such as a zero-window probe (sent one below
@@ -733,17 +888,18 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             reset_reply(t, src, sport, dport, seq, ack, fl, dlen);
             return;
         }
-        syn_rcvd_acked(t, c, ack, win);
+        syn_rcvd_acked(t, c, ack, swin);
     }
     /* RFC 5961 5.2: an ACK of what we never sent, or of more than a window before
      * SND.UNA, is answered and the segment (data included) dropped; so a blind
      * in-window data injection must also guess an acceptable ACK. */
-    if (SEQ_GT(ack, c->snd_max) || SEQ_LT(ack, c->snd_una - CWND_MAX)) {
+    uint32_t wmax = c->max_snd_wnd > 0xffffu ? c->max_snd_wnd : 0xffffu;
+    if (SEQ_GT(ack, c->snd_max) || SEQ_LT(ack, c->snd_una - wmax)) {
         t->stats.ack_unacceptable++;
         send_ack(t, c);
         return;
     }
-    bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && win == c->snd_wnd &&
+    bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && swin == c->snd_wnd &&
                c->snd_una != c->snd_max;
     if (SEQ_GT(ack, c->snd_una)) {
         uint32_t newly = ack - c->snd_una;
@@ -755,8 +911,8 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             acked = 0;
         uint32_t data_acked = acked > c->slen ? c->slen : acked;
         if (data_acked) {
-            c->shead = (uint16_t)((c->shead + data_acked) % NET_TCP_BUF);
-            c->slen = (uint16_t)(c->slen - data_acked);
+            c->shead = (c->shead + data_acked) % NET_TCP_BUF;
+            c->slen -= data_acked;
             c->snd_base += data_acked;
         }
         c->snd_una = ack;
@@ -768,8 +924,11 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     } else if (dup) {
         cc_dupack(t, c);
     }
-    if (SEQ_LE(c->snd_una, ack))
-        c->snd_wnd = win;
+    if (SEQ_LE(c->snd_una, ack)) {
+        c->snd_wnd = swin;
+        if (swin > c->max_snd_wnd)
+            c->max_snd_wnd = swin;
+    }
     /* The FIN's sequence number follows the last data byte. */
     bool fin_acked = c->fin_queued && c->slen == 0 && c->snd_una == c->snd_base + 1u;
     if (fin_acked)
@@ -797,7 +956,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
             size_t room = NET_TCP_BUF - c->rlen;
             taken = dlen < room ? dlen : room;
             ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen, data, (uint32_t)taken);
-            c->rlen = (uint16_t)(c->rlen + taken);
+            c->rlen += (uint32_t)taken;
             c->rcv_nxt += (uint32_t)taken;
             if (taken < dlen) {
                 t->stats.dropped++; /* beyond our window: the peer sends it again */
@@ -916,6 +1075,7 @@ int net_tcp_connect(net_tcp *t, uint32_t ip, uint16_t port, net_err *err)
     c->snd_nxt = c->iss + 1;
     c->snd_base = c->iss + 1;
     c->mss = DEFAULT_MSS;
+    c->rcv_wscale = (uint8_t)net_tcp_our_wscale(); /* offered on the SYN */
     c->rto_ms = NET_TCP_RTO_INIT_MS;
     c->opened_ms = t->s->now_ms;
     cc_init(c);
@@ -941,7 +1101,7 @@ long net_tcp_send(net_tcp *t, int h, const uint8_t *data, size_t len)
     size_t n = len < room ? len : room;
     if (n)
         ring_write(c->sbuf, (uint32_t)c->shead + c->slen, data, (uint32_t)n);
-    c->slen = (uint16_t)(c->slen + n);
+    c->slen += (uint32_t)n;
     output(t, c);
     return (long)n;
 }
@@ -956,10 +1116,10 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
     size_t n = len < c->rlen ? len : c->rlen;
     if (n == 0)
         return 0;
-    uint16_t before = rcv_window(c);
+    uint32_t before = rcv_window(c);
     ring_read(c->rbuf, c->rhead, buf, (uint32_t)n);
-    c->rhead = (uint16_t)((c->rhead + n) % NET_TCP_BUF);
-    c->rlen = (uint16_t)(c->rlen - n);
+    c->rhead = (uint32_t)((c->rhead + n) % NET_TCP_BUF);
+    c->rlen -= (uint32_t)n;
     /* Tell the peer when the window opens from under one segment (avoids a stall), and
      * again later unless it answers: this update may be the frame that is lost. */
     if (before < c->mss && rcv_window(c) >= c->mss && c->state != NET_TCP_CLOSED &&
@@ -968,6 +1128,15 @@ long net_tcp_recv(net_tcp *t, int h, uint8_t *buf, size_t len)
         c->wupd_left = NET_TCP_WUPD_REPEATS;
         c->wupd_gap_ms = c->rto_ms;
         c->wupd_ms = t->s->now_ms + c->wupd_gap_ms;
+    } else if (c->state != NET_TCP_CLOSED && c->state != NET_TCP_SYN_SENT &&
+               c->state != NET_TCP_SYN_RCVD && !c->fin_rcvd) {
+        /* The peer knows of less than half the free space, by two segments or more: tell
+         * it now rather than with the next ACK, which a sender that has filled what it
+         * knows of the window will not provoke for a round trip. */
+        uint32_t cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        uint32_t w = rcv_window(c);
+        if (cur < w / 2u && w - cur >= 2u * c->mss)
+            send_ack(t, c);
     }
     return (long)n;
 }
@@ -1005,7 +1174,7 @@ net_err net_tcp_abort(net_tcp *t, int h)
     if (c->state != NET_TCP_CLOSED && c->state != NET_TCP_SYN_SENT &&
         c->state != NET_TCP_TIME_WAIT) {
         t->stats.rst_sent++;
-        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0);
+        send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, NULL, 0);
     }
     conn_closed(c, NET_ERR_RESET);
     return NET_OK;
@@ -1063,7 +1232,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         }
         if (++c->retries > NET_TCP_MAX_RETRIES) {
             if (c->state != NET_TCP_SYN_SENT)
-                send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, 0);
+                send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, 0, F_RST, 0, NULL, 0, NULL, 0);
             conn_closed(c, NET_ERR_TIMEOUT);
             continue;
         }
@@ -1093,7 +1262,7 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
                 uint32_t off = c->snd_nxt - c->snd_base;
                 if (off < c->slen) {
                     send_seg(t, c->rip, c->lport, c->rport, c->snd_nxt, c->rcv_nxt,
-                             F_ACK, rcv_window(c), sbuf_span(t, c, off, 1), 1, 0);
+                             F_ACK, wnd_field(t, c, false), sbuf_span(t, c, off, 1), 1, NULL, 0);
                     c->snd_nxt++;
                     if (SEQ_GT(c->snd_nxt, c->snd_max))
                         c->snd_max = c->snd_nxt;

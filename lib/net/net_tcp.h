@@ -1,5 +1,6 @@
-/* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, an MSS option, data
- * both ways within the peer's window and RFC 5681/6582 congestion control, a bounded
+/* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, the MSS and RFC 7323
+ * window scale options, SACK blocks to a peer that permits them (RFC 2018, receiving side), data both ways within the peer's window and RFC 5681/6582
+ * congestion control, a bounded
  * out-of-order queue inside the receive buffer, the RFC 6298 retransmission timer with
  * Karn's rule and backoff, fast retransmit and recovery, close from either side,
  * TIME_WAIT, RST sent and received. Connections and their buffers are fixed arrays in
@@ -13,7 +14,13 @@
 #define NET_TCP_CONNS 16u
 #endif
 #ifndef NET_TCP_BUF
-#define NET_TCP_BUF 16384u /* send and receive buffer per connection (< 65536) */
+#define NET_TCP_BUF 16384u /* send and receive buffer per connection */
+#endif
+/* A receive buffer above 64 KiB is offered through window scaling; the largest window
+ * the option can express is 65535 << 14 (RFC 7323 2.3). */
+#define NET_TCP_WINDOW_MAX (65535u << 14)
+#if NET_TCP_BUF < 1024u || NET_TCP_BUF > NET_TCP_WINDOW_MAX
+#error "NET_TCP_BUF must lie between 1 KiB and 65535 << 14 bytes"
 #endif
 #ifndef NET_TCP_LISTENERS
 #define NET_TCP_LISTENERS 4u
@@ -43,6 +50,16 @@
 #endif
 #define NET_TCP_MSS (NET_MTU - 40u)
 
+/* The options of a segment's header that this TCP uses (RFC 9293 3.2, RFC 7323 2.2). */
+typedef struct net_tcp_opts {
+    uint16_t mss;        /* the peer's MSS option, at least 64; 536 when absent */
+    uint8_t has_mss;
+    uint8_t has_wscale;  /* a window scale option (kind 3, length 3) was present */
+    uint8_t wscale;      /* its shift, clamped to 14 as RFC 7323 2.3 requires */
+    uint8_t wscale_sent; /* the shift as sent, before clamping (for the log) */
+    uint8_t has_sack_perm; /* SACK-permitted (kind 4, length 2: RFC 2018 2) */
+} net_tcp_opts;
+
 typedef enum net_tcp_state {
     NET_TCP_CLOSED = 0,
     NET_TCP_SYN_SENT,
@@ -63,6 +80,14 @@ struct net_tcp_conn {
     uint16_t lport, rport, mss;
     uint32_t iss, irs;
     uint32_t snd_una, snd_nxt, snd_wnd, snd_base; /* snd_base: sequence of sbuf[shead] */
+    uint32_t max_snd_wnd; /* the largest window the peer offered (RFC 5961 5.2) */
+    /* RFC 7323 window scaling: the peer's window fields are shifted left by snd_wscale,
+     * ours right by rcv_wscale; both 0 unless both SYNs carried the option. */
+    uint8_t snd_wscale, rcv_wscale, wscale_ok;
+    /* RFC 2018: the peer's SYN permitted SACK, so our ACKs name the out-of-order ranges;
+     * ooo_recent is a sequence number of the segment queued last (its range goes first). */
+    uint8_t sack_ok;
+    uint32_t ooo_recent;
     uint32_t rcv_nxt, rcv_adv;                    /* rcv_adv: right edge last advertised */
     uint32_t rtt_seq;
     uint64_t rtt_start_ms, rto_deadline_ms, tw_deadline_ms;
@@ -89,8 +114,8 @@ struct net_tcp_conn {
         uint32_t start, end;
     } ooo[NET_TCP_OOO];
     uint64_t opened_ms;
-    uint16_t shead, rhead;
-    uint16_t slen, rlen;
+    uint32_t shead, rhead;
+    uint32_t slen, rlen;
     uint8_t sbuf[NET_TCP_BUF];
     uint8_t rbuf[NET_TCP_BUF];
 };
@@ -100,6 +125,8 @@ typedef struct net_tcp_stats {
     uint32_t rtt_samples;
     uint32_t dup_acks, fast_retransmits, partial_acks, timeouts, ooo_queued, ooo_dropped,
         half_open_evicted, ack_unacceptable;
+    uint32_t wscale_clamped; /* window scale options with a shift above 14, used as 14 */
+    uint32_t wnd_shrunk;     /* windows offered short of the last edge: the reserve was gone */
 } net_tcp_stats;
 
 typedef struct net_tcp {
@@ -111,6 +138,15 @@ typedef struct net_tcp {
     uint8_t lin[NET_TCP_MSS];      /* a segment's data that wraps around the send ring */
     uint8_t isn_key[16];           /* RFC 6528's secret, from the random source */
 } net_tcp;
+
+/* The options in the header hdr of doff bytes (its data offset times 4, at least 20,
+ * all of them readable). Unknown options are skipped; a malformed length ends the scan
+ * and keeps what came before it (a peer's junk refuses nothing). NET_ERR_ARG for a
+ * missing hdr or o, or doff below 20 or above 60. */
+net_err net_tcp_parse_options(const uint8_t *hdr, size_t doff, net_tcp_opts *o);
+/* The window scale shift this TCP asks for: the least that lets a 16-bit field offer
+ * NET_TCP_BUF bytes. */
+unsigned net_tcp_our_wscale(void);
 
 /* Takes over IP protocol 6 on s. */
 net_err net_tcp_init(net_tcp *t, net_stack *s);

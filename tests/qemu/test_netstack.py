@@ -5,7 +5,8 @@ even on failure) where Linux is 10.213.9.1 and dnsmasq serves DHCP and DNS. Chec
 the system did: the lease dnsmasq wrote, Linux pinging the guest and the guest pinging
 Linux, six lookups (an A record, a CNAME, a chain of three, NXDOMAIN, no A record, and
 an answer too long for UDP, asked again over TCP), 16 MiB each way between a guest TCP client and a
-Linux server (SHA-256 on both ends), a Linux client to the guest's echo server, a UDP
+Linux server (SHA-256 on both ends; tcpdump's capture of it, decoded by tshark, shows RFC 7323
+window scaling negotiated and windows above 64 KiB used both ways), a Linux client to the guest's echo server, a UDP
 datagram each way, and requests refused for want of a grant (both clients), each with its console
 line. Prints the transfer times as goodput (and, with ANVAYA_NETSTACK_ICOUNT=1, QEMU's
 exact instruction counts per KiB, per lookup and per connect). Exits 77 (skip) without root, /dev/net/tun,
@@ -167,11 +168,71 @@ def check_manifest(s, cspace_json):
             "netclient's manifest shows its grant on its Socket slot")
 
 
+def start_capture(tap, path):
+    """tcpdump on the tap, the transfer port's headers only; None without tcpdump."""
+    if not shutil.which("tcpdump"):
+        return None
+    p = subprocess.Popen(["tcpdump", "-i", tap, "-U", "-s", "96", "-Z", "root", "-w", path,
+                          "tcp", "port", str(SERVER_PORT)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:  # "listening on ..." once the capture runs
+        if "listening on" in line:
+            break
+    threading.Thread(target=lambda: p.stderr.read(), daemon=True).start()
+    return p
+
+
+def check_window_scaling(s, p, path, ip):
+    """Ends tcpdump; tshark decodes the transfer's handshake and segments: both SYNs carry
+    a window scale option (the guest's shift 2: 255 KiB buffers), each side offers a
+    window above 64 KiB once scaled, and Linux has more than 64 KiB in flight to the guest
+    (the guest's own flight is printed, not checked: its client makes and hashes the data
+    at a rate that often keeps it under 64 KiB)."""
+    s.check(p is not None, "tcpdump installed to capture the tap")
+    p.terminate()
+    p.wait(timeout=10)
+    s.check(shutil.which("tshark") is not None, "tshark installed to decode the capture")
+    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=,",
+                        "-e", "ip.src", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
+                        "-e", "tcp.options.wscale.shift", "-e", "tcp.window_size",
+                        "-e", "tcp.analysis.bytes_in_flight"],
+                       capture_output=True, text=True, timeout=120)
+    s.check(r.returncode == 0, f"tshark reads the capture ({r.stderr.strip()[:200]})")
+    syn_shift = synack_shift = None
+    win_guest = win_linux = flight_guest = flight_linux = 0
+    for line in r.stdout.splitlines():
+        f = line.split(",")
+        if len(f) < 6:
+            continue
+        src, syn, ack, shift, win, flight = f[:6]
+        mine = src == ip
+        if syn in ("1", "True"):
+            if mine and ack in ("0", "False"):
+                syn_shift = shift
+            elif not mine and ack in ("1", "True"):
+                synack_shift = shift
+            continue
+        w = int(win) if win.isdigit() else 0
+        fl = int(flight) if flight.isdigit() else 0
+        if mine:
+            win_guest, flight_guest = max(win_guest, w), max(flight_guest, fl)
+        else:
+            win_linux, flight_linux = max(win_linux, w), max(flight_linux, fl)
+    s.check(syn_shift == "2", f"the guest's SYN offers window scale shift 2 ({syn_shift!r})")
+    s.check(synack_shift not in (None, ""), f"Linux's SYN-ACK answers with its shift ({synack_shift!r})")
+    s.check(win_guest > 65535, f"the guest offered a window above 64 KiB ({win_guest} bytes)")
+    s.check(win_linux > 65535, f"Linux offered a window above 64 KiB ({win_linux} bytes)")
+    s.check(flight_linux > 65535, f"Linux had more than 64 KiB in flight to the guest ({flight_linux} bytes)")
+    print(f"capture: shifts guest {syn_shift} Linux {synack_shift}; largest windows offered: guest "
+          f"{win_guest}, Linux {win_linux}; most in flight: guest {flight_guest}, Linux {flight_linux}")
+
+
 def scenario(args):
     check_manifest_json = args.extra[0] if args.extra else None
     tap = "anvns" + secrets.token_hex(3)
     tmp = tempfile.mkdtemp(prefix="anvnetstack-")
     dnsmasq = None
+    capture = None
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sh("ip", "link", "set", "lo", "up")
@@ -179,6 +240,8 @@ def scenario(args):
         sh("ip", "addr", "add", NS_IP + "/24", "dev", tap)
         sh("ip", "link", "set", tap, "up")
         dnsmasq = start_dnsmasq(tap, tmp)
+        cap_path = os.path.join(tmp, "transfer.pcap")
+        capture = start_capture(tap, cap_path)
         server = TcpServer()
         server.start()
         udp.bind((NS_IP, UDP_PORT))
@@ -225,6 +288,8 @@ def scenario(args):
         recv_ms = int(m.group(2))
         s.check(int(m.group(1)) == TRANSFER and m.group(3) == server.sent_hash,
                 f"Linux -> guest: {m.group(1)} bytes, sha256 {m.group(3)} vs {server.sent_hash}")
+        check_window_scaling(s, capture, cap_path, ip)
+        capture = None
         s.expect(rf"netclient: listen on {ECHO_PORT} -> ok")
         data = os.urandom(ECHO_BYTES)
         back = echo_client(ip, data)
@@ -320,6 +385,9 @@ def scenario(args):
               f"({mib / max(sent_ms, 1) * 1000:.2f} MiB/s); linux->guest in {recv_ms} ms "
               f"({mib / max(recv_ms, 1) * 1000:.2f} MiB/s)")
     finally:
+        if capture is not None:
+            capture.kill()
+            capture.wait()
         udp.close()
         dnsmasq_peer.stop(dnsmasq)
         shutil.rmtree(tmp, ignore_errors=True)

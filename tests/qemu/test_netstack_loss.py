@@ -169,6 +169,37 @@ def conflicting_overlaps(path):
     return found
 
 
+def check_sack(s, path, ip):
+    """RFC 2018 in the capture: the guest's SYN to the server permits SACK, Linux's SYN-ACK
+    permits it back, and while Linux's data waits out of order in the guest, the guest's
+    ACKs carry SACK blocks (up to 4)."""
+    r = subprocess.run(["tshark", "-n", "-r", path, "-Y", f"tcp.port == {ns.SERVER_PORT}",
+                        "-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e", "tcp.flags.syn",
+                        "-e", "tcp.flags.ack", "-e", "tcp.options.sack_perm",
+                        "-e", "tcp.options.sack.count"],
+                       capture_output=True, text=True, timeout=240)
+    s.check(r.returncode == 0, f"tshark reads the capture for SACK ({r.stderr.strip()[:200]})")
+    syn_perm = synack_perm = False
+    blocks = {}
+    for line in r.stdout.splitlines():
+        f = line.split(",")
+        if len(f) < 5:
+            continue
+        src, syn, ack, perm, count = f[:5]
+        if syn in ("1", "True"):
+            if src == ip and ack in ("0", "False"):
+                syn_perm = syn_perm or perm != ""
+            elif src != ip and ack in ("1", "True"):
+                synack_perm = synack_perm or perm != ""
+        elif src == ip and count:
+            blocks[count] = blocks.get(count, 0) + 1
+    s.check(syn_perm, "the guest's SYN permits SACK")
+    s.check(synack_perm, "Linux's SYN-ACK permits SACK")
+    s.check(sum(blocks.values()) > 0 and all(c in ("1", "2", "3", "4") for c in blocks),
+            f"the guest's ACKs carry SACK blocks, 1 to 4 of them ({blocks})")
+    print(f"capture: the guest's ACKs with SACK blocks, by count: {dict(sorted(blocks.items()))}")
+
+
 def check_capture(s, p, path):
     """Ends tcpdump and has tshark decode the file with IP, TCP and UDP checksums
     validated: the expert report must hold no malformed packet and no checksum error."""
@@ -334,6 +365,7 @@ def scenario(args):
               f"{t_transfers:.1f} s, the whole run {t_all:.1f} s")
         check_capture(s, cap, cap_path)
         cap = None  # ended by check_capture
+        check_sack(s, cap_path, ip)
     finally:
         udp.close()
         if cap is not None:

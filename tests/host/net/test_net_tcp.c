@@ -47,9 +47,18 @@ static int open_conn(uint32_t rndv, uint16_t peer_win)
     assert_int_equal(s[13], 0x02);
     uint32_t isn = g32(s + 4);
     isn1 = isn + 1;
-    assert_int_equal(s[12] >> 4, 6);
+    /* MSS, NOP, window scale 0 (RFC 7323 2.2), NOP, NOP, SACK-permitted (RFC 2018 2) */
+    assert_int_equal(s[12] >> 4, 8);
+    assert_int_equal(s[28], 1);
+    assert_int_equal(s[29], 1);
+    assert_int_equal(s[30], 4);
+    assert_int_equal(s[31], 2);
     assert_int_equal(s[20], 2);
     assert_int_equal(g16(s + 22), NET_TCP_MSS);
+    assert_int_equal(s[24], 1);
+    assert_int_equal(s[25], 3);
+    assert_int_equal(s[26], 3);
+    assert_int_equal(s[27], 0);
     assert_int_equal(g16(s + 14), NET_TCP_BUF);
     uint16_t lport = (uint16_t)g16(s);
     input_seg(80, lport, 5000, isn + 1, 0x12, peer_win, NULL, 0, 1000, 1100);
