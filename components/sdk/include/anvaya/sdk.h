@@ -77,15 +77,17 @@ static inline __attribute__((always_inline)) int anv_msg_trap(uint64_t nr, uint6
                        "+r"(a7)
                      :
                      : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");
-    if ((int)a0 == ANV_OK) {
-        m->info = a1;
-        m->w[0] = a2;
-        m->w[1] = a3;
-        m->w[2] = a4;
-        m->w[3] = a5;
-        if (badge)
-            *badge = a6;
-    }
+    /* Written back whatever the outcome: an error gives a1..a5 back as they went in
+     * (RFC 0010 section 1: a refused call changes only a0, and a blocked call woken by
+     * an error, such as a cancel, is given only a0), so `m` is then as it was, and the
+     * compiler keeps the message in the same registers from one call to the next. */
+    m->info = a1;
+    m->w[0] = a2;
+    m->w[1] = a3;
+    m->w[2] = a4;
+    m->w[3] = a5;
+    if ((int)a0 == ANV_OK && badge)
+        *badge = a6;
     return (int)a0;
 }
 
