@@ -56,7 +56,7 @@ struct anv_msg {
     uint64_t info;
     uint64_t w[ANV_IPC_REG_WORDS];
 };
-#if defined(__riscv) && !defined(ANV_SDK_MSG_EXTERN)
+#if defined(__riscv)
 /* One ecall with a0..a5 in, a0..a6 out. a6 and a7 carry no argument of these calls;
  * t0..t6 do not survive an ecall (ABI 3.0, RFC 0010 section 1). "memory": the kernel
  * reads and writes the IPC buffer (words past the registers, capabilities, badge). */
