@@ -32,11 +32,11 @@
  * its slot array never moves), and while that slot's generation is still the handle's
  * it holds the same capability the memo was made from, with the same type, object,
  * rights and badge: a slot's capability never changes in place, it is only emptied
- * (cap_remove in object/cspace.c bumps the generation) and filled again. So every test
+ * (cap_clear in object/cspace.c bumps the generation) and filled again. So every test
  * the full lookup passed then passes now, and one that would fail now (the slot emptied
- * by a delete, a revoke or a reload) fails the generation test. The
- * full lookup's own acceptance is the same generation equality, so a generation that
- * wrapped around is accepted by both or by neither.
+ * by a delete, a revoke or a reload) fails the generation test. The full lookup's own
+ * acceptance is the same generation equality, so a generation that wrapped around is
+ * accepted by both or by neither.
  *
  * Then the full lookup, with fewer tests than the general path's, each omitted one
  * implied by one that is made:
