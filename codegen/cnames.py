@@ -3,7 +3,7 @@ when it is a C keyword or reserved identifier, when it equals a local or paramet
 generated stubs, or when the identifiers, macros, include guards or file names generated
 from it meet those of another name (after case folding and joining with `_`, which is how
 the emitters build them: docs/idl.md, "Generated names")."""
-from .idltypes import cap_closure, snake
+from .idltypes import cap_closure, received_closure, snake
 
 C_KEYWORDS = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -82,10 +82,23 @@ def check(b):
             types.claim(snake(n), dcl.pos, f"struct '{n}'")
             for _t, fn, fpos in dcl.fields:
                 name(fn, fpos, "a field")
+        elif kind == "ErrorSetDecl":
+            # enum <snake>_errors, guard ANV_ERRORS_<UP>, <snake>_error_name() and the
+            # constants <UP>_E_<NAME>, which meet an interface's error macros.
+            name(n, dcl.pos, "an error set")
+            up = snake(n).upper()
+            types.claim(f"{snake(n)}_errors", dcl.pos, f"error set '{n}'", f"enum {snake(n)}_errors")
+            macros.claim(f"ANV_ERRORS_{up}", dcl.pos, f"error set '{n}'")
+            macros.claim(f"{snake(n)}_error_name", dcl.pos, f"error set '{n}'")
+            for e in dcl.members:
+                name(e.name, e.pos, "an error")
+                macros.claim(f"{up}_E_{e.name}", e.pos, f"error '{n}.{e.name}'")
         elif kind == "InterfaceDecl":
             name(n, dcl.pos, "an interface")
             up = snake(n).upper()
             macros.claim(f"ANV_IFACE_{up}", dcl.pos, f"interface '{n}'")
+            if dcl.errors or dcl.uses_errors:
+                macros.claim(f"{snake(n)}_error_name", dcl.pos, f"interface '{n}'")
             for e in dcl.errors:
                 name(e.name, e.pos, "an error")
                 macros.claim(f"{up}_E_{e.name}", e.pos, f"error '{n}.{e.name}'")
@@ -155,6 +168,16 @@ def check(b):
                 funcs.claim(f"{snake(o)}_mint", dcl.pos, shown)
                 for pr in ifaces[o].procs:
                     funcs.claim(f"{snake(o)}_{pr.name}".lower(), dcl.pos, f"{shown} ({o}.{pr.name})")
+            # `in cap<I>` on a provided port: the component calls what it is handed, with
+            # client stubs <prefix>_<snake(I)>_<proc>(cap, ...).
+            got = received_closure(ifaces, [p.iface for p in dcl.ports if p.kind == "provides"])
+            got = [o for o in got if o not in objs]   # its own objects: no client stubs
+            for o in got:
+                shown = f"cap<{o}>, carried in by a request to a port"
+                for pr in ifaces[o].procs:
+                    funcs.claim(f"{snake(o)}_{pr.name}".lower(), dcl.pos, f"{shown} ({o}.{pr.name})")
+            if got:
+                funcs.claim("route", None, "the generated code")
             if objs:
                 funcs.claim("cap_unsent", None, "the generated code")
                 funcs.claim("reply_recv", None, "the generated code")

@@ -7,6 +7,7 @@ import re
 from . import syntax as S
 
 MAX_STRUCT_DEPTH = 32
+MAX_SET_DEPTH = 32      # error sets including sets
 INTS = {"u8": (8, False), "u16": (16, False), "u32": (32, False), "u64": (64, False),
         "i8": (8, True), "i16": (16, True), "i32": (32, True), "i64": (64, True)}
 
@@ -119,11 +120,40 @@ def snake(name):
 
 
 
+class ErrorSet:
+    """`errors Name { ... }`: codes shared by every interface (and set) that uses it. Its
+    own members only; `sets` are the sets it includes, `closure` every set it reaches,
+    included ones first, itself last."""
+
+    def __init__(self, decl):
+        self.name, self.decl, self.pos = decl.name, decl, decl.pos
+        self.members = []       # [(name, code)], codes resolved (implicit = previous + 1)
+        self.member_pos = {}
+        self.sets = []
+        self.closure = [self]
+        self.clashed = False    # its included sets clash (reported at its head)
+
+    @property
+    def up(self):
+        return snake(self.name).upper()
+
+    def all_errors(self):
+        """[(name, code, C constant)] of every set it reaches, in closure order."""
+        return [(m, v, f"{s.up}_E_{m}") for s in self.closure for m, v in s.members]
+
+
 class Interface:
     def __init__(self, decl):
         self.name, self.decl, self.pos = decl.name, decl, decl.pos
         self.errors = [(e.name, e.value) for e in decl.errors]
+        self.sets = []          # the error sets it uses, every one it reaches (ErrorSet)
         self.procs = []
+
+    def all_errors(self):
+        """[(name, code, C constant)]: its sets' errors, then its own."""
+        own = f"{snake(self.name).upper()}_E_"
+        return [e for s in self.sets for e in s.all_errors()] + \
+            [(n, v, f"{own}{n}") for n, v in self.errors]
 
 
 class Proc:
@@ -141,14 +171,21 @@ class Proc:
     @property
     def out_caps(self):
         """[(name, CapType)] the reply carries, in parameter order."""
-        return [(n, t) for d, n, t in self.params if isinstance(t, CapType)]
+        return [(n, t) for d, n, t in self.params if isinstance(t, CapType) and d == "out"]
+
+    @property
+    def in_caps(self):
+        """[(name, CapType)] the request carries, in parameter order."""
+        return [(n, t) for d, n, t in self.params if isinstance(t, CapType) and d == "in"]
 
 
 class TypeResolution:
     """Builder stage 1 (mixed into model.Builder): `self.types` (name -> Type) from the
-    enum and struct declarations, `self.interfaces` (name -> Interface) with every
-    procedure's parameters resolved and sized, and `type_of`/`convert`/`grant_value` for
-    the later stages. Reads `self.decls`, `self.abi`; reports to `self.d`."""
+    enum and struct declarations, `self.error_sets` (name -> ErrorSet) with their codes,
+    includes and closures checked, `self.interfaces` (name -> Interface) with every
+    procedure's parameters resolved and sized and the error sets each uses, and
+    `type_of`/`convert`/`grant_value` for the later stages. Reads `self.decls`,
+    `self.abi`; reports to `self.d`."""
 
     def resolve_types(self):
         self.types = {}
@@ -203,7 +240,7 @@ class TypeResolution:
     def type_of(self, tref, cap_ok=False):
         if tref.name == "cap" and getattr(tref, "iface", None) is not None:
             if not cap_ok:
-                self.d.error(tref.pos, f"cap<{tref.iface}> is allowed only as an out parameter "
+                self.d.error(tref.pos, f"cap<{tref.iface}> is allowed only as an in or out parameter "
                              "of a procedure", "a capability travels beside a message's words, "
                              "never inside a struct, a configuration value or a grant")
                 return None
@@ -241,6 +278,174 @@ class TypeResolution:
             t = ArrayType(t, tref.array)
         return t
 
+    def resolve_error_sets(self):
+        """`self.error_sets` (name -> ErrorSet): codes resolved and checked (kernel range,
+        C enum range, duplicate names and codes), includes resolved, cycles refused, and
+        every set's closure checked for one name or code given twice."""
+        self.error_sets = {}
+        lo = self.abi.E_COUNT
+        decls = self.of_kind(S.ErrorSetDecl)
+        for n, dcl in decls.items():
+            es = ErrorSet(dcl)
+            names, codes, prev = {}, {}, None
+            if dcl.empty:
+                self.d.error(dcl.pos, f"error set '{n}' has no errors",
+                             "list them: NAME = 1100; NAME; ...")
+            for e in dcl.members:
+                if e.value is None and prev is None:
+                    self.d.error(e.pos, f"the first error of set '{n}' needs a code",
+                                 f"write {e.name} = N; with N at least ANV_E_COUNT ({lo}); an "
+                                 "error without a code takes the previous one's plus one")
+                    break       # every later implicit code depends on this one
+                code = prev + 1 if e.value is None else e.value
+                prev = code
+                if e.name in names:
+                    self.d.error(e.pos, f"duplicate error '{e.name}' in error set '{n}'",
+                                 f"first declared at {names[e.name]}")
+                    continue
+                names[e.name] = e.pos
+                if code < lo:
+                    self.d.error(e.pos, f"error code {code} of '{n}.{e.name}' collides with the "
+                                 "kernel's generic errors (ANV_E_*)",
+                                 f"set codes take values {lo}..2147483647 (ANV_E_COUNT is {lo})")
+                    continue
+                if code > 0x7FFFFFFF:
+                    self.d.error(e.pos, f"error code {code} of '{n}.{e.name}' is above 2147483647",
+                                 "a set is a C enum and a procedure returns an int: codes "
+                                 f"take values {lo}..2147483647")
+                    continue
+                if code in codes:
+                    self.d.error(e.pos, f"error code {code} of '{n}.{e.name}' is also "
+                                 f"'{n}.{codes[code]}'", "each code names one error")
+                    continue
+                codes[code] = e.name
+                es.members.append((e.name, code))
+                es.member_pos[e.name] = e.pos
+            self.error_sets[n] = es
+        for n, es in self.error_sets.items():
+            es.sets = self._error_set_refs(es.decl, f"error set '{n}'")
+        # Includes form a graph: a cycle would make a set part of itself. Depth first,
+        # without recursion (a chain of any length cannot exhaust the Python stack); the
+        # edge that closes a cycle is reported and dropped, which leaves a DAG, and the
+        # order sets finish in puts every set after the ones it includes.
+        state, finished = {}, []
+        for root in self.error_sets.values():
+            if root.name in state:
+                continue
+            state[root.name] = "busy"
+            stack = [[root, 0]]
+            while stack:
+                top = stack[-1]
+                es, k = top
+                refs = es.decl.refs
+                if k >= len(refs):
+                    state[es.name] = "done"
+                    finished.append(es)
+                    stack.pop()
+                    continue
+                top[1] = k + 1
+                inc = refs[k]
+                if inc is None or inc not in es.sets:
+                    continue
+                if state.get(inc.name) == "busy":
+                    self.d.error(es.decl.uses_errors[k][1], f"error set '{es.name}' includes "
+                                 f"itself through '{es.decl.uses_errors[k][0]}'",
+                                 "sets may include sets, but not in a cycle")
+                    es.sets = [s for s in es.sets if s is not inc]
+                elif inc.name not in state and len(stack) >= MAX_SET_DEPTH:
+                    # Bounded like structs: every set's C lists what it reaches.
+                    self.d.error(es.decl.uses_errors[k][1], f"error sets nest more than "
+                                 f"{MAX_SET_DEPTH} levels deep at '{es.name}' -> '{inc.name}'",
+                                 "flatten the nesting: a set may include several sets")
+                    es.sets = [s for s in es.sets if s is not inc]
+                elif inc.name not in state:
+                    state[inc.name] = "busy"
+                    stack.append([inc, 0])
+        for es in finished:
+            # dict keys: ordered, and membership is constant time however long the chain.
+            out = {}
+            for inc in es.sets:
+                out.update(dict.fromkeys(inc.closure))
+            out[es] = None
+            es.closure = list(out)
+        for n, es in self.error_sets.items():
+            refused = self._check_error_union(es.decl, f"error set '{n}'", es.sets,
+                                              [(m, v, es.member_pos[m]) for m, v in es.members])
+            # A clash is reported once, here: users of the set do not repeat it.
+            es.members = [(m, v) for m, v in es.members if m not in refused]
+
+    def _error_set_refs(self, dcl, owner):
+        """The sets a declaration's `uses errors` names, known ones only, each once; sets
+        `dcl.refs` parallel to dcl.uses_errors (None for a refused entry)."""
+        out, refs, given = [], [], {}
+        for u, upos in dcl.uses_errors:
+            es = self.error_sets.get(u)
+            if es is None:
+                other = self.decls.get(u)
+                if other is not None:
+                    what = type(other).__name__.replace("Decl", "").lower()
+                    what = {"enum": "an enum", "struct": "a struct", "interface": "an interface",
+                            "component": "a component"}.get(what, what)
+                    self.d.error(upos, f"'{u}' is {what}, not an error set",
+                                 "declare the codes with `errors Name { ... }`")
+                else:
+                    self.unknown(upos, "error set", u, self.error_sets)
+                refs.append(None)
+                continue
+            if u in given:
+                self.d.error(upos, f"error set '{u}' is given twice in the head of {owner}",
+                             "name each set once")
+                refs.append(None)
+                continue
+            given[u] = upos
+            refs.append(es)
+            out.append(es)
+        dcl.refs = refs
+        return out
+
+    def _check_error_union(self, dcl, owner, sets, own):
+        """One name and one code per owner: what its sets reach (each set once, however
+        often it is reached) and its own errors `own` [(name, code, pos)]."""
+        names, codes, seen, refused = {}, {}, set(), set()
+        for es, (u, upos) in zip(dcl.refs, dcl.uses_errors):
+            if es is None or es not in sets or es.clashed:
+                continue
+            for s in es.closure:
+                if s in seen:
+                    continue
+                seen.add(s)
+                via = f"'{s.name}'" if s is es else f"'{s.name}' (through '{es.name}')"
+                for m, v in s.members:
+                    if m in names and names[m][0] is not s:
+                        self.d.error(upos, f"error '{m}' of set {via} is also in '{names[m][0].name}'; "
+                                     f"{owner} would have two errors named '{m}'",
+                                     "rename one of them, or take the shared ones out into a set "
+                                     "both include")
+                        refused.add(None)
+                    elif v in codes and codes[v][0] is not s:
+                        self.d.error(upos, f"error code {v} of '{s.name}.{m}' is also "
+                                     f"'{codes[v][0].name}.{codes[v][1]}'; {owner} would give it two names",
+                                     "each code names one error")
+                        refused.add(None)
+                    names.setdefault(m, (s, v))
+                    codes.setdefault(v, (s, m))
+        for m, v, pos in own:
+            if m in names:
+                self.d.error(pos, f"error '{m}' is also in error set '{names[m][0].name}', "
+                             f"which {owner} uses", f"use the set's {m} (code {names[m][1]}), "
+                             "or rename this one")
+                refused.add(m)
+            elif v in codes:
+                self.d.error(pos, f"error code {v} of '{dcl.name}.{m}' is also '{codes[v][0].name}.{codes[v][1]}', "
+                             f"which {owner} uses", "each code names one error")
+                refused.add(m)
+        if None in refused:
+            # Its included sets clash with each other: its users would only repeat that.
+            owner_set = self.error_sets.get(dcl.name)
+            if owner_set is not None and owner_set.decl is dcl:
+                owner_set.clashed = True
+        return refused
+
     def resolve_interfaces(self):
         self.interfaces = {}
         maxw = self.abi.IPC_MAX_WORDS
@@ -255,6 +460,13 @@ class TypeResolution:
                                  f"interface errors take values {self.abi.E_COUNT}..4294967295 "
                                  f"(ANV_E_COUNT is {self.abi.E_COUNT})")
                 seen[e.name] = e
+            direct = self._error_set_refs(dcl, f"interface '{n}'")
+            reached = {}
+            for es in direct:
+                reached.update(dict.fromkeys(es.closure))
+            iface.sets = list(reached)
+            self._check_error_union(dcl, f"interface '{n}'", direct,
+                                    [(e.name, e.value, e.pos) for e in dcl.errors])
             names = {}
             for label, p in enumerate(dcl.procs):
                 if p.name in names:
@@ -268,11 +480,11 @@ class TypeResolution:
                         self.d.error(prm.pos, f"duplicate parameter '{prm.name}' in '{n}.{p.name}'")
                     pnames.add(prm.name)
                     t = self.type_of(prm.type, cap_ok=True)
-                    if isinstance(t, CapType) and prm.direction != "out":
+                    if isinstance(t, CapType) and prm.direction == "inout":
                         self.d.error(prm.type.pos, f"cap<{t.iface}> parameter '{prm.name}' is "
-                                     f"'{prm.direction}'; only a reply carries capabilities here",
-                                     f"write `out cap<{t.iface}> {prm.name}`: the server returns "
-                                     "the capability, the client's stub receives it")
+                                     "'inout'; a capability travels one way",
+                                     f"write `in cap<{t.iface}> {prm.name}` (the client hands it "
+                                     f"over) or `out cap<{t.iface}> {prm.name}` (the server returns one)")
                         t = None
                     if t is not None:
                         params.append((prm.direction, prm.name, t))
@@ -281,6 +493,10 @@ class TypeResolution:
                     self.d.error(p.pos, f"'{n}.{p.name}' returns {len(proc.out_caps)} capabilities; "
                                  f"a reply carries at most {self.abi.IPC_MAX_CAPS}",
                                  "return fewer, or split the procedure")
+                if len(proc.in_caps) > self.abi.IPC_MAX_CAPS:
+                    self.d.error(p.pos, f"'{n}.{p.name}' takes {len(proc.in_caps)} capabilities; "
+                                 f"a request carries at most {self.abi.IPC_MAX_CAPS} (ANV_IPC_MAX_CAPS)",
+                                 "take fewer, or split the procedure")
                 for what, w in (("request", proc.in_words), ("reply", proc.out_words)):
                     if w > maxw:
                         self.d.error(p.pos, f"'{n}.{p.name}' {what} needs {w} words; an IPC "
@@ -356,6 +572,23 @@ def cap_closure(interfaces, roots):
                         nxt.append(ct.iface)
         todo = nxt
     return sorted(seen)
+
+
+def received_closure(interfaces, served):
+    """The interfaces of the capabilities requests to the `served` interfaces carry in
+    (`in cap<I>`), with everything those return in turn: a server calls what it is handed,
+    so it is their client. Sorted by name."""
+    got = sorted({ct.iface for name in served if name in interfaces
+                  for pr in interfaces[name].procs for _, ct in pr.in_caps})
+    return sorted(set(got) | set(cap_closure(interfaces, got)))
+
+
+def sends_caps(iface):
+    """The first (procedure, parameter, CapType) of iface that takes a capability, or None."""
+    for pr in iface.procs:
+        for n, ct in pr.in_caps:
+            return pr, n, ct
+    return None
 
 
 def returns_caps(iface):

@@ -4,7 +4,7 @@ mapped (IPC buffers, stacks, heap, dataports, devices, DMA buffers, reserved reg
 the checks that the result fits: CSpace size, the address-space regions, generated slot
 names, and the platform's RAM."""
 from .authority import KERNEL_RESOURCES
-from .idltypes import cap_closure, returns_caps
+from .idltypes import cap_closure, received_closure, returns_caps, sends_caps
 
 # The address space of every process (docs/generator.md) is abi.h's ANV_USER_*: the program
 # image at ANV_USER_IMAGE_BASE, thread 0's IPC buffer at ANV_USER_IPCBUF and its stack from
@@ -36,8 +36,9 @@ class Mapping:
 
 class Layout:
     """Builder stage 4 (mixed into model.Builder): `inst.slots` and `inst.mappings` of every
-    instance from the objects and badges authority.py made, the CSpace checks, and the
-    system's memory against the platform's RAM."""
+    instance from the objects and badges authority.py made, what capabilities its calls
+    and requests carry (`cap_objects`, `cap_clients`, the receive window `recv_window`),
+    the CSpace checks, and the system's memory against the platform's RAM."""
 
     def lay_out(self, sysm, badge_of, conns, dp_obj):
         self.sysm = sysm
@@ -53,10 +54,16 @@ class Layout:
                 seen[key] = s.name
             used = len(inst.slots) and inst.slots[-1].index + 1
             why = f"{len(inst.slots)} capabilities, slots 0..{self.abi.SLOT_FIRST_FREE - 1} reserved"
-            if inst.cap_clients:
+            if inst.cap_clients_uses:
                 # The reply's capabilities land in the lowest free slots (RFC 0010 3.4).
                 used = max(used, inst.slots[-1].index + 2)
-                why += f", and a free slot for the cap<{inst.cap_clients[0]}> its calls return"
+                why += f", and a free slot for the cap<{inst.cap_clients_uses[0]}> its calls return"
+            if inst.recv_window:
+                # `in cap<I>`: a request's capabilities land in the lowest free slots too;
+                # the generator keeps that many free (the receive window).
+                used += inst.recv_window
+                why += (f", and {inst.recv_window} free slot{'s' if inst.recv_window != 1 else ''} "
+                        f"for the {inst.recv_caps[0]} its requests carry in")
             if inst is self.sup:
                 # init mints each registry copy into its last slot before the reply moves
                 # it (components/init/registry.c), so that slot stays empty.
@@ -229,15 +236,33 @@ class Layout:
         # | the server's 40 bits (docs/idl.md, "Capabilities").
         ifaces = self.sysm.interfaces
         inst.cap_objects = cap_closure(ifaces, [p.iface for p in inst.comp.ports if p.kind == "provides"])
-        inst.cap_clients = cap_closure(ifaces, [p.iface for p in inst.comp.ports
-                                                if p.kind == "uses" and (p.name in inst.uses_conn
-                                                                         or p.name in inst.resolved)])
+        inst.cap_clients_uses = cap_closure(ifaces, [p.iface for p in inst.comp.ports
+                                                     if p.kind == "uses" and (p.name in inst.uses_conn
+                                                                              or p.name in inst.resolved)])
+        # `in cap<I>`: what the requests it serves carry in, it calls (docs/idl.md).
+        served = [p.iface for p in inst.comp.ports if p.kind == "provides"] + \
+            (inst.cap_objects if inst.service_obj else [])
+        # Not the object interfaces it serves itself: their names are its implementations
+        # (a Conn handed back to its own server is known by its badge, anv_cap_identify).
+        received = [i for i in received_closure(ifaces, served)
+                    if not (inst.service_obj and i in inst.cap_objects)]
+        inst.cap_clients = sorted(set(inst.cap_clients_uses) | set(received))
+        inst.recv_procs = [(i, pr) for i in sorted(set(served)) for pr in ifaces[i].procs if pr.in_caps] \
+            if inst.service_obj else []
+        # Each thread may hold one request's capabilities at a time.
+        inst.recv_window = max((len(pr.in_caps) for _i, pr in inst.recv_procs), default=0) \
+            * len(inst.threads)
+        inst.recv_caps = sorted({ct.name for _i, pr in inst.recv_procs for _n, ct in pr.in_caps})
         for p in inst.comp.ports:
             if p.kind == "uses" and p.name in inst.uses_conn and returns_caps(ifaces[p.iface]):
                 inst.uses_conn[p.name][2].replies_carry = cap_closure(ifaces, [p.iface])
+            if p.kind == "uses" and p.name in inst.uses_conn and sends_caps(ifaces[p.iface]):
+                inst.uses_conn[p.name][2].requests_carry = [
+                    f"{pr.name}({', '.join(ct.name for _n, ct in pr.in_caps)})"
+                    for pr in ifaces[p.iface].procs if pr.in_caps]
         inst.mint_slot = None
         if inst.cap_objects and inst.service_obj:
-            grant = any(returns_caps(ifaces[i]) for i in inst.cap_objects)
+            grant = any(returns_caps(ifaces[i]) or sends_caps(ifaces[i]) for i in inst.cap_objects)
             inst.mint_rights = W | (G if grant else 0)
             inst.mint_slot = slot(take(), "mint", inst.service_obj, inst.mint_rights, 0,
                                   "its own endpoint, unbadged: the " +

@@ -43,6 +43,7 @@ class Builder(TypeResolution, Validation, Authority, Layout):
     def build(self):
         self.collect()
         self.resolve_types()
+        self.resolve_error_sets()
         self.resolve_interfaces()
         self.resolve_components()
         cnames.check(self)

@@ -225,7 +225,9 @@ class StructDecl(Node): pass     # name, fields [(TypeRef, name, pos)]
 class ErrorDecl(Node): pass      # name, value
 class Param(Node): pass          # direction, type, name
 class ProcDecl(Node): pass       # name, params
-class InterfaceDecl(Node): pass  # name, errors, procs
+class InterfaceDecl(Node): pass  # name, errors, procs, uses_errors [(name, pos)]
+class ErrorSetDecl(Node): pass   # name, members [ErrorDecl, value None when implicit],
+                                 # uses_errors [(name, pos)]: the sets it includes
 class Port(Node): pass           # kind, name, iface/size/rights/device
 class Attr(Node): pass           # name, value (Value)
 class ConfigDecl(Node): pass     # type, name, default
@@ -360,10 +362,16 @@ class Parser:
                     decls.append(self.component_decl())
                 elif self.at("system"):
                     decls.append(self.system_decl())
+                elif self.tok.kind == "ident" and self.tok.text == "errors" \
+                        and self.toks[self.i + 1].kind == "ident":
+                    # Contextual: `errors Net { ... }`, a shared error set; `errors` stays
+                    # usable as a name everywhere else (a parameter, a port).
+                    decls.append(self.error_set_decl())
                 else:
-                    self.fail("expected 'import', 'enum', 'struct', 'interface', 'component' "
-                              "or 'system'" + self._found(),
-                              did_you_mean(self.tok.text, TOP_LEVEL) if self.tok.kind == "ident" else None)
+                    self.fail("expected 'import', 'enum', 'struct', 'errors', 'interface', "
+                              "'component' or 'system'" + self._found(),
+                              did_you_mean(self.tok.text, TOP_LEVEL | {"errors"})
+                              if self.tok.kind == "ident" else None)
             except _Sync:
                 self.recover()
                 self.accept("}")
@@ -460,9 +468,55 @@ class Parser:
             t.array_pos = n.pos
         return t
 
+    def uses_errors(self):
+        """`uses errors A, B` after the name of an interface or error set: the shared error
+        sets it takes its codes from (resolved in the model). [] when absent."""
+        if not self.accept("uses"):
+            return []
+        t = self.tok
+        if t.kind == "ident" and t.text == "errors":
+            self.next()
+        elif t.kind == "ident":
+            # `interface I uses Net {`: say what is missing, and read the list anyway so the
+            # declaration is kept (no cascade of "unknown interface" after it).
+            self.diags.error(t.pos, f"expected 'errors' after 'uses' in a declaration's head, "
+                             f"found '{t.text}'", f"write: uses errors {t.text}")
+        else:
+            self.fail("expected 'errors' after 'uses' in a declaration's head" + self._found(),
+                      "write: interface Socket uses errors Net { ... }")
+        names = []
+        while True:
+            n = self.ident("an error set name")
+            names.append((n.text, n.pos))
+            if not self.accept(","):
+                return names
+
+    def error_set_decl(self):
+        self.next()
+        name = self.ident("an error set name")
+        uses = self.uses_errors()
+        members = []
+        items = []
+
+        def member():
+            items.append(self.tok)      # not empty, even when this member is refused
+            if self.at("error"):
+                self.fail("a member of an error set is written without 'error'",
+                          "write: NAME = 1100; or NAME; (the previous code plus one)")
+            n = self.ident("an error name")
+            value = None
+            if self.accept("="):
+                value = self.number("an error code").value
+            self.expect(";", "after an error of the set")
+            members.append(ErrorDecl(n.pos, name=n.text, value=value))
+        self.block(member, f"error set '{name.text}'")
+        return ErrorSetDecl(name.pos, name=name.text, members=members, uses_errors=uses,
+                            empty=not items)
+
     def interface_decl(self):
         self.next()
         name = self.ident("an interface name")
+        uses = self.uses_errors()
         errors, procs = [], []
 
         def item():
@@ -494,7 +548,7 @@ class Parser:
             self.expect(";")
             procs.append(ProcDecl(n.pos, name=n.text, params=params))
         self.block(item, f"interface '{name.text}'")
-        return InterfaceDecl(name.pos, name=name.text, errors=errors, procs=procs)
+        return InterfaceDecl(name.pos, name=name.text, errors=errors, procs=procs, uses_errors=uses)
 
     def value(self):
         t = self.tok

@@ -6,7 +6,7 @@ layout.py build on."""
 import os
 
 from .diagnostics import did_you_mean
-from .idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, c_layout, returns_caps, snake
+from .idltypes import ArrayType, BoolType, BytesType, EnumType, IntType, StructType, c_layout, returns_caps, sends_caps, snake
 from .authority import KERNEL_RESOURCES
 from .platform import load_platform
 from . import syntax as S
@@ -567,6 +567,15 @@ class Validation:
                                  f"'{pr.name}' returns {ct.name} '{pn}', without the grant right",
                                  f"write `{c.src.instance}.{c.src.port}(wg)`: only a call through a "
                                  "capability with g may receive a capability in its reply")
+                    continue
+                snd = sends_caps(self.interfaces[sp.iface]) if sp.iface in self.interfaces else None
+                if snd is not None:
+                    pr, pn, ct = snd
+                    here = c.src.rights_pos if c.src.rights is not None else c.src.port_pos
+                    self.d.error(here, f"'{c.src.instance}.{c.src.port}' calls '{sp.iface}', whose "
+                                 f"'{pr.name}' takes {ct.name} '{pn}', without the grant right",
+                                 f"write `{c.src.instance}.{c.src.port}(wg)`: the kernel moves a "
+                                 "capability only in a call through a capability with g")
                     continue
             for inst, p, end in ((si, sp, c.src), (di, dp, c.dst)):
                 if p.kind in ("uses", "dataport"):

@@ -2,7 +2,7 @@
 (client stubs, the server dispatch and loop, event wrappers), plus a linker script.
 Python flattens every parameter into word-sized marshalling steps; the templates only
 render those steps, so the wire format lives in one place (flatten below)."""
-from ..idltypes import ArrayType, BoolType, BytesType, CapType, EnumType, IntType, StructType, returns_caps, snake
+from ..idltypes import ArrayType, BoolType, BytesType, CapType, EnumType, IntType, StructType, returns_caps, sends_caps, snake
 from . import render
 
 
@@ -64,10 +64,20 @@ def client_param(direction, name, t):
     return f"{t.ctype} *{name}", f"(*{name})"
 
 
+def server_param(direction, name, t):
+    """The component's side of a parameter: as the client's, except that a capability a
+    request carries in is passed by address, so the component can keep it (docs/idl.md)."""
+    if direction == "in" and isinstance(t, CapType):
+        return f"anv_handle_t *{name}"
+    return client_param(direction, name, t)[0]
+
+
 def server_arg(direction, name, t):
     """How the dispatch passes its local `name` to the component's function."""
     if isinstance(t, ArrayType):
         return name
+    if isinstance(t, CapType):
+        return "&" + name
     if direction == "in" and not isinstance(t, (StructType, BytesType)):
         return name
     return "&" + name
@@ -78,14 +88,16 @@ class ProcView:
         self.name, self.label = proc.name, proc.label
         self.in_words, self.out_words = proc.in_words, proc.out_words
         self.label_macro = f"{snake(iface.name).upper()}_LABEL_{proc.name.upper()}"
-        self.client_params, self.locals, self.args = [], [], []
+        self.client_params, self.server_params, self.locals, self.args = [], [], [], []
         self.enc_in, self.dec_in, self.enc_out, self.dec_out = [], [], [], []
         self.srv_enc_out, self.srv_dec_in = [], []
         self.caps = [n for n, _ in proc.out_caps]
+        self.in_caps = [n for n, _ in proc.in_caps]
         win = wout = 0
         for d, n, t in proc.params:
             decl, cexpr = client_param(d, n, t)
             self.client_params.append(decl)
+            self.server_params.append(server_param(d, n, t))
             self.locals.append(declarator(t, n))
             self.args.append(server_arg(d, n, t))
             if d in ("in", "inout"):
@@ -226,8 +238,9 @@ def instance_view(sysm, inst):
     def object_view(k, name):
         iface = sysm.interfaces[name]
         ifaces[name] = iface
-        rights = W | (G if returns_caps(iface) else 0)
+        rights = W | (G if returns_caps(iface) or sends_caps(iface) else 0)
         return {"iface": name, "snake": snake(name), "up": snake(name).upper(), "index": k,
+                "received": name not in inst.cap_clients_uses,
                 "rights": rights, "rights_text": sysm.abi.rights_text(rights),
                 "procs": [ProcView(iface, pr) for pr in iface.procs]}
     cap_objects = [object_view(k, n) for k, n in enumerate(inst.cap_objects)] if inst.mint_slot else []
@@ -263,11 +276,26 @@ def instance_view(sysm, inst):
                      if any(k != n for k in keys)]
     last_slot = max((s.index for s in inst.slots), default=0)
     iface_views = [{"name": i.name, "up": snake(i.name).upper(), "errors": i.errors,
+                    "sets": [s.name for s in i.sets],
+                    # error_name's cases: a set's constant, or an own error's number.
+                    "cases": [(f"{es.up}_E_{n}", n) for es in i.sets for n, _v in es.members]
+                    + [(str(v), n) for n, v in i.errors],
                     "procs": [ProcView(i, pr) for pr in i.procs]} for i in ifaces.values()]
+    # Every error set the interfaces reach, each once and after the sets it includes: one
+    # enum per set, under its own guard, so headers that meet define each code once.
+    reached = {}
+    for i in ifaces.values():
+        reached.update(dict.fromkeys(i.sets))
+    sets = list(reached)
+    set_views = [{"name": es.name, "up": es.up, "tag": f"enum {snake(es.name)}_errors",
+                  "fn": f"{snake(es.name)}_error_name", "members": es.members,
+                  "includes": [s.name for s in es.closure[:-1]],
+                  "cases": [(c, n) for n, _v, c in es.all_errors()],
+                  "users": sorted(i.name for i in ifaces.values() if es in i.sets)} for es in sets]
     return {
         "sys": sysm.name, "inst": inst, "P": P, "U": U, "comp": inst.comp.name,
         "slots": slots, "uses": uses, "provides": provides, "types": type_views(order),
-        "bounds": bounds, "ifaces": iface_views, "events": events, "emits": emits,
+        "bounds": bounds, "ifaces": iface_views, "error_sets": set_views, "events": events, "emits": emits,
         "dataports": dataports, "devices": devices, "faults": faults,
         "dma": dma, "regions": regions, "device_groups": device_groups,
         "cspace_slots": inst.attrs["cspace"],
@@ -290,6 +318,9 @@ def instance_view(sysm, inst):
             for pv in provides for pr in pv["procs"]),
         "isinstance": isinstance, "BytesType": BytesType,
         "cap_objects": cap_objects, "cap_clients": cap_clients,
+        # `in cap<I>` served here: the dispatch routes a request's capabilities to the
+        # procedure that takes them and deletes the rest.
+        "recv_window": inst.recv_window, "takes_caps": bool(inst.recv_procs),
     }
 
 

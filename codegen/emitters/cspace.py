@@ -92,7 +92,17 @@ def slot_record(abi, inst, s):
         rec["grants"] = grant_record(srv.comp.port_map[spname], s.grants)
     if getattr(s, "replies_carry", None):
         rec["replies_carry"] = [f"cap<{i}>" for i in s.replies_carry]
+    if getattr(s, "requests_carry", None):
+        rec["requests_carry"] = list(s.requests_carry)
     return rec
+
+
+def receives_record(inst):
+    """The procedures it serves whose requests carry capabilities in (`in cap<I>`), and
+    the free slots the generator keeps for them (the receive window)."""
+    return {"window_slots": inst.recv_window,
+            "procedures": [f"{i}.{pr.name}({', '.join(ct.name + ' ' + n for n, ct in pr.in_caps)})"
+                           for i, pr in inst.recv_procs]}
 
 
 def grants_given(inst):
@@ -146,6 +156,7 @@ def instance_record(sysm, inst):
         "trusted_with_physical_memory": dma_trust(inst),
     } | ({"supervision": supervision_record(sysm, inst)} if getattr(sysm, "supervisor", None) else {}) \
       | ({"grants_given": grants_given(inst)} if inst.client_grants else {}) \
+      | ({"receives_caps": receives_record(inst)} if inst.recv_procs else {}) \
       | ({"config": {n: _value(t, v) for n, t, v in inst.config}} if inst.config else {})
 
 

@@ -75,23 +75,23 @@ static const char *err_name(int e)
 {
     switch (e) {
     case ANV_OK: return "ok";
-    case SOCKET_E_DENIED: return "DENIED";
-    case SOCKET_E_AGAIN: return "AGAIN";
-    case SOCKET_E_INVAL: return "INVAL";
-    case SOCKET_E_NOSOCK: return "NOSOCK";
-    case SOCKET_E_NOSPACE: return "NOSPACE";
-    case SOCKET_E_INUSE: return "INUSE";
-    case SOCKET_E_NOADDR: return "NOADDR";
-    case SOCKET_E_CLOSED: return "CLOSED";
-    case SOCKET_E_RESET: return "RESET";
-    case SOCKET_E_CONNREFUSED: return "CONNREFUSED";
-    case SOCKET_E_TIMEOUT: return "TIMEOUT";
-    case SOCKET_E_NXDOMAIN: return "NXDOMAIN";
-    case SOCKET_E_NODATA: return "NODATA";
-    case SOCKET_E_TRUNCATED: return "TRUNCATED";
-    case SOCKET_E_SERVFAIL: return "SERVFAIL";
-    case SOCKET_E_STATE: return "STATE";
-    case SOCKET_E_NETWORK: return "NETWORK";
+    case NET_E_DENIED: return "DENIED";
+    case NET_E_AGAIN: return "AGAIN";
+    case NET_E_INVAL: return "INVAL";
+    case NET_E_NOSOCK: return "NOSOCK";
+    case NET_E_NOSPACE: return "NOSPACE";
+    case NET_E_INUSE: return "INUSE";
+    case NET_E_NOADDR: return "NOADDR";
+    case NET_E_CLOSED: return "CLOSED";
+    case NET_E_RESET: return "RESET";
+    case NET_E_CONNREFUSED: return "CONNREFUSED";
+    case NET_E_TIMEOUT: return "TIMEOUT";
+    case NET_E_NXDOMAIN: return "NXDOMAIN";
+    case NET_E_NODATA: return "NODATA";
+    case NET_E_TRUNCATED: return "TRUNCATED";
+    case NET_E_SERVFAIL: return "SERVFAIL";
+    case NET_E_STATE: return "STATE";
+    case NET_E_NETWORK: return "NETWORK";
     case ANV_E_BAD_HANDLE: return "BAD_HANDLE";
     case ANV_E_STALE_HANDLE: return "STALE_HANDLE";
     case ANV_E_EMPTY_SLOT: return "EMPTY_SLOT";
@@ -108,11 +108,11 @@ static int lookup(const char *name)
     memcpy(n.data, name, len);
     n.len = (uint32_t)len;
     uint32_t ip = 0, aliases = 0;
-    int e = SOCKET_E_AGAIN;
+    int e = NET_E_AGAIN;
     uint64_t i0 = rdinstret();
-    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+    for (uint64_t end = now_ms() + PHASE_MS; e == NET_E_AGAIN && now_ms() < end;) {
         e = net_client_net_lookup(&n, &ip, &aliases);
-        if (e == SOCKET_E_AGAIN)
+        if (e == NET_E_AGAIN)
             nap();
     }
     printf("netclient: instructions lookup %s %lu\n", name, (unsigned long)(rdinstret() - i0));
@@ -154,7 +154,7 @@ static int transfer(anv_handle_t sock, uint32_t n)
                 buf[i - off] = chunk[i];
             uint32_t taken = 0;
             int e = net_client_socket_tcp_send(sock, len - off, &taken);
-            if (e == SOCKET_E_AGAIN) {
+            if (e == NET_E_AGAIN) {
                 nap();
                 continue;
             }
@@ -183,7 +183,7 @@ static int transfer(anv_handle_t sock, uint32_t n)
     for (end = now_ms() + TRANSFER_MS; now_ms() < end;) {
         uint32_t len = 0;
         e = net_client_socket_tcp_recv(sock, CHUNK, &len);
-        if (e == SOCKET_E_AGAIN) {
+        if (e == NET_E_AGAIN) {
             nap();
             continue;
         }
@@ -209,7 +209,7 @@ static int transfer(anv_handle_t sock, uint32_t n)
            "own %lu, in the NIC's send %lu\n", (unsigned long)(i2 ? i3 - i2 : 0),
            (unsigned long)own, (unsigned long)(w_end - w_sent), (unsigned long)(n_end - n_sent));
     anv_console_flush();
-    return e == SOCKET_E_CLOSED ? ANV_OK : e;
+    return e == NET_E_CLOSED ? ANV_OK : e;
 }
 
 static int until_established(anv_handle_t sock)
@@ -224,11 +224,11 @@ static int until_established(anv_handle_t sock)
         if (state == 0) { /* closed before it was established: send says why */
             uint32_t taken = 0;
             e = net_client_socket_tcp_send(sock, 0, &taken);
-            return e == ANV_OK ? (int)SOCKET_E_CLOSED : e;
+            return e == ANV_OK ? (int)NET_E_CLOSED : e;
         }
         nap();
     }
-    return SOCKET_E_TIMEOUT;
+    return NET_E_TIMEOUT;
 }
 
 /* One connection of a Linux client, echoed until it closes its side. */
@@ -243,10 +243,10 @@ static int echo_server(uint16_t port)
     anv_handle_t s = ANV_HANDLE_NULL;
     uint32_t ip = 0;
     uint16_t rport = 0;
-    e = SOCKET_E_AGAIN;
-    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+    e = NET_E_AGAIN;
+    for (uint64_t end = now_ms() + PHASE_MS; e == NET_E_AGAIN && now_ms() < end;) {
         e = net_client_socket_tcp_accept(l, &s, &ip, &rport);
-        if (e == SOCKET_E_AGAIN)
+        if (e == NET_E_AGAIN)
             nap();
     }
     if (e != ANV_OK) {
@@ -261,7 +261,7 @@ static int echo_server(uint16_t port)
     for (uint64_t end = now_ms() + PHASE_MS; now_ms() < end;) {
         uint32_t len = 0;
         e = net_client_socket_tcp_recv(s, CHUNK, &len);
-        if (e == SOCKET_E_AGAIN) {
+        if (e == NET_E_AGAIN) {
             nap();
             continue;
         }
@@ -275,7 +275,7 @@ static int echo_server(uint16_t port)
                 buf[i - off] = chunk[i];
             uint32_t taken = 0;
             int se = net_client_socket_tcp_send(s, len - off, &taken);
-            if (se == SOCKET_E_AGAIN) {
+            if (se == NET_E_AGAIN) {
                 nap();
                 continue;
             }
@@ -294,7 +294,7 @@ static int echo_server(uint16_t port)
     printf("netclient: echoed %u bytes sha256 %s (ended %s, close %s/%s)\n", echoed, hex,
            err_name(e), err_name(ce), err_name(le));
     anv_console_flush();
-    return e == SOCKET_E_CLOSED ? ANV_OK : e;
+    return e == NET_E_CLOSED ? ANV_OK : e;
 }
 
 /* ---- the goodput benchmark (bench_bytes) ---------------------------------------- */
@@ -357,7 +357,7 @@ static int bench(anv_handle_t sock, uint32_t n)
         memcpy(dataport(), pat + sent % BENCH_PERIOD, len);
         uint32_t taken = 0;
         int e = net_client_socket_tcp_send(sock, len, &taken);
-        if (e == SOCKET_E_AGAIN) {
+        if (e == NET_E_AGAIN) {
             nap();
             continue;
         }
@@ -380,7 +380,7 @@ static int bench(anv_handle_t sock, uint32_t n)
     for (end = now_ms() + TRANSFER_MS; now_ms() < end;) {
         uint32_t len = 0;
         e = net_client_socket_tcp_recv(sock, CHUNK, &len);
-        if (e == SOCKET_E_AGAIN) {
+        if (e == NET_E_AGAIN) {
             nap();
             continue;
         }
@@ -405,7 +405,7 @@ static int bench(anv_handle_t sock, uint32_t n)
            (unsigned)(t3 - (t2 ? t2 : t3)), ok ? "ok" : "BAD", err_name(e),
            (unsigned long)(i2 ? i3 - i2 : 0), (unsigned long)(w3 - w1), (unsigned long)(n2 - n1));
     anv_console_flush();
-    return ok && got == n && e == SOCKET_E_CLOSED ? ANV_OK : SOCKET_E_INVAL;
+    return ok && got == n && e == NET_E_CLOSED ? ANV_OK : NET_E_INVAL;
 }
 
 static int bench_main(void)
@@ -432,10 +432,10 @@ static int bench_main(void)
 int main(void)
 {
     uint32_t ip = 0, mask = 0, gw = 0, dns = 0;
-    int e = SOCKET_E_AGAIN;
-    for (uint64_t end = now_ms() + PHASE_MS; e == SOCKET_E_AGAIN && now_ms() < end;) {
+    int e = NET_E_AGAIN;
+    for (uint64_t end = now_ms() + PHASE_MS; e == NET_E_AGAIN && now_ms() < end;) {
         e = net_client_net_address(&ip, &mask, &gw, &dns);
-        if (e == SOCKET_E_AGAIN)
+        if (e == NET_E_AGAIN)
             nap();
     }
     if (e != ANV_OK) {
@@ -458,8 +458,8 @@ int main(void)
     failures += lookup("target.anvaya.test") != ANV_OK;
     failures += lookup("alias.anvaya.test") != ANV_OK;
     failures += lookup("chain.anvaya.test") != ANV_OK;
-    failures += lookup("nosuch.anvaya.test") != SOCKET_E_NXDOMAIN;
-    failures += lookup("v6only.anvaya.test") != SOCKET_E_NODATA;
+    failures += lookup("nosuch.anvaya.test") != NET_E_NXDOMAIN;
+    failures += lookup("v6only.anvaya.test") != NET_E_NODATA;
     failures += lookup("big.anvaya.test") != ANV_OK;
 
     const uint32_t server = (uint32_t)NET_CLIENT_CONFIG_SERVER_IP;
@@ -487,16 +487,16 @@ int main(void)
     int closed = net_client_socket_close(l1);
     printf("netclient: listen on %u again -> %s, a second time -> %s, close -> %s\n",
            (unsigned)NET_CLIENT_CONFIG_ECHO_PORT, err_name(again1), err_name(twice), err_name(closed));
-    failures += again1 != ANV_OK || twice != SOCKET_E_INUSE || closed != ANV_OK;
+    failures += again1 != ANV_OK || twice != NET_E_INUSE || closed != ANV_OK;
 
     /* Not granted: another port of the same server, and a port to listen on. */
     e = net_client_net_tcp_connect(server, (uint16_t)(NET_CLIENT_CONFIG_SERVER_PORT + 1), &s);
     printf("netclient: connect %s:%u (not granted) -> %s\n", ip_text(server),
            (unsigned)NET_CLIENT_CONFIG_SERVER_PORT + 1, err_name(e));
-    failures += e != SOCKET_E_DENIED;
+    failures += e != NET_E_DENIED;
     e = net_client_net_tcp_listen(8, &s);
     printf("netclient: listen on 8 (not granted) -> %s\n", err_name(e));
-    failures += e != SOCKET_E_DENIED;
+    failures += e != NET_E_DENIED;
     /* Granted: any UDP port, datagrams to the server's address. */
     anv_handle_t u = ANV_HANDLE_NULL;
     e = net_client_net_udp_bind(4000, &u);
@@ -511,10 +511,10 @@ int main(void)
     /* Linux answers with the bytes reversed. */
     uint32_t from = 0, got = 0;
     uint16_t from_port = 0;
-    e = SOCKET_E_AGAIN;
-    for (uint64_t end = now_ms() + 10000u; e == SOCKET_E_AGAIN && now_ms() < end;) {
+    e = NET_E_AGAIN;
+    for (uint64_t end = now_ms() + 10000u; e == NET_E_AGAIN && now_ms() < end;) {
         e = net_client_socket_udp_recvfrom(u, &from, &from_port, &got);
-        if (e == SOCKET_E_AGAIN)
+        if (e == NET_E_AGAIN)
             nap();
     }
     char reply[64] = {0};
@@ -525,7 +525,7 @@ int main(void)
     failures += e != ANV_OK;
     e = net_client_socket_udp_sendto(u, server + 1, 9999, 1);
     printf("netclient: udp 4000 -> %s:9999 (not granted) -> %s\n", ip_text(server + 1), err_name(e));
-    failures += e != SOCKET_E_DENIED;
+    failures += e != NET_E_DENIED;
     failures += net_client_socket_close(u) != ANV_OK;
     /* close revoked the capability: its slot in our CSpace was emptied, the handle is stale. */
     e = net_client_socket_close(u);

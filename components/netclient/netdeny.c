@@ -13,7 +13,7 @@
 
 static const char *verdict(int e)
 {
-    return e == SOCKET_E_DENIED ? "DENIED" : e == ANV_OK ? "ok" : "other";
+    return e == NET_E_DENIED ? "DENIED" : e == ANV_OK ? "ok" : "other";
 }
 
 int main(void)
@@ -30,10 +30,10 @@ int main(void)
     printf("netdeny: connect %d (%s), listen %d (%s), bind %d (%s), lookup %d (%s)\n", c,
            verdict(c), l, verdict(l), b, verdict(b), r, verdict(r));
     uint32_t mask = 0, gw = 0, dns = 0;
-    int a = SOCKET_E_AGAIN;
-    for (uint32_t tries = 0; a == SOCKET_E_AGAIN && tries < 120; tries++) {
+    int a = NET_E_AGAIN;
+    for (uint32_t tries = 0; a == NET_E_AGAIN && tries < 120; tries++) {
         a = net_deny_net_address(&ip, &mask, &gw, &dns);
-        if (a == SOCKET_E_AGAIN)
+        if (a == NET_E_AGAIN)
             (void)anv_wait_one(NET_DENY_HANDLE_EVENTS, 50, NULL, NULL);
     }
     printf("netdeny: address -> %s\n", verdict(a));

@@ -260,21 +260,21 @@ static int sock_err(net_err e)
 {
     switch (e) {
     case NET_OK: return ANV_OK;
-    case NET_ERR_ARG: return SOCKET_E_INVAL;
-    case NET_ERR_NOSPACE: return SOCKET_E_NOSPACE;
-    case NET_ERR_INUSE: return SOCKET_E_INUSE;
-    case NET_ERR_NOROUTE: return SOCKET_E_NOADDR;
-    case NET_ERR_TIMEOUT: return SOCKET_E_TIMEOUT;
-    case NET_ERR_NXDOMAIN: return SOCKET_E_NXDOMAIN;
-    case NET_ERR_NODATA: return SOCKET_E_NODATA;
-    case NET_ERR_TRUNCATED: return SOCKET_E_TRUNCATED;
+    case NET_ERR_ARG: return NET_E_INVAL;
+    case NET_ERR_NOSPACE: return NET_E_NOSPACE;
+    case NET_ERR_INUSE: return NET_E_INUSE;
+    case NET_ERR_NOROUTE: return NET_E_NOADDR;
+    case NET_ERR_TIMEOUT: return NET_E_TIMEOUT;
+    case NET_ERR_NXDOMAIN: return NET_E_NXDOMAIN;
+    case NET_ERR_NODATA: return NET_E_NODATA;
+    case NET_ERR_TRUNCATED: return NET_E_TRUNCATED;
     case NET_ERR_SERVFAIL:
-    case NET_ERR_MALFORMED: return SOCKET_E_SERVFAIL;
-    case NET_ERR_RESET: return SOCKET_E_RESET;
-    case NET_ERR_REFUSED: return SOCKET_E_CONNREFUSED;
-    case NET_ERR_STATE: return SOCKET_E_STATE;
+    case NET_ERR_MALFORMED: return NET_E_SERVFAIL;
+    case NET_ERR_RESET: return NET_E_RESET;
+    case NET_ERR_REFUSED: return NET_E_CONNREFUSED;
+    case NET_ERR_STATE: return NET_E_STATE;
     case NET_ERR_PENDING: return ANV_OK; /* queued behind ARP: sent once resolved */
-    default: return SOCKET_E_NETWORK;
+    default: return NET_E_NETWORK;
     }
 }
 
@@ -312,7 +312,7 @@ static int sock_alloc(struct client *c, uint32_t *out)
             *out = i + 1;
             return ANV_OK;
         }
-    return SOCKET_E_NOSPACE;
+    return NET_E_NOSPACE;
 }
 
 /* Mints socket n's capability (a new generation) before the socket exists, so a failure
@@ -327,7 +327,7 @@ static int sock_mint(struct client *c, uint32_t n, anv_handle_t *out)
     if (err != ANV_OK) {
         printf("netstack: client %u: minting a socket capability failed (%d)\n", c->number, err);
         anv_console_flush();
-        return SOCKET_E_NOSPACE;
+        return NET_E_NOSPACE;
     }
     s->gen = gen;
     s->cap = cap;
@@ -400,7 +400,7 @@ static int again(struct client *c, struct sock *s)
     c->waiting = true;
     if (s)
         s->seen = digest(s);
-    return SOCKET_E_AGAIN;
+    return NET_E_AGAIN;
 }
 
 /* After every round: a waiting client whose sockets changed gets its event. */
@@ -630,13 +630,13 @@ int anv_thread_main(uint32_t index)
 #define CLIENT_OR_FAIL()                                                                   \
     struct client *c = client_of(badge);                                                   \
     if (c == NULL)                                                                         \
-        return SOCKET_E_INVAL
+        return NET_E_INVAL
 
 #define SOCK_OR_FAIL(kind_)                                                                \
     struct client *c = NULL;                                                               \
     struct sock *s = sock_of_low(low, &c);                                                 \
     if (s == NULL || s->kind != (kind_))                                                   \
-        return SOCKET_E_NOSOCK
+        return NET_E_NOSOCK
 
 int net_stack_sockets_address(uint64_t badge, uint32_t *ip, uint32_t *mask, uint32_t *gateway,
                               uint32_t *dns_ip)
@@ -657,9 +657,9 @@ int net_stack_sockets_udp_bind(uint64_t badge, uint16_t port, anv_handle_t *out)
 {
     CLIENT_OR_FAIL();
     if (port == 0)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (!granted(c, NETSTACK_OP_UDP_BIND, 0, port))
-        return SOCKET_E_DENIED;
+        return NET_E_DENIED;
     uint32_t n = 0;
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
@@ -682,11 +682,11 @@ int net_stack_sockets_tcp_connect(uint64_t badge, uint32_t ip, uint16_t port, an
 {
     CLIENT_OR_FAIL();
     if (ip == 0 || port == 0)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (!granted(c, NETSTACK_OP_TCP_CONNECT, ip, port))
-        return SOCKET_E_DENIED;
+        return NET_E_DENIED;
     if (stack.ip == 0)
-        return SOCKET_E_NOADDR;
+        return NET_E_NOADDR;
     uint32_t n = 0;
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
@@ -712,11 +712,11 @@ int net_stack_sockets_tcp_listen(uint64_t badge, uint16_t port, anv_handle_t *ou
 {
     CLIENT_OR_FAIL();
     if (port == 0)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (!granted(c, NETSTACK_OP_TCP_LISTEN, 0, port))
-        return SOCKET_E_DENIED;
+        return NET_E_DENIED;
     if (port_taken(SK_LISTEN, port))
-        return SOCKET_E_INUSE;
+        return NET_E_INUSE;
     uint32_t n = 0;
     int err = sock_alloc(c, &n);
     if (err != ANV_OK)
@@ -748,9 +748,9 @@ int net_stack_sockets_lookup(uint64_t badge, const struct anv_bytes_128 *name, u
 {
     CLIENT_OR_FAIL();
     if (name->len == 0 || name->len > 128 || memchr(name->data, 0, name->len) != NULL)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (!granted(c, NETSTACK_OP_RESOLVE, 0, 0))
-        return SOCKET_E_DENIED;
+        return NET_E_DENIED;
     char n[129];
     memcpy(n, name->data, name->len);
     n[name->len] = '\0';
@@ -765,9 +765,9 @@ int net_stack_sockets_lookup(uint64_t badge, const struct anv_bytes_128 *name, u
         return ANV_OK;
     }
     if (c->dns_state == 1)
-        return SOCKET_E_STATE; /* another name is still being looked up for this client */
+        return NET_E_STATE; /* another name is still being looked up for this client */
     if (!dns_ready)
-        return SOCKET_E_NOADDR;
+        return NET_E_NOADDR;
     memcpy(c->dns_name, n, sizeof n);
     c->dns_state = 1;
     net_err e = net_dns_query(&dns, n, on_dns, c);
@@ -812,11 +812,11 @@ int net_stack_socket_udp_sendto(uint64_t low, uint32_t ip, uint16_t port, uint32
 {
     SOCK_OR_FAIL(SK_UDP);
     if (ip == 0 || port == 0 || length > c->buf_size || length > NET_FRAG_MAX - NET_UDP_HDR)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (!granted(c, NETSTACK_OP_UDP_SEND, ip, port))
-        return SOCKET_E_DENIED;
+        return NET_E_DENIED;
     if (stack.ip == 0)
-        return SOCKET_E_NOADDR;
+        return NET_E_NOADDR;
     from_dataport(staging, c->buf, length);
     return sock_err(net_udp_send(&stack, 0, s->port, ip, port, staging, length));
 }
@@ -828,7 +828,7 @@ int net_stack_socket_udp_recvfrom(uint64_t low, uint32_t *ip, uint16_t *port, ui
         return again(c, s);
     const struct dgram *d = &s->q[s->uhead];
     if (d->len > c->buf_size)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     to_dataport(c->buf, d->data, d->len);
     *ip = d->ip;
     *port = d->port;
@@ -869,16 +869,16 @@ int net_stack_socket_tcp_accept(uint64_t low, anv_handle_t *out, uint32_t *ip, u
 static int ended(const struct sock *s)
 {
     net_err e = net_tcp_error(&tcp, s->h);
-    return e == NET_OK ? (int)SOCKET_E_CLOSED : sock_err(e);
+    return e == NET_OK ? (int)NET_E_CLOSED : sock_err(e);
 }
 
 int net_stack_socket_tcp_send(uint64_t low, uint32_t length, uint32_t *taken)
 {
     SOCK_OR_FAIL(SK_TCP);
     if (length > c->buf_size)
-        return SOCKET_E_INVAL;
+        return NET_E_INVAL;
     if (s->shut)
-        return SOCKET_E_STATE;
+        return NET_E_STATE;
     net_tcp_state st = net_tcp_get_state(&tcp, s->h);
     if (st == NET_TCP_CLOSED)
         return ended(s);
@@ -894,7 +894,7 @@ int net_stack_socket_tcp_send(uint64_t low, uint32_t length, uint32_t *taken)
     from_dataport(staging, c->buf, length);
     long n = net_tcp_send(&tcp, s->h, staging, length);
     if (n < 0)
-        return SOCKET_E_STATE;
+        return NET_E_STATE;
     if (n == 0 && length > 0)
         return again(c, s);
     *taken = (uint32_t)n;
@@ -908,7 +908,7 @@ int net_stack_socket_tcp_recv(uint64_t low, uint32_t max, uint32_t *length)
         max = c->buf_size;
     long n = net_tcp_recv(&tcp, s->h, staging, max);
     if (n < 0)
-        return net_tcp_get_state(&tcp, s->h) == NET_TCP_CLOSED ? ended(s) : (int)SOCKET_E_CLOSED;
+        return net_tcp_get_state(&tcp, s->h) == NET_TCP_CLOSED ? ended(s) : (int)NET_E_CLOSED;
     if (n == 0)
         return max == 0 ? ANV_OK : again(c, s);
     to_dataport(c->buf, staging, (size_t)n);
@@ -936,7 +936,7 @@ int net_stack_socket_tcp_shutdown(uint64_t low)
     if (st != NET_TCP_ESTABLISHED && st != NET_TCP_CLOSE_WAIT)
         return ended(s);
     if (net_tcp_close(&tcp, s->h) != NET_OK)
-        return SOCKET_E_STATE;
+        return NET_E_STATE;
     s->shut = 1;
     return ANV_OK;
 }
@@ -980,7 +980,7 @@ int net_stack_socket_close(uint64_t low)
     struct client *c = NULL;
     struct sock *s = sock_of_low(low, &c);
     if (s == NULL)
-        return SOCKET_E_NOSOCK;
+        return NET_E_NOSOCK;
     sock_free(s);
     return ANV_OK;
 }

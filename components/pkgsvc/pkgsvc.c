@@ -718,31 +718,31 @@ static void nap(void)
 static const char *socket_word(int e)
 {
     switch (e) {
-    case SOCKET_E_DENIED: return "denied";
-    case SOCKET_E_AGAIN: return "again";
-    case SOCKET_E_INVAL: return "invalid argument";
-    case SOCKET_E_NOSOCK: return "no such socket";
-    case SOCKET_E_NOSPACE: return "no socket free";
-    case SOCKET_E_NOADDR: return "no address yet";
-    case SOCKET_E_CLOSED: return "closed";
-    case SOCKET_E_RESET: return "connection reset";
-    case SOCKET_E_CONNREFUSED: return "connection refused";
-    case SOCKET_E_TIMEOUT: return "peer timed out";
-    case SOCKET_E_NXDOMAIN: return "NXDOMAIN, no such name";
-    case SOCKET_E_NODATA: return "NODATA, no A record";
-    case SOCKET_E_TRUNCATED: return "DNS answer truncated";
-    case SOCKET_E_SERVFAIL: return "DNS server failure";
-    case SOCKET_E_STATE: return "wrong socket state";
-    case SOCKET_E_NETWORK: return "could not send";
+    case NET_E_DENIED: return "denied";
+    case NET_E_AGAIN: return "again";
+    case NET_E_INVAL: return "invalid argument";
+    case NET_E_NOSOCK: return "no such socket";
+    case NET_E_NOSPACE: return "no socket free";
+    case NET_E_NOADDR: return "no address yet";
+    case NET_E_CLOSED: return "closed";
+    case NET_E_RESET: return "connection reset";
+    case NET_E_CONNREFUSED: return "connection refused";
+    case NET_E_TIMEOUT: return "peer timed out";
+    case NET_E_NXDOMAIN: return "NXDOMAIN, no such name";
+    case NET_E_NODATA: return "NODATA, no A record";
+    case NET_E_TRUNCATED: return "DNS answer truncated";
+    case NET_E_SERVFAIL: return "DNS server failure";
+    case NET_E_STATE: return "wrong socket state";
+    case NET_E_NETWORK: return "could not send";
     default: return "unexpected answer";
     }
 }
 
 static pkgsvc_result socket_failure(int e)
 {
-    if (e == (int)SOCKET_E_DENIED)
+    if (e == (int)NET_E_DENIED)
         return PKGSVC_ERR_DENIED;
-    if (e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR)
+    if (e == (int)NET_E_AGAIN || e == (int)NET_E_NOADDR)
         return PKGSVC_ERR_TIMEOUT;
     return PKGSVC_ERR_NETWORK;
 }
@@ -811,10 +811,10 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
         memcpy(name.data, url->host, n);
         name.len = (uint32_t)n;
         uint32_t aliases = 0;
-        e = SOCKET_E_AGAIN;
-        while ((e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR) && now_ms() < idle_end) {
+        e = NET_E_AGAIN;
+        while ((e == (int)NET_E_AGAIN || e == (int)NET_E_NOADDR) && now_ms() < idle_end) {
             e = package_service_net_lookup(&name, &ip, &aliases);
-            if (e == (int)SOCKET_E_AGAIN || e == (int)SOCKET_E_NOADDR)
+            if (e == (int)NET_E_AGAIN || e == (int)NET_E_NOADDR)
                 nap();
         }
         if (e != ANV_OK) {
@@ -823,10 +823,10 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
         }
     }
     anv_handle_t sock = ANV_HANDLE_NULL;
-    e = SOCKET_E_NOADDR;
-    while (e == (int)SOCKET_E_NOADDR && now_ms() < idle_end) {
+    e = NET_E_NOADDR;
+    while (e == (int)NET_E_NOADDR && now_ms() < idle_end) {
         e = package_service_net_tcp_connect(ip, url->port, &sock);
-        if (e == (int)SOCKET_E_NOADDR)
+        if (e == (int)NET_E_NOADDR)
             nap();
     }
     if (e != ANV_OK) {
@@ -856,7 +856,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
             nb[i - off] = (uint8_t)request[i];
         uint32_t taken = 0;
         e = package_service_socket_tcp_send(sock, (uint32_t)(req_len - off), &taken);
-        if (e == (int)SOCKET_E_AGAIN) {
+        if (e == (int)NET_E_AGAIN) {
             nap();
             continue;
         }
@@ -882,12 +882,12 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
         }
         uint32_t got = 0;
         e = package_service_socket_tcp_recv(sock, NET_CHUNK, &got);
-        if (e == (int)SOCKET_E_AGAIN) {
+        if (e == (int)NET_E_AGAIN) {
             nap();
             continue;
         }
         http_err he = HTTP_OK;
-        if (e == (int)SOCKET_E_CLOSED) {
+        if (e == (int)NET_E_CLOSED) {
             he = http_resp_close(&fetch_resp);
             if (he == HTTP_OK && !http_resp_done(&fetch_resp))
                 he = HTTP_ERR_TRUNCATED;
@@ -918,7 +918,7 @@ static pkgsvc_result download(const http_url *url, char *detail, size_t detail_c
                          (unsigned long)fetch_resp.body_bytes);
             break;
         }
-        if (e == (int)SOCKET_E_CLOSED)
+        if (e == (int)NET_E_CLOSED)
             break;
     }
     /* Orderly close whatever happened: the stack finishes it and frees the socket. */

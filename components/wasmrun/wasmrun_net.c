@@ -37,23 +37,23 @@ static wasi_errno sock_errno(int e)
 {
     switch (e) {
     case ANV_OK: return WASI_ESUCCESS;
-    case SOCKET_E_DENIED: return WASI_ENOTCAPABLE;
-    case SOCKET_E_AGAIN: return WASI_EAGAIN;
-    case SOCKET_E_INVAL: return WASI_EINVAL;
-    case SOCKET_E_NOSOCK: return WASI_EBADF;
-    case SOCKET_E_NOSPACE: return WASI_ENFILE;
-    case SOCKET_E_INUSE: return WASI_EADDRINUSE;
-    case SOCKET_E_NOADDR: return WASI_ENETDOWN;
-    case SOCKET_E_CLOSED: return WASI_EPIPE;
-    case SOCKET_E_RESET: return WASI_ECONNRESET;
-    case SOCKET_E_CONNREFUSED: return WASI_ECONNREFUSED;
-    case SOCKET_E_TIMEOUT: return WASI_ETIMEDOUT;
-    case SOCKET_E_NXDOMAIN: return WASI_ENOENT;
-    case SOCKET_E_NODATA: return WASI_EADDRNOTAVAIL;
-    case SOCKET_E_TRUNCATED: return WASI_EMSGSIZE;
-    case SOCKET_E_SERVFAIL: return WASI_EIO;
-    case SOCKET_E_STATE: return WASI_ENOTCONN;
-    case SOCKET_E_NETWORK: return WASI_ENETUNREACH;
+    case NET_E_DENIED: return WASI_ENOTCAPABLE;
+    case NET_E_AGAIN: return WASI_EAGAIN;
+    case NET_E_INVAL: return WASI_EINVAL;
+    case NET_E_NOSOCK: return WASI_EBADF;
+    case NET_E_NOSPACE: return WASI_ENFILE;
+    case NET_E_INUSE: return WASI_EADDRINUSE;
+    case NET_E_NOADDR: return WASI_ENETDOWN;
+    case NET_E_CLOSED: return WASI_EPIPE;
+    case NET_E_RESET: return WASI_ECONNRESET;
+    case NET_E_CONNREFUSED: return WASI_ECONNREFUSED;
+    case NET_E_TIMEOUT: return WASI_ETIMEDOUT;
+    case NET_E_NXDOMAIN: return WASI_ENOENT;
+    case NET_E_NODATA: return WASI_EADDRNOTAVAIL;
+    case NET_E_TRUNCATED: return WASI_EMSGSIZE;
+    case NET_E_SERVFAIL: return WASI_EIO;
+    case NET_E_STATE: return WASI_ENOTCONN;
+    case NET_E_NETWORK: return WASI_ENETUNREACH;
     default: return WASI_EIO;        /* the stack could not be reached */
     }
 }
@@ -97,14 +97,14 @@ static wasi_errno n_connect(void *ctx, uint32_t ip, uint16_t port, uint32_t *h)
     if (free_h == 0)
         return WASI_ENFILE;
     anv_handle_t s = ANV_HANDLE_NULL;
-    int e = SOCKET_E_NOADDR;
+    int e = NET_E_NOADDR;
     /* The stack has no address until DHCP is done: a runner started with it waits for it. */
-    for (uint32_t tries = 0; e == SOCKET_E_NOADDR && tries < NOADDR_TICKS; tries++) {
+    for (uint32_t tries = 0; e == NET_E_NOADDR && tries < NOADDR_TICKS; tries++) {
         e = wasm_runner_net_tcp_connect(ip, port, &s);
-        if (e == SOCKET_E_NOADDR)
+        if (e == NET_E_NOADDR)
             nap(1);
     }
-    if (e == SOCKET_E_DENIED)
+    if (e == NET_E_DENIED)
         printf("%s: app's connect to %u.%u.%u.%u:%u denied by the stack\n",
                WASM_RUNNER_INSTANCE_NAME, (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 255u,
                (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u, (unsigned)port);
@@ -132,7 +132,7 @@ static wasi_errno ended(gsock *g)
         g->len = n;
         return WASI_ESUCCESS;
     }
-    if (e == SOCKET_E_CLOSED) {
+    if (e == NET_E_CLOSED) {
         g->eof = 1;
         return WASI_ESUCCESS;
     }
@@ -214,7 +214,7 @@ static wasi_errno n_send(void *ctx, uint32_t h, const void *buf, size_t len, siz
     uint32_t taken = 0;
     int e = wasm_runner_socket_tcp_send(g->s, n, &taken);
     if (e != ANV_OK)
-        return e == SOCKET_E_CLOSED ? WASI_EPIPE : sock_errno(e);
+        return e == NET_E_CLOSED ? WASI_EPIPE : sock_errno(e);
     *sent = taken > n ? n : taken;
     return WASI_ESUCCESS;
 }
@@ -226,9 +226,9 @@ static wasi_errno fill(gsock *g)
         return WASI_ESUCCESS;
     uint32_t n = 0;
     int e = wasm_runner_socket_tcp_recv(g->s, STASH, &n);
-    if (e == SOCKET_E_AGAIN)
+    if (e == NET_E_AGAIN)
         return WASI_EAGAIN;
-    if (e == SOCKET_E_CLOSED) {
+    if (e == NET_E_CLOSED) {
         g->eof = 1;
         return WASI_ESUCCESS;
     }
@@ -285,7 +285,7 @@ static wasi_errno n_shutdown(void *ctx, uint32_t h, uint32_t how)
     if (!(how & 2u) || g->listener)
         return WASI_ESUCCESS;
     int e = wasm_runner_socket_tcp_shutdown(g->s);
-    if (e == (int)SOCKET_E_AGAIN)
+    if (e == (int)NET_E_AGAIN)
         return WASI_ENOTCONN; /* the handshake has not finished */
     return sock_errno(e);
 }
@@ -349,7 +349,7 @@ static wasi_errno n_resolve(void *ctx, const char *name, uint32_t *ip)
     uint32_t aliases = 0;
     int e = wasm_runner_net_lookup(&nm, ip, &aliases);
     /* Before DHCP, and while another lookup of ours runs: ask again after a wait. */
-    if (e == SOCKET_E_NOADDR || e == SOCKET_E_STATE)
+    if (e == NET_E_NOADDR || e == NET_E_STATE)
         return WASI_EAGAIN;
     return sock_errno(e);
 }

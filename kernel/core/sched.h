@@ -130,17 +130,26 @@ extern struct thread *sched_sleepers;
 
     // Property 4, the reply link: a client's `replier` is set exactly while it waits for
     // a reply, and then the server's `reply_to` names it back; a server's `reply_to`
-    // names a client whose `replier` names it.
-    predicate link_ptrs_ok{L}(struct thread *t) =
-        (t->replier != \null ==> t->replier->reply_to == t) &&
-        (t->reply_to != \null ==> t->reply_to->replier == t);
+    // names a client whose `replier` names it. Stated over pairs of the pool, so that
+    // every thread it reads is one named by an index: with pool_closed (every link NULL
+    // or a thread of the pool) it is the same as "a non-NULL `replier` names a thread
+    // whose `reply_to` names it back", and the provers need no witness to find that
+    // thread after a call (the frames below are stated per index too).
     predicate link_state_ok{L}(struct thread *t) =
         t->replier != \null <==> t->state == TS_BLOCKED_REPLY;
     // The invariant while `t` alone may be between its link and its state; with `t`
     // NULL (no thread of the pool is NULL), the invariant itself.
-    predicate reply_links_but{L}(struct thread *t) =
+    predicate replier_pairs{L} =
+        \forall integer i, j; 0 <= i < sched_count && 0 <= j < sched_count ==>
+            sched_all[i]->replier == sched_all[j] ==> sched_all[j]->reply_to == sched_all[i];
+    predicate reply_to_pairs{L} =
+        \forall integer i, j; 0 <= i < sched_count && 0 <= j < sched_count ==>
+            sched_all[i]->reply_to == sched_all[j] ==> sched_all[j]->replier == sched_all[i];
+    predicate reply_states_but{L}(struct thread *t) =
         \forall integer i; 0 <= i < sched_count ==>
-            link_ptrs_ok(sched_all[i]) && (sched_all[i] != t ==> link_state_ok(sched_all[i]));
+            sched_all[i] != t ==> link_state_ok(sched_all[i]);
+    predicate reply_links_but{L}(struct thread *t) =
+        replier_pairs && reply_to_pairs && reply_states_but(t);
     predicate reply_links{L} = reply_links_but(\null);
 
     // What the scheduler and queue functions keep: the table, every thread's links, and

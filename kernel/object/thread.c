@@ -109,15 +109,31 @@ void thread_set_result(struct thread *t, uint64_t err)
     ensures pool_sep;
     ensures pool_closed;
     ensures t->replier == \null;
-    ensures reply_links_but(t);
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(t);
     ensures \forall integer i; 0 <= i < sched_count ==>
         sched_all[i]->state == \old(sched_all[i]->state);
 */
 static void thread_cut_reply_link(struct thread *t)
 {
-    if (t->replier) {
-        t->replier->reply_to = 0;
+    struct thread *server = t->replier;
+    if (server) {
+        //@ assert server_in_pool: in_pool(server) && \offset(server) == 0;
+        //@ assert server_owes_t: server->reply_to == t;
+        /*@ assert only_t: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == server ==> sched_all[i] == t; */
+        /*@ assert only_server: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->reply_to == t ==> sched_all[i] == server; */
+        server->reply_to = 0;
         t->replier = 0;
+        /*@ assert replier_frame: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] != t ==> sched_all[i]->replier == \at(sched_all[i]->replier, Pre);
+        */
+        /*@ assert reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] != server ==>
+                    sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre);
+        */
     }
 }
 
@@ -135,32 +151,69 @@ static void thread_clear_wait(struct thread *t)
 }
 
 /* A faulted thread has no syscall to fail: when its fault message can no longer be
- * answered it stops, its registers untouched, until thread.resume. (Contract stated,
- * not yet proved: docs/assurance.md, property 4.) */
+ * answered it stops, its registers untouched, until thread.resume. (Proved by WP to
+ * keep the reply link: docs/assurance.md, property 4. Here and in the two functions
+ * below, the assertions after each call are steps of that proof, each proved: they
+ * restate the invariant one part at a time after the call, which the provers do not
+ * find on their own in a goal that spans several calls.) */
 /*@ requires pool_ok && in_pool(t) && reply_links_but(t);
     requires t->state == TS_BLOCKED_SEND ==> t->blocked_on != \null && queue_ok(ep_queue_of(t));
-    ensures pool_ok && reply_links;
-    ensures t->replier == \null && t->state == TS_INACTIVE;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures t->replier == \null;
+    ensures t->state == TS_INACTIVE;
 */
 static void thread_stop_faulted(struct thread *t)
 {
     if (t->state == TS_BLOCKED_SEND)
         ep_dequeue(t);
+    //@ assert s1: replier_pairs;
+    //@ assert s2: reply_to_pairs;
+    //@ assert s3: reply_states_but(t);
     thread_cut_reply_link(t);
     t->is_fault_msg = 0;
+    //@ assert c1: replier_pairs;
+    //@ assert c2: reply_to_pairs;
+    //@ assert c3: reply_states_but(t);
     thread_clear_wait(t);
+    //@ assert w1: replier_pairs;
+    //@ assert w2: reply_to_pairs;
+    //@ assert w3: reply_states_but(t);
+    /*@ ghost W: ; */
     sched_remove(t);
+    /*@ assert rs: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->state == \at(sched_all[i]->state, W); */
+    /*@ assert rr: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, W); */
+    //@ assert r1: replier_pairs;
+    //@ assert r2: reply_to_pairs;
+    //@ assert r3: reply_states_but(t);
+    //@ assert s5: t->replier == \null;
+    /*@ ghost R: ; */
     t->state = TS_INACTIVE;
+    /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, R); */
+    /*@ assert f2: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, R); */
+    /*@ assert f3: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert f4: link_state_ok(t);
 }
 
 /* ACSL (docs/assurance.md, property 4): the reply link holds before and after, and
- * `client` waits for no reply any more. Stated, NOT yet proved: WP proves every step
- * but the invariant's passage through sched_make_ready's frame (links_kept). */
+ * `client` waits for no reply any more. */
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_BLOCKED_REPLY && client->q_owner == \null;
-    ensures pool_ok;
-    ensures reply_links;
-    ensures client->replier == \null && client->state != TS_BLOCKED_REPLY;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures client->replier == \null;
+    ensures client->state != TS_BLOCKED_REPLY;
 */
 void thread_release_caller(struct thread *client, uint64_t err)
 {
@@ -170,13 +223,27 @@ void thread_release_caller(struct thread *client, uint64_t err)
         return;
     }
     thread_set_result(client, err);
+    //@ assert m1: replier_pairs;
+    //@ assert m2: reply_to_pairs;
+    //@ assert m3: reply_states_but(client);
+    //@ assert m4: client->replier == \null && client->q_owner == \null;
+    /*@ ghost M: ; */
     sched_make_ready(client);
+    /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+    /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, M); */
+    //@ assert k3: replier_pairs;
+    //@ assert k4: reply_to_pairs;
+    /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert k6: link_state_ok(client);
 }
 
 /* Its wait is the one its state names: on its endpoint's queue in send and receive, on
  * its notification's queue or none in wait_one, on none waiting for a reply (the queue
- * invariant the invariant checker tests; here a precondition). Contract stated, not yet
- * proved (docs/assurance.md, property 4). */
+ * invariant the invariant checker tests; here a precondition). */
 /*@ requires pool_ok && in_pool(t) && reply_links;
     requires t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ==>
         t->blocked_on != \null && t->q_owner == ep_queue_of(t) && queue_ok(ep_queue_of(t));
@@ -184,8 +251,13 @@ void thread_release_caller(struct thread *client, uint64_t err)
         (t->q_owner == \null || (t->blocked_on != \null && t->q_owner == ntfn_queue_of(t))) &&
         (t->blocked_on != \null ==> queue_ok(ntfn_queue_of(t)));
     requires t->state == TS_BLOCKED_REPLY ==> t->q_owner == \null;
-    ensures pool_ok && reply_links;
-    ensures t->replier == \null && t->state != TS_BLOCKED_REPLY;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures t->replier == \null;
+    ensures t->state != TS_BLOCKED_REPLY;
 */
 void thread_abort_wait(struct thread *t, uint64_t err)
 {
@@ -200,6 +272,10 @@ void thread_abort_wait(struct thread *t, uint64_t err)
         break;
     case TS_BLOCKED_WAIT:
         ntfn_dequeue(t);
+        //@ assert n1: replier_pairs;
+        //@ assert n2: reply_to_pairs;
+        //@ assert n3: reply_states_but(t);
+        //@ assert n4: t->replier == \null && t->q_owner == \null;
         sched_sleep_remove(t);
         break;
     case TS_BLOCKED_REPLY:
@@ -209,9 +285,28 @@ void thread_abort_wait(struct thread *t, uint64_t err)
     default:
         return;
     }
+    //@ assert j1: replier_pairs;
+    //@ assert j2: reply_to_pairs;
+    //@ assert j3: reply_states_but(t);
+    //@ assert j4: t->replier == \null && t->q_owner == \null;
     thread_clear_wait(t);
     thread_set_result(t, err);
+    //@ assert m1: replier_pairs;
+    //@ assert m2: reply_to_pairs;
+    //@ assert m3: reply_states_but(t);
+    //@ assert m4: t->replier == \null && t->q_owner == \null;
+    /*@ ghost M: ; */
     sched_make_ready(t);
+    /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+    /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, M); */
+    //@ assert k3: replier_pairs;
+    //@ assert k4: reply_to_pairs;
+    /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert k6: link_state_ok(t);
 }
 
 void thread_stop(struct thread *t)

@@ -31,7 +31,7 @@ DICT = [
     b"instance", b"connect", b"platform", b"in", b"out", b"inout", b"true", b"false", b"bytes",
     b"dma", b"region", b"all", b"supervises", b"kernel", b"faults", b"restart", b"on-failure",
     b"rpc", b"event", b"manage", b"control", b"resolve", b"fault", b"budget", b"period",
-    b"priority", b"cspace", b"threads", b"optional",
+    b"priority", b"cspace", b"threads", b"optional", b"errors", b"uses errors", b"cap<",
     b"0", b"00", b"007", b"0x", b"0x_", b"1__0", b"1_", b"4294967295", b"4294967296",
     b"18446744073709551615", b"18446744073709551616", b"9" * 5000, b"0x" + b"f" * 40,
     b"16KB", b"4K", b"1M", b"10ms", b"-1", b"-",
@@ -139,6 +139,15 @@ def main():
             + "[" * 50000 + "]" * 50000 + "; }; thread; };\nsystem S { instance st : St; }\n",
             "longlist.system": "interface F { s(); };\ncomponent St { provides F f { grant u8 x[64] = ["
             + ", ".join("1" for _ in range(20000)) + "]; }; thread; };\nsystem S { instance st : St; }\n",
+            # Error sets: a chain of 3000 including each other, and a cycle through all.
+            "errchain.system": "".join(f"errors E{i} uses errors E{i + 1} {{ X{i} = {30 + i}; }};\n"
+                                       for i in range(n)) + f"errors E{n} {{ X{n} = {30 + n}; }};\n"
+            "interface I uses errors E0 { f(); };\ncomponent C { provides I p; thread; };\n"
+            "system S { instance c : C; }\n",
+            "errcycle.system": "".join(f"errors E{i} uses errors E{(i + 1) % n} {{ X{i} = {30 + i}; }};\n"
+                                       for i in range(n))
+            + "interface I uses errors E0 { f(); };\ncomponent C { provides I p; thread; };\n"
+            "system S { instance c : C; }\n",
             "grantblock.system": "interface F { s(); };\ncomponent St { provides F f { grant u8 x; }; thread; };\n"
             "component C { uses F f; thread; };\nsystem S { instance st : St; instance c : C;\n"
             "connect rpc c.f -> st.f {" + " x = 1;" * 20000 + "\n",

@@ -4,7 +4,8 @@ for byte (SVG excepted: graphviz versions differ), and two runs must be identica
 The example system covers the rpc/event/dataport/device language; ktest covers what the
 kernel grants (console, sysctl, audit, pool, fault endpoints, thread control); threads covers
 multi-thread instances and an rpc from an instance to its own port; caps covers procedures
-that return capabilities."""
+that return capabilities; errsets covers shared error sets; incaps covers capabilities in
+requests."""
 import os
 import sys
 
@@ -25,7 +26,14 @@ SYSTEMS = [(os.path.join("idl", "systems", "example.system"), GOLDEN),
             os.path.join(GOLDEN, "threads")),
            # Procedures that return capabilities (`out cap<I>`): mint slot, object dispatch,
            # object badges, client stubs taking a handle.
-           (os.path.join("tests", "codegen", "valid", "caps.system"), os.path.join(GOLDEN, "caps"))]
+           (os.path.join("tests", "codegen", "valid", "caps.system"), os.path.join(GOLDEN, "caps")),
+           # Shared error sets (`errors Name { ... }`, `uses errors`): one enum per set.
+           (os.path.join("tests", "codegen", "valid", "errsets.system"),
+            os.path.join(GOLDEN, "errsets")),
+           # Capabilities in requests (`in cap<I>`): the client's stubs send them, the
+           # relay's dispatch routes and deletes them, its manifest lists them.
+           (os.path.join("tests", "codegen", "valid", "incaps.system"),
+            os.path.join(GOLDEN, "incaps"))]
 
 
 def produce(system):

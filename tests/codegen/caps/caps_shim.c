@@ -51,6 +51,7 @@ static void empty(struct shim_slot *s)
     s->gen++;
     s->parent = NULL;
     s->badge = 0;
+    s->type = 0;
 }
 
 void shim_reset(void)
@@ -68,6 +69,7 @@ anv_handle_t shim_place(int cs, uint32_t slot, uint64_t badge, uint32_t rights)
     s->badge = badge;
     s->rights = rights;
     s->parent = NULL;
+    s->type = 0;
     return make(slot, s->gen);
 }
 
@@ -101,6 +103,7 @@ int anv_cap_delegate(anv_handle_t src, anv_handle_t cspace, uint32_t dest_slot, 
     d->rights = rights;
     d->badge = badge ? badge : s->badge;
     d->parent = s;
+    d->type = s->type;
     shim.delegates++;
     *out = make(dest_slot, d->gen);
     return ANV_OK;
@@ -125,6 +128,20 @@ int anv_cap_revoke(anv_handle_t cap)
                 p = p->parent;
             }
         }
+    return ANV_OK;
+}
+
+int anv_cap_identify(anv_handle_t cap, uint64_t *type, uint64_t *rights, uint64_t *badge,
+                     uint64_t *object_id)
+{
+    struct shim_slot *s = NULL;
+    int err = lookup(side, cap, &s);
+    if (err != ANV_OK)
+        return err;
+    *type = s->type ? s->type : ANV_OBJ_ENDPOINT;
+    *rights = s->rights;
+    *badge = s->badge;
+    *object_id = 0;
     return ANV_OK;
 }
 
@@ -162,6 +179,7 @@ static int move_caps(int from, int to, uint64_t info)
         d->badge = src[i]->badge;
         d->rights = src[i]->rights & (uint32_t)bufs[from].caps_out_rights[i];
         d->parent = src[i];
+        d->type = src[i]->type;
         bufs[to].caps_in[i] = make(free_slot[i], d->gen);
     }
     return ANV_OK;

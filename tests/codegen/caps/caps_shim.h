@@ -11,6 +11,7 @@ struct shim_slot {
     uint32_t gen, rights;
     uint64_t badge;
     struct shim_slot *parent; /* the capability this one was copied from */
+    uint32_t type;            /* ANV_OBJ_*; 0 (as placed) is an endpoint */
 };
 
 struct shim_caps {
