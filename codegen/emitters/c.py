@@ -309,6 +309,13 @@ def instance_view(sysm, inst):
         "threads": inst.threads,
         "heap_base": sysm.abi.USER_HEAP_BASE, "heap_size": inst.heap_pages * sysm.abi.PAGE_SIZE,
         "image_base": sysm.abi.USER_IMAGE_BASE, "image_end": sysm.abi.USER_IPCBUF, "max_words": sysm.abi.IPC_MAX_WORDS,
+        "reg_words": sysm.abi.IPC_REG_WORDS,
+        # The serve loop keeps requests and replies in registers (anv_ipc_reply_recv_msg)
+        # when every message of every provided procedure fits there; replies that carry
+        # minted capabilities go through {P}_reply_recv instead.
+        "serve_regs": not cap_objects and all(
+            pr.in_words <= sysm.abi.IPC_REG_WORDS and pr.out_words <= sysm.abi.IPC_REG_WORDS
+            for pv in provides for pr in pv["procs"]),
         "isinstance": isinstance, "BytesType": BytesType,
         "cap_objects": cap_objects, "cap_clients": cap_clients,
         # `in cap<I>` served here: the dispatch routes a request's capabilities to the

@@ -9,15 +9,16 @@
 int anv_thread_main(uint32_t index)
 {
     (void)index;
-    uint64_t info = 0, badge = 0;
-    int err = anv_ipc_receive(BDUO_HANDLE_SERVICE, &info, &badge);
+    struct anv_msg m = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(BDUO_HANDLE_SERVICE, &m, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(BDUO_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(BDUO_HANDLE_SERVICE, &m, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(BDUO_HANDLE_SERVICE, anv_msginfo(0, anv_msginfo_words(info), 0),
-                                 &info, &badge);
+        m.info = anv_msginfo(0, anv_msginfo_words(m.info), 0);
+        err = anv_ipc_reply_recv_msg(BDUO_HANDLE_SERVICE, &m, &badge);
     }
 }
 

@@ -6,29 +6,37 @@
 
 #define EP BSERVER_HANDLE_SERVICE
 
-static uint64_t serve(uint64_t info)
+/* The reply into m: an echo keeps the words it was sent (words 0..3 in m, the rest in
+ * the IPC buffer, which the kernel copies back from there). */
+static void serve(struct anv_msg *m)
 {
-    struct anv_ipc_buffer *b = anv_ipcbuf();
-    switch (anv_msginfo_label(info)) {
+    switch (anv_msginfo_label(m->info)) {
     case BENCH_ECHO:
-        return anv_msginfo(0, anv_msginfo_words(info), 0);
+        m->info = anv_msginfo(0, anv_msginfo_words(m->info), 0);
+        return;
     case BENCH_TAKE_CAP:
-        anv_cap_delete(b->caps_in[0]);
-        return anv_msginfo(0, 0, 0);
+        anv_cap_delete(anv_ipcbuf()->caps_in[0]);
+        m->info = anv_msginfo(0, 0, 0);
+        return;
     default:
-        return anv_msginfo(1, 0, 0);
+        m->info = anv_msginfo(1, 0, 0);
+        return;
     }
 }
 
+/* Register messages (anv_ipc_reply_recv_msg), as the generated servers use for
+ * interfaces whose messages fit in registers. */
 int main(void)
 {
-    uint64_t info = 0, badge = 0;
-    int err = anv_ipc_receive(EP, &info, &badge);
+    struct anv_msg m = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(EP, &m, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(EP, &info, &badge);
+            err = anv_ipc_receive_msg(EP, &m, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(EP, serve(info), &info, &badge);
+        serve(&m);
+        err = anv_ipc_reply_recv_msg(EP, &m, &badge);
     }
 }

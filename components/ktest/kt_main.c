@@ -484,6 +484,46 @@ static void t_reply_caps(void)
     ok("reply-caps", line);
 }
 
+/* The SDK's register messages (anv_ipc_call_msg): the words ride in a struct anv_msg
+ * and never pass through mr[0..3], which keep what they held; words from 4 on still come
+ * from the IPC buffer; a refused call leaves the message as it was. */
+static void t_ipc_msg(void)
+{
+    struct anv_ipc_buffer *b = anv_ipcbuf();
+    uint64_t type, rights, badge = 0, id;
+    EXPECT(anv_cap_identify(EP, &type, &rights, &badge, &id) == ANV_OK && badge != 0);
+    for (int i = 0; i < 8; i++)
+        b->mr[i] = 0x5A00u + (uint64_t)i;
+    struct anv_msg m = {anv_msginfo(KT_ECHO_SUM, 4, 0), {1, 2, 3, 4}};
+    EXPECT(anv_ipc_call_msg(EP, &m) == ANV_OK);
+    EXPECT(anv_msginfo_label(m.info) == 10 && anv_msginfo_words(m.info) == 1 && m.w[0] == badge);
+    int kept = 1;
+    for (int i = 0; i < 4; i++)
+        kept &= b->mr[i] == 0x5A00u + (uint64_t)i;
+    EXPECT(kept);
+    /* Eight words: 100..103 in the message, 104..107 in mr[4..7]. */
+    for (int i = 4; i < 8; i++)
+        b->mr[i] = (uint64_t)(100 + i);
+    struct anv_msg m8 = {anv_msginfo(KT_ECHO_SUM, 8, 0), {100, 101, 102, 103}};
+    EXPECT(anv_ipc_call_msg(EP, &m8) == ANV_OK);
+    EXPECT(anv_msginfo_label(m8.info) == 828 && m8.w[0] == badge);
+    /* Refused (a copy without WRITE): the message is untouched. */
+    anv_handle_t narrow = 0;
+    EXPECT(anv_cap_delegate(EP, ANV_HANDLE_NULL, SCRATCH_SLOT, ANV_RIGHT_GRANT, 0, &narrow) ==
+           ANV_OK);
+    const uint64_t info = anv_msginfo(KT_ECHO_SUM, 2, 0);
+    struct anv_msg r = {info, {7, 8, 9, 10}};
+    int err = anv_ipc_call_msg(narrow, &r);
+    EXPECT(err == ANV_E_RIGHTS);
+    EXPECT(r.info == info && r.w[0] == 7 && r.w[1] == 8 && r.w[2] == 9 && r.w[3] == 10);
+    EXPECT(anv_cap_delete(narrow) == ANV_OK);
+    char line[128];
+    snprintf(line, sizeof line, "sum(1..4)=%lu mr[0..3] kept=%d, 8 words sum=%lu, refused=%s "
+             "message kept", (unsigned long)anv_msginfo_label(m.info), kept,
+             (unsigned long)anv_msginfo_label(m8.info), err == ANV_E_RIGHTS ? "E_RIGHTS" : "?");
+    ok("ipc-msg", line);
+}
+
 int main(void)
 {
     printf("ktest: start\n");
@@ -505,6 +545,7 @@ int main(void)
     t_restart();
     t_server_restart();
     t_reply_caps();
+    t_ipc_msg();
     printf("ktest: %d passed, %d failed\n", passed, failures);
     anv_system_shutdown(KMAIN_HANDLE_SYSCTL, failures ? 1 : 0);
     return 0;

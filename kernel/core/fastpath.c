@@ -2,7 +2,8 @@
  * client, for register-only messages without capabilities, when the thread woken is the
  * one the scheduler would run next. It leaves exactly the state the general path would
  * (same registers, same queues, same reply links) in far fewer steps; anything unusual
- * falls back to the general path before a single field changes.
+ * falls back to the general path before a single field of kernel state changes (the
+ * thread's lookup memo, below, is not state: only the fastpath reads it).
  *
  * Each direction is two parts: the *take* (every check, then every change to kernel
  * objects) and the *delivery* (the message registers of the thread woken). The kernel's
@@ -14,26 +15,71 @@
 #include "core/sched.h"
 #include "object/thread.h"
 
-/* The general path's lookup, inlined: handle -> endpoint cap with `right`, or NULL. */
-static inline struct cap *fp_endpoint(const struct thread *t, uint64_t handle, uint32_t right)
+/* GCC would split a take to inline its early returns into fastpath_call() and
+ * fastpath_reply_recv(), leaving at the symbol trap_entry.S calls only a jump to the
+ * rest; noipa keeps each take one function. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FP_WHOLE __attribute__((noipa))
+#else
+#define FP_WHOLE
+#endif
+
+/* The general path's lookup, inlined: handle -> endpoint cap with `right`, or NULL.
+ *
+ * First the memo of the last lookup this thread's call (or reply_recv) made, which
+ * returns exactly what the full lookup would: the same handle names the same slot (the
+ * slot index is in the handle, a thread's CSpace is set once at boot by the loader and
+ * its slot array never moves), and while that slot's generation is still the handle's
+ * it holds the same capability the memo was made from, with the same type, object,
+ * rights and badge: a slot's capability never changes in place, it is only emptied
+ * (cap_clear in object/cspace.c bumps the generation) and filled again. So every test
+ * the full lookup passed then passes now, and one that would fail now (the slot emptied
+ * by a delete, a revoke or a reload) fails the generation test. The full lookup's own
+ * acceptance is the same generation equality, so a generation that wrapped around is
+ * accepted by both or by neither.
+ *
+ * Then the full lookup, with fewer tests than the general path's, each omitted one
+ * implied by one that is made:
+ * - the tag and the generation are one comparison: handle >> 24 is the handle's top byte
+ *   (tag and reserved bits) above its 32-bit generation, so it equals (TAG_SOFT << 36) |
+ *   c->generation exactly when the tag is TAG_SOFT, the reserved bits are zero and the
+ *   generations match. Made after the slot is read, which is harmless: the slot index is
+ *   in range by then and a mismatch changes nothing;
+ * - slot 0 and an empty slot need no test of their own: both hold ANV_OBJ_NULL (slot 0 is
+ *   never filled and an empty slot carries no type: inv_check_slot checks both after
+ *   every syscall of a checked build), so the type test refuses them.
+ * A lookup that succeeds becomes the memo, even when the take then declines: the memo is
+ * not state anything else reads (the differential test compares all but it). */
+static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
+                                      struct ep_lookup_memo *memo)
 {
+    struct cap *c = memo->cap;
+    if (handle == memo->handle && c && c->generation == anv_handle_generation(handle))
+        return c;
     uint32_t slot = anv_handle_slot(handle);
     const struct cspace *cs = t->cspace;
-    if ((handle >> 56) != ((uint64_t)ANV_HANDLE_TAG_SOFT << 4) || slot == 0 || slot >= cs->size)
+    if (slot >= cs->size)
         return 0;
-    struct cap *c = &cs->slots[slot];
-    if (c->generation != anv_handle_generation(handle) || c->obj == 0 ||
+    c = &cs->slots[slot];
+    if ((handle >> ANV_HANDLE_GEN_SHIFT) !=
+            (((uint64_t)ANV_HANDLE_TAG_SOFT << (ANV_HANDLE_TAG_SHIFT - ANV_HANDLE_GEN_SHIFT)) |
+             c->generation) ||
         c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
         return 0;
+    memo->handle = handle;
+    memo->cap = c;
     return c;
 }
 
 /* A register-only message: at most ANV_IPC_REG_WORDS words, no capabilities, no
  * reserved bits. A reply with capabilities therefore always takes the general path,
- * which checks the caller's grant right and its free slots. */
+ * which checks the caller's grant right and its free slots. The low 32 bits are
+ * sign-extended rather than zero-extended (one instruction on RV64 instead of two): a
+ * value with bit 31 set becomes one above 2^63, refused as it should be, and every
+ * other value is unchanged, so the test is the same. */
 static inline bool fp_simple_info(uint64_t info)
 {
-    return (info & 0xFFFFFFFFu) <= ANV_IPC_REG_WORDS;
+    return (uint64_t)(int64_t)(int32_t)(uint32_t)info <= ANV_IPC_REG_WORDS;
 }
 
 /* `in` may run now in place of `out`: it must land at the head of the ready queue, as
@@ -44,20 +90,21 @@ static inline bool fp_can_switch(const struct thread *out, const struct thread *
            !(in->budget != 0 && in->budget_left <= 0);
 }
 
-struct fastpath_hit fastpath_call_take(struct thread *client)
+FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struct thread *client)
 {
-    struct fastpath_hit none = {0, 0};
-    const uint64_t *cr = client->frame.regs;
-    if (!fp_simple_info(cr[REG_A1]))
-        return none;
-    struct cap *epcap = fp_endpoint(client, cr[REG_A0], ANV_RIGHT_WRITE);
+    if (!fp_simple_info(info))
+        return fastpath_hit(0, 0);
+    struct cap *epcap = fp_endpoint(client, handle, ANV_RIGHT_WRITE, &client->call_memo);
     if (!epcap)
-        return none;
+        return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     struct thread *server = ep->queue.head;
-    if (!server || ep->queue_is_senders || server->reply_to ||
-        sched_ready.head != client || !fp_can_switch(client, server))
-        return none;
+    /* A queued receiver owes no reply (server->reply_to is 0): a receive gives up the
+     * reply it owes before it blocks (RFC 0010 section 4.7; inv_check_thread checks it),
+     * so the general path's test of it is not repeated here. */
+    if (!server || ep->queue_is_senders || sched_ready.head != client ||
+        !fp_can_switch(client, server))
+        return fastpath_hit(0, 0);
 
     /* Deliver (the words: fastpath_deliver or trap_entry.S), the badge also into the
      * server's IPC buffer, as the general path does. */
@@ -84,25 +131,23 @@ struct fastpath_hit fastpath_call_take(struct thread *client)
     client->q_prev = 0;
     client->q_owner = 0;
     client->state = TS_BLOCKED_REPLY;
-    struct fastpath_hit hit = {server, badge};
-    return hit;
+    return fastpath_hit(server, badge);
 }
 
-struct fastpath_hit fastpath_reply_recv_take(struct thread *server)
+FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
+                                                 struct thread *server)
 {
-    struct fastpath_hit none = {0, 0};
-    const uint64_t *sr = server->frame.regs;
     struct thread *client = server->reply_to;
-    if (!client || client->is_fault_msg || !fp_simple_info(sr[REG_A1]))
-        return none;
-    struct cap *epcap = fp_endpoint(server, sr[REG_A0], ANV_RIGHT_READ);
+    if (!client || client->is_fault_msg || !fp_simple_info(info))
+        return fastpath_hit(0, 0);
+    struct cap *epcap = fp_endpoint(server, handle, ANV_RIGHT_READ, &server->recv_memo);
     if (!epcap)
-        return none;
+        return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
     /* Only an empty endpoint: with senders queued the server would not block, and a
      * queue of receivers needs the ordered insert. */
     if (ep->queue.head || sched_ready.head != server || !fp_can_switch(server, client))
-        return none;
+        return fastpath_hit(0, 0);
 
     /* Reply (the words: fastpath_deliver or trap_entry.S). */
     server->reply_to = 0;
@@ -119,24 +164,27 @@ struct fastpath_hit fastpath_reply_recv_take(struct thread *server)
     server->state = TS_BLOCKED_RECV;
     server->blocked_on = &ep->hdr;
     server->blocked_cap = epcap;
-    struct fastpath_hit hit = {client, 0};
-    return hit;
+    return fastpath_hit(client, 0);
 }
 
 struct thread *fastpath_call(struct thread *client)
 {
-    struct fastpath_hit hit = fastpath_call_take(client);
-    if (hit.next)
-        fastpath_deliver(hit.next, client, hit.badge);
-    return hit.next;
+    fastpath_hit_t hit =
+        fastpath_call_take(client->frame.regs[REG_A0], client->frame.regs[REG_A1], client);
+    struct thread *next = fastpath_hit_next(hit);
+    if (next)
+        fastpath_deliver(next, client, fastpath_hit_badge(hit));
+    return next;
 }
 
 struct thread *fastpath_reply_recv(struct thread *server)
 {
-    struct fastpath_hit hit = fastpath_reply_recv_take(server);
-    if (hit.next)
-        fastpath_deliver(hit.next, server, hit.badge);
-    return hit.next;
+    fastpath_hit_t hit =
+        fastpath_reply_recv_take(server->frame.regs[REG_A0], server->frame.regs[REG_A1], server);
+    struct thread *next = fastpath_hit_next(hit);
+    if (next)
+        fastpath_deliver(next, server, fastpath_hit_badge(hit));
+    return next;
 }
 
 struct thread *fastpath_try(struct thread *t)

@@ -4,18 +4,33 @@
 
 #include "object/object.h"
 
-/* What a take that succeeded leaves to deliver: the thread now at the head of the ready
- * queue (NULL: the take declined and changed nothing) and the badge its a6 receives.
- * Two words, so the RISC-V ABI returns it in a0 and a1 (trap_entry.S reads both). */
-struct fastpath_hit {
-    struct thread *next;
-    uint64_t badge;
-};
+/* What a take leaves to deliver: the thread now at the head of the ready queue (NULL:
+ * the take declined and changed nothing but its lookup memo) in the low 64 bits, the
+ * badge its a6 receives in the high 64. One 128-bit integer so that the RISC-V ABI
+ * returns it in a0 and a1 (trap_entry.S reads both): GCC 12 returns the equivalent
+ * two-word struct there too, but gives the function a stack frame it never uses. */
+__extension__ typedef unsigned __int128 fastpath_hit_t;
+
+static inline fastpath_hit_t fastpath_hit(struct thread *next, uint64_t badge)
+{
+    return ((fastpath_hit_t)badge << 64) | (uint64_t)(uintptr_t)next;
+}
+static inline struct thread *fastpath_hit_next(fastpath_hit_t h)
+{
+    return (struct thread *)(uintptr_t)(uint64_t)h;
+}
+static inline uint64_t fastpath_hit_badge(fastpath_hit_t h)
+{
+    return (uint64_t)(h >> 64);
+}
 
 /* Every check, then every change to kernel objects, of a fastpath ipc.call (by `client`)
- * or ipc.reply_recv (by `server`): all but the woken thread's message registers. */
-struct fastpath_hit fastpath_call_take(struct thread *client);
-struct fastpath_hit fastpath_reply_recv_take(struct thread *server);
+ * or ipc.reply_recv (by `server`): all but the woken thread's message registers.
+ * `handle` and `info` are the caller's a0 and a1, the values saved in its frame:
+ * trap_entry.S passes them in the registers they arrived in, so the take does not load
+ * them back. */
+fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struct thread *client);
+fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info, struct thread *server);
 /* The message registers of a delivery through the fastpath, into `to`'s frame: a0 = OK,
  * a1..a5 = the sender's msginfo and words, a6 = badge. trap_entry.S puts the same values
  * straight into the registers `to` resumes with instead (its frame is dead while it runs:

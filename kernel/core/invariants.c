@@ -130,6 +130,16 @@ static unsigned inv_check_thread(const struct thread *t)
         bad += inv_fail("reply link not symmetric", t->hdr.id, 0);
     if (t->reply_to && t->reply_to->replier != t)
         bad += inv_fail("reply_to link not symmetric", t->hdr.id, 0);
+    /* A receive gives up the reply it owes before it blocks (RFC 0010 section 4.7);
+     * the fastpath's call relies on it (fastpath_call_take). */
+    if (t->state == TS_BLOCKED_RECV && t->reply_to)
+        bad += inv_fail("receiver blocked owing a reply", t->hdr.id, 0);
+    /* The fastpath's memos name a slot of the thread's own CSpace (core/fastpath.c). */
+    const struct ep_lookup_memo *memos[2] = {&t->call_memo, &t->recv_memo};
+    for (unsigned m = 0; m < 2; m++)
+        if (memos[m]->cap && (!t->cspace || memos[m]->cap < t->cspace->slots ||
+                              memos[m]->cap >= t->cspace->slots + t->cspace->size))
+            bad += inv_fail("fastpath memo outside the thread's CSpace", t->hdr.id, m);
     if (t->state == TS_BLOCKED_WAIT && t->q_owner == 0 && !t->on_sleep_list)
         bad += inv_fail("waiting on nothing", t->hdr.id, 0);
     /* Stopped and throttled threads wait on nothing: thread.resume and thread.restart

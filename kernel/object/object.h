@@ -81,6 +81,13 @@ struct thread_start {
     uint64_t a1; /* the thread's index in its process */
 };
 
+/* A handle the fastpath resolved and the endpoint capability it resolved to (with the
+ * right that call needs); handle 0 and cap NULL when empty. */
+struct ep_lookup_memo {
+    uint64_t handle;
+    struct cap *cap;
+};
+
 struct thread {
     struct kobj hdr;
     struct trap_frame frame;   /* the user context (see frame_partial) */
@@ -135,6 +142,9 @@ struct thread {
     struct fp_state fp;        /* saved F/D registers, valid with THREAD_SWITCH_FP (arch/fpu.c) */
     struct proc *proc;         /* the process record (loader-made threads), or NULL */
     struct thread *proc_next;  /* next thread of the same process */
+    /* The fastpath's last endpoint lookup for ipc.call and for ipc.reply_recv (a memo
+     * only: core/fastpath.c says why it is exact; no other code reads it). */
+    struct ep_lookup_memo call_memo, recv_memo;
 };
 
 struct endpoint {

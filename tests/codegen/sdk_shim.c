@@ -68,6 +68,44 @@ int anv_ipc_reply_recv(anv_handle_t ep, uint64_t reply_info, uint64_t *info, uin
     return anv_ipc_receive(ep, info, badge);
 }
 
+/* The register-message calls (sdk.h): the words a real call carries in a2..a5 are the
+ * ones the buffer call carries in mr[0..3], so they are staged there around it, and the
+ * caller's own mr[0..3] are given back as the kernel would leave them (untouched). */
+int anv_ipc_call_msg(anv_handle_t ep, struct anv_msg *m)
+{
+    struct anv_ipc_buffer *b = &client_buf;
+    uint64_t kept[ANV_IPC_REG_WORDS];
+    memcpy(kept, b->mr, sizeof kept);
+    memcpy(b->mr, m->w, sizeof m->w);
+    uint64_t reply = 0;
+    int err = anv_ipc_call(ep, m->info, &reply);
+    if (err == ANV_OK) {
+        m->info = reply;
+        memcpy(m->w, b->mr, sizeof m->w);
+    }
+    memcpy(b->mr, kept, sizeof kept);
+    return err;
+}
+
+int anv_ipc_receive_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    uint64_t info = 0, b = 0;
+    int err = anv_ipc_receive(ep, &info, &b);
+    if (err == ANV_OK) {
+        m->info = info;
+        memcpy(m->w, anv_ipcbuf()->mr, sizeof m->w);
+        if (badge)
+            *badge = b;
+    }
+    return err;
+}
+
+/* As anv_ipc_reply_recv here: the reply goes nowhere, the receive is refused. */
+int anv_ipc_reply_recv_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    return anv_ipc_receive_msg(ep, m, badge);
+}
+
 int anv_ntfn_signal(anv_handle_t ntfn)
 {
     shim.signalled = ntfn;

@@ -551,6 +551,14 @@ static void maybe_plausible_ipc(struct thread *t)
         h = endpoint_handle(t, ANV_RIGHT_READ, false);
     else
         h = endpoint_handle(t, ANV_RIGHT_WRITE, true);
+    /* Every 16th time the handle this thread last used the same way, as a program
+     * keeps using a handle it holds, whether or not its capability is still there: the
+     * fastpath's memo of it is then live or stale (count_memo). Counted, not drawn, so
+     * the random stream is the one the run had before memos existed. */
+    static unsigned reuse;
+    const struct ep_lookup_memo *memo = t->reply_to ? &t->recv_memo : &t->call_memo;
+    if (memo->handle && ++reuse % 16 == 0)
+        h = memo->handle;
     if (h == ANV_HANDLE_NULL)
         return;
     r[REG_A7] = t->reply_to ? ANV_SYS_IPC_REPLY_RECV : ANV_SYS_IPC_CALL;
@@ -719,11 +727,15 @@ static void snap_restore(const struct snapshot *s)
 static const char *snap_diff(const struct snapshot *a, const struct snapshot *b, char *why,
                              size_t len)
 {
+    /* The fastpath's lookup memos are not state (nothing but the fastpath reads them,
+     * and it checks each before use): they are left out of the comparison. */
+    const size_t memo_lo = offsetof(struct thread, call_memo);
+    const size_t memo_hi = offsetof(struct thread, recv_memo) + sizeof(struct ep_lookup_memo);
     for (unsigned k = 0; k < NTHREADS; k++) {
         const unsigned char *x = (const unsigned char *)&a->threads[k];
         const unsigned char *y = (const unsigned char *)&b->threads[k];
         for (size_t i = 0; i < sizeof(struct thread); i++)
-            if (x[i] != y[i]) {
+            if ((i < memo_lo || i >= memo_hi) && x[i] != y[i]) {
                 snprintf(why, len, "thread %u differs at byte %zu (frame at %zu, regs[%zu])",
                          k, i, offsetof(struct thread, frame),
                          (i - offsetof(struct thread, frame)) / 8);
@@ -758,7 +770,22 @@ static const char *snap_diff(const struct snapshot *a, const struct snapshot *b,
     return NULL;
 }
 
-static unsigned fast_hits, fast_declined;
+static unsigned fast_hits, fast_declined, memo_live, memo_stale;
+
+/* Whether this call's lookup will be answered by the thread's memo (its handle is the
+ * memo's and the slot still has the handle's generation) or meets a stale memo (same
+ * handle, the slot emptied since): the run must exercise both, next to the general path. */
+static void count_memo(const struct thread *t)
+{
+    const struct ep_lookup_memo *m =
+        t->frame.regs[REG_A7] == ANV_SYS_IPC_CALL ? &t->call_memo : &t->recv_memo;
+    if (!m->cap || m->handle != t->frame.regs[REG_A0])
+        return;
+    if (m->cap->generation == anv_handle_generation(m->handle))
+        memo_live++;
+    else
+        memo_stale++;
+}
 
 /* One ipc.call or ipc.reply_recv as the kernel runs it: trap_entry.S marks the frame
  * partial, the fastpath is tried, the general path runs when it declines. Here the
@@ -766,6 +793,7 @@ static unsigned fast_hits, fast_declined;
 static void ipc_both_ways(unsigned step, struct thread *t)
 {
     t->frame_partial = 1;
+    count_memo(t);
     snap_take(&snap_before);
     char why[160];
     const char *diff;
@@ -792,6 +820,12 @@ static void ipc_both_ways(unsigned step, struct thread *t)
     syscall_dispatch(t);
     sched_choose(); /* the general path's exit to user picks the next thread */
     snap_take(&snap_slow);
+    /* The memos the fastpath made stay (the state is the same either way), so that
+     * later calls run the fastpath's memo hits as the kernel does. */
+    for (unsigned k = 0; k < NTHREADS; k++) {
+        threads[k]->call_memo = snap_fast.threads[k].call_memo;
+        threads[k]->recv_memo = snap_fast.threads[k].recv_memo;
+    }
     diff = snap_diff(&snap_fast, &snap_slow, why, sizeof why);
     if (diff) {
         trace_dump();
@@ -895,8 +929,9 @@ static void test_syscall_stress(void **state)
                   unblocked_by_harness, resumed_by_harness, stubs.shutdown_calls, reloads);
     for (unsigned nr = 0; nr <= ANV_SYS_COUNT; nr++)
         print_message("  syscall %2u: %u succeeded\n", nr, ok[nr]);
-    print_message("fastpath %s: %u calls taken (each matched the general path), %u declined\n",
-                  use_fastpath ? "on" : "off", fast_hits, fast_declined);
+    print_message("fastpath %s: %u calls taken (each matched the general path), %u declined; "
+                  "lookups from the memo %u, stale memos %u\n",
+                  use_fastpath ? "on" : "off", fast_hits, fast_declined, memo_live, memo_stale);
     assert_true(invariants_checks_run() >= calls);
     /* Invalid numbers never succeed; the main operations must have succeeded often
      * enough that the run tested them, not just their refusals. */
@@ -910,8 +945,11 @@ static void test_syscall_stress(void **state)
         for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++)
             assert_true(ok[must[i]] > 0);
         assert_true(reloads > 0);
-        if (use_fastpath)
+        if (use_fastpath) {
             assert_true(fast_hits >= 100);
+            assert_true(memo_live >= 50);
+            assert_true(memo_stale > 0);
+        }
     }
     stubs.on_panic = NULL;
 }

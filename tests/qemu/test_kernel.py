@@ -38,6 +38,8 @@ EXPECTED = [
     r"served=1001, frame maps again",
     r"reply-caps ok without GRANT=E_RIGHTS \(reply kept\); with GRANT: FRAME rights=0x1, "
     r"mapped, marker=0x5ec0de",
+    r"ipc-msg ok sum\(1\.\.4\)=10 mr\[0\.\.3\] kept=1, 8 words sum=828, refused=E_RIGHTS "
+    r"message kept",
 ]
 
 

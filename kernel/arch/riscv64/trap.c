@@ -39,6 +39,9 @@ _Static_assert(EXC_ECALL_U == TRAP_EXC_ECALL_U, "ecall cause");
 _Static_assert(ANV_SYS_ABI_VERSION == TRAP_SYS_ABI_VERSION, "abi.version number");
 _Static_assert(ANV_SYS_IPC_CALL == TRAP_SYS_IPC_CALL, "ipc.call number");
 _Static_assert(ANV_SYS_IPC_REPLY_RECV == TRAP_SYS_IPC_REPLY_RECV, "ipc.reply_recv number");
+/* trap_entry.S marks a frame partial with the low byte of a7, the syscall number. */
+_Static_assert((TRAP_SYS_IPC_CALL & 0xFF) != 0 && (TRAP_SYS_IPC_REPLY_RECV & 0xFF) != 0,
+               "the IPC numbers' low bytes mark a frame partial");
 _Static_assert(ANV_ABI_VERSION == TRAP_ABI_VERSION_HI << 12, "abi.version's one lui");
 
 static void trap_interrupt(uint64_t code);
@@ -186,8 +189,8 @@ static inline struct thread *trap_thread_of(struct trap_frame *frame)
  * thread's frame partial), enters the woken thread in assembly with its message in
  * registers. The three ways out of that decision in C: */
 
-/* The take declined (it changed nothing): the general path, which needs nothing the
- * partial frame lacks. */
+/* The take declined (it changed nothing but its lookup memo, which nothing else reads):
+ * the general path, which needs nothing the partial frame lacks. */
 void trap_ipc_general(struct trap_frame *frame)
 {
     syscall_dispatch(trap_thread_of(frame));

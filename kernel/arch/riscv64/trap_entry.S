@@ -65,15 +65,16 @@ arch_trap_entry:
     csrr    t5, scause
     addi    t5, t5, -TRAP_EXC_ECALL_U
     bnez    t5, .Lsave_all
+    /* The IPC numbers first: the round trip is the path worth the fewest tests. */
+    addi    t5, a7, -TRAP_SYS_IPC_CALL
+    beqz    t5, .Lipc_call
+    addi    t5, t5, TRAP_SYS_IPC_CALL - TRAP_SYS_IPC_REPLY_RECV
+    beqz    t5, .Lipc_reply_recv
 #ifndef ANV_DEBUG_CHECKS
     /* A checked build takes abi.version to C too: its invariant checker runs after
      * every syscall, and the stress test counts that it did. */
     beqz    a7, .Lnull_syscall
 #endif
-    addi    t5, a7, -TRAP_SYS_IPC_CALL
-    beqz    t5, .Lipc_call
-    addi    t5, a7, -TRAP_SYS_IPC_REPLY_RECV
-    beqz    t5, .Lipc_reply_recv
 
 .Lsave_all:
     sd      sp, 16(t6)
@@ -108,22 +109,23 @@ arch_trap_entry:
     sret
 
     /* ipc.call, ipc.reply_recv: the registers an ecall preserves, a0..a7 and sepc past
-     * the ecall. t0..t6 of the thread are left unsaved (the frame is marked partial).
-     * Then the fastpath's take (fastpath.c, the same C the host tests run): every check
-     * and every change to kernel objects, or nothing and NULL. s0 keeps the sender's
-     * frame across the call (its own s0 is saved). */
+     * the ecall. t0..t6 of the thread are left unsaved (the frame is marked partial: the
+     * flag is any non-zero byte, here the syscall number's, 7 or 9, checked in trap.c).
+     * Then the fastpath's take (fastpath.c, the same C the host tests run) with the
+     * handle and msginfo where they arrived (a0, a1) and the thread in a2: every check
+     * and every change to kernel objects, or nothing (but its lookup memo) and NULL. s0
+     * keeps the sender's frame across the call (its own s0 is saved). */
 .macro IPC_ENTRY take
     SAVE_KEPT t6
     SAVE_ARGS t6
     csrr    t5, sepc
     addi    t5, t5, 4
     sd      t5, F_SEPC(t6)
-    li      t5, 1
-    sb      t5, F_PARTIAL(t6)
+    sb      a7, F_PARTIAL(t6)
     csrw    sscratch, zero
     lla     sp, boot_stack_top
     mv      s0, t6
-    addi    a0, t6, -TRAP_T_FRAME
+    addi    a2, t6, -TRAP_T_FRAME
     call    \take
     bnez    a0, .Lipc_hit
     mv      a0, s0
@@ -162,8 +164,7 @@ arch_trap_entry:
     ld      t4, 0(t3)
     beq     t2, t4, 1f
     lw      t4, TRAP_VS_ASID_GEN(t2)
-    lla     t5, mmu_asid_generation
-    lw      t5, 0(t5)
+    lw      t5, mmu_asid_generation
     bne     t4, t5, .Lipc_enter_c
     ld      t4, TRAP_VS_SATP(t2)
     csrw    satp, t4

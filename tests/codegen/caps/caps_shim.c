@@ -252,3 +252,42 @@ int anv_ipc_reply_recv(anv_handle_t ep, uint64_t reply_info, uint64_t *info, uin
         return err;
     return anv_ipc_receive(ep, info, badge);
 }
+
+/* The register-message calls (sdk.h): the words a real call carries in a2..a5 are the
+ * ones the buffer calls carry in mr[0..3], so they are staged in the running side's
+ * buffer around them, and its own mr[0..3] are given back untouched, as the kernel
+ * leaves them. */
+static int msg_call(int nr, anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    struct anv_ipc_buffer *b = &bufs[side];
+    uint64_t kept[ANV_IPC_REG_WORDS];
+    memcpy(kept, b->mr, sizeof kept);
+    memcpy(b->mr, m->w, sizeof m->w);
+    uint64_t info = 0, bd = 0;
+    int err = nr == ANV_SYS_IPC_CALL ? anv_ipc_call(ep, m->info, &info)
+              : nr == ANV_SYS_IPC_RECEIVE ? anv_ipc_receive(ep, &info, &bd)
+                                          : anv_ipc_reply_recv(ep, m->info, &info, &bd);
+    if (err == ANV_OK) {
+        m->info = info;
+        memcpy(m->w, b->mr, sizeof m->w);
+        if (badge)
+            *badge = bd;
+    }
+    memcpy(b->mr, kept, sizeof kept);
+    return err;
+}
+
+int anv_ipc_call_msg(anv_handle_t ep, struct anv_msg *m)
+{
+    return msg_call(ANV_SYS_IPC_CALL, ep, m, NULL);
+}
+
+int anv_ipc_receive_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    return msg_call(ANV_SYS_IPC_RECEIVE, ep, m, badge);
+}
+
+int anv_ipc_reply_recv_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    return msg_call(ANV_SYS_IPC_REPLY_RECV, ep, m, badge);
+}

@@ -57,15 +57,18 @@ int app_disk_info(struct block_geometry *geometry, struct anv_bytes_20 *serial)
 
 int app_disk_read(uint64_t sector, uint32_t count, uint32_t offset)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(BLOCK_LABEL_READ, 3u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(sector);
     mr[1] = (uint64_t)(count);
     mr[2] = (uint64_t)(offset);
-    int err = anv_ipc_call(APP_HANDLE_DISK, anv_msginfo(BLOCK_LABEL_READ, 3u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_DISK, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -76,15 +79,18 @@ int app_disk_read(uint64_t sector, uint32_t count, uint32_t offset)
 
 int app_disk_write(uint64_t sector, uint32_t count, uint32_t offset)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(BLOCK_LABEL_WRITE, 3u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(sector);
     mr[1] = (uint64_t)(count);
     mr[2] = (uint64_t)(offset);
-    int err = anv_ipc_call(APP_HANDLE_DISK, anv_msginfo(BLOCK_LABEL_WRITE, 3u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_DISK, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -95,12 +101,15 @@ int app_disk_write(uint64_t sector, uint32_t count, uint32_t offset)
 
 int app_disk_flush(void)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(BLOCK_LABEL_FLUSH, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(APP_HANDLE_DISK, anv_msginfo(BLOCK_LABEL_FLUSH, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_DISK, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -111,12 +120,15 @@ int app_disk_flush(void)
 
 int app_net_mac(uint8_t address[6])
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(NET_LABEL_MAC, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(APP_HANDLE_NET, anv_msginfo(NET_LABEL_MAC, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_NET, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -129,14 +141,17 @@ int app_net_mac(uint8_t address[6])
 
 int app_net_send(uint32_t offset, uint16_t length)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(NET_LABEL_SEND, 2u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(offset);
     mr[1] = (uint64_t)(length);
-    int err = anv_ipc_call(APP_HANDLE_NET, anv_msginfo(NET_LABEL_SEND, 2u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_NET, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -147,12 +162,15 @@ int app_net_send(uint32_t offset, uint16_t length)
 
 int app_net_receive(uint32_t *offset, uint16_t *length)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(NET_LABEL_RECEIVE, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(APP_HANDLE_NET, anv_msginfo(NET_LABEL_RECEIVE, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(APP_HANDLE_NET, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;

@@ -28,9 +28,9 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 }
 
 /* Decode a request for log (Log), call the component, encode the reply. */
-static uint64_t log_server_log_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t log_server_log_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case LOG_LABEL_WRITE: {
@@ -60,7 +60,9 @@ static uint64_t log_server_log_dispatch(uint32_t label, uint32_t words, uint64_t
     }
 }
 
-uint64_t log_server_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t log_server_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -68,10 +70,15 @@ uint64_t log_server_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return log_server_log_dispatch(label, words, badge);
+        return log_server_log_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
+}
+
+uint64_t log_server_dispatch(uint64_t info, uint64_t badge)
+{
+    return log_server_dispatch_words(info, badge, anv_ipcbuf()->mr);
 }
 
 int log_server_serve(void)

@@ -65,9 +65,9 @@ const struct net_server_net_grant *net_server_net_grant(uint64_t badge)
 }
 
 /* Decode a request for net (Net), call the component, encode the reply. */
-static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case NET_LABEL_MAC: {
@@ -117,7 +117,9 @@ static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t
     }
 }
 
-uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t net_server_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -125,22 +127,32 @@ uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return net_server_net_dispatch(label, words, badge);
+        return net_server_net_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
 }
 
+uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+{
+    return net_server_dispatch_words(info, badge, anv_ipcbuf()->mr);
+}
+
 int net_server_serve(void)
 {
-    uint64_t info, badge;
-    int err = anv_ipc_receive(NET_SERVER_HANDLE_SERVICE, &info, &badge);
+    /* Every request and reply fits in registers: they stay in `msg`, never in the IPC
+     * buffer (anv_ipc_reply_recv_msg). Words past a request's count are the sender's
+     * registers; the dispatch reads only the words the procedure has. */
+    struct anv_msg msg = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(NET_SERVER_HANDLE_SERVICE, &msg, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(NET_SERVER_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(NET_SERVER_HANDLE_SERVICE, &msg, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(NET_SERVER_HANDLE_SERVICE, net_server_dispatch(info, badge), &info, &badge);
+        msg.info = net_server_dispatch_words(msg.info, badge, msg.w);
+        err = anv_ipc_reply_recv_msg(NET_SERVER_HANDLE_SERVICE, &msg, &badge);
     }
 }
 

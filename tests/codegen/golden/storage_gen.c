@@ -49,9 +49,9 @@ int storage_log_write(enum log_level level, const struct anv_bytes_200 *line)
 }
 
 /* Decode a request for blk (Block), call the component, encode the reply. */
-static uint64_t storage_blk_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t storage_blk_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case BLOCK_LABEL_INFO: {
@@ -124,7 +124,9 @@ static uint64_t storage_blk_dispatch(uint32_t label, uint32_t words, uint64_t ba
     }
 }
 
-uint64_t storage_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t storage_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -132,10 +134,15 @@ uint64_t storage_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return storage_blk_dispatch(label, words, badge);
+        return storage_blk_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
+}
+
+uint64_t storage_dispatch(uint64_t info, uint64_t badge)
+{
+    return storage_dispatch_words(info, badge, anv_ipcbuf()->mr);
 }
 
 int storage_serve(void)

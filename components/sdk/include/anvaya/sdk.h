@@ -42,6 +42,79 @@ int anv_ipc_reply(uint64_t info);
 int anv_ipc_reply_recv(anv_handle_t ep, uint64_t reply_info, uint64_t *info, uint64_t *badge);
 int anv_ipc_cancel(anv_handle_t thread_or_null);
 
+/* Register messages (RFC 0010 section 3.3): the msginfo and words 0..ANV_IPC_REG_WORDS-1
+ * go straight between `m` and a1..a5, never through the IPC buffer's mr[0..3]; what a
+ * message has beyond them (words from ANV_IPC_REG_WORDS on, capabilities) still lives
+ * in the IPC buffer as above. Otherwise each is the call of the same name without
+ * `_msg`: on ANV_OK `m` (and *badge) hold the message or reply that came back, on an
+ * error they are left as they were. Words of `m` past the msginfo's count travel too
+ * (the registers always carry four), so a caller zeroes what it does not send. On the
+ * RISC-V guest they are inline around the ecall, so a short call costs no call, no
+ * stack and no buffer traffic; on the host (the generator's test shims) they are
+ * ordinary functions the shim defines. */
+struct anv_msg {
+    uint64_t info;
+    uint64_t w[ANV_IPC_REG_WORDS];
+};
+#if defined(__riscv)
+/* One ecall with a0..a5 in, a0..a6 out. a6 and a7 carry no argument of these calls;
+ * t0..t6 do not survive an ecall (ABI 3.0, RFC 0010 section 1). "memory": the kernel
+ * reads and writes the IPC buffer (words past the registers, capabilities, badge). */
+static inline __attribute__((always_inline)) int anv_msg_trap(uint64_t nr, uint64_t a0_in,
+                                                              struct anv_msg *m,
+                                                              uint64_t *badge)
+{
+    register uint64_t a0 __asm__("a0") = a0_in;
+    register uint64_t a1 __asm__("a1") = m->info;
+    register uint64_t a2 __asm__("a2") = m->w[0];
+    register uint64_t a3 __asm__("a3") = m->w[1];
+    register uint64_t a4 __asm__("a4") = m->w[2];
+    register uint64_t a5 __asm__("a5") = m->w[3];
+    register uint64_t a6 __asm__("a6");
+    register uint64_t a7 __asm__("a7") = nr;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "=r"(a6),
+                       "+r"(a7)
+                     :
+                     : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");
+    /* Written back whatever the outcome: an error gives a1..a5 back as they went in
+     * (RFC 0010 section 1: a refused call changes only a0, and a blocked call woken by
+     * an error, such as a cancel, is given only a0), so `m` is then as it was, and the
+     * compiler keeps the message in the same registers from one call to the next. */
+    m->info = a1;
+    m->w[0] = a2;
+    m->w[1] = a3;
+    m->w[2] = a4;
+    m->w[3] = a5;
+    if ((int)a0 == ANV_OK && badge)
+        *badge = a6;
+    return (int)a0;
+}
+
+static inline __attribute__((always_inline)) int anv_ipc_call_msg(anv_handle_t ep,
+                                                                  struct anv_msg *m)
+{
+    return anv_msg_trap(ANV_SYS_IPC_CALL, ep, m, 0);
+}
+
+static inline __attribute__((always_inline)) int anv_ipc_receive_msg(anv_handle_t ep,
+                                                                     struct anv_msg *m,
+                                                                     uint64_t *badge)
+{
+    return anv_msg_trap(ANV_SYS_IPC_RECEIVE, ep, m, badge);
+}
+
+static inline __attribute__((always_inline)) int
+anv_ipc_reply_recv_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge)
+{
+    return anv_msg_trap(ANV_SYS_IPC_REPLY_RECV, ep, m, badge);
+}
+#else
+int anv_ipc_call_msg(anv_handle_t ep, struct anv_msg *m);
+int anv_ipc_receive_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge);
+int anv_ipc_reply_recv_msg(anv_handle_t ep, struct anv_msg *m, uint64_t *badge);
+#endif
+
 /* Events. */
 int anv_ntfn_signal(anv_handle_t ntfn);
 /* Block on `ntfn` (or only the timeout when ntfn is ANV_HANDLE_NULL); timeout_ticks 0

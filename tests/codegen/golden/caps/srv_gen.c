@@ -28,9 +28,9 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 }
 
 /* Decode a request for net (Net), call the component, encode the reply. */
-static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case NET_LABEL_OPEN: {
@@ -85,9 +85,9 @@ static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t
 
 /* Decode a request on a cap<Conn> this component returned, call the component with
  * the badge's low 40 bits, encode the reply. */
-static uint64_t net_server_conn_object_dispatch(uint32_t label, uint32_t words, uint64_t low)
+static uint64_t net_server_conn_object_dispatch(uint32_t label, uint32_t words, uint64_t low,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case CONN_LABEL_SEND: {
@@ -156,9 +156,9 @@ int net_server_conn_mint(uint32_t slot, uint64_t low, anv_handle_t *cap)
 
 /* Decode a request on a cap<Stat> this component returned, call the component with
  * the badge's low 40 bits, encode the reply. */
-static uint64_t net_server_stat_object_dispatch(uint32_t label, uint32_t words, uint64_t low)
+static uint64_t net_server_stat_object_dispatch(uint32_t label, uint32_t words, uint64_t low,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case STAT_LABEL_READ: {
@@ -188,7 +188,9 @@ int net_server_stat_mint(uint32_t slot, uint64_t low, anv_handle_t *cap)
                             NET_SERVER_STAT_BADGE(low), cap);
 }
 
-uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t net_server_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* No procedure takes a capability: any a request carried (on a capability with g)
@@ -202,19 +204,24 @@ uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
     if ((badge >> 48) == 1u) {
         switch ((badge >> 40) & 0xFFu) {
         case 0:
-            return net_server_conn_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK);
+            return net_server_conn_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK, mr);
         case 1:
-            return net_server_stat_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK);
+            return net_server_stat_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK, mr);
         default:
             return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
         }
     }
     switch (badge >> 24) {
     case 0:
-        return net_server_net_dispatch(label, words, badge);
+        return net_server_net_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
+}
+
+uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+{
+    return net_server_dispatch_words(info, badge, anv_ipcbuf()->mr);
 }
 
 int net_server_reply_recv(uint64_t reply, uint64_t *info, uint64_t *badge)

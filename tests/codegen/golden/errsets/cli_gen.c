@@ -75,12 +75,15 @@ int client_stream_counters(uint32_t *errors)
 
 int client_plain_ping(void)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(PLAIN_LABEL_PING, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(CLIENT_HANDLE_PLAIN, anv_msginfo(PLAIN_LABEL_PING, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(CLIENT_HANDLE_PLAIN, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -91,13 +94,16 @@ int client_plain_ping(void)
 
 int client_conn_send(anv_handle_t cap, uint32_t length, uint32_t *taken)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_SEND, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(length);
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_SEND, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);
@@ -111,12 +117,15 @@ int client_conn_send(anv_handle_t cap, uint32_t length, uint32_t *taken)
 
 int client_conn_close(anv_handle_t cap)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);

@@ -98,12 +98,15 @@ int user_relay_pair(anv_handle_t a, anv_handle_t b)
 
 int user_relay_count(uint32_t *held)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(RELAY_LABEL_COUNT, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(USER_HANDLE_RELAY, anv_msginfo(RELAY_LABEL_COUNT, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(USER_HANDLE_RELAY, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -117,13 +120,16 @@ int user_relay_count(uint32_t *held)
 
 int user_conn_send(anv_handle_t cap, uint32_t length, uint32_t *taken)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_SEND, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(length);
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_SEND, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);
@@ -158,12 +164,15 @@ int user_conn_splice(anv_handle_t cap, anv_handle_t other, uint32_t *moved)
 
 int user_conn_close(anv_handle_t cap)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);

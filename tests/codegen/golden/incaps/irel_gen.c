@@ -50,13 +50,16 @@ static int anv_gen_endpoint(anv_handle_t cap)
 
 int relay_server_conn_send(anv_handle_t cap, uint32_t length, uint32_t *taken)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_SEND, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(length);
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_SEND, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);
@@ -91,12 +94,15 @@ int relay_server_conn_splice(anv_handle_t cap, anv_handle_t other, uint32_t *mov
 
 int relay_server_conn_close(anv_handle_t cap)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
-    int err = anv_ipc_call(cap, anv_msginfo(CONN_LABEL_CLOSE, 0u, 0), &reply);
+    int err = anv_ipc_call_msg(cap, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return anv_gen_drop_caps(reply, err);
@@ -106,9 +112,9 @@ int relay_server_conn_close(anv_handle_t cap)
 }
 
 /* Decode a request for relay (Relay), call the component, encode the reply. */
-static uint64_t relay_server_relay_dispatch(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps)
+static uint64_t relay_server_relay_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr, uint32_t *caps)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case RELAY_LABEL_HAND: {
@@ -177,13 +183,14 @@ static uint64_t relay_server_relay_dispatch(uint32_t label, uint32_t words, uint
 }
 
 /* The procedure a request is for; *caps is what it carried and no procedure took yet. */
-static uint64_t relay_server_route(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps)
+static uint64_t relay_server_route(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps,
+    uint64_t *mr)
 {
     if (*caps > ANV_IPC_MAX_CAPS || words > 64u)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return relay_server_relay_dispatch(label, words, badge, caps);
+        return relay_server_relay_dispatch(label, words, badge, mr, caps);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
@@ -191,25 +198,37 @@ static uint64_t relay_server_route(uint32_t label, uint32_t words, uint64_t badg
 
 /* Capabilities a request carries in go to the procedure that takes them (`in cap<I>`);
  * on any refusal, or when it is for a procedure that takes none, they are deleted, so a
- * client cannot fill this CSpace. */
-uint64_t relay_server_dispatch(uint64_t info, uint64_t badge)
+ * client cannot fill this CSpace. `mr` holds the request's words and takes the reply's:
+ * the IPC buffer's mr[], or the four words of a register message when every message
+ * fits in registers. */
+static uint64_t relay_server_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t caps = anv_msginfo_caps(info);
-    uint64_t reply = relay_server_route(anv_msginfo_label(info), anv_msginfo_words(info), badge, &caps);
+    uint64_t reply = relay_server_route(anv_msginfo_label(info), anv_msginfo_words(info), badge, &caps, mr);
     for (uint32_t i = 0; i < caps && i < ANV_IPC_MAX_CAPS; i++)
         (void)anv_cap_delete(anv_ipcbuf()->caps_in[i]);
     return reply;
 }
 
+uint64_t relay_server_dispatch(uint64_t info, uint64_t badge)
+{
+    return relay_server_dispatch_words(info, badge, anv_ipcbuf()->mr);
+}
+
 int relay_server_serve(void)
 {
-    uint64_t info, badge;
-    int err = anv_ipc_receive(RELAY_SERVER_HANDLE_SERVICE, &info, &badge);
+    /* Every request and reply fits in registers: they stay in `msg`, never in the IPC
+     * buffer (anv_ipc_reply_recv_msg). Words past a request's count are the sender's
+     * registers; the dispatch reads only the words the procedure has. */
+    struct anv_msg msg = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(RELAY_SERVER_HANDLE_SERVICE, &msg, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(RELAY_SERVER_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(RELAY_SERVER_HANDLE_SERVICE, &msg, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(RELAY_SERVER_HANDLE_SERVICE, relay_server_dispatch(info, badge), &info, &badge);
+        msg.info = relay_server_dispatch_words(msg.info, badge, msg.w);
+        err = anv_ipc_reply_recv_msg(RELAY_SERVER_HANDLE_SERVICE, &msg, &badge);
     }
 }

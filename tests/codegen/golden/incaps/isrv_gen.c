@@ -40,9 +40,9 @@ static int anv_gen_endpoint(anv_handle_t cap)
 }
 
 /* Decode a request for net (Net), call the component, encode the reply. */
-static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps)
+static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr, uint32_t *caps)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case NET_LABEL_OPEN: {
@@ -72,9 +72,9 @@ static uint64_t net_server_net_dispatch(uint32_t label, uint32_t words, uint64_t
 
 /* Decode a request on a cap<Conn> this component returned, call the component with
  * the badge's low 40 bits, encode the reply. */
-static uint64_t net_server_conn_object_dispatch(uint32_t label, uint32_t words, uint64_t low, uint32_t *caps)
+static uint64_t net_server_conn_object_dispatch(uint32_t label, uint32_t words, uint64_t low,
+    uint64_t *mr, uint32_t *caps)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case CONN_LABEL_SEND: {
@@ -136,7 +136,8 @@ int net_server_conn_mint(uint32_t slot, uint64_t low, anv_handle_t *cap)
 }
 
 /* The procedure a request is for; *caps is what it carried and no procedure took yet. */
-static uint64_t net_server_route(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps)
+static uint64_t net_server_route(uint32_t label, uint32_t words, uint64_t badge, uint32_t *caps,
+    uint64_t *mr)
 {
     if (*caps > ANV_IPC_MAX_CAPS || words > 64u)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
@@ -144,14 +145,14 @@ static uint64_t net_server_route(uint32_t label, uint32_t words, uint64_t badge,
     if ((badge >> 48) == 1u) {
         switch ((badge >> 40) & 0xFFu) {
         case 0:
-            return net_server_conn_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK, caps);
+            return net_server_conn_object_dispatch(label, words, badge & NET_SERVER_OBJECT_LOW_MASK, mr, caps);
         default:
             return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
         }
     }
     switch (badge >> 24) {
     case 0:
-        return net_server_net_dispatch(label, words, badge, caps);
+        return net_server_net_dispatch(label, words, badge, mr, caps);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
@@ -159,14 +160,21 @@ static uint64_t net_server_route(uint32_t label, uint32_t words, uint64_t badge,
 
 /* Capabilities a request carries in go to the procedure that takes them (`in cap<I>`);
  * on any refusal, or when it is for a procedure that takes none, they are deleted, so a
- * client cannot fill this CSpace. */
-uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+ * client cannot fill this CSpace. `mr` holds the request's words and takes the reply's:
+ * the IPC buffer's mr[], or the four words of a register message when every message
+ * fits in registers. */
+static uint64_t net_server_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t caps = anv_msginfo_caps(info);
-    uint64_t reply = net_server_route(anv_msginfo_label(info), anv_msginfo_words(info), badge, &caps);
+    uint64_t reply = net_server_route(anv_msginfo_label(info), anv_msginfo_words(info), badge, &caps, mr);
     for (uint32_t i = 0; i < caps && i < ANV_IPC_MAX_CAPS; i++)
         (void)anv_cap_delete(anv_ipcbuf()->caps_in[i]);
     return reply;
+}
+
+uint64_t net_server_dispatch(uint64_t info, uint64_t badge)
+{
+    return net_server_dispatch_words(info, badge, anv_ipcbuf()->mr);
 }
 
 int net_server_reply_recv(uint64_t reply, uint64_t *info, uint64_t *badge)

@@ -37,13 +37,16 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 
 int kmain_srv_ping(uint64_t value)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(KTEST_LABEL_PING, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(value);
-    int err = anv_ipc_call(KMAIN_HANDLE_SRV, anv_msginfo(KTEST_LABEL_PING, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(KMAIN_HANDLE_SRV, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;

@@ -36,9 +36,9 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 }
 
 /* Decode a request for echo (KTest), call the component, encode the reply. */
-static uint64_t kserver_echo_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t kserver_echo_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case KTEST_LABEL_PING: {
@@ -60,7 +60,9 @@ static uint64_t kserver_echo_dispatch(uint32_t label, uint32_t words, uint64_t b
     }
 }
 
-uint64_t kserver_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t kserver_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -68,21 +70,31 @@ uint64_t kserver_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return kserver_echo_dispatch(label, words, badge);
+        return kserver_echo_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
 }
 
+uint64_t kserver_dispatch(uint64_t info, uint64_t badge)
+{
+    return kserver_dispatch_words(info, badge, anv_ipcbuf()->mr);
+}
+
 int kserver_serve(void)
 {
-    uint64_t info, badge;
-    int err = anv_ipc_receive(KSERVER_HANDLE_SERVICE, &info, &badge);
+    /* Every request and reply fits in registers: they stay in `msg`, never in the IPC
+     * buffer (anv_ipc_reply_recv_msg). Words past a request's count are the sender's
+     * registers; the dispatch reads only the words the procedure has. */
+    struct anv_msg msg = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(KSERVER_HANDLE_SERVICE, &msg, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(KSERVER_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(KSERVER_HANDLE_SERVICE, &msg, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(KSERVER_HANDLE_SERVICE, kserver_dispatch(info, badge), &info, &badge);
+        msg.info = kserver_dispatch_words(msg.info, badge, msg.w);
+        err = anv_ipc_reply_recv_msg(KSERVER_HANDLE_SERVICE, &msg, &badge);
     }
 }

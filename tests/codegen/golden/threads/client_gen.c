@@ -29,13 +29,16 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 
 int client_work_run(uint32_t job, uint32_t *result)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(WORK_LABEL_RUN, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(job);
-    int err = anv_ipc_call(CLIENT_HANDLE_WORK, anv_msginfo(WORK_LABEL_RUN, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(CLIENT_HANDLE_WORK, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;

@@ -37,13 +37,16 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 
 int pool_self_run(uint32_t job, uint32_t *result)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(WORK_LABEL_RUN, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(job);
-    int err = anv_ipc_call(POOL_HANDLE_SELF, anv_msginfo(WORK_LABEL_RUN, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(POOL_HANDLE_SELF, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -57,13 +60,16 @@ int pool_self_run(uint32_t job, uint32_t *result)
 
 int pool_store_run(uint32_t job, uint32_t *result)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
-    uint64_t reply;
+    /* Fits in registers: the words go from here to a2..a5 and back (anv_ipc_call_msg),
+     * never through the IPC buffer; the ones not sent are zero. */
+    struct anv_msg msg = {anv_msginfo(WORK_LABEL_RUN, 1u, 0), {0, 0, 0, 0}};
+    uint64_t *mr = msg.w;
     (void)mr;
     mr[0] = (uint64_t)(job);
-    int err = anv_ipc_call(POOL_HANDLE_STORE, anv_msginfo(WORK_LABEL_RUN, 1u, 0), &reply);
+    int err = anv_ipc_call_msg(POOL_HANDLE_STORE, &msg);
     if (err != ANV_OK)
         return err;
+    uint64_t reply = msg.info;
     err = (int)anv_msginfo_label(reply);
     if (err != ANV_OK)
         return err;
@@ -76,9 +82,9 @@ int pool_store_run(uint32_t job, uint32_t *result)
 }
 
 /* Decode a request for work (Work), call the component, encode the reply. */
-static uint64_t pool_work_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t pool_work_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case WORK_LABEL_RUN: {
@@ -104,7 +110,9 @@ static uint64_t pool_work_dispatch(uint32_t label, uint32_t words, uint64_t badg
     }
 }
 
-uint64_t pool_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t pool_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -112,21 +120,31 @@ uint64_t pool_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return pool_work_dispatch(label, words, badge);
+        return pool_work_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
 }
 
+uint64_t pool_dispatch(uint64_t info, uint64_t badge)
+{
+    return pool_dispatch_words(info, badge, anv_ipcbuf()->mr);
+}
+
 int pool_serve(void)
 {
-    uint64_t info, badge;
-    int err = anv_ipc_receive(POOL_HANDLE_SERVICE, &info, &badge);
+    /* Every request and reply fits in registers: they stay in `msg`, never in the IPC
+     * buffer (anv_ipc_reply_recv_msg). Words past a request's count are the sender's
+     * registers; the dispatch reads only the words the procedure has. */
+    struct anv_msg msg = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(POOL_HANDLE_SERVICE, &msg, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(POOL_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(POOL_HANDLE_SERVICE, &msg, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(POOL_HANDLE_SERVICE, pool_dispatch(info, badge), &info, &badge);
+        msg.info = pool_dispatch_words(msg.info, badge, msg.w);
+        err = anv_ipc_reply_recv_msg(POOL_HANDLE_SERVICE, &msg, &badge);
     }
 }

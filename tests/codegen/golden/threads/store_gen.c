@@ -28,9 +28,9 @@ static inline int anv_gen_unpack(uint8_t *dst, const uint64_t *w, uint32_t len, 
 }
 
 /* Decode a request for work (Work), call the component, encode the reply. */
-static uint64_t store_work_dispatch(uint32_t label, uint32_t words, uint64_t badge)
+static uint64_t store_work_dispatch(uint32_t label, uint32_t words, uint64_t badge,
+    uint64_t *mr)
 {
-    uint64_t *mr = anv_ipcbuf()->mr;
     int err;
     switch (label) {
     case WORK_LABEL_RUN: {
@@ -56,7 +56,9 @@ static uint64_t store_work_dispatch(uint32_t label, uint32_t words, uint64_t bad
     }
 }
 
-uint64_t store_dispatch(uint64_t info, uint64_t badge)
+/* `mr` holds the request's words and takes the reply's: the IPC buffer's mr[], or the
+ * four words of a register message when every message fits in registers. */
+static uint64_t store_dispatch_words(uint64_t info, uint64_t badge, uint64_t *mr)
 {
     uint32_t label = anv_msginfo_label(info), words = anv_msginfo_words(info);
     /* Transferred capabilities are not part of any interface here: refuse them. */
@@ -64,21 +66,31 @@ uint64_t store_dispatch(uint64_t info, uint64_t badge)
         return anv_msginfo(ANV_E_INVALID_ARG, 0, 0);
     switch (badge >> 24) {
     case 0:
-        return store_work_dispatch(label, words, badge);
+        return store_work_dispatch(label, words, badge, mr);
     default:
         return anv_msginfo(ANV_E_BAD_HANDLE, 0, 0);
     }
 }
 
+uint64_t store_dispatch(uint64_t info, uint64_t badge)
+{
+    return store_dispatch_words(info, badge, anv_ipcbuf()->mr);
+}
+
 int store_serve(void)
 {
-    uint64_t info, badge;
-    int err = anv_ipc_receive(STORE_HANDLE_SERVICE, &info, &badge);
+    /* Every request and reply fits in registers: they stay in `msg`, never in the IPC
+     * buffer (anv_ipc_reply_recv_msg). Words past a request's count are the sender's
+     * registers; the dispatch reads only the words the procedure has. */
+    struct anv_msg msg = {0, {0, 0, 0, 0}};
+    uint64_t badge = 0;
+    int err = anv_ipc_receive_msg(STORE_HANDLE_SERVICE, &msg, &badge);
     for (;;) {
         if (err != ANV_OK) {
-            err = anv_ipc_receive(STORE_HANDLE_SERVICE, &info, &badge);
+            err = anv_ipc_receive_msg(STORE_HANDLE_SERVICE, &msg, &badge);
             continue;
         }
-        err = anv_ipc_reply_recv(STORE_HANDLE_SERVICE, store_dispatch(info, badge), &info, &badge);
+        msg.info = store_dispatch_words(msg.info, badge, msg.w);
+        err = anv_ipc_reply_recv_msg(STORE_HANDLE_SERVICE, &msg, &badge);
     }
 }
