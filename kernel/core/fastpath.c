@@ -10,6 +10,8 @@
  * trap_entry.S calls the take directly and delivers in registers, without the woken
  * thread's frame; everything else (the host tests, trap_entry.S's own fallback when the
  * switch needs more work) runs the take and fastpath_deliver() one after the other. */
+#include <stddef.h>
+
 #include "core/fastpath.h"
 
 #include "core/sched.h"
@@ -26,17 +28,18 @@
 
 /* The general path's lookup, inlined: handle -> endpoint cap with `right`, or NULL.
  *
- * First the memo of the last lookup this thread's call (or reply_recv) made, which
- * returns exactly what the full lookup would: the same handle names the same slot (the
- * slot index is in the handle, a thread's CSpace is set once at boot by the loader and
- * its slot array never moves), and while that slot's generation is still the handle's
- * it holds the same capability the memo was made from, with the same type, object,
- * rights and badge: a slot's capability never changes in place, it is only emptied
- * (cap_clear in object/cspace.c bumps the generation) and filled again. So every test
- * the full lookup passed then passes now, and one that would fail now (the slot emptied
- * by a delete, a revoke or a reload) fails the generation test. The full lookup's own
- * acceptance is the same generation equality, so a generation that wrapped around is
- * accepted by both or by neither.
+ * First the memo of the last lookup this thread's call (or reply_recv) made: the same
+ * handle names the same slot (the slot index is in the handle, whose tag and reserved
+ * bits were checked when the memo was made; a thread's CSpace is set once at boot by the
+ * loader and its slot array never moves, so the slot is still in range). What the slot
+ * holds is tested again as the full lookup tests it (generation, type, right), because
+ * the generation alone does not name one filling of a slot: it is 32 bits and wraps
+ * after 2^32 deletions (cap_clear in object/cspace.c), and a slot refilled with another
+ * type or fewer rights at the same generation must be refused here as the full lookup
+ * refuses it. So the memo returns exactly what the full lookup would, and saves the
+ * decode, the bounds test and the slot's address. Rights and generation are compared as
+ * the one word they share in struct cap with the word the memo kept: equal means the
+ * same generation and the very rights that passed the right's test then.
  *
  * Then the full lookup, with fewer tests than the general path's, each omitted one
  * implied by one that is made:
@@ -50,11 +53,24 @@
  *   every syscall of a checked build), so the type test refuses them.
  * A lookup that succeeds becomes the memo, even when the take then declines: the memo is
  * not state anything else reads (the differential test compares all but it). */
+_Static_assert(offsetof(struct cap, generation) == offsetof(struct cap, rights) + 4 &&
+                   offsetof(struct cap, rights) % 8 == 0,
+               "rights and generation must share one aligned word");
+
+/* A capability's rights and generation as one word: one load on RV64 (the word is
+ * 8-aligned, asserted above; may_alias because it reads two uint32_t fields). */
+typedef uint64_t __attribute__((may_alias, aligned(8))) fp_word;
+static inline uint64_t fp_rights_gen(const struct cap *c)
+{
+    return *(const fp_word *)(const void *)&c->rights;
+}
+
 static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
                                       struct ep_lookup_memo *memo)
 {
     struct cap *c = memo->cap;
-    if (handle == memo->handle && c && c->generation == anv_handle_generation(handle))
+    if (handle == memo->handle && c && fp_rights_gen(c) == memo->rights_gen &&
+        c->type == ANV_OBJ_ENDPOINT)
         return c;
     uint32_t slot = anv_handle_slot(handle);
     const struct cspace *cs = t->cspace;
@@ -68,6 +84,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
         return 0;
     memo->handle = handle;
     memo->cap = c;
+    memo->rights_gen = fp_rights_gen(c);
     return c;
 }
 

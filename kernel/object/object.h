@@ -86,6 +86,7 @@ struct thread_start {
 struct ep_lookup_memo {
     uint64_t handle;
     struct cap *cap;
+    uint64_t rights_gen; /* the cap's rights and generation then, as one word (fastpath.c) */
 };
 
 struct thread {

@@ -788,7 +788,7 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
 {
     reader *r = v->r;
     wasm_module *m = v->m;
-    uint32_t idx, s1 = 0, s2 = 0;
+    uint32_t idx = 0, s1 = 0, s2 = 0;
     ventry e1 = {0, 0, 0, 0}, e2 = {0, 0, 0, 0}, e3 = {0, 0, 0, 0};
     vctrl *t;
 
@@ -970,8 +970,12 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
         reader lr = {r->base, labels, r->end, WASM_OK};
         for (uint32_t i = 0; i < n; i++) {
             vctrl *li = t;
-            (void)rd_u32(&lr, &idx);
-            (void)get_label(v, idx, &li);
+            /* the first pass read and checked these labels: a failure here is a bug,
+             * reported as the reader's error rather than ignored */
+            if (!rd_u32(&lr, &idx))
+                return verr(v, lr.err);
+            if (!get_label(v, idx, &li))
+                return 0;
             uint32_t la = label_arity(li);
             if (la != arity || (la && li->result != lt))
                 return verr(v, WASM_ERR_TYPE_MISMATCH);
@@ -990,8 +994,10 @@ static int compile_instr(vstate *v, uint8_t op, int *done)
             for (uint32_t i = 0; i <= n; i++) {
                 vctrl *li = t;
                 if (i < n) {
-                    (void)rd_u32(&lr, &idx);
-                    (void)get_label(v, idx, &li);
+                    if (!rd_u32(&lr, &idx))
+                        return verr(v, lr.err);
+                    if (!get_label(v, idx, &li))
+                        return 0;
                 }
                 if (li == &v->ctrls[0]) {
                     /* the function label: a target slot meaning "return" */
