@@ -1715,6 +1715,63 @@ static void test_fastpath_reply_caps_fall_back(void **state)
     assert_invariants();
 }
 
+/* The fastpath's lookup memo is exact even when a slot's 32-bit generation has wrapped
+ * around: a slot refilled, at the handle's generation, with a notification or with an
+ * endpoint lacking the right is refused by the fastpath and by the general path alike
+ * (the 2^32 deletions are stood in for by setting the generation back). */
+static void test_fastpath_memo_generation_wrap(void **state)
+{
+    (void)state;
+    struct cspace *scs = hk_cspace(0, 16), *ccs = hk_cspace(1, 16);
+    struct endpoint *ep = new_ep();
+    struct notification *n = new_ntfn();
+    struct cap *ep_srv = hk_install(scs, 1, &ep->hdr, ANV_RIGHTS_ALL, 0, NULL);
+    struct cap *ep_cli = hk_install(ccs, 1, NULL, ANV_RIGHT_WRITE, 0, ep_srv);
+    struct thread *server = hk_thread(scs, NULL, 5);
+    struct thread *client = hk_thread(ccs, NULL, 5);
+    uint64_t handle = cap_handle(ep_cli);
+    uint32_t gen = ep_cli->generation;
+
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    assert_ptr_equal(sched_choose(), client);
+    client->frame.regs[REG_A0] = handle;
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    assert_ptr_equal(fastpath_call(client), server);
+    assert_ptr_equal(client->call_memo.cap, ep_cli); /* the memo is made */
+    assert_int_equal(ipc_reply(server, anv_msginfo(0, 0, 0)), ANV_OK);
+    assert_int_equal(ep_receive(server, ep_srv), ANV_OK);
+    assert_invariants();
+
+    /* A notification in the slot, same rights, the generation wrapped back to the memo's. */
+    cap_delete(ep_cli);
+    struct cap *nc = hk_install(ccs, 1, &n->hdr, ANV_RIGHT_WRITE, 0, NULL);
+    nc->generation = gen;
+    assert_ptr_equal(sched_choose(), client);
+    client->frame.regs[REG_A0] = handle;
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    client->frame.regs[REG_A7] = ANV_SYS_IPC_CALL;
+    assert_null(fastpath_call(client));
+    assert_int_equal(server->state, TS_BLOCKED_RECV); /* nothing delivered */
+    syscall_dispatch(client);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_WRONG_TYPE);
+    assert_int_equal(client->state, TS_READY);
+    assert_invariants();
+
+    /* An endpoint capability without the write right, at the same generation. */
+    cap_delete(nc);
+    struct cap *ro = hk_install(ccs, 1, NULL, ANV_RIGHT_READ, 0, ep_srv);
+    ro->generation = gen;
+    assert_ptr_equal(sched_choose(), client);
+    client->frame.regs[REG_A0] = handle;
+    client->frame.regs[REG_A1] = anv_msginfo(1, 0, 0);
+    client->frame.regs[REG_A7] = ANV_SYS_IPC_CALL;
+    assert_null(fastpath_call(client));
+    assert_int_equal(server->state, TS_BLOCKED_RECV);
+    syscall_dispatch(client);
+    assert_int_equal(client->frame.regs[REG_A0], ANV_E_RIGHTS);
+    assert_invariants();
+}
+
 /* A partial frame (an ipc.call or ipc.reply_recv entry, t0..t6 unsaved) is made whole
  * before anything reads the registers of a stopped or faulted thread: the temporaries'
  * slots read as the zeros the thread resumes with, and the checker refuses a stopped
@@ -1846,6 +1903,7 @@ int main(void)
         T(test_reply_caps_with_grant),
         T(test_reply_caps_refused),
         T(test_fastpath_reply_caps_fall_back),
+        T(test_fastpath_memo_generation_wrap),
         T(test_asid_rollover),
         T(test_partial_frame_completed),
 #undef T
