@@ -402,7 +402,10 @@ static void cc_dupack(net_tcp *t, struct net_tcp_conn *c)
 
 /* Stores out-of-order bytes [seq, seq + n) (all inside the receive window) and records
  * the range, merged with those it overlaps or touches. A segment that would need a range
- * more than NET_TCP_OOO is dropped; the peer sends it again. */
+ * more than NET_TCP_OOO is dropped; the peer sends it again. The new list is built apart
+ * and copied back: placing a range in the middle shifts the rest one place on, which
+ * done in place would overwrite a range before it was read (a range lost is data the
+ * peer was told we hold, and would only send again after its retransmission timer). */
 static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const uint8_t *d,
                        uint32_t n)
 {
@@ -416,21 +419,22 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         return false;
     }
     ring_write(c->rbuf, (uint32_t)c->rhead + c->rlen + (seq - c->rcv_nxt), d, n);
+    struct net_tcp_range merged[NET_TCP_OOO];
     unsigned k = 0;
     bool placed = false;
     for (unsigned i = 0; i < c->nooo; i++) {
         uint32_t rs = c->ooo[i].start, re = c->ooo[i].end;
         if (SEQ_LT(re, s)) { /* wholly before: stays */
-            c->ooo[k].start = rs;
-            c->ooo[k++].end = re;
+            merged[k].start = rs;
+            merged[k++].end = re;
         } else if (SEQ_GT(rs, e)) { /* wholly after: the new range goes first */
             if (!placed) {
-                c->ooo[k].start = s;
-                c->ooo[k++].end = e;
+                merged[k].start = s;
+                merged[k++].end = e;
                 placed = true;
             }
-            c->ooo[k].start = rs;
-            c->ooo[k++].end = re;
+            merged[k].start = rs;
+            merged[k++].end = re;
         } else { /* overlaps or touches: absorbed */
             if (SEQ_LT(rs, s))
                 s = rs;
@@ -439,9 +443,10 @@ static bool ooo_insert(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, const u
         }
     }
     if (!placed) {
-        c->ooo[k].start = s;
-        c->ooo[k++].end = e;
+        merged[k].start = s;
+        merged[k++].end = e;
     }
+    memcpy(c->ooo, merged, k * sizeof merged[0]);
     c->nooo = (uint8_t)k;
     c->ooo_recent = seq;
     t->stats.ooo_queued++;
@@ -1273,4 +1278,23 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
         }
         arm(t, c);
     }
+}
+
+bool net_tcp_consistent(const net_tcp *t)
+{
+    for (unsigned i = 0; i < NET_TCP_CONNS; i++) {
+        const struct net_tcp_conn *c = &t->c[i];
+        if (c->slen > NET_TCP_BUF || c->rlen > NET_TCP_BUF || c->shead >= NET_TCP_BUF ||
+            c->rhead >= NET_TCP_BUF || c->nooo > NET_TCP_OOO)
+            return false;
+        for (unsigned k = 0; k < c->nooo; k++) {
+            uint32_t s = c->ooo[k].start, e = c->ooo[k].end;
+            if (!SEQ_LT(s, e) || !SEQ_GT(s, c->rcv_nxt) ||
+                e - c->rcv_nxt > NET_TCP_BUF - c->rlen)
+                return false;
+            if (k > 0 && !SEQ_GT(s, c->ooo[k - 1].end))
+                return false;
+        }
+    }
+    return true;
 }

@@ -110,7 +110,7 @@ struct net_tcp_conn {
      * rcv_nxt; ooo[] lists the ranges held (sorted, disjoint, never touching). */
     uint8_t nooo, fin_ooo;
     uint32_t fin_ooo_seq;
-    struct {
+    struct net_tcp_range {
         uint32_t start, end;
     } ooo[NET_TCP_OOO];
     uint64_t opened_ms;
@@ -171,5 +171,10 @@ void net_tcp_release(net_tcp *t, int h);
 const char *net_tcp_state_name(net_tcp_state st);
 /* Retransmissions and TIME_WAIT; call as often as net_poll. */
 void net_tcp_poll(net_tcp *t, uint64_t now_ms);
+/* Whether every connection's buffers and out-of-order ranges are in the shape the code
+ * relies on (lengths within the buffer, ranges sorted, disjoint, not touching, above
+ * rcv_nxt and inside the receive buffer): the fuzz targets and host tests check it after
+ * every step. */
+bool net_tcp_consistent(const net_tcp *t);
 
 #endif

@@ -87,6 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         net_dhcp_poll(&dhcp, now);
         net_dns_poll(&dns, now);
         net_tcp_poll(&tcp, now);
+        if (!net_tcp_consistent(&tcp))
+            abort();
         /* Drive the connections as an application would: accept, read, echo, close. */
         uint8_t buf[2048];
         int h = net_tcp_accept(&tcp, 80);
