@@ -67,6 +67,32 @@ static uint64_t cap_live;
     }
     // What the kernel's walks reach below a: its children and theirs, through the links.
     predicate cdt_reachable{L}(struct cap *a, struct cap *d) = cdt_hangs(a->first_child, d);
+
+    // x is on the sibling list that starts at a: a itself or reached by next-sibling links.
+    inductive cdt_sib{L}(struct cap *a, struct cap *x) {
+      case cdt_sib_here{L}: \forall struct cap *a; a != \null ==> cdt_sib(a, a);
+      case cdt_sib_next{L}: \forall struct cap *a, *x;
+        a != \null && cdt_sib(a->next_sibling, x) ==> cdt_sib(a, x);
+    }
+    // Every capability naming p as its parent is on p's child list (the invariant
+    // checker's "missing from parent's children"). The pairing does not give it: two
+    // capabilities that are each other's next and previous sibling and name p as parent
+    // satisfy cdt_paired with p childless.
+    predicate cdt_listed{L}(struct cap *p) = \forall struct cap *x; cap_ok(x) ==>
+        x->parent == p ==> cdt_sib(p->first_child, x);
+
+    // y is x's k-th ancestor through the parent links (x itself for k = 0). An inductive
+    // definition, not a recursive function: the provers unfold a recursive definition
+    // without end and time out on goals that are one of their hypotheses.
+    inductive cdt_up{L}(struct cap *x, integer k, struct cap *y) {
+      case cdt_up_here{L}: \forall struct cap *x; cdt_up(x, 0, x);
+      case cdt_up_more{L}: \forall struct cap *x, *y, integer k;
+        x != \null && k > 0 && cdt_up(x->parent, k - 1, y) ==> cdt_up(x, k, y);
+    }
+    // No capability's parent links lead back to it: the ancestors at two distances differ
+    // (the invariant checker's "derivation cycle").
+    predicate cdt_acyclic{L} = \forall struct cap *x, *y, *z, integer i, j; cap_ok(x) ==>
+        0 <= i < j && cdt_up(x, i, y) && cdt_up(x, j, z) ==> y != z;
 */
 
 /*@ requires 0 < size <= ANV_HANDLE_SLOT_MASK + 1;
@@ -294,6 +320,12 @@ static void cdt_splice(struct cap *c)
     ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
     ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
         x->parent == \old(x->parent);
+    ensures firsts_kept: \forall struct cap *x; cap_ok(x) ==>
+        (x == \old(c->parent) && \old(c->prev_sibling) == \null ==>
+            x->first_child == \old(c->next_sibling)) &&
+        (x != \old(c->parent) ==> x->first_child == \old(x->first_child));
+    ensures nexts_kept: \forall struct cap *x; cap_ok(x) && x != c &&
+        x != \old(c->prev_sibling) ==> x->next_sibling == \old(x->next_sibling);
     ensures contents_kept: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
 */
 static void cdt_unlink(struct cap *c)
@@ -433,6 +465,8 @@ static void cap_clear_contents(struct cap *c)
     ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
     ensures c->obj == \null && cap_live == \old(cap_live) - 1;
     ensures parents_kept: \forall struct cap *x; cap_ok(x) ==> x->parent == \old(x->parent);
+    ensures links_kept: \forall struct cap *x; cap_ok(x) ==>
+        x->first_child == \old(x->first_child) && x->next_sibling == \old(x->next_sibling);
     ensures contents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
         x->obj == \old(x->obj);
 */
@@ -467,17 +501,23 @@ void cap_delete(struct cap *c)
 }
 
 /* Proved (wp_revoke): the walk ends, every slot it empties is a leaf, and c ends with no
- * child, so nothing is reachable below it through the links; the count returned is the
- * number of capabilities emptied; every slot emptied held a capability and descended from
- * c when the walk began, so c and every capability outside its subtree keep their
- * objects; the tree's links stay paired. */
+ * child, so nothing is reachable below it through the links and no capability names it
+ * as its parent: every child c had is emptied; the count returned is the number of
+ * capabilities emptied; every slot emptied held a capability and descended from c when
+ * the walk began, so c and every capability outside its subtree keep their objects; the
+ * tree's links stay paired. */
 /*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
     requires \valid_read(c->owner) && cspace_valid(c->owner);
     requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
     requires acyclic: !cdt_below(c, c);
+    requires listed: cdt_listed(c);
+    requires ancestry: cdt_acyclic;
     requires cap_live <= 0xFFFFFFFF;
     ensures childless: c->first_child == \null;
     ensures unreachable: \forall struct cap *d; !cdt_reachable(c, d);
+    ensures no_child: \forall struct cap *x; cap_ok(x) ==> x->parent != c;
+    ensures children_emptied: \forall struct cap *x; cap_ok(x) && \old(x->parent) == c ==>
+        x->parent == \null && x->obj == \null;
     ensures links_valid: cdt_links_valid && cdt_paired && cdt_filled;
     ensures counted: \result == \old(cap_live) - cap_live;
     ensures only_below: \forall struct cap *x; cap_ok(x) && x->obj != \old(x->obj) ==>
@@ -487,13 +527,20 @@ void cap_delete(struct cap *c)
 uint32_t cap_revoke(struct cap *c)
 {
     /* Depth-first, always deleting a leaf: a leaf has no children to move, so the walk
-     * needs no stack. Each step removes one capability and no descent is deeper than
-     * the capabilities there are; a walk past either bound is a cycle in the tree. */
+     * needs no stack. Each step removes one capability and no capability is deeper below
+     * c than the capabilities there are; a walk past either bound is a cycle in the tree. */
     uint32_t removed = 0;
     const uint64_t live = cap_live;
     /* What a panic names, read before the walk changes anything. */
     const uint32_t slot = cap_slot_index(c), cs_id = c->owner->hdr.id;
     struct cap *cur = c->first_child;
+    uint64_t depth = 1; /* how far cur is below c: 1 for a child of c */
+    /* The walk always descends through first children and so always empties the first
+     * child of its parent (path_first: cur and its ancestors up to c are each their
+     * parent's first child, in the parent links of Pre), which takes it off the front of
+     * the list: the next links of linked capabilities keep their Pre values (nexts) and
+     * c's list stays a tail of its Pre list holding every capability that names c
+     * (listed_c), so at the end, c childless, none does. */
     /*@ loop invariant cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
         loop invariant 0 <= removed <= live && cap_live == live - removed;
         loop invariant cur == \null || cap_ok(cur);
@@ -503,7 +550,20 @@ uint32_t cap_revoke(struct cap *c)
             x->parent == \at(x->parent, Pre);
         loop invariant emptied: \forall struct cap *x; cap_ok(x) && x->obj != \at(x->obj, Pre) ==>
             cdt_below{Pre}(x, c);
-        loop assigns cur, removed, cap_live,
+        loop invariant path_top: cur != \null ==>
+            1 <= depth && (depth == 1 || depth <= live) && cdt_up{Pre}(cur, depth, c);
+        loop invariant path_ok: cur != \null ==> \forall integer k, struct cap *y;
+            0 < k <= depth && cdt_up{Pre}(cur, k, y) ==> cap_ok(y);
+        loop invariant path_first: cur != \null ==> \forall integer i, j, struct cap *y, *z;
+            0 <= i < j <= depth && cdt_up{Pre}(cur, i, z) && cdt_up{Pre}(cur, j, y) &&
+            y == \at(z->parent, Pre) ==> y->first_child == z;
+        loop invariant nexts: \forall struct cap *x; cap_ok(x) && x->parent != \null ==>
+            x->next_sibling == \at(x->next_sibling, Pre);
+        loop invariant listed_c: \forall struct cap *x; cap_ok(x) && x->parent == c ==>
+            cdt_sib{Pre}(c->first_child, x);
+        loop invariant unlinked: \forall struct cap *x; cap_ok(x) &&
+            \at(x->parent, Pre) != \null && x->parent == \null ==> x->obj == \null;
+        loop assigns cur, removed, cap_live, depth,
             { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
             { x->next_sibling | struct cap *x; \true },
             { x->prev_sibling | struct cap *x; \true },
@@ -515,14 +575,23 @@ uint32_t cap_revoke(struct cap *c)
             panic("cdt: revoking slot %u of cspace %u removed %u of %lu capabilities and "
                   "found more", slot, cs_id, removed, (unsigned long)live);
         /*@ loop invariant cap_ok(cur) && cdt_below{Pre}(cur, c);
-            loop invariant 0 <= depth <= live;
+            loop invariant down_top: 1 <= depth <= live && cdt_up{Pre}(cur, depth, c);
+            loop invariant down_ok: \forall integer k, struct cap *y;
+                0 < k <= depth && cdt_up{Pre}(cur, k, y) ==> cap_ok(y);
+            loop invariant down_first: \forall integer i, j, struct cap *y, *z;
+                0 <= i < j <= depth && cdt_up{Pre}(cur, i, z) && cdt_up{Pre}(cur, j, y) &&
+                y == \at(z->parent, Pre) ==> y->first_child == z;
             loop assigns cur, depth;
             loop variant live - depth;
         */
-        for (uint64_t depth = 0; cur->first_child; depth++) {
+        for (; cur->first_child; depth++) {
             if (depth >= live)
                 panic("cdt: revoking slot %u of cspace %u: descendants deeper than the %lu "
                       "capabilities", slot, cs_id, (unsigned long)live);
+            /*@ assert down_shift: \let n = cur->first_child;
+                    cdt_up{Pre}(n, 0, n) && \at(n->parent, Pre) == cur &&
+                    \forall integer k, struct cap *y; k > 0 && cdt_up{Pre}(n, k, y) ==>
+                        cdt_up{Pre}(cur, k - 1, y); */
             cur = cur->first_child;
         }
         struct cap *parent = cur->parent;
@@ -530,16 +599,41 @@ uint32_t cap_revoke(struct cap *c)
             panic("cdt: revoking slot %u of cspace %u: a descendant has no parent", slot,
                   cs_id);
         //@ assert up: parent != c ==> cdt_below{Pre}(parent, c);
+        //@ assert up_one: cdt_up{Pre}(cur, 1, parent) && cdt_up{Pre}(cur, 0, cur);
+        /*@ assert up_shift: \forall integer k, struct cap *y; k >= 0 &&
+                cdt_up{Pre}(parent, k, y) ==> cdt_up{Pre}(cur, k + 1, y); */
+        //@ assert is_first: parent->first_child == cur && cur->prev_sibling == \null;
         /* cap_delete, taken apart: a leaf has no children to move. */
         cap_unhook(cur);
         cdt_unlink(cur);
         cap_clear(cur);
         removed++;
+        /*@ assert step_links: \forall struct cap *x; cap_ok(x) && x != cur ==>
+                x->parent == \at(x->parent, LoopCurrent) &&
+                x->next_sibling == \at(x->next_sibling, LoopCurrent) &&
+                x->obj == \at(x->obj, LoopCurrent) &&
+                (x != parent ==> x->first_child == \at(x->first_child, LoopCurrent)); */
+        /*@ assert step_cur: \let n = cur; cur->parent == \null && cur->obj == \null &&
+                parent->first_child == \at(n->next_sibling, LoopCurrent) &&
+                \at(n->next_sibling, LoopCurrent) == \at(n->next_sibling, Pre); */
+        //@ assert up_top: parent != c ==> depth >= 2 && cdt_up{Pre}(parent, depth - 1, c);
+        /*@ assert up_apart: \forall integer j, struct cap *y; 0 < j &&
+                cdt_up{Pre}(parent, j, y) ==> y != parent && y != cur; */
+        /*@ assert path_up: parent != c ==> \forall integer i, j, struct cap *y, *z;
+                0 <= i < j <= depth - 1 && cdt_up{Pre}(parent, i, z) &&
+                cdt_up{Pre}(parent, j, y) && y == \at(z->parent, Pre) ==>
+                y->first_child == z; */
         /*@ assert parents_now: \forall struct cap *x; cap_ok(x) && x->parent != \null ==>
                 x->parent == \at(x->parent, Pre); */
         //@ assert first_of_c: c->first_child != \null ==> c->first_child->parent == c;
         //@ assert first_below: c->first_child != \null ==> cdt_below{Pre}(c->first_child, c);
-        cur = parent == c ? c->first_child : parent;
+        if (parent == c) {
+            cur = c->first_child;
+            depth = 1;
+        } else {
+            cur = parent;
+            depth--;
+        }
     }
     return removed;
 }
