@@ -495,10 +495,11 @@ static uint32_t sack_pipe(const struct net_tcp_conn *c)
     return pipe;
 }
 
-/* RFC 6675 NextSeg rule 1: the lowest byte above high_rxt in a lost hole below the
- * highest SACKed byte, and how much of the hole follows it. IsLost only weakens going
- * up, so the first hole that is not lost ends the search. */
-static bool sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t *len)
+/* RFC 6675 NextSeg rules 1 and 3: the lowest byte above high_rxt in a hole below the
+ * highest SACKed byte, and how much of the hole follows it; with lost, only in a hole
+ * IsLost calls lost (rule 1: IsLost only weakens going up, so the first hole that is not
+ * lost ends the search). */
+static bool sack_next_hole(const struct net_tcp_conn *c, bool lost, uint32_t *seq, uint32_t *len)
 {
     uint32_t pos = c->snd_una;
     for (unsigned i = 0; i < c->nsacked; i++) {
@@ -508,7 +509,7 @@ static bool sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t
             hs = c->high_rxt;
         if (!SEQ_LT(hs, he))
             continue;
-        if (!sack_is_lost(c, hs))
+        if (lost && !sack_is_lost(c, hs))
             return false;
         *seq = hs;
         *len = he - hs;
@@ -517,22 +518,42 @@ static bool sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t
     return false;
 }
 
-/* RFC 6675 5 step (C): while the pipe leaves a segment of cwnd, the holes go out again,
- * lowest first; new data is output()'s, under the same bound. */
-static void sack_send_holes(net_tcp *t, struct net_tcp_conn *c)
+/* RFC 6675 5 step (C): while the pipe leaves a segment of cwnd, segments chosen by
+ * NextSeg: lost holes lowest first (rule 1), then new data (rule 2, output() under the
+ * same bound), then holes not yet called lost (rule 3: with no new data to send, nothing
+ * else will make the peer's ACKs name them), then once per recovery the last segment
+ * sent, when nothing above it was SACKed (rule 4, the rescue: a lost tail produces no
+ * duplicate ACKs at all). */
+static void sack_recover(net_tcp *t, struct net_tcp_conn *c)
 {
-    for (unsigned k = 0; k < NET_TCP_BUF / DEFAULT_MSS + 2u; k++) {
-        uint32_t p = sack_pipe(c), s, n;
-        if (c->cwnd < p || c->cwnd - p < c->mss)
-            return;
-        if (!sack_next_hole(c, &s, &n))
-            return;
-        uint32_t sent = retransmit_seg(t, c, s, n);
-        if (sent == 0)
-            return;
-        t->stats.sack_rexmits++;
-        c->high_rxt = s + sent;
+    for (unsigned rule = 1; rule <= 3; rule += 2) { /* rules 1 and 3; rule 2 between */
+        for (unsigned k = 0; k < NET_TCP_BUF / DEFAULT_MSS + 2u; k++) {
+            uint32_t p = sack_pipe(c), s, n;
+            if (c->cwnd < p || c->cwnd - p < c->mss)
+                return;
+            if (!sack_next_hole(c, rule == 1, &s, &n))
+                break;
+            uint32_t sent = retransmit_seg(t, c, s, n);
+            if (sent == 0)
+                return;
+            t->stats.sack_rexmits++;
+            c->high_rxt = s + sent;
+        }
+        if (rule == 1)
+            output(t, c);
     }
+    uint32_t top = c->nsacked ? c->sacked[c->nsacked - 1u].end : c->snd_una;
+    uint32_t p = sack_pipe(c);
+    if (c->rescued || !SEQ_LT(top, c->snd_max) || c->cwnd < p || c->cwnd - p < c->mss)
+        return;
+    uint32_t tail = c->snd_max - top, n = tail < c->mss ? tail : c->mss;
+    uint32_t s = c->snd_max - n;
+    if (SEQ_LT(s, c->high_rxt) || SEQ_LT(s, c->snd_una))
+        return; /* already sent again in this recovery */
+    c->rescued = 1;
+    /* A FIN at snd_max - 1 goes alone: retransmit_seg sends data or the FIN. */
+    if (retransmit_seg(t, c, s, n) > 0)
+        t->stats.sack_rexmits++;
 }
 
 /* A new cumulative ACK of `acked` bytes (RFC 5681 3.1, RFC 6582 3.2 steps 3 and 5). */
@@ -541,7 +562,7 @@ static void cc_ack(net_tcp *t, struct net_tcp_conn *c, uint32_t acked)
     uint32_t m = c->mss;
     if (c->in_recovery && c->sack_ok) {
         /* RFC 6675: cwnd stays ssthresh throughout; the holes follow from the scoreboard
-         * (sack_send_holes), and recovery ends at RecoveryPoint (recover). */
+         * (sack_recover), and recovery ends at RecoveryPoint (recover). */
         if (SEQ_GE(c->snd_una, c->recover)) {
             c->in_recovery = 0;
             c->dupacks = 0;
@@ -600,6 +621,7 @@ static void cc_dupack(net_tcp *t, struct net_tcp_conn *c)
         c->cwnd = c->ssthresh;
         c->recover = c->snd_max;
         c->in_recovery = 1;
+        c->rescued = 0;
         c->high_rxt = c->snd_una + retransmit_seg(t, c, c->snd_una, c->mss);
         rearm(t, c);
         return;
@@ -1177,7 +1199,7 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         cc_dupack(t, c);
     }
     if (c->in_recovery && c->sack_ok)
-        sack_send_holes(t, c);
+        sack_recover(t, c);
     if (SEQ_LE(c->snd_una, ack)) {
         c->snd_wnd = swin;
         if (swin > c->max_snd_wnd)

@@ -131,8 +131,9 @@ struct net_tcp_conn {
     /* The sending side of SACK: ranges above snd_una the peer's blocks named (sorted,
      * disjoint, never touching, inside [snd_una, snd_max]). Only for retransmission
      * choices: the cumulative ACK alone frees send data, since a receiver may renege.
-     * high_rxt: the highest sequence retransmitted in this SACK recovery (RFC 6675). */
-    uint8_t nsacked;
+     * high_rxt: the highest sequence retransmitted in this SACK recovery (RFC 6675);
+     * rescued: its one rescue retransmission (NextSeg rule 4) is spent. */
+    uint8_t nsacked, rescued;
     uint32_t high_rxt;
     struct net_tcp_range sacked[NET_TCP_SACKED];
     uint64_t opened_ms;

@@ -91,7 +91,7 @@ static void sack_ack(uint32_t ack, unsigned nb, const uint32_t *b)
 /* Passive open from PEER (MSS 1000, with or without SACK-permitted), then the whole send
  * buffer queued and the first flight grown by acknowledging segment by segment until 8
  * segments, [4000, 12000) from base, are in flight with cwnd 8000. */
-static int open_and_fill(int sack)
+static int open_and_fill_n(int sack, uint32_t queued)
 {
     assert_int_equal(net_tcp_listen(&tcp, 82), NET_OK);
     const uint8_t o[8] = {2, 4, 0x03, 0xe8, 1, 1, 4, 2};
@@ -106,7 +106,7 @@ static int open_and_fill(int sack)
     for (unsigned i = 0; i < sizeof pattern; i++)
         pattern[i] = (uint8_t)(i * 7u + 3u);
     nout = 0;
-    assert_int_equal(net_tcp_send(&tcp, h, pattern, sizeof pattern), (long)sizeof pattern);
+    assert_int_equal(net_tcp_send(&tcp, h, pattern, queued), (long)queued);
     assert_int_equal(nout, 4); /* initial window 4000 */
     for (uint32_t a = 1000; a <= 4000; a += 1000)
         sack_ack(a, 0, NULL);
@@ -117,6 +117,8 @@ static int open_and_fill(int sack)
     nout = 0;
     return h;
 }
+
+static int open_and_fill(int sack) { return open_and_fill_n(sack, sizeof pattern); }
 
 /* The sequence numbers (as offsets from base) and lengths of the data segments sent
  * since nout was last cleared. */
@@ -304,6 +306,62 @@ static void test_renege(void **state)
     assert_int_equal(off[1], 7000);
 }
 
+/* No new data to send (the application queued 12000 bytes, all in flight): a hole the
+ * scoreboard does not call lost yet goes out anyway (NextSeg rule 3), since nothing sent
+ * later could make the peer's ACKs name it. */
+static void test_rule3_no_new_data(void **state)
+{
+    (void)state;
+    int h = open_and_fill_n(1, 12000);
+    struct net_tcp_conn *c = &tcp.c[h];
+    uint32_t off[16], len[16];
+    /* 4000 and 10000 lost. [5000, 10000) SACKed: recovery, 4000 again, and with nothing
+     * SACKed above 10000 yet, the rescue of the last segment, 11000 (rule 4). */
+    sack_ack(4000, 1, (const uint32_t[]){5000, 10000});
+    assert_int_equal(c->in_recovery, 1);
+    assert_int_equal(c->cwnd, 4000);
+    assert_int_equal(sent(off, len, 16), 2);
+    assert_int_equal(off[0], 4000);
+    assert_int_equal(off[1], 11000);
+    /* [11000, 12000) SACKed too. */
+    nout = 0;
+    sack_ack(4000, 2, (const uint32_t[]){11000, 12000, 5000, 10000});
+    /* The hole at 10000 has 1000 bytes SACKed above it: not lost, but sent again. */
+    assert_int_equal(sent(off, len, 16), 1);
+    assert_int_equal(off[0], 10000);
+    assert_int_equal(len[0], 1000);
+    assert_int_equal(c->high_rxt, base + 11000);
+}
+
+/* The last segment lost and nothing to follow it: one rescue retransmission of it per
+ * recovery (NextSeg rule 4), as soon as the first hole has gone out. */
+static void test_rescue_tail(void **state)
+{
+    (void)state;
+    int h = open_and_fill_n(1, 12000);
+    struct net_tcp_conn *c = &tcp.c[h];
+    uint32_t off[16], len[16];
+    sack_ack(4000, 1, (const uint32_t[]){5000, 11000});
+    assert_int_equal(c->in_recovery, 1);
+    assert_int_equal(sent(off, len, 16), 2);
+    assert_int_equal(off[0], 4000);
+    assert_int_equal(off[1], 11000);
+    assert_int_equal(c->rescued, 1);
+    /* Another duplicate: no second rescue. */
+    nout = 0;
+    sack_ack(4000, 1, (const uint32_t[]){5000, 11500});
+    assert_int_equal(sent(off, len, 16), 0);
+    /* 4000 arrives: ACK 11500, partial; the scoreboard is empty and the rescue spent, so
+     * nothing more goes out until the rescue's ACK (or the timer). */
+    sack_ack(11500, 0, NULL);
+    assert_int_equal(c->in_recovery, 1);
+    assert_int_equal(sent(off, len, 16), 0);
+    /* The rescue's ACK ends the recovery. */
+    sack_ack(12000, 0, NULL);
+    assert_int_equal(c->in_recovery, 0);
+    assert_int_equal(c->slen, 0);
+}
+
 /* A peer whose SYN did not permit SACK: blocks it sends anyway are not looked at, and
  * recovery is NewReno's (cwnd = ssthresh + 3 MSS, one retransmission per partial ACK). */
 static void test_no_sack_newreno(void **state)
@@ -411,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup(test_lost_by_bytes, setup),
         cmocka_unit_test_setup(test_bogus_blocks, setup),
         cmocka_unit_test_setup(test_renege, setup),
+        cmocka_unit_test_setup(test_rule3_no_new_data, setup),
+        cmocka_unit_test_setup(test_rescue_tail, setup),
         cmocka_unit_test_setup(test_no_sack_newreno, setup),
         cmocka_unit_test_setup(test_scoreboard_full, setup),
         cmocka_unit_test(test_parse_sack),
