@@ -217,9 +217,8 @@ static void send_ctl(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint8_t f
             opt[olen + 3] = c->rcv_wscale;
             olen += 4;
         }
-        /* RFC 2018 2: SACK-permitted likewise, or a peer never permits our SACK blocks.
-         * The blocks a peer sends us are parsed past and not used (our retransmissions
-         * stay NewReno's), which the option allows. */
+        /* RFC 2018 2: SACK-permitted likewise, or a peer never permits our SACK blocks
+         * (nor, without it, sends us its own). */
         if (!(flags & F_ACK) || c->sack_ok) {
             opt[olen] = 1;
             opt[olen + 1] = 1;
@@ -276,6 +275,8 @@ static void conn_closed(struct net_tcp_conn *c, net_err why)
         c->in_use = 0; /* a passive open nobody accepted yet: nobody to tell */
 }
 
+static uint32_t sack_pipe(const struct net_tcp_conn *c);
+
 /* New data and the FIN, as far as the peer's window allows. */
 static void output(net_tcp *t, struct net_tcp_conn *c)
 {
@@ -294,6 +295,16 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
         if (!c->in_recovery && c->dupacks < NET_TCP_DUPACK_THRESH)
             cw += (uint32_t)c->dupacks * c->mss;
         uint32_t edge = c->snd_una + (c->snd_wnd < cw ? c->snd_wnd : cw);
+        if (c->in_recovery && c->sack_ok) {
+            /* RFC 6675: in a SACK recovery new data too goes out only while the pipe
+             * leaves a segment of cwnd, within the peer's window. */
+            uint32_t p = sack_pipe(c);
+            uint32_t room = c->cwnd > p ? c->cwnd - p : 0;
+            if (room < c->mss && room < avail)
+                room = 0;
+            uint32_t wedge = c->snd_una + c->snd_wnd, cedge = c->snd_nxt + room;
+            edge = SEQ_LT(wedge, cedge) ? wedge : cedge;
+        }
         uint32_t usable = SEQ_LT(c->snd_nxt, edge) ? edge - c->snd_nxt : 0;
         uint32_t n = avail < usable ? avail : usable;
         if (n > c->mss)
@@ -326,28 +337,241 @@ static void output(net_tcp *t, struct net_tcp_conn *c)
     }
 }
 
-/* The oldest unacknowledged segment again (fast retransmit, a partial ACK), or the FIN
- * when only it is outstanding. */
-static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
+/* Sent data from seq again, at most max bytes and one segment, or the FIN when seq is
+ * its sequence number. Returns the sequence space sent (0 when there was nothing). */
+static uint32_t retransmit_seg(net_tcp *t, struct net_tcp_conn *c, uint32_t seq, uint32_t max)
 {
-    uint32_t off = c->snd_una - c->snd_base;
+    uint32_t off = seq - c->snd_base;
     t->stats.retransmits++;
     c->timing = 0; /* Karn: no sample from a segment sent twice */
     if (off < c->slen) {
         uint32_t n = c->slen - off;
         if (n > c->mss)
             n = c->mss;
-        send_seg(t, c->rip, c->lport, c->rport, c->snd_una, c->rcv_nxt, F_ACK | F_PSH,
+        if (n > max)
+            n = max;
+        send_seg(t, c->rip, c->lport, c->rport, seq, c->rcv_nxt, F_ACK | F_PSH,
                  wnd_field(t, c, false), sbuf_span(t, c, off, n), n, NULL, 0);
-    } else if (c->fin_sent && off == c->slen) {
-        send_ctl(t, c, c->snd_una, F_FIN | F_ACK);
+        return n;
     }
+    if (c->fin_sent && off == c->slen) {
+        send_ctl(t, c, seq, F_FIN | F_ACK);
+        return 1;
+    }
+    return 0;
+}
+
+/* The oldest unacknowledged segment again (fast retransmit, a partial ACK), or the FIN
+ * when only it is outstanding. */
+static void retransmit_first(net_tcp *t, struct net_tcp_conn *c)
+{
+    (void)retransmit_seg(t, c, c->snd_una, c->mss);
+}
+
+/* SACK, the sending side. The scoreboard (c->sacked) says which bytes above SND.UNA
+ * the peer holds; the gaps between its ranges are the holes. It only steers what is
+ * sent again: send data is freed by the cumulative ACK alone (RFC 2018 8: a receiver
+ * may discard what it SACKed), and a timeout forgets it (RFC 6675 5.1). */
+
+/* Forgets what the cumulative ACK una has passed. */
+static void sack_trim(struct net_tcp_conn *c, uint32_t una)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < c->nsacked; i++) {
+        struct net_tcp_range r = c->sacked[i];
+        if (SEQ_LE(r.end, una))
+            continue;
+        if (SEQ_LT(r.start, una))
+            r.start = una;
+        c->sacked[k++] = r;
+    }
+    c->nsacked = (uint8_t)k;
+}
+
+static uint32_t sack_total(const struct net_tcp_conn *c)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < c->nsacked; i++)
+        n += c->sacked[i].end - c->sacked[i].start;
+    return n;
+}
+
+/* Adds [s, e) (checked by the caller) merged with the ranges it overlaps or touches; the
+ * list is built apart, as in ooo_insert. With the scoreboard full the highest range is
+ * forgotten: a range forgotten costs at most a needless retransmission, while ranges
+ * merged across a hole would hide a loss until the timeout. */
+static void sack_add(net_tcp *t, struct net_tcp_conn *c, uint32_t s, uint32_t e)
+{
+    struct net_tcp_range m[NET_TCP_SACKED + 1u];
+    unsigned k = 0;
+    bool placed = false;
+    for (unsigned i = 0; i < c->nsacked; i++) {
+        struct net_tcp_range r = c->sacked[i];
+        if (SEQ_LT(r.end, s)) {
+            m[k++] = r;
+        } else if (SEQ_GT(r.start, e)) {
+            if (!placed) {
+                m[k].start = s;
+                m[k++].end = e;
+                placed = true;
+            }
+            m[k++] = r;
+        } else {
+            if (SEQ_LT(r.start, s))
+                s = r.start;
+            if (SEQ_GT(r.end, e))
+                e = r.end;
+        }
+    }
+    if (!placed) {
+        m[k].start = s;
+        m[k++].end = e;
+    }
+    if (k > NET_TCP_SACKED) {
+        t->stats.sack_full++;
+        k = NET_TCP_SACKED;
+    }
+    memcpy(c->sacked, m, k * sizeof m[0]);
+    c->nsacked = (uint8_t)k;
+}
+
+/* The blocks of an acceptable ACK into the scoreboard, una being SND.UNA after that ACK.
+ * A block counts only inside [una, SND.MAX] with start before end: a D-SACK block
+ * (RFC 2883) below una, a reversed or empty one, or one naming what we never sent is
+ * ignored. Returns the bytes newly SACKed. */
+static uint32_t sack_update(net_tcp *t, struct net_tcp_conn *c, const net_tcp_opts *o,
+                            uint32_t una)
+{
+    uint32_t before = sack_total(c);
+    for (unsigned b = 0; b < o->nsack && b < NET_TCP_SACK_BLOCKS; b++) {
+        uint32_t s = o->sack[b].start, e = o->sack[b].end;
+        if (!SEQ_LT(s, e) || SEQ_LT(s, una) || SEQ_GT(e, c->snd_max)) {
+            t->stats.sack_bad++;
+            continue;
+        }
+        t->stats.sack_blocks++;
+        sack_add(t, c, s, e);
+    }
+    uint32_t after = sack_total(c);
+    return after > before ? after - before : 0;
+}
+
+/* RFC 6675 IsLost: the hole at seq is taken as lost once DupThresh ranges, or more than
+ * DupThresh - 1 segments of bytes, have been SACKed above it. */
+static bool sack_is_lost(const struct net_tcp_conn *c, uint32_t seq)
+{
+    uint32_t bytes = 0;
+    unsigned ranges = 0;
+    for (unsigned i = 0; i < c->nsacked; i++) {
+        const struct net_tcp_range *r = &c->sacked[i];
+        if (!SEQ_GT(r->end, seq))
+            continue;
+        bytes += r->end - (SEQ_GT(r->start, seq) ? r->start : seq);
+        if (SEQ_GT(r->start, seq))
+            ranges++;
+    }
+    return ranges >= NET_TCP_DUPACK_THRESH ||
+           bytes > (NET_TCP_DUPACK_THRESH - 1u) * (uint32_t)c->mss;
+}
+
+/* RFC 6675 SetPipe, by ranges rather than segments: the bytes not SACKed between SND.UNA
+ * and SND.MAX, counted once unless their hole is lost, and once more where they were
+ * retransmitted in this recovery (below high_rxt). Every byte of a hole has the same
+ * SACKed bytes above it, so IsLost is asked once per hole. */
+static uint32_t sack_pipe(const struct net_tcp_conn *c)
+{
+    uint32_t pipe = 0, pos = c->snd_una;
+    for (unsigned i = 0; i <= c->nsacked; i++) {
+        uint32_t end = i < c->nsacked ? c->sacked[i].start : c->snd_max;
+        if (SEQ_LT(pos, end)) {
+            if (!sack_is_lost(c, pos))
+                pipe += end - pos;
+            if (SEQ_GT(c->high_rxt, pos))
+                pipe += (SEQ_LT(c->high_rxt, end) ? c->high_rxt : end) - pos;
+        }
+        if (i < c->nsacked)
+            pos = c->sacked[i].end;
+    }
+    return pipe;
+}
+
+/* RFC 6675 NextSeg rules 1 and 3: the lowest byte above high_rxt in a hole below the
+ * highest SACKed byte, and how much of the hole follows it; with lost, only in a hole
+ * IsLost calls lost (rule 1: IsLost only weakens going up, so the first hole that is not
+ * lost ends the search). */
+static bool sack_next_hole(const struct net_tcp_conn *c, bool lost, uint32_t *seq, uint32_t *len)
+{
+    uint32_t pos = c->snd_una;
+    for (unsigned i = 0; i < c->nsacked; i++) {
+        uint32_t hs = pos, he = c->sacked[i].start;
+        pos = c->sacked[i].end;
+        if (SEQ_GT(c->high_rxt, hs))
+            hs = c->high_rxt;
+        if (!SEQ_LT(hs, he))
+            continue;
+        if (lost && !sack_is_lost(c, hs))
+            return false;
+        *seq = hs;
+        *len = he - hs;
+        return true;
+    }
+    return false;
+}
+
+/* RFC 6675 5 step (C): while the pipe leaves a segment of cwnd, segments chosen by
+ * NextSeg: lost holes lowest first (rule 1), then new data (rule 2, output() under the
+ * same bound), then holes not yet called lost (rule 3: with no new data to send, nothing
+ * else will make the peer's ACKs name them), then once per recovery the last segment
+ * sent, when nothing above it was SACKed (rule 4, the rescue: a lost tail produces no
+ * duplicate ACKs at all). */
+static void sack_recover(net_tcp *t, struct net_tcp_conn *c)
+{
+    for (unsigned rule = 1; rule <= 3; rule += 2) { /* rules 1 and 3; rule 2 between */
+        for (unsigned k = 0; k < NET_TCP_BUF / DEFAULT_MSS + 2u; k++) {
+            uint32_t p = sack_pipe(c), s, n;
+            if (c->cwnd < p || c->cwnd - p < c->mss)
+                return;
+            if (!sack_next_hole(c, rule == 1, &s, &n))
+                break;
+            uint32_t sent = retransmit_seg(t, c, s, n);
+            if (sent == 0)
+                return;
+            t->stats.sack_rexmits++;
+            c->high_rxt = s + sent;
+        }
+        if (rule == 1)
+            output(t, c);
+    }
+    uint32_t top = c->nsacked ? c->sacked[c->nsacked - 1u].end : c->snd_una;
+    uint32_t p = sack_pipe(c);
+    if (c->rescued || !SEQ_LT(top, c->snd_max) || c->cwnd < p || c->cwnd - p < c->mss)
+        return;
+    uint32_t tail = c->snd_max - top, n = tail < c->mss ? tail : c->mss;
+    uint32_t s = c->snd_max - n;
+    if (SEQ_LT(s, c->high_rxt) || SEQ_LT(s, c->snd_una))
+        return; /* already sent again in this recovery */
+    c->rescued = 1;
+    /* A FIN at snd_max - 1 goes alone: retransmit_seg sends data or the FIN. */
+    if (retransmit_seg(t, c, s, n) > 0)
+        t->stats.sack_rexmits++;
 }
 
 /* A new cumulative ACK of `acked` bytes (RFC 5681 3.1, RFC 6582 3.2 steps 3 and 5). */
 static void cc_ack(net_tcp *t, struct net_tcp_conn *c, uint32_t acked)
 {
     uint32_t m = c->mss;
+    if (c->in_recovery && c->sack_ok) {
+        /* RFC 6675: cwnd stays ssthresh throughout; the holes follow from the scoreboard
+         * (sack_recover), and recovery ends at RecoveryPoint (recover). */
+        if (SEQ_GE(c->snd_una, c->recover)) {
+            c->in_recovery = 0;
+            c->dupacks = 0;
+            c->cwnd = c->ssthresh;
+        } else {
+            t->stats.partial_acks++;
+        }
+        return;
+    }
     if (c->in_recovery) {
         if (SEQ_GE(c->snd_una, c->recover)) { /* full ACK: deflate to ssthresh */
             uint32_t fl = c->snd_max - c->snd_una;
@@ -380,6 +604,28 @@ static void cc_ack(net_tcp *t, struct net_tcp_conn *c, uint32_t acked)
 static void cc_dupack(net_tcp *t, struct net_tcp_conn *c)
 {
     t->stats.dup_acks++;
+    if (c->sack_ok) {
+        /* RFC 6675 5: DupThresh duplicates, or a hole the scoreboard already calls lost,
+         * start recovery (not for what a timeout's go-back-N sent, nor while snd_nxt is
+         * still below what was sent before it). */
+        if (c->in_recovery)
+            return;
+        if (c->dupacks < 255u)
+            c->dupacks++;
+        if ((c->dupacks < NET_TCP_DUPACK_THRESH && !sack_is_lost(c, c->snd_una)) ||
+            SEQ_LT(c->snd_una, c->recover) || c->snd_nxt != c->snd_max)
+            return;
+        t->stats.fast_retransmits++;
+        t->stats.sack_recoveries++;
+        c->ssthresh = half_flight(c);
+        c->cwnd = c->ssthresh;
+        c->recover = c->snd_max;
+        c->in_recovery = 1;
+        c->rescued = 0;
+        c->high_rxt = c->snd_una + retransmit_seg(t, c, c->snd_una, c->mss);
+        rearm(t, c);
+        return;
+    }
     if (c->in_recovery) {
         c->cwnd += c->mss; /* a segment has left the network */
         if (c->cwnd > CWND_MAX)
@@ -533,6 +779,15 @@ net_err net_tcp_parse_options(const uint8_t *p, size_t doff, net_tcp_opts *o)
             o->has_mss = 1;
         } else if (kind == 4 && olen == 2) {
             o->has_sack_perm = 1;
+        } else if (kind == 5 && olen >= 10 && (olen - 2u) % 8u == 0 &&
+                   (olen - 2u) / 8u <= NET_TCP_SACK_BLOCKS && o->nsack == 0) {
+            /* RFC 2018 3: n blocks of two 32-bit edges. Their sense is judged where the
+             * connection is known (sack_update). */
+            o->nsack = (uint8_t)((olen - 2u) / 8u);
+            for (unsigned b = 0; b < o->nsack; b++) {
+                o->sack[b].start = get32(p + i + 2 + 8u * b);
+                o->sack[b].end = get32(p + i + 6 + 8u * b);
+            }
         } else if (kind == 3 && olen == 3 && !o->has_wscale) {
             o->has_wscale = 1;
             o->wscale_sent = p[i + 2];
@@ -904,8 +1159,22 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
         send_ack(t, c);
         return;
     }
-    bool dup = ack == c->snd_una && dlen == 0 && !(fl & F_FIN) && swin == c->snd_wnd &&
-               c->snd_una != c->snd_max;
+    /* SACK blocks first, judged against SND.UNA as this ACK leaves it. With blocks, a
+     * duplicate is an ACK that SACKs something new (RFC 6675 2), data or not. */
+    bool sack_seen = false;
+    uint32_t newly_sacked = 0;
+    if (c->sack_ok) {
+        uint32_t una = SEQ_GT(ack, c->snd_una) ? ack : c->snd_una;
+        sack_trim(c, una);
+        net_tcp_opts o;
+        if (doff > 20u && net_tcp_parse_options(p, doff, &o) == NET_OK && o.nsack > 0) {
+            sack_seen = true;
+            newly_sacked = sack_update(t, c, &o, una);
+        }
+    }
+    bool dup = ack == c->snd_una && c->snd_una != c->snd_max &&
+               (sack_seen ? newly_sacked > 0
+                          : dlen == 0 && !(fl & F_FIN) && swin == c->snd_wnd);
     if (SEQ_GT(ack, c->snd_una)) {
         uint32_t newly = ack - c->snd_una;
         if (SEQ_GT(ack, c->snd_nxt))
@@ -929,6 +1198,8 @@ static void tcp_input(void *ctx, uint32_t src, uint32_t dst, const uint8_t *p, s
     } else if (dup) {
         cc_dupack(t, c);
     }
+    if (c->in_recovery && c->sack_ok)
+        sack_recover(t, c);
     if (SEQ_LE(c->snd_una, ack)) {
         c->snd_wnd = swin;
         if (swin > c->max_snd_wnd)
@@ -1259,6 +1530,10 @@ void net_tcp_poll(net_tcp *t, uint64_t now)
             c->in_recovery = 0;
             c->dupacks = 0;
             c->recover = c->snd_max;
+            /* RFC 6675 5.1: the peer may have reneged on what it SACKed; go-back-N sends
+             * everything from SND.UNA again, and the scoreboard starts afresh. */
+            c->nsacked = 0;
+            c->high_rxt = c->snd_una;
             /* Go back to the oldest unacknowledged byte and send again from there. */
             c->snd_nxt = c->snd_una;
             if (SEQ_LE(c->snd_nxt, c->snd_base + c->slen))
@@ -1293,6 +1568,15 @@ bool net_tcp_consistent(const net_tcp *t)
                 e - c->rcv_nxt > NET_TCP_BUF - c->rlen)
                 return false;
             if (k > 0 && !SEQ_GT(s, c->ooo[k - 1].end))
+                return false;
+        }
+        if (c->nsacked > NET_TCP_SACKED || (!c->sack_ok && c->nsacked))
+            return false;
+        for (unsigned k = 0; k < c->nsacked; k++) {
+            uint32_t s = c->sacked[k].start, e = c->sacked[k].end;
+            if (!SEQ_LT(s, e) || SEQ_LT(s, c->snd_una) || SEQ_GT(e, c->snd_max))
+                return false;
+            if (k > 0 && !SEQ_GT(s, c->sacked[k - 1].end))
                 return false;
         }
     }

@@ -1,6 +1,7 @@
 /* net_tcp.h: TCP (RFC 9293) over lib/net: active and passive open, the MSS and RFC 7323
- * window scale options, SACK blocks to a peer that permits them (RFC 2018, receiving side), data both ways within the peer's window and RFC 5681/6582
- * congestion control, a bounded
+ * window scale options, SACK both ways with a peer that permits it (RFC 2018: blocks on
+ * our ACKs, and the peer's blocks kept in a scoreboard that drives RFC 6675 recovery),
+ * data both ways within the peer's window and RFC 5681/6582 congestion control, a bounded
  * out-of-order queue inside the receive buffer, the RFC 6298 retransmission timer with
  * Karn's rule and backoff, fast retransmit and recovery, close from either side,
  * TIME_WAIT, RST sent and received. Connections and their buffers are fixed arrays in
@@ -28,6 +29,13 @@
 #ifndef NET_TCP_OOO
 #define NET_TCP_OOO 8u /* disjoint out-of-order ranges held per connection */
 #endif
+#ifndef NET_TCP_SACKED
+#define NET_TCP_SACKED 16u /* disjoint ranges the peer's SACK blocks named, per connection */
+#endif
+#if NET_TCP_SACKED < 1u || NET_TCP_SACKED > 255u
+#error "NET_TCP_SACKED must lie between 1 and 255"
+#endif
+#define NET_TCP_SACK_BLOCKS 4u /* the most one SACK option holds (2 + 4 x 8 of 40 bytes) */
 #ifndef NET_TCP_HALF_OPEN
 #define NET_TCP_HALF_OPEN (NET_TCP_CONNS / 2u) /* SYN_RCVD connections at most */
 #endif
@@ -50,6 +58,11 @@
 #endif
 #define NET_TCP_MSS (NET_MTU - 40u)
 
+/* A range of sequence numbers [start, end), compared modulo 2^32. */
+struct net_tcp_range {
+    uint32_t start, end;
+};
+
 /* The options of a segment's header that this TCP uses (RFC 9293 3.2, RFC 7323 2.2). */
 typedef struct net_tcp_opts {
     uint16_t mss;        /* the peer's MSS option, at least 64; 536 when absent */
@@ -58,6 +71,10 @@ typedef struct net_tcp_opts {
     uint8_t wscale;      /* its shift, clamped to 14 as RFC 7323 2.3 requires */
     uint8_t wscale_sent; /* the shift as sent, before clamping (for the log) */
     uint8_t has_sack_perm; /* SACK-permitted (kind 4, length 2: RFC 2018 2) */
+    /* The first SACK option (kind 5, length 2 + 8n, n from 1 to 4: RFC 2018 3), its
+     * blocks as sent: nothing here is checked against a connection. */
+    uint8_t nsack;
+    struct net_tcp_range sack[NET_TCP_SACK_BLOCKS];
 } net_tcp_opts;
 
 typedef enum net_tcp_state {
@@ -110,9 +127,15 @@ struct net_tcp_conn {
      * rcv_nxt; ooo[] lists the ranges held (sorted, disjoint, never touching). */
     uint8_t nooo, fin_ooo;
     uint32_t fin_ooo_seq;
-    struct net_tcp_range {
-        uint32_t start, end;
-    } ooo[NET_TCP_OOO];
+    struct net_tcp_range ooo[NET_TCP_OOO];
+    /* The sending side of SACK: ranges above snd_una the peer's blocks named (sorted,
+     * disjoint, never touching, inside [snd_una, snd_max]). Only for retransmission
+     * choices: the cumulative ACK alone frees send data, since a receiver may renege.
+     * high_rxt: the highest sequence retransmitted in this SACK recovery (RFC 6675);
+     * rescued: its one rescue retransmission (NextSeg rule 4) is spent. */
+    uint8_t nsacked, rescued;
+    uint32_t high_rxt;
+    struct net_tcp_range sacked[NET_TCP_SACKED];
     uint64_t opened_ms;
     uint32_t shead, rhead;
     uint32_t slen, rlen;
@@ -127,6 +150,11 @@ typedef struct net_tcp_stats {
         half_open_evicted, ack_unacceptable;
     uint32_t wscale_clamped; /* window scale options with a shift above 14, used as 14 */
     uint32_t wnd_shrunk;     /* windows offered short of the last edge: the reserve was gone */
+    /* SACK, the sending side: blocks taken into a scoreboard, blocks ignored (outside
+     * [SND.UNA, SND.MAX], empty or reversed, D-SACK below SND.UNA), blocks dropped with
+     * the scoreboard full, recoveries started by SACK (RFC 6675) and the holes they
+     * retransmitted. */
+    uint32_t sack_blocks, sack_bad, sack_full, sack_recoveries, sack_rexmits;
 } net_tcp_stats;
 
 typedef struct net_tcp {
@@ -173,8 +201,9 @@ const char *net_tcp_state_name(net_tcp_state st);
 void net_tcp_poll(net_tcp *t, uint64_t now_ms);
 /* Whether every connection's buffers and out-of-order ranges are in the shape the code
  * relies on (lengths within the buffer, ranges sorted, disjoint, not touching, above
- * rcv_nxt and inside the receive buffer): the fuzz targets and host tests check it after
- * every step. */
+ * rcv_nxt and inside the receive buffer; the SACK scoreboard's ranges likewise sorted,
+ * disjoint, not touching and inside [snd_una, snd_max], and empty without SACK): the
+ * fuzz targets and host tests check it after every step. */
 bool net_tcp_consistent(const net_tcp *t);
 
 #endif

@@ -89,6 +89,7 @@ class TcpServer(threading.Thread):
         self.got = 0
 
     def run(self):
+        phase = ""
         try:
             c, self.peer = self.sock.accept()
             c.settimeout(self.io_timeout)
@@ -101,16 +102,17 @@ class TcpServer(threading.Thread):
                 self.got += len(d)
             self.got_hash = h.hexdigest()
             data = os.urandom(self.send_size)
+            phase = ", while sending"
             c.sendall(data)
             self.sent_hash = hashlib.sha256(data).hexdigest()
             c.shutdown(socket.SHUT_WR)
             # The guest closes after reading to the end; wait for its FIN.
+            phase = ", after sending, waiting for the guest's FIN"
             while c.recv(4096):
                 pass
             c.close()
         except Exception as e:  # reported by the scenario, never a hang
-            self.error = f"{e!r} after receiving {self.got} bytes" + (
-                ", while sending" if self.got_hash else "")
+            self.error = f"{e!r} after receiving {self.got} bytes" + phase
         finally:
             self.sock.close()
 

@@ -169,6 +169,71 @@ def conflicting_overlaps(path):
     return found
 
 
+def classify_retransmissions(path, ip):
+    """The guest's retransmissions to the Linux server, against what Linux had told it
+    (as the tap saw it) when each was sent: a list of (stream, kind) with kind "hole" (some
+    byte neither acknowledged nor SACKed), "sacked" (every byte inside Linux's SACK
+    blocks above its ACK) or "acked" (below Linux's cumulative ACK: that ACK was still on
+    its way or lost). Linux's blocks are taken as a union above its latest ACK; it does
+    not renege. The relay's duplicates (the same IP ID again) are no retransmissions."""
+    r = subprocess.run(["tshark", "-n", "-r", path, "-Y", f"tcp.port == {ns.SERVER_PORT}",
+                        "-d", f"tcp.port=={ns.SERVER_PORT},data",
+                        "-T", "fields", "-E", "separator=|", "-E", "aggregator=;",
+                        "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.seq", "-e", "tcp.len",
+                        "-e", "tcp.ack", "-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re",
+                        "-e", "tcp.analysis.retransmission", "-e", "ip.id",
+                        "-e", "frame.time_relative"],
+                       capture_output=True, text=True, timeout=240)
+    if r.returncode != 0:
+        return None
+    acked, sacked, out, ids, last, quiet = {}, {}, [], set(), {}, {}
+    for line in r.stdout.splitlines():
+        f = line.split("|")
+        if len(f) < 10 or not f[2] or not f[3]:
+            continue
+        st, src, seq, n = f[0], f[1], int(f[2]), int(f[3])
+        if src != ip:  # Linux: its ACK and blocks for the guest's data
+            if f[4]:
+                a = int(f[4])
+                if a > acked.get(st, 0):
+                    acked[st] = a
+            blk = sacked.setdefault(st, [])
+            if f[5] and f[6]:
+                for le, re_ in zip(f[5].split(";"), f[6].split(";")):
+                    if int(re_) > int(le):
+                        blk.append((int(le), int(re_)))
+            blk[:] = [(max(le, acked.get(st, 0)), re_) for le, re_ in blk if re_ > acked.get(st, 0)]
+            continue
+        if n == 0 or (st, f[8]) in ids:
+            continue
+        ids.add((st, f[8]))
+        now = float(f[9])
+        # A pause of 100 ms or more in the guest's data (the RTO floor is 200 ms) is a
+        # timeout; go-back-N follows it and may resend what Linux had SACKed.
+        if now - last.get(st, now) >= 0.1:
+            quiet[st] = now
+        last[st] = now
+        if not f[7]:
+            continue
+        end = seq + n
+        if end <= acked.get(st, 0):
+            out.append((st, "acked"))
+            continue
+        lo = max(seq, acked.get(st, 0))
+        covered = 0
+        for le, re_ in sorted(set(sacked.get(st, []))):  # merged walk over the union
+            if re_ <= lo or le >= end:
+                continue
+            s0, e0 = max(le, lo), min(re_, end)
+            if s0 <= lo + covered:
+                covered = max(covered, e0 - lo)
+        kind = "hole"
+        if lo + covered >= end:
+            kind = "sacked after a timeout" if now - quiet.get(st, -9) < 0.05 else "sacked"
+        out.append((st, kind))
+    return out
+
+
 def check_sack(s, path, ip):
     """RFC 2018 in the capture: the guest's SYN to the server permits SACK, Linux's SYN-ACK
     permits it back, and while Linux's data waits out of order in the guest, the guest's
@@ -198,6 +263,18 @@ def check_sack(s, path, ip):
     s.check(sum(blocks.values()) > 0 and all(c in ("1", "2", "3", "4") for c in blocks),
             f"the guest's ACKs carry SACK blocks, 1 to 4 of them ({blocks})")
     print(f"capture: the guest's ACKs with SACK blocks, by count: {dict(sorted(blocks.items()))}")
+    kinds = classify_retransmissions(path, ip)
+    s.check(kinds is not None, "tshark reads the capture for the guest's retransmissions")
+    count = {k: sum(1 for _, kk in kinds if kk == k)
+             for k in ("hole", "sacked", "sacked after a timeout", "acked")}
+    print(f"capture: the guest's retransmissions to Linux: {len(kinds)}, into holes "
+          f"{count['hole']}, of data Linux had SACKed {count['sacked']} (and within 50 ms "
+          f"of a timeout {count['sacked after a timeout']}), below its ACK {count['acked']}")
+    # The sender retransmits by its scoreboard: holes, not what Linux holds. What it may
+    # still resend: go-back-N after a timeout (the scoreboard is cleared, RFC 6675 5.1),
+    # and data whose SACK the relay dropped on the way to the guest.
+    s.check(count["hole"] * 2 >= len(kinds) and count["sacked"] * 50 <= len(kinds),
+            f"the guest's retransmissions are holes, not data Linux had SACKed ({count})")
 
 
 def check_capture(s, p, path):

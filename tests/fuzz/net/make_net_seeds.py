@@ -47,6 +47,28 @@ seq("tcp.seed", 1, [(0, arp), (1, syn), (1, synack), (1, est), (1, fin), (30, fi
 seq("arp-only.seed", 1, [(0, arp), (20, arp)])
 
 
+# SACK, the sending side: the client (ISN 0) is permitted SACK, sends the input as data
+# (a frame whose last byte is 1 makes it send; the byte is Ethernet padding), and the
+# peer's ACKs name blocks: holes, a D-SACK below SND.UNA, one past SND.MAX, reversed.
+def sack_ack(ack, blocks, pad=b""):
+    opts = [("NOP", None), ("NOP", None), ("SAck", blocks)] if blocks else []
+    return eth(IP(src=GW, dst=ME) / TCP(sport=80, dport=49152, flags="A", seq=5001, ack=ack,
+                                        window=8192, options=opts)) + pad
+
+
+synack_sack = eth(IP(src=GW, dst=ME) / TCP(sport=80, dport=49152, flags="SA", seq=5000, ack=1,
+                                           window=8192,
+                                           options=[("MSS", 536), ("NOP", None), ("NOP", None),
+                                                    ("SAckOK", b"")])) + b"\x01"
+seq("tcp-sack.seed", 1, [(0, arp), (1, synack_sack),
+                         (1, sack_ack(1, (537, 1073))), (0, sack_ack(1, (537, 1609))),
+                         (0, sack_ack(1, (1609, 2145, 537, 1073))),
+                         (0, sack_ack(1, (1, 537, 537, 2145), b"\x01")),
+                         (0, sack_ack(1073, (1, 537, 1609, 9000, 1200, 1100))),
+                         (0, sack_ack(2145, ())), (30, sack_ack(2145, ())),
+                         (0, b"\xff" * 1800)])  # not Ethernet II: ignored, but makes 2144 bytes to send
+
+
 def dhcp_msg(mtype):
     return (BOOTP(op=2, xid=0, yiaddr="192.0.2.50", chaddr=MACB + b"\0" * 10) /
             DHCP(options=[("message-type", mtype), ("server_id", GW), ("lease_time", 120),

@@ -208,10 +208,12 @@ int tap_tcp_command(net_stack *s, const char *line)
         printf("tcpstats rx=%u bad=%u bad_checksum=%u rst_sent=%u rst_rx=%u retransmits=%u "
                "out_of_order=%u dropped=%u rtt_samples=%u dup_acks=%u fast_retransmits=%u "
                "partial_acks=%u timeouts=%u ooo_queued=%u ooo_dropped=%u "
-               "half_open_evicted=%u ack_unacceptable=%u\n", t->rx, t->bad, t->bad_checksum,
+               "half_open_evicted=%u ack_unacceptable=%u sack_blocks=%u sack_bad=%u "
+               "sack_full=%u sack_recoveries=%u sack_rexmits=%u\n", t->rx, t->bad, t->bad_checksum,
                t->rst_sent, t->rst_rx, t->retransmits, t->out_of_order, t->dropped,
                t->rtt_samples, t->dup_acks, t->fast_retransmits, t->partial_acks, t->timeouts,
-               t->ooo_queued, t->ooo_dropped, t->half_open_evicted, t->ack_unacceptable);
+               t->ooo_queued, t->ooo_dropped, t->half_open_evicted, t->ack_unacceptable,
+               t->sack_blocks, t->sack_bad, t->sack_full, t->sack_recoveries, t->sack_rexmits);
     } else if (strcmp(line, "tcpconns") == 0) { /* one line per slot in use */
         char b[16];
         for (unsigned i = 0; i < NET_TCP_CONNS; i++) {

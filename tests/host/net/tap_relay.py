@@ -106,3 +106,8 @@ def phase_relay(h, relay, check, fields):
     check("relay: losses repaired by fast retransmit and the out-of-order queue",
           int(st["fast_retransmits"]) > 0 and int(st["ooo_queued"]) > 0, st)
     check("relay: no bad segments", st["bad"] == "0" and st["bad_checksum"] == "0", st)
+    # Linux permits SACK and names its holes; the stack's sender takes its blocks
+    # (RFC 2018) and repairs the holes by them (RFC 6675), not one per round trip.
+    check("relay: the stack's recoveries ran on Linux's SACK blocks",
+          int(st["sack_blocks"]) > 0 and int(st["sack_recoveries"]) > 0 and
+          int(st["sack_rexmits"]) > 0, st)
