@@ -3,8 +3,8 @@
 
 #include <anvaya/abi.h>
 
-static struct audit_record audit_ring[ANV_AUDIT_RING];
-static uint64_t audit_seq;
+struct audit_record audit_ring[ANV_AUDIT_RING];
+uint64_t audit_seq;
 
 void audit_reset(void)
 {

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <anvaya/abi.h>
+
 struct audit_record {
     uint64_t seq;
     uint32_t event;     /* ANV_AUDIT_* */
@@ -14,7 +16,15 @@ struct audit_record {
     uint64_t arg;
 };
 
+/* The ring and the next sequence number: named here for the WP contracts (the IPC
+ * transfer's says it writes them and nothing of a thread); only audit.c writes them. */
+extern struct audit_record audit_ring[ANV_AUDIT_RING];
+extern uint64_t audit_seq;
+
 void audit_reset(void);
+/* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md): one record, nothing else. */
+/*@ assigns audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
+*/
 void audit_log(uint32_t event, uint32_t subject, uint32_t object, uint64_t arg, uint32_t result);
 /* ANV_OK with the record of sequence number `seq`; ANV_E_INVALID_ARG when it was
  * overwritten or never written. */

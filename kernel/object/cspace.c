@@ -5,8 +5,9 @@
 #include "core/panic.h"
 
 /* Capabilities in every CSpace: no sibling list, no chain of descendants can hold more,
- * so it bounds every walk of the derivation tree. */
-static uint64_t cap_live;
+ * so it bounds every walk of the derivation tree. Declared in cspace.h only so the IPC
+ * transfer's contract can name what it writes (endpoint.c); only this file writes it. */
+uint64_t cap_live;
 
 /* ACSL for the revoke proof (wp_revoke, docs/assurance.md). The statements quantify over
  * every capability, so they need to tell capabilities apart by address: a capability is
@@ -210,6 +211,7 @@ int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out)
         loop invariant \forall integer k; 0 <= k < found ==>
             \base_addr(out[k]) == \base_addr(cs->slots) &&
             cs->slots + cs->first_dynamic <= out[k] < cs->slots + i && out[k]->obj == \null;
+        loop invariant \forall integer k; 0 <= k < found ==> cspace_slot_in(out[k], cs);
         loop invariant \forall integer k1, k2; 0 <= k1 < k2 < found ==> out[k1] < out[k2];
         loop assigns i, found, out[0 .. count - 1];
         loop variant cs->size - i;
@@ -231,6 +233,10 @@ uint32_t cap_slot_index(const struct cap *c)
     return (uint32_t)(c - c->owner->slots);
 }
 
+/*@ requires \valid_read(c) && \valid_read(c->owner) && cspace_valid(c->owner);
+    requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
+    assigns \nothing;
+*/
 uint64_t cap_handle(const struct cap *c)
 {
     return anv_handle_make(cap_slot_index(c), c->generation);
@@ -347,8 +353,7 @@ static void cdt_unlink(struct cap *c)
     cdt_splice(c);
 }
 
-/*@ requires \valid(dst) && dst->obj == \null && \valid(obj) && obj->refs < 0xFFFFFFFF;
-    requires cap_live < 0xFFFFFFFFFFFFFFFF;
+/*@ requires \valid(dst) && dst->obj == \null && \valid(obj);
     requires \separated(obj, dst) && (parent != \null ==> \separated(obj, parent));
     requires parent == \null || (\valid(parent) && \separated(parent, dst));
     requires parent != \null ==> parent->first_child == \null ||
@@ -359,6 +364,7 @@ static void cdt_unlink(struct cap *c)
             parent->first_child->prev_sibling;
     ensures dst->obj == obj && dst->type == type && dst->rights == rights;
     ensures dst->badge == badge && dst->parent == parent && dst->first_child == \null;
+    ensures parent != \null ==> parent->first_child == dst;
 */
 void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t rights,
                  uint64_t badge, struct cap *parent)
@@ -388,9 +394,8 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     requires badge_once: badge == 0 || (src->badge == 0 &&
         (src->type == ANV_OBJ_ENDPOINT || src->type == ANV_OBJ_NOTIFICATION));
     requires \valid(dst) && dst->obj == \null && \valid(src) && \separated(src, dst);
-    requires \valid(src->obj) && src->obj->refs < 0xFFFFFFFF;
+    requires \valid(src->obj);
     requires \separated(src->obj, src, dst);
-    requires cap_live < 0xFFFFFFFFFFFFFFFF;
     requires src->first_child == \null ||
         (\valid(src->first_child) && \separated(src->first_child, dst, src->obj));
     assigns dst->obj, dst->type, dst->placed, dst->rights, dst->badge, dst->first_child,
@@ -399,7 +404,7 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
             src->first_child->prev_sibling;
     ensures dst->obj == \old(src->obj) && dst->type == \old(src->type);
     ensures dst->rights == rights && rights_subset(dst->rights, \old(src->rights));
-    ensures dst->parent == src;
+    ensures dst->parent == src && src->first_child == dst;
     ensures dst->badge == (badge != 0 ? badge : \old(src->badge));
 */
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)

@@ -25,6 +25,10 @@
         cspace_slot_of(cs, h)->generation != anv_handle_generation_of(h) ? ANV_E_STALE_HANDLE :
         cspace_slot_of(cs, h)->obj == \null ? ANV_E_EMPTY_SLOT : ANV_OK;
 
+    // p is one of cs's slots, a whole slot of the array (not a pointer into one).
+    predicate cspace_slot_in{L}(struct cap *p, struct cspace *cs) =
+        \exists integer k; 0 <= k < cs->size && p == cs->slots + k;
+
     // Rights as sets of bits: every right of r is one of `of`.
     predicate rights_subset(integer r, integer of) =
         \forall integer i; 0 <= i < 32 ==> (r & (1 << i)) != 0 ==> (of & (1 << i)) != 0;
@@ -142,10 +146,14 @@ void cspace_set_first_dynamic(struct cspace *cs, uint32_t manifest_top);
     ensures \result == ANV_OK ==> \forall integer k; 0 <= k < count ==>
         \base_addr(out[k]) == \base_addr(cs->slots) &&
         cs->slots + cs->first_dynamic <= out[k] < cs->slots + cs->size && out[k]->obj == \null;
+    ensures \result == ANV_OK ==> \forall integer k; 0 <= k < count ==> cspace_slot_in(out[k], cs);
     ensures \result == ANV_OK ==> \forall integer k1, k2; 0 <= k1 < k2 < count ==>
         out[k1] < out[k2];
 */
 int cspace_find_free(const struct cspace *cs, uint32_t count, struct cap **out);
+
+/* The number of capabilities in every CSpace (cspace.c writes it, nothing else). */
+extern uint64_t cap_live;
 
 uint32_t cap_slot_index(const struct cap *c);
 uint64_t cap_handle(const struct cap *c);

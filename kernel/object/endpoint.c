@@ -118,6 +118,8 @@ int ipc_check_message(const struct thread *sender, const struct cap *epcap, uint
         \base_addr(dst[k]) == \base_addr(receiver->cspace->slots) &&
         receiver->cspace->slots <= dst[k] < receiver->cspace->slots + receiver->cspace->size &&
         dst[k]->obj == \null;
+    ensures \result == ANV_OK ==> \forall integer k; 0 <= k < ncaps ==>
+        cspace_slot_in(dst[k], receiver->cspace);
     ensures \result == ANV_OK ==> \forall integer k1, k2; 0 <= k1 < k2 < ncaps ==>
         dst[k1] < dst[k2];
 */
@@ -131,23 +133,276 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
     return cspace_find_free(receiver->cspace, ncaps, dst);
 }
 
-/* Move checked capabilities: copies of the sender's caps_out[] into `dst`, their handles
- * in the receiver's caps_in[], one ANV_AUDIT_TRANSFER record each (subject the sender,
- * object the object transferred, arg the rights given). Cannot fail: both sides were
- * checked. */
+/* ACSL for the transfer's frame (proved by WP; docs/assurance.md, property 4). A slot
+ * that lies in a CSpace's slot array as a whole slot, or a pointer apart from that array:
+ * what lets the provers tell a store to one capability from a read of another. */
+/*@ predicate slot_or_apart{L}(struct cap *p, struct cspace *cs) =
+        cspace_slot_in(p, cs) || \separated(p, cs->slots + (0 .. cs->size - 1));
+
+    // Where a transfer from `s` into `r` stores: r's slot array, s's and r's CSpace records,
+    // both threads, both IPC buffers and the audit log and counters, told apart (s and r
+    // may share a CSpace, then the one slot array).
+    predicate move_apart{L}(struct thread *s, struct thread *r) =
+        (s->cspace == r->cspace ||
+            \separated(s->cspace->slots + (0 .. s->cspace->size - 1),
+                       r->cspace->slots + (0 .. r->cspace->size - 1))) &&
+        \separated(s->cspace->slots + (0 .. s->cspace->size - 1), r->cspace, s, r,
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(r->cspace->slots + (0 .. r->cspace->size - 1), s->cspace, s, r,
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(s->ipc_buffer, r->ipc_buffer, s->cspace, r->cspace,
+                   s->cspace->slots + (0 .. s->cspace->size - 1),
+                   r->cspace->slots + (0 .. r->cspace->size - 1),
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(r->ipc_buffer, s, r) && \separated(s->cspace, r, s) &&
+        \separated(r->cspace, r, s);
+
+    // An object a slot of `s` names: apart from both slot arrays, its count apart from the
+    // fields of both CSpace records a transfer reads.
+    predicate move_obj_ok{L}(struct kobj *o, struct thread *s, struct thread *r) =
+        \valid(o) &&
+        \separated(o, s->cspace->slots + (0 .. s->cspace->size - 1),
+                   r->cspace->slots + (0 .. r->cspace->size - 1)) &&
+        \separated(&o->refs, &s->cspace->size, &s->cspace->first_dynamic,
+                   &r->cspace->size, &r->cspace->first_dynamic);
+
+    // A first child of a slot of `s`: a whole slot of either array or apart from it, and
+    // apart from the threads and the records.
+    predicate move_child_ok{L}(struct cap *p, struct thread *s, struct thread *r) =
+        \valid(p) && slot_or_apart(p, s->cspace) && slot_or_apart(p, r->cspace) &&
+        \separated(p, s, r, s->cspace, r->cspace);
+
+    // The slot the sender's i-th handle names.
+    logic struct cap *move_src{L}(struct thread *s, integer i) =
+        cspace_slot_of(s->cspace, s->ipc_buffer->caps_out[i]);
+*/
+
+/* Slots, an array of them, apart from every thread of the pool and the scheduler's
+ * globals; and what a transfer or a reply writes, apart from what the reply link and the
+ * scheduler read. */
+/*@ predicate caps_apart_pool{L}(struct cap *p, integer n) =
+        (\forall integer k; 0 <= k < sched_count ==> \separated(p + (0 .. n - 1), sched_all[k])) &&
+        \separated(p + (0 .. n - 1), sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count,
+                   &sched_ready, &sched_running, &sched_sleepers);
+
+    // What a reply from `s` to `c` writes, apart from what the reply link and the
+    // scheduler read: the transfer's (move_apart), both slot arrays and the audit log apart
+    // from the pool, every object's count apart from the threads' states, every first
+    // child a slot apart from the pool and the objects and holding a capability (so it is
+    // none of the empty destination slots).
+    predicate reply_apart{L}(struct thread *s, struct thread *c) =
+        move_apart(s, c) &&
+        caps_apart_pool(s->cspace->slots, s->cspace->size) &&
+        caps_apart_pool(c->cspace->slots, c->cspace->size) &&
+        (\forall integer k; 0 <= k < sched_count ==>
+            \separated(sched_all[k], s->ipc_buffer, c->ipc_buffer,
+                       audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live)) &&
+        (\forall integer x; 0 <= x < s->cspace->size ==> s->cspace->slots[x].obj != \null ==>
+            move_obj_ok(s->cspace->slots[x].obj, s, c) &&
+            \separated(&s->cspace->slots[x].obj->refs, &sched_count, &sched_ready.length) &&
+            \forall integer k; 0 <= k < sched_count ==>
+                \separated(&s->cspace->slots[x].obj->refs, &sched_all[k]->state)) &&
+        (\forall integer x; 0 <= x < s->cspace->size ==>
+            s->cspace->slots[x].first_child != \null ==>
+                move_child_ok(s->cspace->slots[x].first_child, s, c) &&
+                s->cspace->slots[x].first_child->obj != \null &&
+                caps_apart_pool(s->cspace->slots[x].first_child, 1)) &&
+        (\forall integer x, y; 0 <= x < s->cspace->size && 0 <= y < s->cspace->size ==>
+            s->cspace->slots[x].first_child != \null && s->cspace->slots[y].obj != \null ==>
+                \separated(s->cspace->slots[x].first_child, s->cspace->slots[y].obj));
+*/
+
+
+/*@ // What the reply link and the scheduler read, the same in two states: the table,
+    // every thread's links and state, the ready queue's and the timeout list's heads.
+    predicate pool_frame{L1, L2} =
+        \at(sched_count, L1) == \at(sched_count, L2) &&
+        (\forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            \at(sched_all[i], L1) == \at(sched_all[i], L2)) &&
+        \at(sched_ready.head, L1) == \at(sched_ready.head, L2) &&
+        \at(sched_sleepers, L1) == \at(sched_sleepers, L2);
+    predicate pool_links_frame{L1, L2} =
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i]->replier, L1) == \at(sched_all[i]->replier, L2) &&
+            \at(sched_all[i]->reply_to, L1) == \at(sched_all[i]->reply_to, L2) &&
+            \at(sched_all[i]->state, L1) == \at(sched_all[i]->state, L2);
+    predicate pool_queues_frame{L1, L2} =
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i]->q_next, L1) == \at(sched_all[i]->q_next, L2) &&
+            \at(sched_all[i]->q_prev, L1) == \at(sched_all[i]->q_prev, L2) &&
+            \at(sched_all[i]->sleep_next, L1) == \at(sched_all[i]->sleep_next, L2) &&
+            \at(sched_all[i]->q_owner, L1) == \at(sched_all[i]->q_owner, L2);
+*/
+
+/* One capability of a transfer: a copy of the sender's i-th into the empty slot `to`, its
+ * handle in the receiver's caps_in[i], its ANV_AUDIT_TRANSFER record (subject the sender,
+ * object the object transferred, arg the rights given). It writes `to`, the source's
+ * child link and the count of its object, caps_in[i] and the audit log. */
+/*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
+    requires i < ANV_IPC_MAX_CAPS && sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
+    requires move_apart(sender, receiver);
+    requires cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[i]) == ANV_OK;
+    requires cspace_slot_in(to, receiver->cspace) && to->obj == \null && to->owner == receiver->cspace;
+    requires move_obj_ok(move_src(sender, i)->obj, sender, receiver);
+    requires move_src(sender, i)->first_child == \null ||
+        (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
+         \separated(move_src(sender, i)->first_child, to, move_src(sender, i)->obj) &&
+         caps_apart_pool(move_src(sender, i)->first_child, 1));
+    requires caps_apart_pool(sender->cspace->slots, sender->cspace->size) &&
+        caps_apart_pool(receiver->cspace->slots, receiver->cspace->size);
+    requires \forall integer k; 0 <= k < sched_count ==>
+        \separated(sched_all[k], receiver->ipc_buffer, audit_ring + (0 .. ANV_AUDIT_RING - 1),
+                   &audit_seq, &cap_live) &&
+        \separated(&move_src(sender, i)->obj->refs, &sched_all[k]->state);
+    requires \separated(&move_src(sender, i)->obj->refs, &sched_count, &sched_ready.length);
+    assigns to->obj, to->type, to->placed, to->rights, to->badge, to->first_child,
+            to->map_vaddr, to->map_vspace, to->parent, to->next_sibling, to->prev_sibling,
+            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
+            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
+            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures \old(move_src(sender, i))->first_child == to;
+    // The frame the caller's loop reads, stated here where it is one call deep.
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
+        sender->cspace->first_dynamic == \old(sender->cspace->first_dynamic) &&
+        sender->cspace->slots == \old(sender->cspace->slots) &&
+        receiver->cspace->size == \old(receiver->cspace->size) &&
+        receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
+        receiver->cspace->slots == \old(receiver->cspace->slots);
+    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
+        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
+    // No thread: the table and the two list heads are as they were (the rest of the
+    // pool's fields by the assigns clause and the separation required).
+    ensures pool: pool_frame{Pre, Post};
+*/
+static void ipc_move_cap(const struct thread *sender, struct thread *receiver, uint32_t i,
+                         struct cap *to)
+{
+    struct cap *src = 0;
+    int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+    KASSERT(err == ANV_OK);
+    (void)err;
+    const struct kobj *obj = src->obj;
+    uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
+    cap_derive(to, src, rights, 0);
+    receiver->ipc_buffer->caps_in[i] = cap_handle(to);
+    audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, obj->id, rights, ANV_OK);
+}
+
+/* Move checked capabilities, caps_out[0 .. ncaps - 1] into `dst`. Cannot fail: both sides
+ * were checked. It writes the receiver's slots, the links and counts of what it copies,
+ * the receiver's caps_in[] and the audit log, and nothing else (no thread: the contract).
+ * The contract is what ipc_reply's proof uses; the loop's goals are not proved yet (each
+ * step is the proved ipc_move_cap; docs/assurance.md, "What is not proved"). */
+/*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
+    requires ncaps <= ANV_IPC_MAX_CAPS;
+    requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
+    requires reply_apart(sender, receiver);
+    requires \valid_read(dst + (0 .. ncaps - 1));
+    requires \separated(dst + (0 .. ncaps - 1), sender, receiver, sender->cspace,
+                        receiver->cspace, receiver->ipc_buffer,
+                        sender->cspace->slots + (0 .. sender->cspace->size - 1),
+                        receiver->cspace->slots + (0 .. receiver->cspace->size - 1));
+    requires \forall integer k; 0 <= k < ncaps ==>
+        cspace_slot_in(dst[k], receiver->cspace) && dst[k]->obj == \null &&
+        dst[k]->owner == receiver->cspace;
+    requires \forall integer k1, k2; 0 <= k1 < k2 < ncaps ==> dst[k1] < dst[k2];
+    // The sender's handles resolve: checked by the caller's check (ipc_reply_check), and
+    // not restated here, since the one store between, to the caller's list of
+    // destinations, is a frame the provers did not manage (docs/assurance.md). This
+    // contract is used, not proved.
+    requires \forall integer x; 0 <= x < sender->cspace->size ==>
+        sender->cspace->slots[x].obj != \null ==>
+            move_obj_ok(sender->cspace->slots[x].obj, sender, receiver);
+    requires \forall integer x; 0 <= x < sender->cspace->size ==>
+        sender->cspace->slots[x].first_child != \null ==>
+            move_child_ok(sender->cspace->slots[x].first_child, sender, receiver) &&
+            \separated(sender->cspace->slots[x].first_child, dst + (0 .. ncaps - 1)) &&
+            \forall integer k; 0 <= k < ncaps ==> sender->cspace->slots[x].first_child != dst[k];
+    requires \forall integer x, y; 0 <= x < sender->cspace->size &&
+        0 <= y < sender->cspace->size ==>
+        sender->cspace->slots[x].first_child != \null && sender->cspace->slots[y].obj != \null ==>
+            \separated(sender->cspace->slots[x].first_child, sender->cspace->slots[y].obj);
+    assigns receiver->cspace->slots[0 .. receiver->cspace->size - 1].obj,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].type,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].placed,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].rights,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].badge,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].first_child,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vaddr,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vspace,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].parent,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].next_sibling,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].prev_sibling,
+            sender->cspace->slots[0 .. sender->cspace->size - 1].first_child,
+            sender->cspace->slots[0 .. sender->cspace->size - 1].first_child->prev_sibling,
+            sender->cspace->slots[0 .. sender->cspace->size - 1].obj->refs,
+            receiver->ipc_buffer->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures pool: pool_frame{Pre, Post};
+    ensures pool_links: pool_links_frame{Pre, Post};
+    ensures pool_queues: pool_queues_frame{Pre, Post};
+*/
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
-    for (uint32_t i = 0; i < ncaps; i++) {
-        struct cap *src = 0;
-        int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
-        KASSERT(err == ANV_OK);
-        (void)err;
-        uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
-        cap_derive(dst[i], src, rights, 0);
-        receiver->ipc_buffer->caps_in[i] = cap_handle(dst[i]);
-        audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, src->obj->id, rights, ANV_OK);
-    }
+    /* The loop's frame as invariants, one part at a time, for the proof still to come
+     * (its preservation goals time out as they stand). */
+    /*@ loop invariant 0 <= i <= ncaps;
+        loop invariant threads: sender->cspace == \at(sender->cspace, Pre) &&
+            sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
+            receiver->cspace == \at(receiver->cspace, Pre) &&
+            receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre);
+        loop invariant records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
+            sender->cspace->first_dynamic == \at(sender->cspace->first_dynamic, Pre) &&
+            sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
+            receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
+            receiver->cspace->first_dynamic == \at(receiver->cspace->first_dynamic, Pre) &&
+            receiver->cspace->slots == \at(receiver->cspace->slots, Pre);
+        loop invariant handles: \forall integer k; 0 <= k < ncaps ==>
+            sender->ipc_buffer->caps_out[k] == \at(sender->ipc_buffer->caps_out[k], Pre);
+        loop invariant dsts: \forall integer k; 0 <= k < ncaps ==>
+            dst[k] == \at(dst[k], Pre) && dst[k]->owner == receiver->cspace;
+        loop invariant gens: \forall integer k; i <= k < ncaps ==>
+            move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre);
+        loop invariant still: \forall integer k; i <= k < ncaps ==>
+            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre);
+        loop invariant empty: \forall integer k; i <= k < ncaps ==> dst[k]->obj == \null;
+        loop invariant pool: pool_frame{Pre, Here};
+        loop invariant pool_links: pool_links_frame{Pre, Here};
+        loop invariant pool_queues: pool_queues_frame{Pre, Here};
+        loop invariant children: \forall integer x; 0 <= x < sender->cspace->size ==>
+            sender->cspace->slots[x].first_child == \at(sender->cspace->slots[x].first_child, Pre) ||
+            (\exists integer j; 0 <= j < i && sender->cspace->slots[x].first_child == dst[j]) ||
+            (\exists integer j; 0 <= j < i && sender->cspace->slots + x == dst[j]);
+        loop assigns i,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].obj,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].type,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].placed,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].rights,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].badge,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].first_child,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vaddr,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vspace,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].parent,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].next_sibling,
+            receiver->cspace->slots[0 .. receiver->cspace->size - 1].prev_sibling,
+            sender->cspace->slots[0 .. sender->cspace->size - 1].first_child,
+            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].first_child, Pre)->prev_sibling,
+            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].obj, Pre)->refs,
+            receiver->ipc_buffer->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+        loop variant ncaps - i;
+    */
+    for (uint32_t i = 0; i < ncaps; i++)
+        ipc_move_cap(sender, receiver, i, dst[i]);
 }
 
 /* The long part of a message: words ANV_IPC_REG_WORDS..words-1 of mr[] (the first ones
@@ -350,18 +605,62 @@ int ep_receive(struct thread *receiver, struct cap *epcap)
     return ANV_OK;
 }
 
+/* The reply to a fault message: the faulted thread (its reply link already cut) is
+ * stopped or resumes. (Proved by WP to keep the reply link, with ipc_reply below: the
+ * assertions are steps of that proof, as in thread.c.) */
+/*@ requires pool_ok && in_pool(client) && client->q_owner == \null;
+    requires replier_pairs && reply_to_pairs && reply_states_but(client);
+    requires client->replier == \null;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+*/
 static void ipc_reply_to_fault(struct thread *client, uint32_t action)
 {
     client->is_fault_msg = 0;
     /* An exit record's reply is only an acknowledgement: the process has ended. */
     if (action == ANV_FAULT_STOP || client->exited) {
+        /*@ ghost W: ; */
         sched_remove(client);
+        /*@ assert rs: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->state == \at(sched_all[i]->state, W); */
+        /*@ assert rr: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, W); */
+        //@ assert r1: replier_pairs;
+        //@ assert r2: reply_to_pairs;
+        //@ assert r3: reply_states_but(client);
+        //@ assert r4: client->replier == \null;
+        /*@ ghost R: ; */
         client->state = TS_INACTIVE;
+        /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+                sched_all[i]->state == \at(sched_all[i]->state, R); */
+        /*@ assert f2: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, R); */
+        /*@ assert f3: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+                link_state_ok(sched_all[i]); */
+        //@ assert f4: link_state_ok(client);
         return;
     }
     if (action == ANV_FAULT_SKIP)
         client->frame.sepc += client->fault_insn_len;
+    //@ assert m1: replier_pairs;
+    //@ assert m2: reply_to_pairs;
+    //@ assert m3: reply_states_but(client);
+    //@ assert m4: client->replier == \null && client->q_owner == \null;
+    /*@ ghost M: ; */
     sched_make_ready(client);
+    /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+    /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, M); */
+    //@ assert k3: replier_pairs;
+    //@ assert k4: reply_to_pairs;
+    /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert k6: link_state_ok(client);
 }
 
 /* Every check of a reply, both sides, the free slots found into `dst`; changes nothing
@@ -380,6 +679,11 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
         (client->is_fault_msg != 0 ==> anv_msginfo_caps_of(info) == 0) &&
         (client->is_fault_msg == 0 && anv_msginfo_caps_of(info) > 0 ==>
             client->ipc_buffer != \null);
+    ensures \result == ANV_OK && client->is_fault_msg == 0 ==>
+        \forall integer k; 0 <= k < anv_msginfo_caps_of(info) ==>
+            cspace_slot_in(dst[k], client->cspace) && dst[k]->obj == \null;
+    ensures \result == ANV_OK && client->is_fault_msg == 0 ==>
+        \forall integer k1, k2; 0 <= k1 < k2 < anv_msginfo_caps_of(info) ==> dst[k1] < dst[k2];
 */
 static int ipc_reply_check(const struct thread *server, const struct thread *client,
                            uint64_t info, struct cap **dst)
@@ -399,10 +703,53 @@ static int ipc_reply_check(const struct thread *server, const struct thread *cli
     return err;
 }
 
-/*@ requires ipc_thread_ok(server);
+/* The link of a reply cut, both ends: the server owes `client` nothing and `client`
+ * waits for no one (thread_cut_reply_link's stores, where the server is known). */
+/*@ requires pool_ok && in_pool(server) && in_pool(client) && reply_links;
+    requires server->reply_to == client && client->replier == server;
+    assigns server->reply_to, client->replier;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures client->replier == \null;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(client);
+*/
+static inline void ipc_reply_cut(struct thread *server, struct thread *client)
+{
+    //@ assert server_offset: \offset(server) == 0 && \offset(client) == 0;
+    /*@ assert only_client: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == server ==> sched_all[i] == client; */
+    /*@ assert only_server: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to == client ==> sched_all[i] == server; */
+    server->reply_to = 0;
+    client->replier = 0;
+    /*@ assert replier_frame: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != client ==> sched_all[i]->replier == \at(sched_all[i]->replier, Pre);
+    */
+    /*@ assert reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != server ==> sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre);
+    */
+}
+
+
+/* A reply: the client owed one gets the message and runs again; or an error with nothing
+ * changed, the reply still owed. Proved by WP to keep the reply link (the assertions are
+ * steps of that proof, as in thread.c). */
+/*@ requires pool_ok && in_pool(server) && reply_links;
+    requires ipc_thread_ok(server);
     requires server->reply_to == \null || (\valid(server->reply_to) &&
         \separated(server, server->reply_to) && cspace_valid(server->reply_to->cspace) &&
         (server->reply_to->ipc_buffer == \null || \valid(server->reply_to->ipc_buffer)));
+    requires server->reply_to != \null ==> server->reply_to->q_owner == \null &&
+        (\forall integer k; 0 <= k < server->reply_to->cspace->size ==>
+            server->reply_to->cspace->slots[k].owner == server->reply_to->cspace) &&
+        reply_apart(server, server->reply_to);
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
 */
 int ipc_reply(struct thread *server, uint64_t info)
 {
@@ -416,13 +763,38 @@ int ipc_reply(struct thread *server, uint64_t info)
     if (err != ANV_OK)
         return err; /* the reply is still owed */
 
-    /* From here on nothing can fail. */
-    server->reply_to = 0;
-    client->replier = 0;
+    /* From here on nothing can fail. The message goes first, then the link is cut and
+     * the client made ready: each step writes what the others do not read, so the
+     * order is free, and this one is the order the proof (wp_reply) goes in. */
+    //@ assert client_in_pool: in_pool(client) && \offset(client) == 0;
+    //@ assert client_waits: client->replier == server;
     if (client->is_fault_msg) {
+        ipc_reply_cut(server, client);
         ipc_reply_to_fault(client, anv_msginfo_label(info));
         return ANV_OK;
     }
+    //@ assert s1: replier_pairs;
+    //@ assert s2: reply_to_pairs;
+    //@ assert s3: reply_states_but(\null);
+    /*@ ghost T: ; */
+    ipc_move_caps(server, client, ncaps, dst);
+    //@ assert t1: pool_frame{T, Here};
+    //@ assert t2: pool_links_frame{T, Here};
+    //@ assert t3: pool_queues_frame{T, Here};
+    //@ assert v1: replier_pairs;
+    //@ assert v2: reply_to_pairs;
+    //@ assert v3: reply_states_but(\null);
+    /*@ ghost U: ; */
+    ipc_copy_words(client->ipc_buffer, server->ipc_buffer, words);
+    //@ assert u1: pool_frame{U, Here};
+    //@ assert u2: pool_links_frame{U, Here};
+    //@ assert u3: pool_queues_frame{U, Here};
+    //@ assert t10: server->reply_to == client && client->replier == server;
+    //@ assert t11: client->q_owner == \null;
+    //@ assert t12: pool_sep && pool_closed;
+    //@ assert t13: replier_pairs;
+    //@ assert t14: reply_to_pairs;
+    //@ assert t15: reply_states_but(\null);
     uint64_t *c = client->frame.regs;
     const uint64_t *s = server->frame.regs;
     c[REG_A0] = ANV_OK;
@@ -432,9 +804,23 @@ int ipc_reply(struct thread *server, uint64_t info)
     c[REG_A4] = s[REG_A4];
     c[REG_A5] = s[REG_A5];
     c[REG_A6] = 0;
-    ipc_copy_words(client->ipc_buffer, server->ipc_buffer, words);
-    ipc_move_caps(server, client, ncaps, dst);
+    ipc_reply_cut(server, client);
+    //@ assert m1: replier_pairs;
+    //@ assert m2: reply_to_pairs;
+    //@ assert m3: reply_states_but(client);
+    //@ assert m4: client->replier == \null && client->q_owner == \null;
+    /*@ ghost M: ; */
     sched_make_ready(client);
+    /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+    /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, M); */
+    //@ assert k3: replier_pairs;
+    //@ assert k4: reply_to_pairs;
+    /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            link_state_ok(sched_all[i]); */
+    //@ assert k6: link_state_ok(client);
     return ANV_OK;
 }
 
