@@ -21,13 +21,7 @@
 static void test_delayed_acks(void **state)
 {
     (void)state;
-    const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
-    net_link l = {NULL, cap, rnd};
-    rnd_value = 0x11223344;
-    assert_int_equal(net_init(&st, &l, mac, 1000), NET_OK);
-    assert_int_equal(net_set_ipv4(&st, ME, 0xffffff00, 0), NET_OK);
-    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
-    teach_arp(1000);
+    assert_int_equal(harness_start(), 0);
     assert_int_equal(net_tcp_listen(&tcp, 80), NET_OK);
     nout = 0;
     input_seg(4000, 80, 1000, 0, 0x02, 65535, NULL, 0, 1460, 1000);

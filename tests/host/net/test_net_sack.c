@@ -18,48 +18,14 @@
 static int setup(void **state)
 {
     (void)state;
-    const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
-    net_link l = {NULL, cap, rnd};
-    rnd_value = 0x11223344;
-    assert_int_equal(net_init(&st, &l, mac, 1000), NET_OK);
-    assert_int_equal(net_set_ipv4(&st, ME, 0xffffff00, 0), NET_OK);
-    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
-    teach_arp(1000);
-    nout = 0;
-    return 0;
+    return harness_start();
 }
 
 /* A segment from PEER:4003 to port 82 with the given option bytes (a multiple of 4). */
 static void peer_seg(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt,
                      size_t olen, uint64_t now)
 {
-    static uint8_t f[14 + 20 + 60];
-    assert_true(olen % 4 == 0 && olen <= 40);
-    memset(f, 0, sizeof f);
-    memcpy(f, st.mac, 6);
-    memcpy(f + 6, "\x02\0\0\0\0\x07", 6);
-    p16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *t = ip + 20;
-    size_t tl = 20 + olen;
-    ip[0] = 0x45;
-    p16(ip + 2, (uint32_t)(20 + tl));
-    ip[8] = 64;
-    ip[9] = 6;
-    p32(ip + 12, PEER);
-    p32(ip + 16, ME);
-    p16(ip + 10, net_checksum(ip, 20, 0));
-    p16(t, 4003);
-    p16(t + 2, 82);
-    p32(t + 4, seq);
-    p32(t + 8, ack);
-    t[12] = (uint8_t)((tl / 4) << 4);
-    t[13] = flags;
-    p16(t + 14, win);
-    if (olen)
-        memcpy(t + 20, opt, olen);
-    uint32_t sum = (PEER >> 16) + (PEER & 0xffff) + (ME >> 16) + (ME & 0xffff) + 6 + (uint32_t)tl;
-    p16(t + 16, net_checksum(t, tl, sum));
-    (void)net_input(&st, f, 14 + 20 + tl, now);
+    input_opts(4003, 82, seq, ack, flags, win, opt, olen, NULL, 0, now);
 }
 
 static uint32_t base; /* ISS + 1: the first data byte's sequence number */

@@ -20,15 +20,7 @@
 static int setup(void **state)
 {
     (void)state;
-    const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
-    net_link l = {NULL, cap, rnd};
-    rnd_value = 0x11223344;
-    assert_int_equal(net_init(&st, &l, mac, 1000), NET_OK);
-    assert_int_equal(net_set_ipv4(&st, ME, 0xffffff00, 0), NET_OK);
-    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
-    teach_arp(1000);
-    nout = 0;
-    return 0;
+    return harness_start();
 }
 
 static uint32_t isn1; /* ISS + 1 of the last connection open_conn made */

@@ -27,51 +27,7 @@
 static int setup(void **state)
 {
     (void)state;
-    const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
-    net_link l = {NULL, cap, rnd};
-    rnd_value = 0x11223344;
-    assert_int_equal(net_init(&st, &l, mac, 1000), NET_OK);
-    assert_int_equal(net_set_ipv4(&st, ME, 0xffffff00, 0), NET_OK);
-    assert_int_equal(net_tcp_init(&tcp, &st), NET_OK);
-    teach_arp(1000);
-    nout = 0;
-    return 0;
-}
-
-/* A segment from PEER with the given option bytes (a multiple of 4, at most 40). */
-static void input_opts(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                       uint16_t win, const uint8_t *opt, size_t olen, const uint8_t *data,
-                       size_t n, uint64_t now)
-{
-    static uint8_t f[14 + 20 + 60 + 1500];
-    assert_true(olen % 4 == 0 && olen <= 40 && n <= 1400);
-    memset(f, 0, sizeof f);
-    memcpy(f, st.mac, 6);
-    memcpy(f + 6, "\x02\0\0\0\0\x07", 6);
-    p16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *t = ip + 20;
-    size_t hl = 20 + olen, tl = hl + n;
-    ip[0] = 0x45;
-    p16(ip + 2, (uint32_t)(20 + tl));
-    ip[8] = 64;
-    ip[9] = 6;
-    p32(ip + 12, PEER);
-    p32(ip + 16, ME);
-    p16(ip + 10, net_checksum(ip, 20, 0));
-    p16(t, sport);
-    p16(t + 2, dport);
-    p32(t + 4, seq);
-    p32(t + 8, ack);
-    t[12] = (uint8_t)((hl / 4) << 4);
-    t[13] = flags;
-    p16(t + 14, win);
-    if (olen)
-        memcpy(t + 20, opt, olen);
-    if (n)
-        memcpy(t + hl, data, n);
-    uint32_t sum = (PEER >> 16) + (PEER & 0xffff) + (ME >> 16) + (ME & 0xffff) + 6 + (uint32_t)tl;
-    p16(t + 16, net_checksum(t, tl, sum));
-    (void)net_input(&st, f, 14 + 20 + tl, now);
+    return harness_start();
 }
 
 /* MSS 1000, then a window scale option of shift sh (NOP first). */
