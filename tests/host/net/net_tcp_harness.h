@@ -48,41 +48,6 @@ static inline uint32_t g32(const uint8_t *p) { return g16(p) << 16 | g16(p + 2);
 static inline const uint8_t *seg(unsigned i) { return out[i] + 14 + 20; }
 static inline size_t seg_data(unsigned i) { return out_len[i] - 14 - 20 - (size_t)(seg(i)[12] >> 4) * 4; }
 
-static inline void input_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                      uint16_t win, const uint8_t *data, size_t n, uint16_t mss, uint64_t now)
-{
-    uint8_t f[14 + 20 + 24 + 2000];
-    memset(f, 0, 14 + 20 + 24);
-    memcpy(f, st.mac, 6);
-    memcpy(f + 6, "\x02\0\0\0\0\x07", 6);
-    p16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *t = ip + 20;
-    size_t hl = mss ? 24 : 20, tl = hl + n;
-    ip[0] = 0x45;
-    p16(ip + 2, (uint32_t)(20 + tl));
-    ip[8] = 64;
-    ip[9] = 6;
-    p32(ip + 12, PEER);
-    p32(ip + 16, ME);
-    p16(ip + 10, net_checksum(ip, 20, 0));
-    p16(t, sport);
-    p16(t + 2, dport);
-    p32(t + 4, seq);
-    p32(t + 8, ack);
-    t[12] = (uint8_t)((hl / 4) << 4);
-    t[13] = flags;
-    p16(t + 14, win);
-    if (mss) {
-        t[20] = 2;
-        t[21] = 4;
-        p16(t + 22, mss);
-    }
-    if (n)
-        memcpy(t + hl, data, n);
-    uint32_t sum = (PEER >> 16) + (PEER & 0xffff) + (ME >> 16) + (ME & 0xffff) + 6 + (uint32_t)tl;
-    p16(t + 16, net_checksum(t, tl, sum));
-    (void)net_input(&st, f, 14 + 20 + tl, now);
-}
 
 /* Teaches ARP the peer's MAC with a request for us. */
 static inline void teach_arp(uint64_t now)
@@ -93,13 +58,13 @@ static inline void teach_arp(uint64_t now)
 }
 
 /* A segment from PEER with the given option bytes (a multiple of 4, at most 40) and n
- * bytes of data (at most 1400); a test asking for more is wrong and stops at once. */
+ * bytes of data (at most 2000); a test asking for more is wrong and stops at once. */
 static inline void input_opts(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                               uint8_t flags, uint16_t win, const uint8_t *opt, size_t olen,
                               const uint8_t *data, size_t n, uint64_t now)
 {
-    static uint8_t f[14 + 20 + 60 + 1500];
-    if (olen % 4 != 0 || olen > 40 || n > 1400)
+    static uint8_t f[14 + 20 + 40 + 2000];
+    if (olen % 4 != 0 || olen > 40 || n > 2000)
         abort();
     memset(f, 0, sizeof f);
     memcpy(f, st.mac, 6);
@@ -128,6 +93,14 @@ static inline void input_opts(uint16_t sport, uint16_t dport, uint32_t seq, uint
     uint32_t sum = (PEER >> 16) + (PEER & 0xffff) + (ME >> 16) + (ME & 0xffff) + 6 + (uint32_t)tl;
     p16(t + 16, net_checksum(t, tl, sum));
     (void)net_input(&st, f, 14 + 20 + tl, now);
+}
+
+/* A segment from PEER with an MSS option when mss is not 0, and n bytes of data. */
+static inline void input_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                             uint16_t win, const uint8_t *data, size_t n, uint16_t mss, uint64_t now)
+{
+    uint8_t o[4] = {2, 4, (uint8_t)(mss >> 8), (uint8_t)mss};
+    input_opts(sport, dport, seq, ack, flags, win, o, mss ? 4 : 0, data, n, now);
 }
 
 /* The stack at ME (MAC 02:00:00:00:00:02) with TCP on it, PEER's MAC learnt, at 1000 ms;
