@@ -90,6 +90,23 @@ uint64_t cap_live;
       case cdt_up_more{L}: \forall struct cap *x, *y, integer k;
         x != \null && k > 0 && cdt_up(x->parent, k - 1, y) ==> cdt_up(x, k, y);
     }
+    // x descends from a, the chain taken apart at a's end: x is a child of a, or
+    // descends from a child b of a. The same relation as cdt_below (an induction on each
+    // shows it; not needed, not proved), which takes the chain apart at x's end: revoke's
+    // proof that every descendant is emptied asks, of a descendant, which child of a it
+    // hangs from, and this inversion says so in one step. cap_ok(b) is in the case so
+    // that the child met is a capability without an induction.
+    inductive cdt_desc{L}(struct cap *x, struct cap *a) {
+      case cdt_desc_child{L}: \forall struct cap *x, *a;
+        x != \null && x->parent == a ==> cdt_desc(x, a);
+      case cdt_desc_deeper{L}: \forall struct cap *x, *a, *b;
+        cdt_desc(x, b) && cap_ok(b) && b->parent == a ==> cdt_desc(x, a);
+    }
+    // Every ancestor of a capability that holds something holds something (from the
+    // invariant checker's "parent slot empty", one step up at a time).
+    predicate cdt_ancestry_filled{L} = \forall struct cap *x, *a;
+        cap_ok(x) && cap_ok(a) && x->obj != \null && cdt_desc(x, a) ==> a->obj != \null;
+
     // No capability's parent links lead back to it: the ancestors at two distances differ
     // (the invariant checker's "derivation cycle").
     predicate cdt_acyclic{L} = \forall struct cap *x, *y, *z, integer i, j; cap_ok(x) ==>
@@ -507,7 +524,8 @@ void cap_delete(struct cap *c)
 
 /* Proved (wp_revoke): the walk ends, every slot it empties is a leaf, and c ends with no
  * child, so nothing is reachable below it through the links and no capability names it
- * as its parent: every child c had is emptied; the count returned is the number of
+ * as its parent; every capability that descended from c when the walk began, at any
+ * depth, is emptied (a child of c also unlinked); the count returned is the number of
  * capabilities emptied; every slot emptied held a capability and descended from c when
  * the walk began, so c and every capability outside its subtree keep their objects; the
  * tree's links stay paired. */
@@ -515,14 +533,17 @@ void cap_delete(struct cap *c)
     requires \valid_read(c->owner) && cspace_valid(c->owner);
     requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
     requires acyclic: !cdt_below(c, c);
-    requires listed: cdt_listed(c);
+    requires listed: \forall struct cap *p; cap_ok(p) ==> cdt_listed(p);
     requires ancestry: cdt_acyclic;
+    requires ancestry_filled: cdt_ancestry_filled;
     requires cap_live <= 0xFFFFFFFF;
     ensures childless: c->first_child == \null;
     ensures unreachable: \forall struct cap *d; !cdt_reachable(c, d);
     ensures no_child: \forall struct cap *x; cap_ok(x) ==> x->parent != c;
     ensures children_emptied: \forall struct cap *x; cap_ok(x) && \old(x->parent) == c ==>
         x->parent == \null && x->obj == \null;
+    ensures descendants_emptied: \forall struct cap *x; cap_ok(x) && cdt_desc{Pre}(x, c) ==>
+        x->obj == \null;
     ensures links_valid: cdt_links_valid && cdt_paired && cdt_filled;
     ensures counted: \result == \old(cap_live) - cap_live;
     ensures only_below: \forall struct cap *x; cap_ok(x) && x->obj != \old(x->obj) ==>
@@ -544,8 +565,11 @@ uint32_t cap_revoke(struct cap *c)
      * child of its parent (path_first: cur and its ancestors up to c are each their
      * parent's first child, in the parent links of Pre), which takes it off the front of
      * the list: the next links of linked capabilities keep their Pre values (nexts) and
-     * c's list stays a tail of its Pre list holding every capability that names c
-     * (listed_c), so at the end, c childless, none does. */
+     * every capability's list stays a tail of its Pre list holding every capability that
+     * names it (listed_all), so at the end, c childless, none names c. A filled
+     * capability's ancestors in Pre stay filled (filled_up: the leaf emptied has no filled
+     * descendant), so a filled descendant of c at any depth would leave a filled child of
+     * c, which would still name c. */
     /*@ loop invariant cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
         loop invariant 0 <= removed <= live && cap_live == live - removed;
         loop invariant cur == \null || cap_ok(cur);
@@ -564,10 +588,12 @@ uint32_t cap_revoke(struct cap *c)
             y == \at(z->parent, Pre) ==> y->first_child == z;
         loop invariant nexts: \forall struct cap *x; cap_ok(x) && x->parent != \null ==>
             x->next_sibling == \at(x->next_sibling, Pre);
-        loop invariant listed_c: \forall struct cap *x; cap_ok(x) && x->parent == c ==>
-            cdt_sib{Pre}(c->first_child, x);
+        loop invariant listed_all: \forall struct cap *p, *x; cap_ok(p) && cap_ok(x) &&
+            x->parent == p ==> cdt_sib{Pre}(p->first_child, x);
         loop invariant unlinked: \forall struct cap *x; cap_ok(x) &&
             \at(x->parent, Pre) != \null && x->parent == \null ==> x->obj == \null;
+        loop invariant filled_up: \forall struct cap *x, *a; cap_ok(x) && cap_ok(a) &&
+            x->obj != \null && cdt_desc{Pre}(x, a) ==> a->obj != \null;
         loop assigns cur, removed, cap_live, depth,
             { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
             { x->next_sibling | struct cap *x; \true },
@@ -607,7 +633,20 @@ uint32_t cap_revoke(struct cap *c)
         //@ assert up_one: cdt_up{Pre}(cur, 1, parent) && cdt_up{Pre}(cur, 0, cur);
         /*@ assert up_shift: \forall integer k, struct cap *y; k >= 0 &&
                 cdt_up{Pre}(parent, k, y) ==> cdt_up{Pre}(cur, k + 1, y); */
+        //@ assert up_top: parent != c ==> depth >= 2 && cdt_up{Pre}(parent, depth - 1, c);
+        /* The same in the depth the code computes (unsigned): a goal of its own, so that
+         * the step's path_top is this hypothesis and not arithmetic amid the invariants. */
+        /*@ assert up_top_next: parent != c ==>
+                cdt_up{Pre}(parent, (uint64_t)(depth - 1), c); */
         //@ assert is_first: parent->first_child == cur && cur->prev_sibling == \null;
+        /* Nothing that holds a capability descends from the leaf, in the links of Pre: a
+         * filled child would still name it (unlinked, parents) and so be on its empty list,
+         * and a filled deeper descendant would make the leaf's child in between filled. */
+        //@ assert leaf_childless: \forall struct cap *x; cap_ok(x) ==> x->parent != cur;
+        /*@ assert leaf_no_child: \forall struct cap *x; cap_ok(x) && x->obj != \null ==>
+                \at(x->parent, Pre) != cur; */
+        /*@ assert leaf_alone: \forall struct cap *x; cap_ok(x) && x->obj != \null ==>
+                !cdt_desc{Pre}(x, cur); */
         /* cap_delete, taken apart: a leaf has no children to move. */
         cap_unhook(cur);
         cdt_unlink(cur);
@@ -621,7 +660,6 @@ uint32_t cap_revoke(struct cap *c)
         /*@ assert step_cur: \let n = cur; cur->parent == \null && cur->obj == \null &&
                 parent->first_child == \at(n->next_sibling, LoopCurrent) &&
                 \at(n->next_sibling, LoopCurrent) == \at(n->next_sibling, Pre); */
-        //@ assert up_top: parent != c ==> depth >= 2 && cdt_up{Pre}(parent, depth - 1, c);
         /*@ assert up_apart: \forall integer j, struct cap *y; 0 < j &&
                 cdt_up{Pre}(parent, j, y) ==> y != parent && y != cur; */
         /*@ assert path_up: parent != c ==> \forall integer i, j, struct cap *y, *z;
@@ -640,5 +678,7 @@ uint32_t cap_revoke(struct cap *c)
             depth--;
         }
     }
+    /* no_child, proved once here so that descendants_emptied has it as a hypothesis. */
+    //@ assert none_left: \forall struct cap *x; cap_ok(x) ==> x->parent != c;
     return removed;
 }
