@@ -69,6 +69,9 @@ static bool sched_out_of_budget(const struct thread *t)
     ensures pool_sep;
     ensures pool_closed;
     ensures \old(t->q_owner) == \null ==> t->state == TS_READY || t->state == TS_THROTTLED;
+    ensures \old(t->q_owner) != \null ==> t->state == \old(t->state);
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(t);
 */
 void sched_make_ready(struct thread *t)
@@ -143,6 +146,18 @@ void sched_remove(struct thread *t)
     sched_sleep_remove(t);
 }
 
+/*@ requires pool_ok && in_pool(t);
+    assigns t->state, sched_ready.head, sched_ready.length, t->q_owner, sched_running,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures t->state == state;
+    ensures \old(t->q_owner) == &sched_ready ==> t->q_owner == \null;
+    ensures \old(t->q_owner) != &sched_ready ==> t->q_owner == \old(t->q_owner);
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures links_kept{Pre, Post}(t);
+*/
 void sched_block(struct thread *t, enum thread_state state)
 {
     if (t->q_owner == &sched_ready)

@@ -501,23 +501,160 @@ static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t
     return ANV_OK;
 }
 
+/* A call delivered: `server` owes `client` the reply, both ends set at once (the
+ * converse of ipc_reply_cut below). Neither was linked before. */
+/*@ requires pool_ok && in_pool(server) && in_pool(client) && server != client;
+    requires replier_pairs && reply_to_pairs;
+    requires server->reply_to == \null && client->replier == \null;
+    assigns server->reply_to, client->replier;
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures server->reply_to == client && client->replier == server;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+*/
+static inline void ipc_call_link(struct thread *server, struct thread *client)
+{
+    //@ assert offsets: \offset(server) == 0 && \offset(client) == 0;
+    /*@ assert no_replier: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier != server; */
+    /*@ assert no_reply_to: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to != client; */
+    server->reply_to = client;
+    client->replier = server;
+    /*@ assert replier_frame: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != client ==> sched_all[i]->replier == \at(sched_all[i]->replier, Pre);
+    */
+    /*@ assert reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != server ==> sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre);
+    */
+}
+
+/* After delivery and the release of the receiver's earlier caller: a call links the
+ * two and blocks the sender for the reply, a send completes; the receiver runs again.
+ * ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the reply link
+ * holds after, and a call leaves the two linked and the sender waiting for the reply,
+ * given the state both callers of ipc_after_delivery leave (ep_deliver_or_queue,
+ * ep_receive: not proved, see "assumed"): two threads of the pool, neither waiting for a
+ * reply, each on the ready queue or on none (the one just taken off the endpoint's
+ * queue), the receiver owing no reply. The assertions are steps of the proof, as in
+ * thread.c. */
+/*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
+    requires reply_links;
+    requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
+    requires sender->q_owner == \null || sender->q_owner == &sched_ready;
+    requires receiver->q_owner == \null || receiver->q_owner == &sched_ready;
+    requires receiver->reply_to == \null;
+    requires is_call != 0 ==> \valid_read(epcap);
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures is_call != 0 ==> receiver->reply_to == sender && sender->replier == receiver &&
+        sender->state == TS_BLOCKED_REPLY;
+*/
+static void ipc_link_and_wake(struct thread *sender, struct thread *receiver, bool is_call,
+                              const struct cap *epcap)
+{
+    //@ assert apart: \offset(sender) == 0 && \offset(receiver) == 0 && \separated(sender, receiver);
+    //@ assert sender_free: sender->replier == \null;
+    //@ assert receiver_free: receiver->replier == \null;
+    if (is_call) {
+        /*@ ghost L: ; */
+        ipc_call_link(receiver, sender);
+        /*@ assert l1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->state == \at(sched_all[i]->state, L); */
+        //@ assert l2: receiver->q_owner == \at(receiver->q_owner, L);
+        //@ assert l3: sender->q_owner == \at(sender->q_owner, L);
+        //@ assert l4: replier_pairs;
+        //@ assert l5: reply_to_pairs;
+        //@ assert l6: reply_states_but(sender);
+        /*@ ghost G: ; */
+        sender->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
+        /*@ assert g1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->state == \at(sched_all[i]->state, G) &&
+                sched_all[i]->replier == \at(sched_all[i]->replier, G) &&
+                sched_all[i]->reply_to == \at(sched_all[i]->reply_to, G); */
+        //@ assert g2: pool_sep && pool_closed;
+        //@ assert g3: replier_pairs;
+        //@ assert g4: reply_to_pairs;
+        //@ assert g5: reply_states_but(sender);
+        //@ assert g6: receiver->q_owner == \at(receiver->q_owner, L);
+        //@ assert g7: sender->q_owner == \at(sender->q_owner, L);
+        /*@ ghost B: ; */
+        sched_block(sender, TS_BLOCKED_REPLY);
+        /*@ assert b1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, B) &&
+                sched_all[i]->reply_to == \at(sched_all[i]->reply_to, B); */
+        /*@ assert b2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != sender ==>
+                sched_all[i]->state == \at(sched_all[i]->state, B); */
+        //@ assert b3: replier_pairs;
+        //@ assert b4: reply_to_pairs;
+        /*@ assert b5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != sender ==>
+                link_state_ok(sched_all[i]); */
+        //@ assert b6: link_state_ok(sender);
+        //@ assert b7: receiver->q_owner == \at(receiver->q_owner, B);
+        //@ assert b8: receiver->replier == \null && receiver->state != TS_BLOCKED_REPLY;
+        //@ assert b9: receiver->reply_to == sender && sender->replier == receiver;
+        /* The receiver runs again, in both branches: the proof follows one path each. */
+        /*@ ghost M: ; */
+        sched_make_ready(receiver);
+        /*@ assert r1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, M) &&
+                sched_all[i]->reply_to == \at(sched_all[i]->reply_to, M); */
+        /*@ assert r2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != receiver ==>
+                sched_all[i]->state == \at(sched_all[i]->state, M); */
+        //@ assert r3: replier_pairs;
+        //@ assert r4: reply_to_pairs;
+        /*@ assert r5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != receiver ==>
+                link_state_ok(sched_all[i]); */
+        //@ assert r6: link_state_ok(receiver);
+        /*@ assert r7: receiver->reply_to == sender && sender->replier == receiver &&
+                sender->state == TS_BLOCKED_REPLY; */
+        //@ assert r8: reply_states_but(\null);
+    } else {
+        thread_set_result(sender, ANV_OK);
+        /*@ ghost S: ; */
+        sched_make_ready(sender);
+        /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, S) &&
+                sched_all[i]->reply_to == \at(sched_all[i]->reply_to, S); */
+        /*@ assert k2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != sender ==>
+                sched_all[i]->state == \at(sched_all[i]->state, S); */
+        //@ assert k3: replier_pairs;
+        //@ assert k4: reply_to_pairs;
+        /*@ assert k5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != sender ==>
+                link_state_ok(sched_all[i]); */
+        //@ assert k6: link_state_ok(sender);
+        //@ assert k7: receiver->q_owner == \at(receiver->q_owner, S);
+        //@ assert k8: receiver->replier == \null && receiver->state != TS_BLOCKED_REPLY;
+        /*@ ghost N: ; */
+        sched_make_ready(receiver);
+        /*@ assert w1: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i]->replier == \at(sched_all[i]->replier, N) &&
+                sched_all[i]->reply_to == \at(sched_all[i]->reply_to, N); */
+        /*@ assert w2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != receiver ==>
+                sched_all[i]->state == \at(sched_all[i]->state, N); */
+        //@ assert w3: replier_pairs;
+        //@ assert w4: reply_to_pairs;
+        /*@ assert w5: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != receiver ==>
+                link_state_ok(sched_all[i]); */
+        //@ assert w6: link_state_ok(receiver);
+        //@ assert w7: reply_states_but(\null);
+    }
+}
+
 /* After delivery: a call makes the receiver owe the sender a reply, which may carry
- * capabilities only if the capability the call went through (`epcap`) had GRANT. */
+ * capabilities only if the capability the call went through (`epcap`) had GRANT.
+ * (ipc_link_and_wake is proved to keep the reply link; that the release before it
+ * leaves the two threads as its precondition needs is not: docs/assurance.md.) */
 static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
                                const struct cap *epcap)
 {
     if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
         thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
-    if (is_call) {
-        receiver->reply_to = sender;
-        sender->replier = receiver;
-        sender->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
-        sched_block(sender, TS_BLOCKED_REPLY);
-    } else {
-        thread_set_result(sender, ANV_OK);
-        sched_make_ready(sender);
-    }
-    sched_make_ready(receiver);
+    ipc_link_and_wake(sender, receiver, is_call, epcap);
 }
 
 /* Hand the message of `sender` (its flags already set) to a waiting receiver, or queue
