@@ -295,8 +295,15 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
 /* Move checked capabilities, caps_out[0 .. ncaps - 1] into `dst`. Cannot fail: both sides
  * were checked. It writes the receiver's slots, the links and counts of what it copies,
  * the receiver's caps_in[] and the audit log, and nothing else (no thread: the contract).
- * The contract is what ipc_reply's proof uses; the loop's goals are not proved yet (each
- * step is the proved ipc_move_cap; docs/assurance.md, "What is not proved"). */
+ * The contract is what ipc_reply's proof uses, its preconditions proved at that call; its
+ * own goals are not proved yet (docs/assurance.md, "What is not proved"). The loop is
+ * unrolled for WP (at most ANV_IPC_MAX_CAPS steps, a precondition; one more copy so that
+ * the loop left after them is unreachable), so there is no loop invariant: each step is
+ * the proved ipc_move_cap, and the assertions after it restate, relative to the entry,
+ * what the next step's preconditions and the postconditions need. After the first step
+ * most prove; from the second on, with every earlier step in the context, most time out,
+ * and the first call's requirements on the source's object and first child (instances
+ * of the quantified preconditions) do not prove either. */
 /*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
     requires ncaps <= ANV_IPC_MAX_CAPS;
     requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
@@ -310,10 +317,9 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
         cspace_slot_in(dst[k], receiver->cspace) && dst[k]->obj == \null &&
         dst[k]->owner == receiver->cspace;
     requires \forall integer k1, k2; 0 <= k1 < k2 < ncaps ==> dst[k1] < dst[k2];
-    // The sender's handles resolve: checked by the caller's check (ipc_reply_check), and
-    // not restated here, since the one store between, to the caller's list of
-    // destinations, is a frame the provers did not manage (docs/assurance.md). This
-    // contract is used, not proved.
+    // The sender's handles resolve: the caller's check (ipc_reply_check) ends with it.
+    requires resolve: \forall integer k; 0 <= k < ncaps ==>
+        cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[k]) == ANV_OK;
     requires \forall integer x; 0 <= x < sender->cspace->size ==>
         sender->cspace->slots[x].obj != \null ==>
             move_obj_ok(sender->cspace->slots[x].obj, sender, receiver);
@@ -353,56 +359,37 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
-    /* The loop's frame as invariants, one part at a time, for the proof still to come
-     * (its preservation goals time out as they stand). */
-    /*@ loop invariant 0 <= i <= ncaps;
-        loop invariant threads: sender->cspace == \at(sender->cspace, Pre) &&
-            sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
-            receiver->cspace == \at(receiver->cspace, Pre) &&
-            receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre);
-        loop invariant records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
-            sender->cspace->first_dynamic == \at(sender->cspace->first_dynamic, Pre) &&
-            sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
-            receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
-            receiver->cspace->first_dynamic == \at(receiver->cspace->first_dynamic, Pre) &&
-            receiver->cspace->slots == \at(receiver->cspace->slots, Pre);
-        loop invariant handles: \forall integer k; 0 <= k < ncaps ==>
-            sender->ipc_buffer->caps_out[k] == \at(sender->ipc_buffer->caps_out[k], Pre);
-        loop invariant dsts: \forall integer k; 0 <= k < ncaps ==>
-            dst[k] == \at(dst[k], Pre) && dst[k]->owner == receiver->cspace;
-        loop invariant gens: \forall integer k; i <= k < ncaps ==>
-            move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre);
-        loop invariant still: \forall integer k; i <= k < ncaps ==>
-            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre);
-        loop invariant empty: \forall integer k; i <= k < ncaps ==> dst[k]->obj == \null;
-        loop invariant pool: pool_frame{Pre, Here};
-        loop invariant pool_links: pool_links_frame{Pre, Here};
-        loop invariant pool_queues: pool_queues_frame{Pre, Here};
-        loop invariant children: \forall integer x; 0 <= x < sender->cspace->size ==>
-            sender->cspace->slots[x].first_child == \at(sender->cspace->slots[x].first_child, Pre) ||
-            (\exists integer j; 0 <= j < i && sender->cspace->slots[x].first_child == dst[j]) ||
-            (\exists integer j; 0 <= j < i && sender->cspace->slots + x == dst[j]);
-        loop assigns i,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].obj,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].type,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].placed,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].rights,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].badge,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].first_child,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vaddr,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].map_vspace,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].parent,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].next_sibling,
-            receiver->cspace->slots[0 .. receiver->cspace->size - 1].prev_sibling,
-            sender->cspace->slots[0 .. sender->cspace->size - 1].first_child,
-            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].first_child, Pre)->prev_sibling,
-            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].obj, Pre)->refs,
-            receiver->ipc_buffer->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
-            audit_ring[0 .. ANV_AUDIT_RING - 1];
-        loop variant ncaps - i;
-    */
-    for (uint32_t i = 0; i < ncaps; i++)
+    //@ loop pragma UNROLL "completely", ANV_IPC_MAX_CAPS + 1;
+    for (uint32_t i = 0; i < ncaps; i++) {
         ipc_move_cap(sender, receiver, i, dst[i]);
+        /*@ assert threads: sender->cspace == \at(sender->cspace, Pre) &&
+                sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
+                receiver->cspace == \at(receiver->cspace, Pre) &&
+                receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre); */
+        /*@ assert records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
+                sender->cspace->first_dynamic == \at(sender->cspace->first_dynamic, Pre) &&
+                sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
+                receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
+                receiver->cspace->first_dynamic == \at(receiver->cspace->first_dynamic, Pre) &&
+                receiver->cspace->slots == \at(receiver->cspace->slots, Pre); */
+        /*@ assert handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
+                sender->ipc_buffer->caps_out[k] == \at(sender->ipc_buffer->caps_out[k], Pre); */
+        /*@ assert dsts: \forall integer k; 0 <= k < ncaps ==>
+                dst[k] == \at(dst[k], Pre) && dst[k]->owner == receiver->cspace; */
+        /*@ assert gens: \forall integer k; i < k < ncaps ==>
+                move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre); */
+        /*@ assert still: \forall integer k; i < k < ncaps ==>
+                move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre); */
+        //@ assert empty: \forall integer k; i < k < ncaps ==> dst[k]->obj == \null;
+        //@ assert pool: pool_frame{Pre, Here};
+        //@ assert pool_links: pool_links_frame{Pre, Here};
+        //@ assert pool_queues: pool_queues_frame{Pre, Here};
+        /*@ assert children: \forall integer x; 0 <= x < sender->cspace->size ==>
+                sender->cspace->slots[x].first_child ==
+                    \at(sender->cspace->slots[x].first_child, Pre) ||
+                (\exists integer j; 0 <= j <= i && sender->cspace->slots[x].first_child == dst[j]) ||
+                (\exists integer j; 0 <= j <= i && sender->cspace->slots + x == dst[j]); */
+    }
 }
 
 /* The long part of a message: words ANV_IPC_REG_WORDS..words-1 of mr[] (the first ones
@@ -801,7 +788,12 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
 }
 
 /* Every check of a reply, both sides, the free slots found into `dst`; changes nothing
- * else, so a refused reply is still owed. */
+ * else, so a refused reply is still owed. The receiver's slots are looked for before the
+ * sender's checks, and their result is the last reported, after the sender's errors: the
+ * same error as checking in the other order, and what the sender's checks establish (the
+ * handles resolve) holds at the return with no store after it, which is what ipc_reply's
+ * proof needs (the frame across the search of slots is one the provers did not manage;
+ * docs/assurance.md). */
 /*@ requires ipc_thread_ok(server);
     requires \valid_read(client) && cspace_valid(client->cspace);
     requires \valid(dst + (0 .. ANV_IPC_MAX_CAPS - 1));
@@ -811,7 +803,7 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
                         server->cspace->slots + (0 .. server->cspace->size - 1), server->ipc_buffer);
     assigns dst[0 .. ANV_IPC_MAX_CAPS - 1];
     ensures \result == ANV_OK ==>
-        ipc_bounds_ok(server, client->call_grant != 0 ? 1 : 0, info) &&
+        ipc_payload_ok(server, client->call_grant != 0 ? 1 : 0, info) &&
         (anv_msginfo_words_of(info) > ANV_IPC_REG_WORDS ==> client->ipc_buffer != \null) &&
         (client->is_fault_msg != 0 ==> anv_msginfo_caps_of(info) == 0) &&
         (client->is_fault_msg == 0 && anv_msginfo_caps_of(info) > 0 ==>
@@ -825,18 +817,23 @@ static void ipc_reply_to_fault(struct thread *client, uint32_t action)
 static int ipc_reply_check(const struct thread *server, const struct thread *client,
                            uint64_t info, struct cap **dst)
 {
+    uint32_t ncaps = anv_msginfo_caps(info);
     /* A fault reply only chooses the faulted thread's fate: the thread has no syscall to
      * take capabilities in. */
-    if (client->is_fault_msg && anv_msginfo_caps(info) != 0)
+    if (client->is_fault_msg && ncaps != 0)
         return ANV_E_TOO_MANY_CAPS;
+    /* More than ANV_IPC_MAX_CAPS is the sender's error, reported below; dst has no room. */
+    int slots = ANV_OK;
+    if (!client->is_fault_msg && ncaps <= ANV_IPC_MAX_CAPS)
+        slots = ipc_check_receiver_slots(client, ncaps, dst);
     /* As a send, with the grant right the caller's capability had when its call was
      * delivered (seL4's grant-reply): a server may hand capabilities back only to a
      * caller that could have handed it some. */
     int err = ipc_check_payload(server, client->call_grant != 0, info);
     if (err == ANV_OK && anv_msginfo_words(info) > ANV_IPC_REG_WORDS && client->ipc_buffer == 0)
         err = ANV_E_MSG_TOO_LONG;
-    if (err == ANV_OK && !client->is_fault_msg)
-        err = ipc_check_receiver_slots(client, anv_msginfo_caps(info), dst);
+    if (err == ANV_OK)
+        err = slots;
     return err;
 }
 
