@@ -22,6 +22,16 @@ extern struct audit_record audit_ring[ANV_AUDIT_RING];
 extern uint64_t audit_seq;
 
 void audit_reset(void);
+/* No record written and the sequence number kept: what a refused operation keeps. */
+/*@ predicate audit_unchanged{L1, L2} = \at(audit_seq, L1) == \at(audit_seq, L2) &&
+        \forall integer i; 0 <= i < ANV_AUDIT_RING ==>
+            \at(audit_ring[i].seq, L1) == \at(audit_ring[i].seq, L2) &&
+            \at(audit_ring[i].event, L1) == \at(audit_ring[i].event, L2) &&
+            \at(audit_ring[i].subject, L1) == \at(audit_ring[i].subject, L2) &&
+            \at(audit_ring[i].object, L1) == \at(audit_ring[i].object, L2) &&
+            \at(audit_ring[i].result, L1) == \at(audit_ring[i].result, L2) &&
+            \at(audit_ring[i].arg, L1) == \at(audit_ring[i].arg, L2);
+*/
 /* ACSL (proved by WP, tests/proof/wp/; docs/assurance.md): one record, nothing else. */
 /*@ assigns audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
 */

@@ -17,11 +17,23 @@
 #include "object/vspace.h"
 
 
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures own_cspace: \result == t->cspace;
+*/
 static struct cspace *own(struct thread *t)
 {
     return t->cspace;
 }
 
+/* A refused lookup changes nothing (docs/assurance.md, item 3; group wp_refusals). The
+ * success path is not specified here (it writes r[A1..A4]). */
+/*@ requires \valid(t) && cspace_valid(t->cspace) && \valid(r + (0 .. 31));
+    behavior refused:
+      assumes cspace_resolve(t->cspace, r[REG_A0]) != ANV_OK;
+      assigns \nothing;
+      ensures refused_result: \result == cspace_resolve(t->cspace, r[REG_A0]);
+*/
 static __attribute__((noinline)) int sys_cap_identify(struct thread *t, uint64_t *r)
 {
     struct cap *c;
@@ -35,6 +47,24 @@ static __attribute__((noinline)) int sys_cap_identify(struct thread *t, uint64_t
     return ANV_OK;
 }
 
+/* A refused delegation changes nothing (docs/assurance.md, item 3; group wp_refusals).
+ * The assigns names, in the state before the call, the source (the slot r[A0] names),
+ * the target CSpace (the caller's, or the one r[A1] names) and the destination slot
+ * r[A2] in it: a delegation writes that slot, the source's first-child link and its old
+ * first child's back link, the object's count, cap_live, one audit record and r[A1]. */
+/*@ requires \valid(t) && cspace_valid(t->cspace) && \valid(r + (0 .. 31));
+    assigns (r[REG_A1] == ANV_HANDLE_NULL ? t->cspace :
+             (struct cspace *)cspace_slot_of(t->cspace, r[REG_A1])->obj)->slots[r[REG_A2]],
+            cspace_slot_of(t->cspace, r[REG_A0])->first_child,
+            cspace_slot_of(t->cspace, r[REG_A0])->first_child->prev_sibling,
+            cspace_slot_of(t->cspace, r[REG_A0])->obj->refs,
+            cap_live, audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1], r[REG_A1];
+    ensures refused_caps: \result != ANV_OK ==> caps_unchanged{Pre, Post};
+    ensures refused_refs: \result != ANV_OK ==> refs_unchanged{Pre, Post};
+    ensures refused_audit: \result != ANV_OK ==> audit_unchanged{Pre, Post};
+    ensures refused_live: \result != ANV_OK ==> cap_live == \old(cap_live);
+    ensures refused_regs: \result != ANV_OK ==> \forall integer i; 0 <= i < 32 ==> r[i] == \old(r[i]);
+*/
 static __attribute__((noinline)) int sys_cap_delegate(struct thread *t, uint64_t *r)
 {
     struct cap *src, *dst;
@@ -59,6 +89,14 @@ static __attribute__((noinline)) int sys_cap_delegate(struct thread *t, uint64_t
     return ANV_OK;
 }
 
+/* A refused lookup changes nothing (docs/assurance.md, item 3; group wp_refusals). The
+ * success path is not specified here (cap_revoke is proved in wp_revoke). */
+/*@ requires \valid(t) && cspace_valid(t->cspace) && \valid(r + (0 .. 31));
+    behavior refused:
+      assumes cspace_resolve(t->cspace, r[REG_A0]) != ANV_OK;
+      assigns \nothing;
+      ensures refused_result: \result == cspace_resolve(t->cspace, r[REG_A0]);
+*/
 static __attribute__((noinline)) int sys_cap_revoke(struct thread *t, uint64_t *r)
 {
     struct cap *c;
@@ -72,6 +110,14 @@ static __attribute__((noinline)) int sys_cap_revoke(struct thread *t, uint64_t *
     return ANV_OK;
 }
 
+/* A refused lookup changes nothing (docs/assurance.md, item 3; group wp_refusals). The
+ * success path is not specified here (cap_delete has no contract). */
+/*@ requires \valid(t) && cspace_valid(t->cspace) && \valid(r + (0 .. 31));
+    behavior refused:
+      assumes cspace_resolve(t->cspace, r[REG_A0]) != ANV_OK;
+      assigns \nothing;
+      ensures refused_result: \result == cspace_resolve(t->cspace, r[REG_A0]);
+*/
 static __attribute__((noinline)) int sys_cap_delete(struct thread *t, uint64_t *r)
 {
     struct cap *c;

@@ -32,6 +32,24 @@
     // Rights as sets of bits: every right of r is one of `of`.
     predicate rights_subset(integer r, integer of) =
         \forall integer i; 0 <= i < 32 ==> (r & (1 << i)) != 0 ==> (of & (1 << i)) != 0;
+
+    // No capability anywhere differs between L1 and L2 in any field of struct cap (a new
+    // field must be added here), and no object's reference count: what a refused
+    // operation keeps (docs/assurance.md, item 3).
+    predicate caps_unchanged{L1, L2} = \forall struct cap *x; \valid_read{L1}(x) ==>
+        \at(x->obj, L1) == \at(x->obj, L2) && \at(x->type, L1) == \at(x->type, L2) &&
+        \at(x->placed, L1) == \at(x->placed, L2) && \at(x->badge, L1) == \at(x->badge, L2) &&
+        \at(x->rights, L1) == \at(x->rights, L2) &&
+        \at(x->generation, L1) == \at(x->generation, L2) &&
+        \at(x->parent, L1) == \at(x->parent, L2) &&
+        \at(x->first_child, L1) == \at(x->first_child, L2) &&
+        \at(x->next_sibling, L1) == \at(x->next_sibling, L2) &&
+        \at(x->prev_sibling, L1) == \at(x->prev_sibling, L2) &&
+        \at(x->owner, L1) == \at(x->owner, L2) &&
+        \at(x->map_vaddr, L1) == \at(x->map_vaddr, L2) &&
+        \at(x->map_vspace, L1) == \at(x->map_vspace, L2);
+    predicate refs_unchanged{L1, L2} = \forall struct kobj *o; \valid_read{L1}(o) ==>
+        \at(o->refs, L1) == \at(o->refs, L2);
 */
 
 void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size);

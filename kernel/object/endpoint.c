@@ -446,11 +446,33 @@ static int ipc_transfer_check(const struct thread *sender, const struct thread *
     return ipc_check_receiver_slots(receiver, anv_msginfo_caps(info), dst);
 }
 
+/* What a refused transfer keeps of each thread: its registers and its IPC buffer. */
+/*@ predicate ipc_regs_unchanged{L1, L2}(struct thread *t) = \forall integer i; 0 <= i < 32 ==>
+        \at(t->frame.regs[i], L1) == \at(t->frame.regs[i], L2);
+    predicate ipc_buffer_unchanged{L1, L2}(struct anv_ipc_buffer *b) = b != \null ==>
+        \at(b->badge, L1) == \at(b->badge, L2) &&
+        (\forall integer i; 0 <= i < ANV_IPC_MAX_WORDS ==> \at(b->mr[i], L1) == \at(b->mr[i], L2)) &&
+        \forall integer i; 0 <= i < ANV_IPC_MAX_CAPS ==>
+            \at(b->caps_out[i], L1) == \at(b->caps_out[i], L2) &&
+            \at(b->caps_in[i], L1) == \at(b->caps_in[i], L2) &&
+            \at(b->caps_out_rights[i], L1) == \at(b->caps_out_rights[i], L2);
+*/
+
 /* Move one message from sender to receiver: an error with nothing moved, or ANV_OK with
  * the message delivered. */
 /*@ requires ipc_thread_ok(sender) && \valid_read(epcap_of_sender);
     requires \valid(receiver) && cspace_valid(receiver->cspace);
     requires receiver->ipc_buffer == \null || \valid(receiver->ipc_buffer);
+    ensures refused_caps: \result != ANV_OK ==>
+        caps_unchanged{Pre, Post} && refs_unchanged{Pre, Post};
+    ensures refused_counts: \result != ANV_OK ==>
+        cap_live == \old(cap_live) && audit_unchanged{Pre, Post};
+    ensures refused_threads: \result != ANV_OK ==>
+        receiver->ipc_buffer == \old(receiver->ipc_buffer) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        ipc_regs_unchanged{Pre, Post}(receiver) && ipc_regs_unchanged{Pre, Post}(sender) &&
+        ipc_buffer_unchanged{Pre, Post}(receiver->ipc_buffer) &&
+        ipc_buffer_unchanged{Pre, Post}(sender->ipc_buffer);
 */
 static int ipc_transfer(struct thread *sender, struct thread *receiver, uint64_t badge,
                         const struct cap *epcap_of_sender)
