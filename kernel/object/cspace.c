@@ -276,14 +276,34 @@ int cap_derive_check(const struct cap *src, uint32_t rights, uint64_t badge)
     return ANV_OK;
 }
 
+/* The stores that hang a child first on its parent's list, and exactly what they change in
+ * every capability (behavior caps; proved apart from the tree's invariants, as cdt_splice
+ * is for cdt_unlink). */
 /*@ requires \valid(parent) && \valid(child) && \separated(parent, child);
     requires parent->first_child == \null ||
         (\valid(parent->first_child) && \separated(parent->first_child, child));
     assigns child->parent, child->prev_sibling, child->next_sibling, parent->first_child,
             parent->first_child->prev_sibling;
     ensures child->parent == parent && parent->first_child == child;
+    behavior caps:
+      assumes cap_ok(parent) && cap_ok(child);
+      assumes parent->first_child == \null || cap_ok(parent->first_child);
+      ensures parent_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == child ==> x->parent == parent) && (x != child ==> x->parent == \old(x->parent));
+      ensures first_child_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == parent ==> x->first_child == child) &&
+        (x != parent ==> x->first_child == \old(x->first_child));
+      ensures next_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == child ==> x->next_sibling == \old(parent->first_child)) &&
+        (x != child ==> x->next_sibling == \old(x->next_sibling));
+      ensures prev_of: \forall struct cap *x; cap_ok(x) ==>
+        (x == child ==> x->prev_sibling == \null) &&
+        (x != child && x == \old(parent->first_child) ==> x->prev_sibling == child) &&
+        (x != child && x != \old(parent->first_child) ==>
+            x->prev_sibling == \old(x->prev_sibling));
+      ensures obj_of: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
 */
-static void cdt_link_child(struct cap *parent, struct cap *child)
+static void cdt_hang_child(struct cap *parent, struct cap *child)
 {
     child->parent = parent;
     child->prev_sibling = 0;
@@ -291,6 +311,41 @@ static void cdt_link_child(struct cap *parent, struct cap *child)
     if (parent->first_child)
         parent->first_child->prev_sibling = child;
     parent->first_child = child;
+}
+
+/* Linking a child under a parent. Linking an unlinked, filled capability keeps the tree's
+ * links valid, paired and filled (behavior tree_kept): the child is a new leaf and no
+ * other link changes. cap_delete's loop links a child whose next
+ * sibling may still point back at it, which the behavior does not cover. */
+/*@ requires \valid(parent) && \valid(child) && \separated(parent, child);
+    requires parent->first_child == \null ||
+        (\valid(parent->first_child) && \separated(parent->first_child, child));
+    assigns child->parent, child->prev_sibling, child->next_sibling, parent->first_child,
+            parent->first_child->prev_sibling;
+    ensures child->parent == parent && parent->first_child == child;
+    behavior tree_kept:
+      assumes cdt_links_valid && cdt_paired && cdt_filled;
+      assumes cap_ok(parent) && cap_ok(child) && child->obj != \null;
+      assumes child->parent == \null && child->next_sibling == \null &&
+              child->prev_sibling == \null;
+      ensures cdt_links_valid;
+      ensures cdt_filled;
+      ensures cdt_pair_child;
+      ensures cdt_pair_fwd;
+      ensures cdt_pair_back;
+      ensures cdt_pair_parent;
+*/
+static void cdt_link_child(struct cap *parent, struct cap *child)
+{
+    /* Nothing links to an unlinked capability (the pairing would name it back), and
+     * nothing's next sibling is the parent's first child (it has no previous sibling). */
+    /*@ for tree_kept: assert \forall struct cap *x; cap_ok(x) ==>
+            x->first_child != child && x->next_sibling != child && x->prev_sibling != child; */
+    /*@ for tree_kept: assert parent->first_child != \null ==>
+            cap_ok(parent->first_child) && parent->first_child->parent == parent &&
+            parent->first_child->prev_sibling == \null &&
+            \forall struct cap *x; cap_ok(x) ==> x->next_sibling != parent->first_child; */
+    cdt_hang_child(parent, child);
 }
 
 /* The stores that take c out of the tree, and exactly what they change in every
@@ -382,6 +437,16 @@ static void cdt_unlink(struct cap *c)
     ensures dst->obj == obj && dst->type == type && dst->rights == rights;
     ensures dst->badge == badge && dst->parent == parent && dst->first_child == \null;
     ensures parent != \null ==> parent->first_child == dst;
+    // Installing into an unlinked slot, under a parent or none, keeps the tree's
+    // links valid, paired and filled: the new capability is a leaf and no other link
+    // changes (the rest of the tree's invariants are inductive; not stated here).
+    behavior tree_kept:
+      assumes cdt_links_valid && cdt_paired && cdt_filled && cap_ok(dst);
+      assumes dst->parent == \null && dst->first_child == \null &&
+              dst->next_sibling == \null && dst->prev_sibling == \null;
+      assumes parent == \null || cap_ok(parent);
+      ensures cdt_links_valid && cdt_filled;
+      ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
 */
 void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t rights,
                  uint64_t badge, struct cap *parent)
@@ -398,6 +463,19 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     dst->parent = 0;
     dst->next_sibling = 0;
     dst->prev_sibling = 0;
+    /* The tree's invariants after the slot's own stores, one at a time: each is a goal
+     * of its own, which the link's contract then takes as its assumption. The stores
+     * changed no link (the slot's were already empty). */
+    /*@ for tree_kept: assert links_same: \forall struct cap *x; cap_ok(x) ==>
+            x->parent == \at(x->parent, Pre) && x->first_child == \at(x->first_child, Pre) &&
+            x->next_sibling == \at(x->next_sibling, Pre) &&
+            x->prev_sibling == \at(x->prev_sibling, Pre); */
+    //@ for tree_kept: assert cdt_links_valid;
+    //@ for tree_kept: assert cdt_filled;
+    //@ for tree_kept: assert cdt_pair_child;
+    //@ for tree_kept: assert cdt_pair_fwd;
+    //@ for tree_kept: assert cdt_pair_back;
+    //@ for tree_kept: assert cdt_pair_parent;
     if (parent)
         cdt_link_child(parent, dst);
     obj->refs++;
@@ -423,6 +501,14 @@ void cap_install(struct cap *dst, struct kobj *obj, uint8_t type, uint32_t right
     ensures dst->rights == rights && rights_subset(dst->rights, \old(src->rights));
     ensures dst->parent == src && src->first_child == dst;
     ensures dst->badge == (badge != 0 ? badge : \old(src->badge));
+    // Deriving into an unlinked slot keeps the tree's links valid, paired and filled
+    // (cap_install's behavior of the same name).
+    behavior tree_kept:
+      assumes cdt_links_valid && cdt_paired && cdt_filled && cap_ok(dst) && cap_ok(src);
+      assumes dst->parent == \null && dst->first_child == \null &&
+              dst->next_sibling == \null && dst->prev_sibling == \null;
+      ensures cdt_links_valid && cdt_filled;
+      ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
 */
 void cap_derive(struct cap *dst, struct cap *src, uint32_t rights, uint64_t badge)
 {
