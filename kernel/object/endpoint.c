@@ -992,6 +992,8 @@ int ipc_reply(struct thread *server, uint64_t info)
         t->q_owner == \null;
     ensures !(\old(t->blocked_on) != \null && \old(t->q_owner) == \old(ep_queue_of(t))) ==>
         t->q_owner == \old(t->q_owner);
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(\null);
 */
 void ep_dequeue(struct thread *t)

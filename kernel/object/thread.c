@@ -59,6 +59,8 @@ void tq_insert(struct thread_queue *q, struct thread *t)
     ensures pool_closed;
     ensures queue_ok(q);
     ensures t->q_owner == \null;
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(\null);
 */
 void tq_remove(struct thread_queue *q, struct thread *t)
