@@ -116,6 +116,12 @@ void thread_set_result(struct thread *t, uint64_t err)
     ensures reply_states_but(t);
     ensures \forall integer i; 0 <= i < sched_count ==>
         sched_all[i]->state == \old(sched_all[i]->state);
+    ensures q_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
+    ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != \old(t->replier) ==> sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
 */
 static void thread_cut_reply_link(struct thread *t)
 {
@@ -167,6 +173,15 @@ static void thread_clear_wait(struct thread *t)
     ensures reply_states_but(\null);
     ensures t->replier == \null;
     ensures t->state == TS_INACTIVE;
+    ensures table_kept: sched_count == \old(sched_count) &&
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \old(sched_all[i]);
+    ensures others_frame: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->state == \old(sched_all[i]->state) &&
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
+    ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != \old(t->replier) ==> sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
 */
 static void thread_stop_faulted(struct thread *t)
 {
@@ -175,15 +190,44 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert s1: replier_pairs;
     //@ assert s2: reply_to_pairs;
     //@ assert s3: reply_states_but(t);
+    /*@ assert sf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert sf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert sf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    //@ assert sf4: t->replier == \at(t->replier, Pre);
+    /*@ ghost C: ; */
     thread_cut_reply_link(t);
     t->is_fault_msg = 0;
     //@ assert c1: replier_pairs;
     //@ assert c2: reply_to_pairs;
     //@ assert c3: reply_states_but(t);
+    /*@ assert cf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert cf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert cf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert cf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     thread_clear_wait(t);
     //@ assert w1: replier_pairs;
     //@ assert w2: reply_to_pairs;
     //@ assert w3: reply_states_but(t);
+    /*@ assert wf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert wf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert wf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert wf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     /*@ ghost W: ; */
     sched_remove(t);
     /*@ assert rs: \forall integer i; 0 <= i < sched_count ==>
@@ -194,6 +238,16 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert r2: reply_to_pairs;
     //@ assert r3: reply_states_but(t);
     //@ assert s5: t->replier == \null;
+    /*@ assert rf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert rf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert rf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert rf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     /*@ ghost R: ; */
     t->state = TS_INACTIVE;
     /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
@@ -216,12 +270,33 @@ static void thread_stop_faulted(struct thread *t)
     ensures reply_states_but(\null);
     ensures client->replier == \null;
     ensures client->state != TS_BLOCKED_REPLY;
+    ensures table_kept: sched_count == \old(sched_count) &&
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \old(sched_all[i]);
+    ensures others_frame: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+        sched_all[i]->state == \old(sched_all[i]->state) &&
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(client->replier) ==> sched_all[i]->reply_to == \null;
 */
 void thread_release_caller(struct thread *client, uint64_t err)
 {
     thread_cut_reply_link(client);
+    /*@ assert x1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert x2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert x3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     if (client->is_fault_msg) {
         thread_stop_faulted(client);
+        /*@ assert y1: sched_count == \at(sched_count, Pre) &&
+                \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+        /*@ assert y2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+                sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+                sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+        /*@ assert y3: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
         return;
     }
     thread_set_result(client, err);
@@ -229,6 +304,13 @@ void thread_release_caller(struct thread *client, uint64_t err)
     //@ assert m2: reply_to_pairs;
     //@ assert m3: reply_states_but(client);
     //@ assert m4: client->replier == \null && client->q_owner == \null;
+    /*@ assert z1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert z2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert z3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     /*@ ghost M: ; */
     sched_make_ready(client);
     /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
