@@ -656,13 +656,41 @@ static void ipc_link_and_wake(struct thread *sender, struct thread *receiver, bo
 
 /* After delivery: a call makes the receiver owe the sender a reply, which may carry
  * capabilities only if the capability the call went through (`epcap`) had GRANT.
- * (ipc_link_and_wake is proved to keep the reply link; that the release before it
- * leaves the two threads as its precondition needs is not: docs/assurance.md.) */
+ * ACSL (proved by WP; docs/assurance.md, property 4): the reply link holds after, under
+ * ipc_link_and_wake's preconditions but the receiver's `reply_to`, which may name an
+ * earlier caller, on no queue as a thread waiting for a reply is (the kernel's
+ * invariant, assumed here); that it is then neither of the two follows from the link. */
+/*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
+    requires reply_links;
+    requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
+    requires sender->q_owner == \null || sender->q_owner == &sched_ready;
+    requires receiver->q_owner == \null || receiver->q_owner == &sched_ready;
+    requires receiver->reply_to != \null ==> receiver->reply_to->q_owner == \null;
+    requires is_call != 0 ==> \valid_read(epcap);
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures is_call != 0 ==> receiver->reply_to == sender && sender->replier == receiver &&
+        sender->state == TS_BLOCKED_REPLY;
+*/
 static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
                                const struct cap *epcap)
 {
-    if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
+    if (receiver->reply_to) { /* it dropped an earlier reply: that caller is told, not stranded */
+        /*@ assert caller_waits: in_pool(receiver->reply_to) &&
+                receiver->reply_to->replier == receiver &&
+                receiver->reply_to->state == TS_BLOCKED_REPLY; */
+        //@ assert caller_apart: receiver->reply_to != sender && receiver->reply_to != receiver;
         thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
+        /*@ assert d1: sender->state == \at(sender->state, Pre) &&
+                sender->q_owner == \at(sender->q_owner, Pre); */
+        /*@ assert d2: receiver->state == \at(receiver->state, Pre) &&
+                receiver->q_owner == \at(receiver->q_owner, Pre); */
+        //@ assert d3: receiver->reply_to == \null;
+        //@ assert d4: in_pool(sender) && in_pool(receiver);
+    }
     ipc_link_and_wake(sender, receiver, is_call, epcap);
 }
 

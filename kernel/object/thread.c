@@ -182,6 +182,7 @@ static void thread_clear_wait(struct thread *t)
         sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
     ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
         sched_all[i] != \old(t->replier) ==> sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
+    ensures frees_nothing: \forall struct cap *c; \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 static void thread_stop_faulted(struct thread *t)
 {
@@ -277,6 +278,7 @@ static void thread_stop_faulted(struct thread *t)
         sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
         sched_all[i] == \old(client->replier) ==> sched_all[i]->reply_to == \null;
+    ensures frees_nothing: \forall struct cap *c; \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 void thread_release_caller(struct thread *client, uint64_t err)
 {
