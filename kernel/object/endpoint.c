@@ -543,10 +543,10 @@ static inline void ipc_call_link(struct thread *server, struct thread *client)
  * two and blocks the sender for the reply, a send completes; the receiver runs again.
  * ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the reply link
  * holds after, and a call leaves the two linked and the sender waiting for the reply,
- * given the state both callers of ipc_after_delivery leave (ep_deliver_or_queue,
- * ep_receive: not proved, see "assumed"): two threads of the pool, neither waiting for a
- * reply, each on the ready queue or on none (the one just taken off the endpoint's
- * queue), the receiver owing no reply. The assertions are steps of the proof, as in
+ * given the state ipc_after_delivery passes on (its callers', ep_deliver_or_queue and
+ * ep_receive: not proved, see "assumed"; the release's, proved): two threads of the
+ * pool, neither waiting for a reply, each on the ready queue or on none (the one just
+ * taken off the endpoint's queue), the receiver owing no reply. The assertions are steps of the proof, as in
  * thread.c. */
 /*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
     requires reply_links;

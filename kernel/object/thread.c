@@ -261,7 +261,8 @@ static void thread_stop_faulted(struct thread *t)
 }
 
 /* ACSL (docs/assurance.md, property 4): the reply link holds before and after, and
- * `client` waits for no reply any more. */
+ * `client` waits for no reply any more; for the delivery (ipc_after_delivery), every
+ * other thread keeps its state and queue and the server owes no reply. */
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_BLOCKED_REPLY && client->q_owner == \null;
     ensures pool_sep;
