@@ -546,8 +546,8 @@ static inline void ipc_call_link(struct thread *server, struct thread *client)
  * given the state ipc_after_delivery passes on (its callers', ep_deliver_or_queue and
  * ep_receive: not proved, see "assumed"; the release's, proved): two threads of the
  * pool, neither waiting for a reply, each on the ready queue or on none (the one just
- * taken off the endpoint's queue), the receiver owing no reply. The assertions are steps of the proof, as in
- * thread.c. */
+ * taken off the endpoint's queue), the receiver owing no reply. The assertions are
+ * steps of the proof, as in thread.c. */
 /*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
     requires reply_links;
     requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
@@ -656,10 +656,10 @@ static void ipc_link_and_wake(struct thread *sender, struct thread *receiver, bo
 
 /* After delivery: a call makes the receiver owe the sender a reply, which may carry
  * capabilities only if the capability the call went through (`epcap`) had GRANT.
- * ACSL (proved by WP; docs/assurance.md, property 4): the reply link holds after, under
- * ipc_link_and_wake's preconditions but the receiver's `reply_to`, which may name an
- * earlier caller, on no queue as a thread waiting for a reply is (the kernel's
- * invariant, assumed here); that it is then neither of the two follows from the link. */
+ * ACSL (proved by WP; docs/assurance.md, property 4): the reply link holds after, given
+ * ipc_link_and_wake's preconditions except that the receiver may still owe an earlier
+ * caller its reply; that caller is then on no queue, as a thread waiting for a reply is
+ * (the kernel's invariant, assumed here). The assertions are steps of the proof. */
 /*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
     requires reply_links;
     requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
@@ -678,11 +678,13 @@ static void ipc_link_and_wake(struct thread *sender, struct thread *receiver, bo
 static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
                                const struct cap *epcap)
 {
-    if (receiver->reply_to) { /* it dropped an earlier reply: that caller is told, not stranded */
+    /* It dropped an earlier reply: that caller is told, not stranded. */
+    if (receiver->reply_to) {
         /*@ assert caller_waits: in_pool(receiver->reply_to) &&
                 receiver->reply_to->replier == receiver &&
                 receiver->reply_to->state == TS_BLOCKED_REPLY; */
-        //@ assert caller_apart: receiver->reply_to != sender && receiver->reply_to != receiver;
+        /*@ assert caller_apart: receiver->reply_to != sender &&
+                receiver->reply_to != receiver; */
         thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
         /*@ assert d1: sender->state == \at(sender->state, Pre) &&
                 sender->q_owner == \at(sender->q_owner, Pre); */

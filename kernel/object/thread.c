@@ -121,7 +121,8 @@ void thread_set_result(struct thread *t, uint64_t err)
     ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
         sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
     ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
-        sched_all[i] != \old(t->replier) ==> sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
+        sched_all[i] != \old(t->replier) ==>
+            sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
 */
 static void thread_cut_reply_link(struct thread *t)
 {
@@ -174,15 +175,18 @@ static void thread_clear_wait(struct thread *t)
     ensures t->replier == \null;
     ensures t->state == TS_INACTIVE;
     ensures table_kept: sched_count == \old(sched_count) &&
-        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \old(sched_all[i]);
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            sched_all[i] == \old(sched_all[i]);
     ensures others_frame: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
         sched_all[i]->state == \old(sched_all[i]->state) &&
         sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
         sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
     ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
-        sched_all[i] != \old(t->replier) ==> sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
-    ensures frees_nothing: \forall struct cap *c; \at(\valid_read(c), Pre) ==> \valid_read(c);
+        sched_all[i] != \old(t->replier) ==>
+            sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
+    ensures frees_nothing: \forall struct cap *c;
+        \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 static void thread_stop_faulted(struct thread *t)
 {
@@ -192,7 +196,8 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert s2: reply_to_pairs;
     //@ assert s3: reply_states_but(t);
     /*@ assert sf1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert sf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
@@ -206,7 +211,8 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert c2: reply_to_pairs;
     //@ assert c3: reply_states_but(t);
     /*@ assert cf1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert cf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
@@ -220,7 +226,8 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert w2: reply_to_pairs;
     //@ assert w3: reply_states_but(t);
     /*@ assert wf1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert wf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
@@ -240,7 +247,8 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert r3: reply_states_but(t);
     //@ assert s5: t->replier == \null;
     /*@ assert rf1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert rf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
@@ -273,33 +281,41 @@ static void thread_stop_faulted(struct thread *t)
     ensures client->replier == \null;
     ensures client->state != TS_BLOCKED_REPLY;
     ensures table_kept: sched_count == \old(sched_count) &&
-        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \old(sched_all[i]);
-    ensures others_frame: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            sched_all[i] == \old(sched_all[i]);
+    ensures others_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != client ==>
         sched_all[i]->state == \old(sched_all[i]->state) &&
         sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
         sched_all[i] == \old(client->replier) ==> sched_all[i]->reply_to == \null;
-    ensures frees_nothing: \forall struct cap *c; \at(\valid_read(c), Pre) ==> \valid_read(c);
+    ensures frees_nothing: \forall struct cap *c;
+        \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 void thread_release_caller(struct thread *client, uint64_t err)
 {
     thread_cut_reply_link(client);
     /*@ assert x1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert x2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
     /*@ assert x3: \forall integer i; 0 <= i < sched_count ==>
-            sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
+            sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
     if (client->is_fault_msg) {
         thread_stop_faulted(client);
         /*@ assert y1: sched_count == \at(sched_count, Pre) &&
-                \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
-        /*@ assert y2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+                \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                    sched_all[i] == \at(sched_all[i], Pre); */
+        /*@ assert y2: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] != client ==>
                 sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
                 sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
         /*@ assert y3: \forall integer i; 0 <= i < sched_count ==>
-                sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
+                sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
         return;
     }
     thread_set_result(client, err);
@@ -308,12 +324,14 @@ void thread_release_caller(struct thread *client, uint64_t err)
     //@ assert m3: reply_states_but(client);
     //@ assert m4: client->replier == \null && client->q_owner == \null;
     /*@ assert z1: sched_count == \at(sched_count, Pre) &&
-            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==> sched_all[i] == \at(sched_all[i], Pre); */
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
     /*@ assert z2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
             sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
             sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
     /*@ assert z3: \forall integer i; 0 <= i < sched_count ==>
-            sched_all[i] == \at(client->replier, Pre) ==> sched_all[i]->reply_to == \null; */
+            sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
     /*@ ghost M: ; */
     sched_make_ready(client);
     /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
