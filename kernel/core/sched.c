@@ -135,6 +135,8 @@ void sched_budget_expired(uint64_t now)
     ensures pool_closed;
     ensures \old(t->q_owner) == &sched_ready ==> t->q_owner == \null;
     ensures \old(t->q_owner) != &sched_ready ==> t->q_owner == \old(t->q_owner);
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(\null);
 */
 void sched_remove(struct thread *t)

@@ -543,11 +543,11 @@ static inline void ipc_call_link(struct thread *server, struct thread *client)
  * two and blocks the sender for the reply, a send completes; the receiver runs again.
  * ACSL (proved by WP, tests/proof/wp/; docs/assurance.md, property 4): the reply link
  * holds after, and a call leaves the two linked and the sender waiting for the reply,
- * given the state both callers of ipc_after_delivery leave (ep_deliver_or_queue,
- * ep_receive: not proved, see "assumed"): two threads of the pool, neither waiting for a
- * reply, each on the ready queue or on none (the one just taken off the endpoint's
- * queue), the receiver owing no reply. The assertions are steps of the proof, as in
- * thread.c. */
+ * given the state ipc_after_delivery passes on (its callers', ep_deliver_or_queue and
+ * ep_receive: not proved, see "assumed"; the release's, proved): two threads of the
+ * pool, neither waiting for a reply, each on the ready queue or on none (the one just
+ * taken off the endpoint's queue), the receiver owing no reply. The assertions are
+ * steps of the proof, as in thread.c. */
 /*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
     requires reply_links;
     requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
@@ -656,13 +656,43 @@ static void ipc_link_and_wake(struct thread *sender, struct thread *receiver, bo
 
 /* After delivery: a call makes the receiver owe the sender a reply, which may carry
  * capabilities only if the capability the call went through (`epcap`) had GRANT.
- * (ipc_link_and_wake is proved to keep the reply link; that the release before it
- * leaves the two threads as its precondition needs is not: docs/assurance.md.) */
+ * ACSL (proved by WP; docs/assurance.md, property 4): the reply link holds after, given
+ * ipc_link_and_wake's preconditions except that the receiver may still owe an earlier
+ * caller its reply; that caller is then on no queue, as a thread waiting for a reply is
+ * (the kernel's invariant, assumed here). The assertions are steps of the proof. */
+/*@ requires pool_ok && in_pool(sender) && in_pool(receiver) && sender != receiver;
+    requires reply_links;
+    requires sender->state != TS_BLOCKED_REPLY && receiver->state != TS_BLOCKED_REPLY;
+    requires sender->q_owner == \null || sender->q_owner == &sched_ready;
+    requires receiver->q_owner == \null || receiver->q_owner == &sched_ready;
+    requires receiver->reply_to != \null ==> receiver->reply_to->q_owner == \null;
+    requires is_call != 0 ==> \valid_read(epcap);
+    ensures pool_sep;
+    ensures pool_closed;
+    ensures replier_pairs;
+    ensures reply_to_pairs;
+    ensures reply_states_but(\null);
+    ensures is_call != 0 ==> receiver->reply_to == sender && sender->replier == receiver &&
+        sender->state == TS_BLOCKED_REPLY;
+*/
 static void ipc_after_delivery(struct thread *sender, struct thread *receiver, bool is_call,
                                const struct cap *epcap)
 {
-    if (receiver->reply_to) /* it dropped an earlier reply: that caller is told, not stranded */
+    /* It dropped an earlier reply: that caller is told, not stranded. */
+    if (receiver->reply_to) {
+        /*@ assert caller_waits: in_pool(receiver->reply_to) &&
+                receiver->reply_to->replier == receiver &&
+                receiver->reply_to->state == TS_BLOCKED_REPLY; */
+        /*@ assert caller_apart: receiver->reply_to != sender &&
+                receiver->reply_to != receiver; */
         thread_release_caller(receiver->reply_to, ANV_E_CANCELLED);
+        /*@ assert d1: sender->state == \at(sender->state, Pre) &&
+                sender->q_owner == \at(sender->q_owner, Pre); */
+        /*@ assert d2: receiver->state == \at(receiver->state, Pre) &&
+                receiver->q_owner == \at(receiver->q_owner, Pre); */
+        //@ assert d3: receiver->reply_to == \null;
+        //@ assert d4: in_pool(sender) && in_pool(receiver);
+    }
     ipc_link_and_wake(sender, receiver, is_call, epcap);
 }
 
@@ -992,6 +1022,8 @@ int ipc_reply(struct thread *server, uint64_t info)
         t->q_owner == \null;
     ensures !(\old(t->blocked_on) != \null && \old(t->q_owner) == \old(ep_queue_of(t))) ==>
         t->q_owner == \old(t->q_owner);
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(\null);
 */
 void ep_dequeue(struct thread *t)

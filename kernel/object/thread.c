@@ -59,6 +59,8 @@ void tq_insert(struct thread_queue *q, struct thread *t)
     ensures pool_closed;
     ensures queue_ok(q);
     ensures t->q_owner == \null;
+    ensures \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
     ensures links_kept{Pre, Post}(\null);
 */
 void tq_remove(struct thread_queue *q, struct thread *t)
@@ -114,6 +116,13 @@ void thread_set_result(struct thread *t, uint64_t err)
     ensures reply_states_but(t);
     ensures \forall integer i; 0 <= i < sched_count ==>
         sched_all[i]->state == \old(sched_all[i]->state);
+    ensures q_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
+    ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != \old(t->replier) ==>
+            sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
 */
 static void thread_cut_reply_link(struct thread *t)
 {
@@ -165,6 +174,19 @@ static void thread_clear_wait(struct thread *t)
     ensures reply_states_but(\null);
     ensures t->replier == \null;
     ensures t->state == TS_INACTIVE;
+    ensures table_kept: sched_count == \old(sched_count) &&
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            sched_all[i] == \old(sched_all[i]);
+    ensures others_frame: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+        sched_all[i]->state == \old(sched_all[i]->state) &&
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(t->replier) ==> sched_all[i]->reply_to == \null;
+    ensures reply_to_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != \old(t->replier) ==>
+            sched_all[i]->reply_to == \old(sched_all[i]->reply_to);
+    ensures frees_nothing: \forall struct cap *c;
+        \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 static void thread_stop_faulted(struct thread *t)
 {
@@ -173,15 +195,47 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert s1: replier_pairs;
     //@ assert s2: reply_to_pairs;
     //@ assert s3: reply_states_but(t);
+    /*@ assert sf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert sf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert sf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    //@ assert sf4: t->replier == \at(t->replier, Pre);
+    /*@ ghost C: ; */
     thread_cut_reply_link(t);
     t->is_fault_msg = 0;
     //@ assert c1: replier_pairs;
     //@ assert c2: reply_to_pairs;
     //@ assert c3: reply_states_but(t);
+    /*@ assert cf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert cf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert cf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert cf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     thread_clear_wait(t);
     //@ assert w1: replier_pairs;
     //@ assert w2: reply_to_pairs;
     //@ assert w3: reply_states_but(t);
+    /*@ assert wf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert wf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert wf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert wf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     /*@ ghost W: ; */
     sched_remove(t);
     /*@ assert rs: \forall integer i; 0 <= i < sched_count ==>
@@ -192,6 +246,17 @@ static void thread_stop_faulted(struct thread *t)
     //@ assert r2: reply_to_pairs;
     //@ assert r3: reply_states_but(t);
     //@ assert s5: t->replier == \null;
+    /*@ assert rf1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert rf2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert rf3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] != \at(t->replier, Pre) ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, Pre); */
+    /*@ assert rf4: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(t->replier, Pre) ==> sched_all[i]->reply_to == \null; */
     /*@ ghost R: ; */
     t->state = TS_INACTIVE;
     /*@ assert f1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != t ==>
@@ -204,7 +269,8 @@ static void thread_stop_faulted(struct thread *t)
 }
 
 /* ACSL (docs/assurance.md, property 4): the reply link holds before and after, and
- * `client` waits for no reply any more. */
+ * `client` waits for no reply any more; for the delivery (ipc_after_delivery), every
+ * other thread keeps its state and queue and the server owes no reply. */
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_BLOCKED_REPLY && client->q_owner == \null;
     ensures pool_sep;
@@ -214,12 +280,42 @@ static void thread_stop_faulted(struct thread *t)
     ensures reply_states_but(\null);
     ensures client->replier == \null;
     ensures client->state != TS_BLOCKED_REPLY;
+    ensures table_kept: sched_count == \old(sched_count) &&
+        \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+            sched_all[i] == \old(sched_all[i]);
+    ensures others_frame: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] != client ==>
+        sched_all[i]->state == \old(sched_all[i]->state) &&
+        sched_all[i]->q_owner == \old(sched_all[i]->q_owner);
+    ensures server_freed: \forall integer i; 0 <= i < sched_count ==>
+        sched_all[i] == \old(client->replier) ==> sched_all[i]->reply_to == \null;
+    ensures frees_nothing: \forall struct cap *c;
+        \at(\valid_read(c), Pre) ==> \valid_read(c);
 */
 void thread_release_caller(struct thread *client, uint64_t err)
 {
     thread_cut_reply_link(client);
+    /*@ assert x1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert x2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert x3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
     if (client->is_fault_msg) {
         thread_stop_faulted(client);
+        /*@ assert y1: sched_count == \at(sched_count, Pre) &&
+                \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                    sched_all[i] == \at(sched_all[i], Pre); */
+        /*@ assert y2: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] != client ==>
+                sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+                sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+        /*@ assert y3: \forall integer i; 0 <= i < sched_count ==>
+                sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
         return;
     }
     thread_set_result(client, err);
@@ -227,6 +323,15 @@ void thread_release_caller(struct thread *client, uint64_t err)
     //@ assert m2: reply_to_pairs;
     //@ assert m3: reply_states_but(client);
     //@ assert m4: client->replier == \null && client->q_owner == \null;
+    /*@ assert z1: sched_count == \at(sched_count, Pre) &&
+            \forall integer i; 0 <= i < SCHED_MAX_THREADS ==>
+                sched_all[i] == \at(sched_all[i], Pre); */
+    /*@ assert z2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, Pre) &&
+            sched_all[i]->q_owner == \at(sched_all[i]->q_owner, Pre); */
+    /*@ assert z3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i] == \at(client->replier, Pre) ==>
+                sched_all[i]->reply_to == \null; */
     /*@ ghost M: ; */
     sched_make_ready(client);
     /*@ assert k1: \forall integer i; 0 <= i < sched_count ==>
