@@ -15,7 +15,48 @@
 #include "core/fastpath.h"
 
 #include "core/sched.h"
+#include "object/cspace.h"
 #include "object/thread.h"
+
+/* ACSL (proved by WP, tests/proof/wp/, group wp_fastpath; docs/assurance.md, property 4):
+ * the kernel's invariants the takes rely on, stated as their preconditions. */
+/*@ // A buffer the badge may be written to: none, or one apart from every thread and the
+    // scheduler's globals.
+    predicate fp_buffer_ok{L}(struct anv_ipc_buffer *b) =
+        b == \null || (\valid(b) &&
+            (\forall integer i; 0 <= i < sched_count ==> \separated(b, sched_all[i])) &&
+            \separated(b, sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count,
+                        &sched_ready, &sched_running, &sched_sleepers));
+
+    // An endpoint an endpoint capability names: apart from every thread and the
+    // scheduler's globals, its queue's head NULL or a thread of the pool at the head of
+    // this queue; a queued receiver is blocked in receive and owes no reply (a receive
+    // gives up the reply it owes before it blocks: RFC 0010 section 4.7).
+    predicate fp_ep_ok{L}(struct endpoint *ep) =
+        \valid(ep) && queue_ok(&ep->queue) &&
+        (\forall integer i; 0 <= i < sched_count ==> \separated(ep, sched_all[i])) &&
+        \separated(ep, sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count, &sched_ready,
+                    &sched_running, &sched_sleepers) &&
+        (ep->queue.head != \null ==> ep->queue.head->q_owner == &ep->queue) &&
+        (ep->queue.head != \null && ep->queue_is_senders == 0 ==>
+            ep->queue.head->state == TS_BLOCKED_RECV && ep->queue.head->reply_to == \null &&
+            fp_buffer_ok(ep->queue.head->ipc_buffer));
+
+    logic struct endpoint *fp_ep_of{L}(struct cap *c) = (struct endpoint *)c->obj;
+
+    // The thread's CSpace: handles resolve in it, its slots and record are apart from the
+    // thread, and every endpoint capability names an endpoint as above.
+    predicate fp_cspace_ok{L}(struct thread *t) =
+        cspace_valid(t->cspace) && \separated(t, t->cspace) &&
+        \separated(t, t->cspace->slots + (0 .. t->cspace->size - 1)) &&
+        \forall integer k; 0 <= k < t->cspace->size ==>
+            t->cspace->slots[k].type == ANV_OBJ_ENDPOINT ==>
+                fp_ep_ok(fp_ep_of(t->cspace->slots + k));
+
+    // A memo names no slot or one of the thread's CSpace (set once at boot, never moved).
+    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m) =
+        m->cap == \null || cspace_slot_in(m->cap, t->cspace);
+*/
 
 /* GCC would split a take to inline its early returns into fastpath_call() and
  * fastpath_reply_recv(), leaving at the symbol trap_entry.S calls only a jump to the
@@ -60,11 +101,21 @@ _Static_assert(offsetof(struct cap, generation) == offsetof(struct cap, rights) 
 /* A capability's rights and generation as one word: one load on RV64 (the word is
  * 8-aligned, asserted above; may_alias because it reads two uint32_t fields). */
 typedef uint64_t __attribute__((may_alias, aligned(8))) fp_word;
+/*@ requires \valid_read(c);
+    assigns \nothing;
+*/
 static inline uint64_t fp_rights_gen(const struct cap *c)
 {
     return *(const fp_word *)(const void *)&c->rights;
 }
 
+/*@ requires \valid_read(t) && fp_cspace_ok(t);
+    requires memo == &t->call_memo || memo == &t->recv_memo;
+    requires fp_memo_ok(t, memo);
+    assigns memo->handle, memo->cap, memo->rights_gen;
+    ensures \result == \null || (\valid_read(\result) && \result->type == ANV_OBJ_ENDPOINT &&
+        fp_ep_ok(fp_ep_of(\result)));
+*/
 static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
                                       struct ep_lookup_memo *memo)
 {
@@ -94,6 +145,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
  * sign-extended rather than zero-extended (one instruction on RV64 instead of two): a
  * value with bit 31 set becomes one above 2^63, refused as it should be, and every
  * other value is unchanged, so the test is the same. */
+/*@ assigns \nothing; */
 static inline bool fp_simple_info(uint64_t info)
 {
     return (uint64_t)(int64_t)(int32_t)(uint32_t)info <= ANV_IPC_REG_WORDS;
@@ -101,12 +153,29 @@ static inline bool fp_simple_info(uint64_t info)
 
 /* `in` may run now in place of `out`: it must land at the head of the ready queue, as
  * the general path puts it after every ready thread of its own priority or more. */
+/*@ requires \valid_read(out) && \valid_read(in);
+    requires out->q_next == \null || \valid_read(out->q_next);
+    assigns \nothing;
+    ensures \result != 0 ==> out->q_next == \null || out->q_next->priority < in->priority;
+*/
 static inline bool fp_can_switch(const struct thread *out, const struct thread *in)
 {
     return (!out->q_next || out->q_next->priority < in->priority) &&
            !(in->budget != 0 && in->budget_left <= 0);
 }
 
+/*@ requires pool_ok && in_pool(client) && reply_links;
+    requires client->state == TS_READY;
+    requires fp_cspace_ok(client) && fp_memo_ok(client, &client->call_memo);
+    ensures \result.next == \null ==> sched_ready.head == \old(sched_ready.head) &&
+        sched_running == \old(sched_running);
+    ensures \result.next != \null ==> pool_sep && pool_closed;
+    ensures \result.next != \null ==> replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures \result.next != \null ==> in_pool(\result.next) &&
+        \result.next->reply_to == client && client->replier == \result.next &&
+        client->state == TS_BLOCKED_REPLY && \result.next->state == TS_READY &&
+        sched_ready.head == \result.next && sched_running == \result.next;
+*/
 FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struct thread *client)
 {
     if (!fp_simple_info(info))
