@@ -109,7 +109,7 @@ static inline uint64_t fp_rights_gen(const struct cap *c)
     return *(const fp_word *)(const void *)&c->rights;
 }
 
-/*@ requires \valid_read(t) && fp_cspace_ok(t);
+/*@ requires pool_sep && in_pool(t) && fp_cspace_ok(t);
     requires memo == &t->call_memo || memo == &t->recv_memo;
     requires fp_memo_ok(t, memo);
     assigns memo->handle, memo->cap, memo->rights_gen;
@@ -121,8 +121,10 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
 {
     struct cap *c = memo->cap;
     if (handle == memo->handle && c && fp_rights_gen(c) == memo->rights_gen &&
-        c->type == ANV_OBJ_ENDPOINT)
+        c->type == ANV_OBJ_ENDPOINT) {
+        //@ assert memo_hit: fp_ep_ok(fp_ep_of(c));
         return c;
+    }
     uint32_t slot = anv_handle_slot(handle);
     const struct cspace *cs = t->cspace;
     if (slot >= cs->size)
@@ -133,6 +135,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
              c->generation) ||
         c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
         return 0;
+    //@ assert full_hit: fp_ep_ok(fp_ep_of(c));
     memo->handle = handle;
     memo->cap = c;
     memo->rights_gen = fp_rights_gen(c);
