@@ -15,7 +15,72 @@
 #include "core/fastpath.h"
 
 #include "core/sched.h"
+#include "object/cspace.h"
 #include "object/thread.h"
+
+/* ACSL (proved by WP, tests/proof/wp/, group wp_fastpath; docs/assurance.md, property 4):
+ * the kernel's invariants the takes rely on, stated as their preconditions. */
+/*@ // A buffer the badge may be written to: none, or one apart from every thread and the
+    // scheduler's globals.
+    predicate fp_buffer_ok{L}(struct anv_ipc_buffer *b) =
+        b == \null || (\valid(b) &&
+            (\forall integer i; 0 <= i < sched_count ==> \separated(b, sched_all[i])) &&
+            \separated(b, sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count,
+                        &sched_ready, &sched_running, &sched_sleepers));
+
+    // An endpoint an endpoint capability names: apart from every thread and the
+    // scheduler's globals, its queue's head NULL or a thread of the pool at the head of
+    // this queue; a queued receiver is blocked in receive and owes no reply (a receive
+    // gives up the reply it owes before it blocks: RFC 0010 section 4.7).
+    predicate fp_ep_ok{L}(struct endpoint *ep) =
+        \valid(ep) && queue_ok(&ep->queue) &&
+        (\forall integer i; 0 <= i < sched_count ==> \separated(ep, sched_all[i])) &&
+        \separated(ep, sched_all + (0 .. SCHED_MAX_THREADS - 1), &sched_count, &sched_ready,
+                    &sched_running, &sched_sleepers) &&
+        (ep->queue.head != \null ==> ep->queue.head->q_owner == &ep->queue) &&
+        (ep->queue.head != \null && ep->queue_is_senders == 0 ==>
+            ep->queue.head->state == TS_BLOCKED_RECV && ep->queue.head->reply_to == \null &&
+            fp_buffer_ok(ep->queue.head->ipc_buffer));
+
+    logic struct endpoint *fp_ep_of{L}(struct cap *c) = (struct endpoint *)c->obj;
+
+    // The thread's CSpace: handles resolve in it, its slots and record are apart from the
+    // thread, and every endpoint capability names an endpoint as above.
+    predicate fp_cspace_ok{L}(struct thread *t) =
+        cspace_valid(t->cspace) && \separated(t, t->cspace) &&
+        \separated(t, t->cspace->slots + (0 .. t->cspace->size - 1)) &&
+        \forall integer k; 0 <= k < t->cspace->size ==>
+            t->cspace->slots[k].type == ANV_OBJ_ENDPOINT ==>
+                fp_ep_ok(fp_ep_of(t->cspace->slots + k));
+
+    // The reply link depends on the pool's links and states only: a step that keeps
+    // every thread's links and state keeps it (used at each step of the takes, where
+    // the whole function's stores are in the provers' context).
+    predicate fp_table_kept{L1, L2} =
+        \at(sched_count, L1) == \at(sched_count, L2) &&
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i], L1) == \at(sched_all[i], L2);
+    predicate fp_links_kept{L1, L2} =
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i]->replier, L1) == \at(sched_all[i]->replier, L2) &&
+            \at(sched_all[i]->reply_to, L1) == \at(sched_all[i]->reply_to, L2);
+    predicate fp_states_kept{L1, L2} =
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            \at(sched_all[i]->state, L1) == \at(sched_all[i]->state, L2);
+    lemma fp_replier_pairs_kept{L1, L2}:
+        fp_table_kept{L1, L2} ==> fp_links_kept{L1, L2} ==>
+        replier_pairs{L1} ==> replier_pairs{L2};
+    lemma fp_reply_to_pairs_kept{L1, L2}:
+        fp_table_kept{L1, L2} ==> fp_links_kept{L1, L2} ==>
+        reply_to_pairs{L1} ==> reply_to_pairs{L2};
+    lemma fp_reply_states_kept{L1, L2}:
+        fp_table_kept{L1, L2} ==> fp_links_kept{L1, L2} ==> fp_states_kept{L1, L2} ==>
+        \forall struct thread *t; reply_states_but{L1}(t) ==> reply_states_but{L2}(t);
+
+    // A memo names no slot or one of the thread's CSpace (set once at boot, never moved).
+    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m) =
+        m->cap == \null || cspace_slot_in(m->cap, t->cspace);
+*/
 
 /* GCC would split a take to inline its early returns into fastpath_call() and
  * fastpath_reply_recv(), leaving at the symbol trap_entry.S calls only a jump to the
@@ -60,18 +125,30 @@ _Static_assert(offsetof(struct cap, generation) == offsetof(struct cap, rights) 
 /* A capability's rights and generation as one word: one load on RV64 (the word is
  * 8-aligned, asserted above; may_alias because it reads two uint32_t fields). */
 typedef uint64_t __attribute__((may_alias, aligned(8))) fp_word;
+/*@ requires \valid_read(c);
+    assigns \nothing;
+*/
 static inline uint64_t fp_rights_gen(const struct cap *c)
 {
     return *(const fp_word *)(const void *)&c->rights;
 }
 
+/*@ requires pool_sep && in_pool(t) && fp_cspace_ok(t);
+    requires memo == &t->call_memo || memo == &t->recv_memo;
+    requires fp_memo_ok(t, memo);
+    assigns memo->handle, memo->cap, memo->rights_gen;
+    ensures \result == \null || (\valid_read(\result) && \result->type == ANV_OBJ_ENDPOINT &&
+        fp_ep_ok(fp_ep_of(\result)));
+*/
 static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
                                       struct ep_lookup_memo *memo)
 {
     struct cap *c = memo->cap;
     if (handle == memo->handle && c && fp_rights_gen(c) == memo->rights_gen &&
-        c->type == ANV_OBJ_ENDPOINT)
+        c->type == ANV_OBJ_ENDPOINT) {
+        //@ assert memo_hit: fp_ep_ok(fp_ep_of(c));
         return c;
+    }
     uint32_t slot = anv_handle_slot(handle);
     const struct cspace *cs = t->cspace;
     if (slot >= cs->size)
@@ -82,6 +159,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
              c->generation) ||
         c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
         return 0;
+    //@ assert full_hit: fp_ep_ok(fp_ep_of(c));
     memo->handle = handle;
     memo->cap = c;
     memo->rights_gen = fp_rights_gen(c);
@@ -94,6 +172,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
  * sign-extended rather than zero-extended (one instruction on RV64 instead of two): a
  * value with bit 31 set becomes one above 2^63, refused as it should be, and every
  * other value is unchanged, so the test is the same. */
+/*@ assigns \nothing; */
 static inline bool fp_simple_info(uint64_t info)
 {
     return (uint64_t)(int64_t)(int32_t)(uint32_t)info <= ANV_IPC_REG_WORDS;
@@ -101,12 +180,85 @@ static inline bool fp_simple_info(uint64_t info)
 
 /* `in` may run now in place of `out`: it must land at the head of the ready queue, as
  * the general path puts it after every ready thread of its own priority or more. */
+/*@ requires \valid_read(out) && \valid_read(in);
+    requires out->q_next == \null || \valid_read(out->q_next);
+    assigns \nothing;
+    ensures \result != 0 ==> out->q_next == \null || out->q_next->priority < in->priority;
+*/
 static inline bool fp_can_switch(const struct thread *out, const struct thread *in)
 {
     return (!out->q_next || out->q_next->priority < in->priority) &&
            !(in->budget != 0 && in->budget_left <= 0);
 }
 
+/* The stores of a call that link the two threads and switch (split out of the take so
+ * that its proof does not carry the lookup's; GCC inlines it, the same instructions). */
+/*@ requires pool_ok && reply_links && in_pool(client) && in_pool(server) && server != client;
+    requires \offset(server) == 0 && \offset(client) == 0;
+    requires client->state == TS_READY && client->replier == \null;
+    requires server->state == TS_BLOCKED_RECV && server->reply_to == \null &&
+        server->replier == \null;
+    requires client->q_next != server;
+    requires client->q_next == \null || \offset(client->q_next) == 0;
+    assigns server->reply_to, client->replier,
+            server->q_prev, server->q_next, server->q_owner, server->state,
+            client->q_next->q_prev, sched_ready.head, sched_running,
+            client->q_next, client->q_prev, client->q_owner, client->state;
+    ensures pool_sep && pool_closed;
+    ensures replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures server->reply_to == client && client->replier == server &&
+        client->state == TS_BLOCKED_REPLY && server->state == TS_READY &&
+        sched_ready.head == server && sched_running == server;
+*/
+static inline void fp_call_commit(struct thread *client, struct thread *server)
+{
+    /*@ assert no_replier: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier != server; */
+    /*@ assert no_reply_to: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to != client; */
+    /*@ ghost L: ; */
+    server->reply_to = client;
+    client->replier = server;
+    /*@ assert l1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, L); */
+    /*@ assert l2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != server ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, L); */
+    /*@ assert l3: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->state == \at(sched_all[i]->state, L); */
+    //@ assert l4: replier_pairs && reply_to_pairs && reply_states_but(client);
+    //@ assert l5: pool_sep && pool_closed;
+    /*@ ghost H: ; */
+    sched_handoff_in(client, server);
+    //@ assert h1: fp_table_kept{H, Here} && fp_links_kept{H, Here};
+    /*@ assert h2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != server ==>
+            sched_all[i]->state == \at(sched_all[i]->state, H); */
+    //@ assert h3: replier_pairs && reply_to_pairs;
+    //@ assert h4: reply_states_but(client);
+    /*@ ghost C: ; */
+    client->q_next = 0;
+    client->q_prev = 0;
+    client->q_owner = 0;
+    client->state = TS_BLOCKED_REPLY;
+    //@ assert c1: fp_table_kept{C, Here} && fp_links_kept{C, Here};
+    /*@ assert c2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, C); */
+    //@ assert c3: replier_pairs && reply_to_pairs;
+    //@ assert c4: reply_states_but(\null);
+}
+
+/*@ requires pool_ok && in_pool(client) && reply_links;
+    requires client->state == TS_READY;
+    requires fp_cspace_ok(client) && fp_memo_ok(client, &client->call_memo);
+    ensures declined: \result.next == \null ==> sched_ready.head == \old(sched_ready.head) &&
+        sched_running == \old(sched_running);
+    ensures hit_pool: \result.next != \null ==> pool_sep && pool_closed;
+    ensures hit_links: \result.next != \null ==>
+        replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures hit_linked: \result.next != \null ==> in_pool(\result.next) &&
+        \result.next->reply_to == client && client->replier == \result.next &&
+        client->state == TS_BLOCKED_REPLY && \result.next->state == TS_READY &&
+        sched_ready.head == \result.next && sched_running == \result.next;
+*/
 FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struct thread *client)
 {
     if (!fp_simple_info(info))
@@ -123,9 +275,21 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
         !fp_can_switch(client, server))
         return fastpath_hit(0, 0);
 
+    /* The assertions are steps of the proof (docs/assurance.md), as in thread.c. */
+    /*@ assert checked: in_pool(server) && server != client && \offset(server) == 0 &&
+            \offset(client) == 0 && server->replier == \null && client->replier == \null &&
+            server->reply_to == \null && server->state == TS_BLOCKED_RECV &&
+            fp_buffer_ok(server->ipc_buffer) &&
+            (server->q_next == \null || \offset(server->q_next) == 0) &&
+            (client->q_next == \null || \offset(client->q_next) == 0); */
+    /*@ assert f0: fp_table_kept{Pre, Here} && fp_links_kept{Pre, Here} &&
+            fp_states_kept{Pre, Here}; */
+    //@ assert a0: replier_pairs && reply_to_pairs && reply_states_but(\null);
     /* Deliver (the words: fastpath_deliver or trap_entry.S), the badge also into the
      * server's IPC buffer, as the general path does. */
     uint64_t badge = epcap->badge;
+    /*@ ghost A: ; */
+
     if (server->ipc_buffer)
         server->ipc_buffer->badge = badge;
     struct thread *epnext = server->q_next;
@@ -141,16 +305,100 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     client->is_call = 1;
     client->is_fault_msg = 0;
     client->call_grant = (epcap->rights & ANV_RIGHT_GRANT) != 0;
-    server->reply_to = client;
-    client->replier = server;
-    sched_handoff_in(client, server);
-    client->q_next = 0;
-    client->q_prev = 0;
-    client->q_owner = 0;
-    client->state = TS_BLOCKED_REPLY;
+    /*@ assert a1: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->state == \at(sched_all[i]->state, A) &&
+            sched_all[i]->replier == \at(sched_all[i]->replier, A) &&
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, A); */
+    //@ assert a1k: fp_table_kept{A, Here} && fp_links_kept{A, Here} && fp_states_kept{A, Here};
+    //@ assert a2: replier_pairs && reply_to_pairs && reply_states_but(\null);
+    //@ assert a3: pool_sep && pool_closed;
+    fp_call_commit(client, server);
     return fastpath_hit(server, badge);
 }
 
+/* The stores of a reply the take has checked (split out as fp_call_commit). */
+/*@ requires pool_ok && reply_links && in_pool(server) && in_pool(client) && server != client;
+    requires \offset(server) == 0 && \offset(client) == 0;
+    requires server->state == TS_READY && server->replier == \null;
+    requires server->reply_to == client && client->replier == server;
+    requires server->q_next != client;
+    requires server->q_next == \null || \offset(server->q_next) == 0;
+    requires fp_ep_ok(ep);
+    assigns server->reply_to, client->replier,
+            client->q_prev, client->q_next, client->q_owner, client->state,
+            server->q_next->q_prev, sched_ready.head, sched_running,
+            ep->queue_is_senders, ep->queue.head, ep->queue.length,
+            server->q_next, server->q_prev, server->q_owner, server->state,
+            server->blocked_on, server->blocked_cap;
+    ensures pool_sep && pool_closed;
+    ensures replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures server->reply_to == \null && client->replier == \null &&
+        client->state == TS_READY && sched_ready.head == client && sched_running == client;
+    ensures server->state == TS_BLOCKED_RECV && server->q_owner == &ep->queue &&
+        ep->queue.head == server && ep->queue.length == 1;
+*/
+static inline void fp_reply_commit(struct thread *server, struct thread *client,
+                                   struct endpoint *ep, struct cap *epcap)
+{
+    /*@ assert only_client: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->replier == server ==> sched_all[i] == client; */
+    /*@ assert only_server: \forall integer i; 0 <= i < sched_count ==>
+            sched_all[i]->reply_to == client ==> sched_all[i] == server; */
+    /*@ ghost L: ; */
+
+    /* Reply (the words: fastpath_deliver or trap_entry.S). */
+    server->reply_to = 0;
+    client->replier = 0;
+    /*@ assert l1: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->replier == \at(sched_all[i]->replier, L); */
+    /*@ assert l2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != server ==>
+            sched_all[i]->reply_to == \at(sched_all[i]->reply_to, L); */
+    //@ assert l3: fp_table_kept{L, Here} && fp_states_kept{L, Here};
+    //@ assert l4: replier_pairs && reply_to_pairs;
+    //@ assert l5: reply_states_but(client);
+    //@ assert l6: pool_sep && pool_closed;
+    /*@ ghost H: ; */
+
+    /* The server waits on its endpoint; the client runs. */
+    sched_handoff_in(server, client);
+    //@ assert h1: fp_table_kept{H, Here} && fp_links_kept{H, Here};
+    /*@ assert h2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != client ==>
+            sched_all[i]->state == \at(sched_all[i]->state, H); */
+    //@ assert h3: replier_pairs && reply_to_pairs;
+    //@ assert h4: reply_states_but(\null);
+    /*@ ghost C: ; */
+    ep->queue_is_senders = 0;
+    ep->queue.head = server;
+    ep->queue.length = 1;
+    server->q_next = 0;
+    server->q_prev = 0;
+    server->q_owner = &ep->queue;
+    server->state = TS_BLOCKED_RECV;
+    server->blocked_on = &ep->hdr;
+    server->blocked_cap = epcap;
+    //@ assert c1: fp_table_kept{C, Here} && fp_links_kept{C, Here};
+    /*@ assert c2: \forall integer i; 0 <= i < sched_count ==> sched_all[i] != server ==>
+            sched_all[i]->state == \at(sched_all[i]->state, C); */
+    //@ assert c3: replier_pairs && reply_to_pairs;
+    //@ assert c4: reply_states_but(\null);
+}
+
+/*@ requires pool_ok && in_pool(server) && reply_links;
+    requires server->state == TS_READY;
+    requires fp_cspace_ok(server) && fp_memo_ok(server, &server->recv_memo);
+    ensures declined: \result.next == \null ==> sched_ready.head == \old(sched_ready.head) &&
+        sched_running == \old(sched_running);
+    ensures hit_pool: \result.next != \null ==> pool_sep && pool_closed;
+    ensures hit_links: \result.next != \null ==>
+        replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures hit_cut: \result.next != \null ==> \result.next == \old(server->reply_to) &&
+        server->reply_to == \null && \result.next->replier == \null &&
+        \result.next->state == TS_READY && sched_ready.head == \result.next &&
+        sched_running == \result.next;
+    ensures hit_queued: \result.next != \null ==> server->state == TS_BLOCKED_RECV &&
+        \valid(server->q_owner) && server->q_owner->head == server &&
+        server->q_owner->length == 1;
+*/
 FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
                                                  struct thread *server)
 {
@@ -166,21 +414,14 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     if (ep->queue.head || sched_ready.head != server || !fp_can_switch(server, client))
         return fastpath_hit(0, 0);
 
-    /* Reply (the words: fastpath_deliver or trap_entry.S). */
-    server->reply_to = 0;
-    client->replier = 0;
-
-    /* The server waits on its endpoint; the client runs. */
-    sched_handoff_in(server, client);
-    ep->queue_is_senders = 0;
-    ep->queue.head = server;
-    ep->queue.length = 1;
-    server->q_next = 0;
-    server->q_prev = 0;
-    server->q_owner = &ep->queue;
-    server->state = TS_BLOCKED_RECV;
-    server->blocked_on = &ep->hdr;
-    server->blocked_cap = epcap;
+    /* The assertions are steps of the proof, as in fastpath_call_take. */
+    /*@ assert checked: in_pool(client) && client != server && \offset(server) == 0 &&
+            \offset(client) == 0 && client->replier == server && server->replier == \null &&
+            (server->q_next == \null || \offset(server->q_next) == 0); */
+    /*@ assert f0: fp_table_kept{Pre, Here} && fp_links_kept{Pre, Here} &&
+            fp_states_kept{Pre, Here}; */
+    //@ assert a0: replier_pairs && reply_to_pairs && reply_states_but(\null);
+    fp_reply_commit(server, client, ep, epcap);
     return fastpath_hit(client, 0);
 }
 

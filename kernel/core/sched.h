@@ -25,22 +25,8 @@ void sched_yield_thread(struct thread *t);
 extern struct thread_queue sched_ready;
 extern struct thread *sched_running;
 
-/* The fastpath's switch: `in` takes the place of `out` (the head of the ready queue) at
- * the head and runs. The caller has checked that the general path would make exactly
- * this choice (`in` outranks every other ready thread and has budget left) and then
- * sets `out`'s own queue fields and state, which depend on where `out` goes. */
-static inline void sched_handoff_in(const struct thread *out, struct thread *in)
-{
-    struct thread *next = out->q_next;
-    in->q_prev = 0;
-    in->q_next = next;
-    if (next)
-        next->q_prev = in;
-    in->q_owner = &sched_ready;
-    in->state = TS_READY;
-    sched_ready.head = in;
-    sched_running = in;
-}
+/* The fastpath's switch, sched_handoff_in, is at the end (its contract uses the
+ * predicates below). */
 
 /* Highest-priority ready thread, which becomes current; NULL when all are idle. */
 struct thread *sched_choose(void);
@@ -164,5 +150,30 @@ extern struct thread *sched_sleepers;
             (\at(sched_all[i], L1) != t ==>
                 \at(sched_all[i]->state, L1) == \at(sched_all[i]->state, L2));
 */
+
+/* The fastpath's switch: `in` takes the place of `out` (the head of the ready queue) at
+ * the head and runs. The caller has checked that the general path would make exactly
+ * this choice (`in` outranks every other ready thread and has budget left) and then
+ * sets `out`'s own queue fields and state, which depend on where `out` goes. */
+/*@ requires pool_ok && in_pool(out) && in_pool(in) && out != in && out->q_next != in;
+    assigns in->q_prev, in->q_next, in->q_owner, in->state, out->q_next->q_prev,
+            sched_ready.head, sched_running;
+    ensures in->q_prev == \null && in->q_next == \old(out->q_next);
+    ensures \old(out->q_next) != \null ==> \old(out->q_next)->q_prev == in;
+    ensures in->q_owner == &sched_ready && in->state == TS_READY;
+    ensures sched_ready.head == in && sched_running == in;
+*/
+static inline void sched_handoff_in(const struct thread *out, struct thread *in)
+{
+    struct thread *next = out->q_next;
+    in->q_prev = 0;
+    in->q_next = next;
+    if (next)
+        next->q_prev = in;
+    in->q_owner = &sched_ready;
+    in->state = TS_READY;
+    sched_ready.head = in;
+    sched_running = in;
+}
 
 #endif
