@@ -292,18 +292,146 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
     audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, obj->id, rights, ANV_OK);
 }
 
+/*@ // A transfer of `n` capabilities from `s` into `r`, the slots `dst`: what every step
+    // needs and no step changes. Both threads as ipc_move_cap requires them;
+    predicate move_threads_ok{L}(struct thread *s, struct thread *r) =
+        ipc_thread_ok(s) && \valid_read(r) && cspace_valid(r->cspace) &&
+        s->ipc_buffer != \null && \valid(r->ipc_buffer);
+    // both slot arrays and the receiver's buffer apart from the pool (part of reply_apart);
+    predicate move_pool_apart{L}(struct thread *s, struct thread *r) =
+        caps_apart_pool(s->cspace->slots, s->cspace->size) &&
+        caps_apart_pool(r->cspace->slots, r->cspace->size) &&
+        \forall integer j; 0 <= j < sched_count ==>
+            \separated(sched_all[j], r->ipc_buffer, audit_ring + (0 .. ANV_AUDIT_RING - 1),
+                       &audit_seq, &cap_live);
+    // the destinations distinct whole slots of r's CSpace owned by it, their list apart
+    // from the threads, the records and both slot arrays.
+    predicate move_dsts_ok{L}(struct thread *s, struct thread *r, struct cap **dst, integer n) =
+        \valid_read(dst + (0 .. n - 1)) &&
+        \separated(dst + (0 .. n - 1), s, r, s->cspace, r->cspace, r->ipc_buffer,
+                   s->cspace->slots + (0 .. s->cspace->size - 1),
+                   r->cspace->slots + (0 .. r->cspace->size - 1)) &&
+        (\forall integer k; 0 <= k < n ==>
+            cspace_slot_in(dst[k], r->cspace) && dst[k]->owner == r->cspace) &&
+        (\forall integer k1, k2; 0 <= k1 < k2 < n ==> dst[k1] < dst[k2]);
+
+    // Steps i .. n - 1 of it, what ipc_move_cap requires at each step k of the state
+    // before it, for the source the sender's k-th handle names (move_src), stated per
+    // handle (not per slot) so that a step's requirement is the instance at k: the handle
+    // resolves, the destination is empty;
+    predicate steps_resolve{L}(struct thread *s, integer i, integer n) =
+        \forall integer k; i <= k < n ==>
+            cspace_resolve(s->cspace, s->ipc_buffer->caps_out[k]) == ANV_OK;
+    predicate steps_empty{L}(struct cap **dst, integer i, integer n) =
+        \forall integer k; i <= k < n ==> dst[k]->obj == \null;
+    // the source's object apart from the slots, the records and what the pool reads;
+    predicate steps_obj{L}(struct thread *s, struct thread *r, integer i, integer n) =
+        \forall integer k; i <= k < n ==>
+            move_obj_ok(move_src(s, k)->obj, s, r) &&
+            \separated(&move_src(s, k)->obj->refs, &sched_count, &sched_ready.length) &&
+            \forall integer j; 0 <= j < sched_count ==>
+                \separated(&move_src(s, k)->obj->refs, &sched_all[j]->state);
+    // its first child (which the step links after the destination) apart from the
+    // destination, the list of destinations, the object and the pool.
+    predicate steps_child{L}(struct thread *s, struct thread *r, struct cap **dst, integer i,
+                             integer n) =
+        \forall integer k; i <= k < n ==>
+            move_src(s, k)->first_child == \null ||
+            (move_child_ok(move_src(s, k)->first_child, s, r) &&
+             \separated(move_src(s, k)->first_child, dst[k], move_src(s, k)->obj) &&
+             \separated(move_src(s, k)->first_child, dst + (0 .. n - 1)) &&
+             caps_apart_pool(move_src(s, k)->first_child, 1));
+*/
+
+/* Step i of a transfer of ncaps capabilities: ipc_move_cap into dst[i]. A function of
+ * its own for WP: its contract carries steps i + 1 onward from one step to the next, so
+ * each frame goal has one call in its context. Its call's preconditions are proved; its
+ * postconditions but those ipc_move_cap ensures are not yet (docs/assurance.md). */
+/*@ requires i < ncaps <= ANV_IPC_MAX_CAPS;
+    requires threads_ok: move_threads_ok(sender, receiver);
+    requires apart: move_apart(sender, receiver);
+    requires pool_apart: move_pool_apart(sender, receiver);
+    requires dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
+    requires resolve: steps_resolve(sender, i, ncaps);
+    requires empty: steps_empty(dst, i, ncaps);
+    requires objs: steps_obj(sender, receiver, i, ncaps);
+    requires children: steps_child(sender, receiver, dst, i, ncaps);
+    assigns dst[i]->obj, dst[i]->type, dst[i]->placed, dst[i]->rights, dst[i]->badge,
+            dst[i]->first_child, dst[i]->map_vaddr, dst[i]->map_vspace, dst[i]->parent,
+            dst[i]->next_sibling, dst[i]->prev_sibling,
+            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
+            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
+            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures threads_ok: move_threads_ok(sender, receiver);
+    ensures apart: move_apart(sender, receiver);
+    ensures pool_apart: move_pool_apart(sender, receiver);
+    ensures dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
+    ensures resolve: steps_resolve(sender, i + 1, ncaps);
+    ensures empty: steps_empty(dst, i + 1, ncaps);
+    ensures objs: steps_obj(sender, receiver, i + 1, ncaps);
+    ensures children: steps_child(sender, receiver, dst, i + 1, ncaps);
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
+        sender->cspace->slots == \old(sender->cspace->slots) &&
+        receiver->cspace->size == \old(receiver->cspace->size) &&
+        receiver->cspace->slots == \old(receiver->cspace->slots);
+    ensures dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \old(dst[k]);
+    // The later sources are the same slots with the same object, their first child the
+    // one they had or this destination: what the caller's assigns clause needs.
+    ensures src_same: \forall integer k; i < k < ncaps ==>
+        move_src(sender, k) == \old(move_src(sender, k));
+    ensures src_obj: \forall integer k; i < k < ncaps ==>
+        move_src(sender, k)->obj == \old(move_src(sender, k)->obj);
+    ensures src_child: \forall integer k; i < k < ncaps ==>
+        move_src(sender, k)->first_child == \old(move_src(sender, k)->first_child) ||
+        move_src(sender, k)->first_child == dst[i];
+    ensures pool: pool_frame{Pre, Post};
+    ensures pool_links: pool_links_frame{Pre, Post};
+    ensures pool_queues: pool_queues_frame{Pre, Post};
+*/
+static void ipc_move_step(const struct thread *sender, struct thread *receiver, uint32_t i,
+                          uint32_t ncaps, struct cap **dst)
+{
+    ipc_move_cap(sender, receiver, i, dst[i]);
+}
+
+/* The slot index of each handle to transfer, from the handles resolving (the upper bound)
+ * and from its C type (the lower bound: the provers do not find it from the definition of
+ * anv_handle_slot_of, a cast of a bitwise and). Ghost code, for ipc_move_caps. */
+/*@ ghost
+  /@ requires ncaps <= ANV_IPC_MAX_CAPS;
+     requires \valid_read(sender) && \valid_read(sender->ipc_buffer) &&
+         \valid_read(sender->cspace);
+     requires steps_resolve(sender, 0, ncaps);
+     assigns \nothing;
+     ensures \forall integer k; 0 <= k < ncaps ==>
+         0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size;
+  @/
+  static void ipc_move_src_index(const struct thread *sender, uint32_t ncaps)
+  {
+      /@ loop invariant 0 <= k <= ncaps;
+         loop invariant \forall integer j; 0 <= j < k ==>
+             0 <= anv_handle_slot_of(sender->ipc_buffer->caps_out[j]);
+         loop assigns k;
+         loop variant ncaps - k;
+      @/
+      for (uint32_t k = 0; k < ncaps; k++) {
+          uint32_t slot = (uint32_t)(sender->ipc_buffer->caps_out[k] & ANV_HANDLE_SLOT_MASK);
+          /@ assert slot == anv_handle_slot_of(sender->ipc_buffer->caps_out[k]); @/
+      }
+  }
+*/
+
 /* Move checked capabilities, caps_out[0 .. ncaps - 1] into `dst`. Cannot fail: both sides
  * were checked. It writes the receiver's slots, the links and counts of what it copies,
  * the receiver's caps_in[] and the audit log, and nothing else (no thread: the contract).
- * The contract is what ipc_reply's proof uses, its preconditions proved at that call; its
- * own goals are not proved yet (docs/assurance.md, "What is not proved"). The loop is
- * unrolled for WP (at most ANV_IPC_MAX_CAPS steps, a precondition; one more copy so that
- * the loop left after them is unreachable), so there is no loop invariant: each step is
- * the proved ipc_move_cap, and the assertions after it restate, relative to the entry,
- * what the next step's preconditions and the postconditions need. After the first step
- * most prove; from the second on, with every earlier step in the context, most time out,
- * and the first call's requirements on the source's object and first child (instances
- * of the quantified preconditions) do not prove either. */
+ * The contract is what ipc_reply's proof uses, its preconditions proved at that call. Its
+ * own goals are not all proved yet (docs/assurance.md, "What is not proved"): at the entry
+ * the assertions turn the preconditions on every slot into ipc_move_cap's at each handle
+ * (steps_*), and each step is ipc_move_step, whose contract is the loop's invariant. */
 /*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
     requires ncaps <= ANV_IPC_MAX_CAPS;
     requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
@@ -359,37 +487,79 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
-    //@ loop pragma UNROLL "completely", ANV_IPC_MAX_CAPS + 1;
-    for (uint32_t i = 0; i < ncaps; i++) {
-        ipc_move_cap(sender, receiver, i, dst[i]);
-        /*@ assert threads: sender->cspace == \at(sender->cspace, Pre) &&
-                sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
-                receiver->cspace == \at(receiver->cspace, Pre) &&
-                receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre); */
-        /*@ assert records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
-                sender->cspace->first_dynamic == \at(sender->cspace->first_dynamic, Pre) &&
-                sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
-                receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
-                receiver->cspace->first_dynamic == \at(receiver->cspace->first_dynamic, Pre) &&
-                receiver->cspace->slots == \at(receiver->cspace->slots, Pre); */
-        /*@ assert handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
-                sender->ipc_buffer->caps_out[k] == \at(sender->ipc_buffer->caps_out[k], Pre); */
-        /*@ assert dsts: \forall integer k; 0 <= k < ncaps ==>
-                dst[k] == \at(dst[k], Pre) && dst[k]->owner == receiver->cspace; */
-        /*@ assert gens: \forall integer k; i < k < ncaps ==>
-                move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre); */
-        /*@ assert still: \forall integer k; i < k < ncaps ==>
-                move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre); */
-        //@ assert empty: \forall integer k; i < k < ncaps ==> dst[k]->obj == \null;
-        //@ assert pool: pool_frame{Pre, Here};
-        //@ assert pool_links: pool_links_frame{Pre, Here};
-        //@ assert pool_queues: pool_queues_frame{Pre, Here};
-        /*@ assert children: \forall integer x; 0 <= x < sender->cspace->size ==>
-                sender->cspace->slots[x].first_child ==
-                    \at(sender->cspace->slots[x].first_child, Pre) ||
-                (\exists integer j; 0 <= j <= i && sender->cspace->slots[x].first_child == dst[j]) ||
-                (\exists integer j; 0 <= j <= i && sender->cspace->slots + x == dst[j]); */
-    }
+    /* The slot each handle names (move_src), where the preconditions on every slot apply:
+     * each step's requirements are their instances there. */
+    //@ ghost if (ncaps > 0) ipc_move_src_index(sender, ncaps);
+    /*@ assert src_index: \forall integer k; 0 <= k < ncaps ==>
+            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size; */
+    /*@ assert src_slot: \forall integer k; 0 <= k < ncaps ==>
+            move_src(sender, k) ==
+                sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) &&
+            move_src(sender, k)->obj != \null; */
+    /*@ assert src_objs: \forall integer k; 0 <= k < ncaps ==>
+            move_obj_ok(move_src(sender, k)->obj, sender, receiver); */
+    /*@ assert src_refs: \forall integer k; 0 <= k < ncaps ==>
+            \separated(&move_src(sender, k)->obj->refs, &sched_count, &sched_ready.length) &&
+            \forall integer j; 0 <= j < sched_count ==>
+                \separated(&move_src(sender, k)->obj->refs, &sched_all[j]->state); */
+    /*@ assert src_children: \forall integer k; 0 <= k < ncaps ==>
+            move_src(sender, k)->first_child != \null ==>
+                move_child_ok(move_src(sender, k)->first_child, sender, receiver) &&
+                caps_apart_pool(move_src(sender, k)->first_child, 1) &&
+                \separated(move_src(sender, k)->first_child, move_src(sender, k)->obj); */
+    /*@ assert src_children_apart: \forall integer k; 0 <= k < ncaps ==>
+            move_src(sender, k)->first_child != \null ==>
+                \separated(move_src(sender, k)->first_child, dst + (0 .. ncaps - 1)) &&
+                \separated(move_src(sender, k)->first_child, dst[k]); */
+    /*@ loop invariant bound: 0 <= i <= ncaps;
+        loop invariant threads_ok: ncaps > 0 ==> move_threads_ok(sender, receiver);
+        loop invariant apart: ncaps > 0 ==> move_apart(sender, receiver);
+        loop invariant pool_apart: ncaps > 0 ==> move_pool_apart(sender, receiver);
+        loop invariant dsts_ok: ncaps > 0 ==> move_dsts_ok(sender, receiver, dst, ncaps);
+        loop invariant resolve: ncaps > 0 ==> steps_resolve(sender, i, ncaps);
+        loop invariant empty: ncaps > 0 ==> steps_empty(dst, i, ncaps);
+        loop invariant objs: ncaps > 0 ==> steps_obj(sender, receiver, i, ncaps);
+        loop invariant children: ncaps > 0 ==> steps_child(sender, receiver, dst, i, ncaps);
+        loop invariant threads: sender->cspace == \at(sender->cspace, Pre) &&
+            sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
+            receiver->cspace == \at(receiver->cspace, Pre) &&
+            receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre);
+        loop invariant records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
+            sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
+            receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
+            receiver->cspace->slots == \at(receiver->cspace->slots, Pre);
+        loop invariant dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \at(dst[k], Pre);
+        loop invariant src_same: \forall integer k; i <= k < ncaps ==>
+            move_src(sender, k) == \at(move_src(sender, k), Pre);
+        loop invariant src_obj: \forall integer k; i <= k < ncaps ==>
+            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre);
+        loop invariant src_child: \forall integer k; i <= k < ncaps ==>
+            move_src(sender, k)->first_child == \at(move_src(sender, k)->first_child, Pre) ||
+            \exists integer j; 0 <= j < i && move_src(sender, k)->first_child == dst[j];
+        loop invariant pool: pool_frame{Pre, Here};
+        loop invariant pool_links: pool_links_frame{Pre, Here};
+        loop invariant pool_queues: pool_queues_frame{Pre, Here};
+        loop assigns i,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->obj,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->type,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->placed,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->rights,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->badge,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->first_child,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->map_vaddr,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->map_vspace,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->parent,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->next_sibling,
+            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->prev_sibling,
+            (\at(sender->cspace->slots, Pre) + (0 .. \at(sender->cspace->size, Pre) - 1))->first_child,
+            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].first_child, Pre)->prev_sibling,
+            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].obj, Pre)->refs,
+            \at(receiver->ipc_buffer, Pre)->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+        loop variant ncaps - i;
+    */
+    for (uint32_t i = 0; i < ncaps; i++)
+        ipc_move_step(sender, receiver, i, ncaps, dst);
 }
 
 /* The long part of a message: words ANV_IPC_REG_WORDS..words-1 of mr[] (the first ones
