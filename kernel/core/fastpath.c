@@ -80,6 +80,42 @@
     // A memo names no slot or one of the thread's CSpace (set once at boot, never moved).
     predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m) =
         m->cap == \null || cspace_slot_in(m->cap, t->cspace);
+
+    // Every thread's IPC buffer as the badge store needs it (fp_buffer_ok).
+    predicate fp_buffers_ok{L} =
+        \forall integer i; 0 <= i < sched_count ==> fp_buffer_ok(sched_all[i]->ipc_buffer);
+
+    // What a take writes besides its memo, field by field: a decline leaves all of it as
+    // it was (the takes' assigns name nothing else). A thread's queue, wait and reply
+    // fields and its buffer's badge; an endpoint's queue.
+    predicate fp_thread_kept{L1, L2}(struct thread *x) =
+        \at(x->q_next, L1) == \at(x->q_next, L2) && \at(x->q_prev, L1) == \at(x->q_prev, L2) &&
+        \at(x->q_owner, L1) == \at(x->q_owner, L2) && \at(x->state, L1) == \at(x->state, L2) &&
+        \at(x->reply_to, L1) == \at(x->reply_to, L2) &&
+        \at(x->replier, L1) == \at(x->replier, L2) &&
+        \at(x->blocked_on, L1) == \at(x->blocked_on, L2) &&
+        \at(x->blocked_cap, L1) == \at(x->blocked_cap, L2) &&
+        \at(x->is_call, L1) == \at(x->is_call, L2) &&
+        \at(x->is_fault_msg, L1) == \at(x->is_fault_msg, L2) &&
+        \at(x->call_grant, L1) == \at(x->call_grant, L2) &&
+        (\at(x->ipc_buffer, L1) != \null ==>
+            \at(x->ipc_buffer->badge, L1) == \at(\at(x->ipc_buffer, L1)->badge, L2));
+    predicate fp_ep_kept{L1, L2}(struct endpoint *e) =
+        \at(e->queue.head, L1) == \at(e->queue.head, L2) &&
+        \at(e->queue.length, L1) == \at(e->queue.length, L2) &&
+        \at(e->queue_is_senders, L1) == \at(e->queue_is_senders, L2);
+    // A decline by thread t: the ready queue, every thread of the pool and every endpoint
+    // t's CSpace names are as they were.
+    predicate fp_ready_kept{L1, L2} =
+        \at(sched_ready.head, L1) == \at(sched_ready.head, L2) &&
+        \at(sched_running, L1) == \at(sched_running, L2);
+    predicate fp_pool_kept{L1, L2} =
+        \forall integer i; 0 <= i < \at(sched_count, L1) ==>
+            fp_thread_kept{L1, L2}(\at(sched_all[i], L1));
+    predicate fp_eps_kept{L1, L2}(struct thread *t) =
+        \forall integer k; 0 <= k < \at(t->cspace->size, L1) ==>
+            \at(t->cspace->slots[k].type, L1) == ANV_OBJ_ENDPOINT ==>
+                fp_ep_kept{L1, L2}(fp_ep_of{L1}(\at(t->cspace->slots + k, L1)));
 */
 
 /* GCC would split a take to inline its early returns into fastpath_call() and
@@ -139,6 +175,7 @@ static inline uint64_t fp_rights_gen(const struct cap *c)
     assigns memo->handle, memo->cap, memo->rights_gen;
     ensures \result == \null || (\valid_read(\result) && \result->type == ANV_OBJ_ENDPOINT &&
         fp_ep_ok(fp_ep_of(\result)));
+    ensures in_cspace: \result == \null || cspace_slot_in(\result, t->cspace);
 */
 static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
                                       struct ep_lookup_memo *memo)
@@ -147,6 +184,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
     if (handle == memo->handle && c && fp_rights_gen(c) == memo->rights_gen &&
         c->type == ANV_OBJ_ENDPOINT) {
         //@ assert memo_hit: fp_ep_ok(fp_ep_of(c));
+        //@ assert memo_in: cspace_slot_in(c, t->cspace);
         return c;
     }
     uint32_t slot = anv_handle_slot(handle);
@@ -160,6 +198,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
         c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
         return 0;
     //@ assert full_hit: fp_ep_ok(fp_ep_of(c));
+    //@ assert full_in: c == cs->slots + slot && slot < cs->size;
     memo->handle = handle;
     memo->cap = c;
     memo->rights_gen = fp_rights_gen(c);
@@ -249,8 +288,27 @@ static inline void fp_call_commit(struct thread *client, struct thread *server)
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_READY;
     requires fp_cspace_ok(client) && fp_memo_ok(client, &client->call_memo);
-    ensures declined: \result.next == \null ==> sched_ready.head == \old(sched_ready.head) &&
-        sched_running == \old(sched_running);
+    requires fp_buffers_ok;
+    assigns client->call_memo,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev,
+            sched_all[0 .. sched_count - 1]->q_owner, sched_all[0 .. sched_count - 1]->state,
+            sched_all[0 .. sched_count - 1]->reply_to,
+            sched_all[0 .. sched_count - 1]->replier,
+            sched_all[0 .. sched_count - 1]->blocked_on,
+            sched_all[0 .. sched_count - 1]->blocked_cap,
+            sched_all[0 .. sched_count - 1]->is_call,
+            sched_all[0 .. sched_count - 1]->is_fault_msg,
+            sched_all[0 .. sched_count - 1]->call_grant,
+            sched_all[0 .. sched_count - 1]->ipc_buffer->badge,
+            client->q_next->q_prev,
+            ((struct endpoint *)client->cspace->slots[0 .. client->cspace->size - 1].obj)
+                ->queue.head,
+            ((struct endpoint *)client->cspace->slots[0 .. client->cspace->size - 1].obj)
+                ->queue.length,
+            sched_ready.head, sched_running;
+    ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
+    ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
+    ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(client);
     ensures hit_pool: \result.next != \null ==> pool_sep && pool_closed;
     ensures hit_links: \result.next != \null ==>
         replier_pairs && reply_to_pairs && reply_states_but(\null);
@@ -267,6 +325,8 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
+    /*@ assert ep_named: \exists integer k; 0 <= k < client->cspace->size &&
+            ep == (struct endpoint *)client->cspace->slots[k].obj; */
     struct thread *server = ep->queue.head;
     /* A queued receiver owes no reply (server->reply_to is 0): a receive gives up the
      * reply it owes before it blocks (RFC 0010 section 4.7; inv_check_thread checks it),
@@ -386,8 +446,25 @@ static inline void fp_reply_commit(struct thread *server, struct thread *client,
 /*@ requires pool_ok && in_pool(server) && reply_links;
     requires server->state == TS_READY;
     requires fp_cspace_ok(server) && fp_memo_ok(server, &server->recv_memo);
-    ensures declined: \result.next == \null ==> sched_ready.head == \old(sched_ready.head) &&
-        sched_running == \old(sched_running);
+    requires fp_buffers_ok;
+    assigns server->recv_memo,
+            sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev,
+            sched_all[0 .. sched_count - 1]->q_owner, sched_all[0 .. sched_count - 1]->state,
+            sched_all[0 .. sched_count - 1]->reply_to,
+            sched_all[0 .. sched_count - 1]->replier,
+            sched_all[0 .. sched_count - 1]->blocked_on,
+            sched_all[0 .. sched_count - 1]->blocked_cap,
+            server->q_next->q_prev,
+            ((struct endpoint *)server->cspace->slots[0 .. server->cspace->size - 1].obj)
+                ->queue.head,
+            ((struct endpoint *)server->cspace->slots[0 .. server->cspace->size - 1].obj)
+                ->queue.length,
+            ((struct endpoint *)server->cspace->slots[0 .. server->cspace->size - 1].obj)
+                ->queue_is_senders,
+            sched_ready.head, sched_running;
+    ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
+    ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
+    ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(server);
     ensures hit_pool: \result.next != \null ==> pool_sep && pool_closed;
     ensures hit_links: \result.next != \null ==>
         replier_pairs && reply_to_pairs && reply_states_but(\null);
@@ -409,6 +486,8 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
+    /*@ assert ep_named: \exists integer k; 0 <= k < server->cspace->size &&
+            ep == (struct endpoint *)server->cspace->slots[k].obj; */
     /* Only an empty endpoint: with senders queued the server would not block, and a
      * queue of receivers needs the ordered insert. */
     if (ep->queue.head || sched_ready.head != server || !fp_can_switch(server, client))
