@@ -110,13 +110,32 @@ static __attribute__((noinline)) int sys_cap_revoke(struct thread *t, uint64_t *
     return ANV_OK;
 }
 
-/* A refused lookup changes nothing (docs/assurance.md, item 3; group wp_refusals). The
- * success path is not specified here (cap_delete has no contract). */
+/* A refused lookup changes nothing (docs/assurance.md, item 3; group wp_refusals). On
+ * success (behavior deleted, group wp_delete_call), given the derivation tree's
+ * invariants at the slot the handle names, cap_delete's contract holds: the tree's links
+ * stay valid, paired and filled, the slot is emptied and no capability names it as its
+ * parent, its children have its parent, every other capability keeps its object. */
 /*@ requires \valid(t) && cspace_valid(t->cspace) && \valid(r + (0 .. 31));
     behavior refused:
       assumes cspace_resolve(t->cspace, r[REG_A0]) != ANV_OK;
       assigns \nothing;
       ensures refused_result: \result == cspace_resolve(t->cspace, r[REG_A0]);
+    behavior deleted:
+      assumes cspace_resolve(t->cspace, r[REG_A0]) == ANV_OK;
+      requires tree: cdt_links_valid && cdt_paired && cdt_filled && cap_live > 0;
+      requires slot: \let c = cspace_slot_of(t->cspace, r[REG_A0]);
+          cap_ok(c) && c->owner == t->cspace && \valid_read(c->obj) &&
+          !cdt_below(c, c) && cdt_listed(c);
+      ensures deleted_result: \result == ANV_OK;
+      ensures deleted_tree: cdt_links_valid && cdt_paired && cdt_filled;
+      ensures deleted_slot: \let c = \old(cspace_slot_of(t->cspace, r[REG_A0]));
+          c->obj == \null && c->parent == \null && c->first_child == \null &&
+          \forall struct cap *x; cap_ok(x) ==> x->parent != c;
+      ensures deleted_children: \let c = \old(cspace_slot_of(t->cspace, r[REG_A0]));
+          \forall struct cap *x; cap_ok(x) && \old(x->parent) == c ==>
+              x->parent == \old(c->parent);
+      ensures deleted_others: \let c = \old(cspace_slot_of(t->cspace, r[REG_A0]));
+          \forall struct cap *x; cap_ok(x) && x != c ==> x->obj == \old(x->obj);
 */
 static __attribute__((noinline)) int sys_cap_delete(struct thread *t, uint64_t *r)
 {

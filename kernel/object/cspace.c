@@ -9,109 +9,8 @@
  * transfer's contract can name what it writes (endpoint.c); only this file writes it. */
 uint64_t cap_live;
 
-/* ACSL for the revoke proof (wp_revoke, docs/assurance.md). The statements quantify over
- * every capability, so they need to tell capabilities apart by address: a capability is
- * a slot of an array of them, a whole number of capabilities (`cap_index`) from that
- * array's anchor (`cap_array_of`; both are left undefined: the proofs hold whatever they
- * are), so no capability's
- * field overlaps another's. A pointer to the middle of a slot is not a capability, and
- * the statements say nothing about it. */
-/*@ axiomatic cap_slots { // two undefined functions, and no axiom
-      logic struct cap *cap_array_of(char *b);
-      logic integer cap_index(struct cap *x);
-    }
-    predicate cap_ok(struct cap *x) =
-        x != \null && \valid(x) && x == cap_array_of(\base_addr(x)) + cap_index(x);
-
-    // Every derivation link of a capability is empty or names a capability: what the walk
-    // needs to follow links safely, and what every step keeps.
-    predicate cdt_links_valid{L} = \forall struct cap *x; cap_ok(x) ==>
-        (x->parent == \null || cap_ok(x->parent)) &&
-        (x->first_child == \null || cap_ok(x->first_child)) &&
-        (x->next_sibling == \null || cap_ok(x->next_sibling)) &&
-        (x->prev_sibling == \null || cap_ok(x->prev_sibling));
-
-    // The links pair up (what the invariant checker checks): a first child names its
-    // parent and has no previous sibling, siblings name each other and share a parent, and
-    // a child without a previous sibling is its parent's first.
-    predicate cdt_pair_child{L} = \forall struct cap *x; cap_ok(x) ==>
-        x->first_child != \null ==>
-            x->first_child->parent == x && x->first_child->prev_sibling == \null;
-    predicate cdt_pair_fwd{L} = \forall struct cap *x; cap_ok(x) ==>
-        x->next_sibling != \null ==> x->next_sibling->prev_sibling == x;
-    predicate cdt_pair_back{L} = \forall struct cap *x; cap_ok(x) ==>
-        x->prev_sibling != \null ==> x->prev_sibling->next_sibling == x;
-    predicate cdt_pair_parent{L} = \forall struct cap *x; cap_ok(x) ==>
-        x->next_sibling != \null ==> x->next_sibling->parent == x->parent;
-    predicate cdt_paired{L} =
-        cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
-
-    // A capability with a parent holds something: slots are emptied only once unlinked.
-    predicate cdt_filled{L} = \forall struct cap *x; cap_ok(x) ==>
-        x->parent != \null ==> x->obj != \null;
-
-    // x descends from a: a is its parent, or its parent's ancestor.
-    inductive cdt_below{L}(struct cap *x, struct cap *a) {
-      case cdt_child{L}: \forall struct cap *x, *a;
-        x != \null && x->parent == a ==> cdt_below(x, a);
-      case cdt_grandchild{L}: \forall struct cap *x, *a;
-        x != \null && cdt_below(x->parent, a) ==> cdt_below(x, a);
-    }
-
-    // d is x, or reached from x through next-sibling and first-child links.
-    inductive cdt_hangs{L}(struct cap *x, struct cap *d) {
-      case cdt_here{L}: \forall struct cap *x; x != \null ==> cdt_hangs(x, x);
-      case cdt_along{L}: \forall struct cap *x, *d;
-        x != \null && cdt_hangs(x->next_sibling, d) ==> cdt_hangs(x, d);
-      case cdt_down{L}: \forall struct cap *x, *d;
-        x != \null && cdt_hangs(x->first_child, d) ==> cdt_hangs(x, d);
-    }
-    // What the kernel's walks reach below a: its children and theirs, through the links.
-    predicate cdt_reachable{L}(struct cap *a, struct cap *d) = cdt_hangs(a->first_child, d);
-
-    // x is on the sibling list that starts at a: a itself or reached by next-sibling links.
-    inductive cdt_sib{L}(struct cap *a, struct cap *x) {
-      case cdt_sib_here{L}: \forall struct cap *a; a != \null ==> cdt_sib(a, a);
-      case cdt_sib_next{L}: \forall struct cap *a, *x;
-        a != \null && cdt_sib(a->next_sibling, x) ==> cdt_sib(a, x);
-    }
-    // Every capability naming p as its parent is on p's child list (the invariant
-    // checker's "missing from parent's children"). The pairing does not give it: two
-    // capabilities that are each other's next and previous sibling and name p as parent
-    // satisfy cdt_paired with p childless.
-    predicate cdt_listed{L}(struct cap *p) = \forall struct cap *x; cap_ok(x) ==>
-        x->parent == p ==> cdt_sib(p->first_child, x);
-
-    // y is x's k-th ancestor through the parent links (x itself for k = 0). An inductive
-    // definition, not a recursive function: the provers unfold a recursive definition
-    // without end and time out on goals that are one of their hypotheses.
-    inductive cdt_up{L}(struct cap *x, integer k, struct cap *y) {
-      case cdt_up_here{L}: \forall struct cap *x; cdt_up(x, 0, x);
-      case cdt_up_more{L}: \forall struct cap *x, *y, integer k;
-        x != \null && k > 0 && cdt_up(x->parent, k - 1, y) ==> cdt_up(x, k, y);
-    }
-    // x descends from a, the chain taken apart at a's end: x is a child of a, or
-    // descends from a child b of a. The same relation as cdt_below (an induction on each
-    // shows it; not needed, not proved), which takes the chain apart at x's end: revoke's
-    // proof that every descendant is emptied asks, of a descendant, which child of a it
-    // hangs from, and this inversion says so in one step. cap_ok(b) is in the case so
-    // that the child met is a capability without an induction.
-    inductive cdt_desc{L}(struct cap *x, struct cap *a) {
-      case cdt_desc_child{L}: \forall struct cap *x, *a;
-        x != \null && x->parent == a ==> cdt_desc(x, a);
-      case cdt_desc_deeper{L}: \forall struct cap *x, *a, *b;
-        cdt_desc(x, b) && cap_ok(b) && b->parent == a ==> cdt_desc(x, a);
-    }
-    // Every ancestor of a capability that holds something holds something (from the
-    // invariant checker's "parent slot empty", one step up at a time).
-    predicate cdt_ancestry_filled{L} = \forall struct cap *x, *a;
-        cap_ok(x) && cap_ok(a) && x->obj != \null && cdt_desc(x, a) ==> a->obj != \null;
-
-    // No capability's parent links lead back to it: the ancestors at two distances differ
-    // (the invariant checker's "derivation cycle").
-    predicate cdt_acyclic{L} = \forall struct cap *x, *y, *z, integer i, j; cap_ok(x) ==>
-        0 <= i < j && cdt_up(x, i, y) && cdt_up(x, j, z) ==> y != z;
-*/
+/* The ACSL predicates of the derivation tree (cap_ok, cdt_links_valid, cdt_paired, ...)
+ * are in cspace.h, so that the syscalls' contracts can name them too. */
 
 /*@ requires 0 < size <= ANV_HANDLE_SLOT_MASK + 1;
     requires \valid(cs) && \valid(slots + (0 .. size - 1));
@@ -288,20 +187,13 @@ int cap_derive_check(const struct cap *src, uint32_t rights, uint64_t badge)
     behavior caps:
       assumes cap_ok(parent) && cap_ok(child);
       assumes parent->first_child == \null || cap_ok(parent->first_child);
-      ensures parent_of: \forall struct cap *x; cap_ok(x) ==>
-        (x == child ==> x->parent == parent) && (x != child ==> x->parent == \old(x->parent));
-      ensures first_child_of: \forall struct cap *x; cap_ok(x) ==>
-        (x == parent ==> x->first_child == child) &&
-        (x != parent ==> x->first_child == \old(x->first_child));
-      ensures next_of: \forall struct cap *x; cap_ok(x) ==>
-        (x == child ==> x->next_sibling == \old(parent->first_child)) &&
-        (x != child ==> x->next_sibling == \old(x->next_sibling));
+      ensures others_kept: cdt_others_kept{Pre, Post}(parent, child);
+      ensures next_of: child->next_sibling == \old(parent->first_child);
       ensures prev_of: \forall struct cap *x; cap_ok(x) ==>
         (x == child ==> x->prev_sibling == \null) &&
         (x != child && x == \old(parent->first_child) ==> x->prev_sibling == child) &&
         (x != child && x != \old(parent->first_child) ==>
             x->prev_sibling == \old(x->prev_sibling));
-      ensures obj_of: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
 */
 static void cdt_hang_child(struct cap *parent, struct cap *child)
 {
@@ -314,9 +206,11 @@ static void cdt_hang_child(struct cap *parent, struct cap *child)
 }
 
 /* Linking a child under a parent. Linking an unlinked, filled capability keeps the tree's
- * links valid, paired and filled (behavior tree_kept): the child is a new leaf and no
- * other link changes. cap_delete's loop links a child whose next
- * sibling may still point back at it, which the behavior does not cover. */
+ * links valid, paired and filled (behavior tree_kept): the child is a new leaf below the
+ * parent and no other link changes (cap_delete unlinks each child it moves first).
+ * Behavior caps (cdt_others_kept, cdt_hang_child's frame, which cdt_move_first_child
+ * reads): every capability but the child keeps its parent and next sibling, every one but
+ * the parent its first child, every one its object. */
 /*@ requires \valid(parent) && \valid(child) && \separated(parent, child);
     requires parent->first_child == \null ||
         (\valid(parent->first_child) && \separated(parent->first_child, child));
@@ -334,6 +228,10 @@ static void cdt_hang_child(struct cap *parent, struct cap *child)
       ensures cdt_pair_fwd;
       ensures cdt_pair_back;
       ensures cdt_pair_parent;
+    behavior caps:
+      assumes cap_ok(parent) && cap_ok(child);
+      assumes parent->first_child == \null || cap_ok(parent->first_child);
+      ensures others_kept: cdt_others_kept{Pre, Post}(parent, child);
 */
 static void cdt_link_child(struct cap *parent, struct cap *child)
 {
@@ -388,9 +286,9 @@ static void cdt_splice(struct cap *c)
     c->prev_sibling = 0;
 }
 
-/* Only ever called on a leaf (revoke's step; cap_delete moves the children first). */
+/* Takes c off its parent's list; c keeps its own children, which still name it (revoke
+ * unlinks a leaf, cap_delete each child it moves and then the childless c). */
 /*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
-    requires c->first_child == \null;
     assigns c->parent, c->next_sibling, c->prev_sibling, c->prev_sibling->next_sibling,
             c->parent->first_child, c->next_sibling->prev_sibling;
     ensures cdt_links_valid && cdt_filled;
@@ -575,6 +473,8 @@ static void cap_clear_contents(struct cap *c)
     ensures parents_kept: \forall struct cap *x; cap_ok(x) ==> x->parent == \old(x->parent);
     ensures links_kept: \forall struct cap *x; cap_ok(x) ==>
         x->first_child == \old(x->first_child) && x->next_sibling == \old(x->next_sibling);
+    ensures prev_kept: \forall struct cap *x; cap_ok(x) ==>
+        x->prev_sibling == \old(x->prev_sibling);
     ensures contents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
         x->obj == \old(x->obj);
 */
@@ -583,29 +483,151 @@ static void cap_clear(struct cap *c)
     cap_clear_contents(c);
 }
 
+/* The last two steps of emptying a slot, once it has no child: its links, then its
+ * contents and the counts (revoke's step, and cap_delete's after the move). The
+ * contract is cdt_unlink's and cap_clear's, one after the other (wp_delete). */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires c->first_child == \null && cap_live > 0;
+    assigns c->parent, c->next_sibling, c->prev_sibling, c->prev_sibling->next_sibling,
+            c->parent->first_child, c->next_sibling->prev_sibling,
+            c->obj, c->type, c->placed, c->rights, c->badge, c->map_vaddr, c->map_vspace,
+            c->generation, cap_live, *(c->obj);
+    ensures cdt_links_valid && cdt_filled;
+    ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
+    ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
+    ensures c->obj == \null && cap_live == \old(cap_live) - 1;
+    ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
+        x->parent == \old(x->parent);
+    ensures firsts_kept: \forall struct cap *x; cap_ok(x) ==>
+        (x == \old(c->parent) && \old(c->prev_sibling) == \null ==>
+            x->first_child == \old(c->next_sibling)) &&
+        (x != \old(c->parent) ==> x->first_child == \old(x->first_child));
+    ensures nexts_kept: \forall struct cap *x; cap_ok(x) && x != c &&
+        x != \old(c->prev_sibling) ==> x->next_sibling == \old(x->next_sibling);
+    ensures contents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
+        x->obj == \old(x->obj);
+*/
+static void cap_delete_leaf(struct cap *c)
+{
+    cdt_unlink(c);
+    cap_clear(c);
+}
+
+/* Moves c's first child to c's parent: off c's list, then first on the parent's (with
+ * no parent, the child is left unlinked, an original). Nothing else changes: every other
+ * capability keeps its parent and next sibling, every capability its object. */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires c->first_child != \null && c->parent != c;
+    requires c->parent == \null || c->parent->parent != c;
+    assigns { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
+            { x->next_sibling | struct cap *x; \true },
+            { x->prev_sibling | struct cap *x; \true };
+    ensures links_valid: cdt_links_valid;
+    ensures filled: cdt_filled;
+    ensures pair_child: cdt_pair_child;
+    ensures pair_fwd: cdt_pair_fwd;
+    ensures pair_back: cdt_pair_back;
+    ensures pair_parent: cdt_pair_parent;
+    ensures first: c->first_child == \old(c->first_child->next_sibling);
+    ensures moved: \old(c->first_child)->parent == \old(c->parent);
+    ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != \old(c->first_child) ==>
+        x->parent == \old(x->parent);
+    ensures nexts_kept: \forall struct cap *x; cap_ok(x) && x != \old(c->first_child) ==>
+        x->next_sibling == \old(x->next_sibling);
+    ensures contents_kept: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
+*/
+static void cdt_move_first_child(struct cap *c)
+{
+    struct cap *child = c->first_child;
+    /* The first child names c and has no previous sibling, and is not c's parent. */
+    /*@ assert cap_ok(child) && child->parent == c && child->prev_sibling == \null &&
+            child != c->parent && child != c; */
+    //@ assert child->obj != \null;
+    cdt_unlink(child);
+    struct cap *parent = c->parent;
+    if (parent) {
+        /* The parent's first child names it, so it is not the unlinked child. */
+        /*@ assert cap_ok(parent) && parent != c && parent != child &&
+                (parent->first_child == \null ||
+                 (cap_ok(parent->first_child) && parent->first_child != child)); */
+        //@ assert child->obj != \null && c->first_child == \at(c->first_child->next_sibling, Pre);
+        cdt_link_child(parent, child);
+    }
+}
+
+/* Proved (wp_delete): given the tree's invariants (links valid, paired, filled), that c
+ * is not its own descendant and that every capability naming c is on c's list, cap_delete
+ * keeps the links valid, paired and filled, empties c and leaves it unlinked, leaves no
+ * capability naming c as its parent, gives every capability that was c's child c's old
+ * parent as its parent, and keeps every other capability's object. */
+/*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
+    requires c->obj != \null && cap_live > 0;
+    requires \valid_read(c->owner) && cspace_valid(c->owner);
+    requires \exists integer i; 0 <= i < c->owner->size && c == c->owner->slots + i;
+    requires acyclic: !cdt_below(c, c);
+    requires listed: cdt_listed(c);
+    assigns c->obj, c->type, c->placed, c->rights, c->badge, c->map_vaddr, c->map_vspace,
+            c->generation, cap_live, *(c->obj),
+            { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
+            { x->next_sibling | struct cap *x; \true },
+            { x->prev_sibling | struct cap *x; \true };
+    ensures links_valid: cdt_links_valid;
+    ensures paired: cdt_paired;
+    ensures filled: cdt_filled;
+    ensures emptied: c->obj == \null && c->parent == \null && c->first_child == \null;
+    ensures counted: cap_live == \old(cap_live) - 1;
+    ensures no_child: \forall struct cap *x; cap_ok(x) ==> x->parent != c;
+    ensures children_moved: \forall struct cap *x; cap_ok(x) && \old(x->parent) == c ==>
+        x->parent == \old(c->parent);
+    ensures others_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
+        x->obj == \old(x->obj);
+*/
 void cap_delete(struct cap *c)
 {
     cap_unhook(c);
+    /* c is neither its own parent nor its parent's (the first would make it its own
+     * child, the second its own grandchild). */
+    //@ assert not_own_parent: c->parent != c;
+    //@ assert not_grandparent: c->parent == \null || c->parent->parent != c;
+    /* What the panic names, read before the loop changes any link (as in cap_revoke). */
+    const uint32_t slot = cap_slot_index(c), cs_id = c->owner->hdr.id;
     /* Children keep their lineage: they become children of our parent, so revoking
-     * an ancestor still reaches them. */
-    struct cap *child = c->first_child;
-    c->first_child = 0;
-    for (uint64_t guard = 0; child; guard++) {
+     * an ancestor still reaches them. Each is taken off the front of c's list and linked
+     * first under the parent, which reverses their order there. c's list stays a tail of
+     * its list at entry holding every capability that names c (listed_all, with the next
+     * links of c's children kept), so at the end, c childless, none names c. */
+    /*@ loop invariant links_valid: cdt_links_valid;
+        loop invariant filled: cdt_filled;
+        loop invariant pair_child: cdt_pair_child;
+        loop invariant pair_fwd: cdt_pair_fwd;
+        loop invariant pair_back: cdt_pair_back;
+        loop invariant pair_parent: cdt_pair_parent;
+        loop invariant live: 0 <= guard <= cap_live && cap_live == \at(cap_live, Pre);
+        loop invariant up: c->parent == \at(c->parent, Pre) && c->parent != c &&
+            (c->parent == \null || c->parent->parent != c);
+        loop invariant objs: \forall struct cap *x; cap_ok(x) ==> x->obj == \at(x->obj, Pre);
+        loop invariant listed_all: \forall struct cap *x; cap_ok(x) && x->parent == c ==>
+            cdt_sib{Pre}(c->first_child, x);
+        loop invariant nexts: \forall struct cap *x; cap_ok(x) && x->parent == c ==>
+            x->next_sibling == \at(x->next_sibling, Pre);
+        loop invariant moved: \forall struct cap *x; cap_ok(x) && \at(x->parent, Pre) == c ==>
+            x->parent == c || x->parent == \at(c->parent, Pre);
+        loop assigns guard,
+            { x->parent | struct cap *x; \true }, { x->first_child | struct cap *x; \true },
+            { x->next_sibling | struct cap *x; \true },
+            { x->prev_sibling | struct cap *x; \true };
+        loop variant cap_live - guard;
+    */
+    for (uint64_t guard = 0; c->first_child; guard++) {
         /* A longer list is a cycle: stopping here would leave children pointing at a
          * slot about to be emptied. */
         if (guard >= cap_live)
             panic("cdt: slot %u of cspace %u has more children than the %lu capabilities",
-                  cap_slot_index(c), c->owner->hdr.id, (unsigned long)cap_live);
-        struct cap *next = child->next_sibling;
-        child->parent = 0;
-        child->prev_sibling = 0;
-        child->next_sibling = 0;
-        if (c->parent)
-            cdt_link_child(c->parent, child);
-        child = next;
+                  slot, cs_id, (unsigned long)cap_live);
+        cdt_move_first_child(c);
     }
-    cdt_unlink(c);
-    cap_clear(c);
+    //@ assert none_left: \forall struct cap *x; cap_ok(x) ==> x->parent != c;
+    cap_delete_leaf(c);
 }
 
 /* Proved (wp_revoke): the walk ends, every slot it empties is a leaf, and c ends with no
@@ -735,8 +757,7 @@ uint32_t cap_revoke(struct cap *c)
                 !cdt_desc{Pre}(x, cur); */
         /* cap_delete, taken apart: a leaf has no children to move. */
         cap_unhook(cur);
-        cdt_unlink(cur);
-        cap_clear(cur);
+        cap_delete_leaf(cur);
         removed++;
         /*@ assert step_links: \forall struct cap *x; cap_ok(x) && x != cur ==>
                 x->parent == \at(x->parent, LoopCurrent) &&

@@ -52,6 +52,120 @@
         \at(o->refs, L1) == \at(o->refs, L2);
 */
 
+/* ACSL for the derivation tree's proofs (revoke, delete, derive in cspace.c, cap.delete
+ * in syscall.c: docs/assurance.md). The statements quantify over every capability, so
+ * they need to tell capabilities apart by address: a capability is a slot of an array of
+ * them, a whole number of capabilities (`cap_index`) from that array's anchor
+ * (`cap_array_of`; both are left undefined: the proofs hold whatever they are), so no
+ * capability's field overlaps another's. A pointer to the middle of a slot is not a capability, and
+ * the statements say nothing about it. */
+/*@ axiomatic cap_slots { // two undefined functions, and no axiom
+      logic struct cap *cap_array_of(char *b);
+      logic integer cap_index(struct cap *x);
+    }
+    predicate cap_ok(struct cap *x) =
+        x != \null && \valid(x) && x == cap_array_of(\base_addr(x)) + cap_index(x);
+
+    // Every derivation link of a capability is empty or names a capability: what the walk
+    // needs to follow links safely, and what every step keeps.
+    predicate cdt_links_valid{L} = \forall struct cap *x; cap_ok(x) ==>
+        (x->parent == \null || cap_ok(x->parent)) &&
+        (x->first_child == \null || cap_ok(x->first_child)) &&
+        (x->next_sibling == \null || cap_ok(x->next_sibling)) &&
+        (x->prev_sibling == \null || cap_ok(x->prev_sibling));
+
+    // The links pair up (what the invariant checker checks): a first child names its
+    // parent and has no previous sibling, siblings name each other and share a parent, and
+    // a child without a previous sibling is its parent's first.
+    predicate cdt_pair_child{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->first_child != \null ==>
+            x->first_child->parent == x && x->first_child->prev_sibling == \null;
+    predicate cdt_pair_fwd{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->next_sibling != \null ==> x->next_sibling->prev_sibling == x;
+    predicate cdt_pair_back{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->prev_sibling != \null ==> x->prev_sibling->next_sibling == x;
+    predicate cdt_pair_parent{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->next_sibling != \null ==> x->next_sibling->parent == x->parent;
+    predicate cdt_paired{L} =
+        cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
+
+    // From L1 to L2, every capability but child keeps its parent and next sibling, every
+    // one but parent its first child, and every one its object: what hanging child first
+    // under parent leaves alone (cdt_hang_child, cdt_link_child).
+    predicate cdt_others_kept{L1, L2}(struct cap *parent, struct cap *child) =
+        \forall struct cap *x; cap_ok{L2}(x) ==>
+            (x != child ==> \at(x->parent, L2) == \at(x->parent, L1)) &&
+            (x != parent ==> \at(x->first_child, L2) == \at(x->first_child, L1)) &&
+            (x != child ==> \at(x->next_sibling, L2) == \at(x->next_sibling, L1)) &&
+            \at(x->obj, L2) == \at(x->obj, L1);
+
+    // A capability with a parent holds something: slots are emptied only once unlinked.
+    predicate cdt_filled{L} = \forall struct cap *x; cap_ok(x) ==>
+        x->parent != \null ==> x->obj != \null;
+
+    // x descends from a: a is its parent, or its parent's ancestor.
+    inductive cdt_below{L}(struct cap *x, struct cap *a) {
+      case cdt_child{L}: \forall struct cap *x, *a;
+        x != \null && x->parent == a ==> cdt_below(x, a);
+      case cdt_grandchild{L}: \forall struct cap *x, *a;
+        x != \null && cdt_below(x->parent, a) ==> cdt_below(x, a);
+    }
+
+    // d is x, or reached from x through next-sibling and first-child links.
+    inductive cdt_hangs{L}(struct cap *x, struct cap *d) {
+      case cdt_here{L}: \forall struct cap *x; x != \null ==> cdt_hangs(x, x);
+      case cdt_along{L}: \forall struct cap *x, *d;
+        x != \null && cdt_hangs(x->next_sibling, d) ==> cdt_hangs(x, d);
+      case cdt_down{L}: \forall struct cap *x, *d;
+        x != \null && cdt_hangs(x->first_child, d) ==> cdt_hangs(x, d);
+    }
+    // What the kernel's walks reach below a: its children and theirs, through the links.
+    predicate cdt_reachable{L}(struct cap *a, struct cap *d) = cdt_hangs(a->first_child, d);
+
+    // x is on the sibling list that starts at a: a itself or reached by next-sibling links.
+    inductive cdt_sib{L}(struct cap *a, struct cap *x) {
+      case cdt_sib_here{L}: \forall struct cap *a; a != \null ==> cdt_sib(a, a);
+      case cdt_sib_next{L}: \forall struct cap *a, *x;
+        a != \null && cdt_sib(a->next_sibling, x) ==> cdt_sib(a, x);
+    }
+    // Every capability naming p as its parent is on p's child list (the invariant
+    // checker's "missing from parent's children"). The pairing does not give it: two
+    // capabilities that are each other's next and previous sibling and name p as parent
+    // satisfy cdt_paired with p childless.
+    predicate cdt_listed{L}(struct cap *p) = \forall struct cap *x; cap_ok(x) ==>
+        x->parent == p ==> cdt_sib(p->first_child, x);
+
+    // y is x's k-th ancestor through the parent links (x itself for k = 0). An inductive
+    // definition, not a recursive function: the provers unfold a recursive definition
+    // without end and time out on goals that are one of their hypotheses.
+    inductive cdt_up{L}(struct cap *x, integer k, struct cap *y) {
+      case cdt_up_here{L}: \forall struct cap *x; cdt_up(x, 0, x);
+      case cdt_up_more{L}: \forall struct cap *x, *y, integer k;
+        x != \null && k > 0 && cdt_up(x->parent, k - 1, y) ==> cdt_up(x, k, y);
+    }
+    // x descends from a, the chain taken apart at a's end: x is a child of a, or
+    // descends from a child b of a. The same relation as cdt_below (an induction on each
+    // shows it; not needed, not proved), which takes the chain apart at x's end: revoke's
+    // proof that every descendant is emptied asks, of a descendant, which child of a it
+    // hangs from, and this inversion says so in one step. cap_ok(b) is in the case so
+    // that the child met is a capability without an induction.
+    inductive cdt_desc{L}(struct cap *x, struct cap *a) {
+      case cdt_desc_child{L}: \forall struct cap *x, *a;
+        x != \null && x->parent == a ==> cdt_desc(x, a);
+      case cdt_desc_deeper{L}: \forall struct cap *x, *a, *b;
+        cdt_desc(x, b) && cap_ok(b) && b->parent == a ==> cdt_desc(x, a);
+    }
+    // Every ancestor of a capability that holds something holds something (from the
+    // invariant checker's "parent slot empty", one step up at a time).
+    predicate cdt_ancestry_filled{L} = \forall struct cap *x, *a;
+        cap_ok(x) && cap_ok(a) && x->obj != \null && cdt_desc(x, a) ==> a->obj != \null;
+
+    // No capability's parent links lead back to it: the ancestors at two distances differ
+    // (the invariant checker's "derivation cycle").
+    predicate cdt_acyclic{L} = \forall struct cap *x, *y, *z, integer i, j; cap_ok(x) ==>
+        0 <= i < j && cdt_up(x, i, y) && cdt_up(x, j, z) ==> y != z;
+*/
+
 void cspace_init(struct cspace *cs, struct cap *slots, uint32_t size);
 
 /* Resolve a handle. ANV_OK with *out set, or ANV_E_BAD_HANDLE (tag, reserved bits or
