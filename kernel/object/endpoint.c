@@ -302,28 +302,29 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
         caps_apart_pool(s->cspace->slots, s->cspace->size) &&
         caps_apart_pool(r->cspace->slots, r->cspace->size) &&
         \forall integer j; 0 <= j < sched_count ==>
+            \valid_read(sched_all[j]) &&
             \separated(sched_all[j], r->ipc_buffer, audit_ring + (0 .. ANV_AUDIT_RING - 1),
                        &audit_seq, &cap_live);
-    // the destinations distinct whole slots of r's CSpace owned by it, their list apart
-    // from the threads, the records and both slot arrays.
+    // the destinations distinct whole slots of r's CSpace, their list apart from the
+    // threads, the records and both slot arrays.
     predicate move_dsts_ok{L}(struct thread *s, struct thread *r, struct cap **dst, integer n) =
         \valid_read(dst + (0 .. n - 1)) &&
         \separated(dst + (0 .. n - 1), s, r, s->cspace, r->cspace, r->ipc_buffer,
                    s->cspace->slots + (0 .. s->cspace->size - 1),
                    r->cspace->slots + (0 .. r->cspace->size - 1)) &&
-        (\forall integer k; 0 <= k < n ==>
-            cspace_slot_in(dst[k], r->cspace) && dst[k]->owner == r->cspace) &&
+        (\forall integer k; 0 <= k < n ==> cspace_slot_in(dst[k], r->cspace)) &&
         (\forall integer k1, k2; 0 <= k1 < k2 < n ==> dst[k1] < dst[k2]);
 
     // Steps i .. n - 1 of it, what ipc_move_cap requires at each step k of the state
     // before it, for the source the sender's k-th handle names (move_src), stated per
     // handle (not per slot) so that a step's requirement is the instance at k: the handle
-    // resolves, the destination is empty;
+    // resolves, the destination is empty and owned by r;
     predicate steps_resolve{L}(struct thread *s, integer i, integer n) =
         \forall integer k; i <= k < n ==>
-            cspace_resolve(s->cspace, s->ipc_buffer->caps_out[k]) == ANV_OK;
-    predicate steps_empty{L}(struct cap **dst, integer i, integer n) =
-        \forall integer k; i <= k < n ==> dst[k]->obj == \null;
+            cspace_resolve(s->cspace, s->ipc_buffer->caps_out[k]) == ANV_OK &&
+            0 < anv_handle_slot_of(s->ipc_buffer->caps_out[k]) < s->cspace->size;
+    predicate steps_empty{L}(struct thread *r, struct cap **dst, integer i, integer n) =
+        \forall integer k; i <= k < n ==> dst[k]->obj == \null && dst[k]->owner == r->cspace;
     // the source's object apart from the slots, the records and what the pool reads;
     predicate steps_obj{L}(struct thread *s, struct thread *r, integer i, integer n) =
         \forall integer k; i <= k < n ==>
@@ -332,7 +333,7 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
             \forall integer j; 0 <= j < sched_count ==>
                 \separated(&move_src(s, k)->obj->refs, &sched_all[j]->state);
     // its first child (which the step links after the destination) apart from the
-    // destination, the list of destinations, the object and the pool.
+    // destination and the later ones, the list of destinations, the object and the pool.
     predicate steps_child{L}(struct thread *s, struct thread *r, struct cap **dst, integer i,
                              integer n) =
         \forall integer k; i <= k < n ==>
@@ -340,20 +341,111 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
             (move_child_ok(move_src(s, k)->first_child, s, r) &&
              \separated(move_src(s, k)->first_child, dst[k], move_src(s, k)->obj) &&
              \separated(move_src(s, k)->first_child, dst + (0 .. n - 1)) &&
-             caps_apart_pool(move_src(s, k)->first_child, 1));
+             caps_apart_pool(move_src(s, k)->first_child, 1) &&
+             \forall integer j; k < j < n ==> \separated(move_src(s, k)->first_child, dst[j]));
 */
 
-/* Step i of a transfer of ncaps capabilities: ipc_move_cap into dst[i]. A function of
- * its own for WP: its contract carries steps i + 1 onward from one step to the next, so
- * each frame goal has one call in its context. Its call's preconditions are proved; its
- * postconditions but those ipc_move_cap ensures are not yet (docs/assurance.md). */
+/* The one call of step i, ipc_move_cap(sender, receiver, i, dst[i]), and what it leaves as
+ * it was, location by location: each frame below is a goal with this one call in its
+ * context and the separations it needs stated as their instances at i (the requires after
+ * ipc_move_cap's own), so that ipc_move_step's goals are about no store. */
+/*@ requires i < ncaps <= ANV_IPC_MAX_CAPS;
+    requires threads_ok: move_threads_ok(sender, receiver);
+    requires apart: move_apart(sender, receiver);
+    requires pool_apart: move_pool_apart(sender, receiver);
+    requires dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
+    requires resolve: cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[i]) == ANV_OK;
+    requires empty: dst[i]->obj == \null && dst[i]->owner == receiver->cspace;
+    requires obj: move_obj_ok(move_src(sender, i)->obj, sender, receiver) &&
+        \separated(&move_src(sender, i)->obj->refs, &sched_count, &sched_ready.length) &&
+        \forall integer j; 0 <= j < sched_count ==>
+            \separated(&move_src(sender, i)->obj->refs, &sched_all[j]->state);
+    requires child: move_src(sender, i)->first_child == \null ||
+        (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
+         \separated(move_src(sender, i)->first_child, dst[i], move_src(sender, i)->obj) &&
+         caps_apart_pool(move_src(sender, i)->first_child, 1));
+    // The separations the frames need, at i: the list of destinations apart from this
+    // destination, the source and its first child; the later destinations and sources
+    // apart from what this step writes (a later source may be this one, or its child).
+    requires list_apart: \separated(dst + (0 .. ncaps - 1), dst[i], move_src(sender, i));
+    requires list_child: move_src(sender, i)->first_child != \null ==>
+        \separated(dst + (0 .. ncaps - 1), move_src(sender, i)->first_child);
+    requires later_dsts: \forall integer k; i < k < ncaps ==>
+        \separated(dst[k], dst[i], move_src(sender, i), move_src(sender, i)->obj) &&
+        (move_src(sender, i)->first_child != \null ==>
+            \separated(dst[k], move_src(sender, i)->first_child));
+    requires pool_dst: \forall integer j; 0 <= j < sched_count ==>
+        \valid_read(sched_all[j]) && \separated(sched_all[j], dst[i], move_src(sender, i)) &&
+        (move_src(sender, i)->first_child != \null ==>
+            \separated(sched_all[j], move_src(sender, i)->first_child));
+    requires later_srcs: \forall integer k; i < k < ncaps ==>
+        \separated(move_src(sender, k), dst[i], move_src(sender, i)->obj) &&
+        (move_src(sender, k) == move_src(sender, i) ||
+            \separated(move_src(sender, k), move_src(sender, i))) &&
+        (move_src(sender, i)->first_child != \null ==>
+            move_src(sender, k) == move_src(sender, i)->first_child ||
+            \separated(move_src(sender, k), move_src(sender, i)->first_child));
+    assigns dst[i]->obj, dst[i]->type, dst[i]->placed, dst[i]->rights, dst[i]->badge,
+            dst[i]->first_child, dst[i]->map_vaddr, dst[i]->map_vspace, dst[i]->parent,
+            dst[i]->next_sibling, dst[i]->prev_sibling,
+            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
+            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
+            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
+        sender->cspace->first_dynamic == \old(sender->cspace->first_dynamic) &&
+        sender->cspace->slots == \old(sender->cspace->slots) &&
+        receiver->cspace->size == \old(receiver->cspace->size) &&
+        receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
+        receiver->cspace->slots == \old(receiver->cspace->slots);
+    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
+        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
+    ensures pool: pool_frame{Pre, Post};
+    ensures pool_apart: move_pool_apart(sender, receiver);
+    ensures linked: \old(move_src(sender, i))->first_child == \old(dst[i]);
+    ensures dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \old(dst[k]);
+    ensures owners: \forall integer k; i < k < ncaps ==>
+        \old(dst[k])->owner == \old(dst[k]->owner);
+    ensures later_empty: \forall integer k; i < k < ncaps ==>
+        \old(dst[k])->obj == \old(dst[k]->obj);
+    ensures slots_same: \forall integer k; 0 <= k < ncaps ==>
+        sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) ==
+        \old(sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]));
+    ensures slot_of_same: \forall integer k; 0 <= k < ncaps ==>
+        cspace_slot_of(sender->cspace, sender->ipc_buffer->caps_out[k]) ==
+        \old(cspace_slot_of(sender->cspace, sender->ipc_buffer->caps_out[k]));
+    ensures src_obj: \forall integer k; i < k < ncaps ==>
+        \old(move_src(sender, k))->obj == \old(move_src(sender, k)->obj);
+    ensures src_gen: \forall integer k; i < k < ncaps ==>
+        \old(move_src(sender, k))->generation == \old(move_src(sender, k)->generation);
+    ensures src_child: \forall integer k; i < k < ncaps ==>
+        \old(move_src(sender, k)) != \old(move_src(sender, i)) ==>
+            \old(move_src(sender, k))->first_child == \old(move_src(sender, k)->first_child);
+    ensures pool_links: pool_links_frame{Pre, Post};
+    ensures pool_queues: pool_queues_frame{Pre, Post};
+*/
+static void ipc_move_frame(const struct thread *sender, struct thread *receiver, uint32_t i,
+                           uint32_t ncaps, struct cap **dst)
+{
+    ipc_move_cap(sender, receiver, i, dst[i]);
+}
+
+/* Step i of a transfer of ncaps capabilities: ipc_move_cap into dst[i], through
+ * ipc_move_frame. A function of its own for WP: its contract carries steps i + 1 onward
+ * from one step to the next. The assertions before the call take the instances at i of
+ * the separations the frame requires (proved, as is every precondition of the call); the
+ * assertions after it and the postconditions are proved but dsts_ok, objs and children
+ * (48 of 51 goals; threads_ok and apart near the timeout; docs/assurance.md). */
 /*@ requires i < ncaps <= ANV_IPC_MAX_CAPS;
     requires threads_ok: move_threads_ok(sender, receiver);
     requires apart: move_apart(sender, receiver);
     requires pool_apart: move_pool_apart(sender, receiver);
     requires dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
     requires resolve: steps_resolve(sender, i, ncaps);
-    requires empty: steps_empty(dst, i, ncaps);
+    requires empty: steps_empty(receiver, dst, i, ncaps);
     requires objs: steps_obj(sender, receiver, i, ncaps);
     requires children: steps_child(sender, receiver, dst, i, ncaps);
     assigns dst[i]->obj, dst[i]->type, dst[i]->placed, dst[i]->rights, dst[i]->badge,
@@ -367,7 +459,7 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
     ensures pool_apart: move_pool_apart(sender, receiver);
     ensures dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
     ensures resolve: steps_resolve(sender, i + 1, ncaps);
-    ensures empty: steps_empty(dst, i + 1, ncaps);
+    ensures empty: steps_empty(receiver, dst, i + 1, ncaps);
     ensures objs: steps_obj(sender, receiver, i + 1, ncaps);
     ensures children: steps_child(sender, receiver, dst, i + 1, ncaps);
     ensures threads: sender->cspace == \old(sender->cspace) &&
@@ -395,7 +487,55 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
 static void ipc_move_step(const struct thread *sender, struct thread *receiver, uint32_t i,
                           uint32_t ncaps, struct cap **dst)
 {
-    ipc_move_cap(sender, receiver, i, dst[i]);
+    /* The instances at i of the separations the frames need (ipc_move_frame). */
+    /*@ assert child_at: move_src(sender, i)->first_child == \null ||
+            (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
+             \separated(move_src(sender, i)->first_child, dst[i], move_src(sender, i)->obj) &&
+             \separated(move_src(sender, i)->first_child, dst + (0 .. ncaps - 1)) &&
+             caps_apart_pool(move_src(sender, i)->first_child, 1) &&
+             \forall integer j; i < j < ncaps ==>
+                \separated(move_src(sender, i)->first_child, dst[j])); */
+    /*@ assert src_at: move_src(sender, i) ==
+            sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[i]) &&
+            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[i]) < sender->cspace->size &&
+            move_src(sender, i)->obj != \null; */
+    /*@ assert dst_at: cspace_slot_in(dst[i], receiver->cspace) && dst[i]->obj == \null; */
+    /*@ assert later_at: \forall integer k; i < k < ncaps ==>
+            move_src(sender, k) ==
+                sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) &&
+            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size &&
+            move_src(sender, k)->obj != \null; */
+    /*@ assert later_dst_at: \forall integer k; i < k < ncaps ==>
+            cspace_slot_in(dst[k], receiver->cspace) && dst[k]->obj == \null && dst[i] < dst[k]; */
+    /*@ assert same_or_apart: sender->cspace == receiver->cspace ||
+            \separated(sender->cspace->slots + (0 .. sender->cspace->size - 1),
+                       receiver->cspace->slots + (0 .. receiver->cspace->size - 1)); */
+    /*@ assert a_pool: \forall integer j; 0 <= j < sched_count ==>
+            \valid_read(sched_all[j]) && \separated(sched_all[j], dst[i]) &&
+            \separated(sched_all[j], move_src(sender, i)); */
+    /*@ assert a_dd: \forall integer k; i < k < ncaps ==> \separated(dst[k], dst[i]); */
+    /*@ assert a_ds: \forall integer k; i < k < ncaps ==> \separated(dst[k], move_src(sender, i)); */
+    /*@ assert a_do: \forall integer k; i < k < ncaps ==>
+            \separated(dst[k], move_src(sender, i)->obj); */
+    /*@ assert a_sd: \forall integer k; i < k < ncaps ==> \separated(move_src(sender, k), dst[i]); */
+    /*@ assert a_so: \forall integer k; i < k < ncaps ==>
+            \separated(move_src(sender, k), move_src(sender, i)->obj); */
+    /*@ assert a_ss: \forall integer k; i < k < ncaps ==>
+            move_src(sender, k) == move_src(sender, i) ||
+            \separated(move_src(sender, k), move_src(sender, i)); */
+    /*@ assert a_sc: move_src(sender, i)->first_child != \null ==>
+            \forall integer k; i < k < ncaps ==>
+                move_src(sender, k) == move_src(sender, i)->first_child ||
+                \separated(move_src(sender, k), move_src(sender, i)->first_child); */
+    ipc_move_frame(sender, receiver, i, ncaps, dst);
+    /*@ assert p_src_same: \forall integer k; 0 <= k < ncaps ==>
+            move_src(sender, k) == \at(move_src(sender, k), Pre); */
+    /*@ assert p_src_obj: \forall integer k; i < k < ncaps ==>
+            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre); */
+    /*@ assert p_src_gen: \forall integer k; i < k < ncaps ==>
+            move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre); */
+    /*@ assert p_dst: \forall integer k; i < k < ncaps ==>
+            dst[k]->obj == \at(dst[k]->obj, Pre) && dst[k]->owner == \at(dst[k]->owner, Pre); */
 }
 
 /* The slot index of each handle to transfer, from the handles resolving (the upper bound)
@@ -405,7 +545,8 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
   /@ requires ncaps <= ANV_IPC_MAX_CAPS;
      requires \valid_read(sender) && \valid_read(sender->ipc_buffer) &&
          \valid_read(sender->cspace);
-     requires steps_resolve(sender, 0, ncaps);
+     requires handles_resolve: \forall integer k; 0 <= k < ncaps ==>
+         cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[k]) == ANV_OK;
      assigns \nothing;
      ensures \forall integer k; 0 <= k < ncaps ==>
          0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size;
@@ -436,6 +577,9 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
     requires ncaps <= ANV_IPC_MAX_CAPS;
     requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
     requires reply_apart(sender, receiver);
+    // The pool's threads valid (pool_sep says so): none is where the call's assigns clause
+    // puts a first child's prev_sibling when the source has no child (at NULL).
+    requires pool_valid: \forall integer k; 0 <= k < sched_count ==> \valid_read(sched_all[k]);
     requires \valid_read(dst + (0 .. ncaps - 1));
     requires \separated(dst + (0 .. ncaps - 1), sender, receiver, sender->cspace,
                         receiver->cspace, receiver->ipc_buffer,
@@ -510,14 +654,15 @@ static void ipc_move_caps(const struct thread *sender, struct thread *receiver, 
     /*@ assert src_children_apart: \forall integer k; 0 <= k < ncaps ==>
             move_src(sender, k)->first_child != \null ==>
                 \separated(move_src(sender, k)->first_child, dst + (0 .. ncaps - 1)) &&
-                \separated(move_src(sender, k)->first_child, dst[k]); */
+                \forall integer j; 0 <= j < ncaps ==>
+                    \separated(move_src(sender, k)->first_child, dst[j]); */
     /*@ loop invariant bound: 0 <= i <= ncaps;
         loop invariant threads_ok: ncaps > 0 ==> move_threads_ok(sender, receiver);
         loop invariant apart: ncaps > 0 ==> move_apart(sender, receiver);
         loop invariant pool_apart: ncaps > 0 ==> move_pool_apart(sender, receiver);
         loop invariant dsts_ok: ncaps > 0 ==> move_dsts_ok(sender, receiver, dst, ncaps);
         loop invariant resolve: ncaps > 0 ==> steps_resolve(sender, i, ncaps);
-        loop invariant empty: ncaps > 0 ==> steps_empty(dst, i, ncaps);
+        loop invariant empty: ncaps > 0 ==> steps_empty(receiver, dst, i, ncaps);
         loop invariant objs: ncaps > 0 ==> steps_obj(sender, receiver, i, ncaps);
         loop invariant children: ncaps > 0 ==> steps_child(sender, receiver, dst, i, ncaps);
         loop invariant threads: sender->cspace == \at(sender->cspace, Pre) &&
