@@ -18,8 +18,9 @@
 #include "object/cspace.h"
 #include "object/thread.h"
 
-/* ACSL (proved by WP, tests/proof/wp/, group wp_fastpath; docs/assurance.md, property 4):
- * the kernel's invariants the takes rely on, stated as their preconditions. */
+/* ACSL (proved by WP, tests/proof/wp/, groups wp_fastpath and wp_fastpath_frames;
+ * docs/assurance.md, property 4): the kernel's invariants the takes rely on, stated as
+ * their preconditions. */
 /*@ // A buffer the badge may be written to: none, or one apart from every thread and the
     // scheduler's globals.
     predicate fp_buffer_ok{L}(struct anv_ipc_buffer *b) =
