@@ -286,6 +286,22 @@ static void cdt_splice(struct cap *c)
     c->prev_sibling = 0;
 }
 
+/*@ // What taking c off its parent's list leaves as it was, between two states: every
+    // other capability's parent; every first child but the parent's, which becomes c's next
+    // sibling when c was first; every next sibling but c's and its previous sibling's.
+    predicate unlink_parents_kept{L1, L2}(struct cap *c) =
+        \forall struct cap *x; cap_ok{L2}(x) && x != c ==>
+            \at(x->parent, L2) == \at(x->parent, L1);
+    predicate unlink_firsts_kept{L1, L2}(struct cap *c) =
+        \forall struct cap *x; cap_ok{L2}(x) ==>
+            (x == \at(c->parent, L1) && \at(c->prev_sibling, L1) == \null ==>
+                \at(x->first_child, L2) == \at(c->next_sibling, L1)) &&
+            (x != \at(c->parent, L1) ==> \at(x->first_child, L2) == \at(x->first_child, L1));
+    predicate unlink_nexts_kept{L1, L2}(struct cap *c) =
+        \forall struct cap *x; cap_ok{L2}(x) && x != c && x != \at(c->prev_sibling, L1) ==>
+            \at(x->next_sibling, L2) == \at(x->next_sibling, L1);
+*/
+
 /* Takes c off its parent's list; c keeps its own children, which still name it (revoke
  * unlinks a leaf, cap_delete each child it moves and then the childless c). */
 /*@ requires cdt_links_valid && cdt_paired && cdt_filled && cap_ok(c);
@@ -294,14 +310,9 @@ static void cdt_splice(struct cap *c)
     ensures cdt_links_valid && cdt_filled;
     ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
     ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
-    ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
-        x->parent == \old(x->parent);
-    ensures firsts_kept: \forall struct cap *x; cap_ok(x) ==>
-        (x == \old(c->parent) && \old(c->prev_sibling) == \null ==>
-            x->first_child == \old(c->next_sibling)) &&
-        (x != \old(c->parent) ==> x->first_child == \old(x->first_child));
-    ensures nexts_kept: \forall struct cap *x; cap_ok(x) && x != c &&
-        x != \old(c->prev_sibling) ==> x->next_sibling == \old(x->next_sibling);
+    ensures parents_kept: unlink_parents_kept{Pre, Post}(c);
+    ensures firsts_kept: unlink_firsts_kept{Pre, Post}(c);
+    ensures nexts_kept: unlink_nexts_kept{Pre, Post}(c);
     ensures contents_kept: \forall struct cap *x; cap_ok(x) ==> x->obj == \old(x->obj);
 */
 static void cdt_unlink(struct cap *c)
@@ -496,14 +507,9 @@ static void cap_clear(struct cap *c)
     ensures cdt_pair_child && cdt_pair_fwd && cdt_pair_back && cdt_pair_parent;
     ensures c->parent == \null && c->next_sibling == \null && c->prev_sibling == \null;
     ensures c->obj == \null && cap_live == \old(cap_live) - 1;
-    ensures parents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
-        x->parent == \old(x->parent);
-    ensures firsts_kept: \forall struct cap *x; cap_ok(x) ==>
-        (x == \old(c->parent) && \old(c->prev_sibling) == \null ==>
-            x->first_child == \old(c->next_sibling)) &&
-        (x != \old(c->parent) ==> x->first_child == \old(x->first_child));
-    ensures nexts_kept: \forall struct cap *x; cap_ok(x) && x != c &&
-        x != \old(c->prev_sibling) ==> x->next_sibling == \old(x->next_sibling);
+    ensures parents_kept: unlink_parents_kept{Pre, Post}(c);
+    ensures firsts_kept: unlink_firsts_kept{Pre, Post}(c);
+    ensures nexts_kept: unlink_nexts_kept{Pre, Post}(c);
     ensures contents_kept: \forall struct cap *x; cap_ok(x) && x != c ==>
         x->obj == \old(x->obj);
 */
