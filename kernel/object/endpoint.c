@@ -234,26 +234,6 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
             \at(sched_all[i]->q_owner, L1) == \at(sched_all[i]->q_owner, L2);
 */
 
-/*@ // What a transfer leaves as it was, between two states: both threads' CSpace and IPC
-    // buffer pointers; both CSpace records' size, first dynamic slot and slot array; the
-    // sender's handles to transfer.
-    predicate move_threads_kept{L1, L2}(struct thread *s, struct thread *r) =
-        \at(s->cspace, L2) == \at(s->cspace, L1) &&
-        \at(s->ipc_buffer, L2) == \at(s->ipc_buffer, L1) &&
-        \at(r->cspace, L2) == \at(r->cspace, L1) &&
-        \at(r->ipc_buffer, L2) == \at(r->ipc_buffer, L1);
-    predicate move_records_kept{L1, L2}(struct thread *s, struct thread *r) =
-        \at(s->cspace->size, L2) == \at(s->cspace->size, L1) &&
-        \at(s->cspace->first_dynamic, L2) == \at(s->cspace->first_dynamic, L1) &&
-        \at(s->cspace->slots, L2) == \at(s->cspace->slots, L1) &&
-        \at(r->cspace->size, L2) == \at(r->cspace->size, L1) &&
-        \at(r->cspace->first_dynamic, L2) == \at(r->cspace->first_dynamic, L1) &&
-        \at(r->cspace->slots, L2) == \at(r->cspace->slots, L1);
-    predicate move_handles_kept{L1, L2}(struct thread *s) =
-        \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
-            \at(s->ipc_buffer->caps_out[k], L2) == \at(s->ipc_buffer->caps_out[k], L1);
-*/
-
 /* One capability of a transfer: a copy of the sender's i-th into the empty slot `to`, its
  * handle in the receiver's caps_in[i], its ANV_AUDIT_TRANSFER record (subject the sender,
  * object the object transferred, arg the rights given). It writes `to`, the source's
@@ -282,9 +262,18 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
             audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
     ensures \old(move_src(sender, i))->first_child == to;
     // The frame the caller's loop reads, stated here where it is one call deep.
-    ensures threads: move_threads_kept{Pre, Post}(sender, receiver);
-    ensures records: move_records_kept{Pre, Post}(sender, receiver);
-    ensures handles: move_handles_kept{Pre, Post}(sender);
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
+        sender->cspace->first_dynamic == \old(sender->cspace->first_dynamic) &&
+        sender->cspace->slots == \old(sender->cspace->slots) &&
+        receiver->cspace->size == \old(receiver->cspace->size) &&
+        receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
+        receiver->cspace->slots == \old(receiver->cspace->slots);
+    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
+        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
     // No thread: the table and the two list heads are as they were (the rest of the
     // pool's fields by the assigns clause and the separation required).
     ensures pool: pool_frame{Pre, Post};
@@ -402,9 +391,18 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
             move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
             move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
             audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
-    ensures threads: move_threads_kept{Pre, Post}(sender, receiver);
-    ensures records: move_records_kept{Pre, Post}(sender, receiver);
-    ensures handles: move_handles_kept{Pre, Post}(sender);
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
+    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
+        sender->cspace->first_dynamic == \old(sender->cspace->first_dynamic) &&
+        sender->cspace->slots == \old(sender->cspace->slots) &&
+        receiver->cspace->size == \old(receiver->cspace->size) &&
+        receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
+        receiver->cspace->slots == \old(receiver->cspace->slots);
+    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
+        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
     ensures pool: pool_frame{Pre, Post};
     ensures pool_apart: move_pool_apart(sender, receiver);
     ensures linked: \old(move_src(sender, i))->first_child == \old(dst[i]);
@@ -464,7 +462,10 @@ static void ipc_move_frame(const struct thread *sender, struct thread *receiver,
     ensures empty: steps_empty(receiver, dst, i + 1, ncaps);
     ensures objs: steps_obj(sender, receiver, i + 1, ncaps);
     ensures children: steps_child(sender, receiver, dst, i + 1, ncaps);
-    ensures threads: move_threads_kept{Pre, Post}(sender, receiver);
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
     ensures records: sender->cspace->size == \old(sender->cspace->size) &&
         sender->cspace->slots == \old(sender->cspace->slots) &&
         receiver->cspace->size == \old(receiver->cspace->size) &&
@@ -619,7 +620,10 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
             sender->cspace->slots[0 .. sender->cspace->size - 1].obj->refs,
             receiver->ipc_buffer->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
             audit_ring[0 .. ANV_AUDIT_RING - 1];
-    ensures threads: move_threads_kept{Pre, Post}(sender, receiver);
+    ensures threads: sender->cspace == \old(sender->cspace) &&
+        sender->ipc_buffer == \old(sender->ipc_buffer) &&
+        receiver->cspace == \old(receiver->cspace) &&
+        receiver->ipc_buffer == \old(receiver->ipc_buffer);
     ensures pool: pool_frame{Pre, Post};
     ensures pool_links: pool_links_frame{Pre, Post};
     ensures pool_queues: pool_queues_frame{Pre, Post};
