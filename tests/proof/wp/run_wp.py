@@ -12,6 +12,10 @@ import sys
 SUMMARY = re.compile(r"^\[wp\] Proved goals:\s+(\d+)\s*/\s*(\d+)", re.M)
 PROVER_LINE = re.compile(r"^  (Qed|Z3|CVC4|Alt-Ergo)\b[^:]*:\s+\d+")
 UNPROVED = re.compile(r"^\[wp\] \[(?:Failed|Unknown|Timeout|Stepout)\] Goal (\S+)", re.M)
+# Frama-C 25 prints each goal's result as "[wp] [<prover>] Goal <name> : <status> ..."; with
+# two provers a goal one of them fails may be proved by the other, so a goal counts as not
+# proved only when no line says it is valid.
+GOAL_RESULT = re.compile(r"^\[wp\] \[[^\]]+\] Goal (\S+) : (\w+)", re.M)
 
 
 def main():
@@ -38,7 +42,10 @@ def main():
     for line in out[summary.end():].splitlines()[1:8]:
         if PROVER_LINE.match(line):
             print(line)
-    unproved = UNPROVED.findall(out)
+    results = GOAL_RESULT.findall(out)
+    valid = {goal for goal, status in results if status == "Valid"}
+    unproved = UNPROVED.findall(out) + sorted(
+        {goal for goal, status in results if status != "Valid"} - valid)
     for goal in unproved:
         print(f"{name}: NOT PROVED: {goal}")
     if total == 0:
