@@ -11,7 +11,6 @@ import sys
 
 SUMMARY = re.compile(r"^\[wp\] Proved goals:\s+(\d+)\s*/\s*(\d+)", re.M)
 PROVER_LINE = re.compile(r"^  (Qed|Z3|CVC4|Alt-Ergo)\b[^:]*:\s+\d+")
-UNPROVED = re.compile(r"^\[wp\] \[(?:Failed|Unknown|Timeout|Stepout)\] Goal (\S+)", re.M)
 # Frama-C 25 prints each goal's result as "[wp] [<prover>] Goal <name> : <status> ..."; with
 # two provers a goal one of them fails may be proved by the other, so a goal counts as not
 # proved only when no line says it is valid.
@@ -44,8 +43,7 @@ def main():
             print(line)
     results = GOAL_RESULT.findall(out)
     valid = {goal for goal, status in results if status == "Valid"}
-    unproved = UNPROVED.findall(out) + sorted(
-        {goal for goal, status in results if status != "Valid"} - valid)
+    unproved = sorted({goal for goal, status in results if status != "Valid"} - valid)
     for goal in unproved:
         print(f"{name}: NOT PROVED: {goal}")
     if total == 0:
