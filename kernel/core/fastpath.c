@@ -193,9 +193,8 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
     if (slot >= cs->size)
         return 0;
     c = &cs->slots[slot];
-    if ((handle >> ANV_HANDLE_GEN_SHIFT) !=
-            (((uint64_t)ANV_HANDLE_TAG_SOFT << (ANV_HANDLE_TAG_SHIFT - ANV_HANDLE_GEN_SHIFT)) |
-             c->generation) ||
+    if (handle / ANV_HANDLE_GEN_UNIT !=
+            ANV_HANDLE_TAG_SOFT * (ANV_HANDLE_TAG_UNIT / ANV_HANDLE_GEN_UNIT) + c->generation ||
         c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
         return 0;
     //@ assert full_hit: fp_ep_ok(fp_ep_of(c));

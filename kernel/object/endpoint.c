@@ -560,7 +560,7 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
          loop variant ncaps - k;
       @/
       for (uint32_t k = 0; k < ncaps; k++) {
-          uint32_t slot = (uint32_t)(sender->ipc_buffer->caps_out[k] & ANV_HANDLE_SLOT_MASK);
+          uint32_t slot = (uint32_t)(sender->ipc_buffer->caps_out[k] % ANV_HANDLE_SLOT_RANGE);
           /@ assert slot == anv_handle_slot_of(sender->ipc_buffer->caps_out[k]); @/
       }
   }

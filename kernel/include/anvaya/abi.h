@@ -107,40 +107,56 @@
 #define ANV_HANDLE_SLOT_MASK 0xFFFFFFu
 #define ANV_HANDLE_NULL 0u
 
+/* Each field's unit: a handle is tag * TAG_UNIT + reserved * RESERVED_UNIT + generation *
+ * GEN_UNIT + slot, every field below its unit's next. The fields are read by unsigned
+ * division and modulo by these powers of two (the compiler emits the same shifts and
+ * masks), so that the provers reason about them in linear arithmetic: over shifts and
+ * masks CVC4 and Z3 prove no relation between a handle and its fields (docs/assurance.md). */
+#define ANV_HANDLE_TAG_UNIT ((uint64_t)1 << ANV_HANDLE_TAG_SHIFT)
+#define ANV_HANDLE_RESERVED_UNIT ((uint64_t)1 << 56)
+#define ANV_HANDLE_GEN_UNIT ((uint64_t)1 << ANV_HANDLE_GEN_SHIFT)
+#define ANV_HANDLE_GEN_RANGE ((uint64_t)ANV_HANDLE_GEN_MASK + 1)
+#define ANV_HANDLE_SLOT_RANGE ((uint64_t)ANV_HANDLE_SLOT_MASK + 1)
+
 /* The handle fields as ACSL logic functions, the same expressions as the C below, so
  * the kernel's contracts (docs/assurance.md) speak of exactly these bits. */
-/*@ logic integer anv_handle_tag_of(uint64_t h) = (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
-    logic integer anv_handle_reserved_of(uint64_t h) = (uint32_t)((h >> 56) & 0xFu);
+/*@ logic integer anv_handle_tag_of(uint64_t h) = h / ANV_HANDLE_TAG_UNIT;
+    logic integer anv_handle_reserved_of(uint64_t h) = h / ANV_HANDLE_RESERVED_UNIT % 16;
     logic integer anv_handle_generation_of(uint64_t h) =
-        (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
-    logic integer anv_handle_slot_of(uint64_t h) = (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
+        h / ANV_HANDLE_GEN_UNIT % ANV_HANDLE_GEN_RANGE;
+    logic integer anv_handle_slot_of(uint64_t h) = h % ANV_HANDLE_SLOT_RANGE;
 */
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures anv_handle_tag_of(\result) == ANV_HANDLE_TAG_SOFT &&
+        anv_handle_reserved_of(\result) == 0 &&
+        anv_handle_generation_of(\result) == generation &&
+        anv_handle_slot_of(\result) == slot % ANV_HANDLE_SLOT_RANGE;
+*/
 static inline uint64_t anv_handle_make(uint32_t slot, uint32_t generation)
 {
-    return ((uint64_t)ANV_HANDLE_TAG_SOFT << ANV_HANDLE_TAG_SHIFT) |
-           ((uint64_t)generation << ANV_HANDLE_GEN_SHIFT) | (slot & ANV_HANDLE_SLOT_MASK);
+    return ANV_HANDLE_TAG_SOFT * ANV_HANDLE_TAG_UNIT + generation * ANV_HANDLE_GEN_UNIT +
+           slot % ANV_HANDLE_SLOT_RANGE;
 }
 /*@ assigns \nothing; ensures \result == anv_handle_tag_of(h); */
 static inline uint32_t anv_handle_tag(uint64_t h)
 {
-    return (uint32_t)(h >> ANV_HANDLE_TAG_SHIFT);
+    return (uint32_t)(h / ANV_HANDLE_TAG_UNIT);
 }
 /*@ assigns \nothing; ensures \result == anv_handle_reserved_of(h); */
 static inline uint32_t anv_handle_reserved(uint64_t h)
 {
-    return (uint32_t)((h >> 56) & 0xFu);
+    return (uint32_t)(h / ANV_HANDLE_RESERVED_UNIT % 16);
 }
 /*@ assigns \nothing; ensures \result == anv_handle_generation_of(h); */
 static inline uint32_t anv_handle_generation(uint64_t h)
 {
-    return (uint32_t)((h >> ANV_HANDLE_GEN_SHIFT) & ANV_HANDLE_GEN_MASK);
+    return (uint32_t)(h / ANV_HANDLE_GEN_UNIT % ANV_HANDLE_GEN_RANGE);
 }
 /*@ assigns \nothing; ensures \result == anv_handle_slot_of(h); */
 static inline uint32_t anv_handle_slot(uint64_t h)
 {
-    return (uint32_t)(h & ANV_HANDLE_SLOT_MASK);
+    return (uint32_t)(h % ANV_HANDLE_SLOT_RANGE);
 }
 
 /* ---- Well-known CSpace slots the loader fills (capabilities of generation 0) ---------- */
