@@ -18,6 +18,10 @@
 #include "object/cspace.h"
 #include "object/thread.h"
 
+/* A capability's rights and generation as one word (fp_rights_gen): the generation's
+ * unit in it. */
+#define FP_GEN_UNIT ((uint64_t)1 << 32)
+
 /* ACSL (proved by WP, tests/proof/wp/, groups wp_fastpath and wp_fastpath_frames;
  * docs/assurance.md, property 4): the kernel's invariants the takes rely on, stated as
  * their preconditions. */
@@ -46,10 +50,12 @@
     logic struct endpoint *fp_ep_of{L}(struct cap *c) = (struct endpoint *)c->obj;
 
     // The thread's CSpace: handles resolve in it, its slots and record are apart from the
-    // thread, and every endpoint capability names an endpoint as above.
+    // thread, slot 0 holds nothing (the loader never fills it) and every endpoint
+    // capability names an endpoint as above.
     predicate fp_cspace_ok{L}(struct thread *t) =
         cspace_valid(t->cspace) && \separated(t, t->cspace) &&
         \separated(t, t->cspace->slots + (0 .. t->cspace->size - 1)) &&
+        t->cspace->slots[0].type == ANV_OBJ_NULL &&
         \forall integer k; 0 <= k < t->cspace->size ==>
             t->cspace->slots[k].type == ANV_OBJ_ENDPOINT ==>
                 fp_ep_ok(fp_ep_of(t->cspace->slots + k));
@@ -78,9 +84,25 @@
         fp_table_kept{L1, L2} ==> fp_links_kept{L1, L2} ==> fp_states_kept{L1, L2} ==>
         \forall struct thread *t; reply_states_but{L1}(t) ==> reply_states_but{L2}(t);
 
-    // A memo names no slot or one of the thread's CSpace (set once at boot, never moved).
-    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m) =
-        m->cap == \null || cspace_slot_in(m->cap, t->cspace);
+    // The general path's lookup of handle h for one right (cspace_lookup_cap with
+    // ANV_OBJ_ENDPOINT and that right) succeeds: at the slot the handle names.
+    predicate fp_lookup_finds{L}(struct thread *t, uint64_t h, integer right) =
+        cspace_resolve(t->cspace, h) == ANV_OK &&
+        cspace_slot_of(t->cspace, h)->type == ANV_OBJ_ENDPOINT &&
+        (cspace_slot_of(t->cspace, h)->rights & right) == right;
+
+    // A memo is empty or what such a lookup found: its handle well formed, naming its
+    // slot, in range (a thread's CSpace is set once at boot, never moved), and the word
+    // it kept the handle's generation above rights that include the right. It says
+    // nothing of what the slot holds now: the hit compares the slot's word with it.
+    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m, integer right) =
+        m->cap == \null ||
+        (anv_handle_tag_of(m->handle) == ANV_HANDLE_TAG_SOFT &&
+         anv_handle_reserved_of(m->handle) == 0 &&
+         0 < anv_handle_slot_of(m->handle) < t->cspace->size &&
+         m->cap == cspace_slot_of(t->cspace, m->handle) &&
+         m->rights_gen / FP_GEN_UNIT == anv_handle_generation_of(m->handle) &&
+         (m->rights_gen % FP_GEN_UNIT & right) == right);
 
     // Every thread's IPC buffer as the badge store needs it (fp_buffer_ok).
     predicate fp_buffers_ok{L} =
@@ -138,16 +160,17 @@
  * the generation alone does not name one filling of a slot: it is 32 bits and wraps
  * after 2^32 deletions (cap_clear in object/cspace.c), and a slot refilled with another
  * type or fewer rights at the same generation must be refused here as the full lookup
- * refuses it. So the memo returns exactly what the full lookup would, and saves the
- * decode, the bounds test and the slot's address. Rights and generation are compared as
- * the one word they share in struct cap with the word the memo kept: equal means the
- * same generation and the very rights that passed the right's test then.
+ * refuses it. So the memo returns exactly what the full lookup would (proved: the
+ * contract's found and not_found), and saves the decode, the bounds test and the slot's
+ * address. Rights and generation are compared as the one word they share in struct cap
+ * with the word the memo kept: equal means the same generation and the very rights that
+ * passed the right's test then.
  *
  * Then the full lookup, with fewer tests than the general path's, each omitted one
  * implied by one that is made:
- * - the tag and the generation are one comparison: handle >> 24 is the handle's top byte
- *   (tag and reserved bits) above its 32-bit generation, so it equals (TAG_SOFT << 36) |
- *   c->generation exactly when the tag is TAG_SOFT, the reserved bits are zero and the
+ * - the tag and the generation are one comparison: handle / 2^24 (a shift) is the
+ *   handle's top byte (tag and reserved bits) above its 32-bit generation, so it equals
+ *   TAG_SOFT * 2^36 + c->generation exactly when the tag is TAG_SOFT, the reserved bits are zero and the
  *   generations match. Made after the slot is read, which is harmless: the slot index is
  *   in range by then and a mismatch changes nothing;
  * - slot 0 and an empty slot need no test of their own: both hold ANV_OBJ_NULL (slot 0 is
@@ -160,23 +183,39 @@ _Static_assert(offsetof(struct cap, generation) == offsetof(struct cap, rights) 
                "rights and generation must share one aligned word");
 
 /* A capability's rights and generation as one word: one load on RV64 (the word is
- * 8-aligned, asserted above; may_alias because it reads two uint32_t fields). */
+ * 8-aligned, asserted above; may_alias because it reads two uint32_t fields). RISC-V is
+ * little-endian, so the word is the generation times FP_GEN_UNIT plus the rights. WP's
+ * typed memory does not relate a 64-bit load to the two 32-bit fields it covers, so for
+ * the proofs the word is composed from the fields: the one assumption of the memo's
+ * proof (docs/assurance.md, "What is assumed"), checked on every memo hit by the
+ * differential host test. */
 typedef uint64_t __attribute__((may_alias, aligned(8))) fp_word;
 /*@ requires \valid_read(c);
     assigns \nothing;
+    ensures \result == c->generation * FP_GEN_UNIT + c->rights;
 */
 static inline uint64_t fp_rights_gen(const struct cap *c)
 {
+#ifdef __FRAMAC__
+    return c->generation * FP_GEN_UNIT + c->rights;
+#else
     return *(const fp_word *)(const void *)&c->rights;
+#endif
 }
 
 /*@ requires pool_sep && in_pool(t) && fp_cspace_ok(t);
     requires memo == &t->call_memo || memo == &t->recv_memo;
-    requires fp_memo_ok(t, memo);
+    requires one_right: right == ANV_RIGHT_READ || right == ANV_RIGHT_WRITE;
+    requires fp_memo_ok(t, memo, right);
     assigns memo->handle, memo->cap, memo->rights_gen;
     ensures \result == \null || (\valid_read(\result) && \result->type == ANV_OBJ_ENDPOINT &&
         fp_ep_ok(fp_ep_of(\result)));
     ensures in_cspace: \result == \null || cspace_slot_in(\result, t->cspace);
+    // Exactly what the general path's lookup finds, memo or not.
+    ensures found: fp_lookup_finds(t, handle, right) ==>
+        \result == cspace_slot_of(t->cspace, handle);
+    ensures not_found: !fp_lookup_finds(t, handle, right) ==> \result == \null;
+    ensures memo_kept: fp_memo_ok(t, memo, right);
 */
 static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_t right,
                                       struct ep_lookup_memo *memo)
@@ -186,6 +225,7 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
         c->type == ANV_OBJ_ENDPOINT) {
         //@ assert memo_hit: fp_ep_ok(fp_ep_of(c));
         //@ assert memo_in: cspace_slot_in(c, t->cspace);
+        //@ assert memo_found: fp_lookup_finds(t, handle, right) && c == cspace_slot_of(t->cspace, handle);
         return c;
     }
     uint32_t slot = anv_handle_slot(handle);
@@ -193,9 +233,13 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
     if (slot >= cs->size)
         return 0;
     c = &cs->slots[slot];
+    /*@ assert full_test: fp_lookup_finds(t, handle, right) <==>
+            (handle / ANV_HANDLE_GEN_UNIT ==
+                ANV_HANDLE_TAG_SOFT * (ANV_HANDLE_TAG_UNIT / ANV_HANDLE_GEN_UNIT) + c->generation &&
+             c->type == ANV_OBJ_ENDPOINT && (c->rights & right) == right); */
     if (handle / ANV_HANDLE_GEN_UNIT !=
             ANV_HANDLE_TAG_SOFT * (ANV_HANDLE_TAG_UNIT / ANV_HANDLE_GEN_UNIT) + c->generation ||
-        c->type != ANV_OBJ_ENDPOINT || !(c->rights & right))
+        c->type != ANV_OBJ_ENDPOINT || (c->rights & right) != right)
         return 0;
     //@ assert full_hit: fp_ep_ok(fp_ep_of(c));
     //@ assert full_in: c == cs->slots + slot && slot < cs->size;
@@ -287,7 +331,7 @@ static inline void fp_call_commit(struct thread *client, struct thread *server)
 
 /*@ requires pool_ok && in_pool(client) && reply_links;
     requires client->state == TS_READY;
-    requires fp_cspace_ok(client) && fp_memo_ok(client, &client->call_memo);
+    requires fp_cspace_ok(client) && fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
     requires fp_buffers_ok;
     assigns client->call_memo,
             sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev,
@@ -445,7 +489,7 @@ static inline void fp_reply_commit(struct thread *server, struct thread *client,
 
 /*@ requires pool_ok && in_pool(server) && reply_links;
     requires server->state == TS_READY;
-    requires fp_cspace_ok(server) && fp_memo_ok(server, &server->recv_memo);
+    requires fp_cspace_ok(server) && fp_memo_ok(server, &server->recv_memo, ANV_RIGHT_READ);
     requires fp_buffers_ok;
     assigns server->recv_memo,
             sched_all[0 .. sched_count - 1]->q_next, sched_all[0 .. sched_count - 1]->q_prev,

@@ -134,12 +134,25 @@ static unsigned inv_check_thread(const struct thread *t)
      * the fastpath's call relies on it (fastpath_call_take). */
     if (t->state == TS_BLOCKED_RECV && t->reply_to)
         bad += inv_fail("receiver blocked owing a reply", t->hdr.id, 0);
-    /* The fastpath's memos name a slot of the thread's own CSpace (core/fastpath.c). */
+    /* The fastpath's memos are empty or what its lookup found (fp_memo_ok in
+     * core/fastpath.c): a well-formed handle naming its slot of the thread's own CSpace,
+     * the word kept its generation above rights holding the take's right. */
     const struct ep_lookup_memo *memos[2] = {&t->call_memo, &t->recv_memo};
-    for (unsigned m = 0; m < 2; m++)
-        if (memos[m]->cap && (!t->cspace || memos[m]->cap < t->cspace->slots ||
-                              memos[m]->cap >= t->cspace->slots + t->cspace->size))
-            bad += inv_fail("fastpath memo outside the thread's CSpace", t->hdr.id, m);
+    const uint32_t memo_rights[2] = {ANV_RIGHT_WRITE, ANV_RIGHT_READ};
+    for (unsigned m = 0; m < 2; m++) {
+        const struct ep_lookup_memo *memo = memos[m];
+        if (!memo->cap)
+            continue;
+        uint32_t slot = anv_handle_slot(memo->handle);
+        if (!t->cspace || anv_handle_tag(memo->handle) != ANV_HANDLE_TAG_SOFT ||
+            anv_handle_reserved(memo->handle) != 0 || slot == 0 || slot >= t->cspace->size ||
+            memo->cap != t->cspace->slots + slot)
+            bad += inv_fail("fastpath memo not the slot its handle names", t->hdr.id, m);
+        else if ((uint32_t)(memo->rights_gen >> 32) != anv_handle_generation(memo->handle) ||
+                 ((uint32_t)memo->rights_gen & memo_rights[m]) != memo_rights[m])
+            bad += inv_fail("fastpath memo's word not its handle's generation and right",
+                            t->hdr.id, m);
+    }
     if (t->state == TS_BLOCKED_WAIT && t->q_owner == 0 && !t->on_sleep_list)
         bad += inv_fail("waiting on nothing", t->hdr.id, 0);
     /* Stopped and throttled threads wait on nothing: thread.resume and thread.restart
