@@ -56,9 +56,14 @@
         cspace_valid(t->cspace) && \separated(t, t->cspace) &&
         \separated(t, t->cspace->slots + (0 .. t->cspace->size - 1)) &&
         t->cspace->slots[0].type == ANV_OBJ_NULL &&
+        (\forall integer j; 0 <= j < sched_count ==>
+            \separated(t->cspace, sched_all[j]) &&
+            (sched_all[j]->ipc_buffer != \null ==>
+                \separated(t->cspace, sched_all[j]->ipc_buffer))) &&
         \forall integer k; 0 <= k < t->cspace->size ==>
             t->cspace->slots[k].type == ANV_OBJ_ENDPOINT ==>
-                fp_ep_ok(fp_ep_of(t->cspace->slots + k));
+                fp_ep_ok(fp_ep_of(t->cspace->slots + k)) &&
+                \separated(fp_ep_of(t->cspace->slots + k), t->cspace);
 
     // The reply link depends on the pool's links and states only: a step that keeps
     // every thread's links and state keeps it (used at each step of the takes, where
@@ -170,9 +175,9 @@
  * implied by one that is made:
  * - the tag and the generation are one comparison: handle / 2^24 (a shift) is the
  *   handle's top byte (tag and reserved bits) above its 32-bit generation, so it equals
- *   TAG_SOFT * 2^36 + c->generation exactly when the tag is TAG_SOFT, the reserved bits are zero and the
- *   generations match. Made after the slot is read, which is harmless: the slot index is
- *   in range by then and a mismatch changes nothing;
+ *   TAG_SOFT * 2^36 + c->generation exactly when the tag is TAG_SOFT, the reserved bits
+ *   are zero and the generations match. Made after the slot is read, which is harmless:
+ *   the slot index is in range by then and a mismatch changes nothing;
  * - slot 0 and an empty slot need no test of their own: both hold ANV_OBJ_NULL (slot 0 is
  *   never filled and an empty slot carries no type: inv_check_slot checks both after
  *   every syscall of a checked build), so the type test refuses them.
@@ -225,7 +230,8 @@ static inline struct cap *fp_endpoint(struct thread *t, uint64_t handle, uint32_
         c->type == ANV_OBJ_ENDPOINT) {
         //@ assert memo_hit: fp_ep_ok(fp_ep_of(c));
         //@ assert memo_in: cspace_slot_in(c, t->cspace);
-        //@ assert memo_found: fp_lookup_finds(t, handle, right) && c == cspace_slot_of(t->cspace, handle);
+        /*@ assert memo_found: fp_lookup_finds(t, handle, right) &&
+                c == cspace_slot_of(t->cspace, handle); */
         return c;
     }
     uint32_t slot = anv_handle_slot(handle);
@@ -350,6 +356,7 @@ static inline void fp_call_commit(struct thread *client, struct thread *server)
             ((struct endpoint *)client->cspace->slots[0 .. client->cspace->size - 1].obj)
                 ->queue.length,
             sched_ready.head, sched_running;
+    ensures memo_kept: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
     ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
     ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
     ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(client);
@@ -366,6 +373,7 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     if (!fp_simple_info(info))
         return fastpath_hit(0, 0);
     struct cap *epcap = fp_endpoint(client, handle, ANV_RIGHT_WRITE, &client->call_memo);
+    //@ assert memo_made: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
@@ -397,6 +405,13 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     if (server->ipc_buffer)
         server->ipc_buffer->badge = badge;
     struct thread *epnext = server->q_next;
+    /* The client's CSpace record, which the memo's invariant reads, apart from every
+     * location the stores below and the commit write. */
+    /*@ assert cs_apart: \separated(ep, client->cspace) && \separated(server, client->cspace) &&
+            \separated(client, client->cspace) &&
+            (epnext != \null ==> \separated(epnext, client->cspace)) &&
+            (server->ipc_buffer != \null ==> \separated(server->ipc_buffer, client->cspace)) &&
+            (client->q_next != \null ==> \separated(client->q_next, client->cspace)); */
     ep->queue.head = epnext;
     if (epnext)
         epnext->q_prev = 0;
@@ -416,7 +431,27 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     //@ assert a1k: fp_table_kept{A, Here} && fp_links_kept{A, Here} && fp_states_kept{A, Here};
     //@ assert a2: replier_pairs && reply_to_pairs && reply_states_but(\null);
     //@ assert a3: pool_sep && pool_closed;
+    /* The memo's invariant after the stores: what it reads (the client's CSpace record
+     * and the memo) is as it was, from cs_apart. */
+    //@ assert s1: client->cspace == \at(client->cspace, A);
+    /*@ assert s2: client->cspace->size == \at(client->cspace->size, A) &&
+            client->cspace->slots == \at(client->cspace->slots, A); */
+    /*@ assert s3: client->call_memo.handle == \at(client->call_memo.handle, A) &&
+            client->call_memo.cap == \at(client->call_memo.cap, A) &&
+            client->call_memo.rights_gen == \at(client->call_memo.rights_gen, A); */
+    //@ assert memo_stored: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
+    /*@ assert cs_apart_b: \separated(server, client->cspace) &&
+            \separated(client, client->cspace) &&
+            (client->q_next != \null ==> \separated(client->q_next, client->cspace)); */
+    /*@ ghost B: ; */
     fp_call_commit(client, server);
+    //@ assert c1: client->cspace == \at(client->cspace, B);
+    //@ assert c2: client->cspace->size == \at(client->cspace->size, B);
+    //@ assert c2s: client->cspace->slots == \at(client->cspace->slots, B);
+    /*@ assert c3: client->call_memo.handle == \at(client->call_memo.handle, B) &&
+            client->call_memo.cap == \at(client->call_memo.cap, B) &&
+            client->call_memo.rights_gen == \at(client->call_memo.rights_gen, B); */
+    //@ assert memo_committed: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
     return fastpath_hit(server, badge);
 }
 
@@ -506,6 +541,7 @@ static inline void fp_reply_commit(struct thread *server, struct thread *client,
             ((struct endpoint *)server->cspace->slots[0 .. server->cspace->size - 1].obj)
                 ->queue_is_senders,
             sched_ready.head, sched_running;
+    ensures memo_kept: fp_memo_ok(server, &server->recv_memo, ANV_RIGHT_READ);
     ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
     ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
     ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(server);
@@ -527,6 +563,7 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     if (!client || client->is_fault_msg || !fp_simple_info(info))
         return fastpath_hit(0, 0);
     struct cap *epcap = fp_endpoint(server, handle, ANV_RIGHT_READ, &server->recv_memo);
+    //@ assert memo_made: fp_memo_ok(server, &server->recv_memo, ANV_RIGHT_READ);
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
@@ -544,7 +581,20 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     /*@ assert f0: fp_table_kept{Pre, Here} && fp_links_kept{Pre, Here} &&
             fp_states_kept{Pre, Here}; */
     //@ assert a0: replier_pairs && reply_to_pairs && reply_states_but(\null);
+    /* The memo's invariant reads the server's CSpace record, apart from what the commit
+     * writes: the two threads, the server's queue successor, the endpoint. */
+    /*@ assert cs_apart: \separated(ep, server->cspace) && \separated(server, server->cspace) &&
+            \separated(client, server->cspace) && \separated(ep, server) &&
+            (server->q_next != \null ==> \separated(server->q_next, server->cspace)); */
+    //@ assert two_apart: \separated(client, server);
+    /*@ ghost B: ; */
     fp_reply_commit(server, client, ep, epcap);
+    //@ assert c1: server->cspace == \at(server->cspace, B);
+    //@ assert c2: server->cspace->size == \at(server->cspace->size, B);
+    //@ assert c2s: server->cspace->slots == \at(server->cspace->slots, B);
+    /*@ assert c3: server->recv_memo.handle == \at(server->recv_memo.handle, B) &&
+            server->recv_memo.cap == \at(server->recv_memo.cap, B) &&
+            server->recv_memo.rights_gen == \at(server->recv_memo.rights_gen, B); */
     return fastpath_hit(client, 0);
 }
 
