@@ -56,14 +56,9 @@
         cspace_valid(t->cspace) && \separated(t, t->cspace) &&
         \separated(t, t->cspace->slots + (0 .. t->cspace->size - 1)) &&
         t->cspace->slots[0].type == ANV_OBJ_NULL &&
-        (\forall integer j; 0 <= j < sched_count ==>
-            \separated(t->cspace, sched_all[j]) &&
-            (sched_all[j]->ipc_buffer != \null ==>
-                \separated(t->cspace, sched_all[j]->ipc_buffer))) &&
         \forall integer k; 0 <= k < t->cspace->size ==>
             t->cspace->slots[k].type == ANV_OBJ_ENDPOINT ==>
-                fp_ep_ok(fp_ep_of(t->cspace->slots + k)) &&
-                \separated(fp_ep_of(t->cspace->slots + k), t->cspace);
+                fp_ep_ok(fp_ep_of(t->cspace->slots + k));
 
     // The reply link depends on the pool's links and states only: a step that keeps
     // every thread's links and state keeps it (used at each step of the takes, where
@@ -100,14 +95,19 @@
     // slot, in range (a thread's CSpace is set once at boot, never moved), and the word
     // it kept the handle's generation above rights that include the right. It says
     // nothing of what the slot holds now: the hit compares the slot's word with it.
-    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m, integer right) =
+    // Over the CSpace record's size and slot array as values (fp_memo_in), so that a take
+    // can state it of the record as it was at its entry.
+    predicate fp_memo_in{L}(integer size, struct cap *slots, struct ep_lookup_memo *m,
+                            integer right) =
         m->cap == \null ||
         (anv_handle_tag_of(m->handle) == ANV_HANDLE_TAG_SOFT &&
          anv_handle_reserved_of(m->handle) == 0 &&
-         0 < anv_handle_slot_of(m->handle) < t->cspace->size &&
-         m->cap == cspace_slot_of(t->cspace, m->handle) &&
+         0 < anv_handle_slot_of(m->handle) < size &&
+         m->cap == slots + anv_handle_slot_of(m->handle) &&
          m->rights_gen / FP_GEN_UNIT == anv_handle_generation_of(m->handle) &&
          (m->rights_gen % FP_GEN_UNIT & right) == right);
+    predicate fp_memo_ok{L}(struct thread *t, struct ep_lookup_memo *m, integer right) =
+        fp_memo_in(t->cspace->size, t->cspace->slots, m, right);
 
     // Every thread's IPC buffer as the badge store needs it (fp_buffer_ok).
     predicate fp_buffers_ok{L} =
@@ -356,13 +356,16 @@ static inline void fp_call_commit(struct thread *client, struct thread *server)
             ((struct endpoint *)client->cspace->slots[0 .. client->cspace->size - 1].obj)
                 ->queue.length,
             sched_ready.head, sched_running;
-    ensures memo_kept: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
+    ensures memo_kept: fp_memo_in(\at(client->cspace->size, Pre), \at(client->cspace->slots, Pre),
+                                  &client->call_memo, ANV_RIGHT_WRITE);
     ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
     ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
     ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(client);
     ensures hit_pool: \result.next != \null ==> pool_sep && pool_closed;
     ensures hit_links: \result.next != \null ==>
         replier_pairs && reply_to_pairs && reply_states_but(\null);
+    ensures hit_badge: \result.next != \null ==>
+        \result.badge == \at(cspace_slot_of(client->cspace, handle)->badge, Pre);
     ensures hit_linked: \result.next != \null ==> in_pool(\result.next) &&
         \result.next->reply_to == client && client->replier == \result.next &&
         client->state == TS_BLOCKED_REPLY && \result.next->state == TS_READY &&
@@ -373,7 +376,8 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     if (!fp_simple_info(info))
         return fastpath_hit(0, 0);
     struct cap *epcap = fp_endpoint(client, handle, ANV_RIGHT_WRITE, &client->call_memo);
-    //@ assert memo_made: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
+    /*@ assert memo_made: fp_memo_in(\at(client->cspace->size, Pre),
+            \at(client->cspace->slots, Pre), &client->call_memo, ANV_RIGHT_WRITE); */
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
@@ -405,13 +409,6 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     if (server->ipc_buffer)
         server->ipc_buffer->badge = badge;
     struct thread *epnext = server->q_next;
-    /* The client's CSpace record, which the memo's invariant reads, apart from every
-     * location the stores below and the commit write. */
-    /*@ assert cs_apart: \separated(ep, client->cspace) && \separated(server, client->cspace) &&
-            \separated(client, client->cspace) &&
-            (epnext != \null ==> \separated(epnext, client->cspace)) &&
-            (server->ipc_buffer != \null ==> \separated(server->ipc_buffer, client->cspace)) &&
-            (client->q_next != \null ==> \separated(client->q_next, client->cspace)); */
     ep->queue.head = epnext;
     if (epnext)
         epnext->q_prev = 0;
@@ -431,27 +428,16 @@ FP_WHOLE fastpath_hit_t fastpath_call_take(uint64_t handle, uint64_t info, struc
     //@ assert a1k: fp_table_kept{A, Here} && fp_links_kept{A, Here} && fp_states_kept{A, Here};
     //@ assert a2: replier_pairs && reply_to_pairs && reply_states_but(\null);
     //@ assert a3: pool_sep && pool_closed;
-    /* The memo's invariant after the stores: what it reads (the client's CSpace record
-     * and the memo) is as it was, from cs_apart. */
-    //@ assert s1: client->cspace == \at(client->cspace, A);
-    /*@ assert s2: client->cspace->size == \at(client->cspace->size, A) &&
-            client->cspace->slots == \at(client->cspace->slots, A); */
-    /*@ assert s3: client->call_memo.handle == \at(client->call_memo.handle, A) &&
+    /* The memo as the lookup left it, through the stores and the commit (memo_kept: of
+     * the CSpace record as it was at the entry, which the lookup does not write). */
+    /*@ assert m_stored: client->call_memo.handle == \at(client->call_memo.handle, A) &&
             client->call_memo.cap == \at(client->call_memo.cap, A) &&
             client->call_memo.rights_gen == \at(client->call_memo.rights_gen, A); */
-    //@ assert memo_stored: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
-    /*@ assert cs_apart_b: \separated(server, client->cspace) &&
-            \separated(client, client->cspace) &&
-            (client->q_next != \null ==> \separated(client->q_next, client->cspace)); */
     /*@ ghost B: ; */
     fp_call_commit(client, server);
-    //@ assert c1: client->cspace == \at(client->cspace, B);
-    //@ assert c2: client->cspace->size == \at(client->cspace->size, B);
-    //@ assert c2s: client->cspace->slots == \at(client->cspace->slots, B);
-    /*@ assert c3: client->call_memo.handle == \at(client->call_memo.handle, B) &&
+    /*@ assert m_committed: client->call_memo.handle == \at(client->call_memo.handle, B) &&
             client->call_memo.cap == \at(client->call_memo.cap, B) &&
             client->call_memo.rights_gen == \at(client->call_memo.rights_gen, B); */
-    //@ assert memo_committed: fp_memo_ok(client, &client->call_memo, ANV_RIGHT_WRITE);
     return fastpath_hit(server, badge);
 }
 
@@ -541,7 +527,8 @@ static inline void fp_reply_commit(struct thread *server, struct thread *client,
             ((struct endpoint *)server->cspace->slots[0 .. server->cspace->size - 1].obj)
                 ->queue_is_senders,
             sched_ready.head, sched_running;
-    ensures memo_kept: fp_memo_ok(server, &server->recv_memo, ANV_RIGHT_READ);
+    ensures memo_kept: fp_memo_in(\at(server->cspace->size, Pre), \at(server->cspace->slots, Pre),
+                                  &server->recv_memo, ANV_RIGHT_READ);
     ensures declined_ready: \result.next == \null ==> fp_ready_kept{Pre, Post};
     ensures declined_pool: \result.next == \null ==> fp_pool_kept{Pre, Post};
     ensures declined_eps: \result.next == \null ==> fp_eps_kept{Pre, Post}(server);
@@ -552,6 +539,8 @@ static inline void fp_reply_commit(struct thread *server, struct thread *client,
         server->reply_to == \null && \result.next->replier == \null &&
         \result.next->state == TS_READY && sched_ready.head == \result.next &&
         sched_running == \result.next;
+    ensures hit_badge: \result.next != \null ==> \result.badge == 0 &&
+        in_pool(\result.next) && \result.next != server;
     ensures hit_queued: \result.next != \null ==> server->state == TS_BLOCKED_RECV &&
         \valid(server->q_owner) && server->q_owner->head == server &&
         server->q_owner->length == 1;
@@ -563,7 +552,8 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     if (!client || client->is_fault_msg || !fp_simple_info(info))
         return fastpath_hit(0, 0);
     struct cap *epcap = fp_endpoint(server, handle, ANV_RIGHT_READ, &server->recv_memo);
-    //@ assert memo_made: fp_memo_ok(server, &server->recv_memo, ANV_RIGHT_READ);
+    /*@ assert memo_made: fp_memo_in(\at(server->cspace->size, Pre),
+            \at(server->cspace->slots, Pre), &server->recv_memo, ANV_RIGHT_READ); */
     if (!epcap)
         return fastpath_hit(0, 0);
     struct endpoint *ep = (struct endpoint *)epcap->obj;
@@ -581,18 +571,10 @@ FP_WHOLE fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info,
     /*@ assert f0: fp_table_kept{Pre, Here} && fp_links_kept{Pre, Here} &&
             fp_states_kept{Pre, Here}; */
     //@ assert a0: replier_pairs && reply_to_pairs && reply_states_but(\null);
-    /* The memo's invariant reads the server's CSpace record, apart from what the commit
-     * writes: the two threads, the server's queue successor, the endpoint. */
-    /*@ assert cs_apart: \separated(ep, server->cspace) && \separated(server, server->cspace) &&
-            \separated(client, server->cspace) && \separated(ep, server) &&
-            (server->q_next != \null ==> \separated(server->q_next, server->cspace)); */
-    //@ assert two_apart: \separated(client, server);
+    /* The memo as the lookup left it, through the commit (as in fastpath_call_take). */
     /*@ ghost B: ; */
     fp_reply_commit(server, client, ep, epcap);
-    //@ assert c1: server->cspace == \at(server->cspace, B);
-    //@ assert c2: server->cspace->size == \at(server->cspace->size, B);
-    //@ assert c2s: server->cspace->slots == \at(server->cspace->slots, B);
-    /*@ assert c3: server->recv_memo.handle == \at(server->recv_memo.handle, B) &&
+    /*@ assert m_committed: server->recv_memo.handle == \at(server->recv_memo.handle, B) &&
             server->recv_memo.cap == \at(server->recv_memo.cap, B) &&
             server->recv_memo.rights_gen == \at(server->recv_memo.rights_gen, B); */
     return fastpath_hit(client, 0);

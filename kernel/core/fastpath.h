@@ -26,10 +26,12 @@ static inline fastpath_hit_t fastpath_hit(struct thread *next, uint64_t badge)
     fastpath_hit_t h = {next, badge};
     return h;
 }
+/*@ assigns \nothing; ensures \result == h.next; */
 static inline struct thread *fastpath_hit_next(fastpath_hit_t h)
 {
     return h.next;
 }
+/*@ assigns \nothing; ensures \result == h.badge; */
 static inline uint64_t fastpath_hit_badge(fastpath_hit_t h)
 {
     return h.badge;
@@ -62,6 +64,13 @@ fastpath_hit_t fastpath_reply_recv_take(uint64_t handle, uint64_t info, struct t
  * a1..a5 = the sender's msginfo and words, a6 = badge. trap_entry.S puts the same values
  * straight into the registers `to` resumes with instead (its frame is dead while it runs:
  * the next trap overwrites every slot anything reads). */
+/*@ requires \valid(to->frame.regs + (REG_A0 .. REG_A6));
+    requires \valid_read(from->frame.regs + (REG_A1 .. REG_A5));
+    requires \separated(to->frame.regs + (REG_A0 .. REG_A6), from->frame.regs + (REG_A1 .. REG_A5));
+    assigns to->frame.regs[REG_A0 .. REG_A6];
+    ensures to->frame.regs[REG_A0] == ANV_OK && to->frame.regs[REG_A6] == badge;
+    ensures \forall integer k; REG_A1 <= k <= REG_A5 ==> to->frame.regs[k] == from->frame.regs[k];
+*/
 static inline void fastpath_deliver(struct thread *to, const struct thread *from,
                                     uint64_t badge)
 {
