@@ -538,34 +538,6 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
             dst[k]->obj == \at(dst[k]->obj, Pre) && dst[k]->owner == \at(dst[k]->owner, Pre); */
 }
 
-/* The slot index of each handle to transfer, from the handles resolving (the upper bound)
- * and from its C type (the lower bound: the provers do not find it from the definition of
- * anv_handle_slot_of, a cast of a bitwise and). Ghost code, for ipc_move_caps. */
-/*@ ghost
-  /@ requires ncaps <= ANV_IPC_MAX_CAPS;
-     requires \valid_read(sender) && \valid_read(sender->ipc_buffer) &&
-         \valid_read(sender->cspace);
-     requires handles_resolve: \forall integer k; 0 <= k < ncaps ==>
-         cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[k]) == ANV_OK;
-     assigns \nothing;
-     ensures \forall integer k; 0 <= k < ncaps ==>
-         0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size;
-  @/
-  static void ipc_move_src_index(const struct thread *sender, uint32_t ncaps)
-  {
-      /@ loop invariant 0 <= k <= ncaps;
-         loop invariant \forall integer j; 0 <= j < k ==>
-             0 <= anv_handle_slot_of(sender->ipc_buffer->caps_out[j]);
-         loop assigns k;
-         loop variant ncaps - k;
-      @/
-      for (uint32_t k = 0; k < ncaps; k++) {
-          uint32_t slot = (uint32_t)(sender->ipc_buffer->caps_out[k] % ANV_HANDLE_SLOT_RANGE);
-          /@ assert slot == anv_handle_slot_of(sender->ipc_buffer->caps_out[k]); @/
-      }
-  }
-*/
-
 /* Move checked capabilities, caps_out[0 .. ncaps - 1] into `dst`. Cannot fail: both sides
  * were checked. It writes the receiver's slots, the links and counts of what it copies,
  * the receiver's caps_in[] and the audit log, and nothing else (no thread: the contract).
@@ -632,8 +604,8 @@ static void ipc_move_caps(const struct thread *sender, struct thread *receiver, 
                           struct cap **dst)
 {
     /* The slot each handle names (move_src), where the preconditions on every slot apply:
-     * each step's requirements are their instances there. */
-    //@ ghost if (ncaps > 0) ipc_move_src_index(sender, ncaps);
+     * each step's requirements are their instances there. The index is in range because
+     * the handle resolves (anv_handle_slot_of is a modulo, so it is not negative). */
     /*@ assert src_index: \forall integer k; 0 <= k < ncaps ==>
             0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size; */
     /*@ assert src_slot: \forall integer k; 0 <= k < ncaps ==>
