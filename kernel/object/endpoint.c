@@ -133,15 +133,41 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
     return cspace_find_free(receiver->cspace, ncaps, dst);
 }
 
-/* ACSL for the transfer's frame (proved by WP; docs/assurance.md, property 4). A slot
- * that lies in a CSpace's slot array as a whole slot, or a pointer apart from that array:
- * what lets the provers tell a store to one capability from a read of another. */
-/*@ predicate slot_or_apart{L}(struct cap *p, struct cspace *cs) =
+/* ACSL for the transfer's frame (proved by WP; docs/assurance.md, property 4). Each fact
+ * about where a transfer stores has a value form (_v: of no memory but the allocation,
+ * the CSpace records, slot arrays, sizes and IPC buffers its arguments), and the form
+ * of the threads' current values is its instance: ipc_move_caps takes the values at its
+ * entry, and a fact of no memory is kept by every step as it is. */
+/*@ // A whole slot of the array `slots` of `size` slots; or a pointer apart from it (what
+    // lets the provers tell a store to one capability from a read of another).
+    predicate slot_v(struct cap *p, struct cap *slots, integer size) =
+        \exists integer x; 0 <= x < size && p == slots + x;
+    // Two whole slots of one array, one below the other, are apart.
+    lemma slot_v_apart: \forall struct cap *p, *q, *a, integer n;
+        slot_v(p, a, n) && slot_v(q, a, n) && p < q ==> \separated(p, q);
+    predicate slot_or_apart_v(struct cap *p, struct cap *slots, integer size) =
+        slot_v(p, slots, size) || \separated(p, slots + (0 .. size - 1));
+    predicate slot_or_apart{L}(struct cap *p, struct cspace *cs) =
         cspace_slot_in(p, cs) || \separated(p, cs->slots + (0 .. cs->size - 1));
 
-    // Where a transfer from `s` into `r` stores: r's slot array, s's and r's CSpace records,
-    // both threads, both IPC buffers and the audit log and counters, told apart (s and r
-    // may share a CSpace, then the one slot array).
+    // Where a transfer from `s` into `r` stores: the sender's CSpace record `sc` (its slot
+    // array `sa` of `sn` slots) and IPC buffer `sb`, the receiver's `rc`, `ra`, `rn`, `rb`,
+    // both threads and the audit log and counters, told apart (s and r may share a CSpace,
+    // then the one slot array).
+    predicate move_apart_v(struct thread *s, struct thread *r, struct cspace *sc,
+                           struct cap *sa, integer sn, struct anv_ipc_buffer *sb,
+                           struct cspace *rc, struct cap *ra, integer rn,
+                           struct anv_ipc_buffer *rb) =
+        (sc == rc || \separated(sa + (0 .. sn - 1), ra + (0 .. rn - 1))) &&
+        \separated(sa + (0 .. sn - 1), rc, s, r,
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(ra + (0 .. rn - 1), sc, s, r,
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(sb, rb, sc, rc, sa + (0 .. sn - 1), ra + (0 .. rn - 1),
+                   audit_ring + (0 .. ANV_AUDIT_RING - 1), &audit_seq, &cap_live) &&
+        \separated(rb, s, r) && \separated(sc, r, s) && \separated(rc, r, s);
+    // The same of the threads' current values, stated out (not as an instance of the
+    // value form: ipc_move_cap's goals, which read it, are several times slower so).
     predicate move_apart{L}(struct thread *s, struct thread *r) =
         (s->cspace == r->cspace ||
             \separated(s->cspace->slots + (0 .. s->cspace->size - 1),
@@ -157,8 +183,12 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
         \separated(r->ipc_buffer, s, r) && \separated(s->cspace, r, s) &&
         \separated(r->cspace, r, s);
 
-    // An object a slot of `s` names: apart from both slot arrays, its count apart from the
-    // fields of both CSpace records a transfer reads.
+    // An object a slot of the sender names: apart from both slot arrays, its count apart
+    // from the fields of both CSpace records a transfer reads.
+    predicate move_obj_v(struct kobj *o, struct cspace *sc, struct cap *sa, integer sn,
+                         struct cspace *rc, struct cap *ra, integer rn) =
+        \valid(o) && \separated(o, sa + (0 .. sn - 1), ra + (0 .. rn - 1)) &&
+        \separated(&o->refs, &sc->size, &sc->first_dynamic, &rc->size, &rc->first_dynamic);
     predicate move_obj_ok{L}(struct kobj *o, struct thread *s, struct thread *r) =
         \valid(o) &&
         \separated(o, s->cspace->slots + (0 .. s->cspace->size - 1),
@@ -166,8 +196,13 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
         \separated(&o->refs, &s->cspace->size, &s->cspace->first_dynamic,
                    &r->cspace->size, &r->cspace->first_dynamic);
 
-    // A first child of a slot of `s`: a whole slot of either array or apart from it, and
-    // apart from the threads and the records.
+    // A first child of a slot of the sender: a whole slot of either array or apart from
+    // it, and apart from the threads and the records.
+    predicate move_child_v(struct cap *p, struct thread *s, struct thread *r,
+                           struct cspace *sc, struct cap *sa, integer sn,
+                           struct cspace *rc, struct cap *ra, integer rn) =
+        \valid(p) && slot_or_apart_v(p, sa, sn) && slot_or_apart_v(p, ra, rn) &&
+        \separated(p, s, r, sc, rc);
     predicate move_child_ok{L}(struct cap *p, struct thread *s, struct thread *r) =
         \valid(p) && slot_or_apart(p, s->cspace) && slot_or_apart(p, r->cspace) &&
         \separated(p, s, r, s->cspace, r->cspace);
@@ -234,33 +269,33 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
             \at(sched_all[i]->q_owner, L1) == \at(sched_all[i]->q_owner, L2);
 */
 
-/* One capability of a transfer: a copy of the sender's i-th into the empty slot `to`, its
- * handle in the receiver's caps_in[i], its ANV_AUDIT_TRANSFER record (subject the sender,
- * object the object transferred, arg the rights given). It writes `to`, the source's
- * child link and the count of its object, caps_in[i] and the audit log. */
+/* One capability of a transfer: a copy of `src`, the slot the sender's i-th handle names,
+ * into the empty slot `to`, its handle in the receiver's caps_in[i], its
+ * ANV_AUDIT_TRANSFER record (subject the sender, object the object transferred, arg the
+ * rights given). It writes `to`, the source's child link and the count of its object,
+ * caps_in[i] and the audit log. */
 /*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
     requires i < ANV_IPC_MAX_CAPS && sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
     requires move_apart(sender, receiver);
-    requires cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[i]) == ANV_OK;
+    requires cspace_slot_in(src, sender->cspace) && src->obj != \null;
     requires cspace_slot_in(to, receiver->cspace) && to->obj == \null && to->owner == receiver->cspace;
-    requires move_obj_ok(move_src(sender, i)->obj, sender, receiver);
-    requires move_src(sender, i)->first_child == \null ||
-        (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
-         \separated(move_src(sender, i)->first_child, to, move_src(sender, i)->obj) &&
-         caps_apart_pool(move_src(sender, i)->first_child, 1));
+    requires move_obj_ok(src->obj, sender, receiver);
+    requires src->first_child == \null ||
+        (move_child_ok(src->first_child, sender, receiver) &&
+         \separated(src->first_child, to, src->obj) && caps_apart_pool(src->first_child, 1));
     requires caps_apart_pool(sender->cspace->slots, sender->cspace->size) &&
         caps_apart_pool(receiver->cspace->slots, receiver->cspace->size);
     requires \forall integer k; 0 <= k < sched_count ==>
         \separated(sched_all[k], receiver->ipc_buffer, audit_ring + (0 .. ANV_AUDIT_RING - 1),
                    &audit_seq, &cap_live) &&
-        \separated(&move_src(sender, i)->obj->refs, &sched_all[k]->state);
-    requires \separated(&move_src(sender, i)->obj->refs, &sched_count, &sched_ready.length);
+        \separated(&src->obj->refs, &sched_all[k]->state);
+    requires \separated(&src->obj->refs, &sched_count, &sched_ready.length);
     assigns to->obj, to->type, to->placed, to->rights, to->badge, to->first_child,
             to->map_vaddr, to->map_vspace, to->parent, to->next_sibling, to->prev_sibling,
-            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
-            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
-            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
-    ensures \old(move_src(sender, i))->first_child == to;
+            src->first_child, src->first_child->prev_sibling, src->obj->refs,
+            receiver->ipc_buffer->caps_in[i], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures src->first_child == to;
     // The frame the caller's loop reads, stated here where it is one call deep.
     ensures threads: sender->cspace == \old(sender->cspace) &&
         sender->ipc_buffer == \old(sender->ipc_buffer) &&
@@ -272,19 +307,13 @@ static int ipc_check_receiver_slots(const struct thread *receiver, uint32_t ncap
         receiver->cspace->size == \old(receiver->cspace->size) &&
         receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
         receiver->cspace->slots == \old(receiver->cspace->slots);
-    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
-        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
     // No thread: the table and the two list heads are as they were (the rest of the
     // pool's fields by the assigns clause and the separation required).
     ensures pool: pool_frame{Pre, Post};
 */
 static void ipc_move_cap(const struct thread *sender, struct thread *receiver, uint32_t i,
-                         struct cap *to)
+                         struct cap *src, struct cap *to)
 {
-    struct cap *src = 0;
-    int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
-    KASSERT(err == ANV_OK);
-    (void)err;
     const struct kobj *obj = src->obj;
     uint32_t rights = src->rights & (uint32_t)sender->ipc_buffer->caps_out_rights[i];
     cap_derive(to, src, rights, 0);
@@ -292,12 +321,29 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
     audit_log(ANV_AUDIT_TRANSFER, sender->hdr.id, obj->id, rights, ANV_OK);
 }
 
-/*@ // A transfer of `n` capabilities from `s` into `r`, the slots `dst`: what every step
-    // needs and no step changes. Both threads as ipc_move_cap requires them;
-    predicate move_threads_ok{L}(struct thread *s, struct thread *r) =
-        ipc_thread_ok(s) && \valid_read(r) && cspace_valid(r->cspace) &&
-        s->ipc_buffer != \null && \valid(r->ipc_buffer);
-    // both slot arrays and the receiver's buffer apart from the pool (part of reply_apart);
+/*@ // Both threads as ipc_move_cap requires them, by value (move_at says the threads hold
+    // the values), and where the transfer stores told apart.
+    predicate move_ctx_v(struct thread *s, struct thread *r, struct cspace *sc,
+                         struct cap *sa, integer sn, struct anv_ipc_buffer *sb,
+                         struct cspace *rc, struct cap *ra, integer rn,
+                         struct anv_ipc_buffer *rb) =
+        \valid_read(s) && \valid_read(r) && \valid_read(sc) && \valid_read(rc) &&
+        0 < sn <= ANV_HANDLE_SLOT_MASK + 1 && 0 < rn <= ANV_HANDLE_SLOT_MASK + 1 &&
+        \valid(sa + (0 .. sn - 1)) && \valid(ra + (0 .. rn - 1)) &&
+        \separated(sc, sa + (0 .. sn - 1)) && \separated(rc, ra + (0 .. rn - 1)) &&
+        sb != \null && \valid_read(sb) && \valid(rb) &&
+        move_apart_v(s, r, sc, sa, sn, sb, rc, ra, rn, rb);
+    // The threads hold those values: the CSpace records, their slot arrays and sizes, the
+    // IPC buffers (and cspace_valid's lower bound of the dynamic slots).
+    predicate move_at{L}(struct thread *s, struct thread *r, struct cspace *sc,
+                         struct cap *sa, integer sn, struct anv_ipc_buffer *sb,
+                         struct cspace *rc, struct cap *ra, integer rn,
+                         struct anv_ipc_buffer *rb) =
+        s->cspace == sc && sc->slots == sa && sc->size == sn && s->ipc_buffer == sb &&
+        1 <= sc->first_dynamic &&
+        r->cspace == rc && rc->slots == ra && rc->size == rn && r->ipc_buffer == rb &&
+        1 <= rc->first_dynamic;
+    // Both slot arrays and the receiver's buffer apart from the pool (part of reply_apart).
     predicate move_pool_apart{L}(struct thread *s, struct thread *r) =
         caps_apart_pool(s->cspace->slots, s->cspace->size) &&
         caps_apart_pool(r->cspace->slots, r->cspace->size) &&
@@ -305,246 +351,213 @@ static void ipc_move_cap(const struct thread *sender, struct thread *receiver, u
             \valid_read(sched_all[j]) &&
             \separated(sched_all[j], r->ipc_buffer, audit_ring + (0 .. ANV_AUDIT_RING - 1),
                        &audit_seq, &cap_live);
-    // the destinations distinct whole slots of r's CSpace, their list apart from the
-    // threads, the records and both slot arrays.
-    predicate move_dsts_ok{L}(struct thread *s, struct thread *r, struct cap **dst, integer n) =
-        \valid_read(dst + (0 .. n - 1)) &&
-        \separated(dst + (0 .. n - 1), s, r, s->cspace, r->cspace, r->ipc_buffer,
-                   s->cspace->slots + (0 .. s->cspace->size - 1),
-                   r->cspace->slots + (0 .. r->cspace->size - 1)) &&
-        (\forall integer k; 0 <= k < n ==> cspace_slot_in(dst[k], r->cspace)) &&
-        (\forall integer k1, k2; 0 <= k1 < k2 < n ==> dst[k1] < dst[k2]);
-
-    // Steps i .. n - 1 of it, what ipc_move_cap requires at each step k of the state
-    // before it, for the source the sender's k-th handle names (move_src), stated per
-    // handle (not per slot) so that a step's requirement is the instance at k: the handle
-    // resolves, the destination is empty and owned by r;
-    predicate steps_resolve{L}(struct thread *s, integer i, integer n) =
-        \forall integer k; i <= k < n ==>
-            cspace_resolve(s->cspace, s->ipc_buffer->caps_out[k]) == ANV_OK &&
-            0 < anv_handle_slot_of(s->ipc_buffer->caps_out[k]) < s->cspace->size;
-    predicate steps_empty{L}(struct thread *r, struct cap **dst, integer i, integer n) =
-        \forall integer k; i <= k < n ==> dst[k]->obj == \null && dst[k]->owner == r->cspace;
-    // the source's object apart from the slots, the records and what the pool reads;
-    predicate steps_obj{L}(struct thread *s, struct thread *r, integer i, integer n) =
-        \forall integer k; i <= k < n ==>
-            move_obj_ok(move_src(s, k)->obj, s, r) &&
-            \separated(&move_src(s, k)->obj->refs, &sched_count, &sched_ready.length) &&
-            \forall integer j; 0 <= j < sched_count ==>
-                \separated(&move_src(s, k)->obj->refs, &sched_all[j]->state);
-    // its first child (which the step links after the destination) apart from the
-    // destination and the later ones, the list of destinations, the object and the pool.
-    predicate steps_child{L}(struct thread *s, struct thread *r, struct cap **dst, integer i,
-                             integer n) =
-        \forall integer k; i <= k < n ==>
-            move_src(s, k)->first_child == \null ||
-            (move_child_ok(move_src(s, k)->first_child, s, r) &&
-             \separated(move_src(s, k)->first_child, dst[k], move_src(s, k)->obj) &&
-             \separated(move_src(s, k)->first_child, dst + (0 .. n - 1)) &&
-             caps_apart_pool(move_src(s, k)->first_child, 1) &&
-             \forall integer j; k < j < n ==> \separated(move_src(s, k)->first_child, dst[j]));
 */
 
-/* The one call of step i, ipc_move_cap(sender, receiver, i, dst[i]), and what it leaves as
- * it was, location by location: each frame below is a goal with this one call in its
- * context and the separations it needs stated as their instances at i (the requires after
- * ipc_move_cap's own), so that ipc_move_step's goals are about no store. */
-/*@ requires i < ncaps <= ANV_IPC_MAX_CAPS;
-    requires threads_ok: move_threads_ok(sender, receiver);
-    requires apart: move_apart(sender, receiver);
-    requires pool_apart: move_pool_apart(sender, receiver);
-    requires dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
-    requires resolve: cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[i]) == ANV_OK;
-    requires empty: dst[i]->obj == \null && dst[i]->owner == receiver->cspace;
-    requires obj: move_obj_ok(move_src(sender, i)->obj, sender, receiver) &&
-        \separated(&move_src(sender, i)->obj->refs, &sched_count, &sched_ready.length) &&
-        \forall integer j; 0 <= j < sched_count ==>
-            \separated(&move_src(sender, i)->obj->refs, &sched_all[j]->state);
-    requires child: move_src(sender, i)->first_child == \null ||
-        (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
-         \separated(move_src(sender, i)->first_child, dst[i], move_src(sender, i)->obj) &&
-         caps_apart_pool(move_src(sender, i)->first_child, 1));
-    // The separations the frames need, at i: the list of destinations apart from this
-    // destination, the source and its first child; the later destinations and sources
-    // apart from what this step writes (a later source may be this one, or its child).
-    requires list_apart: \separated(dst + (0 .. ncaps - 1), dst[i], move_src(sender, i));
-    requires list_child: move_src(sender, i)->first_child != \null ==>
-        \separated(dst + (0 .. ncaps - 1), move_src(sender, i)->first_child);
-    requires later_dsts: \forall integer k; i < k < ncaps ==>
-        \separated(dst[k], dst[i], move_src(sender, i), move_src(sender, i)->obj) &&
-        (move_src(sender, i)->first_child != \null ==>
-            \separated(dst[k], move_src(sender, i)->first_child));
-    requires pool_dst: \forall integer j; 0 <= j < sched_count ==>
-        \valid_read(sched_all[j]) && \separated(sched_all[j], dst[i], move_src(sender, i)) &&
-        (move_src(sender, i)->first_child != \null ==>
-            \separated(sched_all[j], move_src(sender, i)->first_child));
-    requires later_srcs: \forall integer k; i < k < ncaps ==>
-        \separated(move_src(sender, k), dst[i], move_src(sender, i)->obj) &&
-        (move_src(sender, k) == move_src(sender, i) ||
-            \separated(move_src(sender, k), move_src(sender, i))) &&
-        (move_src(sender, i)->first_child != \null ==>
-            move_src(sender, k) == move_src(sender, i)->first_child ||
-            \separated(move_src(sender, k), move_src(sender, i)->first_child));
-    assigns dst[i]->obj, dst[i]->type, dst[i]->placed, dst[i]->rights, dst[i]->badge,
-            dst[i]->first_child, dst[i]->map_vaddr, dst[i]->map_vspace, dst[i]->parent,
-            dst[i]->next_sibling, dst[i]->prev_sibling,
-            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
-            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
-            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
-    ensures threads: sender->cspace == \old(sender->cspace) &&
-        sender->ipc_buffer == \old(sender->ipc_buffer) &&
-        receiver->cspace == \old(receiver->cspace) &&
-        receiver->ipc_buffer == \old(receiver->ipc_buffer);
-    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
-        sender->cspace->first_dynamic == \old(sender->cspace->first_dynamic) &&
-        sender->cspace->slots == \old(sender->cspace->slots) &&
-        receiver->cspace->size == \old(receiver->cspace->size) &&
-        receiver->cspace->first_dynamic == \old(receiver->cspace->first_dynamic) &&
-        receiver->cspace->slots == \old(receiver->cspace->slots);
-    ensures handles: \forall integer k; 0 <= k < ANV_IPC_MAX_CAPS ==>
-        sender->ipc_buffer->caps_out[k] == \old(sender->ipc_buffer->caps_out[k]);
-    ensures pool: pool_frame{Pre, Post};
-    ensures pool_apart: move_pool_apart(sender, receiver);
-    ensures linked: \old(move_src(sender, i))->first_child == \old(dst[i]);
-    ensures dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \old(dst[k]);
-    ensures owners: \forall integer k; i < k < ncaps ==>
-        \old(dst[k])->owner == \old(dst[k]->owner);
-    ensures later_empty: \forall integer k; i < k < ncaps ==>
-        \old(dst[k])->obj == \old(dst[k]->obj);
-    ensures slots_same: \forall integer k; 0 <= k < ncaps ==>
-        sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) ==
-        \old(sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]));
-    ensures slot_of_same: \forall integer k; 0 <= k < ncaps ==>
-        cspace_slot_of(sender->cspace, sender->ipc_buffer->caps_out[k]) ==
-        \old(cspace_slot_of(sender->cspace, sender->ipc_buffer->caps_out[k]));
-    ensures src_obj: \forall integer k; i < k < ncaps ==>
-        \old(move_src(sender, k))->obj == \old(move_src(sender, k)->obj);
-    ensures src_gen: \forall integer k; i < k < ncaps ==>
-        \old(move_src(sender, k))->generation == \old(move_src(sender, k)->generation);
-    ensures src_child: \forall integer k; i < k < ncaps ==>
-        \old(move_src(sender, k)) != \old(move_src(sender, i)) ==>
-            \old(move_src(sender, k))->first_child == \old(move_src(sender, k)->first_child);
-    ensures pool_links: pool_links_frame{Pre, Post};
-    ensures pool_queues: pool_queues_frame{Pre, Post};
+/* The slot the sender's i-th handle names; the handle resolves (the caller checked it). */
+/*@ requires ipc_thread_ok(sender) && sender->ipc_buffer != \null && i < ANV_IPC_MAX_CAPS;
+    requires cspace_resolve(sender->cspace, sender->ipc_buffer->caps_out[i]) == ANV_OK;
+    assigns \nothing;
+    ensures \result == move_src(sender, i) && \result->obj != \null;
+    ensures 0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[i]) < sender->cspace->size;
 */
-static void ipc_move_frame(const struct thread *sender, struct thread *receiver, uint32_t i,
-                           uint32_t ncaps, struct cap **dst)
+static struct cap *ipc_move_source(const struct thread *sender, uint32_t i)
 {
-    ipc_move_cap(sender, receiver, i, dst[i]);
+    struct cap *src = 0;
+    int err = cspace_lookup(sender->cspace, sender->ipc_buffer->caps_out[i], &src);
+    KASSERT(err == ANV_OK);
+    (void)err;
+    return src;
 }
 
-/* Step i of a transfer of ncaps capabilities: ipc_move_cap into dst[i], through
- * ipc_move_frame. A function of its own for WP: its contract carries steps i + 1 onward
- * from one step to the next. The assertions before the call take the instances at i of
- * the separations the frame requires (proved, as is every precondition of the call); the
- * assertions after it and the postconditions are proved but dsts_ok, objs and children
- * (48 of 51 goals; threads_ok and apart near the timeout; docs/assurance.md). */
+/* Step i of a transfer: ipc_move_cap(sender, receiver, i, src[i], dst[i]), its
+ * requirements stated by value with what the transfer took at its entry as ghost
+ * parameters: the sender's CSpace record `sc`, its slot array `sa` of `sn` slots and IPC
+ * buffer `sb`, the receiver's `rc`, `ra`, `rn`, `rb`. The loop of ipc_move_steps keeps
+ * facts of no memory as they are, so only the steps turn them into ipc_move_cap's; and
+ * the step states what it leaves of the later sources and destinations, index by index,
+ * from their separations at i. */
 /*@ requires i < ncaps <= ANV_IPC_MAX_CAPS;
-    requires threads_ok: move_threads_ok(sender, receiver);
-    requires apart: move_apart(sender, receiver);
+    requires at: move_at(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
+    requires ctx: move_ctx_v(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
     requires pool_apart: move_pool_apart(sender, receiver);
-    requires dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
-    requires resolve: steps_resolve(sender, i, ncaps);
-    requires empty: steps_empty(receiver, dst, i, ncaps);
-    requires objs: steps_obj(sender, receiver, i, ncaps);
-    requires children: steps_child(sender, receiver, dst, i, ncaps);
+    requires lists: \valid_read(src + (0 .. ncaps - 1)) && \valid_read(dst + (0 .. ncaps - 1)) &&
+        \separated(src + (0 .. ncaps - 1), dst[i]) && \separated(src + (0 .. ncaps - 1), src[i]) &&
+        \separated(dst + (0 .. ncaps - 1), dst[i]) && \separated(dst + (0 .. ncaps - 1), src[i]);
+    requires src: slot_v(src[i], sa, sn) && src[i]->obj != \null;
+    requires to: slot_v(dst[i], ra, rn) && dst[i]->obj == \null && dst[i]->owner == rc;
+    requires obj: move_obj_v(src[i]->obj, sc, sa, sn, rc, ra, rn) &&
+        \separated(&src[i]->obj->refs, &sched_count, &sched_ready.length) &&
+        \forall integer j; 0 <= j < sched_count ==>
+            \separated(&src[i]->obj->refs, &sched_all[j]->state);
+    requires child: src[i]->first_child == \null ||
+        (move_child_v(src[i]->first_child, sender, receiver, sc, sa, sn, rc, ra, rn) &&
+         \separated(src[i]->first_child, dst[i], src[i]->obj) &&
+         caps_apart_pool(src[i]->first_child, 1)) ||
+        (slot_v(src[i]->first_child, ra, rn) && \separated(src[i]->first_child, dst[i]));
+    requires child_lists: src[i]->first_child != \null ==>
+        \separated(src + (0 .. ncaps - 1), src[i]->first_child) &&
+        \separated(dst + (0 .. ncaps - 1), src[i]->first_child);
+    // The later destinations and sources apart from what this step writes (a later source
+    // may be this one, or its first child).
+    requires later: \forall integer k; i < k < ncaps ==>
+        \valid(dst[k]) && \valid(src[k]) &&
+        \separated(dst[k], dst[i]) && \separated(dst[k], src[i]) &&
+        \separated(src[k], dst[i]) && (src[k] == src[i] || \separated(src[k], src[i])) &&
+        (src[i]->first_child == \null ||
+         (\separated(dst[k], src[i]->first_child) &&
+          (src[k] == src[i]->first_child || \separated(src[k], src[i]->first_child))));
     assigns dst[i]->obj, dst[i]->type, dst[i]->placed, dst[i]->rights, dst[i]->badge,
             dst[i]->first_child, dst[i]->map_vaddr, dst[i]->map_vspace, dst[i]->parent,
             dst[i]->next_sibling, dst[i]->prev_sibling,
-            move_src(sender, i)->first_child, move_src(sender, i)->first_child->prev_sibling,
-            move_src(sender, i)->obj->refs, receiver->ipc_buffer->caps_in[i], cap_live,
-            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
-    ensures threads_ok: move_threads_ok(sender, receiver);
-    ensures apart: move_apart(sender, receiver);
+            src[i]->first_child, src[i]->first_child->prev_sibling, src[i]->obj->refs,
+            receiver->ipc_buffer->caps_in[i], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures at: move_at(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
     ensures pool_apart: move_pool_apart(sender, receiver);
-    ensures dsts_ok: move_dsts_ok(sender, receiver, dst, ncaps);
-    ensures resolve: steps_resolve(sender, i + 1, ncaps);
-    ensures empty: steps_empty(receiver, dst, i + 1, ncaps);
-    ensures objs: steps_obj(sender, receiver, i + 1, ncaps);
-    ensures children: steps_child(sender, receiver, dst, i + 1, ncaps);
-    ensures threads: sender->cspace == \old(sender->cspace) &&
-        sender->ipc_buffer == \old(sender->ipc_buffer) &&
-        receiver->cspace == \old(receiver->cspace) &&
-        receiver->ipc_buffer == \old(receiver->ipc_buffer);
-    ensures records: sender->cspace->size == \old(sender->cspace->size) &&
-        sender->cspace->slots == \old(sender->cspace->slots) &&
-        receiver->cspace->size == \old(receiver->cspace->size) &&
-        receiver->cspace->slots == \old(receiver->cspace->slots);
-    ensures dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \old(dst[k]);
-    // The later sources are the same slots with the same object, their first child the
-    // one they had or this destination: what the caller's assigns clause needs.
-    ensures src_same: \forall integer k; i < k < ncaps ==>
-        move_src(sender, k) == \old(move_src(sender, k));
-    ensures src_obj: \forall integer k; i < k < ncaps ==>
-        move_src(sender, k)->obj == \old(move_src(sender, k)->obj);
-    ensures src_child: \forall integer k; i < k < ncaps ==>
-        move_src(sender, k)->first_child == \old(move_src(sender, k)->first_child) ||
-        move_src(sender, k)->first_child == dst[i];
+    ensures lists: \forall integer k; 0 <= k < ncaps ==>
+        src[k] == \old(src[k]) && dst[k] == \old(dst[k]);
+    ensures linked: src[i]->first_child == dst[i];
+    ensures later: \forall integer k; i < k < ncaps ==>
+        dst[k]->obj == \old(dst[k]->obj) && dst[k]->owner == \old(dst[k]->owner) &&
+        src[k]->obj == \old(src[k]->obj) &&
+        (src[k] != src[i] ==> src[k]->first_child == \old(src[k]->first_child));
     ensures pool: pool_frame{Pre, Post};
     ensures pool_links: pool_links_frame{Pre, Post};
     ensures pool_queues: pool_queues_frame{Pre, Post};
 */
 static void ipc_move_step(const struct thread *sender, struct thread *receiver, uint32_t i,
-                          uint32_t ncaps, struct cap **dst)
+                          uint32_t ncaps, struct cap *const *src, struct cap **dst)
+    /*@ ghost (struct cspace *sc, struct cap *sa, uint32_t sn, struct anv_ipc_buffer *sb,
+               struct cspace *rc, struct cap *ra, uint32_t rn, struct anv_ipc_buffer *rb) */
 {
-    /* The instances at i of the separations the frames need (ipc_move_frame). */
-    /*@ assert child_at: move_src(sender, i)->first_child == \null ||
-            (move_child_ok(move_src(sender, i)->first_child, sender, receiver) &&
-             \separated(move_src(sender, i)->first_child, dst[i], move_src(sender, i)->obj) &&
-             \separated(move_src(sender, i)->first_child, dst + (0 .. ncaps - 1)) &&
-             caps_apart_pool(move_src(sender, i)->first_child, 1) &&
-             \forall integer j; i < j < ncaps ==>
-                \separated(move_src(sender, i)->first_child, dst[j])); */
-    /*@ assert src_at: move_src(sender, i) ==
-            sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[i]) &&
-            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[i]) < sender->cspace->size &&
-            move_src(sender, i)->obj != \null; */
-    /*@ assert dst_at: cspace_slot_in(dst[i], receiver->cspace) && dst[i]->obj == \null; */
-    /*@ assert later_at: \forall integer k; i < k < ncaps ==>
-            move_src(sender, k) ==
-                sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) &&
-            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size &&
-            move_src(sender, k)->obj != \null; */
-    /*@ assert later_dst_at: \forall integer k; i < k < ncaps ==>
-            cspace_slot_in(dst[k], receiver->cspace) && dst[k]->obj == \null && dst[i] < dst[k]; */
-    /*@ assert same_or_apart: sender->cspace == receiver->cspace ||
-            \separated(sender->cspace->slots + (0 .. sender->cspace->size - 1),
-                       receiver->cspace->slots + (0 .. receiver->cspace->size - 1)); */
-    /*@ assert a_pool: \forall integer j; 0 <= j < sched_count ==>
-            \valid_read(sched_all[j]) && \separated(sched_all[j], dst[i]) &&
-            \separated(sched_all[j], move_src(sender, i)); */
-    /*@ assert a_dd: \forall integer k; i < k < ncaps ==> \separated(dst[k], dst[i]); */
-    /*@ assert a_ds: \forall integer k; i < k < ncaps ==> \separated(dst[k], move_src(sender, i)); */
-    /*@ assert a_do: \forall integer k; i < k < ncaps ==>
-            \separated(dst[k], move_src(sender, i)->obj); */
-    /*@ assert a_sd: \forall integer k; i < k < ncaps ==> \separated(move_src(sender, k), dst[i]); */
-    /*@ assert a_so: \forall integer k; i < k < ncaps ==>
-            \separated(move_src(sender, k), move_src(sender, i)->obj); */
-    /*@ assert a_ss: \forall integer k; i < k < ncaps ==>
-            move_src(sender, k) == move_src(sender, i) ||
-            \separated(move_src(sender, k), move_src(sender, i)); */
-    /*@ assert a_sc: move_src(sender, i)->first_child != \null ==>
-            \forall integer k; i < k < ncaps ==>
-                move_src(sender, k) == move_src(sender, i)->first_child ||
-                \separated(move_src(sender, k), move_src(sender, i)->first_child); */
-    ipc_move_frame(sender, receiver, i, ncaps, dst);
-    /*@ assert p_src_same: \forall integer k; 0 <= k < ncaps ==>
-            move_src(sender, k) == \at(move_src(sender, k), Pre); */
-    /*@ assert p_src_obj: \forall integer k; i < k < ncaps ==>
-            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre); */
-    /*@ assert p_src_gen: \forall integer k; i < k < ncaps ==>
-            move_src(sender, k)->generation == \at(move_src(sender, k)->generation, Pre); */
-    /*@ assert p_dst: \forall integer k; i < k < ncaps ==>
-            dst[k]->obj == \at(dst[k]->obj, Pre) && dst[k]->owner == \at(dst[k]->owner, Pre); */
+    ipc_move_cap(sender, receiver, i, src[i], dst[i]);
+}
+
+/* The steps of a transfer: ipc_move_step for each source src[i] into dst[i], in order. The
+ * sources and destinations are as ipc_move_caps found them, and what the steps read is
+ * given by value (the ghost parameters, as ipc_move_step's) with the facts of no memory
+ * stated of it: a function of its own so that its loop's goals carry only these. */
+/*@ requires n: 0 < ncaps <= ANV_IPC_MAX_CAPS;
+    requires at: move_at(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
+    requires ctx: move_ctx_v(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
+    requires pool_apart: move_pool_apart(sender, receiver);
+    requires lists: \valid_read(src + (0 .. ncaps - 1)) && \valid_read(dst + (0 .. ncaps - 1)) &&
+        \separated(src + (0 .. ncaps - 1), dst + (0 .. ncaps - 1)) &&
+        \separated(src + (0 .. ncaps - 1), sa + (0 .. sn - 1), ra + (0 .. rn - 1)) &&
+        \separated(dst + (0 .. ncaps - 1), sa + (0 .. sn - 1), ra + (0 .. rn - 1));
+    // The sources: whole slots of the sender's array holding a capability, their objects
+    // as ipc_move_step requires them;
+    requires srcs: \forall integer k; 0 <= k < ncaps ==>
+        slot_v(src[k], sa, sn) && \valid(src[k]) && src[k]->obj != \null &&
+        move_obj_v(src[k]->obj, sc, sa, sn, rc, ra, rn) &&
+        \separated(&src[k]->obj->refs, &sched_count, &sched_ready.length) &&
+        \forall integer j; 0 <= j < sched_count ==>
+            \separated(&src[k]->obj->refs, &sched_all[j]->state);
+    // their first children, apart from the destinations, both lists and every source (or
+    // one of them);
+    requires kids: \forall integer k; 0 <= k < ncaps ==> src[k]->first_child != \null ==>
+        move_child_v(src[k]->first_child, sender, receiver, sc, sa, sn, rc, ra, rn) &&
+        caps_apart_pool(src[k]->first_child, 1) &&
+        \separated(src[k]->first_child, src[k]->obj) &&
+        \separated(src[k]->first_child, dst + (0 .. ncaps - 1)) &&
+        \separated(src[k]->first_child, src + (0 .. ncaps - 1)) &&
+        (\forall integer j; 0 <= j < ncaps ==> \separated(src[k]->first_child, dst[j])) &&
+        \forall integer m; 0 <= m < ncaps ==>
+            src[m] == src[k]->first_child || \separated(src[m], src[k]->first_child);
+    // the destinations: distinct empty whole slots of the receiver's array, owned by it;
+    requires dsts: \forall integer j; 0 <= j < ncaps ==>
+        slot_v(dst[j], ra, rn) && \valid(dst[j]) && dst[j]->obj == \null &&
+        dst[j]->owner == rc;
+    requires dd: \forall integer j1, j2; 0 <= j1 < j2 < ncaps ==> \separated(dst[j1], dst[j2]);
+    requires lists_apart: \forall integer j; 0 <= j < ncaps ==>
+        \separated(src + (0 .. ncaps - 1), dst[j]) && \separated(dst + (0 .. ncaps - 1), dst[j]) &&
+        \separated(src + (0 .. ncaps - 1), src[j]) && \separated(dst + (0 .. ncaps - 1), src[j]);
+    // and each source apart from each destination, and one with or apart from another.
+    requires sd: \forall integer k, j; 0 <= k < ncaps && 0 <= j < ncaps ==>
+        \separated(src[k], dst[j]);
+    requires ss: \forall integer k, m; 0 <= k < ncaps && 0 <= m < ncaps ==>
+        src[k] == src[m] || \separated(src[k], src[m]);
+    assigns dst[0 .. ncaps - 1]->obj, dst[0 .. ncaps - 1]->type, dst[0 .. ncaps - 1]->placed,
+            dst[0 .. ncaps - 1]->rights, dst[0 .. ncaps - 1]->badge,
+            dst[0 .. ncaps - 1]->first_child, dst[0 .. ncaps - 1]->map_vaddr,
+            dst[0 .. ncaps - 1]->map_vspace, dst[0 .. ncaps - 1]->parent,
+            dst[0 .. ncaps - 1]->next_sibling, (ra + (0 .. rn - 1))->prev_sibling,
+            src[0 .. ncaps - 1]->first_child, src[0 .. ncaps - 1]->first_child->prev_sibling,
+            src[0 .. ncaps - 1]->obj->refs, rb->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
+            audit_ring[0 .. ANV_AUDIT_RING - 1];
+    ensures at: move_at(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
+    ensures pool: pool_frame{Pre, Post};
+    ensures pool_links: pool_links_frame{Pre, Post};
+    ensures pool_queues: pool_queues_frame{Pre, Post};
+*/
+static void ipc_move_steps(const struct thread *sender, struct thread *receiver,
+                           uint32_t ncaps, struct cap *const *src, struct cap **dst)
+    /*@ ghost (struct cspace *sc, struct cap *sa, uint32_t sn, struct anv_ipc_buffer *sb,
+               struct cspace *rc, struct cap *ra, uint32_t rn, struct anv_ipc_buffer *rb) */
+{
+    /*@ loop invariant bound: 0 <= i <= ncaps;
+        loop invariant at: move_at(sender, receiver, sc, sa, sn, sb, rc, ra, rn, rb);
+        loop invariant pool_apart: move_pool_apart(sender, receiver);
+        loop invariant pool: pool_frame{Pre, Here};
+        // pool_links_frame{Pre, Here}, stated out (the table and the count are unchanged
+        // globals): as the predicate, its preservation timed out.
+        loop invariant pool_links: \forall integer j; 0 <= j < sched_count ==>
+            sched_all[j]->replier == \at(sched_all[j]->replier, Pre) &&
+            sched_all[j]->reply_to == \at(sched_all[j]->reply_to, Pre) &&
+            sched_all[j]->state == \at(sched_all[j]->state, Pre);
+        loop invariant pool_queues: pool_queues_frame{Pre, Here};
+        loop invariant lists: \forall integer k; 0 <= k < ncaps ==>
+            src[k] == \at(src[k], Pre) && dst[k] == \at(dst[k], Pre);
+        loop invariant empty: \forall integer k; i <= k < ncaps ==>
+            dst[k]->obj == \null && dst[k]->owner == rc;
+        loop invariant objs: \forall integer k; i <= k < ncaps ==>
+            src[k]->obj == \at(src[k]->obj, Pre);
+        // A later source's first child: the one at the entry or an earlier destination,
+        // and in either case apart from its own and the later destinations, both lists
+        // and every source (or one of them).
+        loop invariant children: \forall integer k; i <= k < ncaps ==>
+            (src[k]->first_child == \at(src[k]->first_child, Pre) ||
+             (src[k]->first_child != \null && slot_v(src[k]->first_child, ra, rn) &&
+              \separated(src[k]->first_child, \at(dst[k], Pre)))) &&
+            (src[k]->first_child != \null ==>
+                \separated(src[k]->first_child, dst + (0 .. ncaps - 1)) &&
+                \separated(src[k]->first_child, src + (0 .. ncaps - 1)) &&
+                (\forall integer m; k <= m < ncaps ==>
+                    \separated(src[k]->first_child, \at(dst[m], Pre))) &&
+                (\forall integer m; 0 <= m < ncaps ==>
+                    \at(src[m], Pre) == src[k]->first_child ||
+                    \separated(\at(src[m], Pre), src[k]->first_child)));
+        loop invariant refs_pool: \forall integer k; 0 <= k < ncaps ==>
+            \forall integer j; 0 <= j < sched_count ==>
+                \separated(&\at(src[k]->obj, Pre)->refs, &sched_all[j]->state);
+        loop invariant kids_pool: \forall integer k; 0 <= k < ncaps ==>
+            \at(src[k]->first_child, Pre) != \null ==>
+                caps_apart_pool(\at(src[k]->first_child, Pre), 1);
+        loop assigns i,
+            \at(dst[0 .. ncaps - 1], Pre)->obj, \at(dst[0 .. ncaps - 1], Pre)->type,
+            \at(dst[0 .. ncaps - 1], Pre)->placed, \at(dst[0 .. ncaps - 1], Pre)->rights,
+            \at(dst[0 .. ncaps - 1], Pre)->badge, \at(dst[0 .. ncaps - 1], Pre)->first_child,
+            \at(dst[0 .. ncaps - 1], Pre)->map_vaddr, \at(dst[0 .. ncaps - 1], Pre)->map_vspace,
+            \at(dst[0 .. ncaps - 1], Pre)->parent, \at(dst[0 .. ncaps - 1], Pre)->next_sibling,
+            (ra + (0 .. rn - 1))->prev_sibling, \at(src[0 .. ncaps - 1], Pre)->first_child,
+            \at(src[0 .. ncaps - 1]->first_child, Pre)->prev_sibling,
+            \at(src[0 .. ncaps - 1]->obj, Pre)->refs, rb->caps_in[0 .. ncaps - 1], cap_live,
+            audit_seq, audit_ring[0 .. ANV_AUDIT_RING - 1];
+        loop variant ncaps - i;
+    */
+    for (uint32_t i = 0; i < ncaps; i++)
+        ipc_move_step(sender, receiver, i, ncaps, src, dst)
+            /*@ ghost (sc, sa, sn, sb, rc, ra, rn, rb) */;
 }
 
 /* Move checked capabilities, caps_out[0 .. ncaps - 1] into `dst`. Cannot fail: both sides
  * were checked. It writes the receiver's slots, the links and counts of what it copies,
  * the receiver's caps_in[] and the audit log, and nothing else (no thread: the contract).
- * The contract is what ipc_reply's proof uses, its preconditions proved at that call. Its
- * own goals are not all proved yet (docs/assurance.md, "What is not proved"): at the entry
- * the assertions turn the preconditions on every slot into ipc_move_cap's at each handle
- * (steps_*), and each step is ipc_move_step, whose contract is the loop's invariant. */
+ * It looks every source up first, so that the steps read no handle (each step's source
+ * is then a value no step changes), takes what the steps read (the ghost values), and
+ * hands both lists to ipc_move_steps. The contract is what ipc_reply's proof uses; every
+ * goal of this function and of ipc_move_steps proves but parts of their assigns clauses
+ * and one assertion (docs/assurance.md, "What is not proved"). */
 /*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
     requires ncaps <= ANV_IPC_MAX_CAPS;
     requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
@@ -603,80 +616,41 @@ static void ipc_move_step(const struct thread *sender, struct thread *receiver, 
 static void ipc_move_caps(const struct thread *sender, struct thread *receiver, uint32_t ncaps,
                           struct cap **dst)
 {
-    /* The slot each handle names (move_src), where the preconditions on every slot apply:
-     * each step's requirements are their instances there. The index is in range because
-     * the handle resolves (anv_handle_slot_of is a modulo, so it is not negative). */
-    /*@ assert src_index: \forall integer k; 0 <= k < ncaps ==>
-            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size; */
-    /*@ assert src_slot: \forall integer k; 0 <= k < ncaps ==>
-            move_src(sender, k) ==
-                sender->cspace->slots + anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) &&
-            move_src(sender, k)->obj != \null; */
-    /*@ assert src_objs: \forall integer k; 0 <= k < ncaps ==>
-            move_obj_ok(move_src(sender, k)->obj, sender, receiver); */
-    /*@ assert src_refs: \forall integer k; 0 <= k < ncaps ==>
-            \separated(&move_src(sender, k)->obj->refs, &sched_count, &sched_ready.length) &&
-            \forall integer j; 0 <= j < sched_count ==>
-                \separated(&move_src(sender, k)->obj->refs, &sched_all[j]->state); */
-    /*@ assert src_children: \forall integer k; 0 <= k < ncaps ==>
-            move_src(sender, k)->first_child != \null ==>
-                move_child_ok(move_src(sender, k)->first_child, sender, receiver) &&
-                caps_apart_pool(move_src(sender, k)->first_child, 1) &&
-                \separated(move_src(sender, k)->first_child, move_src(sender, k)->obj); */
-    /*@ assert src_children_apart: \forall integer k; 0 <= k < ncaps ==>
-            move_src(sender, k)->first_child != \null ==>
-                \separated(move_src(sender, k)->first_child, dst + (0 .. ncaps - 1)) &&
-                \forall integer j; 0 <= j < ncaps ==>
-                    \separated(move_src(sender, k)->first_child, dst[j]); */
-    /*@ loop invariant bound: 0 <= i <= ncaps;
-        loop invariant threads_ok: ncaps > 0 ==> move_threads_ok(sender, receiver);
-        loop invariant apart: ncaps > 0 ==> move_apart(sender, receiver);
-        loop invariant pool_apart: ncaps > 0 ==> move_pool_apart(sender, receiver);
-        loop invariant dsts_ok: ncaps > 0 ==> move_dsts_ok(sender, receiver, dst, ncaps);
-        loop invariant resolve: ncaps > 0 ==> steps_resolve(sender, i, ncaps);
-        loop invariant empty: ncaps > 0 ==> steps_empty(receiver, dst, i, ncaps);
-        loop invariant objs: ncaps > 0 ==> steps_obj(sender, receiver, i, ncaps);
-        loop invariant children: ncaps > 0 ==> steps_child(sender, receiver, dst, i, ncaps);
-        loop invariant threads: sender->cspace == \at(sender->cspace, Pre) &&
-            sender->ipc_buffer == \at(sender->ipc_buffer, Pre) &&
-            receiver->cspace == \at(receiver->cspace, Pre) &&
-            receiver->ipc_buffer == \at(receiver->ipc_buffer, Pre);
-        loop invariant records: sender->cspace->size == \at(sender->cspace->size, Pre) &&
-            sender->cspace->slots == \at(sender->cspace->slots, Pre) &&
-            receiver->cspace->size == \at(receiver->cspace->size, Pre) &&
-            receiver->cspace->slots == \at(receiver->cspace->slots, Pre);
-        loop invariant dsts: \forall integer k; 0 <= k < ncaps ==> dst[k] == \at(dst[k], Pre);
-        loop invariant src_same: \forall integer k; i <= k < ncaps ==>
-            move_src(sender, k) == \at(move_src(sender, k), Pre);
-        loop invariant src_obj: \forall integer k; i <= k < ncaps ==>
-            move_src(sender, k)->obj == \at(move_src(sender, k)->obj, Pre);
-        loop invariant src_child: \forall integer k; i <= k < ncaps ==>
-            move_src(sender, k)->first_child == \at(move_src(sender, k)->first_child, Pre) ||
-            \exists integer j; 0 <= j < i && move_src(sender, k)->first_child == dst[j];
-        loop invariant pool: pool_frame{Pre, Here};
-        loop invariant pool_links: pool_links_frame{Pre, Here};
-        loop invariant pool_queues: pool_queues_frame{Pre, Here};
-        loop assigns i,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->obj,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->type,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->placed,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->rights,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->badge,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->first_child,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->map_vaddr,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->map_vspace,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->parent,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->next_sibling,
-            (\at(receiver->cspace->slots, Pre) + (0 .. \at(receiver->cspace->size, Pre) - 1))->prev_sibling,
-            (\at(sender->cspace->slots, Pre) + (0 .. \at(sender->cspace->size, Pre) - 1))->first_child,
-            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].first_child, Pre)->prev_sibling,
-            \at(sender->cspace->slots[0 .. sender->cspace->size - 1].obj, Pre)->refs,
-            \at(receiver->ipc_buffer, Pre)->caps_in[0 .. ncaps - 1], cap_live, audit_seq,
-            audit_ring[0 .. ANV_AUDIT_RING - 1];
-        loop variant ncaps - i;
+    if (ncaps == 0)
+        return;
+    struct cap *src[ANV_IPC_MAX_CAPS] = {0};
+    /*@ ghost struct cspace *sc = sender->cspace; */
+    /*@ ghost struct cap *sa = sender->cspace->slots; */
+    /*@ ghost uint32_t sn = sender->cspace->size; */
+    /*@ ghost struct anv_ipc_buffer *sb = sender->ipc_buffer; */
+    /*@ ghost struct cspace *rc = receiver->cspace; */
+    /*@ ghost struct cap *ra = receiver->cspace->slots; */
+    /*@ ghost uint32_t rn = receiver->cspace->size; */
+    /*@ ghost struct anv_ipc_buffer *rb = receiver->ipc_buffer; */
+    /*@ assert sender_buffer: sb != \null && \valid_read(sb); */
+    /*@ assert receiver_buffer: \valid(rb); */
+    uint32_t found = 0;
+    /*@ loop invariant 0 <= found <= ncaps;
+        loop invariant \forall integer k; 0 <= k < found ==>
+            src[k] == move_src(sender, k) && src[k]->obj != \null &&
+            0 < anv_handle_slot_of(sender->ipc_buffer->caps_out[k]) < sender->cspace->size;
+        loop assigns found, src[0 .. ANV_IPC_MAX_CAPS - 1];
+        loop variant ncaps - found;
     */
-    for (uint32_t i = 0; i < ncaps; i++)
-        ipc_move_step(sender, receiver, i, ncaps, dst);
+    for (; found < ncaps; found++)
+        src[found] = ipc_move_source(sender, found);
+    /*@ assert found == ncaps; */
+    /*@ assert apart: move_apart(sender, receiver); */
+    /*@ assert records: \valid_read(sc) && \valid_read(rc); */
+    /*@ assert src_at: \forall integer k; 0 <= k < ncaps ==>
+            src[k] == sa + anv_handle_slot_of(sb->caps_out[k]) &&
+            0 < anv_handle_slot_of(sb->caps_out[k]) < sn && src[k]->obj != \null; */
+    /*@ assert src_slot: \forall integer k; 0 <= k < ncaps ==> slot_v(src[k], sa, sn); */
+    /*@ assert dst_slot: \forall integer j; 0 <= j < ncaps ==> slot_v(dst[j], ra, rn); */
+    /*@ assert dst_apart: \forall integer j1, j2; 0 <= j1 < j2 < ncaps ==>
+            \separated(dst[j1], dst[j2]); */
+    ipc_move_steps(sender, receiver, ncaps, src, dst)
+        /*@ ghost (sc, sa, sn, sb, rc, ra, rn, rb) */;
 }
 
 /* The long part of a message: words ANV_IPC_REG_WORDS..words-1 of mr[] (the first ones
