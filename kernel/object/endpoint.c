@@ -557,7 +557,7 @@ static void ipc_move_steps(const struct thread *sender, struct thread *receiver,
  * is then a value no step changes), takes what the steps read (the ghost values), and
  * hands both lists to ipc_move_steps. The contract is what ipc_reply's proof uses; every
  * goal of this function and of ipc_move_steps proves but parts of their assigns clauses
- * and one assertion (docs/assurance.md, "What is not proved"). */
+ * (docs/assurance.md, "What is not proved"). */
 /*@ requires ipc_thread_ok(sender) && \valid_read(receiver) && cspace_valid(receiver->cspace);
     requires ncaps <= ANV_IPC_MAX_CAPS;
     requires ncaps > 0 ==> sender->ipc_buffer != \null && \valid(receiver->ipc_buffer);
